@@ -1,0 +1,108 @@
+// Bundles the extension with esbuild.
+//   dist/extension.js     the extension host entry (node/cjs, `vscode` external)
+//   dist/awsSdk.js        the AWS SDK, required lazily on first use (never at activation)
+//   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
+//   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
+//   out/test/**           integration tests, bundled for the extension host
+// Flags: --production (minify, no source maps), --watch, --no-tests.
+import * as esbuild from 'esbuild';
+import { readdirSync, rmSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+const withTests = !args.has('--no-tests') && !production;
+
+/** Modules that are bundles of their own: imported as `./<name>` from anywhere, required at run time. */
+const lazyBundles = [
+  { name: 'awsSdk', entry: 'src/core/lazy/awsSdk.ts' },
+  { name: 'encryptionSdk', entry: 'src/core/lazy/encryptionSdk.ts' },
+].filter((b) => existsSync(b.entry));
+
+/** Keeps lazily loaded bundles out of the bundle that imports them. */
+const lazyBundlePlugin = {
+  name: 'lazy-bundles',
+  setup(build) {
+    for (const { name } of lazyBundles) {
+      build.onResolve({ filter: new RegExp(`(^|/)${name}$`) }, (a) =>
+        a.importer.endsWith(`${name}.ts`) ? undefined : { path: `./${name}.js`, external: true },
+      );
+    }
+  },
+};
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const nodeCommon = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  mainFields: ['module', 'main'],
+};
+
+function walk(dir, filter, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, filter, out);
+    else if (filter(p)) out.push(p);
+  }
+  return out;
+}
+
+const configs = [
+  {
+    ...nodeCommon,
+    entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(lazyBundles.map((b) => [b.name, b.entry])) },
+    outdir: 'dist',
+    plugins: [lazyBundlePlugin],
+  },
+];
+
+const webviewEntries = walk('src/webview', (p) => /(^|\/)main\.ts$/.test(p));
+if (webviewEntries.length) {
+  configs.push({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    entryPoints: Object.fromEntries(webviewEntries.map((p) => [relative('src/webview', p).replace(/\/main\.ts$/, '').replace(/\.ts$/, ''), p])),
+    outdir: 'dist/webview',
+  });
+}
+
+if (withTests) {
+  const testEntries = walk('test/integration', (p) => p.endsWith('.ts') && !p.endsWith('.d.ts'));
+  if (testEntries.length) {
+    configs.push({
+      ...nodeCommon,
+      sourcemap: 'inline',
+      entryPoints: testEntries,
+      outbase: '.',
+      outdir: 'out',
+      external: ['vscode', 'mocha'],
+      plugins: [lazyBundlePlugin],
+    });
+  }
+}
+
+if (!watch) {
+  rmSync('dist', { recursive: true, force: true });
+  rmSync('out', { recursive: true, force: true });
+}
+if (watch) {
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+}

@@ -1,0 +1,169 @@
+/** Where a failed call was going, for messages that name the fix. */
+export interface CallContext {
+  /** KMS operation name, e.g. "Decrypt". */
+  readonly operation: string;
+  readonly profile?: string;
+  readonly region?: string;
+  /** The endpoint in use, or undefined for the AWS default. */
+  readonly endpoint?: string;
+  readonly attempts?: number;
+}
+
+/** Error names KMS (or the SDK, or our own checks) give, and a few of our own. */
+export type KmsErrorCode = string;
+
+/**
+ * The one error type of the core: the KMS error name (or our own code) and a sentence
+ * a person can act on. Only the host's command wrapper shows it.
+ */
+export class KmsError extends Error {
+  override readonly name = 'KmsError';
+  constructor(
+    readonly code: KmsErrorCode,
+    message: string,
+    readonly details: {
+      readonly operation?: string;
+      /** Present when `aws sso login --profile <name>` is the fix. */
+      readonly ssoLoginProfile?: string;
+      /** The KMS error text as the service sent it. */
+      readonly serviceMessage?: string;
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(message);
+  }
+
+  /** The operation is not implemented by this endpoint (LocalStack, local-kms, moto…). */
+  get notSupported(): boolean {
+    return this.code === 'NotSupportedByEndpoint';
+  }
+}
+
+export function isKmsError(error: unknown, code?: string): error is KmsError {
+  return error instanceof KmsError && (code === undefined || error.code === code);
+}
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+  $response?: { statusCode?: number };
+  cause?: unknown;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError']);
+
+/** Turns anything the SDK or a credential provider throws into a KmsError. */
+export function toKmsError(error: unknown, ctx: CallContext): KmsError {
+  if (error instanceof KmsError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ErrorLike;
+  const name = e.name ?? 'Error';
+  const serviceMessage = (e.message ?? '').trim();
+  const where = describeEndpoint(ctx);
+  const op = ctx.operation;
+  const make = (code: string, message: string, extra: { ssoLoginProfile?: string } = {}): KmsError =>
+    new KmsError(code, message, { operation: op, serviceMessage, cause: error, ...extra });
+  const sso = ssoProblem(name, serviceMessage);
+  if (sso) {
+    const profile = ctx.profile ?? 'default';
+    return make(
+      'SSOSessionExpired',
+      `The SSO session of profile "${profile}" has expired or was never started. Run: aws sso login --profile ${profile}`,
+      { ssoLoginProfile: profile },
+    );
+  }
+  switch (name) {
+    case 'CredentialsProviderError':
+      return make('NoCredentials', `No usable credentials for ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}: ${serviceMessage || 'none found'}. Configure them (aws configure${ctx.profile ? ` --profile ${ctx.profile}` : ''}) or pick another profile.`);
+    case 'ExpiredTokenException':
+    case 'ExpiredToken':
+      return make(name, `The credentials of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} have expired. Refresh them (for SSO: aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}).`, ctx.profile ? { ssoLoginProfile: ctx.profile } : {});
+    case 'UnrecognizedClientException':
+      return make(name, `${where} does not recognise the access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}. Check the credentials, or that the endpoint is the one they belong to.`);
+    case 'InvalidSignatureException':
+      return make(name, `${where} rejected the request signature: the secret access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} is wrong, or the system clock is off.`);
+    case 'AccessDeniedException': {
+      const permission = /perform:?\s+(kms:\w+)/i.exec(serviceMessage)?.[1] ?? `kms:${op}`;
+      return make(name, `Access denied: you need the ${permission} permission on this key (its key policy or your IAM policy must allow it). KMS said: ${serviceMessage}`);
+    }
+    case 'DisabledException':
+      return make(name, `The key is disabled, so it cannot be used for ${op}. Enable it first. (${serviceMessage})`);
+    case 'KMSInvalidStateException': {
+      const state = /(pending ?deletion|pending ?replica ?deletion|pending ?import|disabled|unavailable|creating|updating|enabled)/i.exec(serviceMessage)?.[1];
+      const hint = state && /pending ?deletion/i.test(state) ? ' Cancel the key deletion first (the key then stays disabled until you enable it).' : state && /import/i.test(state) ? ' Import key material first.' : '';
+      return make(name, `The key's state${state ? ` (${state.toLowerCase()})` : ''} does not allow ${op}.${hint} KMS said: ${serviceMessage}`);
+    }
+    case 'InvalidCiphertextException':
+      return make(name, 'KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext. Check the encryption context first: it must match exactly.');
+    case 'IncorrectKeyException':
+      return make(name, 'The ciphertext was encrypted under a different KMS key than the one given. Decrypt without naming a key, or name the key it was made with.');
+    case 'InvalidKeyUsageException':
+      return make(name, `This key cannot be used for ${op}: its key usage or key spec does not allow it. (${serviceMessage})`);
+    case 'NotFoundException':
+      return make(name, `Not found in ${ctx.region ?? 'this region'}: ${serviceMessage || 'the key or alias does not exist'}. Check the key id, alias or region.`);
+    case 'ThrottlingException':
+      return make(name, `KMS is throttling ${op} requests${ctx.attempts ? ` (still after ${ctx.attempts} attempts)` : ''}. Wait a moment and try again, or ask for a higher request quota.`);
+    case 'UnsupportedOperationException':
+      return make('NotSupportedByEndpoint', `${op} is not supported by this endpoint (${where}). ${serviceMessage}`.trim());
+    case 'ValidationException':
+    case 'InvalidAliasNameException':
+    case 'AlreadyExistsException':
+    case 'MalformedPolicyDocumentException':
+    case 'LimitExceededException':
+    case 'InvalidGrantTokenException':
+    case 'InvalidGrantIdException':
+    case 'InvalidMarkerException':
+    case 'InvalidArnException':
+    case 'TagException':
+    case 'KMSInvalidSignatureException':
+    case 'KMSInvalidMacException':
+    case 'DependencyTimeoutException':
+    case 'KMSInternalException':
+      return make(name, serviceMessage || name);
+    default:
+      break;
+  }
+  const network = networkCode(error);
+  if (network) {
+    return make('EndpointUnreachable', `Cannot reach ${where} (${network}). Check the endpoint URL and that the server is running, or your network.`);
+  }
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  if (looksUnsupported(name, serviceMessage, status)) {
+    return make('NotSupportedByEndpoint', `${op} is not supported by this endpoint (${where}).`);
+  }
+  return make(name, serviceMessage ? `${serviceMessage}` : `${name} from ${where}`);
+}
+
+function describeEndpoint(ctx: CallContext): string {
+  return ctx.endpoint ? `the endpoint ${ctx.endpoint}` : `AWS KMS in ${ctx.region ?? 'the default region'}`;
+}
+
+function ssoProblem(name: string, message: string): boolean {
+  if (!/sso/i.test(message) && name !== 'UnauthorizedException') return false;
+  return /expired|invalid|refresh|not.*(found|exist)|login/i.test(message);
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const c = current as ErrorLike;
+    if (c.code && NETWORK_CODES.has(c.code)) return c.code;
+    if (c.name && NETWORK_CODES.has(c.name)) return c.name;
+    if (c.message && /socket hang up|ECONNREFUSED|ECONNRESET|ENOTFOUND/i.test(c.message)) return /ECONNREFUSED|ECONNRESET|ENOTFOUND/i.exec(c.message)?.[0] ?? 'connection dropped';
+    current = c.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Third-party servers answer operations they lack with plain text, HTML, 404/501, or a
+ * JSON error the SDK does not know; the SDK then throws a deserialization error or an
+ * unknown-error name. All of these mean "not supported here".
+ */
+function looksUnsupported(name: string, message: string, status: number | undefined): boolean {
+  if (status === 404 || status === 501 || status === 405) return true;
+  if (/not (yet )?implemented|unknown operation|not supported|unsupported/i.test(message)) return true;
+  if (/Deserialization error|Unexpected token|is not valid JSON|SyntaxError/i.test(message) || name === 'SyntaxError') return true;
+  return false;
+}

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import { KmsClientFactory } from './core/kms/client';
+import { isAwsSdkLoaded } from './core/lazy/loadAwsSdk';
+import { registerCommands } from './host/commands/commandRunner';
+import { foundationCommands } from './host/commands/foundationCommands';
+import { ConnectionService } from './host/connections/connectionService';
+import { createLog } from './host/log';
+import type { KeyChange, Services } from './host/services';
+import type { UserInput } from './host/ui/userInput';
+import { VscodeUserInput } from './host/ui/vscodeUserInput';
+
+/** What the extension returns from activate(); `testing` only in the extension test host. */
+export interface KmsWorkbenchApi {
+  readonly testing?: {
+    readonly services: Services;
+    /** Replaces the prompts (e.g. with a ScriptedUserInput); returns the previous one. */
+    setUserInput(ui: UserInput): UserInput;
+    isAwsSdkLoaded(): boolean;
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
+  const log = createLog(context);
+  const connections = new ConnectionService(context.globalState, log);
+  const kms = new KmsClientFactory({
+    env: process.env,
+    userAgent: `kms-workbench/${String((context.extension.packageJSON as { version?: string }).version)}`,
+    mfaCodeProvider: async (serial) => {
+      const code = await vscode.window.showInputBox({ title: `MFA code for ${serial}`, ignoreFocusOut: true, password: true });
+      if (!code) throw new Error('No MFA code entered');
+      return code;
+    },
+  });
+  const keyChanged = new vscode.EventEmitter<KeyChange>();
+  context.subscriptions.push(connections, keyChanged, connections.onDidChange(() => kms.forget()), { dispose: () => kms.forget() });
+
+  const services: Services = {
+    log,
+    ui: new VscodeUserInput(),
+    connections,
+    kms,
+    onDidChangeKey: keyChanged.event,
+    fireKeyChanged: (change) => keyChanged.fire(change),
+    extensionUri: context.extensionUri,
+  };
+
+  registerCommands(context, services, foundationCommands());
+
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
+  return {
+    testing: {
+      services,
+      setUserInput: (ui) => {
+        const previous = services.ui;
+        services.ui = ui;
+        return previous;
+      },
+      isAwsSdkLoaded,
+    },
+  };
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,24 @@
+import type * as vscode from 'vscode';
+import type { KmsClientFactory } from '../core/kms/client';
+import type { ConnectionService } from './connections/connectionService';
+import type { Log } from './log';
+import type { UserInput } from './ui/userInput';
+
+/** A change the extension made to a key, so views showing it can refresh just that key. */
+export interface KeyChange {
+  readonly connectionId: string;
+  /** Key id (not alias). undefined: something about the connection's keys changed (a new key, an alias moved). */
+  readonly keyId?: string;
+}
+
+/** What every feature's register(context, services) is given. */
+export interface Services {
+  readonly log: Log;
+  /** Prompts; replaced by a scripted one in tests. */
+  ui: UserInput;
+  readonly connections: ConnectionService;
+  readonly kms: KmsClientFactory;
+  readonly onDidChangeKey: vscode.Event<KeyChange>;
+  fireKeyChanged(change: KeyChange): void;
+  readonly extensionUri: vscode.Uri;
+}

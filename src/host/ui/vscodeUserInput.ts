@@ -1,0 +1,93 @@
+import * as vscode from 'vscode';
+import { type ConfirmOptions, type InputOptions, type PickItem, type StepOptions, type UserInput, UserCancelledError } from './userInput';
+
+interface ValueItem<T> extends vscode.QuickPickItem {
+  value?: T;
+}
+
+function toQuickPickItems<T>(items: readonly PickItem<T>[]): ValueItem<T>[] {
+  const out: ValueItem<T>[] = [];
+  let group: string | undefined;
+  for (const item of items) {
+    if (item.group && item.group !== group) {
+      out.push({ label: item.group, kind: vscode.QuickPickItemKind.Separator });
+      group = item.group;
+    }
+    out.push({ label: item.label, description: item.description, detail: item.detail, picked: item.picked, value: item.value });
+  }
+  return out;
+}
+
+/** UserInput on VS Code's QuickPick, InputBox and message dialogs. */
+export class VscodeUserInput implements UserInput {
+  async pick<T>(items: readonly PickItem<T>[] | Promise<readonly PickItem<T>[]>, options: StepOptions): Promise<T> {
+    const chosen = await this.showPick(items, options, false);
+    return chosen[0];
+  }
+
+  pickMany<T>(items: readonly PickItem<T>[] | Promise<readonly PickItem<T>[]>, options: StepOptions): Promise<T[]> {
+    return this.showPick(items, options, true);
+  }
+
+  private showPick<T>(items: readonly PickItem<T>[] | Promise<readonly PickItem<T>[]>, options: StepOptions, many: boolean): Promise<T[]> {
+    const qp = vscode.window.createQuickPick<ValueItem<T>>();
+    qp.title = options.title;
+    qp.placeholder = options.placeholder;
+    qp.step = options.step;
+    qp.totalSteps = options.totalSteps;
+    qp.canSelectMany = many;
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.ignoreFocusOut = true;
+    qp.busy = true;
+    return new Promise<T[]>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void): void => {
+        if (done) return;
+        done = true;
+        fn();
+        qp.dispose();
+      };
+      qp.onDidAccept(() => {
+        const selected = (many ? qp.selectedItems : qp.activeItems).filter((i) => i.kind !== vscode.QuickPickItemKind.Separator);
+        if (!many && selected.length === 0) return;
+        finish(() => resolve(selected.map((i) => i.value as T)));
+      });
+      qp.onDidHide(() => finish(() => reject(new UserCancelledError())));
+      Promise.resolve(items).then(
+        (list) => {
+          const qpItems = toQuickPickItems(list);
+          qp.items = qpItems;
+          if (many) qp.selectedItems = qpItems.filter((i) => i.picked);
+          qp.busy = false;
+        },
+        (error: unknown) => finish(() => reject(error instanceof Error ? error : new Error(String(error)))),
+      );
+      qp.show();
+    });
+  }
+
+  async input(options: InputOptions): Promise<string> {
+    const value = await vscode.window.showInputBox({
+      title: options.title,
+      prompt: options.prompt,
+      value: options.value,
+      placeHolder: options.placeholder,
+      password: options.password,
+      ignoreFocusOut: true,
+      validateInput: options.validate ? (v) => options.validate?.(v) ?? null : undefined,
+    });
+    if (value === undefined) throw new UserCancelledError();
+    return value;
+  }
+
+  async confirm(message: string, options: ConfirmOptions): Promise<void> {
+    const answer = await vscode.window.showWarningMessage(message, { modal: options.modal ?? true, detail: options.detail }, options.confirmLabel);
+    if (answer !== options.confirmLabel) throw new UserCancelledError();
+  }
+
+  async choose<T extends string>(message: string, buttons: readonly T[], options: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' } = {}): Promise<T | undefined> {
+    const show = options.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    return show(message, { modal: options.modal ?? false, detail: options.detail }, ...buttons);
+  }
+}
