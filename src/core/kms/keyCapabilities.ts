@@ -1,0 +1,173 @@
+import type { KeyMetadata } from '@aws-sdk/client-kms';
+
+/**
+ * Actions on a key, and the one place that knows which key states, key managers and key
+ * types allow each (the key-state table of the KMS developer guide). The tree turns the
+ * allowed ones into `can-<action>` context-value tokens for package.json menus, and
+ * commands call explainRefusal() to refuse early with a sentence naming what would make
+ * the action possible.
+ */
+export const KEY_ACTIONS = [
+  'encrypt',
+  'decrypt',
+  'generateDataKey',
+  'generateDataKeyPair',
+  'sign',
+  'verify',
+  'getPublicKey',
+  'generateMac',
+  'verifyMac',
+  'enable',
+  'disable',
+  'scheduleDeletion',
+  'cancelDeletion',
+  'updateDescription',
+  'tag',
+  'createAlias',
+  'createGrant',
+  'editPolicy',
+  'viewRotation',
+  'changeRotation',
+  'rotateNow',
+  'replicate',
+  'updatePrimaryRegion',
+] as const;
+
+export type KeyAction = (typeof KEY_ACTIONS)[number];
+
+type Meta = Pick<KeyMetadata, 'KeyState' | 'KeyManager' | 'KeyUsage' | 'KeySpec' | 'Origin' | 'MultiRegion' | 'MultiRegionConfiguration'>;
+
+const PENDING_DELETION = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
+
+/** Why `action` is not possible on this key, or undefined when it is. */
+export function explainRefusal(meta: Meta, action: KeyAction): string | undefined {
+  const state = meta.KeyState ?? 'Unknown';
+  const customer = meta.KeyManager !== 'AWS';
+  const symmetric = meta.KeySpec === 'SYMMETRIC_DEFAULT';
+  const usage = meta.KeyUsage;
+  const pendingDeletion = PENDING_DELETION.has(state);
+  const role = meta.MultiRegionConfiguration?.MultiRegionKeyType;
+
+  const needCustomer = (): string | undefined =>
+    customer ? undefined : 'This is an AWS managed key: AWS manages it, so it cannot be changed.';
+  const needEnabledFor = (what: string): string | undefined => {
+    if (state === 'Enabled') return undefined;
+    return `The key is ${describeState(state)}, so it cannot be used to ${what}. ${fixForState(state)}`.trim();
+  };
+  const needUsage = (wanted: string, what: string): string | undefined =>
+    usage === wanted ? undefined : `This key's usage is ${usage ?? 'unknown'}; ${what} needs a key with usage ${wanted}.`;
+  const notPendingDeletion = (what: string): string | undefined =>
+    pendingDeletion ? `The key is ${describeState(state)}, so you cannot ${what}. Cancel the key deletion first.` : undefined;
+  const first = (...checks: (() => string | undefined)[]): string | undefined => {
+    for (const check of checks) {
+      const r = check();
+      if (r) return r;
+    }
+    return undefined;
+  };
+
+  switch (action) {
+    case 'encrypt':
+    case 'decrypt':
+      return first(() => needUsage('ENCRYPT_DECRYPT', action === 'encrypt' ? 'encryption' : 'decryption'), () => needEnabledFor(action));
+    case 'generateDataKey':
+    case 'generateDataKeyPair':
+      return first(
+        () => (symmetric && usage === 'ENCRYPT_DECRYPT' ? undefined : 'Data keys need a symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT).'),
+        () => needEnabledFor('generate data keys'),
+      );
+    case 'sign':
+    case 'verify':
+      return first(() => needUsage('SIGN_VERIFY', action === 'sign' ? 'signing' : 'verifying'), () => needEnabledFor(action));
+    case 'getPublicKey':
+      return first(() => (symmetric || usage === 'GENERATE_VERIFY_MAC' ? 'Only asymmetric keys have a public key.' : undefined), () => needEnabledFor('get its public key'));
+    case 'generateMac':
+    case 'verifyMac':
+      return first(() => needUsage('GENERATE_VERIFY_MAC', 'MACs'), () => needEnabledFor(action === 'generateMac' ? 'generate MACs' : 'verify MACs'));
+    case 'enable':
+      return first(needCustomer, () =>
+        state === 'Disabled' ? undefined : state === 'Enabled' ? 'The key is already enabled.' : `The key is ${describeState(state)}; only a disabled key can be enabled. ${fixForState(state)}`.trim(),
+      );
+    case 'disable':
+      return first(needCustomer, () =>
+        state === 'Enabled' ? undefined : state === 'Disabled' ? 'The key is already disabled.' : `The key is ${describeState(state)}; only an enabled key can be disabled.`,
+      );
+    case 'scheduleDeletion':
+      return first(needCustomer, () =>
+        pendingDeletion ? `The key is already ${describeState(state)}.` : ['Enabled', 'Disabled', 'PendingImport', 'Unavailable'].includes(state) ? undefined : `The key is ${describeState(state)}; wait until it is ready.`,
+      );
+    case 'cancelDeletion':
+      return first(needCustomer, () => (pendingDeletion ? undefined : 'The key is not pending deletion.'));
+    case 'updateDescription':
+      return first(needCustomer, () => notPendingDeletion('change its description'));
+    case 'tag':
+      return first(needCustomer, () => notPendingDeletion('tag it'));
+    case 'createAlias':
+      return first(needCustomer, () => notPendingDeletion('give it an alias'));
+    case 'createGrant':
+      return first(needCustomer, () => (state === 'Enabled' ? undefined : `The key is ${describeState(state)}, so no grant can be created. ${fixForState(state)}`.trim()));
+    case 'editPolicy':
+      return needCustomer();
+    case 'viewRotation':
+      return symmetric ? undefined : 'Only symmetric encryption keys rotate automatically.';
+    case 'changeRotation':
+    case 'rotateNow':
+      return first(
+        needCustomer,
+        () => (symmetric && usage === 'ENCRYPT_DECRYPT' ? undefined : 'Rotation is only for symmetric encryption keys.'),
+        () => (meta.Origin === undefined || meta.Origin === 'AWS_KMS' ? undefined : `Keys with ${meta.Origin} key material cannot rotate in KMS.`),
+        () => (role === 'REPLICA' ? 'Rotation of a multi-Region key is set on its primary key.' : undefined),
+        () => needEnabledFor(action === 'rotateNow' ? 'rotate now' : 'change rotation'),
+      );
+    case 'replicate':
+    case 'updatePrimaryRegion':
+      return first(
+        needCustomer,
+        () => (meta.MultiRegion ? undefined : 'Only multi-Region keys can be replicated; this key is single-Region.'),
+        () => (role === 'PRIMARY' ? undefined : 'This is a replica key: act on its primary key.'),
+        () => (state === 'Enabled' || state === 'Disabled' ? undefined : `The key is ${describeState(state)}.`),
+      );
+    default: {
+      const never: never = action;
+      return `Unknown action ${String(never)}`;
+    }
+  }
+}
+
+export function allowedActions(meta: Meta): KeyAction[] {
+  return KEY_ACTIONS.filter((a) => explainRefusal(meta, a) === undefined);
+}
+
+export function describeState(state: string): string {
+  switch (state) {
+    case 'PendingDeletion':
+      return 'pending deletion';
+    case 'PendingReplicaDeletion':
+      return 'pending replica deletion';
+    case 'PendingImport':
+      return 'waiting for imported key material (pending import)';
+    case 'Unavailable':
+      return 'unavailable (its custom key store is disconnected)';
+    default:
+      return state.toLowerCase();
+  }
+}
+
+function fixForState(state: string): string {
+  switch (state) {
+    case 'Disabled':
+      return 'Enable the key first.';
+    case 'PendingDeletion':
+    case 'PendingReplicaDeletion':
+      return 'Cancel the key deletion, then enable the key.';
+    case 'PendingImport':
+      return 'Import its key material first.';
+    case 'Unavailable':
+      return 'Connect its custom key store first.';
+    case 'Creating':
+    case 'Updating':
+      return 'Wait a moment and try again.';
+    default:
+      return '';
+  }
+}
