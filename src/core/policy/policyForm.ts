@@ -1,0 +1,550 @@
+/**
+ * The form view of a key policy and the edits it makes, over the policy's plain JSON value.
+ *
+ * The value stays the single source of truth: the form is read from it (`readPolicyForm`)
+ * and every edit returns a new value (`addRoleMember`, `updateStatement`, `moveStatement`…)
+ * that keeps everything the edit did not touch exactly as it was — key order, strings that
+ * were strings, lists that were lists, statements the form cannot show. Turning the value
+ * back into text is formatPolicy's job.
+ *
+ * Roles work like the KMS console's: key administrators are the principals of the
+ * statement(s) allowing the console's administrator actions (with or without deletion), key
+ * users those of the statement allowing the console's key-user actions (and its companion
+ * grants statement), other AWS accounts the account principals among the key users.
+ */
+import {
+  ALL_KEY_USER_ACTION_SETS,
+  KEY_ADMIN_ACTIONS,
+  KEY_DELETION_ACTIONS,
+  KEY_GRANT_ACTIONS,
+  type KeyKind,
+  keyKindUsesGrantsStatement,
+  keyUserActions,
+  sameActionSet,
+} from './kmsActions';
+import { CURRENT_POLICY_VERSION, type JsonObject, STATEMENT_KEYS, isJsonObject, principalEntries, sameJson, stringList } from './policyModel';
+import { accountRootArn, parseAwsPrincipal } from './principals';
+
+export interface FormContext {
+  /** The account that owns the key: its root is "the account", other accounts' roots are "other AWS accounts". */
+  readonly accountId?: string;
+  readonly partition?: string;
+  /** Decides which actions new key users get. */
+  readonly keyKind?: KeyKind;
+}
+
+// ---- statements as form fields -------------------------------------------------------
+
+export type Effect = 'Allow' | 'Deny';
+
+export interface FormPrincipal {
+  /** "*" (everyone), or a principal type: AWS, Service, Federated, CanonicalUser. */
+  readonly type: string;
+  readonly value: string;
+}
+
+/** A statement as the form edits it. Every list keeps the order of the policy. */
+export interface StatementFields {
+  /** '' when the statement has no Sid. */
+  readonly sid: string;
+  readonly effect: Effect;
+  readonly principalKey: 'Principal' | 'NotPrincipal';
+  readonly principals: readonly FormPrincipal[];
+  readonly actionKey: 'Action' | 'NotAction';
+  readonly actions: readonly string[];
+  readonly resourceKey: 'Resource' | 'NotResource';
+  readonly resources: readonly string[];
+  /** The Condition as JSON text; '' when there is none. */
+  readonly condition: string;
+}
+
+export type StatementRole = 'account' | 'admins' | 'admins-delete' | 'users' | 'grants';
+
+export interface StatementView {
+  readonly index: number;
+  /** Sid, or "Statement N". */
+  readonly title: string;
+  readonly value: unknown;
+  /** Undefined when the form cannot show this statement: then `reason` says why and it is edited as JSON. */
+  readonly fields?: StatementFields;
+  readonly reason?: string;
+  /** Set when the statement is one of the console's role statements (edited through the role lists too). */
+  readonly role?: StatementRole;
+}
+
+export interface AdminMember {
+  readonly principal: string;
+  readonly canDelete: boolean;
+}
+
+export interface PolicyFormView {
+  /** False when the policy is not an object with statements: `reason` says why. */
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly admins: readonly AdminMember[];
+  readonly users: readonly string[];
+  /** Account ids of other accounts allowed to use the key. */
+  readonly accounts: readonly string[];
+  readonly statements: readonly StatementView[];
+}
+
+/** The form fields of a statement, or why the form cannot show it. */
+export function readStatementFields(s: unknown): { fields: StatementFields } | { reason: string } {
+  if (!isJsonObject(s)) return { reason: 'It is not an object.' };
+  const unknown = Object.keys(s).filter((k) => !(STATEMENT_KEYS as readonly string[]).includes(k));
+  if (unknown.length) return { reason: `It has ${unknown.map((k) => `"${k}"`).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not a statement element.` };
+  if ('Sid' in s && typeof s.Sid !== 'string') return { reason: 'Its Sid is not a string.' };
+  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return { reason: `Its Effect is ${JSON.stringify(s.Effect) ?? 'missing'}; the form knows "Allow" and "Deny".` };
+  for (const [a, b] of [
+    ['Principal', 'NotPrincipal'],
+    ['Action', 'NotAction'],
+    ['Resource', 'NotResource'],
+  ] as const) {
+    if (a in s && b in s) return { reason: `It has both ${a} and ${b}.` };
+  }
+  const principalKey = 'NotPrincipal' in s ? 'NotPrincipal' : 'Principal';
+  let principals: FormPrincipal[] = [];
+  if (principalKey in s) {
+    const entries = principalEntries(s[principalKey]);
+    if (!entries) return { reason: `Its ${principalKey} is not "*" or an object of principal lists.` };
+    principals = entries;
+  }
+  const actionKey = 'NotAction' in s ? 'NotAction' : 'Action';
+  const actions = actionKey in s ? stringList(s[actionKey]) : [];
+  if (!actions) return { reason: `Its ${actionKey} is not a string or a list of strings.` };
+  const resourceKey = 'NotResource' in s ? 'NotResource' : 'Resource';
+  const resources = resourceKey in s ? stringList(s[resourceKey]) : [];
+  if (!resources) return { reason: `Its ${resourceKey} is not a string or a list of strings.` };
+  if ('Condition' in s && !isJsonObject(s.Condition)) return { reason: 'Its Condition is not an object.' };
+  return {
+    fields: {
+      sid: typeof s.Sid === 'string' ? s.Sid : '',
+      effect: s.Effect,
+      principalKey,
+      principals,
+      actionKey,
+      actions,
+      resourceKey,
+      resources,
+      condition: 'Condition' in s ? JSON.stringify(s.Condition, null, 2) : '',
+    },
+  };
+}
+
+/**
+ * A statement value with the form fields applied to `original`: elements whose fields did
+ * not change keep their original value (a string stays a string), new elements go where
+ * the console puts them, and renamed ones (Action → NotAction) keep their place.
+ */
+export function writeStatementFields(original: unknown, fields: StatementFields): { value: JsonObject } | { error: string } {
+  const base: JsonObject = isJsonObject(original) ? original : {};
+  const before = readStatementFields(base);
+  const old = 'fields' in before ? before.fields : undefined;
+
+  let condition: unknown;
+  if (fields.condition.trim() !== '') {
+    try {
+      condition = JSON.parse(fields.condition);
+    } catch (e) {
+      return { error: `The Condition is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (!isJsonObject(condition)) return { error: 'The Condition must be a JSON object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.' };
+  }
+
+  const next: Array<[string, unknown]> = [];
+  const placed = new Set<string>();
+  const valueFor = (key: string): unknown => {
+    switch (key) {
+      case 'Sid':
+        if (old && old.sid === fields.sid) return base.Sid;
+        return fields.sid === '' ? undefined : fields.sid;
+      case 'Effect':
+        return fields.effect;
+      case 'Principal':
+      case 'NotPrincipal':
+        if (fields.principals.length === 0) return undefined;
+        if (old && old.principalKey === key && samePrincipals(old.principals, fields.principals)) return base[key];
+        return principalValue(fields.principals, base[key]);
+      case 'Action':
+      case 'NotAction':
+        if (fields.actions.length === 0) return undefined;
+        if (old && old.actionKey === key && sameList(old.actions, fields.actions)) return base[key];
+        return listValue(fields.actions, base[key]);
+      case 'Resource':
+      case 'NotResource':
+        if (fields.resources.length === 0) return undefined;
+        if (old && old.resourceKey === key && sameList(old.resources, fields.resources)) return base[key];
+        return listValue(fields.resources, base[key]);
+      case 'Condition':
+        if (condition === undefined) return undefined;
+        return sameJson(base.Condition, condition) ? base.Condition : condition;
+      default:
+        return base[key];
+    }
+  };
+  // Each of Principal/NotPrincipal, Action/NotAction, Resource/NotResource is written under
+  // the key the fields choose, in the place the pair had (a rename keeps the position).
+  const chosen: Record<string, string> = {
+    Principal: fields.principalKey,
+    NotPrincipal: fields.principalKey,
+    Action: fields.actionKey,
+    NotAction: fields.actionKey,
+    Resource: fields.resourceKey,
+    NotResource: fields.resourceKey,
+  };
+  const put = (key: string, first = false): void => {
+    if (placed.has(key)) return;
+    placed.add(key);
+    const v = valueFor(key);
+    if (v === undefined) return;
+    if (first) next.unshift([key, v]);
+    else next.push([key, v]);
+  };
+  for (const key of Object.keys(base)) put(chosen[key] ?? key);
+  put('Sid', true);
+  for (const key of ['Effect', fields.principalKey, fields.actionKey, fields.resourceKey, 'Condition']) put(key);
+  return { value: Object.fromEntries(next) };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function samePrincipals(a: readonly FormPrincipal[], b: readonly FormPrincipal[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.type === b[i].type && p.value === b[i].value);
+}
+
+/** One item as a string, unless the original was a list; several as a list. */
+function listValue(items: readonly string[], original: unknown): string | string[] {
+  return items.length === 1 && !Array.isArray(original) ? items[0] : [...items];
+}
+
+function principalValue(principals: readonly FormPrincipal[], original: unknown): unknown {
+  if (principals.length === 1 && principals[0].type === '*') return '*';
+  const out: JsonObject = {};
+  const originalObject = isJsonObject(original) ? original : {};
+  for (const p of principals) {
+    if (p.type === '*') {
+      // "Everyone" mixed with named principals means AWS "*".
+      out.AWS = [...(stringList(out.AWS) ?? []), '*'];
+      continue;
+    }
+    const list = (out[p.type] as string[] | undefined) ?? [];
+    list.push(p.value);
+    out[p.type] = list;
+  }
+  for (const [type, list] of Object.entries(out)) out[type] = listValue(list as string[], originalObject[type]);
+  return out;
+}
+
+// ---- reading the form ------------------------------------------------------------------
+
+/** A statement that is exactly one of the console's role statements, and its AWS principals. */
+function roleOf(s: unknown, ctx: FormContext): { role: StatementRole; principals: string[] } | undefined {
+  if (!isJsonObject(s) || s.Effect !== 'Allow') return undefined;
+  const keys = Object.keys(s);
+  const allowed = ['Sid', 'Effect', 'Principal', 'Action', 'Resource', 'Condition'];
+  if (keys.some((k) => !allowed.includes(k))) return undefined;
+  if (!isJsonObject(s.Principal) || Object.keys(s.Principal).length !== 1) return undefined;
+  const principals = stringList(s.Principal.AWS);
+  if (!principals || principals.includes('*')) return undefined;
+  const actions = stringList(s.Action);
+  const resources = stringList(s.Resource);
+  if (!actions || !resources || resources.length !== 1 || resources[0] !== '*') return undefined;
+
+  const hasCondition = 'Condition' in s;
+  if (hasCondition) {
+    const c = s.Condition;
+    const grantCondition = isJsonObject(c) && Object.keys(c).length === 1 && isJsonObject(c.Bool) && Object.keys(c.Bool).length === 1 && [true, 'true'].includes(c.Bool['kms:GrantIsForAWSResource'] as string | boolean);
+    if (grantCondition && sameActionSet(actions, KEY_GRANT_ACTIONS)) return { role: 'grants', principals };
+    return undefined;
+  }
+  if (ctx.accountId && principals.length === 1 && [ctx.accountId, accountRootArn(ctx.accountId, ctx.partition)].includes(principals[0]) && sameActionSet(actions, ['kms:*'])) {
+    return { role: 'account', principals };
+  }
+  const withoutRotate = KEY_ADMIN_ACTIONS.filter((a) => a !== 'kms:RotateKeyOnDemand');
+  for (const adminSet of [KEY_ADMIN_ACTIONS, withoutRotate]) {
+    if (sameActionSet(actions, adminSet)) return { role: 'admins', principals };
+    if (sameActionSet(actions, [...adminSet, ...KEY_DELETION_ACTIONS])) return { role: 'admins-delete', principals };
+  }
+  if (ALL_KEY_USER_ACTION_SETS.some((set) => sameActionSet(actions, set))) return { role: 'users', principals };
+  return undefined;
+}
+
+function isOtherAccount(principal: string, ctx: FormContext): string | undefined {
+  const parsed = parseAwsPrincipal(principal);
+  if (!parsed.ok || parsed.principal.kind !== 'account') return undefined;
+  return parsed.principal.accountId !== ctx.accountId ? parsed.principal.accountId : undefined;
+}
+
+export function readPolicyForm(policy: unknown, ctx: FormContext = {}): PolicyFormView {
+  const empty = { admins: [], users: [], accounts: [], statements: [] };
+  if (!isJsonObject(policy)) return { ok: false, reason: 'The policy is not a JSON object.', ...empty };
+  const raw = policy.Statement;
+  if (raw !== undefined && !Array.isArray(raw) && !isJsonObject(raw)) return { ok: false, reason: 'Statement is not a list of statements.', ...empty };
+  const list: unknown[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+
+  const admins = new Map<string, boolean>();
+  const users: string[] = [];
+  const accounts: string[] = [];
+  const statements = list.map((s, index): StatementView => {
+    const read = readStatementFields(s);
+    const role = roleOf(s, ctx);
+    if (role?.role === 'admins' || role?.role === 'admins-delete') {
+      for (const p of role.principals) admins.set(p, (admins.get(p) ?? false) || role.role === 'admins-delete');
+    }
+    if (role?.role === 'users' || role?.role === 'grants') {
+      for (const p of role.principals) {
+        const other = isOtherAccount(p, ctx);
+        if (other) {
+          if (!accounts.includes(other)) accounts.push(other);
+        } else if (!users.includes(p)) users.push(p);
+      }
+    }
+    const sid = isJsonObject(s) && typeof s.Sid === 'string' && s.Sid ? s.Sid : undefined;
+    return {
+      index,
+      title: sid ?? `Statement ${index + 1}`,
+      value: s,
+      ...('fields' in read ? { fields: read.fields } : { reason: read.reason }),
+      role: role?.role,
+    };
+  });
+  return { ok: true, admins: [...admins].map(([principal, canDelete]) => ({ principal, canDelete })), users, accounts, statements };
+}
+
+// ---- edits -------------------------------------------------------------------------------
+
+function withStatements(policy: unknown, statements: unknown[]): JsonObject {
+  const base: JsonObject = isJsonObject(policy) ? policy : { Version: CURRENT_POLICY_VERSION };
+  if (!('Statement' in base)) return { ...base, Statement: statements };
+  // Keep "Statement" where it was; a single statement object stays an object while there is one.
+  const single = isJsonObject(base.Statement) && statements.length === 1;
+  return Object.fromEntries(Object.entries(base).map(([k, v]) => [k, k === 'Statement' ? (single ? statements[0] : statements) : v]));
+}
+
+function statementList(policy: unknown): unknown[] {
+  if (!isJsonObject(policy)) return [];
+  const s = policy.Statement;
+  return Array.isArray(s) ? [...(s as unknown[])] : isJsonObject(s) ? [s] : [];
+}
+
+export function addStatement(policy: unknown, statement: unknown, at?: number): JsonObject {
+  const list = statementList(policy);
+  list.splice(at === undefined ? list.length : Math.max(0, Math.min(at, list.length)), 0, statement);
+  return withStatements(policy, list);
+}
+
+export function removeStatement(policy: unknown, index: number): JsonObject {
+  const list = statementList(policy);
+  if (index < 0 || index >= list.length) throw new RangeError(`There is no statement ${index + 1}.`);
+  list.splice(index, 1);
+  return withStatements(policy, list);
+}
+
+export function moveStatement(policy: unknown, from: number, to: number): JsonObject {
+  const list = statementList(policy);
+  if (from < 0 || from >= list.length) throw new RangeError(`There is no statement ${from + 1}.`);
+  const target = Math.max(0, Math.min(to, list.length - 1));
+  const [item] = list.splice(from, 1);
+  list.splice(target, 0, item);
+  return withStatements(policy, list);
+}
+
+export function replaceStatement(policy: unknown, index: number, statement: unknown): JsonObject {
+  const list = statementList(policy);
+  if (index < 0 || index >= list.length) throw new RangeError(`There is no statement ${index + 1}.`);
+  list[index] = statement;
+  return withStatements(policy, list);
+}
+
+/** Applies form fields to statement `index`. */
+export function updateStatement(policy: unknown, index: number, fields: StatementFields): { value: JsonObject } | { error: string } {
+  const list = statementList(policy);
+  if (index < 0 || index >= list.length) return { error: `There is no statement ${index + 1}.` };
+  const written = writeStatementFields(list[index], fields);
+  if ('error' in written) return written;
+  return { value: replaceStatement(policy, index, written.value) };
+}
+
+/** A new statement as the "Add statement" button makes it. */
+export function newStatement(ctx: FormContext = {}): JsonObject {
+  return {
+    Effect: 'Allow',
+    Principal: { AWS: ctx.accountId ? accountRootArn(ctx.accountId, ctx.partition) : 'arn:aws:iam::111122223333:root' },
+    Action: ['kms:DescribeKey'],
+    Resource: '*',
+  };
+}
+
+export type RoleList = 'admins' | 'users' | 'accounts';
+
+/** What a principal typed into a role list becomes in the policy (an account id becomes its root ARN). */
+export function normalizeRolePrincipal(list: RoleList, input: string, ctx: FormContext = {}): { principal: string } | { error: string } {
+  const value = input.trim();
+  if (!value) return { error: list === 'accounts' ? 'Enter a 12-digit AWS account id.' : 'Enter an IAM user or role ARN.' };
+  if (list === 'accounts') {
+    const id = /^\d{12}$/.test(value) ? value : /^arn:[^:]+:iam::(\d{12}):root$/.exec(value)?.[1];
+    if (!id) return { error: `"${value}" is not an AWS account id: enter the 12 digits (e.g. 444455556666).` };
+    if (ctx.accountId && id === ctx.accountId) return { error: `${id} is this key's own account. To let it use the key, add its users or roles as key users instead.` };
+    return { principal: accountRootArn(id, ctx.partition) };
+  }
+  const parsed = parseAwsPrincipal(value);
+  if (!parsed.ok) return { error: parsed.problem };
+  if (parsed.principal.kind === 'anyone') return { error: `"*" would mean everyone in every AWS account. Name a user or role, or write a statement with a Condition.` };
+  if (parsed.principal.kind === 'account' && parsed.principal.form === 'id') return { principal: accountRootArn(parsed.principal.accountId, ctx.partition) };
+  return { principal: value };
+}
+
+interface RoleStatements {
+  admins?: number;
+  adminsDelete?: number;
+  users?: number;
+  grants?: number;
+  account?: number;
+}
+
+function findRoleStatements(list: unknown[], ctx: FormContext): RoleStatements {
+  const found: RoleStatements = {};
+  list.forEach((s, i) => {
+    const role = roleOf(s, ctx)?.role;
+    if (role === 'admins') found.admins ??= i;
+    if (role === 'admins-delete') found.adminsDelete ??= i;
+    if (role === 'users') found.users ??= i;
+    if (role === 'grants') found.grants ??= i;
+    if (role === 'account') found.account ??= i;
+  });
+  return found;
+}
+
+function awsPrincipalsOf(s: unknown): string[] {
+  return isJsonObject(s) && isJsonObject(s.Principal) ? (stringList(s.Principal.AWS) ?? []) : [];
+}
+
+/** The statement with its AWS principal list replaced (undefined when the list is empty: drop it). */
+function withAwsPrincipals(s: JsonObject, principals: string[]): JsonObject | undefined {
+  if (principals.length === 0) return undefined;
+  const principal = isJsonObject(s.Principal) ? s.Principal : {};
+  const aws = principals.length === 1 && !Array.isArray(principal.AWS) ? principals[0] : principals;
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === 'Principal' ? { ...principal, AWS: aws } : v]));
+}
+
+function roleStatement(role: 'admins' | 'admins-delete' | 'users' | 'grants', principals: string[], ctx: FormContext): JsonObject {
+  const Principal = { AWS: principals.length === 1 ? principals[0] : principals };
+  switch (role) {
+    case 'admins':
+      return { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS], Resource: '*' };
+    case 'admins-delete':
+      return { Sid: 'Allow access for Key Administrators who may delete the key', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS, ...KEY_DELETION_ACTIONS], Resource: '*' };
+    case 'users':
+      return { Sid: 'Allow use of the key', Effect: 'Allow', Principal, Action: keyUserActions(ctx.keyKind), Resource: '*' };
+    case 'grants':
+      return { Sid: 'Allow attachment of persistent resources', Effect: 'Allow', Principal, Action: [...KEY_GRANT_ACTIONS], Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } };
+  }
+}
+
+/**
+ * Edits the principal lists of role statements: `changes` maps a statement role to the new
+ * principal list. Empty statements are removed, missing ones created where the console
+ * puts them (after the account statement and the roles before them).
+ */
+function setRolePrincipals(policy: unknown, ctx: FormContext, changes: Partial<Record<'admins' | 'admins-delete' | 'users' | 'grants', string[]>>): JsonObject {
+  let list = statementList(policy);
+  const order: ('admins' | 'admins-delete' | 'users' | 'grants')[] = ['admins-delete', 'admins', 'users', 'grants'];
+  for (const role of order) {
+    const principals = changes[role];
+    if (!principals) continue;
+    const found = findRoleStatements(list, ctx);
+    const key = ({ admins: 'admins', 'admins-delete': 'adminsDelete', users: 'users', grants: 'grants' } as const)[role];
+    const index = found[key];
+    if (index !== undefined) {
+      const updated = withAwsPrincipals(list[index] as JsonObject, principals);
+      if (updated) list[index] = updated;
+      else list = list.filter((_, i) => i !== index);
+      continue;
+    }
+    if (principals.length === 0) continue;
+    // Where the console would put it: after the statements of the roles before it.
+    const before = { 'admins-delete': [found.account], admins: [found.account, found.adminsDelete], users: [found.account, found.adminsDelete, found.admins], grants: [found.account, found.adminsDelete, found.admins, found.users] }[role];
+    const anchors = before.filter((i): i is number => i !== undefined);
+    const at = anchors.length ? Math.max(...anchors) + 1 : role === 'grants' || role === 'users' ? list.length : 0;
+    list.splice(at, 0, roleStatement(role, principals, ctx));
+  }
+  return withStatements(policy, list);
+}
+
+function roleMembers(policy: unknown, ctx: FormContext): Record<'admins' | 'admins-delete' | 'users' | 'grants', string[] | undefined> {
+  const list = statementList(policy);
+  const found = findRoleStatements(list, ctx);
+  const of = (i: number | undefined): string[] | undefined => (i === undefined ? undefined : awsPrincipalsOf(list[i]));
+  return { admins: of(found.admins), 'admins-delete': of(found.adminsDelete), users: of(found.users), grants: of(found.grants) };
+}
+
+/** Adds a principal to a role list (an administrator, a key user or another account). */
+export function addRoleMember(policy: unknown, list: RoleList, input: string, ctx: FormContext = {}, options: { canDelete?: boolean } = {}): { value: JsonObject; principal: string } | { error: string } {
+  const normalized = normalizeRolePrincipal(list, input, ctx);
+  if ('error' in normalized) return normalized;
+  const { principal } = normalized;
+  const members = roleMembers(policy, ctx);
+  if (list === 'admins') {
+    const target = options.canDelete ? 'admins-delete' : 'admins';
+    const other = options.canDelete ? 'admins' : 'admins-delete';
+    if ((members[target] ?? []).includes(principal)) return { error: `${principal} is already a key administrator.` };
+    return {
+      principal,
+      value: setRolePrincipals(policy, ctx, {
+        [target]: [...(members[target] ?? []), principal],
+        ...(members[other]?.includes(principal) ? { [other]: members[other].filter((p) => p !== principal) } : {}),
+      }),
+    };
+  }
+  if ((members.users ?? []).includes(principal)) return { error: list === 'accounts' ? `The account ${principal.split(':')[4]} can already use the key.` : `${principal} is already a key user.` };
+  const changes: Partial<Record<'users' | 'grants', string[]>> = { users: [...(members.users ?? []), principal] };
+  if (members.grants || keyKindUsesGrantsStatement(ctx.keyKind)) {
+    const grants = members.grants ?? [];
+    if (!grants.includes(principal)) changes.grants = [...grants, principal];
+  }
+  return { principal, value: setRolePrincipals(policy, ctx, changes) };
+}
+
+/** Removes a principal from a role list (from every role statement of that list). */
+export function removeRoleMember(policy: unknown, list: RoleList, principal: string, ctx: FormContext = {}): JsonObject {
+  const members = roleMembers(policy, ctx);
+  const matches = (p: string): boolean => {
+    if (p === principal) return true;
+    if (list !== 'accounts') return false;
+    // An account may be written as its id or its root ARN.
+    const a = parseAwsPrincipal(p);
+    const b = parseAwsPrincipal(principal);
+    const idOf = (x: typeof a): string | undefined => (x.ok && x.principal.kind === 'account' ? x.principal.accountId : undefined);
+    return idOf(a) !== undefined && idOf(a) === (idOf(b) ?? principal);
+  };
+  const roles = list === 'admins' ? (['admins', 'admins-delete'] as const) : (['users', 'grants'] as const);
+  const changes: Partial<Record<'admins' | 'admins-delete' | 'users' | 'grants', string[]>> = {};
+  for (const role of roles) {
+    const current = members[role];
+    if (current?.some(matches)) changes[role] = current.filter((p) => !matches(p));
+  }
+  return setRolePrincipals(policy, ctx, changes);
+}
+
+/** Moves an administrator between the statements with and without deletion. */
+export function setAdminCanDelete(policy: unknown, principal: string, canDelete: boolean, ctx: FormContext = {}): JsonObject {
+  const members = roleMembers(policy, ctx);
+  const from = canDelete ? 'admins' : 'admins-delete';
+  const to = canDelete ? 'admins-delete' : 'admins';
+  const target = members[to] ?? [];
+  return setRolePrincipals(policy, ctx, {
+    [from]: (members[from] ?? []).filter((p) => p !== principal),
+    ...(target.includes(principal) ? {} : { [to]: [...target, principal] }),
+  });
+}
+
+/** The console's default policy for a new key: the account may do everything (through IAM). */
+export function defaultKeyPolicy(accountId: string, partition = 'aws'): JsonObject {
+  return {
+    Version: CURRENT_POLICY_VERSION,
+    Id: 'key-default-1',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: accountRootArn(accountId, partition) }, Action: 'kms:*', Resource: '*' }],
+  };
+}
