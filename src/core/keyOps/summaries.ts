@@ -70,8 +70,11 @@ export interface RotationStatus {
   readonly OnDemandRotationStartDate?: Date;
 }
 
-/** A Markdown report of a key's rotation: status, next date, and every rotation so far. */
-export function rotationReport(label: string, keyId: string, status: RotationStatus, rotations: readonly RotationsListEntry[]): string {
+/**
+ * A Markdown report of a key's rotation: status, next date, and every rotation so far
+ * (`rotations` undefined: the endpoint cannot list them).
+ */
+export function rotationReport(label: string, keyId: string, status: RotationStatus, rotations: readonly RotationsListEntry[] | undefined): string {
   const lines = [`# Rotation of ${label}`, '', `Key: \`${keyId}\``, ''];
   if (status.KeyRotationEnabled) {
     lines.push(`- Automatic rotation: **on**, every ${status.RotationPeriodInDays ?? 365} days`);
@@ -80,6 +83,10 @@ export function rotationReport(label: string, keyId: string, status: RotationSta
     lines.push('- Automatic rotation: **off**');
   }
   if (status.OnDemandRotationStartDate) lines.push(`- On-demand rotation in progress since ${formatDate(status.OnDemandRotationStartDate)}`);
+  if (rotations === undefined) {
+    lines.push('', '## History', '', 'This endpoint cannot list rotations (ListKeyRotations is not supported).');
+    return `${lines.join('\n')}\n`;
+  }
   lines.push('', `## History (${rotations.length} rotation${rotations.length === 1 ? '' : 's'})`, '');
   if (rotations.length === 0) {
     lines.push('The key has not been rotated yet: all its ciphertexts use its original key material.');

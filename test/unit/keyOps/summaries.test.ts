@@ -47,5 +47,6 @@ describe('keyOps summaries', () => {
     const none = rotationReport('k', 'k', { KeyRotationEnabled: false }, []);
     assert.match(none, /\*\*off\*\*/);
     assert.match(none, /has not been rotated yet/);
+    assert.match(rotationReport('k', 'k', {}, undefined), /cannot list rotations \(ListKeyRotations is not supported\)/);
   });
 });

@@ -1,0 +1,288 @@
+import type { AliasListEntry, KeyMetadata, Tag } from '@aws-sdk/client-kms';
+import * as vscode from 'vscode';
+import { ArgumentError } from '../../core/args/argumentError';
+import { Args } from '../../core/args/readArgs';
+import type { Connection } from '../../core/aws/connection';
+import { KmsError } from '../../core/kms/errors';
+import { collect, type KmsGateway } from '../../core/kms/gateway';
+import { type Checked, ok } from '../../core/keyOps/checked';
+import { KEY_TYPES, type KeyTypeId, type KeyUsageName, keyTypeInfo, keyTypeOf, specsFor } from '../../core/keyOps/keyTypes';
+import { type Account, consoleKeyPolicy, policyJson, policySizeProblem } from '../../core/keyOps/policyBuilder';
+import { type Principal, accountOfArn, parsePrincipals } from '../../core/keyOps/principals';
+import { checkAliasName, checkDescription, checkTags, parseTagsText, splitList } from '../../core/keyOps/validation';
+import type { CommandSpec } from '../commands/commandRunner';
+import type { Services } from '../services';
+import type { UserInput } from '../ui/userInput';
+import { argValue, inputChecked, isScripted } from './commandArgs';
+import { notify } from './output';
+import { keyChanged, resolveConnection } from './resolveKey';
+
+const ID = 'kmsWorkbench.createKey';
+const FIELDS = ['connection', 'keySpec', 'keyUsage', 'multiRegion', 'alias', 'description', 'tags', 'policy', 'administrators', 'users', 'allowAdministratorsToDelete'];
+
+/** The command the tree offers to show a key (by `{ connection, keyId }`), when it has one. */
+export const REVEAL_KEY_COMMAND = 'kmsWorkbench.revealKey';
+
+export interface CreateKeyRequest {
+  readonly type: KeyTypeId;
+  readonly usage: KeyUsageName;
+  readonly spec: string;
+  readonly multiRegion: boolean;
+  readonly alias?: string;
+  readonly description?: string;
+  readonly tags: readonly Tag[];
+  readonly policy: 'default' | 'console';
+  readonly administrators: readonly Principal[];
+  readonly allowAdministratorsToDelete: boolean;
+  readonly users: readonly Principal[];
+}
+
+/** The partition of a Region (for account ids typed as principals). */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/**
+ * `kmsWorkbench.createKey` `{ connection?, keySpec? (default SYMMETRIC_DEFAULT), keyUsage?
+ * (needed for RSA: ENCRYPT_DECRYPT or SIGN_VERIFY), multiRegion? (default false), alias?,
+ * description?, tags? ({ key: value }), policy? (default | console; console when
+ * administrators or users are given), administrators? (principals), users? (principals),
+ * allowAdministratorsToDelete? (default true) }`: CreateKey, then CreateAlias. Without an
+ * argument object, a multi-step wizard. The new key is revealed in the tree. Returns the new
+ * key's KeyMetadata.
+ */
+export const createKey: CommandSpec<KeyMetadata> = {
+  id: ID,
+  action: 'create the key',
+  run: async (arg, services) => {
+    const args = Args.from(ID, arg, FIELDS);
+    const connection = await resolveConnection(arg, args, services);
+    const gateway = services.kms.gateway(connection);
+    const request = isScripted(arg) ? requestFromArgs(args, connection) : await askRequest(services.ui, gateway, connection);
+    return performCreate(services, connection, gateway, request);
+  },
+};
+
+function requestFromArgs(args: Args, connection: Connection): CreateKeyRequest {
+  const spec = args.string('keySpec', 'a key spec like SYMMETRIC_DEFAULT') ?? 'SYMMETRIC_DEFAULT';
+  const usageArg = args.string('keyUsage', 'ENCRYPT_DECRYPT, SIGN_VERIFY or GENERATE_VERIFY_MAC');
+  const { type, usage } = argValue(ID, 'keySpec', keyTypeOf(spec, usageArg));
+  if (!specsFor(type, connection.region).some((s) => s.spec === spec)) {
+    throw new ArgumentError(`${ID}: "keySpec": ${spec} keys are not offered in ${connection.region}.`);
+  }
+  const multiRegion = args.boolean('multiRegion') ?? false;
+  const aliasArg = args.string('alias', 'an alias name like alias/my-app');
+  const alias = aliasArg !== undefined ? argValue(ID, 'alias', checkAliasName(aliasArg)) : undefined;
+  const descriptionArg = args.raw('description');
+  if (descriptionArg !== undefined && typeof descriptionArg !== 'string') args.string('description');
+  const description = typeof descriptionArg === 'string' ? argValue(ID, 'description', checkDescription(descriptionArg)) : undefined;
+  const tagMap = args.stringMap('tags', 'an object of tag values, like { "env": "prod" }');
+  const tags = tagMap ? argValue(ID, 'tags', checkTags(tagMap)) : [];
+  const partition = partitionOf(connection.region);
+  const adminList = args.stringArray('administrators', 'an array of principal ARNs or account ids');
+  const userList = args.stringArray('users', 'an array of principal ARNs, account ids or service principals');
+  const administrators = adminList ? argValue(ID, 'administrators', parsePrincipals(adminList, { partition, allowServices: false, role: 'a key administrator' })) : [];
+  const users = userList ? argValue(ID, 'users', parsePrincipals(userList, { partition })) : [];
+  const policy = args.oneOf('policy', ['default', 'console'] as const) ?? (adminList || userList ? 'console' : 'default');
+  if (policy === 'default' && (administrators.length || users.length)) {
+    throw new ArgumentError(`${ID}: "administrators" and "users" make a console-style policy: set "policy" to "console" or leave it out.`);
+  }
+  const allowAdministratorsToDelete = args.boolean('allowAdministratorsToDelete') ?? true;
+  return { type, usage, spec, multiRegion, alias, description, tags, policy, administrators, allowAdministratorsToDelete, users };
+}
+
+const TOTAL = 8;
+
+async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connection): Promise<CreateKeyRequest> {
+  const title = (what: string): string => `Create key (${connection.label}): ${what}`;
+  const type = await ui.pick(
+    KEY_TYPES.map((t) => ({ label: t.label, detail: t.detail, value: t.id })),
+    { title: title('key type'), step: 1, totalSteps: TOTAL },
+  );
+  const specs = specsFor(type, connection.region);
+  const spec =
+    specs.length === 1
+      ? specs[0].spec
+      : await ui.pick(
+          specs.map((s) => ({ label: s.spec, description: s.description, value: s.spec })),
+          { title: title('key spec'), step: 2, totalSteps: TOTAL },
+        );
+  const multiRegion = await ui.pick(
+    [
+      { label: 'Single-Region key', detail: `The key lives in ${connection.region} only.`, value: false },
+      {
+        label: 'Multi-Region key',
+        detail: 'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.',
+        value: true,
+      },
+    ],
+    { title: title('Regionality'), step: 3, totalSteps: TOTAL },
+  );
+  const existingAliases = await collect(gateway.listAliases());
+  const alias = await inputChecked<string | undefined>(
+    ui,
+    { title: title('alias (optional)'), step: 4, totalSteps: TOTAL, placeholder: 'alias/my-app — or leave empty', prompt: 'Letters, digits, "/", "_" and "-" after alias/.' },
+    (text) => (text.trim() === '' ? ok(undefined) : aliasAvailable(checkAliasName(text), existingAliases)),
+  );
+  const description = await inputChecked<string | undefined>(
+    ui,
+    { title: title('description (optional)'), step: 5, totalSteps: TOTAL, placeholder: 'What the key is for — or leave empty' },
+    (text) => (text === '' ? ok(undefined) : checkDescription(text)),
+  );
+  const tags = await inputChecked(
+    ui,
+    { title: title('tags (optional)'), step: 6, totalSteps: TOTAL, placeholder: 'env=prod, team=payments — or leave empty', prompt: 'key=value pairs separated by commas.' },
+    (text) => parseTagsText(text),
+  );
+  const policy = await ui.pick(
+    [
+      {
+        label: "KMS's default key policy",
+        detail: 'The account (its root) may do everything with the key; IAM policies then decide who uses and manages it.',
+        value: 'default' as const,
+      },
+      {
+        label: 'Console-style key policy',
+        detail: 'Name key administrators and key users, as the AWS console does. The account statement stays, so the key cannot be locked out.',
+        value: 'console' as const,
+      },
+    ],
+    { title: title('key policy'), step: 7, totalSteps: TOTAL },
+  );
+  let administrators: Principal[] = [];
+  let users: Principal[] = [];
+  let allowAdministratorsToDelete = true;
+  const partition = partitionOf(connection.region);
+  if (policy === 'console') {
+    const principalPrompt = 'Separate several with commas. An account id, arn:aws:iam::<account>:root|user/<name>|role/<name>, or an assumed-role ARN.';
+    administrators = await inputChecked(
+      ui,
+      { title: title('key administrators (may manage the key, not use it)'), step: 7, totalSteps: TOTAL, placeholder: 'arn:aws:iam::111122223333:role/KeyAdmin — or leave empty', prompt: principalPrompt },
+      (text) => parsePrincipals(splitList(text), { partition, allowServices: false, role: 'a key administrator' }),
+    );
+    if (administrators.length) {
+      allowAdministratorsToDelete = await ui.pick(
+        [
+          { label: 'Allow key administrators to delete this key', description: 'kms:ScheduleKeyDeletion, kms:CancelKeyDeletion', value: true },
+          { label: 'Do not allow key administrators to delete this key', value: false },
+        ],
+        { title: title('key deletion'), step: 7, totalSteps: TOTAL },
+      );
+    }
+    users = await inputChecked(
+      ui,
+      {
+        title: title('key users (may use the key for cryptography)'),
+        step: 7,
+        totalSteps: TOTAL,
+        placeholder: 'arn:aws:iam::111122223333:role/App — or leave empty',
+        prompt: `${principalPrompt} Service principals (name.amazonaws.com) too.`,
+      },
+      (text) => parsePrincipals(splitList(text), { partition }),
+    );
+  }
+  const request: CreateKeyRequest = {
+    type,
+    usage: keyTypeInfo(type).usage,
+    spec,
+    multiRegion,
+    alias,
+    description,
+    tags,
+    policy,
+    administrators,
+    allowAdministratorsToDelete,
+    users,
+  };
+  await ui.confirm(`Create a ${multiRegion ? 'multi-Region' : 'single-Region'} ${spec} ${request.usage} key${alias ? ` named ${alias}` : ''}?`, {
+    detail: summary(request, connection).join('\n'),
+    confirmLabel: 'Create Key',
+  });
+  return request;
+}
+
+function aliasAvailable(checked: Checked<string>, existing: readonly AliasListEntry[]): Checked<string> {
+  if (!checked.ok) return checked;
+  const other = existing.find((a) => a.AliasName === checked.value);
+  return other ? { ok: false, problem: `${checked.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name.` } : checked;
+}
+
+function summary(r: CreateKeyRequest, connection: Connection): string[] {
+  const names = (ps: readonly Principal[]): string => (ps.length ? ps.map((p) => p.value).join(', ') : 'none');
+  return [
+    `Connection: ${connection.label} (${connection.region})`,
+    `Key: ${keyTypeInfo(r.type).label}, ${r.spec}, ${r.multiRegion ? 'multi-Region primary' : 'single-Region'}`,
+    `Alias: ${r.alias ?? 'none'}`,
+    `Description: ${r.description ?? 'none'}`,
+    `Tags: ${r.tags.length ? r.tags.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ') : 'none'}`,
+    r.policy === 'default'
+      ? "Key policy: KMS's default (the account may do everything; IAM policies decide)"
+      : `Key policy: console-style. Administrators: ${names(r.administrators)}${r.administrators.length ? (r.allowAdministratorsToDelete ? ' (may delete the key)' : ' (may not delete the key)') : ''}. Users: ${names(r.users)}.`,
+  ];
+}
+
+function buildPolicy(r: CreateKeyRequest, account: Account): string {
+  const json = policyJson(
+    consoleKeyPolicy({ account, keyType: r.type, multiRegion: r.multiRegion, administrators: r.administrators, allowAdministratorsToDelete: r.allowAdministratorsToDelete, users: r.users }),
+  );
+  const tooBig = policySizeProblem(json);
+  if (tooBig) throw new ArgumentError(tooBig);
+  return json;
+}
+
+async function performCreate(services: Services, connection: Connection, gateway: KmsGateway, r: CreateKeyRequest): Promise<KeyMetadata> {
+  if (r.alias) {
+    const taken = (await collect(gateway.listAliases())).find((a) => a.AliasName === r.alias);
+    if (taken) throw new KmsError('AlreadyExistsException', `${r.alias} already exists (it points at ${taken.TargetKeyId ?? 'another key'}). Choose another alias; no key was created.`);
+  }
+  // The console-style policy names the account: take it from any key's ARN; with no key in
+  // the Region yet, the new key's own ARN tells it, and the policy is put right after.
+  let account: Account | undefined;
+  if (r.policy === 'console') account = accountOfArn((await gateway.listKeysPage(undefined, 1)).items[0]?.KeyArn);
+  const metadata = await gateway.createKey({
+    KeySpec: r.spec as KeyMetadata['KeySpec'],
+    KeyUsage: r.usage,
+    MultiRegion: r.multiRegion,
+    Description: r.description,
+    Tags: r.tags.length ? [...r.tags] : undefined,
+    Policy: account ? buildPolicy(r, account) : undefined,
+  });
+  const keyId = metadata.KeyId ?? '';
+  keyChanged(services, connection);
+  const problems: string[] = [];
+  if (r.policy === 'console' && !account) {
+    const own = accountOfArn(metadata.Arn);
+    try {
+      if (!own) throw new Error(`its ARN (${metadata.Arn ?? 'none'}) names no account`);
+      await gateway.putKeyPolicy(keyId, buildPolicy(r, own));
+    } catch (error) {
+      problems.push(`its console-style key policy was refused, so it has KMS's default policy (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  if (r.alias) {
+    try {
+      await gateway.createAlias(r.alias, keyId);
+    } catch (error) {
+      problems.push(`the alias ${r.alias} was not created (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  keyChanged(services, connection, keyId);
+  await revealKey(services, connection, keyId);
+  if (problems.length) {
+    throw new KmsError('PartlyDone', `Created key ${keyId}, but ${problems.join('; and ')}. Fix this from the key's context menu.`);
+  }
+  notify(`Created key ${r.alias ? `${r.alias} (${keyId})` : keyId}: ${r.spec}, ${r.usage}${r.multiRegion ? ', multi-Region' : ''}.`);
+  return metadata;
+}
+
+/** Shows the new key in the tree when the tree offers a command for it; never fails the creation. */
+async function revealKey(services: Services, connection: Connection, keyId: string): Promise<void> {
+  try {
+    if (!(await vscode.commands.getCommands(true)).includes(REVEAL_KEY_COMMAND)) return;
+    await vscode.commands.executeCommand(REVEAL_KEY_COMMAND, { connection: connection.id, keyId });
+  } catch (error) {
+    services.log.warn(`Could not reveal the new key ${keyId} in the tree: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,52 @@
+import type { KeyMetadata } from '@aws-sdk/client-kms';
+import { Args } from '../../core/args/readArgs';
+import type { CommandSpec } from '../commands/commandRunner';
+import { confirmedByArgs } from './commandArgs';
+import { notify } from './output';
+import { KEY_FIELDS, keyChanged, resolveKey } from './resolveKey';
+
+const ENABLE = 'kmsWorkbench.enableKey';
+const DISABLE = 'kmsWorkbench.disableKey';
+
+/**
+ * `kmsWorkbench.enableKey` `{ keyId?, connection? }`: EnableKey on a disabled key.
+ * Returns the key's metadata afterwards.
+ */
+export const enableKey: CommandSpec<KeyMetadata> = {
+  id: ENABLE,
+  action: 'enable the key',
+  run: async (arg, services) => {
+    const args = Args.from(ENABLE, arg, KEY_FIELDS);
+    const key = await resolveKey(arg, args, services, { title: 'Enable key', action: 'enable' });
+    await key.gateway.enableKey(key.keyId);
+    keyChanged(services, key.connection, key.keyId);
+    notify(`Enabled ${key.label}.`);
+    return key.gateway.describeKey(key.keyId);
+  },
+};
+
+/**
+ * `kmsWorkbench.disableKey` `{ keyId?, connection?, confirm }`: DisableKey. Destructive:
+ * with an argument object it needs `confirm: true`; otherwise it asks. Returns the key's
+ * metadata afterwards.
+ */
+export const disableKey: CommandSpec<KeyMetadata> = {
+  id: DISABLE,
+  action: 'disable the key',
+  run: async (arg, services) => {
+    const args = Args.from(DISABLE, arg, [...KEY_FIELDS, 'confirm']);
+    const confirmed = confirmedByArgs(DISABLE, arg, args, 'disables a key that may be in use');
+    const key = await resolveKey(arg, args, services, { title: 'Disable key', action: 'disable' });
+    if (!confirmed) {
+      await services.ui.confirm(`Disable ${key.label}?`, {
+        detail:
+          'Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.',
+        confirmLabel: 'Disable key',
+      });
+    }
+    await key.gateway.disableKey(key.keyId);
+    keyChanged(services, key.connection, key.keyId);
+    notify(`Disabled ${key.label}.`);
+    return key.gateway.describeKey(key.keyId);
+  },
+};
