@@ -3,6 +3,7 @@ import { KmsClientFactory } from './core/kms/client';
 import { isAwsSdkLoaded } from './core/lazy/loadAwsSdk';
 import { registerCommands } from './host/commands/commandRunner';
 import { foundationCommands } from './host/commands/foundationCommands';
+import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import type { KeyChange, Services } from './host/services';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   };
 
   registerCommands(context, services, foundationCommands());
+  registerKeyCommands(context, services);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
   return {
