@@ -1,0 +1,291 @@
+import type { CustomKeyStoresListEntry, GetKeyRotationStatusCommandOutput, GrantListEntry, KeyMetadata, RotationsListEntry } from '@aws-sdk/client-kms';
+import { KmsError } from '../kms/errors';
+import { shortAliasName } from './aliasIndex';
+
+/**
+ * How keys, grants and rotation read in the tree: labels, descriptions, icon choices and
+ * Markdown tooltips, as plain data (the host turns them into TreeItems).
+ */
+
+/** A codicon id and an optional theme color id. */
+export interface IconChoice {
+  readonly id: string;
+  readonly color?: string;
+}
+
+/** A key's label: its first alias (without `alias/`), else its key id. */
+export function keyLabel(keyId: string, aliases: readonly string[]): string {
+  return aliases.length ? shortAliasName(aliases[0]) : keyId;
+}
+
+/** "Enabled", "Disabled", "Pending deletion (2025-03-01)", … */
+export function stateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' | 'PendingDeletionWindowInDays'>): string {
+  switch (meta.KeyState) {
+    case 'PendingDeletion':
+      return meta.DeletionDate ? `Pending deletion (${formatDate(meta.DeletionDate)})` : 'Pending deletion';
+    case 'PendingReplicaDeletion':
+      return meta.DeletionDate ? `Pending replica deletion (${formatDate(meta.DeletionDate)})` : 'Pending replica deletion';
+    case 'PendingImport':
+      return 'Pending import';
+    case undefined:
+      return 'Unknown state';
+    default:
+      return meta.KeyState;
+  }
+}
+
+/** The description beside a key's label: key spec and state (or why it is not known). */
+export function keyDescription(meta: KeyMetadata | undefined, failure?: unknown): string {
+  if (meta) return [meta.KeySpec ?? meta.CustomerMasterKeySpec, stateLabel(meta)].filter(Boolean).join(' · ');
+  if (failure !== undefined) return failure instanceof KmsError && failure.code === 'AccessDeniedException' ? 'no permission to describe' : 'could not describe';
+  return '';
+}
+
+/**
+ * The icon: by state when the key cannot be used as it is (each state its own icon and
+ * color), otherwise by what the key does (symmetric encryption, asymmetric encryption,
+ * signing, MAC, key agreement).
+ */
+export function keyIcon(meta: KeyMetadata | undefined, failure?: unknown): IconChoice {
+  if (!meta) return failure !== undefined ? { id: 'warning', color: 'list.warningForeground' } : { id: 'key', color: 'descriptionForeground' };
+  switch (meta.KeyState) {
+    case 'Disabled':
+      return { id: 'circle-slash', color: 'disabledForeground' };
+    case 'PendingDeletion':
+    case 'PendingReplicaDeletion':
+      return { id: 'trash', color: 'list.errorForeground' };
+    case 'PendingImport':
+      return { id: 'cloud-upload', color: 'list.warningForeground' };
+    case 'Unavailable':
+      return { id: 'debug-disconnect', color: 'list.warningForeground' };
+    case 'Creating':
+    case 'Updating':
+      return { id: 'sync', color: 'descriptionForeground' };
+    default:
+      break;
+  }
+  switch (meta.KeyUsage) {
+    case 'SIGN_VERIFY':
+      return { id: 'verified' };
+    case 'GENERATE_VERIFY_MAC':
+      return { id: 'shield' };
+    case 'KEY_AGREEMENT':
+      return { id: 'references' };
+    default:
+      return meta.KeySpec && meta.KeySpec !== 'SYMMETRIC_DEFAULT' ? { id: 'lock' } : { id: 'key' };
+  }
+}
+
+/** Everything worth knowing about a key at a glance, as Markdown. */
+export function keyTooltip(input: {
+  readonly keyId: string;
+  readonly keyArn?: string;
+  readonly aliases: readonly string[];
+  readonly metadata?: KeyMetadata;
+  readonly failure?: unknown;
+  /** GetKeyRotationStatus's answer, when loaded (or why not). */
+  readonly rotation?: RotationInfo | { readonly unavailable: string };
+}): string {
+  const m = input.metadata;
+  const title = input.aliases.length ? shortAliasName(input.aliases[0]) : input.keyId;
+  const arn = m?.Arn ?? input.keyArn;
+  const rows: (readonly [string, string | undefined])[] = [
+    ['ARN', arn ? code(arn) : undefined],
+    ['Key id', code(input.keyId)],
+    ['Aliases', input.aliases.length ? input.aliases.map(code).join(', ') : 'none'],
+  ];
+  if (m) {
+    const text = (v: string | undefined): string | undefined => (v === undefined ? undefined : escapeMarkdown(v));
+    rows.push(
+      ['State', text(stateLabel(m))],
+      ['Managed by', m.KeyManager === 'AWS' ? 'AWS' : 'customer'],
+      ['Key spec', text(m.KeySpec ?? m.CustomerMasterKeySpec)],
+      ['Key usage', text(m.KeyUsage)],
+      ['Origin', text(m.Origin)],
+      ['Created', text(m.CreationDate ? formatTimestamp(m.CreationDate) : undefined)],
+      ['Description', m.Description ? escapeMarkdown(m.Description) : '_(none)_'],
+      ['Rotation', text(rotationText(m, input.rotation))],
+      ['Multi-Region', text(multiRegionText(m))],
+      ['Custom key store', m.CustomKeyStoreId ? code(m.CustomKeyStoreId) : undefined],
+      ['Deletion date', text(m.DeletionDate ? formatTimestamp(m.DeletionDate) : undefined)],
+      ['Key material expires', text(m.ValidTo ? formatTimestamp(m.ValidTo) : undefined)],
+    );
+  }
+  const lines = [`**${escapeMarkdown(title)}**`, ''];
+  for (const [name, value] of rows) if (value) lines.push(`- ${name}: ${value}`);
+  if (!m && input.failure !== undefined) lines.push('', `_Could not describe the key: ${escapeMarkdown(messageOf(input.failure))}_`);
+  else if (!m) lines.push('', '_Describing the key…_');
+  return lines.join('\n');
+}
+
+/** An identifier in a code span (ids and ARNs read and copy better that way). */
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+function rotationText(m: KeyMetadata, rotation: RotationInfo | { readonly unavailable: string } | undefined): string | undefined {
+  if (m.KeySpec && m.KeySpec !== 'SYMMETRIC_DEFAULT') return 'not available (asymmetric and HMAC keys do not rotate)';
+  if (!rotation) return undefined;
+  if ('unavailable' in rotation) return rotation.unavailable;
+  return rotationSummary(rotation);
+}
+
+function multiRegionText(m: KeyMetadata): string | undefined {
+  if (!m.MultiRegion) return 'no (single-Region key)';
+  const config = m.MultiRegionConfiguration;
+  const role = config?.MultiRegionKeyType === 'PRIMARY' ? 'primary' : config?.MultiRegionKeyType === 'REPLICA' ? 'replica' : 'yes';
+  const replicas = (config?.ReplicaKeys ?? []).map((r) => r.Region).filter(Boolean);
+  const primary = config?.PrimaryKey?.Region;
+  if (role === 'primary') return `primary key${replicas.length ? `; replicas in ${replicas.join(', ')}` : '; no replicas yet'}`;
+  if (role === 'replica') return `replica${primary ? ` of the primary key in ${primary}` : ''}`;
+  return role;
+}
+
+// ---- rotation ------------------------------------------------------------------------
+
+/** GetKeyRotationStatus's answer. */
+export type RotationInfo = Pick<GetKeyRotationStatusCommandOutput, 'KeyRotationEnabled' | 'RotationPeriodInDays' | 'NextRotationDate' | 'OnDemandRotationStartDate'>;
+
+/** "on, every 365 days", "off", "on, every 90 days, next 2025-06-01". */
+export function rotationSummary(rotation: RotationInfo): string {
+  if (!rotation.KeyRotationEnabled) return rotation.OnDemandRotationStartDate ? 'automatic rotation off; on-demand rotation in progress' : 'off';
+  const parts = ['on'];
+  if (rotation.RotationPeriodInDays) parts.push(`every ${rotation.RotationPeriodInDays} days`);
+  if (rotation.NextRotationDate) parts.push(`next ${formatDate(rotation.NextRotationDate)}`);
+  return parts.join(', ');
+}
+
+/** The facts listed under a key's Rotation node. */
+export function rotationFacts(rotation: RotationInfo): { label: string; value: string }[] {
+  const facts = [{ label: 'Automatic rotation', value: rotation.KeyRotationEnabled ? 'on' : 'off' }];
+  if (rotation.KeyRotationEnabled && rotation.RotationPeriodInDays) facts.push({ label: 'Rotation period', value: `${rotation.RotationPeriodInDays} days` });
+  if (rotation.KeyRotationEnabled && rotation.NextRotationDate) facts.push({ label: 'Next rotation', value: formatDate(rotation.NextRotationDate) });
+  if (rotation.OnDemandRotationStartDate) facts.push({ label: 'On-demand rotation', value: `in progress since ${formatTimestamp(rotation.OnDemandRotationStartDate)}` });
+  return facts;
+}
+
+/** One past rotation: "2025-01-02 10:00 UTC", "on demand". */
+export function rotationHistoryEntry(entry: RotationsListEntry): { label: string; description: string } {
+  return {
+    label: entry.RotationDate ? formatTimestamp(entry.RotationDate) : 'unknown date',
+    description: entry.RotationType === 'ON_DEMAND' ? 'on demand' : entry.RotationType === 'AUTOMATIC' ? 'automatic' : (entry.RotationType ?? ''),
+  };
+}
+
+// ---- grants --------------------------------------------------------------------------
+
+/** A grant's label (its name, else its grantee) and description (its operations). */
+export function grantLabel(grant: GrantListEntry): { label: string; description: string } {
+  const grantee = shortPrincipal(grant.GranteePrincipal);
+  const operations = (grant.Operations ?? []).join(', ');
+  return grant.Name ? { label: grant.Name, description: `${grantee} · ${operations}` } : { label: grantee, description: operations };
+}
+
+/** Every fact about a grant, in the order a person checks them. */
+export function grantFacts(grant: GrantListEntry): { label: string; value: string }[] {
+  const facts: { label: string; value: string }[] = [
+    { label: 'Grantee', value: grant.GranteePrincipal ?? 'unknown' },
+    { label: 'Operations', value: (grant.Operations ?? []).join(', ') || 'none' },
+    { label: 'Constraints', value: grantConstraints(grant) },
+  ];
+  if (grant.Name) facts.push({ label: 'Name', value: grant.Name });
+  facts.push({ label: 'Retiring principal', value: grant.RetiringPrincipal ?? 'none' });
+  if (grant.IssuingAccount) facts.push({ label: 'Issuing account', value: grant.IssuingAccount });
+  if (grant.CreationDate) facts.push({ label: 'Created', value: formatTimestamp(grant.CreationDate) });
+  facts.push({ label: 'Grant id', value: grant.GrantId ?? 'unknown' });
+  return facts;
+}
+
+export function grantConstraints(grant: GrantListEntry): string {
+  const c = grant.Constraints;
+  const parts: string[] = [];
+  const render = (ctx: Record<string, string>): string =>
+    Object.entries(ctx)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  if (c?.EncryptionContextEquals && Object.keys(c.EncryptionContextEquals).length) parts.push(`encryption context equals {${render(c.EncryptionContextEquals)}}`);
+  if (c?.EncryptionContextSubset && Object.keys(c.EncryptionContextSubset).length) parts.push(`encryption context includes {${render(c.EncryptionContextSubset)}}`);
+  return parts.join('; ') || 'none';
+}
+
+export function grantTooltip(grant: GrantListEntry): string {
+  return [`**Grant ${escapeMarkdown(grant.Name ?? shortPrincipal(grant.GranteePrincipal))}**`, '', ...grantFacts(grant).map((f) => `- ${f.label}: ${escapeMarkdown(f.value)}`)].join('\n');
+}
+
+/**
+ * A principal as people say it: `role/app (111122223333)` for an IAM ARN, the service
+ * name for a service principal, the account for a root ARN.
+ */
+export function shortPrincipal(principal: string | undefined): string {
+  if (!principal) return 'unknown grantee';
+  const iam = /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):(.+)$/.exec(principal);
+  if (iam) return iam[2] === 'root' ? `account ${iam[1]}` : `${iam[2]} (${iam[1]})`;
+  return principal;
+}
+
+// ---- custom key stores ---------------------------------------------------------------
+
+export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: string; description: string; tooltip: string } {
+  const type = store.CustomKeyStoreType === 'EXTERNAL_KEY_STORE' ? 'external key store' : 'CloudHSM key store';
+  const state = store.ConnectionState ? store.ConnectionState.toLowerCase().replace(/_/g, ' ') : 'unknown state';
+  const rows: [string, string | undefined][] = [
+    ['Id', store.CustomKeyStoreId],
+    ['Type', type],
+    ['Connection state', state],
+    ['Connection error', store.ConnectionErrorCode],
+    ['CloudHSM cluster', store.CloudHsmClusterId],
+    ['Created', store.CreationDate ? formatTimestamp(store.CreationDate) : undefined],
+  ];
+  return {
+    label: store.CustomKeyStoreName ?? store.CustomKeyStoreId ?? 'custom key store',
+    description: `${type} · ${state}`,
+    tooltip: [`**${escapeMarkdown(store.CustomKeyStoreName ?? '')}**`, '', ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${escapeMarkdown(v)}`] : []))].join('\n'),
+  };
+}
+
+// ---- console -------------------------------------------------------------------------
+
+/**
+ * The AWS console page of a key (or of the region's keys), in the region's partition.
+ * AWS managed keys have their own console list.
+ */
+export function consoleUrl(region: string, key?: { readonly keyId: string; readonly awsManaged?: boolean }): string {
+  const host = region.startsWith('cn-')
+    ? `${region}.console.amazonaws.cn`
+    : region.startsWith('us-gov-')
+      ? `${region}.console.amazonaws-us-gov.com`
+      : `${region}.console.aws.amazon.com`;
+  const base = `https://${host}/kms/home?region=${encodeURIComponent(region)}#/kms/`;
+  if (!key) return `${base}keys`;
+  return `${base}${key.awsManaged ? 'defaultKeys' : 'keys'}/${encodeURIComponent(key.keyId)}`;
+}
+
+// ---- text ----------------------------------------------------------------------------
+
+/** "2025-03-01" (UTC). */
+export function formatDate(date: Date): string {
+  return toDate(date).toISOString().slice(0, 10);
+}
+
+/** "2025-03-01 14:05 UTC". */
+export function formatTimestamp(date: Date): string {
+  const iso = toDate(date).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+/**
+ * Escapes text (descriptions, names) so Markdown shows it as written. The text always
+ * follows other text on its line, so only inline markup needs escaping (and HTML).
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>|~]/g, '\\$&').replace(/\r?\n/g, ' ');
+}
+
+/** The message of an error (a KmsError's message already names the fix). */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
