@@ -13,8 +13,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   return { promise, resolve, reject };
 }
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 describe('ConcurrencyLimiter', () => {
   it('never runs more than its limit at once, and runs everything', async () => {
     const limiter = new ConcurrencyLimiter(8);
