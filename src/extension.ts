@@ -6,6 +6,7 @@ import { foundationCommands } from './host/commands/foundationCommands';
 import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
+import { registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   };
 
   registerCommands(context, services, foundationCommands());
+  registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};

@@ -1,0 +1,235 @@
+import type { KeyMetadata } from '@aws-sdk/client-kms';
+import * as vscode from 'vscode';
+import { Args } from '../../core/args/readArgs';
+import type { Connection } from '../../core/aws/connection';
+import type { HostMessage, PolicyRequest, ReplyMessage, SaveResult } from '../../shared/policyProtocol';
+import { type CommandSpec, registerCommands } from '../commands/commandRunner';
+import type { Services } from '../services';
+import { keyTargetOf } from '../targets';
+import { pickKey } from '../ui/keyPicker';
+import { POLICY_SCHEME, PolicyFileSystem, sessionKeyOf } from './policyFileSystem';
+import { POLICY_EDITOR_VIEW_TYPE, PolicyEditorSession, type PolicyEditorTarget } from './policyEditorSession';
+
+/** What `kmsWorkbench.editKeyPolicy` returns. */
+export interface EditKeyPolicyResult {
+  readonly keyId: string;
+  readonly keyArn?: string;
+  /** The JSON document of the policy being edited (kms-policy: scheme), as a string. */
+  readonly uri: string;
+  /** False when an editor for this key was open already and was brought to the front. */
+  readonly opened: boolean;
+}
+
+/** The editors, one per key and connection. */
+export class PolicyEditors implements vscode.Disposable {
+  private readonly sessions = new Map<string, PolicyEditorSession>();
+  private readonly opening = new Map<string, Promise<PolicyEditorSession>>();
+
+  constructor(
+    private readonly services: Services,
+    private readonly fileSystem: PolicyFileSystem,
+  ) {}
+
+  all(): PolicyEditorSession[] {
+    return [...this.sessions.values()];
+  }
+
+  find(keyId: string, connectionId?: string): PolicyEditorSession | undefined {
+    return this.all().find((s) => (s.keyId === keyId || s.label === keyId) && (!connectionId || s.connection.id === connectionId));
+  }
+
+  /** Opens the editor of a key, or brings its open editor to the front. */
+  async open(connection: Connection, keyRef: string, knownAliases: readonly string[] = []): Promise<{ session: PolicyEditorSession; opened: boolean }> {
+    const already = this.sessions.get(sessionKeyOf(connection.id, keyRef));
+    if (already) {
+      already.reveal();
+      return { session: already, opened: false };
+    }
+    const gateway = this.services.kms.gateway(connection);
+    const metadata = await gateway.describeKey(keyRef);
+    const keyId = metadata.KeyId ?? keyRef;
+    const key = sessionKeyOf(connection.id, keyId);
+    const existing = this.sessions.get(key);
+    if (existing) {
+      existing.reveal();
+      return { session: existing, opened: false };
+    }
+    // Two quick clicks open one editor, not two.
+    const pending = this.opening.get(key);
+    if (pending) {
+      const session = await pending;
+      session.reveal();
+      return { session, opened: false };
+    }
+    const creating = this.create(connection, metadata, keyRef, knownAliases).finally(() => this.opening.delete(key));
+    this.opening.set(key, creating);
+    return { session: await creating, opened: true };
+  }
+
+  private async create(connection: Connection, metadata: KeyMetadata, keyRef: string, knownAliases: readonly string[]): Promise<PolicyEditorSession> {
+    const gateway = this.services.kms.gateway(connection);
+    const keyId = metadata.KeyId ?? keyRef;
+    const [policy, aliases] = await Promise.all([gateway.getKeyPolicy(keyId), this.aliasesOf(connection, keyId, keyRef, knownAliases)]);
+    const target: PolicyEditorTarget = { connection, metadata, aliases };
+    const root = this.services.extensionUri;
+    const panel = vscode.window.createWebviewPanel(
+      POLICY_EDITOR_VIEW_TYPE,
+      `Key policy: ${aliases[0]?.replace(/^alias\//, '') ?? shortKeyId(keyId)}`,
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      {
+        enableScripts: true,
+        enableFindWidget: true,
+        retainContextWhenHidden: false,
+        // Only the webview's own assets: its script bundle and its stylesheet.
+        localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')],
+      },
+    );
+    panel.iconPath = vscode.Uri.joinPath(root, 'media', 'kms.svg');
+    const session = new PolicyEditorSession(this.services, this.fileSystem, panel, target, policy);
+    this.sessions.set(session.sessionKey, session);
+    session.onDispose(() => this.sessions.delete(session.sessionKey));
+    return session;
+  }
+
+  private async aliasesOf(connection: Connection, keyId: string, keyRef: string, known: readonly string[]): Promise<string[]> {
+    const found = new Set(known);
+    if (keyRef.startsWith('alias/')) found.add(keyRef);
+    try {
+      const page = await this.services.kms.gateway(connection).listAliasesPage(undefined, keyId);
+      for (const a of page.items) if (a.AliasName) found.add(a.AliasName);
+    } catch {
+      // Aliases only name the tab; the editor works without them.
+    }
+    return [...found].sort();
+  }
+
+  dispose(): void {
+    for (const s of this.all()) s.dispose();
+    this.sessions.clear();
+  }
+}
+
+function shortKeyId(keyId: string): string {
+  return keyId.length > 13 ? `${keyId.slice(0, 8)}…` : keyId;
+}
+
+/**
+ * `kmsWorkbench.editKeyPolicy` `{ keyId?, connection? }` (or a key / "Key policy" tree node):
+ * opens the key-policy editor of the key, or brings its open editor to the front. Without
+ * a key, a key picker. Returns `{ keyId, keyArn, uri, opened }` (`uri`: the policy's JSON
+ * document).
+ */
+export function editKeyPolicyCommand(editors: PolicyEditors): CommandSpec<EditKeyPolicyResult> {
+  return {
+    id: 'kmsWorkbench.editKeyPolicy',
+    action: 'open the key policy',
+    run: async (arg, services) => {
+      const args = Args.from('kmsWorkbench.editKeyPolicy', arg, ['keyId', 'connection']);
+      const target = keyTargetOf(arg);
+      let connection: Connection;
+      let keyRef: string;
+      let aliases: readonly string[] = [];
+      if (target) {
+        connection = target.connection;
+        keyRef = target.keyId;
+        aliases = target.aliases ?? [];
+      } else {
+        connection = await services.connections.find(args.string('connection', 'a connection label or id'));
+        const given = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
+        if (given) keyRef = given;
+        else {
+          const picked = await pickKey(services.ui, services.kms.gateway(connection), connection, { title: 'Edit key policy', includeAwsManaged: true });
+          keyRef = picked.keyId;
+          aliases = picked.alias ? [picked.alias] : [];
+        }
+      }
+      const { session, opened } = await editors.open(connection, keyRef, aliases);
+      return { keyId: session.keyId, keyArn: session.keyArn, uri: session.workingUri.toString(), opened };
+    },
+  };
+}
+
+/** What the integration tests drive (registered in the extension test host only). */
+export interface PolicyEditorTesting {
+  readonly sessions: () => PolicyEditorSessionTesting[];
+  readonly session: (keyId: string) => PolicyEditorSessionTesting | undefined;
+}
+
+export interface PolicyEditorSessionTesting {
+  readonly keyId: string;
+  readonly uri: string;
+  readonly serverUri: string;
+  readonly title: string;
+  text(): string;
+  serverText(): string;
+  isReady(): boolean;
+  /** Everything the host posted to the webview so far. */
+  posted(): readonly HostMessage[];
+  /** Hands a message to the host as if the webview had sent it (same validation). */
+  receive(raw: unknown): Promise<void>;
+  /** Sends a request as the webview would and resolves with the host's reply. */
+  request(request: PolicyRequest | Record<string, unknown>): Promise<ReplyMessage>;
+  /** Resolves with the first message posted from now on that matches. */
+  waitForPosted(match: (m: HostMessage) => boolean, timeoutMs?: number): Promise<HostMessage>;
+  save(text?: string): Promise<SaveResult>;
+}
+
+let testRequestId = 1_000_000;
+
+function testingOf(session: PolicyEditorSession): PolicyEditorSessionTesting {
+  const waitForPosted = (match: (m: HostMessage) => boolean, timeoutMs = 10_000): Promise<HostMessage> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listener.dispose();
+        reject(new Error(`No matching message was posted to the policy editor within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      const listener = session.onPosted((m) => {
+        if (!match(m)) return;
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(m);
+      });
+    });
+  return {
+    keyId: session.keyId,
+    uri: session.workingUri.toString(),
+    serverUri: session.serverUri.toString(),
+    title: session.panelTitle,
+    text: () => session.currentText,
+    serverText: () => session.serverText,
+    isReady: () => session.isReady,
+    posted: () => [...session.posted],
+    receive: (raw) => session.receive(raw),
+    request: async (request) => {
+      const requestId = testRequestId++;
+      const reply = waitForPosted((m) => m.type === 'reply' && m.requestId === requestId, 120_000);
+      await session.receive({ type: 'request', requestId, request });
+      return (await reply) as ReplyMessage;
+    },
+    waitForPosted,
+    save: (text) => session.save(text ?? session.currentText),
+  };
+}
+
+export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services): void {
+  const fileSystem = new PolicyFileSystem();
+  const editors = new PolicyEditors(services, fileSystem);
+  context.subscriptions.push(
+    fileSystem,
+    editors,
+    vscode.workspace.registerFileSystemProvider(POLICY_SCHEME, fileSystem, { isCaseSensitive: true }),
+  );
+  registerCommands(context, services, [editKeyPolicyCommand(editors)] as CommandSpec[]);
+
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    const testing: PolicyEditorTesting = {
+      sessions: () => editors.all().map(testingOf),
+      session: (keyId) => {
+        const s = editors.find(keyId);
+        return s ? testingOf(s) : undefined;
+      },
+    };
+    // Not a kmsWorkbench.* command: it is not contributed and exists in test hosts only.
+    context.subscriptions.push(vscode.commands.registerCommand('kmsWorkbenchTesting.policyEditor', () => testing));
+  }
+}
