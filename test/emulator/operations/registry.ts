@@ -1,0 +1,26 @@
+// Every operation the emulator implements, by the name in X-Amz-Target (TrentService.<name>).
+// Anything else answers UnsupportedOperationException.
+import type { OperationTable } from '../operation';
+import { aliasOperations } from './aliases';
+import { encryptionOperations } from './encryption';
+import { grantOperations } from './grants';
+import { keyOperations } from './keys';
+import { multiRegionOperations } from './multiRegion';
+import { policyOperations } from './policies';
+import { rotationOperations } from './rotation';
+import { signingOperations } from './signing';
+import { tagOperations } from './tags';
+
+export const operations: OperationTable = {
+  ...keyOperations,
+  ...encryptionOperations,
+  ...signingOperations,
+  ...aliasOperations,
+  ...grantOperations,
+  ...policyOperations,
+  ...tagOperations,
+  ...rotationOperations,
+  ...multiRegionOperations,
+};
+
+export const operationNames = Object.keys(operations).sort();
