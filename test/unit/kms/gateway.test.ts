@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AwsConfigFiles } from '../../../src/core/aws/awsConfigFiles';
 import { type Connection, resolveConnection } from '../../../src/core/aws/connection';
 import { KmsClientFactory } from '../../../src/core/kms/client';
-import { KmsError } from '../../../src/core/kms/errors';
+import { type KmsError } from '../../../src/core/kms/errors';
 import { collect } from '../../../src/core/kms/gateway';
 import { type Emulator, startEmulator } from '../../emulator/server';
 
