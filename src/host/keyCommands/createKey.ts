@@ -61,7 +61,7 @@ export const createKey: CommandSpec<KeyMetadata> = {
     const connection = await resolveConnection(arg, args, services);
     const gateway = services.kms.gateway(connection);
     const request = isScripted(arg) ? requestFromArgs(args, connection) : await askRequest(services.ui, gateway, connection);
-    return performCreate(services, connection, gateway, request);
+    return performCreate(services, connection, gateway, request, !isScripted(arg));
   },
 };
 
@@ -232,7 +232,7 @@ function buildPolicy(r: CreateKeyRequest, account: Account): string {
   return json;
 }
 
-async function performCreate(services: Services, connection: Connection, gateway: KmsGateway, r: CreateKeyRequest): Promise<KeyMetadata> {
+async function performCreate(services: Services, connection: Connection, gateway: KmsGateway, r: CreateKeyRequest, interactive: boolean): Promise<KeyMetadata> {
   if (r.alias) {
     const taken = (await collect(gateway.listAliases())).find((a) => a.AliasName === r.alias);
     if (taken) throw new KmsError('AlreadyExistsException', `${r.alias} already exists (it points at ${taken.TargetKeyId ?? 'another key'}). Choose another alias; no key was created.`);
@@ -269,7 +269,7 @@ async function performCreate(services: Services, connection: Connection, gateway
     }
   }
   keyChanged(services, connection, keyId);
-  await revealKey(services, connection, keyId);
+  await revealKey(services, connection, keyId, interactive);
   if (problems.length) {
     throw new KmsError('PartlyDone', `Created key ${keyId}, but ${problems.join('; and ')}. Fix this from the key's context menu.`);
   }
@@ -277,9 +277,14 @@ async function performCreate(services: Services, connection: Connection, gateway
   return metadata;
 }
 
-/** Shows the new key in the tree when the tree offers a command for it; never fails the creation. */
-async function revealKey(services: Services, connection: Connection, keyId: string): Promise<void> {
+/**
+ * Shows the new key in the tree: the change announced above refreshes the connection's
+ * keys; a key created interactively also brings the KMS view forward, and the tree's
+ * reveal command (when it offers one) selects the key. Never fails the creation.
+ */
+async function revealKey(services: Services, connection: Connection, keyId: string, interactive: boolean): Promise<void> {
   try {
+    if (interactive) await vscode.commands.executeCommand('kmsWorkbench.keys.focus');
     if (!(await vscode.commands.getCommands(true)).includes(REVEAL_KEY_COMMAND)) return;
     await vscode.commands.executeCommand(REVEAL_KEY_COMMAND, { connection: connection.id, keyId });
   } catch (error) {
