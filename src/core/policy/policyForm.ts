@@ -245,8 +245,7 @@ function roleOf(s: unknown, ctx: FormContext): { role: StatementRole; principals
   const keys = Object.keys(s);
   const allowed = ['Sid', 'Effect', 'Principal', 'Action', 'Resource', 'Condition'];
   if (keys.some((k) => !allowed.includes(k))) return undefined;
-  if (!isJsonObject(s.Principal) || Object.keys(s.Principal).length !== 1) return undefined;
-  const principals = stringList(s.Principal.AWS);
+  const principals = rolePrincipalsOf(s);
   if (!principals || principals.includes('*')) return undefined;
   const actions = stringList(s.Action);
   const resources = stringList(s.Resource);
@@ -389,8 +388,9 @@ export function normalizeRolePrincipal(list: RoleList, input: string, ctx: FormC
     if (ctx.accountId && id === ctx.accountId) return { error: `${id} is this key's own account. To let it use the key, add its users or roles as key users instead.` };
     return { principal: accountRootArn(id, ctx.partition) };
   }
+  if (list === 'users' && isServicePrincipal(value)) return { principal: value };
   const parsed = parseAwsPrincipal(value);
-  if (!parsed.ok) return { error: parsed.problem };
+  if (!parsed.ok) return { error: list === 'users' && /^[a-z0-9.-]+$/.test(value) ? `"${value}" is not a principal: use an IAM user or role ARN, or an AWS service such as lambda.amazonaws.com.` : parsed.problem };
   if (parsed.principal.kind === 'anyone') return { error: `"*" would mean everyone in every AWS account. Name a user or role, or write a statement with a Condition.` };
   if (parsed.principal.kind === 'account' && parsed.principal.form === 'id') return { principal: accountRootArn(parsed.principal.accountId, ctx.partition) };
   return { principal: value };
@@ -417,20 +417,55 @@ function findRoleStatements(list: unknown[], ctx: FormContext): RoleStatements {
   return found;
 }
 
-function awsPrincipalsOf(s: unknown): string[] {
-  return isJsonObject(s) && isJsonObject(s.Principal) ? (stringList(s.Principal.AWS) ?? []) : [];
+/** AWS services (e.g. "lambda.amazonaws.com") may be key users, next to IAM principals. */
+export function isServicePrincipal(value: string): boolean {
+  return !value.startsWith('arn:') && /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/.test(value);
 }
 
-/** The statement with its AWS principal list replaced (undefined when the list is empty: drop it). */
-function withAwsPrincipals(s: JsonObject, principals: string[]): JsonObject | undefined {
-  if (principals.length === 0) return undefined;
+/**
+ * The members of a role statement: its AWS principals, then its Service principals;
+ * undefined when its Principal has anything else (then it is not a role statement).
+ */
+function rolePrincipalsOf(s: unknown): string[] | undefined {
+  if (!isJsonObject(s) || !isJsonObject(s.Principal)) return undefined;
+  const keys = Object.keys(s.Principal);
+  if (keys.length === 0 || keys.some((k) => k !== 'AWS' && k !== 'Service')) return undefined;
+  const out: string[] = [];
+  for (const k of ['AWS', 'Service']) {
+    if (!(k in s.Principal)) continue;
+    const list = stringList(s.Principal[k]);
+    if (!list) return undefined;
+    out.push(...list);
+  }
+  return out;
+}
+
+function awsPrincipalsOf(s: unknown): string[] {
+  return rolePrincipalsOf(s) ?? [];
+}
+
+/** The statement with its members replaced (undefined when none are left: drop it). */
+function withAwsPrincipals(s: JsonObject, members: string[]): JsonObject | undefined {
+  if (members.length === 0) return undefined;
   const principal = isJsonObject(s.Principal) ? s.Principal : {};
-  const aws = principals.length === 1 && !Array.isArray(principal.AWS) ? principals[0] : principals;
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === 'Principal' ? { ...principal, AWS: aws } : v]));
+  const byType: Record<string, string[]> = { AWS: members.filter((m) => !isServicePrincipal(m)), Service: members.filter(isServicePrincipal) };
+  const next: JsonObject = {};
+  // Existing types keep their place and their form (a single string stays a string).
+  for (const key of [...Object.keys(principal), 'AWS', 'Service']) {
+    if (key in next) continue;
+    const list = byType[key];
+    if (!list) {
+      next[key] = principal[key];
+      continue;
+    }
+    if (list.length === 0) continue;
+    next[key] = list.length === 1 && !Array.isArray(principal[key]) ? list[0] : list;
+  }
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === 'Principal' ? next : v]));
 }
 
 function roleStatement(role: 'admins' | 'admins-delete' | 'users' | 'grants', principals: string[], ctx: FormContext): JsonObject {
-  const Principal = { AWS: principals.length === 1 ? principals[0] : principals };
+  const Principal = withAwsPrincipals({ Principal: {} }, principals)?.Principal ?? {};
   switch (role) {
     case 'admins':
       return { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS], Resource: '*' };
@@ -500,7 +535,8 @@ export function addRoleMember(policy: unknown, list: RoleList, input: string, ct
   }
   if ((members.users ?? []).includes(principal)) return { error: list === 'accounts' ? `The account ${principal.split(':')[4]} can already use the key.` : `${principal} is already a key user.` };
   const changes: Partial<Record<'users' | 'grants', string[]>> = { users: [...(members.users ?? []), principal] };
-  if (members.grants || keyKindUsesGrantsStatement(ctx.keyKind)) {
+  // Grants for AWS resources are for IAM principals; an AWS service is only a key user.
+  if (!isServicePrincipal(principal) && (members.grants || keyKindUsesGrantsStatement(ctx.keyKind))) {
     const grants = members.grants ?? [];
     if (!grants.includes(principal)) changes.grants = [...grants, principal];
   }

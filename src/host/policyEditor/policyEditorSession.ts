@@ -25,6 +25,11 @@ import { policyEditorHtml } from './webviewHtml';
 
 export const POLICY_EDITOR_VIEW_TYPE = 'kmsWorkbench.policyEditor';
 
+/** A cancelled prompt, also when the prompt came from another bundle's UserInput (tests script them). */
+function isCancelled(error: unknown): boolean {
+  return isCancellation(error) || (error instanceof Error && error.name === 'UserCancelledError');
+}
+
 /** The key as the editor needs it: described, with its aliases. */
 export interface PolicyEditorTarget {
   readonly connection: Connection;
@@ -232,8 +237,8 @@ export class PolicyEditorSession implements vscode.Disposable {
         try {
           reply = { type: 'reply', requestId: message.requestId, ok: true, result: await this.perform(message.request) };
         } catch (error) {
-          if (!isCancellation(error)) this.services.log.error(`Key policy editor (${this.label}): ${message.request.kind} failed`, error);
-          reply = { type: 'reply', requestId: message.requestId, ok: false, error: isCancellation(error) ? 'Cancelled.' : error instanceof Error ? error.message : String(error) };
+          if (!isCancelled(error)) this.services.log.error(`Key policy editor (${this.label}): ${message.request.kind} failed`, error);
+          reply = { type: 'reply', requestId: message.requestId, ok: false, error: isCancelled(error) ? 'Cancelled.' : error instanceof Error ? error.message : String(error) };
         }
         this.post(reply);
         return;
@@ -370,7 +375,7 @@ export class PolicyEditorSession implements vscode.Disposable {
       const result = await this.save(this.text);
       if (!result.saved) void vscode.window.showInformationMessage(result.message);
     } catch (error) {
-      if (!isCancellation(error)) void vscode.window.showErrorMessage(`Failed to save the key policy: ${error instanceof Error ? error.message : String(error)}`);
+      if (!isCancelled(error)) void vscode.window.showErrorMessage(`Failed to save the key policy: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -432,7 +437,7 @@ export class PolicyEditorSession implements vscode.Disposable {
         await this.services.ui.confirm(lockout.headline, { modal: true, confirmLabel: 'Save Anyway', detail: lockout.details.join('\n\n') });
       }
     } catch (error) {
-      if (isCancellation(error)) {
+      if (isCancelled(error)) {
         this.setStatus('idle', 'Not saved.');
         return { saved: false, message: 'Not saved.' };
       }

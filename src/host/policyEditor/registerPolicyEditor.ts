@@ -124,8 +124,9 @@ export function editKeyPolicyCommand(editors: PolicyEditors): CommandSpec<EditKe
     id: 'kmsWorkbench.editKeyPolicy',
     action: 'open the key policy',
     run: async (arg, services) => {
-      const args = Args.from('kmsWorkbench.editKeyPolicy', arg, ['keyId', 'connection']);
+      // A tree node (anything with a key target) stands for the key; otherwise an argument object.
       const target = keyTargetOf(arg);
+      const args = Args.from('kmsWorkbench.editKeyPolicy', target ? undefined : arg, ['keyId', 'connection']);
       let connection: Connection;
       let keyRef: string;
       let aliases: readonly string[] = [];

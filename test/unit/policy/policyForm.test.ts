@@ -191,6 +191,37 @@ describe('policy form ↔ JSON', () => {
     });
   });
 
+  describe('AWS services as key users', () => {
+    const withService = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: [USER_ROLE], Service: ['lambda.amazonaws.com'] }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'], Resource: '*' },
+      ],
+    });
+
+    it('reads a users statement with IAM and service principals', () => {
+      assert.deepEqual(readPolicyForm(value(withService), ctx).users, [USER_ROLE, 'lambda.amazonaws.com']);
+    });
+
+    it('removing the last IAM principal keeps the service, and vice versa', () => {
+      const v = removeRoleMember(value(withService), 'users', USER_ROLE, ctx);
+      assert.deepEqual((statementsOf(v)[1] as { Principal: unknown }).Principal, { Service: ['lambda.amazonaws.com'] });
+      const w = removeRoleMember(value(withService), 'users', 'lambda.amazonaws.com', ctx);
+      assert.deepEqual((statementsOf(w)[1] as { Principal: unknown }).Principal, { AWS: [USER_ROLE] });
+    });
+
+    it('adds a service as a key user without a grants statement for it', () => {
+      const added = addRoleMember(value(API_DEFAULT), 'users', 'logs.amazonaws.com', ctx);
+      assert.ok('value' in added);
+      const statements = statementsOf(added.value) as { Sid: string; Principal: unknown }[];
+      assert.deepEqual(statements.map((s) => s.Sid), ['Enable IAM User Permissions', 'Allow use of the key']);
+      assert.deepEqual(statements[1].Principal, { Service: 'logs.amazonaws.com' });
+      const bad = addRoleMember(value(API_DEFAULT), 'users', 'lambda', ctx);
+      assert.ok('error' in bad && /AWS service such as lambda\.amazonaws\.com/.test(bad.error));
+    });
+  });
+
   describe('statement edits', () => {
     it('adds, moves and removes statements; a single statement object becomes a list', () => {
       const single = { Version: '2012-10-17', Statement: { Sid: 'Only', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' } };
