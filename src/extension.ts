@@ -7,6 +7,7 @@ import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import { registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
+import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
@@ -18,6 +19,8 @@ export interface KmsWorkbenchApi {
     /** Replaces the prompts (e.g. with a ScriptedUserInput); returns the previous one. */
     setUserInput(ui: UserInput): UserInput;
     isAwsSdkLoaded(): boolean;
+    /** The KMS view: its provider (getChildren/getTreeItem), state and status-bar text. */
+    readonly tree: KmsTreeTesting;
   };
 }
 
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   registerCommands(context, services, foundationCommands());
   registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
+  const tree = registerTree(context, services);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
   return {
@@ -60,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
         return previous;
       },
       isAwsSdkLoaded,
+      tree,
     },
   };
 }
