@@ -310,6 +310,9 @@ describe('KMS view (tree)', function () {
       const connection = await tree.child(undefined, 'Bulk');
       const folder = await tree.child(connection, 'Customer managed keys');
       const keys = (await tree.provider.getChildren(folder.node)).filter((n) => !n.id.endsWith('/loadMore'));
+      // Nothing renders the keys yet (no getTreeItem): anything sent now would be part of first
+      // paint. Give such calls time to arrive (custom key stores are probed only after 1.5 s).
+      await new Promise((r) => setTimeout(r, 600));
       const atPaint = await control.calls();
       assert.deepEqual(atPaint, { ListKeys: 1, ListAliases: 10 }, 'first paint: 1 ListKeys page (100 keys) + 10 ListAliases pages (1,000 aliases)');
       assert.equal(keys.length, 100);
@@ -443,6 +446,35 @@ describe('KMS view (tree)', function () {
         assert.equal(roots.length, 1, 'with credentials in the environment, the environment connection shows');
         assert.equal(t.tree.state().kind, 'connections');
       }, 'the environment connection');
+    });
+
+    it('follows the AWS config files without a reload', async () => {
+      const credentialsFile = process.env.AWS_SHARED_CREDENTIALS_FILE!;
+      const configFile = process.env.AWS_CONFIG_FILE!;
+      const [credentials, config] = [readFileSync(credentialsFile, 'utf8'), readFileSync(configFile, 'utf8')];
+      try {
+        await setConnections(tree, [{ label: 'Late', profile: 'late-profile', region: RICH_REGION, endpoint: url }]);
+        const [late] = await tree.children();
+        assert.deepEqual([late.contextValue, late.description], ['error', 'not usable']);
+        const [problem] = await tree.children(late);
+        assert.match(problem.label, /Profile "late-profile" is not in .*Add it \(aws configure --profile late-profile\)/);
+        writeFileSync(configFile, `${config}\n[profile late-profile]\nregion = ${RICH_REGION}\n`);
+        writeFileSync(credentialsFile, `${credentials}\n[late-profile]\naws_access_key_id = test\naws_secret_access_key = test\n`);
+        await eventually(
+          async () => {
+            const [now] = await tree.children();
+            assert.equal(now.contextValue, 'connection');
+            assert.equal((await tree.children(now))[0].label, 'Customer managed keys');
+          },
+          'the view to pick up the new profile (file watcher)',
+          30_000,
+        );
+      } finally {
+        writeFileSync(credentialsFile, credentials);
+        writeFileSync(configFile, config);
+        t.services.connections.invalidate('test restored profiles');
+        await setConnections(tree, [rich(), bulk(), paging()]);
+      }
     });
 
     it('adds a connection from an argument object, and the status bar follows the active connection', async () => {

@@ -326,6 +326,11 @@ export class KeyDirectory {
     }
   }
 
+  /** Forgets which keys could not be described (credentials or settings changed), so they are tried again. */
+  forgetFailures(): void {
+    this.state.failures.clear();
+  }
+
   /** Forgets the aliases and the key listing (keys were added or aliases moved), keeping descriptions. */
   invalidateListings(): void {
     const state = this.state;

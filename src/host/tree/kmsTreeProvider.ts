@@ -243,8 +243,13 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
     }
   }
 
-  /** After settings, AWS config files or the active connection changed. */
+  /**
+   * After settings, AWS config files or the active connection changed: everything is shown
+   * again (the clients were rebuilt), and keys that could not be described are tried again
+   * (the credentials may have changed). Loaded data is kept: a refresh drops it.
+   */
   connectionsChanged(): void {
+    for (const { directory } of this.directories.values()) directory.forgetFailures();
     this.changed();
   }
 
