@@ -4,7 +4,8 @@
 //   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
 //   out/test/**           integration tests, bundled for the extension host
-// Flags: --production (minify, no source maps), --watch, --no-tests.
+// Flags: --production (minify, no source maps), --watch, --no-tests,
+//        --tests-only (rebuild out/test only, keeping dist/ as it is, e.g. a production build).
 import * as esbuild from 'esbuild';
 import { readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,7 +13,8 @@ import { join, relative } from 'node:path';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
-const withTests = !args.has('--no-tests') && !production;
+const testsOnly = args.has('--tests-only');
+const withTests = testsOnly || (!args.has('--no-tests') && !production);
 
 /** Modules that are bundles of their own: imported as `./<name>` from anywhere, required at run time. */
 const lazyBundles = [
@@ -59,7 +61,7 @@ function walk(dir, filter, out = []) {
   return out;
 }
 
-const configs = [
+const configs = testsOnly ? [] : [
   {
     ...nodeCommon,
     entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(lazyBundles.map((b) => [b.name, b.entry])) },
@@ -69,7 +71,7 @@ const configs = [
 ];
 
 const webviewEntries = walk('src/webview', (p) => /(^|\/)main\.ts$/.test(p));
-if (webviewEntries.length) {
+if (webviewEntries.length && !testsOnly) {
   configs.push({
     ...common,
     platform: 'browser',
@@ -96,7 +98,7 @@ if (withTests) {
 }
 
 if (!watch) {
-  rmSync('dist', { recursive: true, force: true });
+  if (!testsOnly) rmSync('dist', { recursive: true, force: true });
   rmSync('out', { recursive: true, force: true });
 }
 if (watch) {
