@@ -134,7 +134,7 @@ export function showKeyRotations(deps: KeyCommandDeps): CommandSpec<RotationHist
     run: async (arg, services) => {
       const args = Args.from(SHOW, arg, [...KEY_FIELDS, 'show']);
       const show = args.boolean('show') ?? !isScripted(arg);
-      const key = await resolveKey(arg, args, services, { title: 'Show key rotations', action: 'viewRotation' });
+      const key = await resolveKey(arg, args, services, { title: 'Show key rotations', action: 'viewRotation', includeAwsManaged: true });
       const status = await key.gateway.getKeyRotationStatus(key.keyId);
       let rotations: RotationsListEntry[] | undefined;
       try {

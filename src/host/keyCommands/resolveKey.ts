@@ -34,6 +34,27 @@ export interface ResolveKeyOptions {
   readonly emptyMessage?: string;
 }
 
+/** What an empty key picker says, by action (the key-state table decided who is listed). */
+const EMPTY_PICKER: Partial<Record<KeyAction, string>> = {
+  enable: 'No customer managed key is disabled',
+  disable: 'No customer managed key is enabled',
+  scheduleDeletion: 'No customer managed key can be scheduled for deletion',
+  cancelDeletion: 'No key is pending deletion',
+  changeRotation: 'No enabled symmetric customer managed key with KMS key material (rotation is set on the primary of a multi-Region key)',
+  rotateNow: 'No enabled symmetric customer managed key with KMS key material (rotation is set on the primary of a multi-Region key)',
+  viewRotation: 'No symmetric encryption key',
+  generateDataKey: 'No enabled symmetric encryption key',
+  generateDataKeyPair: 'No enabled symmetric encryption key',
+  sign: 'No enabled signing (SIGN_VERIFY) key',
+  verify: 'No enabled signing (SIGN_VERIFY) key',
+  getPublicKey: 'No enabled asymmetric key',
+  generateMac: 'No enabled HMAC key',
+  verifyMac: 'No enabled HMAC key',
+  replicate: 'No multi-Region primary key',
+  updatePrimaryRegion: 'No multi-Region primary key',
+  createGrant: 'No enabled customer managed key',
+};
+
 /** Fields every key command takes for its key. */
 export const KEY_FIELDS = ['keyId', 'connection'] as const;
 
@@ -76,7 +97,7 @@ export async function resolveKey(arg: unknown, args: Args, services: Services, o
         title: options.title,
         includeAwsManaged: options.includeAwsManaged,
         filter: (m) => (!action || explainRefusal(m, action) === undefined) && (options.filter?.(m) ?? true),
-        emptyMessage: options.emptyMessage ?? `No key in ${connection.label} can be used for this (${options.title.toLowerCase()}).`,
+        emptyMessage: options.emptyMessage ?? (action && EMPTY_PICKER[action] ? `${EMPTY_PICKER[action]} in ${connection.label}.` : `No key in ${connection.label} can be used for this (${options.title.toLowerCase()}).`),
       });
       ref = picked.keyId;
       label = picked.alias;
