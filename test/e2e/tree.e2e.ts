@@ -1,11 +1,18 @@
 // The KMS view in the real workbench (code-server + Chromium): expand the connection, the
 // customer managed keys and a key, check what a person reads there, and save screenshots
-// (test-output/screenshots/tree.png, tree-tooltip.png).
+// (test-output/screenshots/tree.png, tree-tooltip.png); and, with no credentials and nothing
+// configured, the welcome view (tree-welcome.png).
 import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { awsEnvironment } from '../harness/awsEnvironment';
+import { launchBrowser, type LaunchedBrowser } from '../harness/browser';
+import { type CodeServer, repoRoot, startCodeServer } from '../harness/codeServer';
 import { richSeed } from '../integration/tree/treeSeeds';
 import { defaultSettings, startE2eEnvironment, type E2eEnvironment } from './support/environment';
-import { openActivity, screenshot, waitForSideBarIdle } from './support/workbench';
+import { openActivity, openWorkbench, screenshot, viewPane, waitForSideBarIdle } from './support/workbench';
 
 /** A tree row whose text contains every one of `texts` (label and description). */
 function row(page: Page, ...texts: (string | RegExp)[]): Locator {
@@ -94,5 +101,46 @@ describe('KMS tree in the workbench', function () {
     }
     const path = await screenshot(page, 'tree-tooltip');
     console.log(`      screenshot: ${path}`);
+  });
+});
+
+describe('KMS welcome view in the workbench', function () {
+  this.timeout(240_000);
+  let scratch: string | undefined;
+  let server: CodeServer | undefined;
+  let browser: LaunchedBrowser | undefined;
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'kms-e2e-welcome-'));
+    const workspace = join(scratch, 'workspace');
+    mkdirSync(workspace);
+    // Empty AWS config files and no credentials in the environment: nothing to connect with.
+    const env = { ...awsEnvironment({ emulatorUrl: 'http://127.0.0.1:9', dir: join(scratch, 'aws') }), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ENDPOINT_URL_KMS: undefined };
+    server = await startCodeServer({ env, settings: { 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false } });
+    browser = await launchBrowser();
+    await openWorkbench(browser.page, server, workspace, { extensionDevelopmentPath: repoRoot });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('offers to open the AWS config file, add a connection or choose a profile', async () => {
+    const page = browser!.page;
+    await openActivity(page, 'KMS');
+    const welcome = viewPane(page, 'Keys').locator('.welcome-view');
+    await welcome.filter({ hasText: 'No AWS profiles or credentials were found' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const buttons = (await welcome.locator('.monaco-button').allInnerTexts()).map((b) => b.trim());
+    assert.deepEqual(buttons, ['Open AWS Config File', 'Add a Connection', 'Choose a Profile']);
+    await page.locator('.part.statusbar').getByText('KMS: no connection').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.mouse.move(700, 600);
+    const path = await screenshot(page, 'tree-welcome');
+    console.log(`      screenshot: ${path}`);
+
+    // A button runs its command: "Open AWS Config File" opens the (missing) file as an unsaved editor with an example.
+    await welcome.locator('.monaco-button').filter({ hasText: 'Open AWS Config File' }).click();
+    await page.locator('.tabs-container .tab').filter({ hasText: 'aws-config' }).waitFor({ state: 'visible', timeout: 20_000 });
   });
 });
