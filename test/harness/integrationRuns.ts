@@ -1,0 +1,133 @@
+// The integration stage of `npm test`: each run gets its own KMS emulator, its own copy of a
+// fixture workspace and its own code-server, and runs (some of) the mocha files in
+// out/test/integration inside the real extension host.
+//
+// Add a run to `integrationRuns` when a suite needs a different workspace or settings.
+import { runTests } from '@vscode/test-electron';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '../emulator/server';
+import { awsEnvironment } from './awsEnvironment';
+import { repoRoot } from './codeServer';
+import { runExtensionTests } from './extensionTests';
+
+export interface IntegrationRun {
+  name: string;
+  /** Globs relative to out/test/integration (KMS_INTEGRATION_FILES); default: every *.test.js. */
+  files?: string;
+  /** Test the packaged .vsix installed into code-server instead of the development folder. */
+  vsix?: boolean;
+  /** Start through @vscode/test-electron's runTests + scripts/code-server-test-host (proves that route). */
+  viaTestElectron?: boolean;
+  /** Folder under test/fixtures copied to a temp folder and opened; default "workspace". */
+  fixture?: string;
+  /** Emulator seed (object or path); default: the emulator's default state. */
+  seed?: NonNullable<Parameters<typeof startEmulator>[0]>['seed'];
+  /** User settings, given the emulator's URL. */
+  settings?: (emulatorUrl: string) => Record<string, unknown>;
+}
+
+export const integrationRuns: IntegrationRun[] = [
+  {
+    name: 'development folder via @vscode/test-electron runTests, default connection from the environment',
+    viaTestElectron: true,
+  },
+  {
+    // The artefact users install: its contract and activation. (Suites that drive the
+    // extension through its development-only test API run against the development folder.)
+    name: 'packaged .vsix, connection from settings',
+    vsix: true,
+    files: 'foundation.test.js,activation.test.js,commandArguments.test.js',
+    settings: (url) => ({ 'kmsWorkbench.connections': [{ label: 'Local KMS emulator', region: 'us-east-1', endpoint: url }] }),
+  },
+];
+
+export interface MochaSummary {
+  passes: number;
+  failures: number;
+  pending: number;
+  tests: number;
+}
+
+export interface IntegrationRunResult {
+  run: IntegrationRun;
+  exitCode: number;
+  /** Undefined when the run ended before mocha finished (crash, timeout, no tests). */
+  summary?: MochaSummary;
+  durationMs: number;
+}
+
+export const hostExecutable = join(repoRoot, 'scripts', 'code-server-test-host');
+export const testsIndex = join(repoRoot, 'out', 'test', 'integration', 'index.js');
+
+export function vsixPathOf(): string {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  return join(repoRoot, `${manifest.name}-${manifest.version}.vsix`);
+}
+
+function readSummary(file: string): MochaSummary | undefined {
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as MochaSummary;
+}
+
+/** Runs one integration run; never throws for test failures (see exitCode). */
+export async function runIntegration(run: IntegrationRun, timeoutMs = 5 * 60_000): Promise<IntegrationRunResult> {
+  const started = Date.now();
+  if (!existsSync(testsIndex)) throw new Error(`${testsIndex} is missing: run npm run build first`);
+  const vsixPath = run.vsix ? vsixPathOf() : undefined;
+  if (vsixPath && !existsSync(vsixPath)) throw new Error(`${vsixPath} is missing: run npm run package first`);
+
+  const scratch = mkdtempSync(join(tmpdir(), 'kms-integration-'));
+  const emulator = await startEmulator({ port: 0, seed: run.seed });
+  try {
+    const workspace = join(scratch, 'workspace');
+    cpSync(join(repoRoot, 'test', 'fixtures', run.fixture ?? 'workspace'), workspace, { recursive: true });
+    const summaryFile = join(scratch, 'summary.json');
+    const env: Record<string, string | undefined> = {
+      ...awsEnvironment({ emulatorUrl: emulator.url, dir: join(scratch, 'aws') }),
+      KMS_TEST_SUMMARY_FILE: summaryFile,
+      KMS_INTEGRATION_FILES: run.files ?? process.env.KMS_INTEGRATION_FILES,
+    };
+    const settings = run.settings?.(emulator.url) ?? {};
+    console.log(`[integration] emulator ${emulator.url}, workspace ${workspace}`);
+
+    let exitCode: number;
+    if (run.viaTestElectron) {
+      // runTests passes process.env plus extensionTestsEnv on to the host executable.
+      for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
+      const extensionTestsEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+      extensionTestsEnv.CODE_SERVER_TEST_SETTINGS = JSON.stringify(settings);
+      extensionTestsEnv.CODE_SERVER_TEST_TIMEOUT_MS = String(timeoutMs);
+      if (vsixPath) extensionTestsEnv.CODE_SERVER_TEST_VSIX = vsixPath;
+      try {
+        exitCode = await runTests({
+          vscodeExecutablePath: hostExecutable,
+          extensionDevelopmentPath: repoRoot,
+          extensionTestsPath: testsIndex,
+          launchArgs: [workspace],
+          extensionTestsEnv,
+        });
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        exitCode = typeof code === 'number' && code !== 0 ? code : 1;
+        console.log(`[integration] ${err instanceof Error ? err.message : String(err)}`);
+      }
+    } else {
+      const result = await runExtensionTests({
+        extensionDevelopmentPath: vsixPath ? undefined : repoRoot,
+        vsixPath,
+        extensionTestsPath: testsIndex,
+        folder: workspace,
+        env,
+        settings,
+        timeoutMs,
+      });
+      exitCode = result.exitCode;
+    }
+    return { run, exitCode, summary: readSummary(summaryFile), durationMs: Date.now() - started };
+  } finally {
+    await emulator.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
