@@ -616,6 +616,87 @@ describe('key lifecycle commands', function () {
     });
   });
 
+  describe('interactive flows from the palette and tree nodes', () => {
+    it('the palette picker offers only keys whose state allows the action', async () => {
+      const disabled = await createKey({ alias: uniqueAlias('picker-off') });
+      const enabled = await createKey({ alias: uniqueAlias('picker-on') });
+      await run('disableKey', { keyId: disabled.KeyId, confirm: true });
+      const { result, ui } = await withAnswers(env, [disabled.KeyId!], () => run<KeyMetadata>('enableKey'));
+      const offered = ui.asked[0].labels ?? [];
+      const aliasOf = async (id: string): Promise<string> => (await aliasesOf(env, id))[0];
+      assert.ok(offered.includes(await aliasOf(disabled.KeyId!)), 'the disabled key is offered');
+      assert.ok(!offered.includes(await aliasOf(enabled.KeyId!)), 'an enabled key is not offered for enabling');
+      assert.equal(result.KeyState, 'Enabled');
+    });
+
+    it('tags, untags, changes the rotation period and rotates through prompts', async () => {
+      const keyId = (await createKey()).KeyId!;
+      const node = keyNode(env, keyId);
+      const tagged = await withAnswers(env, ['a=1, b = two words'], () => run<TagsResult>('tagKey', node));
+      assert.deepEqual(tagged.result.tags, { a: '1', b: 'two words' });
+      const untagged = await withAnswers(env, [['a']], () => run<TagsResult>('untagKey', node));
+      assert.deepEqual(untagged.ui.asked[0].labels, ['a', 'b']);
+      assert.deepEqual(untagged.result.tags, { b: 'two words' });
+      const rotation = await withAnswers(env, ['400'], () => run<RotationResult>('enableKeyRotation', node));
+      assert.equal(rotation.result.rotationPeriodInDays, 400);
+      const rotated = await withAnswers(env, [true], () => run<RotateNowResult>('rotateKeyNow', node));
+      assert.match(rotated.ui.shown[0].detail ?? '', /done so far: 0/);
+      assert.equal(rotated.result.rotations, 1);
+    });
+
+    it('generates a data key through its prompts: spec, encryption context, output', async () => {
+      const keyId = (await createKey()).KeyId!;
+      const { result, ui } = await withAnswers(env, ['AES_128', 'app=web', /Open in an editor/], () => run<DataKeyResult>('generateDataKey', keyNode(env, keyId)));
+      assert.equal(ui.remaining, 0);
+      assert.deepEqual(result.encryptionContext, { app: 'web' });
+      const doc = JSON.parse(activeText().text) as { Plaintext: string; EncryptionContext: Record<string, string> };
+      assert.equal(Buffer.from(doc.Plaintext, 'base64').length, 16);
+      assert.deepEqual(doc.EncryptionContext, { app: 'web' });
+    });
+
+    it('signs the editor selection and copies the signature', async () => {
+      const signing = (await createKey({ keySpec: 'ECC_NIST_P256' })).KeyId!;
+      const doc = await vscode.workspace.openTextDocument({ content: 'line one\nsign me please\n' });
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(1, 0, 1, 'sign me please'.length);
+      const { result, ui } = await withAnswers(env, [/The selected text/, /Copy to the clipboard/], () => run<SignResult>('signMessage', keyNode(env, signing)));
+      assert.equal(ui.remaining, 0);
+      assert.equal(await vscode.env.clipboard.readText(), result.signature);
+      const pub = await run<PublicKeyResult>('getPublicKey', { keyId: signing });
+      const verifier = createVerify('sha256');
+      verifier.update('sign me please');
+      assert.ok(verifier.verify(pub.publicKey, Buffer.from(result.signature, 'base64')), 'the selection (and only it) was signed');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    });
+
+    it('points an alias node at a key picked from the keys of the same type', async () => {
+      const from = (await createKey()).KeyId!;
+      const to = (await createKey()).KeyId!;
+      const rsa = (await createKey({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT_DECRYPT' })).KeyId!;
+      const name = uniqueAlias('repoint');
+      await run('createAlias', { keyId: from, aliasName: name });
+      const node = new NodeStandIn({ kind: 'alias', connection: env.connection, aliasName: name, targetKeyId: from });
+      const { result, ui } = await withAnswers(env, [to], () => run<AliasResult>('updateAlias', node));
+      const offered = ui.asked[0].labels ?? [];
+      assert.ok(offered.includes(to) && !offered.includes(rsa) && !offered.includes(from), `offered: ${offered.join(', ')}`);
+      assert.equal(result.targetKeyId, to);
+    });
+
+    it('generates random bytes from a connection node through its prompts', async () => {
+      const node = new NodeStandIn({ kind: 'connection', connection: env.connection });
+      const { result } = await withAnswers(env, ['16', 'base64url', /Copy to the clipboard/], () => run<RandomResult>('generateRandom', node));
+      assert.deepEqual(result, { numberOfBytes: 16, encoding: 'base64url', output: 'clipboard' });
+      assert.equal(Buffer.from(await vscode.env.clipboard.readText(), 'base64url').length, 16);
+    });
+
+    it('replicates to a Region picked from the list', async () => {
+      const keyId = (await createKey({ multiRegion: true })).KeyId!;
+      const { result, ui } = await withAnswers(env, ['eu-west-1'], () => run<KeyMetadata>('replicateKey', keyNode(env, keyId)));
+      assert.ok(!(ui.asked[0].labels ?? []).includes(env.connection.region), 'the primary Region is not offered');
+      assert.match(result.Arn ?? '', /:eu-west-1:/);
+    });
+  });
+
   describe('multi-Region', () => {
     it('replicates a primary key and moves the primary Region', async () => {
       const primary = (await createKey({ multiRegion: true })).KeyId!;
