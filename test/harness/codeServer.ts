@@ -240,11 +240,11 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     tempRoot,
     version,
     workbenchUrl(folder?: string, payload?: [string, string][]): string {
-      const query = new URLSearchParams();
-      if (folder) query.set('folder', resolve(folder));
-      if (payload) query.set('payload', JSON.stringify(payload));
-      const qs = query.toString();
-      return qs ? `${url}/?${qs}` : `${url}/`;
+      const query: string[] = [];
+      // Slashes stay readable in the folder path (code-server accepts them unencoded).
+      if (folder) query.push(`folder=${encodeURIComponent(resolve(folder)).replace(/%2F/g, '/')}`);
+      if (payload) query.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+      return query.length ? `${url}/?${query.join('&')}` : `${url}/`;
     },
     output: () => output,
     stop,
