@@ -300,6 +300,19 @@ describe('KMS view (tree)', function () {
       assert.equal(tree.show(folder.node).description, '250');
       assert.equal(await control.callCount('ListKeys'), 3);
     });
+
+    it('after a filter has listed every page, clearing it shows only the pages shown before', async () => {
+      await vscode.commands.executeCommand('kmsWorkbench.refreshNode', { connection: 'Paging' });
+      const folder = await tree.path('Paging', 'Customer managed keys');
+      assert.equal((await tree.children(folder)).length, 101);
+      await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'no-such-key' });
+      assert.deepEqual((await tree.settledChildren(folder)).map((k) => k.label), ['No customer managed keys match "no-such-key"']);
+      await vscode.commands.executeCommand('kmsWorkbench.clearFilter');
+      const shown = await tree.children(folder);
+      assert.equal(shown.length, 101);
+      assert.equal(shown[100].label, 'Load more keys…');
+      assert.equal(await vscode.commands.executeCommand('kmsWorkbench.loadMore', shown[100].node), 200, 'the next page was already loaded');
+    });
   });
 
   describe('first paint', () => {

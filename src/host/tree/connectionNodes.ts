@@ -278,19 +278,19 @@ export class CustomerKeysFolder extends ConnectionFolder {
     if (search) return this.filtered(search);
     const { aliases, keys } = await this.directory.firstPaint();
     await keys.ensurePages(this.pagesWanted).catch(() => undefined);
+    // A filter search may have loaded every page: show only the pages asked for.
+    const pages = keys.pageItems.slice(0, this.pagesWanted);
+    const more = keys.hasMore || keys.pagesLoaded > this.pagesWanted;
     const nodes: TreeNode[] = [];
-    for (const page of keys.pageItems) {
+    for (const page of pages) {
       const customer = page.filter((k) => k.KeyId && this.isCustomer(k.KeyId, aliases));
       for (const key of sortKeys(customer, aliases)) nodes.push(this.keyNode(key.KeyId ?? '', key.KeyArn, true));
     }
     this.shown = nodes.length;
-    this.describeAs(`${nodes.length}${keys.hasMore ? '+' : ''}`);
-    if (!nodes.length && !keys.hasMore) nodes.push(emptyNode(this, 'No customer managed keys'));
-    if (keys.error !== undefined) {
-      const error = new ErrorNode(this, keys.error, this, this.model);
-      nodes.push(error);
-    }
-    if (keys.hasMore) nodes.push(new LoadMoreNode(this, this.model));
+    this.describeAs(`${nodes.length}${more ? '+' : ''}`);
+    if (!nodes.length && !more) nodes.push(emptyNode(this, 'No customer managed keys'));
+    if (keys.error !== undefined) nodes.push(new ErrorNode(this, keys.error, this, this.model));
+    if (more) nodes.push(new LoadMoreNode(this, this.model));
     return nodes;
   }
 
@@ -305,15 +305,15 @@ export class CustomerKeysFolder extends ConnectionFolder {
   override shownCount(): number {
     if (this.model.filter) return this.shown;
     const aliases = this.directory.peekAliases();
-    const items = this.directory.keys.items;
+    const items = this.directory.keys.pageItems.slice(0, this.pagesWanted).flat();
     return aliases ? items.filter((k) => k.KeyId && this.isCustomer(k.KeyId, aliases)).length : items.length;
   }
 
   override async loadMore(): Promise<void> {
     if (this.model.filter) return super.loadMore();
     const keys = this.directory.keys;
-    await keys.loadMore();
-    this.pagesWanted = keys.pagesLoaded;
+    if (keys.pagesLoaded <= this.pagesWanted) await keys.loadMore();
+    this.pagesWanted = Math.min(this.pagesWanted + 1, keys.pagesLoaded);
   }
 
   override reload(): void {

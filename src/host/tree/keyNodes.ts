@@ -188,8 +188,12 @@ export class KeyNode extends TreeNode {
     return children;
   }
 
+  /** Forgets what is known about the key and re-reads its aliases (one ListAliases call), then shows it again. */
   override reload(): void {
-    this.directory.invalidateKey(this.keyId);
+    this.directory.refreshKey(this.keyId).then(
+      () => this.model.changed(this),
+      () => this.model.changed(this),
+    );
   }
 }
 
@@ -212,8 +216,8 @@ export class KeyAliasesNode extends KeyFolderNode {
     return names.map((name) => this.model.node(`${this.id}/${name}`, () => new AliasNode(`${this.id}/${name}`, this, this.keyNode.connection, index.find(name) ?? { AliasName: name, TargetKeyId: this.keyId }, true)));
   }
 
-  override reload(): void {
-    this.directory.invalidateListings();
+  override refreshOwner(): TreeNode {
+    return this.keyNode;
   }
 }
 

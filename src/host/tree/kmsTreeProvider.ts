@@ -185,9 +185,11 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
     this.probeTimers.set(id, timer);
   }
 
+  /** Forgets everything about a connection: its data and how far its folders were paged. */
   resetConnection(connection: Connection): void {
     this.dropSearch(connection.id);
     this.directory(connection).reset();
+    this.forgetNodesUnder(connectionNodeId(connection));
     this.changed(this.registry.get(connectionNodeId(connection)));
   }
 
@@ -210,7 +212,10 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
   /** Forgets every connection's data and re-reads settings and the AWS config files. */
   refreshAll(): void {
     for (const id of [...this.searches.keys()]) this.dropSearch(id);
-    for (const { directory } of this.directories.values()) directory.reset();
+    for (const { directory, connection } of this.directories.values()) {
+      directory.reset();
+      this.forgetNodesUnder(connectionNodeId(connection));
+    }
     this.services.connections.invalidate('refresh of the KMS view');
     this.changed();
   }
@@ -316,6 +321,20 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
       const prefix = connectionNodeId(entry.connection);
       for (const nodeId of [...this.registry.keys()]) if (nodeId.startsWith(prefix)) this.registry.delete(nodeId);
       for (const key of [...this.keyNodes.keys()]) if (key.startsWith(`${id}\u0000`)) this.keyNodes.delete(key);
+    }
+  }
+
+  /** Drops the nodes below a node (they are made afresh, with their defaults, when shown again). */
+  private forgetNodesUnder(id: string): void {
+    const prefix = `${id}/`;
+    for (const nodeId of [...this.registry.keys()]) {
+      if (!nodeId.startsWith(prefix)) continue;
+      const node = this.registry.get(nodeId);
+      this.registry.delete(nodeId);
+      if (node instanceof KeyNode) {
+        const { connectionId, keyId } = node.keyRef();
+        this.keyNodes.get(keyIndex(connectionId, keyId))?.delete(node);
+      }
     }
   }
 
