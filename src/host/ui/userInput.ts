@@ -53,6 +53,10 @@ export class UserCancelledError extends Error {
   }
 }
 
+/**
+ * A cancel from our prompts (also one made by another bundle's copy of UserCancelledError,
+ * such as a test's scripted input, hence the name check) or VS Code's CancellationError.
+ */
 export function isCancellation(error: unknown): boolean {
-  return error instanceof UserCancelledError || (error instanceof Error && error.name === 'Canceled');
+  return error instanceof UserCancelledError || (error instanceof Error && (error.name === 'UserCancelledError' || error.name === 'Canceled'));
 }
