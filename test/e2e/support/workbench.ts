@@ -90,14 +90,18 @@ export async function pickQuickItem(page: Page, label: string | RegExp): Promise
   await row.click();
 }
 
-/** A tree item (in any tree view) by its accessible name. */
-export function treeItem(page: Page, name: string | RegExp): Locator {
-  return page.getByRole('treeitem', { name }).first();
+/**
+ * A tree item (in any tree view) by its visible text: label and description, e.g.
+ * /^Aliases/ (the accessible name can differ: the KMS view sets it to the tooltip).
+ * A string matches any part of the text, case-insensitively.
+ */
+export function treeItem(page: Page, text: string | RegExp): Locator {
+  return page.getByRole('treeitem').filter({ hasText: text }).first();
 }
 
 /** Clicks a tree item; `expand` also opens it when it is collapsed. */
-export async function clickTreeItem(page: Page, name: string | RegExp, options: { expand?: boolean } = {}): Promise<Locator> {
-  const item = treeItem(page, name);
+export async function clickTreeItem(page: Page, text: string | RegExp, options: { expand?: boolean } = {}): Promise<Locator> {
+  const item = treeItem(page, text);
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   await item.click();
   if (options.expand && (await item.getAttribute('aria-expanded')) === 'false') await item.press('ArrowRight');
@@ -105,8 +109,8 @@ export async function clickTreeItem(page: Page, name: string | RegExp, options: 
 }
 
 /** Opens the context menu of a tree item and chooses an entry. */
-export async function treeItemContextMenu(page: Page, name: string | RegExp, entry: string): Promise<void> {
-  const item = treeItem(page, name);
+export async function treeItemContextMenu(page: Page, text: string | RegExp, entry: string): Promise<void> {
+  const item = treeItem(page, text);
   await item.click({ button: 'right' });
   const menuItem = page.locator('.context-view .action-item').filter({ hasText: entry }).first();
   await menuItem.waitFor({ state: 'visible', timeout: 15_000 });
