@@ -1,6 +1,7 @@
 // Seeding the emulator from a document (an object, or a .json/.yaml/.yml file): keys of any spec
 // and state, their aliases, grants, policies, tags, rotation history, multi-region replicas,
 // AWS-managed keys and custom key stores. See README.md in this folder for the format.
+// "{{accountId}}" anywhere in the document is replaced with the emulator's account id.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -107,7 +108,8 @@ function materialFrom(base64: string, spec: KeySpec, created: number): Key['mate
 }
 
 /** Adds the document's keys, aliases and grants to the store. Throws on the first invalid entry. */
-export function applySeed(store: Store, doc: SeedDocument, defaultRegion: string, now = Date.now()): SeedResult {
+export function applySeed(store: Store, original: SeedDocument, defaultRegion: string, now = Date.now()): SeedResult {
+  const doc = JSON.parse(JSON.stringify(original).replaceAll('{{accountId}}', store.accountId)) as SeedDocument;
   const result: SeedResult = { keys: [], grants: [] };
   const refs = new Map<string, Key>();
   const ctx = { store, accountId: store.accountId };
