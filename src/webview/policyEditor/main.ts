@@ -190,7 +190,8 @@ async function run(label: string, req: PolicyRequest): Promise<void> {
   render();
   try {
     const result = await request(req);
-    if ('message' in result) showNotice('info', result.message, false);
+    // A successful save speaks through the status line; anything else gets a notice.
+    if ('message' in result && !result.saved) showNotice('info', result.message, false);
   } catch (e) {
     showNotice('error', e instanceof Error ? e.message : String(e), false);
   } finally {
@@ -230,7 +231,7 @@ function view(): HTMLElement {
   if (!state.key) {
     return h('main', { class: 'loading', attrs: { 'aria-busy': 'true' } }, h('p', { text: 'Loading the key policy…' }));
   }
-  return h('main', { class: 'editor' }, header(), statusBar(), problems(), tabs(), state.ui.tab === 'form' ? formPanel() : jsonPanel(), actionList());
+  return h('main', { class: 'editor' }, header(), banners(), statusBar(), problems(), tabs(), state.ui.tab === 'form' ? formPanel() : jsonPanel(), actionList());
 }
 
 function header(): HTMLElement {
@@ -275,9 +276,15 @@ function header(): HTMLElement {
       button('reload', 'Reload', 'refresh', () => void run('Reloading', { kind: 'reload' }), { disabled: busy, title: 'Read the policy from KMS again' }),
     ),
     h('p', { id: 'save-state', class: ['save-state', changed && 'changed'], attrs: { role: 'status', 'aria-live': 'polite' } }, saveStateText(changed, saveBlocked)),
+  );
+}
+
+/** Banners below the (sticky) header: read-only, and the outcome of the last request. */
+function banners(): Child[] {
+  return [
     state.readOnly ? h('p', { class: 'banner info' }, icon('info'), h('span', { text: state.readOnly })) : null,
     state.notice ? h('p', { id: 'notice', class: ['banner', state.notice.kind], attrs: { role: state.notice.kind === 'error' ? 'alert' : 'status' } }, icon(state.notice.kind === 'error' ? 'error' : 'info'), h('span', { text: state.notice.text })) : null,
-  );
+  ];
 }
 
 function saveStateText(changed: boolean, saveBlocked: string | undefined): string {
