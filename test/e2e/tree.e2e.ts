@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core';
 import { awsEnvironment } from '../harness/awsEnvironment';
 import { launchBrowser, type LaunchedBrowser } from '../harness/browser';
 import { type CodeServer, repoRoot, startCodeServer } from '../harness/codeServer';
-import { richSeed } from '../integration/tree/treeSeeds';
+import { ids, richSeed } from '../integration/tree/treeSeeds';
 import { defaultSettings, startE2eEnvironment, type E2eEnvironment } from './support/environment';
 import { openActivity, openWorkbench, screenshot, viewPane, waitForSideBarIdle } from './support/workbench';
 
@@ -87,6 +87,26 @@ describe('KMS tree in the workbench', function () {
     await waitForSideBarIdle(page);
     const path = await screenshot(page, 'tree');
     console.log(`      screenshot: ${path}`);
+  });
+
+  it('offers copy, policy and refresh in a key’s context menu (no AWS console for an emulator-only setup)', async () => {
+    const { page } = env!;
+    await row(page, 'release-signing').click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu').first();
+    await menu.waitFor({ state: 'visible', timeout: 15_000 });
+    const entries = (await menu.locator('.action-item .action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    for (const entry of ['Show Key Policy (Read-Only)', 'Copy ARN', 'Copy Key ID', 'Copy Alias', 'Refresh']) {
+      assert.ok(entries.includes(entry), `context menu lacks ${entry}: ${entries.join(' | ')}`);
+    }
+    assert.ok(!entries.includes('Open in AWS Console'), 'the only connection is the emulator: the AWS console does not apply');
+    const path = await screenshot(page, 'tree-context-menu');
+    console.log(`      screenshot: ${path}`);
+    await page.keyboard.press('Escape');
+    await row(page, ids.bare).click({ button: 'right' });
+    await menu.waitFor({ state: 'visible', timeout: 15_000 });
+    const bare = (await menu.locator('.action-item .action-label').allInnerTexts()).map((t) => t.trim());
+    assert.ok(!bare.includes('Copy Alias'), 'no Copy Alias for a key without an alias');
+    await page.keyboard.press('Escape');
   });
 
   it('shows a key’s tooltip with ARN, aliases, spec, usage, origin and rotation', async () => {

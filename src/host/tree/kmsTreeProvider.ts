@@ -16,6 +16,8 @@ export interface TreeState {
   readonly kind: 'loading' | 'welcome' | 'connections';
   /** With `welcome`: whether the AWS config files have profiles to choose from. */
   readonly hasProfiles?: boolean;
+  /** With `connections`: every connection has its own endpoint (LocalStack…), so no AWS console applies. */
+  readonly onlyCustomEndpoints?: boolean;
 }
 
 export interface KmsTreeProviderOptions {
@@ -300,13 +302,14 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
       if (dirEntry) dirEntry.connection = connection;
       return this.node(id, () => new ConnectionNode(this, connection, entries.length === 1));
     });
-    this.keepDirectories(new Set(entries.flatMap((e) => (e.connection ? [e.connection.id] : []))));
-    this.setState({ kind: 'connections' });
+    const usable = entries.flatMap((e) => (e.connection ? [e.connection] : []));
+    this.keepDirectories(new Set(usable.map((c) => c.id)));
+    this.setState({ kind: 'connections', onlyCustomEndpoints: usable.length > 0 && usable.every((c) => c.endpoint !== undefined) });
     return nodes;
   }
 
   private setState(state: TreeState): void {
-    const changed = state.kind !== this.currentState.kind || state.hasProfiles !== this.currentState.hasProfiles;
+    const changed = state.kind !== this.currentState.kind || state.hasProfiles !== this.currentState.hasProfiles || state.onlyCustomEndpoints !== this.currentState.onlyCustomEndpoints;
     this.currentState = state;
     if (changed) this.stateChanges.fire(state);
   }

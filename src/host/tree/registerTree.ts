@@ -42,6 +42,7 @@ export function registerTree(context: vscode.ExtensionContext, services: Service
     void vscode.commands.executeCommand('setContext', 'kmsWorkbench.state', state.kind === 'welcome' ? 'noConnections' : state.kind);
     void vscode.commands.executeCommand('setContext', 'kmsWorkbench.hasProfiles', state.hasProfiles === true);
     void vscode.commands.executeCommand('setContext', 'kmsWorkbench.filtered', provider.filter !== undefined);
+    void vscode.commands.executeCommand('setContext', 'kmsWorkbench.onlyCustomEndpoints', state.onlyCustomEndpoints === true);
     view.description = provider.filter ? `filter: ${provider.filter.text}` : undefined;
     if (state.kind !== 'loading') statusBar.update();
   };
