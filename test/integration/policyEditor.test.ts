@@ -204,6 +204,34 @@ describe('key-policy editor', function () {
     assert.match(again.message, /No changes to save/);
   });
 
+  it('Ctrl+S in the JSON tab saves to KMS through the same diff and confirmation', async () => {
+    const keyId = await newKey('policy editor: save from the JSON tab');
+    const { session } = await open(keyId);
+    await session.request({ kind: 'openJson' });
+    const doc = await until('the JSON tab', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === session.uri));
+    const text = withKeyUser(doc.getText());
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await vscode.window.showTextDocument(doc);
+    const ui = answer(true);
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the policy on KMS to be the one typed in the JSON tab', async () => (await gateway.getKeyPolicy(keyId)) === text);
+    assert.match(ui.asked[0]?.message ?? '', /^Save the key policy of .* to KMS\?$/);
+    assert.equal(session.serverText(), text);
+  });
+
+  it('a webview that loads again (hidden and shown) gets the current text in a new init', async () => {
+    const { session } = await open(await newKey('policy editor: re-init'));
+    const edited = withKeyUser(session.text());
+    await session.receive({ type: 'edit', text: edited });
+    const init = session.waitForPosted(isInit);
+    await session.receive({ type: 'ready' });
+    const message = (await init) as InitMessage;
+    assert.equal(message.text, edited);
+    assert.notEqual(message.serverText, edited);
+  });
+
   it('cancelling the confirmation saves nothing', async () => {
     const keyId = await newKey('policy editor: cancel');
     const { session } = await open(keyId);
