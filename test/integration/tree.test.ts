@@ -482,6 +482,11 @@ describe('KMS view (tree)', function () {
           'the view to pick up the new profile (file watcher)',
           30_000,
         );
+        await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'late-profile' })), /already in kmsWorkbench.connections as "Late"/);
+        await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'nope' })), /no profile "nope" in .*Known: .*late-profile/);
+        await vscode.workspace.getConfiguration('kmsWorkbench').update('connections', [], vscode.ConfigurationTarget.Global);
+        assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'late-profile' }), { profile: 'late-profile', region: RICH_REGION }, 'the profile’s region, not AWS_REGION');
+        await eventually(async () => assert.deepEqual((await tree.children()).map((r) => r.label), [`late-profile · ${RICH_REGION}`]), 'the chosen profile’s connection');
       } finally {
         writeFileSync(credentialsFile, credentials);
         writeFileSync(configFile, config);

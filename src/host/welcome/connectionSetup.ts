@@ -109,14 +109,16 @@ export const addConnection: CommandSpec<ConnectionConfig> = {
       label ??= (await services.ui.input({ title, prompt: 'Name shown in the KMS view and the status bar', value: defaultLabel, step: 4, totalSteps: 4 })).trim();
       if (label === defaultLabel) label = undefined;
     }
+    // A profile's own region is written out, so AWS_REGION does not override it later.
+    if (profile && region === undefined) region = files.profile(profile)?.region?.trim() || undefined;
     return addToSettings(services, { profile, region, endpoint: endpoint || undefined, label: label || undefined });
   },
 };
 
 /**
  * `kmsWorkbench.chooseProfile` `{ profile?, region? }`: picks a profile from the AWS config
- * and credentials files and adds a connection for it (region: `region`, else the
- * profile's, else AWS_REGION, else asked). Returns the entry written.
+ * and credentials files and adds a connection for it, written with its region (`region`,
+ * else the profile's, else AWS_REGION, else asked). Returns the entry written.
  */
 export const chooseProfile: CommandSpec<ConnectionConfig> = {
   id: 'kmsWorkbench.chooseProfile',
@@ -152,8 +154,9 @@ export const chooseProfile: CommandSpec<ConnectionConfig> = {
     } else if (!files.hasProfile(profile)) {
       throw new ArgumentError(`kmsWorkbench.chooseProfile: no profile "${profile}" in ${files.configPath} or ${files.credentialsPath}. Known: ${profiles.map((p) => p.name).join(', ')}.`);
     }
-    const fromProfile = files.profile(profile)?.region ?? process.env.AWS_REGION;
-    if (region === undefined && !fromProfile) {
+    // The profile's own region first (AWS_REGION would otherwise win when the entry names none).
+    region ??= files.profile(profile)?.region?.trim() || process.env.AWS_REGION?.trim() || undefined;
+    if (region === undefined) {
       if (isPlainObject(arg)) throw new ArgumentError(`kmsWorkbench.chooseProfile: profile "${profile}" has no region; pass "region".`);
       region = (await services.ui.input({ title: `Region for profile ${profile}`, prompt: 'The profile names no region', value: 'us-east-1', validate: regionProblem })).trim();
     }
