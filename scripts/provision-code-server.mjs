@@ -167,7 +167,7 @@ export async function provisionCodeServer({ force = false } = {}) {
     log(`code-server ${current} already provisioned in ${codeServerRoot}`);
     return { binary: codeServerBinary, version: current, root: codeServerRoot };
   }
-  if (current) log(`replacing code-server ${current} with ${CODE_SERVER_VERSION}`);
+  if (current) log(current === CODE_SERVER_VERSION ? `reinstalling code-server ${current} (--force)` : `replacing code-server ${current} with ${CODE_SERVER_VERSION}`);
   checkPrerequisites();
 
   const tmp = tmpdir();
