@@ -110,6 +110,9 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     await w.page.getByRole('button', { name: 'Show line 7, column 5 in the JSON editor' }).click();
     const reveal = await w.waitForPosted(isRequest);
     assert.deepEqual(reveal.request, { kind: 'reveal', offset: broken.indexOf('"Principal"'), length: 1 });
+    await w.clearPosted();
+    await w.page.getByRole('button', { name: 'Show the error in the JSON editor' }).click();
+    assert.deepEqual((await w.waitForPosted(isRequest)).request, { kind: 'reveal', offset: broken.indexOf('"Principal"'), length: 1 });
     // Fixed in the JSON tab: the form is back.
     await w.fromHost({ type: 'text', text: API_DEFAULT, source: 'jsonEditor' });
     await w.page.locator('#section-admins').waitFor();

@@ -399,6 +399,11 @@ function formPanel(): HTMLElement {
             : `The form cannot show this policy: ${form?.reason ?? 'it is not a key policy'} Edit it as JSON.`,
         }),
       ),
+      h(
+        'div',
+        { class: 'add-row' },
+        h('button', { id: 'fix-in-json', class: 'button secondary', attrs: { type: 'button' }, on: { click: () => void run('Opening the JSON editor', first ? { kind: 'reveal', offset: first.offset, length: first.length } : { kind: 'openJson' }) } }, icon('json'), h('span', { text: first ? 'Show the error in the JSON editor' : 'Edit as JSON' })),
+      ),
     );
     return panel;
   }
