@@ -22,6 +22,7 @@ import { Input } from './validate';
 export type { EmulatorCredential } from './sigv4';
 export type { FaultSpec, FaultError } from './faults';
 export type { SeedDocument, SeedKey, SeedAlias, SeedGrant, SeedResult } from './seed';
+export type { KeyState } from './types';
 
 export interface EmulatorOptions {
   /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */

@@ -81,6 +81,8 @@ describe('KMS emulator: symmetric encryption and data keys', () => {
     const max = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.alloc(4096, 7) }));
     assert.equal((await client.send(new DecryptCommand({ CiphertextBlob: max.CiphertextBlob }))).Plaintext?.length, 4096);
     await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.alloc(4097) })), 'ValidationException', { message: /'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096/ });
+    await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.alloc(0) })), 'ValidationException');
+    await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), DryRun: true })), 'DryRunOperationException', { status: 412 });
   });
 
   it('re-encrypts from one key and context to another', async () => {
