@@ -279,6 +279,21 @@ describe('key-policy editor', function () {
     assert.equal(await gateway.getKeyPolicy(keyId), mine);
   });
 
+  it('Reload with unsaved changes asks first; backing out keeps them and is not an error', async () => {
+    const { session } = await open(await newKey('policy editor: reload'));
+    const edited = withKeyUser(session.text());
+    await session.receive({ type: 'edit', text: edited });
+    const ui = answer(false);
+    const reply = await session.request({ kind: 'reload' });
+    assert.deepEqual(reply.ok && reply.result, { done: false });
+    assert.match(ui.asked[0].message ?? '', /Discard your changes/);
+    assert.equal(session.text(), edited);
+    answer(true);
+    const reloaded = await session.request({ kind: 'reload' });
+    assert.deepEqual(reloaded.ok && reloaded.result, { done: true });
+    assert.equal(session.text(), session.serverText());
+  });
+
   it('conflict: Reload replaces the editor’s policy with the server’s', async () => {
     const keyId = await newKey('policy editor: conflict reload');
     const { session } = await open(keyId);

@@ -237,8 +237,13 @@ export class PolicyEditorSession implements vscode.Disposable {
         try {
           reply = { type: 'reply', requestId: message.requestId, ok: true, result: await this.perform(message.request) };
         } catch (error) {
-          if (!isCancelled(error)) this.services.log.error(`Key policy editor (${this.label}): ${message.request.kind} failed`, error);
-          reply = { type: 'reply', requestId: message.requestId, ok: false, error: isCancelled(error) ? 'Cancelled.' : error instanceof Error ? error.message : String(error) };
+          if (isCancelled(error)) {
+            // Backing out of a prompt is an answer, not a failure.
+            reply = { type: 'reply', requestId: message.requestId, ok: true, result: { done: false } };
+          } else {
+            this.services.log.error(`Key policy editor (${this.label}): ${message.request.kind} failed`, error);
+            reply = { type: 'reply', requestId: message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) };
+          }
         }
         this.post(reply);
         return;
