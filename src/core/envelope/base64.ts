@@ -1,0 +1,150 @@
+// Base64 as ciphertexts are written: the standard alphabet with padding, exactly as
+// `aws kms encrypt --query CiphertextBlob --output text` prints a blob; and the armor of
+// encrypted files, the same alphabet in lines of 76 characters (what `base64 -d`, the AWS
+// Encryption CLI's `--decode` and every base64 decoder read). Streaming encoders and decoders
+// keep memory flat for files of any size.
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Characters per line of base64-armored files (RFC 2045). */
+export const BASE64_LINE_LENGTH = 76;
+/** Bytes that make one full line. */
+const BYTES_PER_LINE = (BASE64_LINE_LENGTH / 4) * 3;
+
+const STRICT = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * Whether `text` is canonical standard base64: alphabet A–Z a–z 0–9 + /, padded to a
+ * multiple of 4 characters, no whitespace.
+ */
+export function isStrictBase64(text: string): boolean {
+  if (text.length === 0 || text.length % 4 !== 0 || !STRICT.test(text)) return false;
+  // "=" only as padding of the last group, and no more than the last group needs.
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return text.indexOf('=') === -1 || text.indexOf('=') === text.length - pad;
+}
+
+/** Decodes strict base64 (see isStrictBase64); undefined when the text is not. */
+export function decodeStrictBase64(text: string): Buffer | undefined {
+  if (!isStrictBase64(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  // Reject non-canonical encodings (stray bits in the last character).
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** base64 of `bytes` on one line: the CLI's form of a CiphertextBlob. */
+export function encodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+// ---------------------------------------------------------------------------- armor
+
+/** Whitespace a reader skips between base64 characters. */
+const WHITESPACE = new Uint8Array(256);
+for (const c of [0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]) WHITESPACE[c] = 1;
+const ALPHABET = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') ALPHABET[c.charCodeAt(0)] = 1;
+const PAD = 0x3d;
+
+export class Base64FormatError extends Error {
+  override readonly name = 'Base64FormatError';
+}
+
+/** Wraps `base64` (no newlines) into lines of BASE64_LINE_LENGTH, each ending in "\n". */
+function wrapLines(base64: string): Buffer {
+  const lines = Math.ceil(base64.length / BASE64_LINE_LENGTH);
+  const out = Buffer.allocUnsafe(base64.length + lines);
+  let o = 0;
+  for (let i = 0; i < base64.length; i += BASE64_LINE_LENGTH) {
+    o += out.write(base64.slice(i, i + BASE64_LINE_LENGTH), o, 'latin1');
+    out[o++] = 0x0a;
+  }
+  return out;
+}
+
+/** Base64 armor of a whole buffer, in lines of 76 characters with a final newline. */
+export function armorBase64(bytes: Uint8Array): Buffer {
+  return bytes.byteLength === 0 ? Buffer.alloc(0) : wrapLines(encodeBase64(bytes));
+}
+
+/** A stream that turns bytes into base64 armor (76-character lines, final newline). */
+export class Base64ArmorEncoder extends Transform {
+  private pending = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const whole = data.length - (data.length % BYTES_PER_LINE);
+    this.pending = Buffer.from(data.subarray(whole));
+    if (whole > 0) this.push(wrapLines(data.toString('base64', 0, whole)));
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.pending.length) this.push(wrapLines(this.pending.toString('base64')));
+    this.pending = Buffer.alloc(0);
+    callback();
+  }
+}
+
+/**
+ * A stream that reads base64 armor back into bytes: whitespace (line breaks of any kind)
+ * is skipped; any other character outside the alphabet, or data after the padding, fails
+ * with a Base64FormatError naming the byte offset.
+ */
+export class Base64ArmorDecoder extends Transform {
+  /** Base64 characters not yet decoded (fewer than 4). */
+  private carry = Buffer.alloc(0);
+  private offset = 0;
+  private ended = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      const clean = Buffer.allocUnsafe(this.carry.length + chunk.length);
+      this.carry.copy(clean, 0);
+      let n = this.carry.length;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i];
+        if (ALPHABET[c]) {
+          if (this.ended) throw new Base64FormatError(`base64 data continues after its padding at byte ${this.offset + i}`);
+          clean[n++] = c;
+        } else if (c === PAD) {
+          this.ended = true;
+          clean[n++] = c;
+        } else if (!WHITESPACE[c]) {
+          throw new Base64FormatError(`not base64: byte 0x${c.toString(16).padStart(2, '0')} at offset ${this.offset + i}`);
+        }
+      }
+      this.offset += chunk.length;
+      const whole = n - (n % 4);
+      this.carry = Buffer.from(clean.subarray(whole, n));
+      if (whole > 0) this.push(Buffer.from(clean.toString('latin1', 0, whole), 'base64'));
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.carry.length) {
+      callback(new Base64FormatError(`the base64 text ends in the middle of a group (${this.carry.length} characters left over): the file is truncated`));
+      return;
+    }
+    callback();
+  }
+}
+
+/**
+ * Decodes the start of base64 armor for detection: skips whitespace, stops at the first
+ * character outside the alphabet. Returns the bytes of the whole 4-character groups read,
+ * or undefined when the text has a character that is neither base64 nor whitespace.
+ */
+export function decodeArmorPrefix(head: Uint8Array): Buffer | undefined {
+  const clean = Buffer.allocUnsafe(head.length);
+  let n = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i];
+    if (ALPHABET[c] || c === PAD) clean[n++] = c;
+    else if (!WHITESPACE[c]) return undefined;
+  }
+  const whole = n - (n % 4);
+  return Buffer.from(clean.toString('latin1', 0, whole), 'base64');
+}

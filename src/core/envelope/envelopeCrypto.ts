@@ -1,0 +1,193 @@
+// AWS Encryption SDK messages through the @aws-crypto libraries (loaded lazily), with our
+// own configured KMS client injected: a KMS keyring whose clientProvider hands out an adapter
+// over KmsGateway, so every KMS call goes through our credentials, endpoint, retries and
+// error sentences. The Encryption SDK folds KMS failures into one long text; the adapter
+// remembers the KmsError of each failed call so the person sees KMS's reason instead.
+//
+// What we write: message format 2, the committing suite without signature
+// (ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY) and 1 MiB frames, under the commitment
+// policy REQUIRE_ENCRYPT_REQUIRE_DECRYPT. What we read: any committing message, signed or not
+// (the AWS Encryption CLI signs by default); non-committing (format 1) messages are refused
+// with a sentence saying how to read them.
+import type { Duplex } from 'node:stream';
+import type { AwsEsdkKMSInterface } from '@aws-crypto/kms-keyring';
+import type { KmsOperationName } from '../kms/operations';
+import { KmsError } from '../kms/errors';
+import type { KmsGateway } from '../kms/gateway';
+import { type EncryptionSdkModule, loadEncryptionSdk } from '../lazy/loadEncryptionSdk';
+import { contextMismatches, formatEncryptionContext } from './encryptionContext';
+import { DEFAULT_FRAME_LENGTH, DEFAULT_SUITE_ID, type EncryptionContext, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, messageInfo, type MessageInfo, MessageFormatError, parseMessageHeader, tampered } from './messageFormat';
+
+/** The gateway for a region (of a key ARN); undefined: the connection's own region. */
+export type GatewayForRegion = (region: string | undefined) => KmsGateway;
+
+export interface EnvelopeOptions {
+  /** Plaintext bytes per frame; default 1 MiB. */
+  readonly frameLength?: number;
+}
+
+export interface EncryptParams {
+  /** Key id, key ARN, alias name or alias ARN. */
+  readonly keyId: string;
+  readonly encryptionContext?: EncryptionContext;
+  /** The plaintext's length when known (the SDK then checks it). */
+  readonly plaintextLength?: number;
+}
+
+export interface DecryptParams {
+  /** Pairs the message's encryption context must have (it may have more). */
+  readonly expectedContext?: EncryptionContext;
+}
+
+/** Records the KMS failures of one operation (the SDK would otherwise lose their names). */
+class KmsCalls {
+  readonly failures: KmsError[] = [];
+  /** ARN of the key that made or opened the data key. */
+  keyArn: string | undefined;
+
+  constructor(private readonly gatewayFor: GatewayForRegion) {}
+
+  /**
+   * A clientProvider for the keyring: (region) → the methods the keyring calls (the aggregated
+   * client's generateDataKey/encrypt/decrypt), each one KMS call through our gateway.
+   */
+  readonly clientProvider = (region: string): AwsEsdkKMSInterface => {
+    const gateway = this.gatewayFor(region || undefined);
+    const call = async <T>(operation: KmsOperationName, input: unknown): Promise<T> => {
+      try {
+        const out = (await gateway.send(operation, input as never)) as unknown as T & { KeyId?: string };
+        if (out.KeyId) this.keyArn = out.KeyId;
+        return out;
+      } catch (error) {
+        if (error instanceof KmsError) this.failures.push(error);
+        throw error;
+      }
+    };
+    return {
+      generateDataKey: (input) => call('GenerateDataKey', input),
+      encrypt: (input) => call('Encrypt', input),
+      decrypt: (input) => call('Decrypt', input),
+    };
+  };
+}
+
+/**
+ * Encryption SDK messages, as buffers and as streams. One instance per connection; it
+ * holds no key material between calls.
+ */
+export class EnvelopeCrypto {
+  constructor(
+    private readonly gatewayFor: GatewayForRegion,
+    private readonly options: EnvelopeOptions = {},
+  ) {}
+
+  get frameLength(): number {
+    return this.options.frameLength ?? DEFAULT_FRAME_LENGTH;
+  }
+
+  /** Encrypts a whole buffer into one message. */
+  async encryptBuffer(plaintext: Uint8Array, params: EncryptParams): Promise<{ message: Buffer; keyArn: string; info: MessageInfo }> {
+    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
+    const client = this.client(sdk);
+    try {
+      const { result, messageHeader } = await client.encrypt(keyring, plaintext, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: plaintext.byteLength });
+      const header = parseMessageHeader(result);
+      if (!header) throw new MessageFormatError('The Encryption SDK wrote an incomplete header.');
+      return { message: result, keyArn: calls.keyArn ?? keyArnOf(messageHeader.encryptedDataKeys), info: messageInfo(header) };
+    } catch (error) {
+      throw explain(error, calls);
+    }
+  }
+
+  /** Decrypts a whole message held in memory. */
+  async decryptBuffer(message: Uint8Array, params: DecryptParams = {}): Promise<{ plaintext: Buffer; keyArn: string; info: MessageInfo }> {
+    const header = parseMessageHeader(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    if (!header) throw tampered('it is truncated inside its header');
+    checkReadable(header, params);
+    const { sdk, calls, keyring } = await this.decryptKeyring();
+    const client = this.client(sdk);
+    try {
+      const { plaintext } = await client.decrypt(keyring, message);
+      return { plaintext, keyArn: calls.keyArn ?? '', info: messageInfo(header) };
+    } catch (error) {
+      throw explain(error, calls);
+    }
+  }
+
+  /**
+   * A stream that turns plaintext into a message. Failures surface as the stream's error,
+   * already explained (pass it through `explainStreamError` if caught from a pipeline).
+   */
+  async encryptStream(params: EncryptParams): Promise<{ stream: Duplex; keyArn: () => string; explain: (error: unknown) => unknown }> {
+    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
+    const stream = this.client(sdk).encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: params.plaintextLength });
+    return { stream, keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
+  }
+
+  /** A stream that turns a message (whose header was read and checked) back into plaintext. */
+  async decryptStream(header: MessageHeader, params: DecryptParams = {}): Promise<{ stream: Duplex; keyArn: () => string; explain: (error: unknown) => unknown }> {
+    checkReadable(header, params);
+    const { sdk, calls, keyring } = await this.decryptKeyring();
+    const stream = this.client(sdk).decryptStream(keyring);
+    return { stream, keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
+  }
+
+  private client(sdk: EncryptionSdkModule): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
+    const options = { commitmentPolicy: sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS };
+    return { ...sdk.buildEncrypt(options), ...sdk.buildDecrypt(options) };
+  }
+
+  private async encryptKeyring(keyId: string): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+    const sdk = await loadEncryptionSdk();
+    const calls = new KmsCalls(this.gatewayFor);
+    return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: keyId }) };
+  }
+
+  private async decryptKeyring(): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+    const sdk = await loadEncryptionSdk();
+    const calls = new KmsCalls(this.gatewayFor);
+    // Discovery: try the KMS key of each `aws-kms` data key in the header, with our client.
+    return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true }) };
+  }
+}
+
+function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[]): string {
+  return keys.find((k) => k.providerId === 'aws-kms')?.providerInfo ?? '';
+}
+
+/** Refuses, before any KMS call, what the header already shows cannot or must not be decrypted. */
+export function checkReadable(header: MessageHeader, params: DecryptParams): void {
+  if (!header.suite.committing) {
+    throw new KmsError(
+      'UncommittedMessage',
+      `This message uses ${header.suite.name}, an algorithm suite without key commitment (from an Encryption SDK before 2.0, or one set to allow it). KMS Workbench reads only committing messages; decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt, then encrypt it again here.`,
+    );
+  }
+  if (!header.encryptedDataKeys.some((k) => k.providerId === 'aws-kms')) {
+    throw new KmsError('NotKmsEncrypted', `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS cannot decrypt it.`);
+  }
+  if (params.expectedContext) {
+    const wrong = contextMismatches(header.encryptionContext, params.expectedContext);
+    if (wrong.length) {
+      throw new KmsError('EncryptionContextMismatch', `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(header.encryptionContext) || 'empty'}.`);
+    }
+  }
+}
+
+/** Turns what the Encryption SDK throws into a KmsError with a sentence a person can act on. */
+export function explain(error: unknown, calls: { failures: readonly KmsError[] }): unknown {
+  if (error instanceof KmsError) return error;
+  if (calls.failures.length) return calls.failures[0];
+  const message = error instanceof Error ? error.message : String(error);
+  if (/unable to authenticate data|Unsupported state/i.test(message)) return tampered('it does not authenticate');
+  if (/Commitment does not match/i.test(message)) return tampered('its key commitment does not match its data key');
+  if (/requiring only committed messages|Configuration conflict/i.test(message)) {
+    return new KmsError('UncommittedMessage', 'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).');
+  }
+  if (/maxEncryptedDataKeys|encrypted data keys/i.test(message)) return new KmsError('TooManyDataKeys', `The message has more than ${MAX_ENCRYPTED_DATA_KEYS} encrypted data keys; such messages are refused.`);
+  if (/Malformed|Unknown|Unsupported|Lengths do not match|Final frame|not enough data|Invalid/i.test(message) || error instanceof MessageFormatError) {
+    return tampered(message.replace(/\.$/, ''));
+  }
+  if (/Unable to decrypt data key/i.test(message)) return new KmsError('DataKeyNotDecrypted', 'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.');
+  return error;
+}

@@ -1,0 +1,178 @@
+// Re-encrypting an Encryption SDK message under another KMS key without re-encrypting its
+// content: only the header changes.
+//
+// Why this is sound: the frames are encrypted with a key derived from the data key and the
+// message id, and their AAD holds the message id, sequence number and length, not the header.
+// The header is authenticated by an AES-GCM tag under that same derived key, and (format 2)
+// carries a commitment to the data key. Keeping the data key and the message id keeps every
+// frame, the commitment and the derived key valid; the new header only needs a new tag.
+//
+// So: KMS Decrypt opens the data key (an `aws-kms` encrypted data key of the header, with the
+// header's encryption context); the commitment and the old header tag are checked; KMS
+// ReEncrypt wraps the same data key under the new key (Encrypt with the opened data key when
+// the new key is in another region, where ReEncrypt cannot reach); the header is written with
+// the new encrypted data key and a new tag; every frame of the body is then checked as it is
+// copied, so a damaged or truncated message is never given a fresh header.
+//
+// Not possible for signed suites (the footer signs the header) or format 1 / non-framed
+// messages: those are decrypted and encrypted again, streamed.
+import { KmsError } from '../kms/errors';
+import type { GatewayForRegion } from './envelopeCrypto';
+import { checkReadable } from './envelopeCrypto';
+import { FrameVerifier } from './frames';
+import {
+  deriveCommittingKeys,
+  type EncryptedDataKey,
+  type EncryptionContext,
+  headerAuthTag,
+  KMS_PROVIDER_ID,
+  type MessageHeader,
+  parseMessageHeader,
+  regionOfKeyArn,
+  rewriteHeaderBody,
+  tampered,
+  verifyCommitment,
+  verifyHeaderAuth,
+} from './messageFormat';
+
+export interface RewrapParams {
+  /** The new key: key id, key ARN, alias name or alias ARN. */
+  readonly keyId: string;
+  /** A new encryption context; default: the message's own. */
+  readonly encryptionContext?: EncryptionContext;
+}
+
+export interface RewrappedHeader {
+  /** The new header: body and authentication tag. */
+  readonly bytes: Buffer;
+  /** The derived data-encryption key, for checking the frames; zero it when done. */
+  readonly derivedKey: Buffer;
+  readonly keyArn: string;
+  readonly sourceKeyArn: string;
+  readonly encryptionContext: EncryptionContext;
+}
+
+/** Why this message cannot be re-wrapped in place (undefined: it can). */
+export function rewrapObstacle(header: MessageHeader): string | undefined {
+  if (header.version !== 2 || !header.suite.committing) return 'it uses message format 1';
+  if (header.suite.signed) return 'its algorithm suite signs the header';
+  if (header.contentType !== 'framed') return 'its content is not framed';
+  return undefined;
+}
+
+/** Opens the data key with KMS, checks the header, and writes a header for the new key. */
+export async function rewrapHeader(header: MessageHeader, gatewayFor: GatewayForRegion, params: RewrapParams, options: { signal?: AbortSignal } = {}): Promise<RewrappedHeader> {
+  const obstacle = rewrapObstacle(header);
+  if (obstacle) throw new KmsError('RewrapNotPossible', `The message cannot be re-wrapped in place: ${obstacle}.`);
+  checkReadable(header, {});
+  const { dataKey, edk } = await openDataKey(header, gatewayFor, options.signal);
+  try {
+    const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
+    verifyCommitment(header, commitment);
+    verifyHeaderAuth(header, derivedKey);
+    const encryptionContext = params.encryptionContext ?? header.encryptionContext;
+    const destinationRegion = regionOfKeyArn(params.keyId);
+    const sourceRegion = regionOfKeyArn(edk.providerInfo);
+    let wrapped: { ciphertext: Uint8Array; keyId: string };
+    if (destinationRegion && destinationRegion !== sourceRegion) {
+      wrapped = await gatewayFor(destinationRegion).encrypt({ keyId: params.keyId, plaintext: dataKey, encryptionContext }, { abortSignal: options.signal });
+    } else {
+      wrapped = await gatewayFor(sourceRegion).reEncrypt(
+        { ciphertext: edk.encryptedDataKey, sourceKeyId: edk.providerInfo, destinationKeyId: params.keyId, sourceEncryptionContext: header.encryptionContext, destinationEncryptionContext: encryptionContext },
+        { abortSignal: options.signal },
+      );
+    }
+    const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, destinationRegion ?? sourceRegion);
+    const newEdk: EncryptedDataKey = { providerId: KMS_PROVIDER_ID, providerInfo: keyArn, encryptedDataKey: Buffer.from(wrapped.ciphertext) };
+    const body = rewriteHeaderBody(header, { encryptedDataKeys: [newEdk], encryptionContext });
+    return { bytes: Buffer.concat([body, headerAuthTag(derivedKey, body)]), derivedKey, keyArn, sourceKeyArn: edk.providerInfo, encryptionContext };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** KMS answers with the key ARN; other servers may answer with a key id. */
+async function keyArnFor(keyId: string, gatewayFor: GatewayForRegion, region: string | undefined): Promise<string> {
+  if (keyId.startsWith('arn:')) return keyId;
+  const meta = await gatewayFor(region).describeKey(keyId);
+  if (!meta.Arn) throw new KmsError('MalformedResponse', 'KMS did not name the ARN of the key it encrypted the data key with.');
+  return meta.Arn;
+}
+
+/** Asks KMS to decrypt each `aws-kms` data key in turn; the first that opens wins. */
+async function openDataKey(header: MessageHeader, gatewayFor: GatewayForRegion, signal: AbortSignal | undefined): Promise<{ dataKey: Buffer; edk: EncryptedDataKey }> {
+  const failures: Error[] = [];
+  for (const edk of header.encryptedDataKeys) {
+    if (edk.providerId !== KMS_PROVIDER_ID) continue;
+    try {
+      const out = await gatewayFor(regionOfKeyArn(edk.providerInfo)).decrypt({ ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext }, { abortSignal: signal });
+      const dataKey = Buffer.from(out.plaintext);
+      out.plaintext.fill(0);
+      if (out.keyId && out.keyId !== edk.providerInfo) throw new KmsError('IncorrectKeyException', 'KMS opened the data key with another key than the message names.');
+      if (dataKey.length !== header.suite.keyLength) throw tampered('its data key has the wrong length');
+      return { dataKey, edk };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      failures.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  throw failures[0] ?? new KmsError('NotKmsEncrypted', 'The message has no data key wrapped by AWS KMS.');
+}
+
+/**
+ * A pipeline stage: reads a message, yields it re-wrapped (new header, body copied after
+ * each frame is checked). `onHeader` sees the new header's details once KMS is done.
+ */
+export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams, options: { signal?: AbortSignal; onHeader?: (h: RewrappedHeader, old: MessageHeader) => void } = {}) {
+  return async function* rewrap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let head = Buffer.alloc(0);
+    let verifier: FrameVerifier | undefined;
+    let derivedKey: Buffer | undefined;
+    try {
+      for await (const chunk of source) {
+        if (!verifier) {
+          head = Buffer.concat([head, chunk]);
+          const header = parseMessageHeader(head);
+          if (!header) {
+            if (head.length > 1024 * 1024) throw tampered('its header is longer than 1 MiB');
+            continue;
+          }
+          const rewrapped = await rewrapHeader(header, gatewayFor, params, options);
+          derivedKey = rewrapped.derivedKey;
+          options.onHeader?.(rewrapped, header);
+          verifier = new FrameVerifier(header, derivedKey);
+          yield rewrapped.bytes;
+          const rest = head.subarray(header.length);
+          head = Buffer.alloc(0);
+          if (rest.length) {
+            verifier.push(rest);
+            yield rest;
+          }
+          continue;
+        }
+        verifier.push(chunk);
+        yield chunk;
+      }
+      if (!verifier) throw tampered('it is truncated inside its header');
+      verifier.end();
+    } finally {
+      derivedKey?.fill(0);
+    }
+  };
+}
+
+/** Re-wraps a whole message held in memory. */
+export async function rewrapBuffer(message: Buffer, gatewayFor: GatewayForRegion, params: RewrapParams): Promise<{ message: Buffer; keyArn: string; sourceKeyArn: string; encryptionContext: EncryptionContext }> {
+  const header = parseMessageHeader(message);
+  if (!header) throw tampered('it is truncated inside its header');
+  const rewrapped = await rewrapHeader(header, gatewayFor, params);
+  try {
+    const verifier = new FrameVerifier(header, rewrapped.derivedKey);
+    const body = message.subarray(header.length);
+    verifier.push(body);
+    verifier.end();
+    return { message: Buffer.concat([rewrapped.bytes, body]), keyArn: rewrapped.keyArn, sourceKeyArn: rewrapped.sourceKeyArn, encryptionContext: rewrapped.encryptionContext };
+  } finally {
+    rewrapped.derivedKey.fill(0);
+  }
+}
