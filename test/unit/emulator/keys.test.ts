@@ -4,6 +4,7 @@ import {
   CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
+  DescribeCustomKeyStoresCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
@@ -198,6 +199,31 @@ describe('KMS emulator: key lifecycle, metadata and key states', () => {
     kms.setKeyState('us-east-1', signer, 'Unavailable');
     await rejectsWith(client.send(new SignCommand({ KeyId: signer, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' })), 'KMSInvalidStateException');
     await client.send(new ScheduleKeyDeletionCommand({ KeyId: unavailable }));
+  });
+
+  it('describes seeded custom key stores and creates keys only in a connected one', async () => {
+    kms.seed({
+      customKeyStores: [
+        { CustomKeyStoreId: 'cks-1234567890abcdef0', CustomKeyStoreName: 'hsm', CustomKeyStoreType: 'AWS_CLOUDHSM', ConnectionState: 'CONNECTED', CloudHsmClusterId: 'cluster-1a2b3c4d5e6' },
+        { CustomKeyStoreId: 'cks-0fedcba0987654321', CustomKeyStoreName: 'offline', CustomKeyStoreType: 'AWS_CLOUDHSM', ConnectionState: 'DISCONNECTED' },
+      ],
+    });
+    const stores = (await client.send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores!;
+    assert.deepEqual(stores.map((s) => [s.CustomKeyStoreName, s.ConnectionState]), [['offline', 'DISCONNECTED'], ['hsm', 'CONNECTED']]);
+    assert.equal((await client.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: 'hsm' }))).CustomKeyStores?.[0]?.CloudHsmClusterId, 'cluster-1a2b3c4d5e6');
+    await rejectsWith(client.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: 'cks-00000000000000000' })), 'CustomKeyStoreNotFoundException');
+    const inHsm = (await client.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0' }))).KeyMetadata!;
+    assert.equal(inHsm.CustomKeyStoreId, 'cks-1234567890abcdef0');
+    assert.equal(inHsm.CloudHsmClusterId, 'cluster-1a2b3c4d5e6');
+    assert.equal(inHsm.Origin, 'AWS_CLOUDHSM');
+    await rejectsWith(client.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-0fedcba0987654321' })), 'CustomKeyStoreInvalidStateException');
+  });
+
+  it('creates RSA 4096 keys without waiting for their key pair', async () => {
+    const meta = (await client.send(new CreateKeyCommand({ KeySpec: 'RSA_4096', KeyUsage: 'ENCRYPT_DECRYPT' }))).KeyMetadata!;
+    assert.equal(meta.KeySpec, 'RSA_4096');
+    assert.deepEqual(meta.EncryptionAlgorithms, ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+    assert.equal(meta.CurrentKeyMaterialId, undefined);
   });
 
   it('lets AWS-managed keys be described and listed, but not used directly or changed', async () => {
