@@ -30,9 +30,11 @@ export function detectTextCiphertext(text: string): TextCiphertext | undefined {
   const bytes = decodeStrictBase64(compact);
   if (!bytes) return undefined;
   if (looksLikeMessageStart(bytes)) {
+    // A header that parses, or is cut short, is a message (a truncated one fails to decrypt
+    // saying so); one that does not parse may still be a blob.
     try {
       const header = parseMessageHeader(bytes);
-      if (header && bytes.length > header.length) return { kind: 'message', confidence: 'structure', bytes, header };
+      return { kind: 'message', confidence: 'structure', bytes, header };
     } catch (error) {
       if (!(error instanceof MessageFormatError)) throw error;
     }

@@ -37,6 +37,17 @@ export interface EncryptParams {
 export interface DecryptParams {
   /** Pairs the message's encryption context must have (it may have more). */
   readonly expectedContext?: EncryptionContext;
+  /** Decrypt only with this key (its ARN): refused when the message is not encrypted under it. */
+  readonly keyArn?: string;
+}
+
+/** A stream of the Encryption SDK, made when it is piped (see encryptStream). */
+export interface StreamFactory {
+  readonly create: () => Duplex;
+  /** ARN of the key that made or opened the data key, once it did. */
+  readonly keyArn: () => string;
+  /** Turns a failure of the pipeline into a KmsError with a sentence a person can act on. */
+  readonly explain: (error: unknown) => unknown;
 }
 
 /** Records the KMS failures of one operation (the SDK would otherwise lose their names). */
@@ -104,7 +115,7 @@ export class EnvelopeCrypto {
     const header = parseMessageHeader(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     if (!header) throw tampered('it is truncated inside its header');
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring();
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
     const client = this.client(sdk);
     try {
       const { plaintext } = await client.decrypt(keyring, message);
@@ -115,21 +126,26 @@ export class EnvelopeCrypto {
   }
 
   /**
-   * A stream that turns plaintext into a message. Failures surface as the stream's error,
-   * already explained (pass it through `explainStreamError` if caught from a pipeline).
+   * Prepares a stream that turns plaintext into a message. `create()` makes the stream and
+   * starts the KMS call at once: call it where the stream is piped, in the same tick, so its
+   * failures reach the pipeline. Pass a pipeline's failure through `explain`.
    */
-  async encryptStream(params: EncryptParams): Promise<{ stream: Duplex; keyArn: () => string; explain: (error: unknown) => unknown }> {
+  async encryptStream(params: EncryptParams): Promise<StreamFactory> {
     const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
-    const stream = this.client(sdk).encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: params.plaintextLength });
-    return { stream, keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
+    const client = this.client(sdk);
+    return {
+      create: () => client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: params.plaintextLength }),
+      keyArn: () => calls.keyArn ?? '',
+      explain: (error) => explain(error, calls),
+    };
   }
 
-  /** A stream that turns a message (whose header was read and checked) back into plaintext. */
-  async decryptStream(header: MessageHeader, params: DecryptParams = {}): Promise<{ stream: Duplex; keyArn: () => string; explain: (error: unknown) => unknown }> {
+  /** Prepares a stream that turns a message (whose header was read and checked) back into plaintext. */
+  async decryptStream(header: MessageHeader, params: DecryptParams = {}): Promise<StreamFactory> {
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring();
-    const stream = this.client(sdk).decryptStream(keyring);
-    return { stream, keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
+    const client = this.client(sdk);
+    return { create: () => client.decryptStream(keyring), keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
   }
 
   private client(sdk: EncryptionSdkModule): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
@@ -143,16 +159,28 @@ export class EnvelopeCrypto {
     return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: keyId }) };
   }
 
-  private async decryptKeyring(): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async decryptKeyring(keyArn: string | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     const sdk = await loadEncryptionSdk();
     const calls = new KmsCalls(this.gatewayFor);
-    // Discovery: try the KMS key of each `aws-kms` data key in the header, with our client.
-    return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true }) };
+    // Strict (only the named key) when a key was named; else discovery: the KMS key of each
+    // `aws-kms` data key in the header is tried, with our client.
+    const keyring = keyArn ? new sdk.KmsKeyring({ clientProvider: calls.clientProvider, keyIds: [keyArn] }) : new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true });
+    return { sdk, calls, keyring };
   }
 }
 
 function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[]): string {
   return keys.find((k) => k.providerId === 'aws-kms')?.providerInfo ?? '';
+}
+
+/**
+ * The ARN of a key named by id, ARN, alias name or alias ARN (messages name keys by ARN only).
+ * Endpoints without DescribeKey: the name is returned as it is.
+ */
+export async function resolveKeyArn(gateway: KmsGateway, keyId: string): Promise<string> {
+  if (/^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//.test(keyId)) return keyId;
+  const meta = await gateway.describeKey(keyId);
+  return meta.Arn ?? keyId;
 }
 
 /** Refuses, before any KMS call, what the header already shows cannot or must not be decrypted. */
@@ -165,6 +193,12 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
   }
   if (!header.encryptedDataKeys.some((k) => k.providerId === 'aws-kms')) {
     throw new KmsError('NotKmsEncrypted', `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS cannot decrypt it.`);
+  }
+  if (params.keyArn) {
+    const arns = header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
+    if (!arns.includes(params.keyArn)) {
+      throw new KmsError('IncorrectKeyException', `The encrypted data is not encrypted under ${params.keyArn} but under ${arns.join(', ')}. Decrypt it without naming a key, or name the key it was encrypted under.`);
+    }
   }
   if (params.expectedContext) {
     const wrong = contextMismatches(header.encryptionContext, params.expectedContext);
@@ -181,6 +215,7 @@ export function explain(error: unknown, calls: { failures: readonly KmsError[] }
   const message = error instanceof Error ? error.message : String(error);
   if (/unable to authenticate data|Unsupported state/i.test(message)) return tampered('it does not authenticate');
   if (/Commitment does not match/i.test(message)) return tampered('its key commitment does not match its data key');
+  if (/Incomplete message|premature close/i.test(message)) return tampered('it is truncated');
   if (/requiring only committed messages|Configuration conflict/i.test(message)) {
     return new KmsError('UncommittedMessage', 'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).');
   }

@@ -14,7 +14,7 @@ import { KmsError } from '../kms/errors';
 import { replaceFileAtomically, type WriteFaults } from '../files/atomicReplace';
 import { Base64ArmorDecoder, Base64ArmorEncoder, decodeArmorPrefix, encodeBase64 } from './base64';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
-import { type EnvelopeCrypto, type GatewayForRegion } from './envelopeCrypto';
+import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
 import { type EncryptionContext, type MessageHeader, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
 import { rewrapObstacle, rewrapStage } from './rewrap';
@@ -159,13 +159,14 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
   const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, plaintextLength: inspection.size });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(encryption.explain, pipelineOf([...source(path, inspection.size, job), encryption.stream, ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
+    (sink) => run(encryption.explain, pipelineOf([...source(path, inspection.size, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
     job,
   );
   return { path: result.path, keyId: encryption.keyArn(), format, encryptionContext, bytes: result.bytesWritten };
 }
 
-export async function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext }, job: FileJob): Promise<DecryptedFile> {
+/** `keyId` (optional): decrypt only if the file is encrypted under this key. */
+export async function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string }, job: FileJob): Promise<DecryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
@@ -173,7 +174,7 @@ export async function decryptFileInPlace(path: string, params: { encryptionConte
     const bytes = await blobOfFile(path);
     const encryptionContext = params.encryptionContext ?? {};
     const out = await job.gatewayFor(undefined)
-      .decrypt({ ciphertext: bytes, encryptionContext }, { abortSignal: job.signal })
+      .decrypt({ ciphertext: bytes, encryptionContext, keyId: params.keyId }, { abortSignal: job.signal })
       .catch((error: unknown) => {
         throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
           ? new KmsError(error.code, `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`)
@@ -187,10 +188,11 @@ export async function decryptFileInPlace(path: string, params: { encryptionConte
     }
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
-  const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext });
+  const keyArn = params.keyId ? await resolveKeyArn(job.gatewayFor(undefined), params.keyId) : undefined;
+  const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), decryption.stream, sink], job.signal)),
+    (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), decryption.create(), sink], job.signal)),
     job,
   );
   return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
@@ -242,7 +244,7 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...input(), decryption.stream, encryption.stream, ...output(), sink], job.signal),
+        pipelineOf([...input(), decryption.create(), encryption.create(), ...output(), sink], job.signal),
       ),
     job,
   );

@@ -8,7 +8,7 @@ import { KmsError } from '../kms/errors';
 import { encodeBase64 } from './base64';
 import type { CiphertextKind, TextCiphertext } from './detect';
 import { contextMismatches, formatEncryptionContext } from './encryptionContext';
-import type { EnvelopeCrypto, GatewayForRegion } from './envelopeCrypto';
+import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
 import type { EncryptionContext } from './messageFormat';
 import { rewrapBuffer, rewrapObstacle } from './rewrap';
@@ -49,14 +49,19 @@ export async function encryptSecret(plaintext: Uint8Array, params: { keyId: stri
   return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, encryptionContext };
 }
 
-export async function decryptSecret(found: TextCiphertext, params: { encryptionContext?: EncryptionContext }, crypto: SecretCrypto, signal?: AbortSignal): Promise<DecryptedSecret> {
+/**
+ * `keyId` (optional) names the key the ciphertext must be encrypted under: KMS refuses with
+ * IncorrectKeyException when it is not.
+ */
+export async function decryptSecret(found: TextCiphertext, params: { encryptionContext?: EncryptionContext; keyId?: string }, crypto: SecretCrypto, signal?: AbortSignal): Promise<DecryptedSecret> {
   if (found.kind === 'message') {
-    const out = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.encryptionContext });
+    const keyArn = params.keyId ? await resolveKeyArn(crypto.gatewayFor(undefined), params.keyId) : undefined;
+    const out = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.encryptionContext, keyArn });
     return { plaintext: out.plaintext, kind: 'message', keyId: out.keyArn, encryptionContext: out.info.encryptionContext };
   }
   const encryptionContext = params.encryptionContext ?? {};
   try {
-    const out = await crypto.gatewayFor(undefined).decrypt({ ciphertext: found.bytes, encryptionContext }, { abortSignal: signal });
+    const out = await crypto.gatewayFor(undefined).decrypt({ ciphertext: found.bytes, encryptionContext, keyId: params.keyId }, { abortSignal: signal });
     return { plaintext: Buffer.from(out.plaintext), kind: 'blob', keyId: out.keyId, encryptionContext };
   } catch (error) {
     throw explainBlobFailure(error, found, encryptionContext);

@@ -46,14 +46,15 @@ const TOKEN = /[A-Za-z0-9+/]+={0,2}/g;
  * keeps "=" as its padding at the end.
  */
 export function tokenAt(line: string, character: number, minLength = 1): TokenSpan | undefined {
-  for (const m of line.matchAll(TOKEN)) {
-    const start = m.index;
-    const end = start + m[0].length;
-    if (character >= start && character <= end && m[0].length >= minLength) {
-      // "PASSWORD=" is a token of its own; when the cursor is on its "=" prefer the value after it.
-      if (character === end && line.slice(end).match(/^[A-Za-z0-9+/]/)) continue;
-      return { start, end, text: m[0] };
-    }
+  const tokens = [...line.matchAll(TOKEN)].map((m) => ({ start: m.index, end: m.index + m[0].length, text: m[0] }));
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (character < t.start || character > t.end) continue;
+    // On the "=" of "PASSWORD=AQIC…" (or right after it) the value that follows is meant.
+    const padding = t.text.length - t.text.replace(/=+$/, '').length;
+    const next = tokens[i + 1];
+    if (next && next.start === t.end && character >= t.end - padding) return next.text.length >= minLength ? next : undefined;
+    return t.text.length >= minLength ? t : undefined;
   }
   return undefined;
 }
