@@ -6,6 +6,7 @@ import { foundationCommands } from './host/commands/foundationCommands';
 import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
+import { registerEditorEncryption } from './host/editor/registerEditorEncryption';
 import { registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import type { KeyChange, Services } from './host/services';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   registerCommands(context, services, foundationCommands());
   registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
+  registerEditorEncryption(context, services);
   const tree = registerTree(context, services);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};

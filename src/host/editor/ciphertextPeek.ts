@@ -1,0 +1,153 @@
+// A hover on a recognised ciphertext says what it is and offers "Decrypt to peek": the
+// plaintext is shown in a dialog only, never written into the document, to disk or to the log.
+import * as vscode from 'vscode';
+import { Args } from '../../core/args/readArgs';
+import { ArgumentError } from '../../core/args/argumentError';
+import { type CiphertextKind, detectTextCiphertext, type TextCiphertext } from '../../core/envelope/detect';
+import { formatEncryptionContext } from '../../core/envelope/encryptionContext';
+import { messageInfo } from '../../core/envelope/messageFormat';
+import { decryptSecret, type DecryptedSecret } from '../../core/envelope/secretText';
+import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
+import { KmsError } from '../../core/kms/errors';
+import type { CommandSpec } from '../commands/commandRunner';
+import { askEncryptionContext, type EditorDeps, editorKms, isContextProblem, isScripted } from './editorKms';
+
+/** Tokens shorter than this are not looked at by the hover (the shortest blob is longer). */
+const MIN_HOVER_TOKEN = 40;
+/** Lines longer than this are not scanned on hover. */
+const MAX_HOVER_LINE = 1_000_000;
+/** Most plaintext characters a peek shows. */
+const MAX_SHOWN = 4000;
+
+const SHAPES: Record<string, string> = {
+  aws: 'AWS KMS format',
+  'key-id-prefix': 'moto / LocalStack format',
+  'arn-prefix': 'local-kms format',
+};
+
+export interface PeekResult {
+  readonly kind: CiphertextKind;
+  /** ARN of the key that decrypted it. */
+  readonly keyId: string;
+  /** Bytes of plaintext (the plaintext itself is only shown, never returned). */
+  readonly bytes: number;
+}
+
+export class CiphertextHover implements vscode.HoverProvider {
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const line = document.lineAt(position.line).text;
+    if (line.length > MAX_HOVER_LINE) return undefined;
+    const token = tokenAt(line, position.character, MIN_HOVER_TOKEN);
+    if (!token) return undefined;
+    const found = detectTextCiphertext(token.text);
+    if (!found || found.confidence !== 'structure') return undefined;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: ['kmsWorkbench.peekCiphertext'] };
+    md.appendMarkdown(describe(found));
+    const args = encodeURIComponent(JSON.stringify([{ uri: document.uri.toString(), line: position.line, character: position.character, fromHover: true }]));
+    md.appendMarkdown(`\n\n[$(unlock) Decrypt to peek](command:kmsWorkbench.peekCiphertext?${args} "Decrypt and show the plaintext in a dialog; nothing is written")`);
+    return new vscode.Hover(md, new vscode.Range(position.line, token.start, position.line, token.end));
+  }
+}
+
+function describe(found: TextCiphertext): string {
+  const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
+  if (found.kind === 'blob') {
+    const parts = [`**KMS ciphertext blob** · ${found.bytes.length} bytes`, SHAPES[found.blob?.shape ?? ''] ?? ''];
+    if (found.blob?.keyHint) parts.push(`key ${code(found.blob.keyHint)}`);
+    return parts.filter(Boolean).join(' · ');
+  }
+  if (!found.header) return '**AWS Encryption SDK message** (truncated: its header is incomplete)';
+  const info = messageInfo(found.header);
+  const lines = [`**AWS Encryption SDK message** · ${found.bytes.length.toLocaleString('en-US')} bytes`];
+  if (info.keyArns.length) lines.push(`Key: ${info.keyArns.map(code).join(', ')}`);
+  const context = formatEncryptionContext(Object.fromEntries(Object.entries(info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
+  lines.push(`Encryption context: ${context ? code(context) : 'none'}`);
+  lines.push(`Algorithm suite: ${code(info.algorithmSuite)}${info.frameLength ? ` · frames of ${info.frameLength.toLocaleString('en-US')} bytes` : ''}`);
+  return lines.join('  \n');
+}
+
+/** The ciphertext a peek is about: at a position of a document, or the active editor's selection or cursor. */
+async function ciphertextToPeek(args: Args): Promise<{ found: TextCiphertext; text: string; uri?: vscode.Uri }> {
+  const rawUri = args.raw('uri');
+  if (rawUri !== undefined) {
+    const uri = rawUri instanceof vscode.Uri ? rawUri : typeof rawUri === 'string' ? (rawUri.includes(':') && !rawUri.startsWith('/') ? vscode.Uri.parse(rawUri) : vscode.Uri.file(rawUri)) : undefined;
+    if (!uri) throw new ArgumentError('kmsWorkbench.peekCiphertext: "uri" must be a Uri, a URI string or an absolute path.');
+    const line = args.number('line', 'a line number (from 0)', { min: 0, max: 10_000_000 }) ?? 0;
+    const character = args.number('character', 'a character offset in the line (from 0)', { min: 0, max: 100_000_000 }) ?? 0;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+    if (line >= document.lineCount) throw new ArgumentError(`kmsWorkbench.peekCiphertext: the document has ${document.lineCount} lines; "line" ${line} is past its end.`);
+    const token = tokenAt(document.lineAt(line).text, character, MIN_HOVER_TOKEN);
+    const found = token ? detectTextCiphertext(token.text) : undefined;
+    if (!token || !found) throw new KmsError('NoCiphertext', `No ciphertext at line ${line + 1}, character ${character + 1}.`);
+    return { found, text: token.text, uri };
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) throw new KmsError('NoEditor', 'Open a file and put the cursor in a ciphertext to peek at it.');
+  const selection = editor.selection;
+  let text: string;
+  if (selection.isEmpty) {
+    text = tokenAt(editor.document.lineAt(selection.active.line).text, selection.active.character, 20)?.text ?? '';
+  } else {
+    text = splitQuoted(editor.document.getText(selection), { trim: true }).inner;
+  }
+  const found = text ? detectTextCiphertext(text) : undefined;
+  if (!found) throw new KmsError('NoCiphertext', 'No ciphertext under the cursor: put the cursor in (or select) a base64 KMS ciphertext or Encryption SDK message.');
+  return { found, text, uri: editor.document.uri };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The plaintext as shown: text (shortened), or a hex dump of the start of binary data. */
+function shown(plaintext: Buffer): string {
+  try {
+    const text = utf8.decode(plaintext);
+    return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${(text.length - MAX_SHOWN).toLocaleString('en-US')} more characters)` : text;
+  } catch {
+    const hex = plaintext.subarray(0, 256).toString('hex').replace(/(.{2})/g, '$1 ').trim();
+    return `Binary data, ${plaintext.length} bytes${plaintext.length > 256 ? ' (the first 256 shown)' : ''}:\n${hex}`;
+  }
+}
+
+/**
+ * `kmsWorkbench.peekCiphertext` `{ uri?, line?, character?, encryptionContext?, connection?, fromHover? }`:
+ * decrypts the ciphertext at a position (the hover passes its own), else under the cursor or
+ * selected, and shows the plaintext in a dialog only. Blobs: the encryption context given,
+ * else the one remembered for the file, asked for when it fails. Returns `{ kind, keyId, bytes }`
+ * (never the plaintext).
+ */
+export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
+  return {
+    id: 'kmsWorkbench.peekCiphertext',
+    action: 'decrypt the ciphertext to peek at it',
+    run: async (arg, services) => {
+      const args = Args.from('kmsWorkbench.peekCiphertext', arg, ['uri', 'line', 'character', 'encryptionContext', 'connection', 'fromHover']);
+      // The hover's link passes an argument object, but a person clicked it and can be asked.
+      const interactive = !isScripted(arg) || args.boolean('fromHover') === true;
+      const { found, text, uri } = await ciphertextToPeek(args);
+      const kms = await editorKms(services, args);
+      const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
+      const remembered = found.kind === 'blob' && uri ? deps.memory.contextFor(uri.toString(), text) : undefined;
+      let secret: DecryptedSecret;
+      try {
+        secret = await decryptSecret(found, { encryptionContext: given ?? remembered }, kms);
+      } catch (error) {
+        if (!(found.kind === 'blob' && given === undefined && isContextProblem(error) && interactive)) throw error;
+        const context = await askEncryptionContext(deps, Args.from('', undefined, []), {
+          interactive: true,
+          title: 'Encryption context to peek',
+          prompt: `KMS could not decrypt this ciphertext with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+          initial: uri ? deps.memory.contextFor(uri.toString()) : undefined,
+        });
+        secret = await decryptSecret(found, { encryptionContext: context }, kms);
+        if (uri) await deps.memory.rememberContext(uri.toString(), context, [text]);
+      }
+      const bytes = secret.plaintext.length;
+      const detail = shown(secret.plaintext);
+      secret.plaintext.fill(0);
+      const context = formatEncryptionContext(Object.fromEntries(Object.entries(secret.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
+      await deps.services.ui.choose(`Decrypted ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) with ${secret.keyId}${context ? `, encryption context ${context}` : ''}. Shown here only: nothing was written.`, [], { modal: true, detail });
+      return { kind: secret.kind, keyId: secret.keyId, bytes };
+    },
+  };
+}

@@ -1,0 +1,270 @@
+// Encrypt, decrypt and re-encrypt whole files in place: the active file, the files chosen in
+// the Explorer (multi-select), or `uri`/`uris` of an argument object. Streamed with progress
+// and cancel; each file is replaced atomically, so a failure or cancel leaves it as it was.
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
+import { ArgumentError } from '../../core/args/argumentError';
+import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace } from '../../core/envelope/fileEncryption';
+import type { EncryptionContext } from '../../core/envelope/messageFormat';
+import { KmsError } from '../../core/kms/errors';
+import type { CommandSpec } from '../commands/commandRunner';
+import { UserCancelledError } from '../ui/userInput';
+import { askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+
+/** What a file command returns for each file. */
+export interface FileResult {
+  readonly uri: vscode.Uri;
+  /** ARN of the key the file is now encrypted under (decrypt: the key that decrypted it). */
+  readonly keyId: string;
+  /** `base64` or `binary` (Encryption SDK message), or `blob` (one KMS ciphertext blob, base64). */
+  readonly format: FileOutputFormat;
+  readonly encryptionContext: EncryptionContext;
+  /** Re-encrypt only: the key it was encrypted under before. */
+  readonly sourceKeyId?: string;
+  /** Re-encrypt only: `rewrap` (only the header rewritten), `reencrypt` (decrypted and encrypted again) or `blob` (KMS ReEncrypt). */
+  readonly method?: 'rewrap' | 'reencrypt' | 'blob';
+}
+
+const FILE_FIELDS = ['uri', 'uris', 'connection'] as const;
+
+/**
+ * The files a command acts on: `uri`/`uris` of an argument object (Uri or absolute path),
+ * the Explorer's selection (the clicked Uri, and all selected ones second), else the active
+ * editor's file.
+ */
+export function targetFiles(arg: unknown, all: readonly unknown[], args: Args, command: string): vscode.Uri[] {
+  const toUri = (value: unknown, field: string): vscode.Uri => {
+    if (value instanceof vscode.Uri) return value;
+    if (typeof value === 'string' && value.trim() !== '') {
+      if (/^file:\/\//.test(value)) return vscode.Uri.parse(value);
+      if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value)) return vscode.Uri.file(value);
+    }
+    throw new ArgumentError(`${command}: "${field}" must be a Uri or an absolute file path, not ${typeof value === 'string' ? `"${value}"` : typeof value}.`);
+  };
+  let uris: vscode.Uri[];
+  if (args.has('uri') || args.has('uris')) {
+    const many = args.raw('uris');
+    if (many !== undefined && !Array.isArray(many)) throw new ArgumentError(`${command}: "uris" must be an array of Uris or absolute file paths.`);
+    uris = [...(args.has('uri') ? [toUri(args.raw('uri'), 'uri')] : []), ...((many as unknown[] | undefined) ?? []).map((u, i) => toUri(u, `uris[${i}]`))];
+    if (uris.length === 0) throw new ArgumentError(`${command}: "uris" is empty: name at least one file.`);
+  } else if (arg instanceof vscode.Uri) {
+    const selected = Array.isArray(all[1]) ? (all[1] as unknown[]).filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
+    uris = selected.some((u) => u.toString() === arg.toString()) ? selected : [arg];
+  } else {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || doc.isUntitled) throw new KmsError('NoFile', 'Open the file first, or choose files in the Explorer (right-click → KMS).');
+    uris = [doc.uri];
+  }
+  for (const uri of uris) {
+    if (uri.scheme !== 'file') throw new KmsError('NotAFile', `${uri.toString()} is not a file on disk; only files on disk can be encrypted in place.`);
+  }
+  const seen = new Set<string>();
+  return uris.filter((u) => !seen.has(u.fsPath) && seen.add(u.fsPath));
+}
+
+/**
+ * An editor with unsaved changes to a file is never overwritten silently: interactively the
+ * person chooses to save first (or stops); a scripted call is refused.
+ */
+async function settleUnsavedEditors(deps: EditorDeps, uris: readonly vscode.Uri[], interactive: boolean, verb: string): Promise<void> {
+  for (const uri of uris) {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === uri.fsPath && d.isDirty);
+    if (!doc) continue;
+    const name = basename(uri.fsPath);
+    if (!interactive) throw new KmsError('UnsavedChanges', `${name} has unsaved changes in an editor: save or revert them first, so they are not lost when the file is ${verb}ed.`);
+    const save = `Save and ${verb[0].toUpperCase()}${verb.slice(1)}`;
+    const choice = await deps.services.ui.choose(`${name} has unsaved changes.`, [save], { modal: true, severity: 'warning', detail: `Save them before the file is ${verb}ed in place? Otherwise nothing is changed.` });
+    if (choice !== save) throw new UserCancelledError();
+    if (!(await doc.save())) throw new KmsError('UnsavedChanges', `${name} could not be saved; it was not ${verb}ed.`);
+  }
+}
+
+/**
+ * Runs `each` for every file, one after another, with a cancellable progress notification.
+ * A failure stops at that file (the files before it stay done) and says which were done.
+ */
+async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: { ing: string; ed: string }, each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>, kms: EditorKms): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KMS: ${title}`, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    const cancel = token.onCancellationRequested(() => controller.abort());
+    try {
+      for (const [index, uri] of uris.entries()) {
+        let reported = 0;
+        const job: FileJob = {
+          envelope: kms.envelope,
+          gatewayFor: kms.gatewayFor,
+          signal: controller.signal,
+          faults: deps.writeFaults,
+          onProgress: (done, total) => {
+            const fileShare = 100 / uris.length;
+            const now = Math.floor((total ? done / total : 1) * fileShare);
+            if (now > reported) {
+              progress.report({ increment: now - reported, message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined });
+              reported = now;
+            }
+          },
+        };
+        try {
+          results.push(await each(uri, job));
+        } catch (error) {
+          if (controller.signal.aborted) throw new UserCancelledError();
+          const done = results.length ? ` (${results.map((r) => basename(r.uri.fsPath)).join(', ')} ${results.length === 1 ? 'was' : 'were'} ${verb.ed})` : '';
+          if (error instanceof KmsError && uris.length > 1) throw new KmsError(error.code, `${basename(uri.fsPath)}: ${error.message}${done}`, error.details);
+          throw error;
+        } finally {
+          deps.fileChanged(uri);
+        }
+      }
+    } finally {
+      cancel.dispose();
+    }
+  });
+  return results;
+}
+
+function formatArg(args: Args): FileOutputFormat | undefined {
+  return args.oneOf('format', FILE_OUTPUT_FORMATS);
+}
+
+/**
+ * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, encryptionContext?, format?, connection? }`:
+ * encrypts files in place as AWS Encryption SDK messages, base64-armored or binary
+ * (`format`, default the kmsWorkbench.fileFormat setting), or as one KMS blob (`format: "blob"`,
+ * files of 1 to 4,096 bytes). Refuses files that are already encrypted. Returns one
+ * `{ uri, keyId, format, encryptionContext }` per file.
+ */
+export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
+  return {
+    id: 'kmsWorkbench.encryptFile',
+    action: 'encrypt the file',
+    run: async (arg, services, all) => {
+      const args = ArgsReader.from('kmsWorkbench.encryptFile', arg, [...FILE_FIELDS, 'keyId', 'encryptionContext', 'format']);
+      const interactive = !isScripted(arg);
+      const uris = targetFiles(arg, all, args, 'kmsWorkbench.encryptFile');
+      const format = formatArg(args);
+      // Refuse encrypted files before asking anything.
+      for (const uri of uris) {
+        const inspection = await inspectFile(uri.fsPath);
+        if (inspection.format.kind === 'message' || (inspection.format.kind === 'blob' && inspection.format.confidence === 'structure')) {
+          throw new KmsError('AlreadyEncrypted', `${basename(uri.fsPath)} is already encrypted${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}. Decrypt it first, or re-encrypt it to change its key.`);
+        }
+      }
+      await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
+      const kms = await editorKms(services, args);
+      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive });
+      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${key.label}` });
+      const results = await forEachFile(deps, uris, { ing: 'Encrypting', ed: 'encrypted' }, async (uri, job) => {
+        const out = await encryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext, format: format ?? fileFormatSetting(uri) }, job);
+        if (out.format === 'blob') await deps.memory.rememberContext(uri.toString(), encryptionContext);
+        services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
+        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
+      }, kms);
+      return results;
+    },
+  };
+}
+
+/**
+ * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection? }`: decrypts
+ * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob).
+ * Messages carry their encryption context: `encryptionContext` is then checked against it;
+ * blobs need theirs (default: the one remembered for the file; asked for when it fails).
+ * `keyId`: only decrypt what is encrypted under this key. Returns one `{ uri, keyId, format, encryptionContext }` per file.
+ */
+export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
+  return {
+    id: 'kmsWorkbench.decryptFile',
+    action: 'decrypt the file',
+    run: async (arg, services, all) => {
+      const args = ArgsReader.from('kmsWorkbench.decryptFile', arg, [...FILE_FIELDS, 'encryptionContext', 'keyId']);
+      const interactive = !isScripted(arg);
+      const uris = targetFiles(arg, all, args, 'kmsWorkbench.decryptFile');
+      for (const uri of uris) {
+        const inspection = await inspectFile(uri.fsPath);
+        if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob.`);
+      }
+      await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
+      const kms = await editorKms(services, args);
+      const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
+      const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
+      return forEachFile(deps, uris, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
+        const file = uri.toString();
+        const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> => decryptFileInPlace(uri.fsPath, { encryptionContext, keyId }, job);
+        let out: DecryptedFile;
+        const inspection = await inspectFile(uri.fsPath);
+        const remembered = inspection.format.kind === 'blob' ? deps.memory.contextFor(file) : undefined;
+        try {
+          out = await attempt(given ?? remembered);
+        } catch (error) {
+          if (!(inspection.format.kind === 'blob' && given === undefined && interactive && isContextProblem(error))) throw error;
+          const context = await askEncryptionContext(deps, ArgsReader.from('', undefined, []), {
+            interactive: true,
+            title: `Encryption context of ${basename(uri.fsPath)}`,
+            prompt: `KMS could not decrypt ${basename(uri.fsPath)} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+            initial: remembered,
+          });
+          out = await attempt(context);
+          await deps.memory.rememberContext(file, context);
+        }
+        services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
+        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
+      }, kms);
+    },
+  };
+}
+
+/**
+ * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, encryptionContext?, sourceEncryptionContext?, format?, connection? }`:
+ * re-encrypts files under another key. Encryption SDK messages without signature get only
+ * their header rewritten (the data key re-wrapped by KMS, the content untouched); signed ones
+ * are decrypted and encrypted again, streamed; KMS blobs use ReEncrypt. `encryptionContext`:
+ * a new context (default: the current one); `format`: base64 or binary (default: as it was).
+ * Returns one `{ uri, keyId, sourceKeyId, format, encryptionContext, method }` per file.
+ */
+export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
+  return {
+    id: 'kmsWorkbench.reEncryptFile',
+    action: 're-encrypt the file',
+    run: async (arg, services, all) => {
+      const args = ArgsReader.from('kmsWorkbench.reEncryptFile', arg, [...FILE_FIELDS, 'keyId', 'encryptionContext', 'sourceEncryptionContext', 'format']);
+      const interactive = !isScripted(arg);
+      const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
+      const format = formatArg(args);
+      for (const uri of uris) {
+        const inspection = await inspectFile(uri.fsPath);
+        if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
+      }
+      await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
+      const kms = await editorKms(services, args);
+      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive });
+      const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
+      const sourceContext = sourceContextArg(args);
+      return forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
+        const file = uri.toString();
+        const inspection = await inspectFile(uri.fsPath);
+        const blob = inspection.format.kind === 'blob';
+        const remembered = blob ? deps.memory.contextFor(file) : undefined;
+        const attempt = (source: EncryptionContext | undefined) => reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, job);
+        let out;
+        try {
+          out = await attempt(sourceContext ?? remembered);
+        } catch (error) {
+          if (!(blob && sourceContext === undefined && interactive && isContextProblem(error))) throw error;
+          const context = await askEncryptionContext(deps, ArgsReader.from('', undefined, []), {
+            interactive: true,
+            title: `Encryption context of ${basename(uri.fsPath)}`,
+            prompt: `KMS could not decrypt ${basename(uri.fsPath)} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+            initial: remembered,
+          });
+          out = await attempt(context);
+        }
+        if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
+        services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
+        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
+      }, kms);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import type { WriteFaults } from '../../core/files/atomicReplace';
+import { registerCommands } from '../commands/commandRunner';
+import type { CommandSpec } from '../commands/commandRunner';
+import type { Services } from '../services';
+import { CiphertextHover, peekCiphertext } from './ciphertextPeek';
+import type { EditorDeps } from './editorKms';
+import { EncryptedFiles } from './encryptedFiles';
+import { EncryptionMemory } from './encryptionMemory';
+import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
+import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
+
+/** The editor encryption commands (issue 5), in menu order. */
+export function editorEncryptionCommands(deps: EditorDeps): CommandSpec[] {
+  return [encryptSelection(deps), decryptSelection(deps), reEncryptSelection(deps), peekCiphertext(deps), encryptFile(deps), decryptFile(deps), reEncryptFile(deps)] as CommandSpec[];
+}
+
+/**
+ * Encrypting in place: the selection and file commands, the hover with "Decrypt to peek", the
+ * lock badge of encrypted files and the context keys of the Explorer's KMS entries.
+ */
+export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): void {
+  const files = new EncryptedFiles();
+  const deps: EditorDeps = {
+    services,
+    memory: new EncryptionMemory(context.globalState, context.workspaceState),
+    fileChanged: (uri) => files.refresh(uri),
+  };
+  registerCommands(context, services, editorEncryptionCommands(deps));
+  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()));
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    // Test seam of the atomic writer: `{ at: 'write' | 'sync' | 'rename', afterBytes? }` makes every
+    // following file write fail there (as a full disk or a failing device would); no argument clears it.
+    context.subscriptions.push(vscode.commands.registerCommand('kmsWorkbench.test.setWriteFaults', (spec?: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }) => {
+      deps.writeFaults = spec ? writeFaults(spec) : undefined;
+    }));
+  }
+}
+
+function writeFaults(spec: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }): WriteFaults {
+  const fail = (what: string): never => {
+    throw Object.assign(new Error(`${what} (injected by the integration tests)`), { code: 'EIO' });
+  };
+  switch (spec.at) {
+    case 'write':
+      return { beforeWrite: (written) => (written >= (spec.afterBytes ?? 0) ? fail('EIO: write failed') : undefined) };
+    case 'sync':
+      return { beforeSync: () => fail('EIO: fsync failed') };
+    case 'rename':
+      return { beforeRename: () => fail('EIO: rename failed') };
+  }
+}
