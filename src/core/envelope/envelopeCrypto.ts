@@ -134,7 +134,7 @@ export class EnvelopeCrypto {
     const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
     const client = this.client(sdk);
     return {
-      create: () => client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: params.plaintextLength }),
+      create: () => shieldFromTeardown(client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: params.plaintextLength })),
       keyArn: () => calls.keyArn ?? '',
       explain: (error) => explain(error, calls),
     };
@@ -145,7 +145,7 @@ export class EnvelopeCrypto {
     checkReadable(header, params);
     const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
     const client = this.client(sdk);
-    return { create: () => client.decryptStream(keyring), keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
+    return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
   }
 
   private client(sdk: EncryptionSdkModule): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
@@ -167,6 +167,36 @@ export class EnvelopeCrypto {
     const keyring = keyArn ? new sdk.KmsKeyring({ clientProvider: calls.clientProvider, keyIds: [keyArn] }) : new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true });
     return { sdk, calls, keyring };
   }
+}
+
+/**
+ * The Encryption SDK's streams must not be destroyed half-way: the encrypt stream's inner
+ * pipeline (readable-stream, no callback) then rethrows "Premature close" as an uncaught
+ * exception, and both re-emit late errors on themselves. When a pipeline fails or is
+ * cancelled (a failing write, a cancel, a KMS error downstream), Node destroys every stream
+ * in it: here, instead, the SDK stream is unhooked, its input ended and its output drained,
+ * so it finishes on its own (a frame's worth of work) and its own errors go nowhere.
+ */
+export function shieldFromTeardown(stream: Duplex): Duplex {
+  let done = false;
+  const markDone = (): void => {
+    done = true;
+  };
+  stream.once('end', markDone);
+  stream.once('close', markDone);
+  stream.on('error', () => undefined);
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = (error?: Error): Duplex => {
+    if (done) return destroy(error);
+    done = true;
+    stream.unpipe();
+    stream.removeAllListeners('data');
+    stream.on('data', () => undefined);
+    stream.resume();
+    stream.end();
+    return stream;
+  };
+  return stream;
 }
 
 function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[]): string {

@@ -12,11 +12,11 @@ import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
 import { replaceFileAtomically, type WriteFaults } from '../files/atomicReplace';
-import { Base64ArmorDecoder, Base64ArmorEncoder, decodeArmorPrefix, encodeBase64 } from './base64';
+import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64 } from './base64';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
-import { type EncryptionContext, type MessageHeader, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
+import { type EncryptionContext, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
 import { rewrapObstacle, rewrapStage } from './rewrap';
 
 /** How an encrypted file is written. */
@@ -229,7 +229,7 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
         encryptionContext = h.encryptionContext;
       },
     });
-    const result = await replaceFileAtomically(path, (sink) => pipelineOf([...input(), stage, ...output(), sink], job.signal), job);
+    const result = await replaceFileAtomically(path, (sink) => run((error) => error, pipelineOf([...input(), stage, ...output(), sink], job.signal)), job);
     return { path: result.path, keyId, sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
@@ -268,6 +268,8 @@ async function run(explain: (error: unknown) => unknown, done: Promise<void>): P
     await done;
   } catch (error) {
     if ((error as { name?: string }).name === 'AbortError') throw error;
+    // The armor or the message structure is broken: the file was altered or cut short.
+    if (error instanceof Base64FormatError || error instanceof MessageFormatError) throw tampered(error.message.replace(/\.$/, ''));
     throw explain(error);
   }
 }

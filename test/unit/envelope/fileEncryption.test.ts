@@ -216,16 +216,26 @@ describe('files in place', function () {
     untouched(path, encrypted);
     kms.emulator.faults.clear();
 
-    for (const faults of [
+    const writeFaults = [
       { beforeWrite: (written: number) => { if (written > MiB) throw new Error('ENOSPC: no space left on device'); } },
       { beforeSync: () => { throw new Error('EIO: i/o error'); } },
       { beforeRename: () => { throw new Error('EXDEV: rename failed'); } },
-    ]) {
-      await assert.rejects(decryptFileInPlace(path, {}, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
-      untouched(path, encrypted);
-      await assert.rejects(reEncryptFileInPlace(path, { keyId: other }, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
-      untouched(path, encrypted);
+    ];
+    // Encrypting: the Encryption SDK's stream is torn down half-way (it must not throw uncaught errors then).
+    const other2 = fileWith(plaintext, 'other.bin');
+    for (const faults of writeFaults) {
+      await assert.rejects(encryptFileInPlace(other2, { keyId: key }, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
+      assert.ok(readFileSync(other2).equals(plaintext));
     }
+    for (const faults of writeFaults) {
+      await assert.rejects(decryptFileInPlace(path, {}, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
+      assert.ok(readFileSync(path).equals(encrypted));
+      await assert.rejects(reEncryptFileInPlace(path, { keyId: other }, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
+      assert.ok(readFileSync(path).equals(encrypted));
+    }
+    // Give a torn-down stream time to finish on its own: no uncaught error may follow.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(readdirSync(folder).sort(), ['app.env', 'other.bin']);
   });
 
   it('reports progress and stops on cancel, leaving the file as it was', async () => {
@@ -240,5 +250,11 @@ describe('files in place', function () {
     const job: FileJob = { ...kms, signal: controller.signal, onProgress: (done) => (done > 2 * MiB ? controller.abort() : undefined) };
     await assert.rejects(decryptFileInPlace(path, {}, job), (e: Error) => e.name === 'AbortError');
     untouched(path, encrypted);
+    // Cancel while encrypting, and while re-encrypting a signed message (two SDK streams).
+    writeFileSync(path, plaintext);
+    const encrypting = new AbortController();
+    await assert.rejects(encryptFileInPlace(path, { keyId: key }, { ...kms, signal: encrypting.signal, onProgress: (done) => (done > 2 * MiB ? encrypting.abort() : undefined) }), (e: Error) => e.name === 'AbortError');
+    untouched(path, plaintext);
+    await new Promise((resolve) => setTimeout(resolve, 300));
   });
 });
