@@ -1,6 +1,7 @@
 // Encrypt, decrypt and re-encrypt whole files in place: the active file, the files chosen in
 // the Explorer (multi-select), or `uri`/`uris` of an argument object. Streamed with progress
 // and cancel; each file is replaced atomically, so a failure or cancel leaves it as it was.
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
@@ -27,6 +28,8 @@ export interface FileResult {
 }
 
 const FILE_FIELDS = ['uri', 'uris', 'connection'] as const;
+/** From this many bytes in all, file commands show a progress notification with Cancel. */
+const LARGE_FILES = 4 * 1024 * 1024;
 
 /**
  * The files a command acts on: `uri`/`uris` of an argument object (Uri or absolute path),
@@ -87,7 +90,11 @@ async function settleUnsavedEditors(deps: EditorDeps, uris: readonly vscode.Uri[
 async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: { ing: string; ed: string }, each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>, kms: EditorKms): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KMS: ${title}`, cancellable: true }, async (progress, token) => {
+  // Large files get a notification with Cancel; small ones (done in a blink) only the status bar.
+  const sizes = await Promise.all(uris.map((u) => stat(u.fsPath).then((s) => s.size, () => 0)));
+  const large = sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
+  const location = large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
+  await vscode.window.withProgress({ location, title: `KMS: ${title}`, cancellable: large }, async (progress, token) => {
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     try {
