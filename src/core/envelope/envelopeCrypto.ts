@@ -30,7 +30,7 @@ export interface EncryptParams {
   /** Key id, key ARN, alias name or alias ARN. */
   readonly keyId: string;
   readonly encryptionContext?: EncryptionContext;
-  /** The plaintext's length when known (the SDK then checks it). */
+  /** The plaintext's length when known (not passed on to the SDK: see encryptStream). */
   readonly plaintextLength?: number;
 }
 
@@ -101,7 +101,7 @@ export class EnvelopeCrypto {
     const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
     const client = this.client(sdk);
     try {
-      const { result, messageHeader } = await client.encrypt(keyring, plaintext, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: plaintext.byteLength });
+      const { result, messageHeader } = await client.encrypt(keyring, plaintext, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} });
       const header = parseMessageHeader(result);
       if (!header) throw new MessageFormatError('The Encryption SDK wrote an incomplete header.');
       return { message: result, keyArn: calls.keyArn ?? keyArnOf(messageHeader.encryptedDataKeys), info: messageInfo(header) };
@@ -134,7 +134,10 @@ export class EnvelopeCrypto {
     const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
     const client = this.client(sdk);
     return {
-      create: () => shieldFromTeardown(client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {}, plaintextLength: params.plaintextLength })),
+      // No plaintextLength: the SDK (v5) subtracts a chunk that spans a frame boundary twice
+      // from it and then fails with "Encrypted data exceeded plaintextLength", as an uncaught
+      // exception of its inner pipeline. It is only a check; the frames do not need it.
+      create: () => shieldFromTeardown(client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} })),
       keyArn: () => calls.keyArn ?? '',
       explain: (error) => explain(error, calls),
     };

@@ -55,6 +55,17 @@ describe('base64: the CLI form of blobs and the armor of encrypted files', () =>
     await assert.rejects(through(new Base64ArmorDecoder(), Buffer.from('AQIDAQ'), 100), (e: Error) => e instanceof Base64FormatError && /truncated/.test(e.message));
   });
 
+  it('finds a stray character deep inside regular 76-character lines, at its offset', async () => {
+    const armor = Buffer.from(armorBase64(randomBytes(57 * 1000)));
+    const at = 77 * 500 + 10;
+    armor[at] = 0x21; // "!", which Node's own decoder would silently skip
+    for (const chunk of [1000, 1 << 20]) {
+      await assert.rejects(through(new Base64ArmorDecoder(), armor, chunk), (e: Error) => e instanceof Base64FormatError && e.message.includes(`offset ${at}`), `chunk ${chunk}`);
+    }
+    const padded = Buffer.from(armorBase64(randomBytes(57 * 10 + 1)));
+    assert.equal((await through(new Base64ArmorDecoder(), padded, 100)).length, 571);
+  });
+
   it('decodes the start of armor for detection, and gives up on non-base64 text', () => {
     assert.deepEqual(decodeArmorPrefix(Buffer.from('AQID\nBAUG\nBw')), Buffer.from([1, 2, 3, 4, 5, 6]));
     assert.equal(decodeArmorPrefix(Buffer.from('hello, world')), undefined);

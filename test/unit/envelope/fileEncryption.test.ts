@@ -88,6 +88,19 @@ describe('files in place', function () {
     }
   }
 
+  it('encrypts and decrypts with reads that do not line up with the frames (the SDK miscounts those when told the length)', async () => {
+    const plaintext = randomBytes(3 * MiB + 12_345);
+    const path = fileWith(plaintext);
+    for (const chunkSize of [700 * 1024, 3 * MiB - 1]) {
+      await encryptFileInPlace(path, { keyId: key, format: 'binary' }, { ...kms, chunkSize });
+      await decryptFileInPlace(path, {}, { ...kms, chunkSize });
+      assert.ok(readFileSync(path).equals(plaintext), `chunks of ${chunkSize} bytes`);
+    }
+    const big = randomBytes(2 * MiB + 1);
+    const enc = await kms.envelope.encryptBuffer(big, { keyId: key });
+    assert.deepEqual((await kms.envelope.decryptBuffer(enc.message)).plaintext, big);
+  });
+
   it('re-encrypts a message by rewriting only its header: same message id and body, the old key no longer opens it', async () => {
     const plaintext = randomBytes(2 * MiB + 3);
     const path = fileWith(plaintext);
