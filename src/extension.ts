@@ -7,6 +7,7 @@ import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import { registerEditorEncryption } from './host/editor/registerEditorEncryption';
+import { registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
 import { registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import type { KeyChange, Services } from './host/services';
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
   registerEditorEncryption(context, services);
+  registerDecryptedEditing(context, services);
   const tree = registerTree(context, services);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};

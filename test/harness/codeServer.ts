@@ -190,7 +190,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   ];
   if (options.folder) args.push(options.folder);
 
-  const env = isolatedEnv(tempRoot, options.env);
+  // KMS_TEST_USER_DATA_DIR: tests in the extension host look there for what VS Code wrote (backups, state).
+  const env = isolatedEnv(tempRoot, { KMS_TEST_USER_DATA_DIR: userDataDir, ...options.env });
   const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   trackProcessGroup(child);
 

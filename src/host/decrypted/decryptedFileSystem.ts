@@ -1,0 +1,313 @@
+// The `kms-decrypted:` file system: decrypted text held in memory only, one view per
+// encrypted file (editable) or Git revision of it (read-only). To VS Code a view behaves
+// like a file whose content is "the decrypted file on disk": reading decrypts (on first use,
+// or again after a reload of the window, when memory starts empty), saving encrypts the new
+// text again with the same key, context and format and replaces the real file atomically.
+//
+// When the encrypted file changes on disk, the view is decrypted again and VS Code is told
+// the "file" changed: an editor without unsaved changes reloads, one with unsaved changes
+// gets VS Code's own conflict handling at save (the view's mtime is newer, so VS Code offers
+// Compare / Overwrite), and the save itself is refused unless the file still holds the
+// version the view last decrypted (content hash). Nothing is ever written but the ciphertext.
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { diskChangeOf, encryptForTarget, replaceIfUnchanged } from '../../core/decrypted/decryptedFile';
+import { KmsError } from '../../core/kms/errors';
+import type { Log } from '../log';
+import { isCancellation } from '../ui/userInput';
+import { DECRYPTED_SCHEME, type DecryptedView, viewOf } from './decryptedUris';
+import type { DecryptedLoader, LoadOptions, WorkingState } from './decryptedLoader';
+import type { WriteFaults } from '../../core/files/atomicReplace';
+
+/** One decrypted view held in memory. */
+interface View extends DecryptedView {
+  readonly uri: vscode.Uri;
+  plaintext: Buffer;
+  /** The encrypted file's mtime when this content was decrypted or saved. */
+  mtime: number;
+  readonly ctime: number;
+  readonly loadedAt: number;
+  /** Editable views: how to encrypt again, and which version of the file the content is. */
+  working?: WorkingState;
+  /** Why the view cannot be saved (the file was deleted, or its new version cannot be decrypted). */
+  blocked?: string;
+  /** The file was seen deleted (said once). */
+  deleted?: boolean;
+  /** Saves and refreshes of the view, one at a time. */
+  queue: Promise<unknown>;
+}
+
+export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
+  private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changes.event;
+  private readonly views = new Map<string, View>();
+  private readonly loading = new Map<string, Promise<View>>();
+  private readonly refreshed = new vscode.EventEmitter<{ uri: vscode.Uri; outcome: 'updated' | 'deleted' | 'blocked' }>();
+  /** A view's file changed on disk and the view was decrypted again (or could not be). */
+  readonly onDidRefresh = this.refreshed.event;
+  /** A watcher on each encrypted file shown by an editable view, by file path. */
+  private readonly watchers = new Map<string, vscode.Disposable>();
+  /** Test seam: faults of the atomic writer for the next saves (set only in the extension test host). */
+  writeFaults: WriteFaults | undefined;
+
+  constructor(
+    private readonly loader: DecryptedLoader,
+    private readonly log: Log,
+  ) {}
+
+  // ------------------------------------------------------------------ the store
+
+  /** Whether `uri` has decrypted content in memory. */
+  has(uri: vscode.Uri): boolean {
+    return this.views.has(uri.toString());
+  }
+
+  /** URIs of the views in memory. */
+  uris(): vscode.Uri[] {
+    return [...this.views.values()].map((v) => v.uri);
+  }
+
+  /** When the view was decrypted (for dropping views no editor shows). */
+  loadedAt(uri: vscode.Uri): number | undefined {
+    return this.views.get(uri.toString())?.loadedAt;
+  }
+
+  /** The working state of an editable view in memory (key, context, format). */
+  workingState(uri: vscode.Uri): WorkingState | undefined {
+    return this.views.get(uri.toString())?.working;
+  }
+
+  /**
+   * Decrypts `uri`'s file (or revision) into memory unless it is there already;
+   * `fresh` decrypts again even then (opening a file decrypted always shows it as it is now).
+   */
+  async open(uri: vscode.Uri, options: LoadOptions & { fresh?: boolean }): Promise<void> {
+    const replaced = options.fresh === true && this.drop(uri);
+    await this.ensure(uri, options);
+    // An editor already showing it (a diff of HEAD, say) reads it again.
+    if (replaced) this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
+  /** Drops a view's plaintext from memory (its editor was closed). */
+  drop(uri: vscode.Uri): boolean {
+    const key = uri.toString();
+    const view = this.views.get(key);
+    if (!view) return false;
+    this.views.delete(key);
+    view.plaintext.fill(0);
+    if (view.working && ![...this.views.values()].some((v) => v.working && v.file.fsPath === view.file.fsPath)) {
+      this.watchers.get(view.file.fsPath)?.dispose();
+      this.watchers.delete(view.file.fsPath);
+    }
+    return true;
+  }
+
+  /** Watches an encrypted file an editable view shows, so a change on disk (a git pull) is noticed. */
+  private watchFile(file: vscode.Uri): void {
+    if (this.watchers.has(file.fsPath)) return;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file.fsPath)), basename(file.fsPath)));
+    // Our own change events reach watchers too (they match by path, whatever the scheme): only the file counts.
+    const changed = (uri: vscode.Uri): void => {
+      if (uri.scheme === 'file') this.fileChanged(file);
+    };
+    const parts: vscode.Disposable[] = [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)];
+    this.watchers.set(file.fsPath, {
+      dispose: () => {
+        for (const part of parts) part.dispose();
+      },
+    });
+  }
+
+  /** Checks every editable view of `file` against the disk (a watcher saw it change). */
+  fileChanged(file: vscode.Uri): void {
+    for (const view of this.views.values()) {
+      if (view.working && view.file.fsPath === file.fsPath) void this.enqueue(view, () => this.refresh(view));
+    }
+  }
+
+  private ensure(uri: vscode.Uri, options: LoadOptions = { interactive: true }): Promise<View> {
+    const key = uri.toString();
+    const existing = this.views.get(key);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = this.load(uri, options).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async load(uri: vscode.Uri, options: LoadOptions): Promise<View> {
+    const location = viewOf(uri);
+    if (!location) throw vscode.FileSystemError.FileNotFound(uri);
+    const now = Date.now();
+    if (location.ref !== undefined) {
+      const plaintext = await this.loader.loadRevision(location.file, location.ref, options);
+      const view: View = { ...location, uri, plaintext, mtime: now, ctime: now, loadedAt: now, queue: Promise.resolve() };
+      this.views.set(uri.toString(), view);
+      return view;
+    }
+    const loaded = await this.loader.loadWorking(location.file, options);
+    const view: View = { ...location, uri, plaintext: loaded.plaintext, mtime: loaded.state.mtimeMs, ctime: loaded.state.mtimeMs, loadedAt: now, working: loaded.state, queue: Promise.resolve() };
+    this.views.set(uri.toString(), view);
+    this.watchFile(location.file);
+    return view;
+  }
+
+  private enqueue<T>(view: View, task: () => Promise<T>): Promise<T> {
+    const run = view.queue.then(task, task);
+    view.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The file changed on disk: decrypt its new version (or note why the view can no longer be saved). */
+  private async refresh(view: View): Promise<void> {
+    const working = view.working;
+    if (!working || this.views.get(view.uri.toString()) !== view) return;
+    const name = basename(view.file.fsPath);
+    const { change } = await diskChangeOf(view.file.fsPath, working.ciphertextHash).catch(() => ({ change: 'unchanged' as const }));
+    if (change === 'unchanged') {
+      if (!view.deleted) return;
+      // The same version is back (git checkout): the view can be saved again.
+      view.deleted = false;
+      view.blocked = undefined;
+      this.changes.fire([{ type: vscode.FileChangeType.Created, uri: view.uri }]);
+      return;
+    }
+    if (change === 'deleted') {
+      if (view.deleted) return;
+      view.deleted = true;
+      view.blocked = `${name} was deleted on disk; this decrypted editor cannot be saved. Restore the file (for example with git checkout), or close the editor.`;
+      this.log.info(`${view.file.fsPath} was deleted on disk while open decrypted`);
+      this.changes.fire([{ type: vscode.FileChangeType.Deleted, uri: view.uri }]);
+      this.refreshed.fire({ uri: view.uri, outcome: 'deleted' });
+      return;
+    }
+    try {
+      const loaded = await this.loader.loadWorking(view.file, { interactive: false, previous: working });
+      view.plaintext.fill(0);
+      view.plaintext = loaded.plaintext;
+      view.working = loaded.state;
+      view.mtime = loaded.state.mtimeMs;
+      view.blocked = undefined;
+      view.deleted = false;
+      this.log.info(`${view.file.fsPath} changed on disk; its decrypted view was decrypted again`);
+      this.changes.fire([{ type: vscode.FileChangeType.Changed, uri: view.uri }]);
+      this.refreshed.fire({ uri: view.uri, outcome: 'updated' });
+    } catch (error) {
+      view.blocked = `${name} changed on disk and its new version cannot be opened decrypted (${reasonOf(error)}). This editor still shows the version decrypted before and cannot be saved over the newer file; close it, or open the file decrypted again.`;
+      this.log.error(`${view.file.fsPath} changed on disk and could not be decrypted again`, error);
+      this.refreshed.fire({ uri: view.uri, outcome: 'blocked' });
+    }
+  }
+
+  private async save(view: View, content: Uint8Array): Promise<void> {
+    const working = view.working;
+    if (!working) throw vscode.FileSystemError.NoPermissions(`${basename(view.file.fsPath)} at ${view.ref ?? 'this revision'} is read-only: it shows a version from Git history.`);
+    if (view.blocked) throw new KmsError('CannotSave', view.blocked);
+    const name = basename(view.file.fsPath);
+    try {
+      const bytes = await encryptForTarget(content, working.target, name, working.kms);
+      const out = await replaceIfUnchanged(view.file.fsPath, bytes, working.ciphertextHash, { faults: this.writeFaults });
+      view.working = { ...working, ciphertextHash: out.ciphertextHash, mtimeMs: out.mtimeMs };
+      view.plaintext.fill(0);
+      view.plaintext = Buffer.from(content);
+      view.mtime = out.mtimeMs;
+      this.log.info(`Saved ${view.file.fsPath} from its decrypted editor (${working.target.format}, ${working.target.keyId})`);
+    } catch (error) {
+      this.log.error(`Failed to save ${view.file.fsPath} from its decrypted editor`, error);
+      // A newer version on disk: decrypt it, so VS Code's conflict handling (Compare / Overwrite) takes over.
+      if (error instanceof KmsError && (error.code === 'FileChangedOnDisk' || error.code === 'FileDeleted')) void this.enqueue(view, () => this.refresh(view));
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------ FileSystemProvider
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    // Folders of the encrypted files exist as (empty) folders: VS Code creates a file's
+    // parent folders before writing it unless they stat as folders.
+    const folder = await folderStat(uri);
+    if (folder) return folder;
+    const view = await this.guard(uri, () => this.ensure(uri));
+    return {
+      type: vscode.FileType.File,
+      ctime: view.ctime,
+      mtime: view.mtime,
+      size: view.plaintext.byteLength,
+      permissions: view.working ? undefined : vscode.FilePermission.Readonly,
+    };
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const view = await this.guard(uri, () => this.ensure(uri));
+    // A copy: the view's buffer is wiped when it is dropped, maybe before VS Code is done with this one.
+    return Uint8Array.from(view.plaintext);
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
+    void options;
+    await this.guard(uri, async () => {
+      const view = await this.ensure(uri);
+      await this.enqueue(view, () => this.save(view, content));
+    });
+  }
+
+  watch(): vscode.Disposable {
+    // Changes are announced by the views themselves (fileChanged → refresh).
+    return { dispose: () => undefined };
+  }
+
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    // Nothing is listed: decrypted views exist only when opened by name.
+    if (await folderStat(uri)) return [];
+    throw vscode.FileSystemError.FileNotADirectory(uri);
+  }
+
+  createDirectory(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(uri);
+  }
+
+  delete(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(`${uri.path}: a decrypted view cannot be deleted; delete the encrypted file itself.`);
+  }
+
+  rename(uri: vscode.Uri): void {
+    throw vscode.FileSystemError.NoPermissions(`${uri.path}: a decrypted view cannot be renamed; rename the encrypted file itself.`);
+  }
+
+  /** Turns our errors into FileSystemErrors VS Code shows with their sentence. */
+  private async guard<T>(uri: vscode.Uri, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof vscode.FileSystemError) throw error;
+      if (isCancellation(error)) throw vscode.FileSystemError.Unavailable(`${basename(uri.path)}: not decrypted (cancelled).`);
+      if (error instanceof KmsError && error.code === 'FileNotFound') throw vscode.FileSystemError.FileNotFound(uri);
+      throw vscode.FileSystemError.Unavailable(reasonOf(error));
+    }
+  }
+
+  dispose(): void {
+    for (const watcher of this.watchers.values()) watcher.dispose();
+    this.watchers.clear();
+    for (const view of this.views.values()) view.plaintext.fill(0);
+    this.views.clear();
+    this.changes.dispose();
+    this.refreshed.dispose();
+  }
+}
+
+export { DECRYPTED_SCHEME };
+
+/** A folder stat when `uri`'s path (whatever its query) is a folder on disk. */
+async function folderStat(uri: vscode.Uri): Promise<vscode.FileStat | undefined> {
+  const info = await stat(vscode.Uri.from({ scheme: 'file', path: uri.path }).fsPath).catch(() => undefined);
+  if (!info?.isDirectory()) return undefined;
+  return { type: vscode.FileType.Directory, ctime: info.ctimeMs, mtime: info.mtimeMs, size: 0, permissions: vscode.FilePermission.Readonly };
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,99 @@
+// When a recognised encrypted file is opened as it is (its ciphertext), the setting
+// kmsWorkbench.openEncryptedFiles decides: `ask` (a notification offering "Open Decrypted"),
+// `decrypted` (the decrypted editor replaces it) or `raw` (nothing). A CodeLens at the top of
+// an encrypted text file offers "Open Decrypted" whatever the setting.
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { detectFileFormat, isEncryptedFormat } from '../../core/envelope/detect';
+import { describeFormat, inspectFile } from '../../core/envelope/fileEncryption';
+import type { Log } from '../log';
+import type { OpenDecryptedResult } from './decryptedCommands';
+
+export type OpenEncryptedFiles = 'ask' | 'decrypted' | 'raw';
+export const OPEN_ENCRYPTED_FILES: readonly OpenEncryptedFiles[] = ['ask', 'decrypted', 'raw'];
+
+function modeFor(file: vscode.Uri): OpenEncryptedFiles {
+  const value = vscode.workspace.getConfiguration('kmsWorkbench', file).get<string>('openEncryptedFiles', 'ask');
+  return (OPEN_ENCRYPTED_FILES as readonly string[]).includes(value) ? (value as OpenEncryptedFiles) : 'ask';
+}
+
+/** Lines of a text document looked at for the CodeLens (a message header fits; a blob file is one line). */
+const LENS_LINES = 1000;
+
+export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Files asked about in this session (asked once each). */
+  private readonly asked = new Set<string>();
+  private readonly handling = new Set<string>();
+
+  constructor(private readonly log: Log) {
+    this.disposables.push(
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        for (const tab of [...e.opened, ...e.changed]) void this.opened(tab);
+      }),
+      vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
+    );
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (document.uri.scheme !== 'file') return [];
+    const end = document.lineCount > LENS_LINES ? new vscode.Position(LENS_LINES, 0) : document.lineAt(document.lineCount - 1).range.end;
+    const head = Buffer.from(document.getText(new vscode.Range(new vscode.Position(0, 0), end)), 'latin1');
+    const size = document.lineCount > LENS_LINES ? Number.MAX_SAFE_INTEGER : head.length;
+    const format = detectFileFormat(head, size);
+    if (!isEncryptedFormat(format)) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const keys = format.kind === 'message' ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? []) : [];
+    return [
+      new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts it again with the same key and context', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
+      new vscode.CodeLens(top, { title: `Encrypted with AWS KMS: ${describeFormat(format)}${keys.length ? ` under ${keys.join(', ')}` : ''}`, command: '' }),
+    ];
+  }
+
+  /** A tab was opened (or a preview tab now shows another file): is it a raw encrypted file? */
+  private async opened(tab: vscode.Tab): Promise<void> {
+    if (!(tab.input instanceof vscode.TabInputText) || tab.input.uri.scheme !== 'file') return;
+    const file = tab.input.uri;
+    const mode = modeFor(file);
+    if (mode === 'raw' || this.handling.has(file.fsPath) || (mode === 'ask' && this.asked.has(file.fsPath))) return;
+    this.handling.add(file.fsPath);
+    try {
+      const inspection = await inspectFile(file.fsPath).catch(() => undefined);
+      if (!inspection || !isEncryptedFormat(inspection.format)) return;
+      if (mode === 'decrypted') {
+        await this.openInstead(file);
+        return;
+      }
+      this.asked.add(file.fsPath);
+      const choice = await vscode.window.showInformationMessage(
+        `${basename(file.fsPath)} is encrypted with AWS KMS (${describeFormat(inspection.format)}). Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`,
+        'Open Decrypted',
+        'Always',
+        'Never',
+      );
+      if (choice === 'Always' || choice === 'Never') {
+        await vscode.workspace.getConfiguration('kmsWorkbench').update('openEncryptedFiles', choice === 'Always' ? 'decrypted' : 'raw', vscode.ConfigurationTarget.Global);
+      }
+      if (choice === 'Open Decrypted' || choice === 'Always') await this.openInstead(file);
+    } catch (error) {
+      this.log.error(`Could not check whether ${file.fsPath} is encrypted`, error);
+    } finally {
+      this.handling.delete(file.fsPath);
+    }
+  }
+
+  /** Opens the decrypted editor, then closes the raw one (unless it has unsaved changes). */
+  private async openInstead(file: vscode.Uri): Promise<void> {
+    const result = await vscode.commands.executeCommand<OpenDecryptedResult | undefined>('kmsWorkbench.openDecrypted', file);
+    if (!result) return;
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        if (tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === file.toString() && !tab.isDirty) await vscode.window.tabGroups.close(tab, true);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
