@@ -67,6 +67,7 @@ class KmsCalls {
     const call = async <T>(operation: KmsOperationName, input: unknown): Promise<T> => {
       try {
         const out = (await gateway.send(operation, input as never)) as unknown as T & { KeyId?: string };
+        out.KeyId = await keyArnOfAnswer(gateway, out.KeyId, (input as { KeyId?: string }).KeyId);
         if (out.KeyId) this.keyArn = out.KeyId;
         return out;
       } catch (error) {
@@ -80,6 +81,24 @@ class KmsCalls {
       decrypt: (input) => call('Decrypt', input),
     };
   };
+}
+
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//;
+
+/**
+ * The key ARN of a KMS answer. The Encryption SDK names keys by ARN (in the header, and it
+ * checks Decrypt's answer against it); KMS answers with ARNs, other servers may answer with
+ * a bare key id (or none): the ARN asked for, else DescribeKey's.
+ */
+async function keyArnOfAnswer(gateway: KmsGateway, answered: string | undefined, asked: string | undefined): Promise<string | undefined> {
+  if (answered && KEY_ARN.test(answered)) return answered;
+  if (asked && KEY_ARN.test(asked) && (!answered || asked.endsWith(`/${answered}`))) return asked;
+  if (!answered && !asked) return undefined;
+  try {
+    return (await gateway.describeKey(answered ?? asked ?? '')).Arn ?? answered;
+  } catch {
+    return answered;
+  }
 }
 
 /**
@@ -211,7 +230,7 @@ function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[])
  * Endpoints without DescribeKey: the name is returned as it is.
  */
 export async function resolveKeyArn(gateway: KmsGateway, keyId: string): Promise<string> {
-  if (/^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//.test(keyId)) return keyId;
+  if (KEY_ARN.test(keyId)) return keyId;
   const meta = await gateway.describeKey(keyId);
   return meta.Arn ?? keyId;
 }
