@@ -60,7 +60,7 @@ async function shapeShiftingProxy(emulatorUrl: string, shape: Shape): Promise<{ 
             if (typeof out[field] === 'string') out[field] = wrap(shape, Buffer.from(out[field], 'base64'), keyArn).toString('base64');
           }
           if (shape === 'moto') {
-            for (const field of ['KeyId', 'SourceKeyId']) if (typeof out[field] === 'string') out[field] = (out[field] as string).split('/').pop();
+            for (const field of ['KeyId', 'SourceKeyId']) if (typeof out[field] === 'string') out[field] = (out[field]).split('/').pop();
           }
           text = JSON.stringify(out);
         }
