@@ -334,6 +334,27 @@ describe('encrypting in place', function () {
       }
     });
 
+    it('follows the settings: kmsWorkbench.defaultKey skips the picker, fileFormat and promptForEncryptionContext', async () => {
+      const config = vscode.workspace.getConfiguration('kmsWorkbench');
+      await config.update('defaultKey', keyAlias, vscode.ConfigurationTarget.Workspace);
+      await config.update('fileFormat', 'binary', vscode.ConfigurationTarget.Workspace);
+      await config.update('promptForEncryptionContext', false, vscode.ConfigurationTarget.Workspace);
+      try {
+        const uri = file('settings.env', 'A=1\n');
+        const { result, ui } = await withAnswers(env.testing, [], () => run<FileResult[]>('encryptFile', uri));
+        assert.deepEqual(ui.asked, [], 'no key picker, no context prompt');
+        assert.equal(result[0].keyId, key);
+        assert.equal(result[0].format, 'binary');
+        assert.deepEqual([...readFileSync(uri.fsPath).subarray(0, 3)], [0x02, 0x04, 0x78]);
+        await config.update('defaultKey', 'alias/does-not-exist', vscode.ConfigurationTarget.Workspace);
+        const other = file('settings2.env', 'B=2\n');
+        await refused('encryptFile', { uri: other }, /The kmsWorkbench\.defaultKey setting names "alias\/does-not-exist", which does not exist/);
+        unchanged(other.fsPath, Buffer.from('B=2\n'));
+      } finally {
+        for (const name of ['defaultKey', 'fileFormat', 'promptForEncryptionContext']) await config.update(name, undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     it('refuses bad arguments by name, before touching anything', async () => {
       const uri = file('args.env', 'A=1\n');
       await refused('encryptFile', { uri: 'relative/path.env', keyId: key }, /"uri" must be a Uri or an absolute file path/);

@@ -10,7 +10,7 @@ import { decryptSecret, type DecryptedSecret } from '../../core/envelope/secretT
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
-import { askEncryptionContext, type EditorDeps, editorKms, isContextProblem, isScripted } from './editorKms';
+import { NO_ARGS, askEncryptionContext, type EditorDeps, editorKms, isContextProblem, isScripted } from './editorKms';
 
 /** Tokens shorter than this are not looked at by the hover (the shortest blob is longer). */
 const MIN_HOVER_TOKEN = 40;
@@ -133,7 +133,7 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
         secret = await decryptSecret(found, { encryptionContext: given ?? remembered }, kms);
       } catch (error) {
         if (!(found.kind === 'blob' && given === undefined && isContextProblem(error) && interactive)) throw error;
-        const context = await askEncryptionContext(deps, Args.from('', undefined, []), {
+        const context = await askEncryptionContext(deps, NO_ARGS, {
           interactive: true,
           title: 'Encryption context to peek',
           prompt: `KMS could not decrypt this ciphertext with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,

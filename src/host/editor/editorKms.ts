@@ -3,7 +3,7 @@
 // used first), the encryption context prompt, and the settings.
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
-import { type Args, isPlainObject } from '../../core/args/readArgs';
+import { Args, isPlainObject } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import type { Connection } from '../../core/aws/connection';
 import { EnvelopeCrypto, type GatewayForRegion } from '../../core/envelope/envelopeCrypto';
@@ -42,6 +42,9 @@ export async function editorKms(services: Services, args: Args): Promise<EditorK
   const gatewayFor = regionalGateways(services.kms, connection);
   return { connection, gateway: gatewayFor(undefined), gatewayFor, envelope: new EnvelopeCrypto(gatewayFor) };
 }
+
+/** No arguments: what the prompts asked after a failure read from (they always ask). */
+export const NO_ARGS = Args.from('', undefined, []);
 
 /** A command invoked with an argument object runs without prompts. */
 export function isScripted(arg: unknown): boolean {

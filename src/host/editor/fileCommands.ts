@@ -7,11 +7,12 @@ import * as vscode from 'vscode';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace } from '../../core/envelope/fileEncryption';
+import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
 import { UserCancelledError } from '../ui/userInput';
-import { askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** What a file command returns for each file. */
 export interface FileResult {
@@ -155,7 +156,7 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       // Refuse encrypted files before asking anything.
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
-        if (inspection.format.kind === 'message' || (inspection.format.kind === 'blob' && inspection.format.confidence === 'structure')) {
+        if (isEncryptedFormat(inspection.format)) {
           throw new KmsError('AlreadyEncrypted', `${basename(uri.fsPath)} is already encrypted${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}. Decrypt it first, or re-encrypt it to change its key.`);
         }
       }
@@ -207,7 +208,7 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           out = await attempt(given ?? remembered);
         } catch (error) {
           if (!(inspection.format.kind === 'blob' && given === undefined && interactive && isContextProblem(error))) throw error;
-          const context = await askEncryptionContext(deps, ArgsReader.from('', undefined, []), {
+          const context = await askEncryptionContext(deps, NO_ARGS, {
             interactive: true,
             title: `Encryption context of ${basename(uri.fsPath)}`,
             prompt: `KMS could not decrypt ${basename(uri.fsPath)} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
@@ -260,7 +261,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           out = await attempt(sourceContext ?? remembered);
         } catch (error) {
           if (!(blob && sourceContext === undefined && interactive && isContextProblem(error))) throw error;
-          const context = await askEncryptionContext(deps, ArgsReader.from('', undefined, []), {
+          const context = await askEncryptionContext(deps, NO_ARGS, {
             interactive: true,
             title: `Encryption context of ${basename(uri.fsPath)}`,
             prompt: `KMS could not decrypt ${basename(uri.fsPath)} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,

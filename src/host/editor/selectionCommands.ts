@@ -11,7 +11,7 @@ import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
-import { askEncryptionContext, chooseKey, type EditorDeps, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** At most this many KMS calls in flight for one multi-cursor edit. */
 const CONCURRENCY = 4;
@@ -277,7 +277,7 @@ async function withContextRetry<R>(
   if (retry.length === 0) return results;
   retry.sort((a, b) => a - b);
   const tried = formatEncryptionContext(contextOf(targets[retry[0]]));
-  const context = await askEncryptionContext(deps, Args.from('', undefined, []), {
+  const context = await askEncryptionContext(deps, NO_ARGS, {
     interactive: true,
     title: `Encryption context to ${options.verb}`,
     prompt: `KMS could not ${options.verb} ${retry.length === targets.length ? (several ? 'the ciphertexts' : 'the ciphertext') : `${retry.length} of the ciphertexts`} with ${tried ? `the encryption context ${tried}` : 'no encryption context'}. Enter the encryption context ${retry.length > 1 ? 'they were' : 'it was'} encrypted with (key=value, …):`,
