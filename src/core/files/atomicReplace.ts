@@ -39,6 +39,8 @@ export interface ReplaceResult {
 const TEMP_PATTERN = /^\..+\.kmswb-[0-9a-f]{16}\.tmp$/;
 /** Temporary files still being written by this process (never cleaned up as stale). */
 const inFlight = new Set<string>();
+/** Large files are flushed to disk every this many bytes while they are written. */
+const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
 /** Temporary files older than this are left-overs of a crash and removed. */
 const STALE_MS = 10 * 60 * 1000;
 
@@ -70,6 +72,7 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
     if (!sink.finished) throw new Error('The content writer resolved before finishing the file.');
     options.signal?.throwIfAborted();
     options.faults?.beforeSync?.();
+    await sink.settled();
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -126,6 +129,14 @@ export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> 
 class FileSink extends Writable {
   bytesWritten = 0;
   finished = false;
+  /** Flushes started while writing, so the disk works while the content is still being made. */
+  private readonly flushes: Promise<void>[] = [];
+  private flushedUpTo = 0;
+
+  /** Waits for the flushes started while writing (their failures surface in the final sync). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.flushes);
+  }
 
   constructor(
     private readonly handle: FileHandle,
@@ -153,6 +164,10 @@ class FileSink extends Writable {
       this.bytesWritten += bytesWritten;
       left -= bytesWritten;
       if (left > 0) buffers = remaining(buffers, bytesWritten);
+    }
+    if (this.bytesWritten - this.flushedUpTo >= EARLY_FLUSH_BYTES) {
+      this.flushedUpTo = this.bytesWritten;
+      this.flushes.push(this.handle.datasync().catch(() => undefined));
     }
   }
 }
