@@ -71,7 +71,15 @@ function describe(found: TextCiphertext): string {
 async function ciphertextToPeek(args: Args): Promise<{ found: TextCiphertext; text: string; uri?: vscode.Uri }> {
   const rawUri = args.raw('uri');
   if (rawUri !== undefined) {
-    const uri = rawUri instanceof vscode.Uri ? rawUri : typeof rawUri === 'string' ? (rawUri.includes(':') && !rawUri.startsWith('/') ? vscode.Uri.parse(rawUri) : vscode.Uri.file(rawUri)) : undefined;
+    const isPath = (text: string): boolean => text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text);
+    const parse = (text: string): vscode.Uri | undefined => {
+      try {
+        return isPath(text) ? vscode.Uri.file(text) : vscode.Uri.parse(text, true);
+      } catch {
+        return undefined;
+      }
+    };
+    const uri = rawUri instanceof vscode.Uri ? rawUri : typeof rawUri === 'string' && rawUri.trim() !== '' ? parse(rawUri) : undefined;
     if (!uri) throw new ArgumentError('kmsWorkbench.peekCiphertext: "uri" must be a Uri, a URI string or an absolute path.');
     const line = args.number('line', 'a line number (from 0)', { min: 0, max: 10_000_000 }) ?? 0;
     const character = args.number('character', 'a character offset in the line (from 0)', { min: 0, max: 100_000_000 }) ?? 0;
