@@ -7,7 +7,7 @@ import { detectTextCiphertext, type TextCiphertext } from '../../../src/core/env
 import { decryptSecret, encryptSecret, reEncryptSecret } from '../../../src/core/envelope/secretText';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import type { KmsError } from '../../../src/core/kms/errors';
-import { type KmsFixture, startKmsFixture } from './kmsFixture';
+import { directEncryptionSdk, type KmsFixture, startKmsFixture } from './kmsFixture';
 
 function detect(text: string): TextCiphertext {
   const found = detectTextCiphertext(text);
@@ -68,6 +68,23 @@ describe('secrets as text', function () {
       assert.equal(again.keyId, other);
     });
   }
+
+  it('re-encrypts a signed message (the SDK\'s default suite) by decrypting and encrypting it again, keeping its context', async () => {
+    const esdk = await directEncryptionSdk(kms);
+    try {
+      const plaintext = randomBytes(6000);
+      const signed = (await esdk.client.encrypt(esdk.keyring(key), plaintext, { encryptionContext: { by: 'cli' } })).result.toString('base64');
+      const re = await reEncryptSecret(detect(signed), { keyId: other }, kms);
+      assert.equal(re.kind, 'message');
+      assert.deepEqual(re.encryptionContext, { by: 'cli' });
+      assert.equal(detect(re.ciphertext).header?.suite.signed, false, 'written with our suite');
+      const out = await decryptSecret(detect(re.ciphertext), { encryptionContext: { by: 'cli' } }, kms);
+      assert.deepEqual(out.plaintext, plaintext);
+      assert.equal(out.keyId, other);
+    } finally {
+      esdk.close();
+    }
+  });
 
   it('re-encrypts with a new encryption context', async () => {
     for (const size of [10, 5000]) {
