@@ -91,6 +91,9 @@ describe('decrypted editing', function () {
       assert.equal(opened.format, 'message-base64');
       assert.equal(opened.keyId, keyId);
       assert.deepEqual(opened.encryptionContext, { app: 'web', stage: 'test' });
+      // The Encryption SDK's default suite signs; saving writes the committing suite without a signature, and says so.
+      assert.equal(opened.changesOnSave.length, 1, opened.changesOnSave.join(' '));
+      assert.match(opened.changesOnSave[0], /ECDSA_P384; it is saved with ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY/);
       const uri = vscode.Uri.parse(opened.uri);
       assert.equal(uri.scheme, 'kms-decrypted');
       const editor = vscode.window.activeTextEditor!;

@@ -25,6 +25,8 @@ export interface OpenDecryptedResult {
   readonly keyId: string;
   /** The encryption context it is encrypted with, and saved with. */
   readonly encryptionContext: EncryptionContext;
+  /** What saving changes besides the text (another suite, data keys under other keys dropped); also shown. */
+  readonly changesOnSave: readonly string[];
 }
 
 export interface CompareResult {
@@ -71,7 +73,7 @@ function isOpen(uri: vscode.Uri): boolean {
  * Saving encrypts it again with the same key, encryption context and format and replaces the
  * file atomically. `encryptionContext`: for a KMS blob, the context it was encrypted with
  * (default: the one remembered for the file; asked for when KMS refuses it); for a message,
- * pairs its context must have. Returns `{ uri, file, format, keyId, encryptionContext }`.
+ * pairs its context must have. Returns `{ uri, file, format, keyId, encryptionContext, changesOnSave }`.
  */
 export function openDecrypted(deps: DecryptedCommandDeps): CommandSpec<OpenDecryptedResult> {
   return {
@@ -90,7 +92,9 @@ export function openDecrypted(deps: DecryptedCommandDeps): CommandSpec<OpenDecry
       if (!state) throw new KmsError('NotDecrypted', `${basename(file.fsPath)} could not be opened decrypted.`);
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
       deps.opened(uri);
-      return { uri: uri.toString(), file: file.fsPath, format: state.target.format, keyId: state.target.keyId, encryptionContext: { ...state.target.encryptionContext } };
+      const changesOnSave = state.target.changesOnSave;
+      if (changesOnSave.length) void vscode.window.showWarningMessage(`Saving ${basename(file.fsPath)} from its decrypted editor changes how it is encrypted. ${changesOnSave.join(' ')}`);
+      return { uri: uri.toString(), file: file.fsPath, format: state.target.format, keyId: state.target.keyId, encryptionContext: { ...state.target.encryptionContext }, changesOnSave: [...changesOnSave] };
     },
   };
 }
