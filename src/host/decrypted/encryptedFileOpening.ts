@@ -25,11 +25,14 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
   /** Files asked about in this session (asked once each). */
   private readonly asked = new Set<string>();
   private readonly handling = new Set<string>();
+  /** What each tab showed when last looked at. */
+  private readonly shows = new WeakMap<vscode.Tab, string | undefined>();
 
   constructor(private readonly log: Log) {
     this.disposables.push(
       vscode.window.tabGroups.onDidChangeTabs((e) => {
-        for (const tab of [...e.opened, ...e.changed]) void this.opened(tab);
+        // `changed` also fires for focus and dirty state: only a tab now showing another file counts (a reused preview tab).
+        for (const tab of [...e.opened, ...e.changed.filter((t) => this.shows.get(t) !== inputKey(t))]) void this.opened(tab);
       }),
       vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
     );
@@ -52,6 +55,7 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
 
   /** A tab was opened (or a preview tab now shows another file): is it a raw encrypted file? */
   private async opened(tab: vscode.Tab): Promise<void> {
+    this.shows.set(tab, inputKey(tab));
     if (!(tab.input instanceof vscode.TabInputText) || tab.input.uri.scheme !== 'file') return;
     const file = tab.input.uri;
     const mode = modeFor(file);
@@ -96,4 +100,8 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function inputKey(tab: vscode.Tab): string | undefined {
+  return tab.input instanceof vscode.TabInputText ? tab.input.uri.toString() : undefined;
 }
