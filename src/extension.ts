@@ -6,8 +6,8 @@ import { foundationCommands } from './host/commands/foundationCommands';
 import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
-import { registerEditorEncryption } from './host/editor/registerEditorEncryption';
-import { registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
+import { type EditorEncryptionTesting, registerEditorEncryption } from './host/editor/registerEditorEncryption';
+import { type DecryptedEditingTesting, registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
 import { registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import type { KeyChange, Services } from './host/services';
@@ -23,6 +23,10 @@ export interface KmsWorkbenchApi {
     isAwsSdkLoaded(): boolean;
     /** The KMS view: its provider (getChildren/getTreeItem), state and status-bar text. */
     readonly tree: KmsTreeTesting;
+    /** Write faults of the file commands. */
+    readonly editor: EditorEncryptionTesting;
+    /** Decrypted views, backups removed, write faults of decrypted saves. */
+    readonly decrypted: DecryptedEditingTesting;
   };
 }
 
@@ -54,8 +58,8 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   registerCommands(context, services, foundationCommands());
   registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
-  registerEditorEncryption(context, services);
-  registerDecryptedEditing(context, services);
+  const editor = registerEditorEncryption(context, services);
+  const decrypted = registerDecryptedEditing(context, services);
   const tree = registerTree(context, services);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
@@ -69,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
       },
       isAwsSdkLoaded,
       tree,
+      editor,
+      decrypted,
     },
   };
 }

@@ -26,9 +26,6 @@ async function setSetting(section: string, key: string, value: unknown): Promise
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
 }
 
-function decryptedViews(): Thenable<string[]> {
-  return vscode.commands.executeCommand<string[]>('kmsWorkbench.test.decryptedViews');
-}
 
 function tempFilesIn(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.includes('.kmswb-'));
@@ -72,7 +69,7 @@ describe('decrypted editing', function () {
 
   afterEach(async () => {
     await control?.clearFaults();
-    await vscode.commands.executeCommand('kmsWorkbench.test.setDecryptedWriteFaults');
+    k?.testing.decrypted.setWriteFaults();
   });
 
   after(async () => {
@@ -235,7 +232,7 @@ describe('decrypted editing', function () {
     }
 
     it('leaves the file byte-identical when the write fails (rename)', async () => {
-      await vscode.commands.executeCommand('kmsWorkbench.test.setDecryptedWriteFaults', { at: 'rename' });
+      k.testing.decrypted.setWriteFaults({ at: 'rename' });
       assert.equal(await doc.save(), false);
       assert.ok(doc.isDirty);
       assert.deepEqual(readFileSync(path), before);
@@ -371,9 +368,9 @@ describe('decrypted editing', function () {
       const path = fresh('close.env');
       await writeEncrypted(k, path, 'CLOSE=me\n', { keyId });
       const opened = await run<OpenDecryptedResult>('openDecrypted', { uri: path });
-      assert.ok((await decryptedViews()).includes(opened.uri));
+      assert.ok(k.testing.decrypted.views().includes(opened.uri));
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-      await waitFor('the view to be dropped', async () => !(await decryptedViews()).includes(opened.uri));
+      await waitFor('the view to be dropped', async () => !k.testing.decrypted.views().includes(opened.uri));
     });
 
     it('opens an encrypted file decrypted instead when kmsWorkbench.openEncryptedFiles is "decrypted", and offers a CodeLens', async () => {
@@ -451,7 +448,7 @@ describe('decrypted editing', function () {
       await writeEncrypted(k, path, 'SESSION=start\n', { keyId, context: { app: 'session' } });
       const opened = await run<OpenDecryptedResult>('openDecrypted', { uri: path });
       const doc = documentOf(opened.uri)!;
-      const { removed: removedBefore } = await vscode.commands.executeCommand<{ removed: number }>('kmsWorkbench.test.decryptedBackups');
+      const { removed: removedBefore } = k.testing.decrypted.backups();
       // Unsaved for longer than VS Code waits before backing an editor up (1 s).
       await vscode.window.showTextDocument(doc);
       await vscode.commands.executeCommand('cursorBottom');
@@ -459,7 +456,7 @@ describe('decrypted editing', function () {
       await sleep(3000);
       assert.ok(doc.isDirty);
       assert.deepEqual(filesContaining(userData(), marker), [], 'no backup of the unsaved editor is left on disk');
-      const { removed } = await vscode.commands.executeCommand<{ removed: number }>('kmsWorkbench.test.decryptedBackups');
+      const { removed } = k.testing.decrypted.backups();
       assert.ok(removed > removedBefore, 'VS Code did write a backup, and it was removed');
       assert.ok(await doc.save());
       assert.match((await decryptedText(k, path)).text, new RegExp(`TOKEN=${marker}`));
@@ -468,14 +465,14 @@ describe('decrypted editing', function () {
       await sleep(2500);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       await closeAllEditors();
-      await waitFor('the view to be dropped', async () => !(await decryptedViews()).includes(opened.uri));
+      await waitFor('the view to be dropped', async () => !k.testing.decrypted.views().includes(opened.uri));
       await sleep(2000);
 
-      const storage = await vscode.commands.executeCommand<{ globalStorage: string; storage?: string }>('kmsWorkbench.test.decryptedBackups');
+      const storage = k.testing.decrypted.backups();
       const places = [userData(), storage.globalStorage, ...(storage.storage ? [storage.storage] : []), workspaceDir(), tmpdir()];
       const found = places.flatMap((place) => filesContaining(place, marker, { skip: (p) => p.includes('node_modules') || p.endsWith('.vsix') }));
       assert.deepEqual(found, [], `the marker was found on disk: ${found.join(', ')}`);
-      assert.ok(!(await decryptedViews()).includes(opened.uri), 'the decrypted text is no longer held in memory');
+      assert.ok(!k.testing.decrypted.views().includes(opened.uri), 'the decrypted text is no longer held in memory');
     });
   });
 });

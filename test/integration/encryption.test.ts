@@ -38,7 +38,7 @@ describe('encrypting in place', function () {
   afterEach(async () => {
     if (!env) return;
     await env.control.clearFaults();
-    await run('test.setWriteFaults');
+    env.testing.editor.setWriteFaults();
     await closeAllEditors();
   });
 
@@ -317,16 +317,16 @@ describe('encrypting in place', function () {
     it('leaves the original byte-identical with no stray files when writing fails (mid-file, at the flush, at the rename)', async () => {
       const plaintext = randomBytes(10 * MiB);
       const uri = file('writes.bin', plaintext);
-      for (const fault of [{ at: 'write', afterBytes: 4 * MiB }, { at: 'sync' }, { at: 'rename' }]) {
-        await run('test.setWriteFaults', fault);
+      for (const fault of [{ at: 'write', afterBytes: 4 * MiB }, { at: 'sync' }, { at: 'rename' }] as const) {
+        env.testing.editor.setWriteFaults(fault);
         await refused('encryptFile', { uri, keyId: key }, /EIO/);
         unchanged(uri.fsPath, plaintext);
       }
-      await run('test.setWriteFaults');
+      env.testing.editor.setWriteFaults();
       await run('encryptFile', { uri, keyId: key, format: 'binary' });
       const encrypted = readFileSync(uri.fsPath);
-      for (const fault of [{ at: 'write', afterBytes: 4 * MiB }, { at: 'sync' }, { at: 'rename' }]) {
-        await run('test.setWriteFaults', fault);
+      for (const fault of [{ at: 'write', afterBytes: 4 * MiB }, { at: 'sync' }, { at: 'rename' }] as const) {
+        env.testing.editor.setWriteFaults(fault);
         await refused('decryptFile', { uri }, /EIO/);
         unchanged(uri.fsPath, encrypted);
         await refused('reEncryptFile', { uri, keyId: other }, /EIO/);

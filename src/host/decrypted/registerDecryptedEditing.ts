@@ -22,7 +22,17 @@ import { DecryptedViewLifecycle } from './viewLifecycle';
  * removed, and the kmsWorkbench.openEncryptedFiles setting (with a CodeLens) for encrypted
  * files opened as they are.
  */
-export function registerDecryptedEditing(context: vscode.ExtensionContext, services: Services): void {
+/** Test seams of decrypted editing, reached through the extension's testing API (test mode only). */
+export interface DecryptedEditingTesting {
+  /** Which decrypted views hold plaintext in memory (URIs only). */
+  views(): string[];
+  /** How many backups of decrypted editors were removed, where they are looked for, and the extension's storage folders. */
+  backups(): { removed: number; roots: string[]; globalStorage: string; storage?: string };
+  /** `{ at: 'rename' | 'sync' }` makes the next saves of decrypted editors fail there; no argument clears it. */
+  setWriteFaults(spec?: { at: 'sync' | 'rename' }): void;
+}
+
+export function registerDecryptedEditing(context: vscode.ExtensionContext, services: Services): DecryptedEditingTesting {
   // The same memory as the in-place commands: a blob's remembered encryption context is shared.
   const deps: EditorDeps = { services, memory: new EncryptionMemory(context.globalState, context.workspaceState), fileChanged: () => undefined };
   const fs = new DecryptedFileSystem(new KmsDecryptedLoader(deps, new VscodeGitRevisions()), services.log);
@@ -37,18 +47,13 @@ export function registerDecryptedEditing(context: vscode.ExtensionContext, servi
   const commandDeps = { fs, opened: persistenceNotice(context) };
   registerCommands(context, services, [openDecrypted(commandDeps), compareDecryptedWithHead(commandDeps)] as CommandSpec[]);
 
-  if (context.extensionMode === vscode.ExtensionMode.Test) {
-    context.subscriptions.push(
-      // Which decrypted views hold plaintext in memory (URIs only).
-      vscode.commands.registerCommand('kmsWorkbench.test.decryptedViews', () => fs.uris().map((u) => u.toString())),
-      // How many backups of decrypted editors were removed, where they are looked for, and the extension's storage folders.
-      vscode.commands.registerCommand('kmsWorkbench.test.decryptedBackups', () => ({ removed: scrubber.removed, roots: backupRoots(context.globalStorageUri), globalStorage: context.globalStorageUri.fsPath, storage: context.storageUri?.fsPath })),
-      // `{ at: 'rename' | 'sync' }` makes the next saves of decrypted editors fail there; no argument clears it.
-      vscode.commands.registerCommand('kmsWorkbench.test.setDecryptedWriteFaults', (spec?: { at: 'sync' | 'rename' }) => {
-        fs.writeFaults = spec ? writeFaults(spec.at) : undefined;
-      }),
-    );
-  }
+  return {
+    views: () => fs.uris().map((u) => u.toString()),
+    backups: () => ({ removed: scrubber.removed, roots: backupRoots(context.globalStorageUri), globalStorage: context.globalStorageUri.fsPath, storage: context.storageUri?.fsPath }),
+    setWriteFaults: (spec) => {
+      fs.writeFaults = spec ? writeFaults(spec.at) : undefined;
+    },
+  };
 }
 
 function writeFaults(at: 'sync' | 'rename'): WriteFaults {

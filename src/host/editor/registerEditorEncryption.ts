@@ -19,7 +19,16 @@ export function editorEncryptionCommands(deps: EditorDeps): CommandSpec[] {
  * Encrypting in place: the selection and file commands, the hover with "Decrypt to peek", the
  * lock badge of encrypted files and the context keys of the Explorer's KMS entries.
  */
-export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): void {
+/** Test seams of editor encryption, reached through the extension's testing API (test mode only). */
+export interface EditorEncryptionTesting {
+  /**
+   * `{ at: 'write' | 'sync' | 'rename', afterBytes? }` makes every following file write fail there
+   * (as a full disk or a failing device would); no argument clears it.
+   */
+  setWriteFaults(spec?: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }): void;
+}
+
+export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
   const files = new EncryptedFiles();
   const deps: EditorDeps = {
     services,
@@ -28,13 +37,11 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
   context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()));
-  if (context.extensionMode === vscode.ExtensionMode.Test) {
-    // Test seam of the atomic writer: `{ at: 'write' | 'sync' | 'rename', afterBytes? }` makes every
-    // following file write fail there (as a full disk or a failing device would); no argument clears it.
-    context.subscriptions.push(vscode.commands.registerCommand('kmsWorkbench.test.setWriteFaults', (spec?: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }) => {
+  return {
+    setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;
-    }));
-  }
+    },
+  };
 }
 
 function writeFaults(spec: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }): WriteFaults {

@@ -57,6 +57,8 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
   private pendingAll = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly probeTimers = new Map<string, NodeJS.Timeout>();
+  /** Custom key store probes sent and not yet answered. */
+  private readonly probes = new Set<Promise<void>>();
   private readonly progressTimers = new Map<string, NodeJS.Timeout>();
   private currentFilter: KeyFilter | undefined;
   private currentState: TreeState = { kind: 'loading' };
@@ -177,12 +179,14 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
     // After first paint, so first paint costs only ListKeys and ListAliases pages.
     const timer = setTimeout(() => {
       this.probeTimers.delete(id);
-      directory.customKeyStores().then(
+      const probe = directory.customKeyStores().then(
         (result) => {
           if (result.stores.length) this.changed(node);
         },
         (error: unknown) => this.services.log.info(`KMS view: no custom key stores shown for ${node.connection.label}: ${describeError(error)}`),
       );
+      this.probes.add(probe);
+      void probe.finally(() => this.probes.delete(probe));
     }, this.options.customKeyStoreProbeDelayMs ?? 1500);
     this.probeTimers.set(id, timer);
   }
@@ -267,6 +271,17 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flush();
+    }
+  }
+
+  /**
+   * Resolves once every custom key store probe already scheduled (they wait until after first
+   * paint) has been sent and answered: what was painted before costs nothing more.
+   */
+  async probesDone(): Promise<void> {
+    while (this.probeTimers.size || this.probes.size) {
+      if (this.probes.size) await Promise.all([...this.probes]);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
