@@ -370,7 +370,7 @@ describe('decrypted editing', function () {
       const opened = await run<OpenDecryptedResult>('openDecrypted', { uri: path });
       assert.ok(k.testing.decrypted.views().includes(opened.uri));
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-      await waitFor('the view to be dropped', async () => !k.testing.decrypted.views().includes(opened.uri));
+      await waitFor('the view to be dropped', () => !k.testing.decrypted.views().includes(opened.uri));
     });
 
     it('opens an encrypted file decrypted instead when kmsWorkbench.openEncryptedFiles is "decrypted", and offers a CodeLens', async () => {
@@ -465,7 +465,7 @@ describe('decrypted editing', function () {
       await sleep(2500);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       await closeAllEditors();
-      await waitFor('the view to be dropped', async () => !k.testing.decrypted.views().includes(opened.uri));
+      await waitFor('the view to be dropped', () => !k.testing.decrypted.views().includes(opened.uri));
       await sleep(2000);
 
       const storage = k.testing.decrypted.backups();
