@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, stopping at the first failure.
 //
-//   lint → typecheck → build → unit → package (.vsix) → provision code-server →
+//   lint → typecheck → build → unit → webview (bundles in Chromium) → package (.vsix) → provision code-server →
 //   integration (real extension host: development folder via @vscode/test-electron, and the
 //   installed .vsix) → e2e (Chromium driving the real workbench)
 //
@@ -29,7 +29,7 @@ const totals = { passes: 0, failures: 0, pending: 0 };
 const report = [];
 
 // ---------------------------------------------------------------- arguments
-const stageOrder = ['lint', 'typecheck', 'build', 'unit', 'package', 'provision', 'integration', 'e2e'];
+const stageOrder = ['lint', 'typecheck', 'build', 'unit', 'webview', 'package', 'provision', 'integration', 'e2e'];
 const onlyGroups = { integration: ['provision', 'integration'], e2e: ['provision', 'e2e'] };
 function parseOnly(argv) {
   const picked = new Set();
@@ -111,6 +111,11 @@ const stages = {
   unit: {
     title: 'Unit tests (mocha, plain Node)',
     run: () => mochaStage('unit', 'npm', ['run', '-s', 'test:unit', '--', '--reporter', summaryReporter]),
+  },
+  webview: {
+    title: 'Webview tests (the built webview bundles in Chromium, under their CSP)',
+    run: () =>
+      mochaStage('webview', 'npx', ['mocha', '--no-config', '--node-option', 'import=tsx', '--timeout', '60000', '--reporter', summaryReporter, 'test/webview/**/*.test.ts']),
   },
   package: {
     title: 'Package (.vsix)',

@@ -8,7 +8,7 @@ import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import { type EditorEncryptionTesting, registerEditorEncryption } from './host/editor/registerEditorEncryption';
 import { type DecryptedEditingTesting, registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
-import { registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
+import { type PolicyEditorTesting, registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
@@ -27,6 +27,8 @@ export interface KmsWorkbenchApi {
     readonly editor: EditorEncryptionTesting;
     /** Decrypted views, backups removed, write faults of decrypted saves. */
     readonly decrypted: DecryptedEditingTesting;
+    /** Open key-policy editors: their state, as the webview and the host see it. */
+    readonly policyEditor: PolicyEditorTesting;
   };
 }
 
@@ -56,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   };
 
   registerCommands(context, services, foundationCommands());
-  registerPolicyEditor(context, services);
+  const policyEditor = registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
   const editor = registerEditorEncryption(context, services);
   const decrypted = registerDecryptedEditing(context, services);
@@ -75,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
       tree,
       editor,
       decrypted,
+      policyEditor,
     },
   };
 }

@@ -2,7 +2,7 @@
 // protocol (a stand-in acquireVsCodeApi records what it posts; host messages are posted
 // into the page), under the host's Content Security Policy.
 //
-// Run: node scripts/build.mjs --no-tests && npx mocha --no-config --import=tsx --timeout 60000 'test/webview/**/*.test.ts'
+// Run: npm run build && node scripts/test.mjs --only webview
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -212,7 +212,7 @@ function testingOf(session: PolicyEditorSession): PolicyEditorSessionTesting {
   };
 }
 
-export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services): void {
+export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services): PolicyEditorTesting {
   const fileSystem = new PolicyFileSystem();
   const editors = new PolicyEditors(services, fileSystem);
   context.subscriptions.push(
@@ -222,15 +222,11 @@ export function registerPolicyEditor(context: vscode.ExtensionContext, services:
   );
   registerCommands(context, services, [editKeyPolicyCommand(editors)] as CommandSpec[]);
 
-  if (context.extensionMode === vscode.ExtensionMode.Test) {
-    const testing: PolicyEditorTesting = {
-      sessions: () => editors.all().map(testingOf),
-      session: (keyId) => {
-        const s = editors.find(keyId);
-        return s ? testingOf(s) : undefined;
-      },
-    };
-    // Not a kmsWorkbench.* command: it is not contributed and exists in test hosts only.
-    context.subscriptions.push(vscode.commands.registerCommand('kmsWorkbenchTesting.policyEditor', () => testing));
-  }
+  return {
+    sessions: () => editors.all().map(testingOf),
+    session: (keyId) => {
+      const s = editors.find(keyId);
+      return s ? testingOf(s) : undefined;
+    },
+  };
 }
