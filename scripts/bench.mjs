@@ -35,6 +35,8 @@ if (!skipPackage) {
   // The integration-test bundles (out/) are needed by benches that run in the real VS Code.
   if (run('node', ['scripts/build.mjs', '--tests-only']) !== 0) process.exit(1);
 }
+// Benches that start the real VS Code need code-server (idempotent: installed once).
+if (run('node', ['scripts/provision-code-server.mjs']) !== 0) process.exit(1);
 let failed = 0;
 for (const bench of benches) {
   console.log(`\n== ${bench}`);
