@@ -7,6 +7,7 @@ import { EmulatorControl } from '../emulator/control';
 import { BULK_REGION, bulkSeed, ids, PAGING_REGION, RICH_REGION, richSeed } from './tree/treeSeeds';
 import { type ConnectionSetting, eventually, setConnections, type Shown, type Testing, testing, TreeDriver } from './tree/treeDriver';
 import { emulatorUrl } from './util/env';
+import { collect } from '../../src/core/kms/gateway';
 
 const ACCOUNT = '111122223333';
 
@@ -514,6 +515,39 @@ describe('KMS view (tree)', function () {
       await eventually(() => assert.equal(t.tree.statusBarText(), '$(key) Bulk'), 'the status bar to show Bulk');
       const roots = await tree.children();
       assert.deepEqual(roots.map((r) => r.icon), ['cloud', 'plug', 'cloud'], 'the editor commands’ connection is marked');
+    });
+  });
+  describe('reveal', () => {
+    after(async () => {
+      await vscode.commands.executeCommand('kmsWorkbench.clearFilter');
+      // The other suites drive the provider themselves: a visible view would render as well.
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    });
+
+    it('reveals and selects a key by id on a later page (loading the pages before it), by alias, and an AWS managed key; not one the filter hides', async () => {
+      await vscode.commands.executeCommand('kmsWorkbench.refreshNode', { connection: 'Paging' });
+      await tree.settled();
+      const paging = await t.services.connections.find('Paging');
+      const listed = await collect(t.services.kms.gateway(paging).listKeys(1000));
+      assert.equal(listed.length, 250);
+      const target = listed[240].KeyId!; // on the third ListKeys page
+      const selectedId = (): string | undefined => t.tree.view.selection[0]?.id;
+
+      const result = await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Paging', keyId: target });
+      assert.deepEqual(result, { keyId: target, connection: paging.id, revealed: true });
+      await eventually(() => assert.ok(selectedId()?.endsWith(`/customer/${target}`), `selected ${selectedId()}`), 'the selection (it arrives from the workbench after reveal)');
+      const folder = await tree.path('Paging', 'Customer managed keys');
+      assert.equal(tree.show(folder.node).description, '250', 'the three pages are loaded');
+
+      const rich = await t.services.connections.find('Rich');
+      assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/payments/api' }), { keyId: ids.payments, connection: rich.id, revealed: true });
+      await eventually(() => assert.ok(selectedId()?.endsWith(`/customer/${ids.payments}`), `selected ${selectedId()}`), 'the selection (it arrives from the workbench after reveal)');
+      await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/aws/s3' });
+      await eventually(() => assert.ok(selectedId()?.endsWith(`/aws/${ids.awsS3}`), `selected ${selectedId()}`), 'the selection (it arrives from the workbench after reveal)');
+
+      await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'no-key-has-this-name' });
+      assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: ids.payments }), { keyId: ids.payments, connection: rich.id, revealed: false });
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/does-not-exist' })), /Failed to reveal the key in the KMS view: .*alias\/does-not-exist/);
     });
   });
 });

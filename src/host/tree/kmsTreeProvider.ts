@@ -9,7 +9,7 @@ import { describeError } from '../log';
 import type { KeyChange, Services } from '../services';
 import { ConnectionErrorNode, ConnectionNode, connectionNodeId } from './connectionNodes';
 import { KeyNode } from './keyNodes';
-import { errorNodes, type TreeModel, type TreeNode } from './treeNode';
+import { errorNodes, LoadMoreNode, type TreeModel, type TreeNode } from './treeNode';
 
 /** What the root shows: connections, or nothing (the welcome view) when nothing is usable. */
 export interface TreeState {
@@ -98,6 +98,32 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
 
   getParent(node: TreeNode): TreeNode | undefined {
     return node.parent;
+  }
+
+  /**
+   * A key's node in its folder (AWS managed keys or customer managed keys), loading further
+   * pages of that folder until it shows the key. Undefined when the view does not show the
+   * connection, or the filter hides the key.
+   */
+  async findKeyNode(connection: Connection, keyId: string, awsManaged: boolean): Promise<KeyNode | undefined> {
+    await this.getChildren();
+    const connectionNode = this.registry.get(connectionNodeId(connection));
+    if (!connectionNode) return undefined;
+    await this.getChildren(connectionNode);
+    const folder = this.registry.get(`${connectionNode.id}/${awsManaged ? 'aws' : 'customer'}`);
+    if (!folder) return undefined;
+    let keysBefore = -1;
+    for (;;) {
+      const children = await this.getChildren(folder);
+      const found = children.find((n): n is KeyNode => n instanceof KeyNode && n.keyId === keyId);
+      if (found) return found;
+      const more = children.find((n): n is LoadMoreNode => n instanceof LoadMoreNode);
+      const keys = children.filter((n) => n instanceof KeyNode).length;
+      // No more pages, or a page that added nothing (its load failed: an error node shows why).
+      if (!more || keys <= keysBefore) return undefined;
+      keysBefore = keys;
+      await more.load();
+    }
   }
 
   // ---- TreeModel ----------------------------------------------------------------------

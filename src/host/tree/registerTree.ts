@@ -60,7 +60,7 @@ export function registerTree(context: vscode.ExtensionContext, services: Service
       provider.keyChanged(change).catch((error: unknown) => services.log.error('KMS view: could not refresh after a key change', error));
     }),
   );
-  registerCommands(context, services, [...treeCommands(provider, policies), ...connectionSetupCommands()]);
+  registerCommands(context, services, [...treeCommands(provider, policies, view), ...connectionSetupCommands()]);
 
   return {
     provider,
