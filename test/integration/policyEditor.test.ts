@@ -369,4 +369,54 @@ describe('key-policy editor', function () {
     await until('the session to end', () => !editors.sessions().some((s) => s.keyId === session.keyId));
     await until('the JSON tab to close', () => !vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === session.uri));
   });
+  it('keeps the unsaved changes of a closed editor: Reopen restores them (a save still sees a change made on KMS since), Discard lets them go', async () => {
+    const keyId = await newKey('policy editor: closed with changes');
+    const closePanel = async (session: PolicyEditorSessionTesting): Promise<void> => {
+      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === session.title);
+      assert.ok(tab, 'the editor’s tab');
+      await vscode.window.tabGroups.close(tab);
+    };
+
+    const first = (await open(keyId)).session;
+    await until('init', () => first.posted().find(isInit));
+    const original = first.text();
+    const edited = withKeyUser(original);
+    await first.receive({ type: 'edit', text: edited });
+    const ui = answer('Reopen');
+    await closePanel(first);
+    const reopened = await until('the editor to be reopened', () => {
+      const now = editors.session(keyId);
+      return now && now.text() === edited && now.posted().some(isInit) ? now : undefined;
+    });
+    assert.equal(ui.asked[0].kind, 'choose');
+    assert.match(ui.asked[0].message ?? '', /closed with unsaved changes/);
+    assert.deepEqual(ui.asked[0].labels, ['Reopen', 'Discard Changes']);
+    const init = await until('init of the reopened editor', () => reopened.posted().find(isInit));
+    assert.equal(init.text, edited, 'the edit is back');
+    assert.equal(init.serverText, original, 'compared against the version it was made on');
+    assert.match(init.statusMessage ?? '', /Restored the unsaved changes/);
+    assert.equal(await gateway.getKeyPolicy(keyId), original, 'nothing was saved by closing');
+
+    // Someone changes the policy on KMS meanwhile: saving the restored edit is a conflict, not an overwrite.
+    const theirs = withKeyUser(original, `arn:aws:iam::${ACCOUNT}:role/SomeoneElse`);
+    await gateway.putKeyPolicy(keyId, theirs);
+    answer('Compare');
+    const refused = await save(reopened, edited);
+    assert.equal(refused.saved, false);
+    assert.match(refused.message, /was changed on KMS since you opened it/);
+    assert.equal(await gateway.getKeyPolicy(keyId), theirs);
+
+    answer('Discard Changes');
+    await closePanel(reopened);
+    await until('the draft to be let go', () => editors.draft(keyId, connection.id) === undefined);
+    const fresh = (await open(keyId)).session;
+    const freshInit = await until('init', () => fresh.posted().find(isInit));
+    assert.equal(freshInit.text, theirs, 'a new editor starts from the server');
+    assert.equal(freshInit.statusMessage, undefined);
+    const none = answer();
+    await closePanel(fresh);
+    await until('the clean editor to close', () => !editors.sessions().some((s) => s.keyId === keyId));
+    assert.deepEqual(none.asked, [], 'closing an editor without changes asks nothing');
+    assert.equal(editors.draft(keyId, connection.id), undefined);
+  });
 });

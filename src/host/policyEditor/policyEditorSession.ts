@@ -37,6 +37,13 @@ export interface PolicyEditorTarget {
   readonly aliases: readonly string[];
 }
 
+/** Unsaved changes of a closed editor, kept in memory so reopening it restores them. */
+export interface PolicyDraft {
+  readonly text: string;
+  /** The server's policy the changes were made against. */
+  readonly baseText: string;
+}
+
 /** How long the JSON tab waits after the last keystroke before saving itself into the session. */
 const DOCUMENT_SAVE_DELAY_MS = 600;
 
@@ -75,12 +82,19 @@ export class PolicyEditorSession implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private target: PolicyEditorTarget,
     policyText: string,
+    draft?: PolicyDraft,
   ) {
     this.keyId = target.metadata.KeyId ?? '';
     this.sessionKey = sessionKeyOf(target.connection.id, this.keyId);
-    this.text = policyText;
-    this.baseText = policyText;
+    // A draft kept from an editor closed with unsaved changes starts from the server version it
+    // was based on, so a save still notices (and shows) a change made on KMS since then.
+    this.text = draft?.text ?? policyText;
+    this.baseText = draft?.baseText ?? policyText;
     this.shownServerText = policyText;
+    if (draft) {
+      this.status = 'idle';
+      this.statusMessage = 'Restored the unsaved changes of the editor you closed. Review changes before saving.';
+    }
     const label = target.aliases[0] ?? this.keyId;
     this.workingUri = workingUri(this.sessionKey, label);
     this.serverUri = serverUri(this.sessionKey, label);
@@ -135,6 +149,12 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** The policy as edited, when it differs from the server version it started from (and the key's policy may be changed). */
+  get unsavedDraft(): PolicyDraft | undefined {
+    if (this.readOnlyReason !== undefined || samePolicyText(this.text, this.baseText)) return undefined;
+    return { text: this.text, baseText: this.baseText };
   }
 
   onDispose(callback: () => void): void {

@@ -7,8 +7,9 @@ import { type CommandSpec, registerCommands } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf } from '../targets';
 import { pickKey } from '../ui/keyPicker';
+import { isCancellation } from '../ui/userInput';
 import { POLICY_SCHEME, PolicyFileSystem, sessionKeyOf } from './policyFileSystem';
-import { POLICY_EDITOR_VIEW_TYPE, PolicyEditorSession, type PolicyEditorTarget } from './policyEditorSession';
+import { POLICY_EDITOR_VIEW_TYPE, type PolicyDraft, PolicyEditorSession, type PolicyEditorTarget } from './policyEditorSession';
 
 /** What `kmsWorkbench.editKeyPolicy` returns. */
 export interface EditKeyPolicyResult {
@@ -24,6 +25,12 @@ export interface EditKeyPolicyResult {
 export class PolicyEditors implements vscode.Disposable {
   private readonly sessions = new Map<string, PolicyEditorSession>();
   private readonly opening = new Map<string, Promise<PolicyEditorSession>>();
+  /**
+   * Unsaved changes of editors that were closed (a webview cannot stop its own closing),
+   * by session key: the next editor of that key starts from them. In memory only.
+   */
+  private readonly drafts = new Map<string, PolicyDraft>();
+  private disposing = false;
 
   constructor(
     private readonly services: Services,
@@ -85,10 +92,41 @@ export class PolicyEditors implements vscode.Disposable {
       },
     );
     panel.iconPath = vscode.Uri.joinPath(root, 'media', 'kms.svg');
-    const session = new PolicyEditorSession(this.services, this.fileSystem, panel, target, policy);
+    const key = sessionKeyOf(connection.id, keyId);
+    const draft = this.drafts.get(key);
+    this.drafts.delete(key);
+    const session = new PolicyEditorSession(this.services, this.fileSystem, panel, target, policy, draft);
     this.sessions.set(session.sessionKey, session);
-    session.onDispose(() => this.sessions.delete(session.sessionKey));
+    session.onDispose(() => {
+      this.sessions.delete(session.sessionKey);
+      const unsaved = session.unsavedDraft;
+      if (unsaved && !this.disposing) this.keepDraft(session, unsaved);
+    });
     return session;
+  }
+
+  /** Unsaved changes kept from a closed editor of this key, if any (for tests). */
+  draftOf(keyId: string, connectionId: string): PolicyDraft | undefined {
+    return this.drafts.get(sessionKeyOf(connectionId, keyId));
+  }
+
+  /** Keeps what a closed editor had not saved, and offers to reopen it or let it go. */
+  private keepDraft(session: PolicyEditorSession, draft: PolicyDraft): void {
+    this.drafts.set(session.sessionKey, draft);
+    const connection = session.connection;
+    this.services.log.info(`Key policy editor (${session.label}): closed with unsaved changes; kept in memory until reopened or discarded.`);
+    void (async () => {
+      try {
+        const choice = await this.services.ui.choose(`The key policy editor of ${session.label} was closed with unsaved changes. They are kept until you reopen it.`, ['Reopen', 'Discard Changes'] as const, { severity: 'warning' });
+        if (choice === 'Discard Changes') {
+          if (this.drafts.get(session.sessionKey) === draft) this.drafts.delete(session.sessionKey);
+        } else if (choice === 'Reopen') {
+          await this.open(connection, session.keyId, session.label.startsWith('alias/') ? [session.label] : []);
+        }
+      } catch (error) {
+        if (!isCancellation(error)) this.services.log.error(`Could not reopen the key policy editor of ${session.label}`, error);
+      }
+    })();
   }
 
   private async aliasesOf(connection: Connection, keyId: string, keyRef: string, known: readonly string[]): Promise<string[]> {
@@ -104,8 +142,10 @@ export class PolicyEditors implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposing = true;
     for (const s of this.all()) s.dispose();
     this.sessions.clear();
+    this.drafts.clear();
   }
 }
 
@@ -154,6 +194,8 @@ export function editKeyPolicyCommand(editors: PolicyEditors): CommandSpec<EditKe
 export interface PolicyEditorTesting {
   readonly sessions: () => PolicyEditorSessionTesting[];
   readonly session: (keyId: string) => PolicyEditorSessionTesting | undefined;
+  /** The unsaved changes kept from a closed editor of this key, if any. */
+  readonly draft: (keyId: string, connectionId: string) => PolicyDraft | undefined;
 }
 
 export interface PolicyEditorSessionTesting {
@@ -228,5 +270,6 @@ export function registerPolicyEditor(context: vscode.ExtensionContext, services:
       const s = editors.find(keyId);
       return s ? testingOf(s) : undefined;
     },
+    draft: (keyId, connectionId) => editors.draftOf(keyId, connectionId),
   };
 }
