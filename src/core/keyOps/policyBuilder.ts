@@ -1,3 +1,4 @@
+import { KEY_ADMIN_ACTIONS, KEY_DELETION_ACTIONS } from '../policy/kmsActions';
 import type { KeyTypeId } from './keyTypes';
 import type { Principal } from './principals';
 
@@ -34,23 +35,9 @@ export function defaultKeyPolicy(account: Account): KeyPolicy {
 
 /** What the console gives key administrators (without deletion when not allowed). */
 export function administratorActions(options: { allowDeletion: boolean; multiRegion: boolean }): string[] {
-  const actions = [
-    'kms:Create*',
-    'kms:Describe*',
-    'kms:Enable*',
-    'kms:List*',
-    'kms:Put*',
-    'kms:Update*',
-    'kms:Revoke*',
-    'kms:Disable*',
-    'kms:Get*',
-    'kms:Delete*',
-    'kms:TagResource',
-    'kms:UntagResource',
-    'kms:RotateKeyOnDemand',
-  ];
+  const actions = [...KEY_ADMIN_ACTIONS];
   if (options.multiRegion) actions.push('kms:ReplicateKey');
-  if (options.allowDeletion) actions.push('kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion');
+  if (options.allowDeletion) actions.push(...KEY_DELETION_ACTIONS);
   return actions;
 }
 

@@ -176,6 +176,35 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
 }
 
 /**
+ * Runs `attempt` with the encryption context a file needs: the one given, else (for a KMS
+ * blob, whose context is not stored in it) the one remembered for the file. When KMS refuses
+ * a blob's context and nothing was given, an interactive run asks for it and tries once more;
+ * `askedContext` is what was typed.
+ */
+async function withBlobContext<T>(
+  deps: EditorDeps,
+  uri: vscode.Uri,
+  options: { given: EncryptionContext | undefined; interactive: boolean },
+  attempt: (context: EncryptionContext | undefined) => Promise<T>,
+): Promise<{ result: T; askedContext?: EncryptionContext }> {
+  const blob = (await inspectFile(uri.fsPath)).format.kind === 'blob';
+  const remembered = blob ? deps.memory.contextFor(uri.toString()) : undefined;
+  try {
+    return { result: await attempt(options.given ?? remembered) };
+  } catch (error) {
+    if (!(blob && options.given === undefined && options.interactive && isContextProblem(error))) throw error;
+    const name = basename(uri.fsPath);
+    const askedContext = await askEncryptionContext(deps, NO_ARGS, {
+      interactive: true,
+      title: `Encryption context of ${name}`,
+      prompt: `KMS could not decrypt ${name} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+      initial: remembered,
+    });
+    return { result: await attempt(askedContext), askedContext };
+  }
+}
+
+/**
  * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection? }`: decrypts
  * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob).
  * Messages carry their encryption context: `encryptionContext` is then checked against it;
@@ -201,22 +230,8 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       return forEachFile(deps, uris, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
         const file = uri.toString();
         const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> => decryptFileInPlace(uri.fsPath, { encryptionContext, keyId }, job);
-        let out: DecryptedFile;
-        const inspection = await inspectFile(uri.fsPath);
-        const remembered = inspection.format.kind === 'blob' ? deps.memory.contextFor(file) : undefined;
-        try {
-          out = await attempt(given ?? remembered);
-        } catch (error) {
-          if (!(inspection.format.kind === 'blob' && given === undefined && interactive && isContextProblem(error))) throw error;
-          const context = await askEncryptionContext(deps, NO_ARGS, {
-            interactive: true,
-            title: `Encryption context of ${basename(uri.fsPath)}`,
-            prompt: `KMS could not decrypt ${basename(uri.fsPath)} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
-            initial: remembered,
-          });
-          out = await attempt(context);
-          await deps.memory.rememberContext(file, context);
-        }
+        const { result: out, askedContext } = await withBlobContext(deps, uri, { given, interactive }, attempt);
+        if (askedContext) await deps.memory.rememberContext(file, askedContext);
         services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
         return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
       }, kms);
@@ -252,23 +267,8 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const sourceContext = sourceContextArg(args);
       return forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
         const file = uri.toString();
-        const inspection = await inspectFile(uri.fsPath);
-        const blob = inspection.format.kind === 'blob';
-        const remembered = blob ? deps.memory.contextFor(file) : undefined;
         const attempt = (source: EncryptionContext | undefined) => reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, job);
-        let out;
-        try {
-          out = await attempt(sourceContext ?? remembered);
-        } catch (error) {
-          if (!(blob && sourceContext === undefined && interactive && isContextProblem(error))) throw error;
-          const context = await askEncryptionContext(deps, NO_ARGS, {
-            interactive: true,
-            title: `Encryption context of ${basename(uri.fsPath)}`,
-            prompt: `KMS could not decrypt ${basename(uri.fsPath)} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
-            initial: remembered,
-          });
-          out = await attempt(context);
-        }
+        const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
         if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
         services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
         return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
