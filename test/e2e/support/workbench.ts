@@ -64,11 +64,25 @@ export function viewPane(page: Page, name: string): Locator {
 
 /** Runs a command through the command palette (F1) by its title, e.g. "KMS: Show Log". */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  // F1 pressed while a webview (an iframe) has focus can be lost before the webview forwards
+  // it to the workbench. Then the Command Center in the title bar opens the same quick input
+  // by a click (the text typed below starts with ">", which makes it the command palette).
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    if (attempt === 1) {
+      await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+      await page.keyboard.press('F1');
+    } else {
+      await page.locator('.part.titlebar .command-center').first().click({ timeout: 5_000 }).catch(() => undefined);
+    }
+    try {
+      await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : 15_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
