@@ -153,10 +153,14 @@ describe('editing an encrypted .env decrypted', function () {
 
   it('decrypts the restored editor again after the window reloads (memory starts empty)', async () => {
     const { page } = env!;
-    await page.reload({ waitUntil: 'domcontentloaded' });
+    // Developer: Reload Window, as a person does: VS Code stores the layout before it reloads (a
+    // browser reload does not wait for that, and sometimes restored an older layout: the raw file).
+    const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: 60_000 });
+    await runCommand(page, 'Developer: Reload Window');
+    await navigated;
+    await page.waitForLoadState('domcontentloaded');
     await waitForWorkbench(page);
-    // What is restored is the layout VS Code last stored (the browser stores it from time to time): the
-    // decrypted editor, or the diff before it; either way its text is decrypted again from the file.
+    // The restored editor is the decrypted one: its text is decrypted again from the file.
     const shown = page.locator('.editor-group-container.active .monaco-editor .view-lines');
     await until('the restored decrypted text', async () => (await shown.allInnerTexts().catch(() => [] as string[])).join('\n').includes('SESSION_SECRET=rotated-by-the-e2e-test'), 60_000);
     console.log(`      screenshot: ${await screenshot(page, 'decrypted-restored')}`);
