@@ -20,6 +20,9 @@ import { DECRYPTED_SCHEME, type DecryptedView, viewOf } from './decryptedUris';
 import type { DecryptedLoader, LoadOptions, WorkingState } from './decryptedLoader';
 import type { WriteFaults } from '../../core/files/atomicReplace';
 
+/** How often an editable view's file is checked by stat, besides its file system watcher. */
+const STAT_INTERVAL_MS = 2000;
+
 /** One decrypted view held in memory. */
 interface View extends DecryptedView {
   readonly uri: vscode.Uri;
@@ -103,15 +106,41 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
     return true;
   }
 
-  /** Watches an encrypted file an editable view shows, so a change on disk (a git pull) is noticed. */
-  private watchFile(file: vscode.Uri): void {
+  /**
+   * Watches an encrypted file an editable view shows, so a change on disk (a git pull) is
+   * noticed. A file system watcher does most of it; a stat every 2 s catches what it misses (a
+   * change made before the watcher was running, or no watcher at all when the system's limit
+   * of watches is reached). Either only leads to a check of the file's content hash.
+   */
+  private watchFile(file: vscode.Uri, loadedMtime: number): void {
     if (this.watchers.has(file.fsPath)) return;
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file.fsPath)), basename(file.fsPath)));
     // Our own change events reach watchers too (they match by path, whatever the scheme): only the file counts.
     const changed = (uri: vscode.Uri): void => {
       if (uri.scheme === 'file') this.fileChanged(file);
     };
-    const parts: vscode.Disposable[] = [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)];
+    let lastSeen: number | 'missing' = loadedMtime;
+    let statting = false;
+    const poll = setInterval(() => {
+      if (statting) return;
+      statting = true;
+      stat(file.fsPath).then(
+        (info) => {
+          statting = false;
+          if (info.mtimeMs === lastSeen) return;
+          lastSeen = info.mtimeMs;
+          this.fileChanged(file);
+        },
+        () => {
+          statting = false;
+          if (lastSeen === 'missing') return;
+          lastSeen = 'missing';
+          this.fileChanged(file);
+        },
+      );
+    }, STAT_INTERVAL_MS);
+    poll.unref?.();
+    const parts: vscode.Disposable[] = [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed), { dispose: () => clearInterval(poll) }];
     this.watchers.set(file.fsPath, {
       dispose: () => {
         for (const part of parts) part.dispose();
@@ -151,7 +180,7 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
     const loaded = await this.loader.loadWorking(location.file, options);
     const view: View = { ...location, uri, plaintext: loaded.plaintext, mtime: loaded.state.mtimeMs, ctime: loaded.state.mtimeMs, loadedAt: now, working: loaded.state, queue: Promise.resolve() };
     this.views.set(uri.toString(), view);
-    this.watchFile(location.file);
+    this.watchFile(location.file, loaded.state.mtimeMs);
     return view;
   }
 
