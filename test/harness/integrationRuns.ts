@@ -48,6 +48,8 @@ export interface MochaSummary {
   failures: number;
   pending: number;
   tests: number;
+  /** Tests that passed only when run again. */
+  flaky?: string[];
 }
 
 export interface IntegrationRunResult {
