@@ -64,12 +64,22 @@ async function chooseInMenu(menu: Locator, entry: string): Promise<void> {
   await menu.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
-/** Expands a tree item (found by its text) unless it is expanded already. */
+/**
+ * Expands a tree item (found by its text) unless it is expanded already. The item is looked up
+ * again each time: the extension may expand it too (Create Key reveals the new key), and the
+ * tree re-renders its rows as it does.
+ */
 async function expand(page: Page, text: string | RegExp): Promise<void> {
   const item = page.getByRole('treeitem').filter({ hasText: text }).first();
   await item.waitFor({ state: 'visible', timeout: 30_000 });
-  if ((await item.getAttribute('aria-expanded')) === 'false') await item.locator('.monaco-tl-twistie').click();
-  await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await item.elementHandle(), { timeout: 15_000 });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const expanded = await item.getAttribute('aria-expanded', { timeout: 5_000 }).catch(() => undefined);
+    if (expanded === 'true') return;
+    if (Date.now() > deadline) throw new Error(`the tree item ${String(text)} did not expand (aria-expanded: ${String(expanded)})`);
+    if (expanded === 'false') await item.locator('.monaco-tl-twistie').click().catch(() => undefined);
+    await page.waitForTimeout(500);
+  }
 }
 
 /** Waits until the key's tree item shows `text` in its description (the tree refreshed it). */
