@@ -45,6 +45,8 @@ async function openContextMenu(page: Page, item: Locator): Promise<Locator> {
   await item.click({ button: 'right' });
   const menu = page.locator('.context-view .monaco-menu').first();
   await menu.waitFor({ state: 'visible', timeout: 15_000 });
+  // The menu fades in: let it finish, so screenshots show it as a person sees it.
+  await page.waitForTimeout(300);
   return menu;
 }
 
