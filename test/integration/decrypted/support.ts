@@ -165,24 +165,3 @@ export function filesContaining(root: string, needle: string, options: { maxByte
   walk(root);
   return found;
 }
-
-/** Every file under `root` (for what VS Code wrote where). */
-export function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(dir, name);
-      const info = statSync(path, { throwIfNoEntry: false });
-      if (info?.isDirectory()) walk(path);
-      else if (info) out.push(path);
-    }
-  };
-  walk(root);
-  return out;
-}
