@@ -31,6 +31,19 @@ export class ConnectionConfigError extends Error {
   override readonly name = 'ConnectionConfigError';
 }
 
+/** What the user allows of endpoints (read from user settings by the host; never from a workspace). */
+export interface EndpointPolicy {
+  /**
+   * Plain http:// to hosts other than loopback ones (127.0.0.0/8, ::1, localhost). Off by
+   * default: such an endpoint would see the plaintext of every encrypt and the user's signed
+   * requests (session token included), and could choose the data keys.
+   */
+  readonly allowInsecureEndpoints?: boolean;
+}
+
+/** The user setting that allows plain http:// endpoints on other hosts than this one. */
+export const ALLOW_INSECURE_ENDPOINTS_SETTING = 'kmsWorkbench.allowInsecureEndpoints';
+
 /** What a connection entry is called in lists, before anything is resolved. */
 export function describeConnectionConfig(config: ConnectionConfig): string {
   return config.label ?? `${config.profile ?? 'environment'} · ${config.region ?? 'default region'}`;
@@ -46,7 +59,7 @@ export function describeConnectionConfig(config: ConnectionConfig): string {
  * skipped when `ignore_configured_endpoint_urls` is set (env or profile). The SDK reads
  * these from the default profile only, so the result is passed to the client explicitly.
  */
-export function resolveConnection(config: ConnectionConfig, env: Environment, files: AwsConfigFiles): Connection {
+export function resolveConnection(config: ConnectionConfig, env: Environment, files: AwsConfigFiles, policy: EndpointPolicy = {}): Connection {
   const profile = config.profile?.trim() || undefined;
   const effectiveProfile = profile ?? env.AWS_PROFILE ?? 'default';
   const settings = files.profile(effectiveProfile);
@@ -65,7 +78,7 @@ export function resolveConnection(config: ConnectionConfig, env: Environment, fi
     throw new ConnectionConfigError(`"${region}" is not an AWS region name (like us-east-1): fix the region of the connection.`);
   }
   const endpoint = resolveEndpoint(config, env, files, effectiveProfile);
-  if (endpoint) validateEndpoint(endpoint.url, endpoint.source);
+  if (endpoint) validateEndpoint(endpoint.url, endpoint.source, policy);
   const label = config.label?.trim() || `${profile ?? (env.AWS_PROFILE ? env.AWS_PROFILE : 'environment')} · ${region}`;
   return {
     id: [profile ?? '$env', region, endpoint?.url ?? ''].join('|'),
@@ -103,7 +116,11 @@ function resolveEndpoint(
   return undefined;
 }
 
-function validateEndpoint(url: string, source: EndpointSource): void {
+/**
+ * Checks an endpoint from any source (a connection, AWS_ENDPOINT_URL*, a profile): a URL,
+ * http or https, and plain http only to a loopback address unless the policy allows it.
+ */
+export function validateEndpoint(url: string, source: EndpointSource, policy: EndpointPolicy = {}): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -113,6 +130,30 @@ function validateEndpoint(url: string, source: EndpointSource): void {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConnectionConfigError(`Endpoint "${url}" (from ${source}) must start with http:// or https://.`);
   }
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) && policy.allowInsecureEndpoints !== true) {
+    throw new ConnectionConfigError(
+      `Endpoint "${url}" (from ${source}) uses plain http:// to ${parsed.hostname}, which is not this machine: ` +
+        `anyone on the way could read the plaintext and the signed requests. Use https://, an endpoint on 127.0.0.1 or localhost, ` +
+        `or allow it in your user settings with "${ALLOW_INSECURE_ENDPOINTS_SETTING}": true.`,
+    );
+  }
+}
+
+/**
+ * Whether a URL's hostname (as `new URL().hostname` gives it, which has already turned
+ * `127.1` or `2130706433` into `127.0.0.1`) is a loopback address: 127.0.0.0/8, ::1 (also
+ * written as an IPv4-mapped 127.x address) or the name localhost.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost') return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  if (!host.startsWith('[') || !host.endsWith(']')) return false;
+  const v6 = host.slice(1, -1);
+  if (v6 === '::1' || v6 === '0:0:0:0:0:0:0:1') return true;
+  // IPv4-mapped: new URL() writes [::ffff:127.0.0.1] as [::ffff:7f00:1].
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(v6);
+  return mapped !== null && parseInt(mapped[1], 16) >> 8 === 0x7f;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

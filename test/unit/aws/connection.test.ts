@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsConfigFiles } from '../../../src/core/aws/awsConfigFiles';
-import { ConnectionConfigError, resolveConnection } from '../../../src/core/aws/connection';
+import { ConnectionConfigError, isLoopbackHost, resolveConnection } from '../../../src/core/aws/connection';
 
 describe('connections: profiles, regions and endpoints from the shared AWS files', () => {
   let dir: string;
@@ -111,8 +111,9 @@ region = sa-east-1
   it('resolves the endpoint in the documented order, for the chosen profile (not the default one)', async () => {
     const files = await load();
     const full = { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1', AWS_ENDPOINT_URL: 'http://all-env:1' };
+    // These hosts are not loopback ones: allowed here, since this test is about the order.
     const r = (config: Parameters<typeof resolveConnection>[0], e: Record<string, string>): [string | undefined, string | undefined] => {
-      const c = resolveConnection(config, e, files);
+      const c = resolveConnection(config, e, files, { allowInsecureEndpoints: true });
       return [c.endpoint, c.endpointSource];
     };
     assert.deepEqual(r({ profile: 'both', endpoint: 'http://explicit:1' }, full), ['http://explicit:1', 'connection']);
@@ -127,7 +128,7 @@ region = sa-east-1
     const files = await load();
     assert.equal(resolveConnection({ profile: 'ignoring' }, { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1' }, files).endpoint, undefined);
     assert.equal(resolveConnection({ profile: 'dev' }, { ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, files).endpoint, undefined);
-    assert.equal(resolveConnection({ profile: 'ignoring', endpoint: 'http://mine:1' }, env, files).endpoint, 'http://mine:1');
+    assert.equal(resolveConnection({ profile: 'ignoring', endpoint: 'http://localhost:1' }, env, files).endpoint, 'http://localhost:1');
   });
 
   it('gives connections distinct ids and a readable label', async () => {
@@ -147,5 +148,66 @@ region = sa-east-1
     assert.throws(() => resolveConnection({ profile: 'dev', region: 'Frankfurt' }, env, files), /"Frankfurt" is not an AWS region name/);
     assert.throws(() => resolveConnection({ profile: 'dev', endpoint: 'localhost:4566' }, env, files), /must start with http:\/\/ or https:\/\//);
     assert.throws(() => resolveConnection({ profile: 'dev', endpoint: 'http://' }, env, files), /is not a URL/);
+  });
+
+  describe('plain http:// only to this machine unless the user allows it', () => {
+    const refused = (e: unknown): boolean =>
+      e instanceof ConnectionConfigError && /plain http:\/\/ to .*not this machine.*https:\/\/.*127\.0\.0\.1 or localhost.*"kmsWorkbench\.allowInsecureEndpoints": true/.test(e.message);
+
+    it('accepts https anywhere and http to loopback addresses, however they are written', async () => {
+      const files = await load();
+      for (const endpoint of [
+        'https://kms.eu-west-1.amazonaws.com',
+        'https://kms.internal.example:8443',
+        'http://localhost:4566',
+        'http://LOCALHOST:4566',
+        'http://localhost.:4566',
+        'http://127.0.0.1:8080',
+        'http://127.8.9.10',
+        'http://127.1:9',
+        'http://2130706433:9',
+        'http://[::1]:4566',
+        'http://[::ffff:127.0.0.1]:4566',
+      ]) {
+        assert.equal(resolveConnection({ profile: 'dev', endpoint }, env, files).endpoint, endpoint, endpoint);
+      }
+    });
+
+    it('refuses http to any other host, naming the source, the host and the setting', async () => {
+      const files = await load();
+      for (const endpoint of ['http://evil.example:80', 'http://10.0.0.5:4566', 'http://128.0.0.1', 'http://[::2]:1', 'http://[::ffff:10.0.0.1]', 'http://0.0.0.0:4566', 'http://localhost.evil.example', 'http://127.0.0.1.nip.io']) {
+        assert.throws(() => resolveConnection({ profile: 'dev', endpoint }, env, files), refused, endpoint);
+        assert.throws(() => resolveConnection({ profile: 'dev', endpoint }, env, files), (e: Error) => e.message.includes(`"${endpoint}" (from connection)`), endpoint);
+      }
+    });
+
+    it('applies to every endpoint source: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the services section and endpoint_url', async () => {
+      const files = await load();
+      assert.throws(() => resolveConnection({ profile: 'dev' }, { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1' }, files), (e: Error) => refused(e) && /from AWS_ENDPOINT_URL_KMS/.test(e.message));
+      assert.throws(() => resolveConnection({ profile: 'dev' }, { ...env, AWS_ENDPOINT_URL: 'http://all-env:1' }, files), (e: Error) => refused(e) && /from AWS_ENDPOINT_URL\)/.test(e.message));
+      assert.throws(() => resolveConnection({ profile: 'staging' }, env, files), (e: Error) => refused(e) && /staging-kms\.internal.*from profile endpoint_url/.test(e.message));
+      writeFileSync(join(dir, 'remote-services'), '[profile r]\nregion = us-east-1\nservices = remote\n\n[services remote]\nkms =\n  endpoint_url = http://kms.lan:4566\n');
+      const remoteServices = await AwsConfigFiles.load({ AWS_CONFIG_FILE: join(dir, 'remote-services'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') });
+      assert.throws(() => resolveConnection({ profile: 'r' }, env, remoteServices), (e: Error) => refused(e) && /from profile services section/.test(e.message));
+    });
+
+    it('allows them when the user setting says so', async () => {
+      const files = await load();
+      const allow = { allowInsecureEndpoints: true };
+      assert.equal(resolveConnection({ profile: 'dev', endpoint: 'http://kms.lan:4566' }, env, files, allow).endpoint, 'http://kms.lan:4566');
+      assert.equal(resolveConnection({ profile: 'staging' }, env, files, allow).endpoint, 'http://staging-kms.internal:4566');
+      assert.throws(() => resolveConnection({ profile: 'dev', endpoint: 'http://kms.lan:4566' }, env, files, { allowInsecureEndpoints: false }), refused);
+    });
+
+    it('tells loopback host names from others', () => {
+      assert.equal(isLoopbackHost('localhost'), true);
+      assert.equal(isLoopbackHost('127.255.255.254'), true);
+      assert.equal(isLoopbackHost('[::1]'), true);
+      assert.equal(isLoopbackHost('[::ffff:7f00:1]'), true);
+      assert.equal(isLoopbackHost('[::ffff:a00:1]'), false);
+      assert.equal(isLoopbackHost('127.0.0.1.example'), false);
+      assert.equal(isLoopbackHost('localhost.example'), false);
+      assert.equal(isLoopbackHost('::1'), false);
+    });
   });
 });
