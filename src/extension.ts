@@ -13,6 +13,7 @@ import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
+import { setWorkspaceTrustOverride, watchWorkspaceTrust } from './host/trust/workspaceTrust';
 
 /** What the extension returns from activate(); `testing` only in the extension test host. */
 export interface KmsWorkbenchApi {
@@ -21,6 +22,8 @@ export interface KmsWorkbenchApi {
     /** Replaces the prompts (e.g. with a ScriptedUserInput); returns the previous one. */
     setUserInput(ui: UserInput): UserInput;
     isAwsSdkLoaded(): boolean;
+    /** Pretends the workspace is (false) or is not (true) in Restricted Mode; undefined: VS Code's answer. */
+    setWorkspaceTrust(trusted: boolean | undefined): void;
     /** The KMS view: its provider (getChildren/getTreeItem), state and status-bar text. */
     readonly tree: KmsTreeTesting;
     /** Write faults of the file commands. */
@@ -34,6 +37,7 @@ export interface KmsWorkbenchApi {
 
 export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const log = createLog(context);
+  context.subscriptions.push(watchWorkspaceTrust());
   const connections = new ConnectionService(context.globalState, log);
   const kms = new KmsClientFactory({
     env: process.env,
@@ -74,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
         return previous;
       },
       isAwsSdkLoaded,
+      setWorkspaceTrust: setWorkspaceTrustOverride,
       tree,
       editor,
       decrypted,

@@ -32,6 +32,8 @@ export interface GrantTarget {
 export interface ConnectionTarget {
   readonly kind: 'connection';
   readonly connection: Connection;
+  /** Set when the connection is one the workspace proposed and the user approved: its fingerprint. */
+  readonly approvedProposal?: string;
 }
 
 export type Target = KeyTarget | AliasTarget | GrantTarget | ConnectionTarget;

@@ -7,6 +7,12 @@
  */
 export enum NodeKind {
   Connection = 'connection',
+  /** A token after `connection`: the workspace proposed it and the user approved it. */
+  ApprovedProposal = 'approvedProposal',
+  /** A connection the workspace proposes, not approved (or not usable). */
+  ProposedConnection = 'proposedConnection',
+  /** Restricted Mode: what the extension does not do in an untrusted workspace. */
+  RestrictedMode = 'restrictedMode',
   CustomerKeys = 'customerKeys',
   AwsKeys = 'awsKeys',
   Aliases = 'aliases',

@@ -7,14 +7,17 @@ import * as vscode from 'vscode';
 import { detectFileFormat, isEncryptedFormat } from '../../core/envelope/detect';
 import { describeFormat, inspectFile } from '../../core/envelope/fileEncryption';
 import type { Log } from '../log';
+import { isWorkspaceTrusted } from '../trust/workspaceTrust';
 import type { OpenDecryptedResult } from './decryptedCommands';
 
 export type OpenEncryptedFiles = 'ask' | 'decrypted' | 'raw';
 export const OPEN_ENCRYPTED_FILES: readonly OpenEncryptedFiles[] = ['ask', 'decrypted', 'raw'];
 
+/** The setting for a file; in Restricted Mode `decrypted` counts as `ask`: opening a file never decrypts it by itself. */
 function modeFor(file: vscode.Uri): OpenEncryptedFiles {
   const value = vscode.workspace.getConfiguration('kmsWorkbench', file).get<string>('openEncryptedFiles', 'ask');
-  return (OPEN_ENCRYPTED_FILES as readonly string[]).includes(value) ? (value as OpenEncryptedFiles) : 'ask';
+  const mode = (OPEN_ENCRYPTED_FILES as readonly string[]).includes(value) ? (value as OpenEncryptedFiles) : 'ask';
+  return mode === 'decrypted' && !isWorkspaceTrusted() ? 'ask' : mode;
 }
 
 /** Lines of a text document looked at for the CodeLens (a message header fits; a blob file is one line). */

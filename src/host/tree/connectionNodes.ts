@@ -26,6 +26,8 @@ export class ConnectionNode extends TreeNode {
     readonly model: TreeModel,
     readonly connection: Connection,
     private readonly expanded: boolean,
+    /** Set when the workspace proposed this connection and the user approved it: its fingerprint. */
+    readonly approvedProposal?: string,
   ) {
     super(connectionNodeId(connection), undefined);
   }
@@ -35,13 +37,14 @@ export class ConnectionNode extends TreeNode {
   }
 
   override get target(): ConnectionTarget {
-    return { kind: 'connection', connection: this.connection };
+    return { kind: 'connection', connection: this.connection, approvedProposal: this.approvedProposal };
   }
 
   private description(): string {
     const parts: string[] = [];
     if (this.directory.accountId) parts.push(this.directory.accountId);
     if (this.connection.endpoint) parts.push(endpointHost(this.connection.endpoint));
+    if (this.approvedProposal) parts.push('proposed by the workspace, approved');
     return parts.join(' · ');
   }
 
@@ -59,8 +62,9 @@ export class ConnectionNode extends TreeNode {
     md.appendMarkdown(`- Endpoint: ${c.endpoint ? `\`${c.endpoint}\` (from ${c.endpointSource ?? 'settings'})` : 'AWS KMS'}\n`);
     if (this.directory.accountId) md.appendMarkdown(`- Account: \`${this.directory.accountId}\`\n`);
     if (active) md.appendMarkdown('\nThe editor commands use this connection.');
+    if (this.approvedProposal) md.appendMarkdown('\n\nThis workspace proposed this connection and you approved it (KMS: Revoke Connection Approval takes that back).');
     t.tooltip = md;
-    t.contextValue = NodeKind.Connection;
+    t.contextValue = this.approvedProposal ? `${NodeKind.Connection} ${NodeKind.ApprovedProposal}` : NodeKind.Connection;
     t.iconPath = new vscode.ThemeIcon(active ? 'plug' : 'cloud');
     return t;
   }

@@ -10,6 +10,8 @@ import type { KeyChange, Services } from '../services';
 import { ConnectionErrorNode, ConnectionNode, connectionNodeId } from './connectionNodes';
 import { KeyNode } from './keyNodes';
 import { errorNodes, LoadMoreNode, type TreeModel, type TreeNode } from './treeNode';
+import { ProposedConnectionNode, RestrictedModeNode } from './proposalNodes';
+import { isWorkspaceTrusted } from '../trust/workspaceTrust';
 
 /** What the root shows: connections, or nothing (the welcome view) when nothing is usable. */
 export interface TreeState {
@@ -325,28 +327,33 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
 
   private async roots(): Promise<TreeNode[]> {
     const connections = this.services.connections;
-    const [entries, files] = await Promise.all([connections.entries(), connections.files()]);
+    const [entries, files, proposals, ignoredProposals] = await Promise.all([connections.entries(), connections.files(), connections.proposals(), connections.ignoredProposalCount()]);
     const plan = planRoot({ configured: connections.isConfigured(), env: this.options.env ?? process.env, files });
-    if (plan.kind === 'welcome') {
+    // Restricted Mode says what it limits above the connections (the welcome view says it in its own text).
+    const restricted: TreeNode[] = isWorkspaceTrusted() ? [] : [new RestrictedModeNode(ignoredProposals)];
+    const proposed = proposals.map((p): TreeNode => new ProposedConnectionNode(p));
+    const approved = entries.filter((e) => e.approvedProposal && e.connection);
+    if (plan.kind === 'welcome' && !proposed.length && !approved.length) {
       this.keepDirectories(new Set());
       this.setState({ kind: 'welcome', hasProfiles: plan.hasProfiles });
       return [];
     }
+    const shown = plan.kind === 'welcome' ? approved : entries;
     this.active = (await connections.active().catch(() => undefined))?.id;
-    const nodes = entries.map((entry): TreeNode => {
+    const nodes = shown.map((entry): TreeNode => {
       const connection = entry.connection;
       if (!connection) return new ConnectionErrorNode(this, entry.index, entry.config, entry.error ?? new Error('This connection could not be resolved.'));
       const id = connectionNodeId(connection);
       const existing = this.registry.get(id);
-      if (existing instanceof ConnectionNode && JSON.stringify(existing.connection) !== JSON.stringify(connection)) this.registry.delete(id);
+      if (existing instanceof ConnectionNode && (JSON.stringify(existing.connection) !== JSON.stringify(connection) || existing.approvedProposal !== entry.approvedProposal)) this.registry.delete(id);
       const dirEntry = this.directories.get(connection.id);
       if (dirEntry) dirEntry.connection = connection;
-      return this.node(id, () => new ConnectionNode(this, connection, entries.length === 1));
+      return this.node(id, () => new ConnectionNode(this, connection, shown.length === 1, entry.approvedProposal));
     });
-    const usable = entries.flatMap((e) => (e.connection ? [e.connection] : []));
+    const usable = shown.flatMap((e) => (e.connection ? [e.connection] : []));
     this.keepDirectories(new Set(usable.map((c) => c.id)));
     this.setState({ kind: 'connections', onlyCustomEndpoints: usable.length > 0 && usable.every((c) => c.endpoint !== undefined) });
-    return nodes;
+    return [...restricted, ...nodes, ...proposed];
   }
 
   private setState(state: TreeState): void {

@@ -3,6 +3,8 @@ import { registerCommands } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { ConnectionStatusBar } from '../statusBar/connectionStatusBar';
 import { connectionSetupCommands } from '../welcome/connectionSetup';
+import { approvalCommands } from '../connections/approvalCommands';
+import { isWorkspaceTrusted, onDidChangeWorkspaceTrust } from '../trust/workspaceTrust';
 import { KmsTreeProvider, type TreeState } from './kmsTreeProvider';
 import { POLICY_SCHEME, PolicyDocuments } from './policyDocuments';
 import { treeCommands } from './treeCommands';
@@ -43,6 +45,7 @@ export function registerTree(context: vscode.ExtensionContext, services: Service
     void vscode.commands.executeCommand('setContext', 'kmsWorkbench.hasProfiles', state.hasProfiles === true);
     void vscode.commands.executeCommand('setContext', 'kmsWorkbench.filtered', provider.filter !== undefined);
     void vscode.commands.executeCommand('setContext', 'kmsWorkbench.onlyCustomEndpoints', state.onlyCustomEndpoints === true);
+    void vscode.commands.executeCommand('setContext', 'kmsWorkbench.restrictedMode', !isWorkspaceTrusted());
     view.description = provider.filter ? `filter: ${provider.filter.text}` : undefined;
     if (state.kind !== 'loading') statusBar.update();
   };
@@ -55,12 +58,13 @@ export function registerTree(context: vscode.ExtensionContext, services: Service
     statusBar,
     vscode.workspace.registerTextDocumentContentProvider(POLICY_SCHEME, policies),
     provider.onDidChangeState(applyState),
+    onDidChangeWorkspaceTrust(() => applyState(provider.state)),
     services.connections.onDidChange(() => provider.connectionsChanged()),
     services.onDidChangeKey((change) => {
       provider.keyChanged(change).catch((error: unknown) => services.log.error('KMS view: could not refresh after a key change', error));
     }),
   );
-  registerCommands(context, services, [...treeCommands(provider, policies, view), ...connectionSetupCommands()]);
+  registerCommands(context, services, [...treeCommands(provider, policies, view), ...connectionSetupCommands(), ...approvalCommands()]);
 
   return {
     provider,

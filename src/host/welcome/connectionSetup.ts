@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { Args, isPlainObject } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import { AwsConfigFiles } from '../../core/aws/awsConfigFiles';
-import { type ConnectionConfig, ConnectionConfigError, describeConnectionConfig, resolveConnection } from '../../core/aws/connection';
+import { type ConnectionConfig, ConnectionConfigError, describeConnectionConfig, type EndpointPolicy, validateEndpoint } from '../../core/aws/connection';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
@@ -15,27 +15,32 @@ function regionProblem(value: string): string | undefined {
   return REGION.test(value.trim()) ? undefined : 'An AWS region name, like us-east-1 or eu-west-2.';
 }
 
-function endpointProblem(value: string): string | undefined {
+function endpointProblem(value: string, policy: EndpointPolicy): string | undefined {
   const v = value.trim();
   if (!v) return undefined;
   try {
     const url = new URL(v);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'The endpoint must start with http:// or https://.';
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'The endpoint must start with http:// or https://.';
   } catch {
     return 'Not a URL: write it like http://localhost:4566 (LocalStack) or http://localhost:8080 (local-kms).';
+  }
+  try {
+    validateEndpoint(v, 'connection', policy);
+    return undefined;
+  } catch (error) {
+    return error instanceof ConnectionConfigError ? error.message : String(error);
   }
 }
 
 /**
- * Appends a connection to `kmsWorkbench.connections` (in the workspace settings when the
- * workspace already sets it, else the user settings), after checking it resolves and is
- * not there yet. The view and the status bar follow through the settings change.
+ * Appends a connection to `kmsWorkbench.connections` in the user settings (the only place
+ * it is read from), after checking it resolves and is not there yet. The view and the
+ * status bar follow through the settings change.
  */
 async function addToSettings(services: Services, config: ConnectionConfig): Promise<ConnectionConfig> {
-  const files = await services.connections.files();
   let resolved;
   try {
-    resolved = resolveConnection(config, process.env, files);
+    resolved = await services.connections.resolve(config);
   } catch (error) {
     if (error instanceof ConnectionConfigError) throw new ArgumentError(error.message);
     throw error;
@@ -44,11 +49,9 @@ async function addToSettings(services: Services, config: ConnectionConfig): Prom
   const same = existing.find((c) => c.id === resolved.id);
   if (same) throw new ArgumentError(`That connection is already in kmsWorkbench.connections as "${same.label}".`);
   const settings = vscode.workspace.getConfiguration('kmsWorkbench');
-  const inspected = settings.inspect<unknown[]>('connections');
-  const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  const current = (target === vscode.ConfigurationTarget.Workspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
+  const current = settings.inspect<unknown[]>('connections')?.globalValue ?? [];
   const entry = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== '')) as ConnectionConfig;
-  await settings.update('connections', [...(Array.isArray(current) ? current : []), entry], target);
+  await settings.update('connections', [...(Array.isArray(current) ? current : []), entry], vscode.ConfigurationTarget.Global);
   await services.connections.setActive(resolved);
   vscode.window.setStatusBarMessage(`$(check) KMS connection "${resolved.label}" added`, 4000);
   services.log.info(`Connection added: ${describeConnectionConfig(entry)}${entry.endpoint ? ` (${entry.endpoint})` : ''}`);
@@ -75,7 +78,9 @@ export const addConnection: CommandSpec<ConnectionConfig> = {
     let endpoint = args.string('endpoint', 'an endpoint URL such as http://localhost:4566');
     let label = args.string('label', 'a name for the connection');
     if (region !== undefined && regionProblem(region)) throw new ArgumentError(`kmsWorkbench.addConnection: "region" ${region} is not an AWS region name (like us-east-1).`);
-    if (endpoint !== undefined && endpointProblem(endpoint)) throw new ArgumentError(`kmsWorkbench.addConnection: "endpoint": ${endpointProblem(endpoint)}`);
+    const policy = services.connections.endpointPolicy();
+    const problem = endpoint === undefined ? undefined : endpointProblem(endpoint, policy);
+    if (problem) throw new ArgumentError(`kmsWorkbench.addConnection: "endpoint": ${problem}`);
     const title = 'Add KMS connection';
     if (!scripted) {
       if (profile === undefined) {
@@ -100,7 +105,7 @@ export const addConnection: CommandSpec<ConnectionConfig> = {
           title,
           prompt: 'Endpoint URL (leave empty for AWS KMS)',
           placeholder: 'http://localhost:4566 for LocalStack, http://localhost:8080 for local-kms',
-          validate: endpointProblem,
+          validate: (v) => endpointProblem(v, policy),
           step: 3,
           totalSteps: 4,
         })
