@@ -41,6 +41,15 @@ export const integrationRuns: IntegrationRun[] = [
     files: 'foundation.test.js,activation.test.js,commandArguments.test.js',
     settings: (url) => ({ 'kmsWorkbench.connections': [{ label: 'Local KMS emulator', region: 'us-east-1', endpoint: url }] }),
   },
+  {
+    // A cloned repository that tries to route the user's requests: its settings set
+    // kmsWorkbench.connections and propose a connection (the test points both at a recording
+    // loopback listener); the user's own connection (user settings) is the emulator.
+    name: 'malicious workspace: workspace connections ignored, proposals used only once approved',
+    fixture: 'malicious-workspace',
+    files: 'trustBoundary.test.js',
+    settings: (url) => ({ 'kmsWorkbench.connections': [{ label: 'Mine', region: 'us-east-1', endpoint: url }] }),
+  },
 ];
 
 export interface MochaSummary {
