@@ -1,8 +1,7 @@
 // Bundles the extension with esbuild.
 //   dist/extension.js     the extension host entry (node/cjs, `vscode` external)
-//   dist/awsSdk.js        the AWS SDK, required lazily on first use (never at activation)
+//   dist/awsSdk.js        the AWS SDK (KMS, and STS for accounts), required lazily on first use (never at activation)
 //   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
-//   dist/stsSdk.js        the STS client (a connection's account), required lazily on first use
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
 //   out/test/**           integration tests, bundled for the extension host
 // Flags: --production (minify, no source maps), --watch, --no-tests,
@@ -21,7 +20,6 @@ const withTests = testsOnly || (!args.has('--no-tests') && !production);
 const lazyBundles = [
   { name: 'awsSdk', entry: 'src/core/lazy/awsSdk.ts' },
   { name: 'encryptionSdk', entry: 'src/core/lazy/encryptionSdk.ts' },
-  { name: 'stsSdk', entry: 'src/core/lazy/stsSdk.ts' },
 ].filter((b) => existsSync(b.entry));
 
 /** Keeps lazily loaded bundles out of the bundle that imports them. */

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { extensionId } from './util/env';
 
 function loadedBundles(): string[] {
-  return Object.keys(require.cache).filter((p) => /[\\/]dist[\\/](awsSdk|encryptionSdk|stsSdk)\.js$/.test(p));
+  return Object.keys(require.cache).filter((p) => /[\\/]dist[\\/](awsSdk|encryptionSdk)\.js$/.test(p));
 }
 
 describe('activation', () => {

@@ -4,7 +4,7 @@
 // failure here is never fatal; it only means the account is not known from STS.
 import type { AwsConfigFiles, Environment } from '../aws/awsConfigFiles';
 import type { Connection } from '../aws/connection';
-import { loadStsSdk } from '../lazy/loadStsSdk';
+import { loadAwsSdk } from '../lazy/loadAwsSdk';
 import { type AccountRef, accountOfPrincipalArn } from './accounts';
 
 export type StsEndpointSource = 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL' | 'profile services section' | 'profile endpoint_url' | 'the KMS endpoint' | 'AWS default';
@@ -47,7 +47,7 @@ export interface CallerIdentityOptions {
 
 /** The account and partition of the caller, from sts:GetCallerIdentity. Throws on any failure. */
 export async function callerAccount(options: CallerIdentityOptions): Promise<AccountRef> {
-  const sdk = await loadStsSdk();
+  const sdk = await loadAwsSdk();
   const timeoutMs = options.timeoutMs ?? 8_000;
   const client = new sdk.STSClient({
     region: options.region,
