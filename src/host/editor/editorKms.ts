@@ -81,7 +81,9 @@ export interface ChosenKey {
 function settingOrigin(key: string, scope: vscode.Uri | undefined): 'folder' | 'workspace' | 'user' | undefined {
   const inspected = vscode.workspace.getConfiguration('kmsWorkbench', scope).inspect<unknown>(key);
   if (!inspected) return undefined;
-  if (inspected.workspaceFolderValue !== undefined) return 'folder';
+  // A single-folder workspace reports its settings.json as both workspace and folder value.
+  if (inspected.workspaceFolderValue !== undefined && vscode.workspace.workspaceFile !== undefined && inspected.workspaceFolderValue !== inspected.workspaceValue) return 'folder';
+  if (inspected.workspaceFolderValue !== undefined) return 'workspace';
   if (inspected.workspaceValue !== undefined) return 'workspace';
   if (inspected.globalValue !== undefined) return 'user';
   return undefined;
