@@ -51,9 +51,9 @@ export function howToTrust(accounts: readonly AccountRef[]): string {
  * A key chosen by something other than the person (a workspace setting, a file header, a
  * .sops.yaml rule) is in an untrusted account and nobody can be asked.
  */
-export function refuseChosenKey(source: string, keyRef: string, account: AccountRef): UntrustedAccountError {
+export function refuseChosenKey(source: string, keyRef: string, account: AccountRef, note?: string): UntrustedAccountError {
   return new UntrustedAccountError(
-    `${source} names the key ${keyRef}, in ${listAccounts([account])}, which is not one of your accounts; it was not used and nothing was sent to it. To allow keys of that account, ${howToTrust([account])}, or run the command interactively to allow it for this workspace.`,
+    `${source} names the key ${keyRef}, in ${listAccounts([account])}, which is not one of your accounts; it was not used and nothing was sent to it. To allow keys of that account, ${howToTrust([account])}, or run the command interactively to allow it for this workspace.${note ? ` ${note}` : ''}`,
     [account],
   );
 }

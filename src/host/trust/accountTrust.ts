@@ -104,7 +104,8 @@ export class AccountTrust implements vscode.Disposable {
 
   /** KMS answered a call that named a key without an account with this ARN's account: the connection's own. */
   learn(connection: Connection, account: AccountRef): void {
-    if (this.learned.has(connection.id)) return;
+    // STS (or a listed key) already said: that stays the answer.
+    if (this.learned.has(connection.id) || this.resolved.get(connection.id)?.at === Number.POSITIVE_INFINITY) return;
     this.learned.set(connection.id, account);
     this.log.info(`The AWS account of ${connection.label} is ${formatAccount(account)} (from a key ARN KMS answered with).`);
   }
