@@ -1,6 +1,6 @@
 // Bundles the extension with esbuild.
 //   dist/extension.js     the extension host entry (node/cjs, `vscode` external)
-//   dist/awsSdk.js        the AWS SDK, required lazily on first use (never at activation)
+//   dist/awsSdk.js        the AWS SDK (KMS, and STS for accounts), required lazily on first use (never at activation)
 //   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
 //   out/test/**           integration tests, bundled for the extension host

@@ -14,6 +14,7 @@ import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
 import { setWorkspaceTrustOverride, watchWorkspaceTrust } from './host/trust/workspaceTrust';
+import { AccountTrust } from './host/trust/accountTrust';
 
 /** What the extension returns from activate(); `testing` only in the extension test host. */
 export interface KmsWorkbenchApi {
@@ -49,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
     },
   });
   const keyChanged = new vscode.EventEmitter<KeyChange>();
+  const trust = new AccountTrust(connections, kms, context.workspaceState, log);
+  context.subscriptions.push(trust);
   context.subscriptions.push(connections, keyChanged, connections.onDidChange(() => kms.forget()), { dispose: () => kms.forget() });
 
   const services: Services = {
@@ -56,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
     ui: new VscodeUserInput(),
     connections,
     kms,
+    trust,
     onDidChangeKey: keyChanged.event,
     fireKeyChanged: (change) => keyChanged.fire(change),
     extensionUri: context.extensionUri,

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { KmsClientFactory } from '../core/kms/client';
 import type { ConnectionService } from './connections/connectionService';
 import type { Log } from './log';
+import type { AccountTrust } from './trust/accountTrust';
 import type { UserInput } from './ui/userInput';
 
 /** A change the extension made to a key, so views showing it can refresh just that key. */
@@ -18,6 +19,8 @@ export interface Services {
   ui: UserInput;
   readonly connections: ConnectionService;
   readonly kms: KmsClientFactory;
+  /** Which accounts' keys may be used (connections' accounts, kmsWorkbench.trustedAccounts, workspace approvals). */
+  readonly trust: AccountTrust;
   readonly onDidChangeKey: vscode.Event<KeyChange>;
   fireKeyChanged(change: KeyChange): void;
   readonly extensionUri: vscode.Uri;

@@ -7,6 +7,7 @@
 //   KMS_EMULATOR_ACCOUNT_ID         account in ARNs (default 111122223333)
 //   KMS_EMULATOR_SEED               seed file (.json, .yaml, .yml), e.g. test/emulator/demo-seed.yaml
 //   KMS_EMULATOR_PERSIST            state file: loaded at start, saved after every change
+//   KMS_EMULATOR_STS                false: no sts:GetCallerIdentity on the port (like local-kms)
 import { startEmulator } from './server';
 
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     credentials: [{ accessKeyId: env.KMS_EMULATOR_ACCESS_KEY_ID || 'test', secretAccessKey: env.KMS_EMULATOR_SECRET_ACCESS_KEY || 'test' }],
     seed: env.KMS_EMULATOR_SEED || undefined,
     persistPath: env.KMS_EMULATOR_PERSIST || undefined,
+    sts: env.KMS_EMULATOR_STS?.trim().toLowerCase() !== 'false',
   });
   console.log(`KMS emulator listening on ${emulator.url}`);
   let stopping = false;

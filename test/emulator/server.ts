@@ -13,8 +13,10 @@ import type { OpContext } from './context';
 import { apiError, KmsApiError } from './errors';
 import { CallCounter, Faults } from './faults';
 import { operations } from './operations/registry';
+import { forwardToPeer, peerFor } from './peers';
 import { applySeed, loadSeedFile, type SeedDocument, type SeedResult } from './seed';
 import { type EmulatorCredential, verifySignature } from './sigv4';
+import { handleSts, isQueryRequest } from './sts';
 import { dayMs, Store } from './state';
 import { type KeyState, keyStates } from './types';
 import { Input } from './validate';
@@ -44,6 +46,17 @@ export interface EmulatorOptions {
   defaultRegion?: string;
   /** Lifetime limit of RotateKeyOnDemand per key; default 10. */
   onDemandRotationLimit?: number;
+  /**
+   * Answer sts:GetCallerIdentity on the same port (default true). false imitates servers
+   * without STS (local-kms): such requests are refused as KMS refuses an unknown request.
+   */
+  sts?: boolean;
+  /**
+   * Emulators of other accounts, by account id → URL: requests naming their key ARNs (and
+   * Decrypts of blobs of keys not here) are forwarded to them, as KMS serves another account's
+   * key (see peers.ts). Settable later with `setPeers`.
+   */
+  peers?: Record<string, string>;
 }
 
 export interface Emulator {
@@ -63,6 +76,8 @@ export interface Emulator {
   reset(): void;
   /** Forces a key into a state (e.g. Unavailable, PendingImport) for tests. */
   setKeyState(region: string, keyId: string, state: KeyState): void;
+  /** Replaces the emulators of other accounts (account id → URL). */
+  setPeers(peers: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -126,6 +141,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.onDemandRotationLimit !== undefined) store.onDemandRotationLimit = options.onDemandRotationLimit;
   const faults = new Faults();
   const counter = new CallCounter();
+  const serveSts = options.sts ?? true;
+  let peers: Record<string, string> = { ...(options.peers ?? {}) };
 
   const seed = (doc: SeedDocument | string): SeedResult => {
     const result = applySeed(store, typeof doc === 'string' ? loadSeedFile(doc) : doc, defaultRegion);
@@ -177,9 +194,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (outcome.kind === 'fail') throw outcome.error;
 
+    const parsed = parseBody(body);
+    const peer = Object.keys(peers).length ? peerFor(parsed, { accountId, peers, hasLocalKey: (keyId) => store.getKey(caller.region, keyId) !== undefined }) : undefined;
+    if (peer) {
+      await forwardToPeer(peer, req, body, res);
+      return;
+    }
     const operation = operations[operationName];
     if (!operation) throw apiError('UnsupportedOperationException', `The KMS emulator does not implement ${operationName}.`);
-    const input = new Input(parseBody(body));
+    const input = new Input(parsed);
     store.sweep();
     const ctx: OpContext = { store, region: caller.region, accountId, callerArn: `arn:aws:iam::${accountId}:user/${caller.accessKeyId}`, operation: operationName, now: Date.now() };
     const output = await operation.handler(input, ctx);
@@ -197,6 +220,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/_emulator' || path.startsWith('/_emulator/')) {
         await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, operations: Object.keys(operations) });
+        return;
+      }
+      if (serveSts && isQueryRequest(req)) {
+        await handleSts(req, res, body, { accountId, credentials, record: (operation) => counter.record(operation) });
         return;
       }
       await handleKms(req, res, body);
@@ -227,6 +254,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seed,
     reset,
     setKeyState,
+    setPeers: (next) => {
+      peers = { ...next };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

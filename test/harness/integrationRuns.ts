@@ -26,7 +26,17 @@ export interface IntegrationRun {
   seed?: NonNullable<Parameters<typeof startEmulator>[0]>['seed'];
   /** User settings, given the emulator's URL. */
   settings?: (emulatorUrl: string) => Record<string, unknown>;
+  /**
+   * Also start a foreign account's emulator (account 999988887777, reached through the main
+   * emulator as KMS reaches another account's keys) and a server without STS (account
+   * 444455556666, like local-kms): their URLs in KMS_FOREIGN_EMULATOR_URL and KMS_NO_STS_EMULATOR_URL.
+   */
+  otherAccounts?: boolean;
 }
+
+/** Accounts of the emulators of a run with otherAccounts. */
+export const FOREIGN_ACCOUNT_ID = '999988887777';
+export const NO_STS_ACCOUNT_ID = '444455556666';
 
 export const integrationRuns: IntegrationRun[] = [
   {
@@ -49,6 +59,12 @@ export const integrationRuns: IntegrationRun[] = [
     fixture: 'malicious-workspace',
     files: 'trustBoundary.test.js',
     settings: (url) => ({ 'kmsWorkbench.connections': [{ label: 'Mine', region: 'us-east-1', endpoint: url }] }),
+  },
+  {
+    // A workspace choosing a key, and a planted file, in another account; a server without STS.
+    name: 'keys of other accounts: a foreign account behind the emulator, a server without STS',
+    files: 'accounts.test.js',
+    otherAccounts: true,
   },
 ];
 
@@ -90,7 +106,10 @@ export async function runIntegration(run: IntegrationRun, timeoutMs = 5 * 60_000
   if (vsixPath && !existsSync(vsixPath)) throw new Error(`${vsixPath} is missing: run npm run package first`);
 
   const scratch = mkdtempSync(join(tmpdir(), 'kms-integration-'));
-  const emulator = await startEmulator({ port: 0, seed: run.seed });
+  const others = run.otherAccounts
+    ? { foreign: await startEmulator({ port: 0, accountId: FOREIGN_ACCOUNT_ID }), noSts: await startEmulator({ port: 0, accountId: NO_STS_ACCOUNT_ID, sts: false }) }
+    : undefined;
+  const emulator = await startEmulator({ port: 0, seed: run.seed, peers: others ? { [FOREIGN_ACCOUNT_ID]: others.foreign.url } : undefined });
   try {
     const workspace = join(scratch, 'workspace');
     cpSync(join(repoRoot, 'test', 'fixtures', run.fixture ?? 'workspace'), workspace, { recursive: true });
@@ -99,6 +118,8 @@ export async function runIntegration(run: IntegrationRun, timeoutMs = 5 * 60_000
       ...awsEnvironment({ emulatorUrl: emulator.url, dir: join(scratch, 'aws') }),
       KMS_TEST_SUMMARY_FILE: summaryFile,
       KMS_INTEGRATION_FILES: run.files ?? process.env.KMS_INTEGRATION_FILES,
+      KMS_FOREIGN_EMULATOR_URL: others?.foreign.url,
+      KMS_NO_STS_EMULATOR_URL: others?.noSts.url,
     };
     const settings = run.settings?.(emulator.url) ?? {};
     console.log(`[integration] emulator ${emulator.url}, workspace ${workspace}`);
@@ -139,6 +160,8 @@ export async function runIntegration(run: IntegrationRun, timeoutMs = 5 * 60_000
     return { run, exitCode, summary: readSummary(summaryFile), durationMs: Date.now() - started };
   } finally {
     await emulator.close();
+    await others?.foreign.close();
+    await others?.noSts.close();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { detectTextCiphertext } from '../../src/core/envelope/detect';
 import type { FileResult } from '../../src/host/editor/fileCommands';
 import type { PeekResult } from '../../src/host/editor/ciphertextPeek';
+import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/editor/editorKms';
 import type { DecryptSelectionResult, EncryptSelectionResult, ReEncryptSelectionResult } from '../../src/host/editor/selectionCommands';
 import { closeAllEditors, type EncryptionEnv, encryptionEnv, noStrayFiles, openWithSelections, refused, run, testing, unchanged, withAnswers } from './encryption/support';
 
@@ -341,8 +342,13 @@ describe('encrypting in place', function () {
       await config.update('promptForEncryptionContext', false, vscode.ConfigurationTarget.Workspace);
       try {
         const uri = file('settings.env', 'A=1\n');
-        const { result, ui } = await withAnswers(env.testing, [], () => run<FileResult[]>('encryptFile', uri));
-        assert.deepEqual(ui.asked, [], 'no key picker, no context prompt');
+        // The workspace both chooses the key and turns off the context prompt: the key (and its
+        // account) is shown once, the first time, so the repository never picks it unseen.
+        const { result, ui } = await withAnswers(env.testing, [ENCRYPT_WITH_WORKSPACE_KEY], () => run<FileResult[]>('encryptFile', uri));
+        assert.deepEqual(ui.asked.map((a) => a.kind), ['choose'], 'no key picker, no context prompt; the workspace key confirmed once');
+        assert.match(ui.shown[0].message, new RegExp(`encrypts with ${keyAlias}.* in AWS account \\d{12}`));
+        const second = await withAnswers(env.testing, [], () => run<FileResult[]>('encryptFile', file('settings-again.env', 'A=2\n')));
+        assert.deepEqual(second.ui.asked, [], 'asked once per workspace and key');
         assert.equal(result[0].keyId, key);
         assert.equal(result[0].format, 'binary');
         assert.deepEqual([...readFileSync(uri.fsPath).subarray(0, 3)], [0x02, 0x04, 0x78]);

@@ -24,6 +24,18 @@ export type GatewayForRegion = (region: string | undefined) => KmsGateway;
 export interface EnvelopeOptions {
   /** Plaintext bytes per frame; default 1 MiB. */
   readonly frameLength?: number;
+  /**
+   * Which accounts' keys may open data keys (see core/trust/keyTrust.ts): given the `aws-kms`
+   * key ARNs of a message, the discovery filter to decrypt with; throws, before any KMS call,
+   * when none of them is trusted. Without it, decrypting is not limited to any account.
+   */
+  readonly dataKeyTrust?: { discoveryFilter(what: string, arns: readonly string[]): Promise<DiscoveryFilter | undefined> };
+}
+
+/** The Encryption SDK's discovery filter: data keys only of these accounts are tried. */
+export interface DiscoveryFilter {
+  readonly accountIDs: string[];
+  readonly partition: string;
 }
 
 export interface EncryptParams {
@@ -134,7 +146,7 @@ export class EnvelopeCrypto {
     const header = parseMessageHeader(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     if (!header) throw tampered('it is truncated inside its header');
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header);
     const client = this.client(sdk);
     try {
       const { plaintext } = await client.decrypt(keyring, message);
@@ -165,7 +177,7 @@ export class EnvelopeCrypto {
   /** Prepares a stream that turns a message (whose header was read and checked) back into plaintext. */
   async decryptStream(header: MessageHeader, params: DecryptParams = {}): Promise<StreamFactory> {
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header);
     const client = this.client(sdk);
     return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
   }
@@ -181,12 +193,17 @@ export class EnvelopeCrypto {
     return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: keyId }) };
   }
 
-  private async decryptKeyring(keyArn: string | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async decryptKeyring(keyArn: string | undefined, header: MessageHeader): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+    // Before the SDK is loaded or KMS is called: data keys only under keys of trusted accounts.
+    const arns = header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
+    const discoveryFilter = await this.options.dataKeyTrust?.discoveryFilter('The encrypted data', keyArn ? [keyArn] : arns);
     const sdk = await loadEncryptionSdk();
     const calls = new KmsCalls(this.gatewayFor);
-    // Strict (only the named key) when a key was named; else discovery: the KMS key of each
-    // `aws-kms` data key in the header is tried, with our client.
-    const keyring = keyArn ? new sdk.KmsKeyring({ clientProvider: calls.clientProvider, keyIds: [keyArn] }) : new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true });
+    // Strict (only the named key) when a key was named; else discovery, limited to the trusted
+    // accounts: the KMS key of each `aws-kms` data key of those accounts is tried, with our client.
+    const keyring = keyArn
+      ? new sdk.KmsKeyring({ clientProvider: calls.clientProvider, keyIds: [keyArn] })
+      : new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true, ...(discoveryFilter ? { discoveryFilter } : {}) });
     return { sdk, calls, keyring };
   }
 }

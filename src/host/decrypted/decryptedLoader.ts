@@ -12,6 +12,7 @@ import { contextMismatches, formatEncryptionContext } from '../../core/envelope/
 import { inspectFile } from '../../core/envelope/fileEncryption';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
+import { visibleKeyArns } from '../../core/trust/keyTrust';
 import { askEncryptionContext, type EditorDeps, type EditorKms, editorKms, isContextProblem } from '../editor/editorKms';
 import type { GitRevisions } from './gitRevisions';
 
@@ -53,6 +54,8 @@ export class KmsDecryptedLoader implements DecryptedLoader {
       throw error;
     });
     const blob = inspection.format.kind === 'blob';
+    // Before any KMS call: data keys only under keys of trusted accounts.
+    await kms.guard.checkDataKeys(basename(file.fsPath), visibleKeyArns({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined }));
     const previousContext = options.previous?.target.format === 'blob' ? options.previous.target.encryptionContext : undefined;
     const content = await this.withBlobContext(file, blob, { ...options, encryptionContext: options.encryptionContext ?? previousContext }, (blobContext) => decryptFileToMemory(file.fsPath, { blobContext }, kms));
     checkGivenContext(content, blob, options.encryptionContext, basename(file.fsPath));
@@ -63,7 +66,9 @@ export class KmsDecryptedLoader implements DecryptedLoader {
     const kms = await this.kmsFor(options);
     const name = `${basename(file.fsPath)} at ${ref}`;
     const bytes = await this.git.revision(file, ref);
-    const blob = detectFileFormat(bytes, bytes.length).kind === 'blob';
+    const format = detectFileFormat(bytes, bytes.length);
+    const blob = format.kind === 'blob';
+    await kms.guard.checkDataKeys(name, visibleKeyArns({ header: format.kind === 'message' ? format.header : undefined, blob: format.kind === 'blob' ? format.blob : undefined }));
     const content = await this.withBlobContext(file, blob, options, (blobContext) => decryptBytesToMemory(bytes, name, { blobContext }, kms));
     return content.plaintext;
   }

@@ -9,6 +9,7 @@ import { messageInfo } from '../../core/envelope/messageFormat';
 import { decryptSecret, type DecryptedSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
+import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { NO_ARGS, askEncryptionContext, type EditorDeps, editorKms, isContextProblem, isScripted } from './editorKms';
 
@@ -134,6 +135,7 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
       const interactive = !isScripted(arg) || args.boolean('fromHover') === true;
       const { found, text, uri } = await ciphertextToPeek(args);
       const kms = await editorKms(services, args);
+      await kms.guard.checkDataKeys('This ciphertext', visibleKeyArns(found));
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const remembered = found.kind === 'blob' && uri ? deps.memory.contextFor(uri.toString(), text) : undefined;
       let secret: DecryptedSecret;

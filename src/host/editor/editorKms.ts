@@ -15,8 +15,12 @@ import type { WriteFaults } from '../../core/files/atomicReplace';
 import { KmsError } from '../../core/kms/errors';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
+import { accountOfKeyRef, describeKeyRef, formatAccount } from '../../core/trust/accounts';
+import { guardGateways, type KeyTrustGuard } from '../../core/trust/keyTrust';
 import type { Services } from '../services';
+import { ensureKeysTrusted } from '../trust/ensureKeysTrusted';
 import { pickKey } from '../ui/keyPicker';
+import { UserCancelledError } from '../ui/userInput';
 import type { EncryptionMemory } from './encryptionMemory';
 
 /** What the editor encryption commands are given besides Services. */
@@ -35,12 +39,20 @@ export interface EditorKms {
   readonly gateway: KmsGateway;
   readonly gatewayFor: GatewayForRegion;
   readonly envelope: EnvelopeCrypto;
+  /** Checks every KMS call of these gateways: keys of untrusted accounts are never used (see core/trust/keyTrust.ts). */
+  readonly guard: KeyTrustGuard;
 }
 
+/**
+ * The connection of a command and its crypto, every KMS call guarded: a key named by ARN in
+ * an account the person has not trusted is refused before the call, an answer from one after
+ * it (its plaintext wiped), and messages are decrypted only with data keys of trusted accounts.
+ */
 export async function editorKms(services: Services, args: Args): Promise<EditorKms> {
   const connection = await services.connections.find(args.string('connection', 'a connection label or id'));
-  const gatewayFor = regionalGateways(services.kms, connection);
-  return { connection, gateway: gatewayFor(undefined), gatewayFor, envelope: new EnvelopeCrypto(gatewayFor) };
+  const guard = services.trust.guard(connection);
+  const gatewayFor = guardGateways(regionalGateways(services.kms, connection), guard);
+  return { connection, gateway: gatewayFor(undefined), gatewayFor, envelope: new EnvelopeCrypto(gatewayFor, { dataKeyTrust: guard }), guard };
 }
 
 /** No arguments: what the prompts asked after a failure read from (they always ask). */
@@ -61,6 +73,40 @@ export interface ChosenKey {
   readonly keyId: string;
   /** How messages name it. */
   readonly label: string;
+  /** Set when the key was chosen by a workspace or folder setting (not by the person): which one, and the key with its account. */
+  readonly chosenBy?: { readonly setting: string; readonly key: string };
+}
+
+/** Where the effective kmsWorkbench.defaultKey comes from: the repository (workspace, folder) or the person (user settings). */
+function settingOrigin(key: string, scope: vscode.Uri | undefined): 'folder' | 'workspace' | 'user' | undefined {
+  const inspected = vscode.workspace.getConfiguration('kmsWorkbench', scope).inspect<unknown>(key);
+  if (!inspected) return undefined;
+  // A single-folder workspace reports its settings.json as both workspace and folder value.
+  if (inspected.workspaceFolderValue !== undefined && vscode.workspace.workspaceFile !== undefined && inspected.workspaceFolderValue !== inspected.workspaceValue) return 'folder';
+  if (inspected.workspaceFolderValue !== undefined) return 'workspace';
+  if (inspected.workspaceValue !== undefined) return 'workspace';
+  if (inspected.globalValue !== undefined) return 'user';
+  return undefined;
+}
+
+export const ENCRYPT_WITH_WORKSPACE_KEY = 'Encrypt with This Key';
+
+/**
+ * A key chosen by the repository's kmsWorkbench.defaultKey, when the repository also turned off
+ * the encryption-context prompt, would otherwise be used without anything showing it: the
+ * person is asked once per workspace and key, seeing the key and its account.
+ */
+async function confirmSilentWorkspaceKey(deps: EditorDeps, ref: string, shown: string, source: string, scope: vscode.Uri | undefined): Promise<void> {
+  const origin = settingOrigin('promptForEncryptionContext', scope);
+  const prompts = vscode.workspace.getConfiguration('kmsWorkbench', scope).get<boolean>('promptForEncryptionContext', true);
+  if (prompts || (origin !== 'workspace' && origin !== 'folder')) return;
+  if (deps.memory.isWorkspaceKeyConfirmed(ref)) return;
+  const choice = await deps.services.ui.choose(`${source} encrypts with ${shown}.`, [ENCRYPT_WITH_WORKSPACE_KEY], {
+    modal: true,
+    detail: `This workspace also turns off the encryption-context prompt, so nothing else shows the key before your data is encrypted.\n\nKey: ${ref}\n\nEncrypt with this key? You are asked once for this workspace.`,
+  });
+  if (choice !== ENCRYPT_WITH_WORKSPACE_KEY) throw new UserCancelledError();
+  await deps.memory.confirmWorkspaceKey(ref);
 }
 
 /**
@@ -70,12 +116,36 @@ export interface ChosenKey {
  */
 export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean }): Promise<ChosenKey> {
   const named = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
+  if (named) {
+    // The person's own choice (an argument they wrote, a keybinding they made): allowed even
+    // in another account, but logged so it can be seen.
+    kms.guard.allowKey(named);
+    const account = accountOfKeyRef(named);
+    if (account && !(await deps.services.trust.isTrusted(account, kms.connection))) {
+      deps.services.log.info(`${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, named in the command's keyId argument (the caller's choice).`);
+    }
+    await checkKey(kms.gateway, named, undefined);
+    await deps.memory.rememberKey(kms.connection.id, named);
+    return { keyId: named, label: named };
+  }
   const setting = vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<string>('defaultKey', '').trim();
-  const ref = named ?? (setting || undefined);
-  if (ref) {
-    await checkKey(kms.gateway, ref, named ? undefined : 'The kmsWorkbench.defaultKey setting names');
-    await deps.memory.rememberKey(kms.connection.id, ref);
-    return { keyId: ref, label: ref };
+  if (setting) {
+    const origin = settingOrigin('defaultKey', options.scope);
+    let chosenBy: ChosenKey['chosenBy'];
+    if (origin === 'workspace' || origin === 'folder') {
+      const source = origin === 'folder' ? 'The kmsWorkbench.defaultKey setting of this folder' : 'The kmsWorkbench.defaultKey setting of this workspace';
+      // Decided from the ARN alone, before anything is sent about the key.
+      await ensureKeysTrusted(deps.services, [setting], { source, interactive: options.interactive, connection: kms.connection });
+      const account = await deps.services.trust.accountOfKey(setting, kms.connection);
+      const shown = `${describeKeyRef(setting)}${account ? ` in AWS account ${formatAccount(account)}` : ''}`;
+      if (options.interactive) await confirmSilentWorkspaceKey(deps, setting, shown, source, options.scope);
+      chosenBy = { setting: source, key: shown };
+    } else {
+      kms.guard.allowKey(setting); // the person's own user setting
+    }
+    await checkKey(kms.gateway, setting, 'The kmsWorkbench.defaultKey setting names');
+    await deps.memory.rememberKey(kms.connection.id, setting);
+    return { keyId: setting, label: setting, chosenBy };
   }
   if (!options.interactive) throw new ArgumentError(`${options.title}: name the key with "keyId" (or set kmsWorkbench.defaultKey).`);
   const picked = await pickKey(deps.services.ui, kms.gateway, kms.connection, {
@@ -84,8 +154,22 @@ export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, op
     recent: deps.memory.recentKeys(kms.connection.id),
     emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
   });
+  kms.guard.allowKey(picked.ref);
   await deps.memory.rememberKey(kms.connection.id, picked.ref, picked.keyId);
   return { keyId: picked.ref, label: picked.alias ?? picked.keyId };
+}
+
+/**
+ * After an encryption with a key the workspace chose, says which key (and account) the data
+ * went to, so a repository's setting never decides it unseen.
+ */
+export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: string, keyArn: string, interactive: boolean): void {
+  if (!key.chosenBy) return;
+  const account = accountOfKeyRef(keyArn);
+  const shown = keyArn ? `${describeKeyRef(key.keyId)} (${keyArn}${account ? `, AWS account ${formatAccount(account)}` : ''})` : key.chosenBy.key;
+  const message = `${what} with ${shown}, chosen by ${key.chosenBy.setting[0].toLowerCase()}${key.chosenBy.setting.slice(1)}.`;
+  deps.services.log.info(message);
+  if (interactive) void vscode.window.showInformationMessage(message);
 }
 
 /** Refuses a key that cannot encrypt, with the key-state table's reason (when DescribeKey is allowed). */

@@ -4,6 +4,7 @@ import type { EncryptionContext } from '../../core/envelope/messageFormat';
 
 const RECENT_KEYS = 'kmsWorkbench.editor.recentKeys';
 const CONTEXTS = 'kmsWorkbench.editor.encryptionContexts';
+const CONFIRMED_WORKSPACE_KEYS = 'kmsWorkbench.editor.confirmedWorkspaceDefaultKeys';
 const MAX_RECENT = 10;
 const MAX_BLOBS_PER_FILE = 200;
 const MAX_FILES = 500;
@@ -27,6 +28,16 @@ export class EncryptionMemory {
     private readonly global: vscode.Memento,
     private readonly workspace: vscode.Memento,
   ) {}
+
+  /** Whether the person confirmed, in this workspace, encrypting with this key chosen by the workspace's settings. */
+  isWorkspaceKeyConfirmed(ref: string): boolean {
+    return (this.workspace.get<string[]>(CONFIRMED_WORKSPACE_KEYS) ?? []).includes(ref);
+  }
+
+  async confirmWorkspaceKey(ref: string): Promise<void> {
+    const confirmed = this.workspace.get<string[]>(CONFIRMED_WORKSPACE_KEYS) ?? [];
+    if (!confirmed.includes(ref)) await this.workspace.update(CONFIRMED_WORKSPACE_KEYS, [...confirmed, ref]);
+  }
 
   /** Key refs (alias names or key ids) picked in this connection, most recent first. */
   recentKeys(connectionId: string): string[] {

@@ -10,9 +10,10 @@ import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT
 import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
+import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { UserCancelledError } from '../ui/userInput';
-import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** What a file command returns for each file. */
 export interface FileResult {
@@ -133,6 +134,18 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
   return results;
 }
 
+/**
+ * Refuses, before any KMS call, files whose header shows their data keys are only under keys
+ * of accounts the person has not trusted.
+ */
+async function refuseUntrustedFiles(kms: EditorKms, uris: readonly vscode.Uri[]): Promise<void> {
+  for (const uri of uris) {
+    const inspection = await inspectFile(uri.fsPath);
+    const blob = inspection.format.kind === 'blob' ? inspection.format.blob : undefined;
+    await kms.guard.checkDataKeys(basename(uri.fsPath), visibleKeyArns({ header: inspection.header, blob }));
+  }
+}
+
 function formatArg(args: Args): FileOutputFormat | undefined {
   return args.oneOf('format', FILE_OUTPUT_FORMATS);
 }
@@ -170,6 +183,7 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
         return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
       }, kms);
+      announceWorkspaceKey(deps, key, uris.length === 1 ? `Encrypted ${basename(uris[0].fsPath)}` : `Encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
       return results;
     },
   };
@@ -225,6 +239,7 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       }
       await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
       const kms = await editorKms(services, args);
+      await refuseUntrustedFiles(kms, uris);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       return forEachFile(deps, uris, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
@@ -262,10 +277,11 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
       const kms = await editorKms(services, args);
+      await refuseUntrustedFiles(kms, uris);
       const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const sourceContext = sourceContextArg(args);
-      return forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
+      const results = await forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
         const file = uri.toString();
         const attempt = (source: EncryptionContext | undefined) => reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, job);
         const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
@@ -273,6 +289,8 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
         return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
       }, kms);
+      announceWorkspaceKey(deps, key, uris.length === 1 ? `Re-encrypted ${basename(uris[0].fsPath)}` : `Re-encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
+      return results;
     },
   };
 }

@@ -9,9 +9,10 @@ import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { decryptSecret, type DecryptedSecret, encryptSecret, reEncryptSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
+import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
-import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** At most this many KMS calls in flight for one multi-cursor edit. */
 const CONCURRENCY = 4;
@@ -173,6 +174,7 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })), 'encrypting');
       await deps.memory.rememberContext(uri.toString(), encryptionContext, results.filter((r) => r.kind === 'blob').map((r) => r.ciphertext));
       services.log.info(`Encrypted ${targets.length} selection(s) in ${uri.fsPath || uri.toString()} with ${results[0].keyId}`);
+      announceWorkspaceKey(deps, key, several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection', results[0].keyId, interactive);
       return { count: targets.length, keyId: results[0].keyId, kinds: results.map((r) => r.kind), encryptionContext };
     },
   };
@@ -197,6 +199,7 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
+      await refuseUntrustedTargets(kms, targets);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const secrets = await withProgress(`Decrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, () =>
@@ -229,6 +232,7 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
+      await refuseUntrustedTargets(kms, targets);
       const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, () =>
@@ -239,9 +243,15 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })), 're-encrypting');
       const blobs = results.filter((r) => r.kind === 'blob');
       if (blobs.length) await deps.memory.rememberContext(uri.toString(), blobs[0].encryptionContext, blobs.map((r) => r.ciphertext));
+      announceWorkspaceKey(deps, key, targets.length > 1 ? `Re-encrypted ${targets.length} selections` : 'Re-encrypted the selection', results[0].keyId, interactive);
       return { count: targets.length, keyId: results[0].keyId, sourceKeyIds: results.map((r) => r.sourceKeyId), kinds: results.map((r) => r.kind) };
     },
   };
+}
+
+/** Refuses, before any KMS call, ciphertexts that show they are only under keys of untrusted accounts. */
+async function refuseUntrustedTargets(kms: EditorKms, targets: readonly Target[]): Promise<void> {
+  for (const t of targets) if (t.found) await kms.guard.checkDataKeys(t.label, visibleKeyArns(t.found));
 }
 
 /**
