@@ -1,6 +1,7 @@
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import type { Connection } from '../../core/aws/connection';
 import type { KmsGateway } from '../../core/kms/gateway';
+import { inertLabel } from '../../core/text/inertText';
 import type { PickItem, UserInput } from './userInput';
 
 export interface PickedKey {
@@ -49,11 +50,12 @@ async function loadKeyItems(gateway: KmsGateway, options: KeyPickerOptions): Pro
   for (const meta of usable) {
     const keyId = meta.KeyId ?? '';
     const keyAliases = (aliasesByKey.get(keyId) ?? []).sort();
-    const detail = [meta.KeySpec, meta.KeyState, meta.Description].filter(Boolean).join(' · ');
+    const detail = [meta.KeySpec ?? meta.CustomerMasterKeySpec, meta.KeyState, meta.Description].filter(Boolean).join(' · ');
     const entries = keyAliases.length ? keyAliases.map((alias) => ({ ref: alias, alias })) : [{ ref: keyId, alias: undefined }];
     for (const { ref, alias } of entries) {
       const rank = Math.min(...[recent.indexOf(ref), recent.indexOf(keyId)].map((i) => (i < 0 ? Number.MAX_SAFE_INTEGER : i)));
-      items.push({ label: alias ?? keyId, description: alias ? keyId : undefined, detail, value: { ref, keyId, alias, metadata: meta }, rank });
+      // Aliases and descriptions come from the server: quick picks render $(icon) syntax, so it is escaped.
+      items.push({ label: inertLabel(alias ?? keyId), description: alias ? inertLabel(keyId) : undefined, detail: inertLabel(detail), value: { ref, keyId, alias, metadata: meta }, rank });
     }
   }
   items.sort((a, b) => a.rank - b.rank || a.label.localeCompare(b.label));
