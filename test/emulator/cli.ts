@@ -7,6 +7,8 @@
 //   KMS_EMULATOR_ACCOUNT_ID         account in ARNs (default 111122223333)
 //   KMS_EMULATOR_SEED               seed file (.json, .yaml, .yml), e.g. test/emulator/demo-seed.yaml
 //   KMS_EMULATOR_PERSIST            state file: loaded at start, saved after every change
+//   KMS_EMULATOR_OMIT_KEY_USAGE     1: describe keys of a plain CreateKey as moto/LocalStack do (no KeyUsage)
+//   KMS_EMULATOR_OMIT_KEY_SPEC      1 (with the above): no KeySpec either, only CustomerMasterKeySpec
 import { startEmulator } from './server';
 
 async function main(): Promise<void> {
@@ -19,6 +21,8 @@ async function main(): Promise<void> {
     credentials: [{ accessKeyId: env.KMS_EMULATOR_ACCESS_KEY_ID || 'test', secretAccessKey: env.KMS_EMULATOR_SECRET_ACCESS_KEY || 'test' }],
     seed: env.KMS_EMULATOR_SEED || undefined,
     persistPath: env.KMS_EMULATOR_PERSIST || undefined,
+    omitKeyUsage: env.KMS_EMULATOR_OMIT_KEY_USAGE === '1' || env.KMS_EMULATOR_OMIT_KEY_USAGE === 'true',
+    omitKeySpec: env.KMS_EMULATOR_OMIT_KEY_SPEC === '1' || env.KMS_EMULATOR_OMIT_KEY_SPEC === 'true',
   });
   console.log(`KMS emulator listening on ${emulator.url}`);
   let stopping = false;
