@@ -3,13 +3,11 @@
 // whose header names a crafted "key ARN", yield tooltips and hovers whose Markdown, once
 // rendered, has no heading, link, image or HTML of theirs (only the hover's own command link).
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import * as vscode from 'vscode';
-import { EnvelopeCrypto } from '../../src/core/envelope/envelopeCrypto';
 import { parseMessageHeader, rewriteHeaderBody } from '../../src/core/envelope/messageFormat';
-import { regionalGateways } from '../../src/core/envelope/regionalGateways';
 import { EmulatorControl } from '../emulator/control';
 import { type ConnectionSetting, eventually, setConnections, type Testing, testing, TreeDriver } from './tree/treeDriver';
 import { emulatorUrl } from './util/env';
@@ -74,17 +72,18 @@ describe('inert text from servers and files', function () {
 
   it('a message whose header names a crafted key ARN gets a hover with only its own command link', async () => {
     const connection = await t.services.connections.active();
-    const gatewayFor = regionalGateways(t.services.kms, connection);
-    const keyArn = (await gatewayFor(undefined).createKey({ Description: 'inert text test' })).Arn ?? '';
-    const { message } = await new EnvelopeCrypto(gatewayFor).encryptBuffer(Buffer.from('secret'), { keyId: keyArn, encryptionContext: { note: '`](command:workbench.action.terminal.new) # x' } });
+    const keyArn = (await t.services.kms.gateway(connection).createKey({ Description: 'inert text test' })).Arn ?? '';
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(root);
+    const file = join(root, `inert-${Date.now().toString(36)}.env`);
+    writeFileSync(file, 'secret');
+    await vscode.commands.executeCommand('kmsWorkbench.encryptFile', { uri: file, keyId: keyArn, format: 'binary', encryptionContext: { note: '`](command:workbench.action.terminal.new) # x' } });
+    const message = readFileSync(file);
     const header = parseMessageHeader(message);
     assert.ok(header);
     // A header edited by hand (its authentication no longer matches: the hover only reads it).
     const body = rewriteHeaderBody(header, { encryptedDataKeys: [{ ...header.encryptedDataKeys[0], providerInfo: `${keyArn}\`](command:workbench.action.terminal.new)\r\r# heading` }] });
     const crafted = Buffer.concat([body, message.subarray(header.headerBody.length)]);
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    assert.ok(root);
-    const file = join(root, `inert-${Date.now().toString(36)}.env`);
     writeFileSync(file, `X=${crafted.toString('base64')}\n`);
     const uri = vscode.Uri.file(file);
     await vscode.window.showTextDocument(uri);

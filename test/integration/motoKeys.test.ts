@@ -35,10 +35,10 @@ describe('keys described without KeyUsage (moto, LocalStack)', function () {
     const path = join(env.folder, 'moto.env');
     writeFileSync(path, 'SECRET=moto\n');
     const uri = vscode.Uri.file(path);
-    const encrypted = await run<FileResult>('encryptFile', { uri, keyId: alias });
+    const [encrypted] = await run<FileResult[]>('encryptFile', { uri, keyId: alias });
     assert.equal(encrypted.keyId, keyArn);
     assert.notEqual(readFileSync(path, 'utf8'), 'SECRET=moto\n');
-    await run<FileResult>('decryptFile', { uri });
+    await run<FileResult[]>('decryptFile', { uri });
     assert.equal(readFileSync(path, 'utf8'), 'SECRET=moto\n');
   });
 
