@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { Args, isPlainObject } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import type { Connection } from '../../core/aws/connection';
-import { EnvelopeCrypto, type GatewayForRegion } from '../../core/envelope/envelopeCrypto';
+import { checkKeySet, EnvelopeCrypto, type GatewayForRegion } from '../../core/envelope/envelopeCrypto';
 import { formatEncryptionContext, parseEncryptionContext } from '../../core/envelope/encryptionContext';
 import type { FileOutputFormat } from '../../core/envelope/fileEncryption';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
@@ -16,7 +16,7 @@ import { KmsError } from '../../core/kms/errors';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
 import type { Services } from '../services';
-import { pickKey } from '../ui/keyPicker';
+import { pickKey, pickKeys } from '../ui/keyPicker';
 import type { EncryptionMemory } from './encryptionMemory';
 
 /** What the editor encryption commands are given besides Services. */
@@ -86,6 +86,46 @@ export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, op
   });
   await deps.memory.rememberKey(kms.connection.id, picked.ref, picked.keyId);
   return { keyId: picked.ref, label: picked.alias ?? picked.keyId };
+}
+
+/**
+ * The keys to encrypt with, the first one making the data key: `keyIds` (several keys, any
+ * one decrypts; keys of other regions or accounts by ARN), else what chooseKey gives.
+ * Interactively the picker also offers "Several keys…", a multi-select of the connection's keys.
+ */
+export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string }): Promise<ChosenKey[]> {
+  if (args.has('keyId') && args.has('keyIds')) throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
+  const named = args.stringArray('keyIds', 'an array of key ids, key ARNs, alias names or alias ARNs');
+  if (named) {
+    let refs: string[];
+    try {
+      refs = checkKeySet(named);
+    } catch (error) {
+      throw new ArgumentError(`${options.command}: "keyIds": ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+    await deps.memory.rememberKey(kms.connection.id, refs[0]);
+    return refs.map((ref) => ({ keyId: ref, label: ref }));
+  }
+  if (args.has('keyId') || !options.interactive || vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<string>('defaultKey', '').trim()) return [await chooseKey(deps, kms, args, options)];
+  const picked = await pickKeys(deps.services.ui, kms.gateway, kms.connection, {
+    title: options.title,
+    filter: (meta) => refusalFor(meta) === undefined,
+    recent: deps.memory.recentKeys(kms.connection.id),
+    emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
+  });
+  await deps.memory.rememberKey(kms.connection.id, picked[0].ref, picked[0].keyId);
+  return picked.map((p) => ({ keyId: p.ref, label: p.alias ?? p.keyId }));
+}
+
+/** Refuses, before anything is written, keys that cannot encrypt (each described in its own region). */
+export async function checkUsableKeys(kms: EditorKms, refs: readonly string[]): Promise<void> {
+  for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+}
+
+/** The region of a key or alias ARN (undefined: the connection's). */
+export function regionOfRef(ref: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//.exec(ref)?.[1];
 }
 
 /** Refuses a key that cannot encrypt, with the key-state table's reason (when DescribeKey is allowed). */

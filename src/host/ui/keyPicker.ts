@@ -2,7 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import type { Connection } from '../../core/aws/connection';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { inertLabel } from '../../core/text/inertText';
-import type { PickItem, UserInput } from './userInput';
+import { type PickItem, UserCancelledError, type UserInput } from './userInput';
 
 export interface PickedKey {
   /** The alias name when one was picked, else the key id. What the person chose. */
@@ -32,6 +32,27 @@ const DESCRIBE_CONCURRENCY = 8;
 export async function pickKey(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions): Promise<PickedKey> {
   const items = loadKeyItems(gateway, options);
   return ui.pick(items, { title: `${options.title} (${connection.label})`, placeholder: 'Type to filter by alias, key id or description' });
+}
+
+/** What "Several keys…" returns from the first list. */
+const SEVERAL = Symbol('several keys');
+
+/**
+ * The key picker with one more entry, "Several keys…": picking a key returns it alone;
+ * "Several keys…" opens a multi-select of the same keys (any one of those chosen decrypts;
+ * the first chosen makes the data key).
+ */
+export async function pickKeys(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions): Promise<PickedKey[]> {
+  const items = loadKeyItems(gateway, options);
+  const first = await ui.pick<PickedKey | typeof SEVERAL>(
+    items.then((list) => [...list, { label: '$(list-selection) Several keys…', description: 'any one of them decrypts', detail: 'For example a multi-Region key and its replica, or keys in two accounts', value: SEVERAL, group: 'more' }]),
+    { title: `${options.title} (${connection.label})`, placeholder: 'Type to filter by alias, key id or description' },
+  );
+  if (first !== SEVERAL) return [first];
+  const chosen = await ui.pickMany(await items, { title: `${options.title}: several keys, any one decrypts (${connection.label})`, placeholder: 'Choose the keys; the first chosen makes the data key' });
+  if (chosen.length === 0) throw new UserCancelledError();
+  const seen = new Set<string>();
+  return chosen.filter((k) => !seen.has(k.keyId) && seen.add(k.keyId));
 }
 
 async function loadKeyItems(gateway: KmsGateway, options: KeyPickerOptions): Promise<PickItem<PickedKey>[]> {
