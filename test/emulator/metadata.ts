@@ -15,7 +15,8 @@ export function keyMetadata(store: Store, key: Key): Record<string, unknown> {
     CreationDate: seconds(key.creationDate),
     Enabled: key.state === 'Enabled',
     Description: key.description,
-    KeyUsage: key.usage,
+    // moto sends null for a key created without KeyUsage (its JSON of None).
+    KeyUsage: key.motoMetadata ? null : key.usage,
     KeyState: key.state,
   };
   if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) meta.DeletionDate = seconds(key.deletionDate);
@@ -25,7 +26,7 @@ export function keyMetadata(store: Store, key: Key): Record<string, unknown> {
   if (key.origin === 'EXTERNAL') meta.ExpirationModel = 'KEY_MATERIAL_DOES_NOT_EXPIRE';
   meta.KeyManager = key.manager;
   meta.CustomerMasterKeySpec = key.spec;
-  meta.KeySpec = key.spec;
+  if (!key.motoMetadata?.omitKeySpec) meta.KeySpec = key.spec;
   const encryption = encryptionAlgorithmsFor(key.spec, key.usage);
   if (encryption) meta.EncryptionAlgorithms = encryption;
   const signing = signingAlgorithmsFor(key.spec, key.usage);

@@ -58,6 +58,8 @@ export interface SeedKey {
   material?: string;
   aliases?: string[];
   grants?: SeedGrant[];
+  /** Described as moto describes a key of a plain CreateKey: no KeyUsage (and with omitKeySpec, no KeySpec). Symmetric keys only. */
+  motoMetadata?: { omitKeySpec?: boolean };
   customKeyStoreId?: string;
 }
 
@@ -180,6 +182,10 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
     if (s.material !== undefined) {
       if (kindOf(spec) !== 'symmetric' && kindOf(spec) !== 'hmac') throw new Error(`${where}: material can be given for symmetric and HMAC keys only`);
       key.materials = [materialFrom(s.material, spec, creationDate)];
+    }
+    if (s.motoMetadata) {
+      if (spec !== 'SYMMETRIC_DEFAULT') throw new Error(`${where}: motoMetadata is for SYMMETRIC_DEFAULT keys (moto omits KeyUsage only for a default CreateKey)`);
+      key.motoMetadata = { omitKeySpec: s.motoMetadata.omitKeySpec ?? false };
     }
     key.state = state;
     if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {

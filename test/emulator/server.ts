@@ -57,6 +57,13 @@ export interface EmulatorOptions {
    * key (see peers.ts). Settable later with `setPeers`.
    */
   peers?: Record<string, string>;
+  /**
+   * Answer as moto and LocalStack do for a key made by CreateKey without KeyUsage: DescribeKey,
+   * CreateKey (and ReplicateKey) send `KeyUsage: null` (real KMS always sends ENCRYPT_DECRYPT).
+   */
+  omitKeyUsage?: boolean;
+  /** With omitKeyUsage: no `KeySpec` either, only `CustomerMasterKeySpec` (older moto). */
+  omitKeySpec?: boolean;
 }
 
 export interface Emulator {
@@ -139,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const persistPath = options.persistPath ?? (options.persistDir ? join(options.persistDir, 'kms-emulator-state.json') : undefined);
   const store = new Store(accountId, persistPath);
   if (options.onDemandRotationLimit !== undefined) store.onDemandRotationLimit = options.onDemandRotationLimit;
+  if (options.omitKeyUsage) store.motoKeyMetadata = { omitKeySpec: options.omitKeySpec ?? false };
   const faults = new Faults();
   const counter = new CallCounter();
   const serveSts = options.sts ?? true;

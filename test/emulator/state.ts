@@ -22,6 +22,8 @@ export class Store {
   customKeyStores: CustomKeyStore[] = [];
   /** Lifetime limit of RotateKeyOnDemand per key (KMS documents 10 and 25 in different places). */
   onDemandRotationLimit = 10;
+  /** Keys made by CreateKey without KeyUsage are described as moto describes them (see Key.motoMetadata). */
+  motoKeyMetadata: { omitKeySpec: boolean } | undefined;
   private nextSeq = 1;
   private readonly generating = new Map<string, Promise<KeyMaterial>>();
 

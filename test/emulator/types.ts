@@ -104,6 +104,11 @@ export interface Key {
   onDemandRotations: number;
   grants: Grant[];
   customKeyStoreId?: string;
+  /**
+   * Metadata answered as moto (and LocalStack, built on it) answers for a key made by a plain
+   * CreateKey: `KeyUsage` null, and with `omitKeySpec` no `KeySpec` (CustomerMasterKeySpec only).
+   */
+  motoMetadata?: { omitKeySpec: boolean };
 }
 
 export interface Alias {

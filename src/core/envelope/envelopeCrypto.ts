@@ -41,6 +41,12 @@ export interface DiscoveryFilter {
 export interface EncryptParams {
   /** Key id, key ARN, alias name or alias ARN. */
   readonly keyId: string;
+  /**
+   * More keys the data key is also wrapped under (KMS Encrypt each), so any one of them
+   * decrypts: a multi-Region key's replica, a key in another account for disaster recovery.
+   * Keys in other regions are named by ARN.
+   */
+  readonly additionalKeyIds?: readonly string[];
   readonly encryptionContext?: EncryptionContext;
   /** The plaintext's length when known (not passed on to the SDK: see encryptStream). */
   readonly plaintextLength?: number;
@@ -58,6 +64,8 @@ export interface StreamFactory {
   readonly create: () => Duplex;
   /** ARN of the key that made or opened the data key, once it did. */
   readonly keyArn: () => string;
+  /** Encrypting: the ARNs of every key the data key was wrapped under, in the header's order. */
+  readonly keyArns: () => string[];
   /** Turns a failure of the pipeline into a KmsError with a sentence a person can act on. */
   readonly explain: (error: unknown) => unknown;
 }
@@ -67,6 +75,8 @@ class KmsCalls {
   readonly failures: KmsError[] = [];
   /** ARN of the key that made or opened the data key. */
   keyArn: string | undefined;
+  /** Every key that answered (generator first), as ARNs. */
+  readonly keyArns: string[] = [];
 
   constructor(private readonly gatewayFor: GatewayForRegion) {}
 
@@ -80,7 +90,8 @@ class KmsCalls {
       try {
         const out = (await gateway.send(operation, input as never)) as unknown as T & { KeyId?: string };
         out.KeyId = await keyArnOfAnswer(gateway, out.KeyId, (input as { KeyId?: string }).KeyId);
-        if (out.KeyId) this.keyArn = out.KeyId;
+        if (out.KeyId && !this.keyArn) this.keyArn = out.KeyId;
+        if (out.KeyId && operation !== 'Decrypt') this.keyArns.push(out.KeyId);
         return out;
       } catch (error) {
         if (error instanceof KmsError) this.failures.push(error);
@@ -129,7 +140,7 @@ export class EnvelopeCrypto {
 
   /** Encrypts a whole buffer into one message. */
   async encryptBuffer(plaintext: Uint8Array, params: EncryptParams): Promise<{ message: Buffer; keyArn: string; info: MessageInfo }> {
-    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
+    const { sdk, calls, keyring } = await this.encryptKeyring(params);
     const client = this.client(sdk);
     try {
       const { result, messageHeader } = await client.encrypt(keyring, plaintext, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} });
@@ -162,7 +173,7 @@ export class EnvelopeCrypto {
    * failures reach the pipeline. Pass a pipeline's failure through `explain`.
    */
   async encryptStream(params: EncryptParams): Promise<StreamFactory> {
-    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
+    const { sdk, calls, keyring } = await this.encryptKeyring(params);
     const client = this.client(sdk);
     return {
       // No plaintextLength: the SDK (v5) subtracts a chunk that spans a frame boundary twice
@@ -170,6 +181,7 @@ export class EnvelopeCrypto {
       // exception of its inner pipeline. It is only a check; the frames do not need it.
       create: () => shieldFromTeardown(client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} })),
       keyArn: () => calls.keyArn ?? '',
+      keyArns: () => [...calls.keyArns],
       explain: (error) => explain(error, calls),
     };
   }
@@ -179,7 +191,7 @@ export class EnvelopeCrypto {
     checkReadable(header, params);
     const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header);
     const client = this.client(sdk);
-    return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
+    return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', keyArns: () => [], explain: (error) => explain(error, calls) };
   }
 
   private client(sdk: EncryptionSdkModule): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
@@ -187,10 +199,11 @@ export class EnvelopeCrypto {
     return { ...sdk.buildEncrypt(options), ...sdk.buildDecrypt(options) };
   }
 
-  private async encryptKeyring(keyId: string): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async encryptKeyring(params: EncryptParams): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+    const additional = checkKeySet([params.keyId, ...(params.additionalKeyIds ?? [])]).slice(1);
     const sdk = await loadEncryptionSdk();
     const calls = new KmsCalls(this.gatewayFor);
-    return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: keyId }) };
+    return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: params.keyId, keyIds: additional }) };
   }
 
   private async decryptKeyring(keyArn: string | undefined, header: MessageHeader): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
@@ -240,6 +253,20 @@ export function shieldFromTeardown(stream: Duplex): Duplex {
 
 function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[]): string {
   return keys.find((k) => k.providerId === 'aws-kms')?.providerInfo ?? '';
+}
+
+/**
+ * The keys of one message: at least one, at most MAX_ENCRYPTED_DATA_KEYS (what any reader here
+ * accepts), none named twice, none empty. Returns them as given.
+ */
+export function checkKeySet(keyIds: readonly string[]): string[] {
+  const ids = keyIds.map((k) => (typeof k === 'string' ? k.trim() : ''));
+  if (ids.length === 0) throw new KmsError('InvalidArgument', 'Name at least one key to encrypt with.');
+  if (ids.some((k) => k === '')) throw new KmsError('InvalidArgument', 'A key to encrypt with is empty: name each key by key id, key ARN, alias name or alias ARN.');
+  const twice = ids.filter((k, i) => ids.indexOf(k) !== i);
+  if (twice.length) throw new KmsError('InvalidArgument', `${[...new Set(twice)].join(', ')} is named more than once: name each key once.`);
+  if (ids.length > MAX_ENCRYPTED_DATA_KEYS) throw new KmsError('InvalidArgument', `A message can be encrypted for at most ${MAX_ENCRYPTED_DATA_KEYS} keys (readers refuse more data keys), not ${ids.length}.`);
+  return ids;
 }
 
 /**

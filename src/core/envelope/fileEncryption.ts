@@ -16,8 +16,8 @@ import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorP
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
-import { type EncryptionContext, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
-import { rewrapObstacle, rewrapStage } from './rewrap';
+import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
+import { type KeyChange, planKeyChange, type RewrappedHeader, rewrapObstacle, rewrapStage } from './rewrap';
 
 /** How an encrypted file is written. */
 export type FileOutputFormat = 'base64' | 'binary' | 'blob';
@@ -93,6 +93,8 @@ export interface EncryptedFile {
   readonly path: string;
   /** ARN of the key it is encrypted under. */
   readonly keyId: string;
+  /** Every key's ARN (any one decrypts); one for a file under one key. */
+  readonly keyIds: readonly string[];
   readonly format: FileOutputFormat;
   readonly encryptionContext: EncryptionContext;
   readonly bytes: number;
@@ -134,7 +136,8 @@ function source(path: string, size: number, job: FileJob): [NodeJS.ReadableStrea
   return [createReadStream(path, { highWaterMark: job.chunkSize ?? 1024 * 1024 }), new Progress(size, job.onProgress)];
 }
 
-export async function encryptFileInPlace(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
+/** `additionalKeyIds`: more keys the file is encrypted for (any one decrypts); messages only. */
+export async function encryptFileInPlace(path: string, params: { keyId: string; additionalKeyIds?: readonly string[]; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
   const inspection = await inspectFile(path);
   const name = basename(path);
   if (isEncryptedFormat(inspection.format)) {
@@ -143,6 +146,7 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
   const format = params.format ?? 'base64';
   const encryptionContext = params.encryptionContext ?? {};
   if (format === 'blob') {
+    if (params.additionalKeyIds?.length) throw new KmsError('InvalidArgument', `A KMS ciphertext blob is encrypted under exactly one key; to encrypt ${name} for several keys use the base64 or binary format (an Encryption SDK message).`);
     if (inspection.size === 0) throw new KmsError('PlaintextEmpty', `${name} is empty; KMS Encrypt needs 1 to 4,096 bytes. Use the base64 or binary format for empty files.`);
     if (inspection.size > MAX_BLOB_PLAINTEXT) {
       throw new KmsError('PlaintextTooLarge', `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). Use the base64 or binary format, which have no size limit.`);
@@ -151,18 +155,18 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
     try {
       const out = await job.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
       const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal }), job);
-      return { path: result.path, keyId: out.keyId, format, encryptionContext, bytes: result.bytesWritten };
+      return { path: result.path, keyId: out.keyId, keyIds: [out.keyId], format, encryptionContext, bytes: result.bytesWritten };
     } finally {
       plaintext.fill(0);
     }
   }
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, plaintextLength: inspection.size });
+  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext, plaintextLength: inspection.size });
   const result = await replaceFileAtomically(
     path,
     (sink) => run(encryption.explain, pipelineOf([...source(path, inspection.size, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
     job,
   );
-  return { path: result.path, keyId: encryption.keyArn(), format, encryptionContext, bytes: result.bytesWritten };
+  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), format, encryptionContext, bytes: result.bytesWritten };
 }
 
 /** `keyId` (optional): decrypt only if the file is encrypted under this key. */
@@ -209,7 +213,7 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
     const encryptionContext = params.encryptionContext ?? sourceContext;
     const out = await job.gatewayFor(undefined).reEncrypt({ ciphertext: bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: job.signal });
     const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal }), job);
-    return { path: result.path, keyId: out.keyId, sourceKeyId: out.sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
+    return { path: result.path, keyId: out.keyId, keyIds: [out.keyId], sourceKeyId: out.sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
   }
   if (params.format === 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is an Encryption SDK message; it can be re-encrypted as base64 or binary, not as a KMS blob.`);
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
@@ -230,7 +234,7 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
       },
     });
     const result = await replaceFileAtomically(path, (sink) => run((error) => error, pipelineOf([...input(), stage, ...output(), sink], job.signal)), job);
-    return { path: result.path, keyId, sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
+    return { path: result.path, keyId, keyIds: [keyId], sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
   const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
@@ -248,7 +252,60 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
       ),
     job,
   );
-  return { path: result.path, keyId: encryption.keyArn(), sourceKeyId: decryption.keyArn(), format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt' };
+  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt' };
+}
+
+export interface RekeyedFile extends ReEncryptedFile {
+  /** ARNs of the keys added and removed. */
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * Adds or removes keys of an Encryption SDK message in place (`change.add`/`remove`, or
+ * `keyIds`, the new set). Messages without signature get only their header rewritten: the
+ * data key wrapped under each added key, the data keys of removed keys dropped, the content
+ * untouched. Signed messages are decrypted and encrypted again for the new set, streamed. KMS
+ * blobs are under exactly one key: refused.
+ */
+export async function rekeyFileInPlace(path: string, change: KeyChange, job: FileJob): Promise<RekeyedFile> {
+  const inspection = await inspectFile(path);
+  const format = inspection.format;
+  const name = basename(path);
+  if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'blob') {
+    throw new KmsError('InvalidArgument', `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`);
+  }
+  const header = inspection.header ?? (await readWholeHeader(path, format.armor));
+  const input = (): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(path, inspection.size, job), new Base64ArmorDecoder()] : source(path, inspection.size, job));
+  const output = (): Transform[] => (format.armor === 'base64' ? [new Base64ArmorEncoder()] : []);
+  if (!rewrapObstacle(header)) {
+    let rewrapped: RewrappedHeader | undefined;
+    const stage = rewrapStage(job.gatewayFor, { ...change, limit: MAX_ENCRYPTED_DATA_KEYS }, { signal: job.signal, onHeader: (h) => (rewrapped = h) });
+    const result = await replaceFileAtomically(path, (sink) => run((error) => error, pipelineOf([...input(), stage, ...output(), sink], job.signal)), job);
+    if (!rewrapped) throw new KmsError('RewrapFailed', `${name}: the header was not rewritten.`);
+    const keyIds = [...(rewrapped.keyArns ?? [])];
+    return { path: result.path, keyId: keyIds[0], keyIds, sourceKeyId: rewrapped.sourceKeyArn, format: format.armor, encryptionContext: header.encryptionContext, bytes: result.bytesWritten, method: 'rewrap', added: rewrapped.added ?? [], removed: rewrapped.removed ?? [] };
+  }
+  // Signed or format-1 messages: decrypted and encrypted again for the new set of keys.
+  const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
+  const plan = await planKeyChange(current, change, job.gatewayFor, MAX_ENCRYPTED_DATA_KEYS);
+  const encryptionContext = withoutReservedKeys(header.encryptionContext);
+  const decryption = await job.envelope.decryptStream(header, {});
+  const encryption = await job.envelope.encryptStream({ keyId: plan.result[0], additionalKeyIds: plan.result.slice(1), encryptionContext });
+  const result = await replaceFileAtomically(
+    path,
+    (sink) =>
+      run(
+        (error) => {
+          const fromDecrypt = decryption.explain(error);
+          return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
+        },
+        pipelineOf([...input(), decryption.create(), encryption.create(), ...output(), sink], job.signal),
+      ),
+    job,
+  );
+  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), format: format.armor, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt', added: plan.add, removed: plan.remove };
 }
 
 /** The Encryption SDK adds "aws-crypto-public-key" to the context of signed messages; it is not the person's. */

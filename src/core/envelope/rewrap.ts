@@ -18,7 +18,7 @@
 // messages: those are decrypted and encrypted again, streamed.
 import { KmsError } from '../kms/errors';
 import type { GatewayForRegion } from './envelopeCrypto';
-import { checkReadable } from './envelopeCrypto';
+import { checkReadable, resolveKeyArn } from './envelopeCrypto';
 import { FrameVerifier } from './frames';
 import {
   deriveCommittingKeys,
@@ -50,6 +50,21 @@ export interface RewrappedHeader {
   readonly keyArn: string;
   readonly sourceKeyArn: string;
   readonly encryptionContext: EncryptionContext;
+  /** Adding or removing keys: every KMS key of the new header, and what changed (ARNs). */
+  readonly keyArns?: readonly string[];
+  readonly added?: readonly string[];
+  readonly removed?: readonly string[];
+}
+
+/**
+ * Which keys a message should be encrypted for: `add` and/or `remove` keys, or `keyIds`, the
+ * whole new set. Keys are named by key id, key ARN, alias name or alias ARN; keys in other
+ * regions or accounts by ARN.
+ */
+export interface KeyChange {
+  readonly add?: readonly string[];
+  readonly remove?: readonly string[];
+  readonly keyIds?: readonly string[];
 }
 
 /** Why this message cannot be re-wrapped in place (undefined: it can). */
@@ -91,6 +106,102 @@ export async function rewrapHeader(header: MessageHeader, gatewayFor: GatewayFor
   }
 }
 
+/**
+ * The ARNs to add and remove to turn a message for `current` (KMS key ARNs) into the change
+ * asked for. Refuses a key named twice, adding a key the message has, removing one it has
+ * not, a change that changes nothing, removing every KMS key, and more keys than readers accept.
+ */
+export async function planKeyChange(current: readonly string[], change: KeyChange, gatewayFor: GatewayForRegion, limit: number): Promise<{ add: string[]; remove: string[]; result: string[] }> {
+  if (change.keyIds && (change.add?.length || change.remove?.length)) {
+    throw new KmsError('InvalidArgument', 'Name either the whole new set of keys ("keyIds") or the keys to add and remove ("addKeyIds", "removeKeyIds"), not both.');
+  }
+  const resolve = async (ref: string): Promise<string> => {
+    const name = ref.trim();
+    if (!name) throw new KmsError('InvalidArgument', 'A key name is empty: name each key by key id, key ARN, alias name or alias ARN.');
+    if (regionOfKeyArn(name)) return name;
+    // A bare key id of a key the message has needs no DescribeKey.
+    const mine = current.find((arn) => arn.endsWith(`:key/${name}`));
+    if (mine) return mine;
+    return resolveKeyArn(gatewayFor(regionOfAliasArn(name)), name);
+  };
+  const resolveAll = async (refs: readonly string[] | undefined, what: string): Promise<string[]> => {
+    const arns = await Promise.all((refs ?? []).map(resolve));
+    const twice = arns.filter((a, i) => arns.indexOf(a) !== i);
+    if (twice.length) throw new KmsError('InvalidArgument', `${[...new Set(twice)].join(', ')} is named more than once in ${what}.`);
+    return arns;
+  };
+  let add: string[];
+  let remove: string[];
+  if (change.keyIds) {
+    const wanted = await resolveAll(change.keyIds, '"keyIds"');
+    if (wanted.length === 0) throw new KmsError('InvalidArgument', '"keyIds" is empty: a message must stay encrypted for at least one key.');
+    add = wanted.filter((a) => !current.includes(a));
+    remove = current.filter((a) => !wanted.includes(a));
+  } else {
+    add = await resolveAll(change.add, '"addKeyIds"');
+    remove = await resolveAll(change.remove, '"removeKeyIds"');
+    const both = add.filter((a) => remove.includes(a));
+    if (both.length) throw new KmsError('InvalidArgument', `${both.join(', ')} is both added and removed.`);
+    const present = add.filter((a) => current.includes(a));
+    if (present.length) throw new KmsError('KeyAlreadyPresent', `The message is already encrypted for ${present.join(', ')}. Its keys are ${current.join(', ')}.`);
+    const absent = remove.filter((a) => !current.includes(a));
+    if (absent.length) throw new KmsError('KeyNotPresent', `The message is not encrypted for ${absent.join(', ')}, so it cannot be removed. Its keys are ${current.join(', ')}.`);
+  }
+  if (!add.length && !remove.length) throw new KmsError('NoKeyChange', `The message is already encrypted for exactly these keys: ${current.join(', ')}.`);
+  const result = [...current.filter((a) => !remove.includes(a)), ...add];
+  if (result.length === 0) {
+    throw new KmsError('LastKey', `Removing ${remove.join(', ')} would leave the message with no key that can decrypt it. Add another key in the same call ("addKeyIds"), or decrypt the file instead.`);
+  }
+  if (result.length > limit) throw new KmsError('InvalidArgument', `A message can be encrypted for at most ${limit} keys (readers refuse more data keys); this change would give it ${result.length}.`);
+  return { add, remove, result };
+}
+
+function regionOfAliasArn(name: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:alias\//.exec(name)?.[1];
+}
+
+/**
+ * Adds and removes keys of a message without touching its content: the data key is opened
+ * with KMS (any key of the message), the commitment and header checked, the data key wrapped
+ * under each added key (KMS Encrypt, in that key's region) and the header written with the
+ * data keys of the new set (other providers' data keys kept) and a new tag.
+ */
+export async function rekeyHeader(header: MessageHeader, gatewayFor: GatewayForRegion, change: KeyChange, options: { signal?: AbortSignal; limit: number }): Promise<RewrappedHeader> {
+  const obstacle = rewrapObstacle(header);
+  if (obstacle) throw new KmsError('RewrapNotPossible', `The keys of this message cannot be changed in place: ${obstacle}.`);
+  checkReadable(header, {});
+  const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
+  const plan = await planKeyChange(current, change, gatewayFor, options.limit);
+  const { dataKey, edk } = await openDataKey(header, gatewayFor, options.signal);
+  try {
+    const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
+    verifyCommitment(header, commitment);
+    verifyHeaderAuth(header, derivedKey);
+    const added: EncryptedDataKey[] = [];
+    for (const keyArn of plan.add) {
+      const region = regionOfKeyArn(keyArn);
+      const wrapped = await gatewayFor(region).encrypt({ keyId: keyArn, plaintext: dataKey, encryptionContext: header.encryptionContext }, { abortSignal: options.signal });
+      added.push({ providerId: KMS_PROVIDER_ID, providerInfo: await keyArnFor(wrapped.keyId, gatewayFor, region), encryptedDataKey: Buffer.from(wrapped.ciphertext) });
+    }
+    const kept = header.encryptedDataKeys.filter((k) => !(k.providerId === KMS_PROVIDER_ID && plan.remove.includes(k.providerInfo)));
+    const encryptedDataKeys = [...kept, ...added];
+    const body = rewriteHeaderBody(header, { encryptedDataKeys });
+    const keyArns = encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
+    return {
+      bytes: Buffer.concat([body, headerAuthTag(derivedKey, body)]),
+      derivedKey,
+      keyArn: keyArns[0],
+      sourceKeyArn: edk.providerInfo,
+      encryptionContext: header.encryptionContext,
+      keyArns,
+      added: added.map((k) => k.providerInfo),
+      removed: plan.remove,
+    };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
 /** KMS answers with the key ARN; other servers may answer with a key id. */
 async function keyArnFor(keyId: string, gatewayFor: GatewayForRegion, region: string | undefined): Promise<string> {
   if (keyId.startsWith('arn:')) return keyId;
@@ -124,7 +235,7 @@ async function openDataKey(header: MessageHeader, gatewayFor: GatewayForRegion, 
  * A pipeline stage: reads a message, yields it re-wrapped (new header, body copied after
  * each frame is checked). `onHeader` sees the new header's details once KMS is done.
  */
-export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams, options: { signal?: AbortSignal; onHeader?: (h: RewrappedHeader, old: MessageHeader) => void } = {}) {
+export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams | (KeyChange & { readonly limit: number }), options: { signal?: AbortSignal; onHeader?: (h: RewrappedHeader, old: MessageHeader) => void } = {}) {
   return async function* rewrap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     let head = Buffer.alloc(0);
     let verifier: FrameVerifier | undefined;
@@ -138,7 +249,7 @@ export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams, 
             if (head.length > 1024 * 1024) throw tampered('its header is longer than 1 MiB');
             continue;
           }
-          const rewrapped = await rewrapHeader(header, gatewayFor, params, options);
+          const rewrapped = 'keyId' in params ? await rewrapHeader(header, gatewayFor, params, options) : await rekeyHeader(header, gatewayFor, params, { ...options, limit: params.limit });
           derivedKey = rewrapped.derivedKey;
           options.onHeader?.(rewrapped, header);
           verifier = new FrameVerifier(header, derivedKey);

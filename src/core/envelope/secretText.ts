@@ -24,6 +24,8 @@ export interface EncryptedSecret {
   readonly kind: CiphertextKind;
   /** ARN (or id, as the endpoint answers) of the key. */
   readonly keyId: string;
+  /** Messages for several keys: every key's ARN (any one decrypts). */
+  readonly keyIds?: readonly string[];
   readonly encryptionContext: EncryptionContext;
 }
 
@@ -38,9 +40,22 @@ export interface ReEncryptedSecret extends EncryptedSecret {
   readonly sourceKeyId: string;
 }
 
-export async function encryptSecret(plaintext: Uint8Array, params: { keyId: string; encryptionContext?: EncryptionContext }, crypto: SecretCrypto, signal?: AbortSignal): Promise<EncryptedSecret> {
+/**
+ * Up to 4,096 bytes under one key: a KMS blob; larger, or under several keys
+ * (`additionalKeyIds`: a KMS blob is always under exactly one key), an Encryption SDK message.
+ */
+export async function encryptSecret(
+  plaintext: Uint8Array,
+  params: { keyId: string; additionalKeyIds?: readonly string[]; encryptionContext?: EncryptionContext },
+  crypto: SecretCrypto,
+  signal?: AbortSignal,
+): Promise<EncryptedSecret> {
   if (plaintext.byteLength === 0) throw new KmsError('PlaintextEmpty', 'There is nothing to encrypt: the text is empty.');
   const encryptionContext = params.encryptionContext ?? {};
+  if (params.additionalKeyIds?.length) {
+    const out = await crypto.envelope.encryptBuffer(plaintext, { keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext });
+    return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, keyIds: out.info.keyArns, encryptionContext };
+  }
   if (plaintext.byteLength <= MAX_BLOB_PLAINTEXT) {
     const out = await crypto.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: signal });
     return { ciphertext: encodeBase64(out.ciphertext), kind: 'blob', keyId: out.keyId, encryptionContext };

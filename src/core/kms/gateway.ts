@@ -2,6 +2,7 @@ import type * as Kms from '@aws-sdk/client-kms';
 import type { Connection } from '../aws/connection';
 import { loadAwsSdk } from '../lazy/loadAwsSdk';
 import { KmsError, toKmsError } from './errors';
+import { normalizeKeyMetadata } from './keyCapabilities';
 import type { KmsOperationName, OperationInput, OperationOutput } from './operations';
 
 export interface CallOptions {
@@ -60,12 +61,12 @@ export class KmsGateway {
 
   async describeKey(keyId: string): Promise<Kms.KeyMetadata> {
     const out = await this.send('DescribeKey', { KeyId: keyId });
-    return required(out.KeyMetadata, 'DescribeKey', 'KeyMetadata');
+    return normalizeKeyMetadata(required(out.KeyMetadata, 'DescribeKey', 'KeyMetadata'));
   }
 
   async createKey(input: Kms.CreateKeyCommandInput): Promise<Kms.KeyMetadata> {
     const out = await this.send('CreateKey', input);
-    return required(out.KeyMetadata, 'CreateKey', 'KeyMetadata');
+    return normalizeKeyMetadata(required(out.KeyMetadata, 'CreateKey', 'KeyMetadata'));
   }
 
   listKeysPage(marker?: string, limit = 100): Promise<Page<Kms.KeyListEntry>> {

@@ -35,12 +35,32 @@ export const KEY_ACTIONS = [
 
 export type KeyAction = (typeof KEY_ACTIONS)[number];
 
-type Meta = Pick<KeyMetadata, 'KeyState' | 'KeyManager' | 'KeyUsage' | 'KeySpec' | 'Origin' | 'MultiRegion' | 'MultiRegionConfiguration'>;
+type Meta = Pick<KeyMetadata, 'KeyState' | 'KeyManager' | 'KeyUsage' | 'KeySpec' | 'Origin' | 'MultiRegion' | 'MultiRegionConfiguration'> &
+  Partial<Pick<KeyMetadata, 'CustomerMasterKeySpec' | 'EncryptionAlgorithms'>>;
+
+type SpecAndUsage = Partial<Pick<KeyMetadata, 'KeySpec' | 'KeyUsage' | 'CustomerMasterKeySpec' | 'EncryptionAlgorithms'>>;
+
+/**
+ * Key metadata as KMS itself sends it. moto (and LocalStack, built on it) describes a key made
+ * by a plain CreateKey with no `KeyUsage`, and older moto with `CustomerMasterKeySpec` only (no
+ * `KeySpec`). A SYMMETRIC_DEFAULT key can have no usage but ENCRYPT_DECRYPT, and an HMAC key
+ * none but GENERATE_VERIFY_MAC, so a missing usage of those is filled in; the spec comes from
+ * CustomerMasterKeySpec, else from the encryption algorithms (SYMMETRIC_DEFAULT is only a
+ * symmetric key's). Anything else is left as sent.
+ */
+export function normalizeKeyMetadata<T extends SpecAndUsage>(meta: T): T {
+  const spec =
+    meta.KeySpec ?? meta.CustomerMasterKeySpec ?? (meta.EncryptionAlgorithms?.includes('SYMMETRIC_DEFAULT') ? 'SYMMETRIC_DEFAULT' : undefined);
+  const usage = meta.KeyUsage ?? (spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : spec?.startsWith('HMAC_') ? 'GENERATE_VERIFY_MAC' : undefined);
+  if (spec === meta.KeySpec && usage === meta.KeyUsage) return meta;
+  return { ...meta, KeySpec: spec, KeyUsage: usage };
+}
 
 const PENDING_DELETION = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
 
 /** Why `action` is not possible on this key, or undefined when it is. */
-export function explainRefusal(meta: Meta, action: KeyAction): string | undefined {
+export function explainRefusal(sent: Meta, action: KeyAction): string | undefined {
+  const meta = normalizeKeyMetadata(sent);
   const state = meta.KeyState ?? 'Unknown';
   const customer = meta.KeyManager !== 'AWS';
   const symmetric = meta.KeySpec === 'SYMMETRIC_DEFAULT';

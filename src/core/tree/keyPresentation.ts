@@ -1,5 +1,6 @@
 import type { CustomKeyStoresListEntry, GetKeyRotationStatusCommandOutput, GrantListEntry, KeyMetadata, RotationsListEntry } from '@aws-sdk/client-kms';
 import { KmsError } from '../kms/errors';
+import { inertLine, markdownCode, markdownText } from '../text/inertText';
 import { shortAliasName } from './aliasIndex';
 
 /**
@@ -15,7 +16,7 @@ export interface IconChoice {
 
 /** A key's label: its first alias (without `alias/`), else its key id. */
 export function keyLabel(keyId: string, aliases: readonly string[]): string {
-  return aliases.length ? shortAliasName(aliases[0]) : keyId;
+  return inertLine(aliases.length ? shortAliasName(aliases[0]) : keyId);
 }
 
 /** "Enabled", "Disabled", "Pending deletion (2025-03-01)", … */
@@ -36,7 +37,7 @@ export function stateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' |
 
 /** The description beside a key's label: key spec and state (or why it is not known). */
 export function keyDescription(meta: KeyMetadata | undefined, failure?: unknown): string {
-  if (meta) return [meta.KeySpec ?? meta.CustomerMasterKeySpec, stateLabel(meta)].filter(Boolean).join(' · ');
+  if (meta) return inertLine([meta.KeySpec ?? meta.CustomerMasterKeySpec, stateLabel(meta)].filter(Boolean).join(' · '));
   if (failure !== undefined) return failure instanceof KmsError && failure.code === 'AccessDeniedException' ? 'no permission to describe' : 'could not describe';
   return '';
 }
@@ -90,12 +91,12 @@ export function keyTooltip(input: {
   const title = input.aliases.length ? shortAliasName(input.aliases[0]) : input.keyId;
   const arn = m?.Arn ?? input.keyArn;
   const rows: (readonly [string, string | undefined])[] = [
-    ['ARN', arn ? code(arn) : undefined],
-    ['Key id', code(input.keyId)],
-    ['Aliases', input.aliases.length ? input.aliases.map(code).join(', ') : 'none'],
+    ['ARN', arn ? markdownCode(arn) : undefined],
+    ['Key id', markdownCode(input.keyId)],
+    ['Aliases', input.aliases.length ? input.aliases.map((a) => markdownCode(a)).join(', ') : 'none'],
   ];
   if (m) {
-    const text = (v: string | undefined): string | undefined => (v === undefined ? undefined : escapeMarkdown(v));
+    const text = (v: string | undefined): string | undefined => (v === undefined ? undefined : markdownText(v));
     rows.push(
       ['State', text(stateLabel(m))],
       ['Managed by', m.KeyManager === 'AWS' ? 'AWS' : 'customer'],
@@ -103,24 +104,19 @@ export function keyTooltip(input: {
       ['Key usage', text(m.KeyUsage)],
       ['Origin', text(m.Origin)],
       ['Created', text(m.CreationDate ? formatTimestamp(m.CreationDate) : undefined)],
-      ['Description', m.Description ? escapeMarkdown(m.Description) : '_(none)_'],
+      ['Description', m.Description ? markdownText(m.Description) : '_(none)_'],
       ['Rotation', text(rotationText(m, input.rotation))],
       ['Multi-Region', text(multiRegionText(m))],
-      ['Custom key store', m.CustomKeyStoreId ? code(m.CustomKeyStoreId) : undefined],
+      ['Custom key store', m.CustomKeyStoreId ? markdownCode(m.CustomKeyStoreId) : undefined],
       ['Deletion date', text(m.DeletionDate ? formatTimestamp(m.DeletionDate) : undefined)],
       ['Key material expires', text(m.ValidTo ? formatTimestamp(m.ValidTo) : undefined)],
     );
   }
-  const lines = [`**${escapeMarkdown(title)}**`, ''];
+  const lines = [`**${markdownText(title)}**`, ''];
   for (const [name, value] of rows) if (value) lines.push(`- ${name}: ${value}`);
-  if (!m && input.failure !== undefined) lines.push('', `_Could not describe the key: ${escapeMarkdown(messageOf(input.failure))}_`);
+  if (!m && input.failure !== undefined) lines.push('', `_Could not describe the key: ${markdownText(messageOf(input.failure))}_`);
   else if (!m) lines.push('', '_Describing the key…_');
   return lines.join('\n');
-}
-
-/** An identifier in a code span (ids and ARNs read and copy better that way). */
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
 }
 
 function rotationText(m: KeyMetadata, rotation: RotationInfo | { readonly unavailable: string } | undefined): string | undefined {
@@ -168,7 +164,7 @@ export function rotationFacts(rotation: RotationInfo): { label: string; value: s
 export function rotationHistoryEntry(entry: RotationsListEntry): { label: string; description: string } {
   return {
     label: entry.RotationDate ? formatTimestamp(entry.RotationDate) : 'unknown date',
-    description: entry.RotationType === 'ON_DEMAND' ? 'on demand' : entry.RotationType === 'AUTOMATIC' ? 'automatic' : (entry.RotationType ?? ''),
+    description: entry.RotationType === 'ON_DEMAND' ? 'on demand' : entry.RotationType === 'AUTOMATIC' ? 'automatic' : inertLine(entry.RotationType ?? ''),
   };
 }
 
@@ -178,7 +174,8 @@ export function rotationHistoryEntry(entry: RotationsListEntry): { label: string
 export function grantLabel(grant: GrantListEntry): { label: string; description: string } {
   const grantee = shortPrincipal(grant.GranteePrincipal);
   const operations = (grant.Operations ?? []).join(', ');
-  return grant.Name ? { label: grant.Name, description: `${grantee} · ${operations}` } : { label: grantee, description: operations };
+  const shown = grant.Name ? { label: grant.Name, description: `${grantee} · ${operations}` } : { label: grantee, description: operations };
+  return { label: inertLine(shown.label), description: inertLine(shown.description) };
 }
 
 /** Every fact about a grant, in the order a person checks them. */
@@ -209,7 +206,7 @@ export function grantConstraints(grant: GrantListEntry): string {
 }
 
 export function grantTooltip(grant: GrantListEntry): string {
-  return [`**Grant ${escapeMarkdown(grant.Name ?? shortPrincipal(grant.GranteePrincipal))}**`, '', ...grantFacts(grant).map((f) => `- ${f.label}: ${escapeMarkdown(f.value)}`)].join('\n');
+  return [`**Grant ${markdownText(grant.Name ?? shortPrincipal(grant.GranteePrincipal))}**`, '', ...grantFacts(grant).map((f) => `- ${f.label}: ${markdownText(f.value)}`)].join('\n');
 }
 
 /**
@@ -237,9 +234,9 @@ export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: s
     ['Created', store.CreationDate ? formatTimestamp(store.CreationDate) : undefined],
   ];
   return {
-    label: store.CustomKeyStoreName ?? store.CustomKeyStoreId ?? 'custom key store',
-    description: `${type} · ${state}`,
-    tooltip: [`**${escapeMarkdown(store.CustomKeyStoreName ?? '')}**`, '', ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${escapeMarkdown(v)}`] : []))].join('\n'),
+    label: inertLine(store.CustomKeyStoreName ?? store.CustomKeyStoreId ?? 'custom key store'),
+    description: inertLine(`${type} · ${state}`),
+    tooltip: [`**${markdownText(store.CustomKeyStoreName ?? '')}**`, '', ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${markdownText(v)}`] : []))].join('\n'),
   };
 }
 
@@ -275,14 +272,6 @@ export function formatTimestamp(date: Date): string {
 
 function toDate(value: Date | string | number): Date {
   return value instanceof Date ? value : new Date(value);
-}
-
-/**
- * Escapes text (descriptions, names) so Markdown shows it as written. The text always
- * follows other text on its line, so only inline markup needs escaping (and HTML).
- */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>|~]/g, '\\$&').replace(/\r?\n/g, ' ');
 }
 
 /** The message of an error (a KmsError's message already names the fix). */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isPlainObject } from '../../core/args/readArgs';
 import { KmsError } from '../../core/kms/errors';
+import { inertMessage } from '../../core/text/inertText';
 import { describeError } from '../log';
 import type { Services } from '../services';
 import { isCancellation } from '../ui/userInput';
@@ -54,7 +55,8 @@ export function reportFailure(action: string, error: unknown, services: Services
   const ssoProfile = error instanceof KmsError ? error.details.ssoLoginProfile : undefined;
   if (ssoProfile) buttons.push('Run aws sso login');
   buttons.push('Show Log');
-  void vscode.window.showErrorMessage(`Failed to ${action}: ${reason}`, ...buttons).then((choice) => {
+  // The reason may quote a server's message or a file's text: shown as text.
+  void vscode.window.showErrorMessage(inertMessage(`Failed to ${action}: ${reason}`, { keepLineBreaks: true }), ...buttons).then((choice) => {
     if (choice === 'Show Log') services.log.show();
     if (choice === 'Run aws sso login' && ssoProfile) runSsoLogin(ssoProfile);
   });

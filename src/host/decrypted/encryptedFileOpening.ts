@@ -4,8 +4,10 @@
 // an encrypted text file offers "Open Decrypted" whatever the setting.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
 import { detectFileFormat, isEncryptedFormat } from '../../core/envelope/detect';
 import { describeFormat, inspectFile } from '../../core/envelope/fileEncryption';
+import { inertLabel, inertMessage } from '../../core/text/inertText';
 import type { Log } from '../log';
 import { isWorkspaceTrusted } from '../trust/workspaceTrust';
 import type { OpenDecryptedResult } from './decryptedCommands';
@@ -49,10 +51,10 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
     const format = detectFileFormat(head, size);
     if (!isEncryptedFormat(format)) return [];
     const top = new vscode.Range(0, 0, 0, 0);
-    const keys = format.kind === 'message' ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? []) : [];
     return [
       new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts it again with the same key and context', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
-      new vscode.CodeLens(top, { title: `Encrypted with AWS KMS: ${describeFormat(format)}${keys.length ? ` under ${keys.join(', ')}` : ''}`, command: '' }),
+      // The summary names the keys from the file's header: icon syntax in it stays text.
+      new vscode.CodeLens(top, { title: inertLabel(encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined)), command: '' }),
     ];
   }
 
@@ -73,7 +75,7 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
       }
       this.asked.add(file.fsPath);
       const choice = await vscode.window.showInformationMessage(
-        `${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`,
+        inertMessage(`${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`),
         'Open Decrypted',
         'Always',
         'Never',

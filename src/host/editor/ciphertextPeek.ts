@@ -5,11 +5,12 @@ import { Args } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import { type CiphertextKind, detectTextCiphertext, type TextCiphertext } from '../../core/envelope/detect';
 import { formatEncryptionContext } from '../../core/envelope/encryptionContext';
-import { messageInfo } from '../../core/envelope/messageFormat';
+import { ciphertextMarkdown } from '../../core/envelope/ciphertextSummary';
 import { decryptSecret, type DecryptedSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
 import { visibleKeyArns } from '../../core/trust/keyTrust';
+import { inertMessage } from '../../core/text/inertText';
 import type { CommandSpec } from '../commands/commandRunner';
 import { NO_ARGS, askEncryptionContext, type EditorDeps, editorKms, isContextProblem, isScripted } from './editorKms';
 
@@ -19,12 +20,6 @@ const MIN_HOVER_TOKEN = 40;
 const MAX_HOVER_LINE = 1_000_000;
 /** Most plaintext characters a peek shows. */
 const MAX_SHOWN = 4000;
-
-const SHAPES: Record<string, string> = {
-  aws: 'AWS KMS format',
-  'key-id-prefix': 'moto / LocalStack format',
-  'arn-prefix': 'local-kms format',
-};
 
 export interface PeekResult {
   readonly kind: CiphertextKind;
@@ -42,30 +37,17 @@ export class CiphertextHover implements vscode.HoverProvider {
     if (!token) return undefined;
     const found = detectTextCiphertext(token.text);
     if (!found || found.confidence !== 'structure') return undefined;
-    const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = { enabledCommands: ['kmsWorkbench.peekCiphertext'] };
-    md.appendMarkdown(describe(found));
+    // What the ciphertext says (key ARNs and context from its header: the file's text) goes in an
+    // untrusted MarkdownString without icons or HTML; only our own link is in the trusted one.
+    const info = new vscode.MarkdownString(ciphertextMarkdown(found));
+    info.isTrusted = false;
+    info.supportHtml = false;
+    const link = new vscode.MarkdownString(undefined, true);
+    link.isTrusted = { enabledCommands: ['kmsWorkbench.peekCiphertext'] };
     const args = encodeURIComponent(JSON.stringify([{ uri: document.uri.toString(), line: position.line, character: position.character, fromHover: true }]));
-    md.appendMarkdown(`\n\n[$(unlock) Decrypt to peek](command:kmsWorkbench.peekCiphertext?${args} "Decrypt and show the plaintext in a dialog; nothing is written")`);
-    return new vscode.Hover(md, new vscode.Range(position.line, token.start, position.line, token.end));
+    link.appendMarkdown(`[$(unlock) Decrypt to peek](command:kmsWorkbench.peekCiphertext?${args} "Decrypt and show the plaintext in a dialog; nothing is written")`);
+    return new vscode.Hover([info, link], new vscode.Range(position.line, token.start, position.line, token.end));
   }
-}
-
-function describe(found: TextCiphertext): string {
-  const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
-  if (found.kind === 'blob') {
-    const parts = [`**KMS ciphertext blob** · ${found.bytes.length} bytes`, SHAPES[found.blob?.shape ?? ''] ?? ''];
-    if (found.blob?.keyHint) parts.push(`key ${code(found.blob.keyHint)}`);
-    return parts.filter(Boolean).join(' · ');
-  }
-  if (!found.header) return '**AWS Encryption SDK message** (truncated: its header is incomplete)';
-  const info = messageInfo(found.header);
-  const lines = [`**AWS Encryption SDK message** · ${found.bytes.length.toLocaleString('en-US')} bytes`];
-  if (info.keyArns.length) lines.push(`Key: ${info.keyArns.map(code).join(', ')}`);
-  const context = formatEncryptionContext(Object.fromEntries(Object.entries(info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
-  lines.push(`Encryption context: ${context ? code(context) : 'none'}`);
-  lines.push(`Algorithm suite: ${code(info.algorithmSuite)}${info.frameLength ? ` · frames of ${info.frameLength.toLocaleString('en-US')} bytes` : ''}`);
-  return lines.join('  \n');
 }
 
 /** The ciphertext a peek is about: at a position of a document, or the active editor's selection or cursor. */
@@ -156,7 +138,11 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
       const detail = shown(secret.plaintext);
       secret.plaintext.fill(0);
       const context = formatEncryptionContext(Object.fromEntries(Object.entries(secret.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
-      await deps.services.ui.choose(`Decrypted ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) with ${secret.keyId}${context ? `, encryption context ${context}` : ''}. Shown here only: nothing was written.`, [], { modal: true, detail });
+      await deps.services.ui.choose(
+        inertMessage(`Decrypted ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) with ${secret.keyId}${context ? `, encryption context ${context}` : ''}. Shown here only: nothing was written.`),
+        [],
+        { modal: true, detail: inertMessage(detail, { keepLineBreaks: true }) },
+      );
       return { kind: secret.kind, keyId: secret.keyId, bytes };
     },
   };

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { Args, isPlainObject } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import type { Connection } from '../../core/aws/connection';
-import { EnvelopeCrypto, type GatewayForRegion } from '../../core/envelope/envelopeCrypto';
+import { checkKeySet, EnvelopeCrypto, type GatewayForRegion } from '../../core/envelope/envelopeCrypto';
 import { formatEncryptionContext, parseEncryptionContext } from '../../core/envelope/encryptionContext';
 import type { FileOutputFormat } from '../../core/envelope/fileEncryption';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
@@ -19,7 +19,7 @@ import { accountOfKeyRef, describeKeyRef, formatAccount } from '../../core/trust
 import { guardGateways, type KeyTrustGuard } from '../../core/trust/keyTrust';
 import type { Services } from '../services';
 import { ensureKeysTrusted } from '../trust/ensureKeysTrusted';
-import { pickKey } from '../ui/keyPicker';
+import { pickKey, pickKeys } from '../ui/keyPicker';
 import { UserCancelledError } from '../ui/userInput';
 import type { EncryptionMemory } from './encryptionMemory';
 
@@ -170,6 +170,50 @@ export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: str
   const message = `${what} with ${shown}, chosen by ${key.chosenBy.setting[0].toLowerCase()}${key.chosenBy.setting.slice(1)}.`;
   deps.services.log.info(message);
   if (interactive) void vscode.window.showInformationMessage(message);
+}
+
+/**
+ * The keys to encrypt with, the first one making the data key: `keyIds` (several keys, any
+ * one decrypts; keys of other regions or accounts by ARN), else what chooseKey gives.
+ * Interactively the picker also offers "Several keys…", a multi-select of the connection's keys.
+ */
+export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string }): Promise<ChosenKey[]> {
+  if (args.has('keyId') && args.has('keyIds')) throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
+  const named = args.stringArray('keyIds', 'an array of key ids, key ARNs, alias names or alias ARNs');
+  if (named) {
+    let refs: string[];
+    try {
+      refs = checkKeySet(named);
+    } catch (error) {
+      throw new ArgumentError(`${options.command}: "keyIds": ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // The caller's own choice (like a keyId argument): allowed in any account.
+    for (const ref of refs) kms.guard.allowKey(ref);
+    for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+    await deps.memory.rememberKey(kms.connection.id, refs[0]);
+    return refs.map((ref) => ({ keyId: ref, label: ref }));
+  }
+  if (args.has('keyId') || !options.interactive || vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<string>('defaultKey', '').trim()) return [await chooseKey(deps, kms, args, options)];
+  const picked = await pickKeys(deps.services.ui, kms.gateway, kms.connection, {
+    title: options.title,
+    filter: (meta) => refusalFor(meta) === undefined,
+    recent: deps.memory.recentKeys(kms.connection.id),
+    emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
+  });
+  for (const p of picked) kms.guard.allowKey(p.ref);
+  await deps.memory.rememberKey(kms.connection.id, picked[0].ref, picked[0].keyId);
+  return picked.map((p) => ({ keyId: p.ref, label: p.alias ?? p.keyId }));
+}
+
+/** Refuses, before anything is written, keys that cannot encrypt (each described in its own region). */
+export async function checkUsableKeys(kms: EditorKms, refs: readonly string[]): Promise<void> {
+  for (const ref of refs) kms.guard.allowKey(ref); // named in the command's arguments: the caller's choice
+  for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+}
+
+/** The region of a key or alias ARN (undefined: the connection's). */
+export function regionOfRef(ref: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//.exec(ref)?.[1];
 }
 
 /** Refuses a key that cannot encrypt, with the key-state table's reason (when DescribeKey is allowed). */

@@ -5,6 +5,7 @@
 //   kmsWorkbench.encryptedFiles  paths of files seen to be encrypted
 import { open, stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
 import { detectFileFormat, isEncryptedFormat } from '../../core/envelope/detect';
 import { describeFormat } from '../../core/envelope/fileEncryption';
 import { MAX_BLOB_LENGTH } from '../../core/envelope/kmsBlob';
@@ -67,8 +68,7 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
       const format = detectFileFormat(head, info.size);
       let tooltip: string | undefined;
       if (isEncryptedFormat(format)) {
-        const keys = format.kind === 'message' ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? []) : [];
-        tooltip = `Encrypted with AWS KMS: ${describeFormat(format)}${keys.length ? ` under ${keys.join(', ')}` : ''}`;
+        tooltip = encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined);
       }
       entry = { mtimeMs: info.mtimeMs, size: info.size, tooltip };
       this.known.set(uri.fsPath, entry);

@@ -6,20 +6,25 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
-import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace } from '../../core/envelope/fileEncryption';
+import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace, rekeyFileInPlace } from '../../core/envelope/fileEncryption';
 import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
 import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { UserCancelledError } from '../ui/userInput';
-import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** What a file command returns for each file. */
 export interface FileResult {
   readonly uri: vscode.Uri;
   /** ARN of the key the file is now encrypted under (decrypt: the key that decrypted it). */
   readonly keyId: string;
+  /** Encrypt and re-encrypt: every key the file is now encrypted for (any one decrypts). */
+  readonly keyIds?: readonly string[];
+  /** Re-encrypt adding or removing keys: the keys added and removed (ARNs). */
+  readonly addedKeyIds?: readonly string[];
+  readonly removedKeyIds?: readonly string[];
   /** `base64` or `binary` (Encryption SDK message), or `blob` (one KMS ciphertext blob, base64). */
   readonly format: FileOutputFormat;
   readonly encryptionContext: EncryptionContext;
@@ -151,18 +156,19 @@ function formatArg(args: Args): FileOutputFormat | undefined {
 }
 
 /**
- * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, encryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, keyIds?, encryptionContext?, format?, connection? }`:
  * encrypts files in place as AWS Encryption SDK messages, base64-armored or binary
  * (`format`, default the kmsWorkbench.fileFormat setting), or as one KMS blob (`format: "blob"`,
- * files of 1 to 4,096 bytes). Refuses files that are already encrypted. Returns one
- * `{ uri, keyId, format, encryptionContext }` per file.
+ * files of 1 to 4,096 bytes). `keyIds` (instead of `keyId`): several keys, any one of which
+ * decrypts (messages only; keys of other regions or accounts by ARN). Refuses files that are
+ * already encrypted. Returns one `{ uri, keyId, keyIds, format, encryptionContext }` per file.
  */
 export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
     id: 'kmsWorkbench.encryptFile',
     action: 'encrypt the file',
     run: async (arg, services, all) => {
-      const args = ArgsReader.from('kmsWorkbench.encryptFile', arg, [...FILE_FIELDS, 'keyId', 'encryptionContext', 'format']);
+      const args = ArgsReader.from('kmsWorkbench.encryptFile', arg, [...FILE_FIELDS, 'keyId', 'keyIds', 'encryptionContext', 'format']);
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.encryptFile');
       const format = formatArg(args);
@@ -175,18 +181,52 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       }
       await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
       const kms = await editorKms(services, args);
-      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive });
-      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${key.label}` });
+      const keys = await chooseKeys(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive, command: 'kmsWorkbench.encryptFile' });
+      if (keys.length > 1 && format === 'blob') throw new ArgumentError('kmsWorkbench.encryptFile: a KMS blob is encrypted under exactly one key; with several keys use "format": "base64" or "binary".');
+      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${keys.map((k) => k.label).join(' + ')}` });
       const results = await forEachFile(deps, uris, { ing: 'Encrypting', ed: 'encrypted' }, async (uri, job) => {
-        const out = await encryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext, format: format ?? fileFormatSetting(uri) }, job);
+        const setting = fileFormatSetting(uri);
+        const out = await encryptFileInPlace(uri.fsPath, { keyId: keys[0].keyId, additionalKeyIds: keys.slice(1).map((k) => k.keyId), encryptionContext, format: format ?? setting }, job);
         if (out.format === 'blob') await deps.memory.rememberContext(uri.toString(), encryptionContext);
-        services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
-        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
+        services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyIds.join(', ')}`);
+        return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext };
       }, kms);
-      announceWorkspaceKey(deps, key, uris.length === 1 ? `Encrypted ${basename(uris[0].fsPath)}` : `Encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
+      announceWorkspaceKey(deps, keys[0], uris.length === 1 ? `Encrypted ${basename(uris[0].fsPath)}` : `Encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
       return results;
     },
   };
+}
+
+/** reEncryptFile with `addKeyIds`/`removeKeyIds` or `keyIds`: the keys of messages change, their content does not. */
+async function changeKeys(deps: EditorDeps, arg: unknown, all: readonly unknown[], args: Args, services: Parameters<CommandSpec<FileResult[]>['run']>[1]): Promise<FileResult[]> {
+  const command = 'kmsWorkbench.reEncryptFile';
+  if (args.has('keyId')) throw new ArgumentError(`${command}: "keyId" re-encrypts under one key; to keep a message's keys and add or remove some use "addKeyIds"/"removeKeyIds" (or "keyIds", the new set) without "keyId".`);
+  if (args.has('keyIds') && (args.has('addKeyIds') || args.has('removeKeyIds'))) throw new ArgumentError(`${command}: name either the new set of keys ("keyIds") or the keys to add and remove ("addKeyIds", "removeKeyIds"), not both.`);
+  for (const field of ['encryptionContext', 'sourceEncryptionContext', 'format']) {
+    if (args.has(field)) throw new ArgumentError(`${command}: "${field}" cannot be changed while adding or removing keys (the header keeps its context and the file its format); re-encrypt with "keyId" for that.`);
+  }
+  const list = (field: string): string[] | undefined => args.stringArray(field, 'an array of key ids, key ARNs, alias names or alias ARNs');
+  const add = list('addKeyIds') ?? [];
+  const remove = list('removeKeyIds') ?? [];
+  const keyIds = list('keyIds');
+  if (!keyIds && add.length === 0 && remove.length === 0) throw new ArgumentError(`${command}: "addKeyIds" and "removeKeyIds" are empty: name a key to add or remove.`);
+  const interactive = !isScripted(arg);
+  const uris = targetFiles(arg, all, args, command);
+  for (const uri of uris) {
+    const format = (await inspectFile(uri.fsPath)).format;
+    if (format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it has no keys to change: encrypt it instead.`);
+    if (format.kind === 'blob') throw new KmsError('InvalidArgument', `${basename(uri.fsPath)} is a KMS ciphertext blob, which is encrypted under exactly one key. Decrypt it and encrypt it again as an Encryption SDK message (base64 or binary) to use several keys.`);
+  }
+  await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
+  const kms = await editorKms(services, args);
+  await refuseUntrustedFiles(kms, uris);
+  // Keys that are added must be able to encrypt (refused early, with the key-state table's reason).
+  await checkUsableKeys(kms, add);
+  return forEachFile(deps, uris, { ing: 'Changing the keys of', ed: 'changed' }, async (uri, job) => {
+    const out = await rekeyFileInPlace(uri.fsPath, keyIds ? { keyIds } : { add, remove }, job);
+    services.log.info(`Changed the keys of ${uri.fsPath} (${out.method}): added ${out.added.join(', ') || 'none'}, removed ${out.removed.join(', ') || 'none'}`);
+    return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method, addedKeyIds: out.added, removedKeyIds: out.removed };
+  }, kms);
 }
 
 /**
@@ -255,19 +295,23 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
 }
 
 /**
- * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, encryptionContext?, sourceEncryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, addKeyIds?, removeKeyIds?, keyIds?, encryptionContext?, sourceEncryptionContext?, format?, connection? }`:
  * re-encrypts files under another key. Encryption SDK messages without signature get only
  * their header rewritten (the data key re-wrapped by KMS, the content untouched); signed ones
  * are decrypted and encrypted again, streamed; KMS blobs use ReEncrypt. `encryptionContext`:
  * a new context (default: the current one); `format`: base64 or binary (default: as it was).
- * Returns one `{ uri, keyId, sourceKeyId, format, encryptionContext, method }` per file.
+ * Instead of `keyId`, messages can keep their keys and gain or lose some: `addKeyIds` and
+ * `removeKeyIds`, or `keyIds`, the new set (the data key re-wrapped under each added key, the
+ * content untouched; removing the last key is refused). Returns one `{ uri, keyId, keyIds,
+ * sourceKeyId, format, encryptionContext, method, addedKeyIds?, removedKeyIds? }` per file.
  */
 export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
     id: 'kmsWorkbench.reEncryptFile',
     action: 're-encrypt the file',
     run: async (arg, services, all) => {
-      const args = ArgsReader.from('kmsWorkbench.reEncryptFile', arg, [...FILE_FIELDS, 'keyId', 'encryptionContext', 'sourceEncryptionContext', 'format']);
+      const args = ArgsReader.from('kmsWorkbench.reEncryptFile', arg, [...FILE_FIELDS, 'keyId', 'addKeyIds', 'removeKeyIds', 'keyIds', 'encryptionContext', 'sourceEncryptionContext', 'format']);
+      if (args.has('addKeyIds') || args.has('removeKeyIds') || args.has('keyIds')) return changeKeys(deps, arg, all, args, services);
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
       const format = formatArg(args);
@@ -287,7 +331,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
         if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
         services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
-        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
+        return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
       }, kms);
       announceWorkspaceKey(deps, key, uris.length === 1 ? `Re-encrypted ${basename(uris[0].fsPath)}` : `Re-encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
       return results;

@@ -12,7 +12,7 @@ import { KmsError } from '../../core/kms/errors';
 import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
-import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** At most this many KMS calls in flight for one multi-cursor edit. */
 const CONCURRENCY = 4;
@@ -24,7 +24,9 @@ export interface EncryptSelectionResult {
   readonly count: number;
   /** ARN of the key (as KMS answered). */
   readonly keyId: string;
-  /** Per selection: `blob` (up to 4,096 bytes) or `message` (larger). */
+  /** Every key the selections are encrypted for (several: any one decrypts). */
+  readonly keyIds: string[];
+  /** Per selection: `blob` (up to 4,096 bytes under one key) or `message` (larger, or several keys). */
   readonly kinds: CiphertextKind[];
   readonly encryptionContext: EncryptionContext;
 }
@@ -139,31 +141,35 @@ function ciphertextTargets(editor: vscode.TextEditor, verb: string): Target[] {
 const CONTEXT_FIELDS = ['encryptionContext', 'connection'] as const;
 
 /**
- * `kmsWorkbench.encryptSelection` `{ keyId?, encryptionContext?, connection? }`: encrypts every
+ * `kmsWorkbench.encryptSelection` `{ keyId?, keyIds?, encryptionContext?, connection? }`: encrypts every
  * selection of the active editor; up to 4,096 bytes as a KMS blob (base64 CiphertextBlob), larger
  * as an AWS Encryption SDK message (base64). Quotes around a selection stay outside. Without
- * `keyId`: kmsWorkbench.defaultKey or a key picker. Returns `{ count, keyId, kinds, encryptionContext }`.
+ * `keyId`: kmsWorkbench.defaultKey or a key picker. `keyIds` (instead of `keyId`): several keys,
+ * any one of which decrypts; every selection then becomes a message (a blob has one key).
+ * Returns `{ count, keyId, keyIds, kinds, encryptionContext }`.
  */
 export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelectionResult> {
   return {
     id: 'kmsWorkbench.encryptSelection',
     action: 'encrypt the selection',
     run: async (arg, services) => {
-      const args = Args.from('kmsWorkbench.encryptSelection', arg, ['keyId', ...CONTEXT_FIELDS]);
+      const args = Args.from('kmsWorkbench.encryptSelection', arg, ['keyId', 'keyIds', ...CONTEXT_FIELDS]);
       const interactive = !isScripted(arg);
       const editor = activeEditor('select the text to encrypt');
       const targets = encryptTargets(editor);
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
-      const key = await chooseKey(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive });
-      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uri, initial: deps.memory.contextFor(uri.toString()), title: `Encrypt selection with ${key.label}` });
+      const keys = await chooseKeys(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive, command: 'kmsWorkbench.encryptSelection' });
+      const key = keys[0];
+      const additionalKeyIds = keys.slice(1).map((k) => k.keyId);
+      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uri, initial: deps.memory.contextFor(uri.toString()), title: `Encrypt selection with ${keys.map((k) => k.label).join(' + ')}` });
       const several = targets.length > 1;
       const results = await withProgress(`Encrypting ${several ? `${targets.length} selections` : 'the selection'}…`, () =>
         mapLimit(targets, CONCURRENCY, async (t) => {
           const plaintext = Buffer.from(t.inner, 'utf8');
           try {
-            return await encryptSecret(plaintext, { keyId: key.keyId, encryptionContext }, kms);
+            return await encryptSecret(plaintext, { keyId: key.keyId, additionalKeyIds, encryptionContext }, kms);
           } catch (error) {
             throw inSelection(t, error, several);
           } finally {
@@ -174,8 +180,8 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })), 'encrypting');
       await deps.memory.rememberContext(uri.toString(), encryptionContext, results.filter((r) => r.kind === 'blob').map((r) => r.ciphertext));
       services.log.info(`Encrypted ${targets.length} selection(s) in ${uri.fsPath || uri.toString()} with ${results[0].keyId}`);
-      announceWorkspaceKey(deps, key, several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection', results[0].keyId, interactive);
-      return { count: targets.length, keyId: results[0].keyId, kinds: results.map((r) => r.kind), encryptionContext };
+      announceWorkspaceKey(deps, keys[0], several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection', results[0].keyId, interactive);
+      return { count: targets.length, keyId: results[0].keyId, keyIds: [...(results[0].keyIds ?? [results[0].keyId])], kinds: results.map((r) => r.kind), encryptionContext };
     },
   };
 }

@@ -2,6 +2,7 @@ import type { AliasListEntry } from '@aws-sdk/client-kms';
 import { ArgumentError } from '../../core/args/argumentError';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
+import { inertLabel } from '../../core/text/inertText';
 import { KmsError } from '../../core/kms/errors';
 import { collect } from '../../core/kms/gateway';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
@@ -86,7 +87,7 @@ async function resolveAlias(command: string, arg: unknown, args: Args, services:
   const aliases = (await collect(gateway.listAliases(keyTarget?.keyId))).filter((a) => a.AliasName && a.TargetKeyId && !isAwsManagedAlias(a.AliasName));
   if (aliases.length === 0) throw new KmsError('NotFoundException', keyTarget ? `Key ${keyTarget.keyId} has no alias.` : `${connection.label} has no customer managed aliases.`);
   const picked = await services.ui.pick(
-    aliases.map((a) => ({ label: a.AliasName ?? '', description: a.TargetKeyId, value: a })),
+    aliases.map((a) => ({ label: inertLabel(a.AliasName ?? ''), description: inertLabel(a.TargetKeyId ?? ''), value: a })),
     { title: `${title} (${connection.label})`, placeholder: 'Choose an alias' },
   );
   return { connection, aliasName: picked.AliasName ?? '', targetKeyId: picked.TargetKeyId };

@@ -2,6 +2,7 @@ import type { GrantConstraints, GrantListEntry, KeyMetadata } from '@aws-sdk/cli
 import * as vscode from 'vscode';
 import { ArgumentError } from '../../core/args/argumentError';
 import { Args } from '../../core/args/readArgs';
+import { inertLabel } from '../../core/text/inertText';
 import type { Connection } from '../../core/aws/connection';
 import { KmsError } from '../../core/kms/errors';
 import { collect } from '../../core/kms/gateway';
@@ -199,7 +200,7 @@ async function resolveGrant(command: string, arg: unknown, args: Args, services:
   const grants = await collect(key.gateway.listGrants(key.keyId));
   if (grants.length === 0) throw new KmsError('NotFoundException', `${key.label} has no grants.`);
   const grant = await services.ui.pick(
-    grants.map((g) => ({ label: g.Name || g.GrantId || '?', description: g.GranteePrincipal, detail: `${(g.Operations ?? []).join(', ')}${g.RetiringPrincipal ? ` · retiring principal ${g.RetiringPrincipal}` : ''}`, value: g })),
+    grants.map((g) => ({ label: inertLabel(g.Name || g.GrantId || '?'), description: inertLabel(g.GranteePrincipal ?? ''), detail: inertLabel(`${(g.Operations ?? []).join(', ')}${g.RetiringPrincipal ? ` · retiring principal ${g.RetiringPrincipal}` : ''}`), value: g })),
     { title: `${title}: grants on ${key.label}` },
   );
   return { connection: key.connection, keyId: key.keyId, grantId: grant.GrantId, grant, label: describeGrant(grant) };

@@ -2,6 +2,7 @@ import type { Tag } from '@aws-sdk/client-kms';
 import { Args } from '../../core/args/readArgs';
 import { collect } from '../../core/kms/gateway';
 import { checkTagKeys, checkTags, parseTagsText } from '../../core/keyOps/validation';
+import { inertLabel } from '../../core/text/inertText';
 import type { CommandSpec } from '../commands/commandRunner';
 import { UserCancelledError } from '../ui/userInput';
 import { argValue, inputChecked } from './commandArgs';
@@ -74,7 +75,7 @@ export const untagKey: CommandSpec<TagsResult> = {
       const existing = (await collect(key.gateway.listResourceTags(key.keyId))).filter((t) => t.TagKey && !/^aws:/i.test(t.TagKey));
       if (existing.length === 0) throw new Error(`${key.label} has no tags to remove.`);
       tagKeys = await services.ui.pickMany(
-        existing.map((t) => ({ label: t.TagKey ?? '', description: t.TagValue, value: t.TagKey ?? '' })),
+        existing.map((t) => ({ label: inertLabel(t.TagKey ?? ''), description: inertLabel(t.TagValue ?? ''), value: t.TagKey ?? '' })),
         { title: `Remove tags from ${key.label}`, placeholder: 'Choose the tags to remove' },
       );
       if (tagKeys.length === 0) throw new UserCancelledError();

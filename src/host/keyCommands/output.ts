@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Args } from '../../core/args/readArgs';
+import { inertMessage } from '../../core/text/inertText';
 import type { UserInput } from '../ui/userInput';
 
 /**
@@ -121,7 +122,7 @@ export function fileLabel(label: string): string {
 
 /** An information message that asks nothing, so scripts are never held up by it. */
 export function notify(message: string, ...actions: { title: string; run: () => unknown }[]): void {
-  void vscode.window.showInformationMessage(message, ...actions.map((a) => a.title)).then((choice) => {
+  void vscode.window.showInformationMessage(inertMessage(message), ...actions.map((a) => a.title)).then((choice) => {
     void actions.find((a) => a.title === choice)?.run();
   });
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { inertLabel, inertLine, markdownCode } from '../../core/text/inertText';
 import { isAwsSdkLoaded } from '../../core/lazy/loadAwsSdk';
 import type { Services } from '../services';
 
@@ -60,19 +61,19 @@ export class ConnectionStatusBar implements vscode.Disposable {
     try {
       if (!this.usable()) throw new Error('No AWS credentials or profiles were found, and no connection is configured.');
       const connection = await this.services.connections.active();
-      this.item.text = `$(key) ${connection.label}`;
+      this.item.text = `$(key) ${inertLabel(connection.label)}`;
       const md = new vscode.MarkdownString();
       md.appendMarkdown('**KMS connection for editor commands**\n\n');
-      md.appendMarkdown(`- Profile: ${connection.profile ? `\`${connection.profile}\`` : 'the environment'}\n`);
-      md.appendMarkdown(`- Region: \`${connection.region}\`\n`);
-      if (connection.endpoint) md.appendMarkdown(`- Endpoint: \`${connection.endpoint}\`\n`);
+      md.appendMarkdown(`- Profile: ${connection.profile ? markdownCode(connection.profile) : 'the environment'}\n`);
+      md.appendMarkdown(`- Region: ${markdownCode(connection.region)}\n`);
+      if (connection.endpoint) md.appendMarkdown(`- Endpoint: ${markdownCode(connection.endpoint)}\n`);
       md.appendMarkdown('\nClick to switch.');
       this.item.tooltip = md;
       this.item.backgroundColor = undefined;
       this.item.accessibilityInformation = { label: `KMS connection ${connection.label}. Click to switch.` };
     } catch (error) {
       this.item.text = '$(key) KMS: no connection';
-      this.item.tooltip = `${error instanceof Error ? error.message : String(error)}\n\nClick to choose a connection.`;
+      this.item.tooltip = `${inertLine(error instanceof Error ? error.message : String(error))}\n\nClick to choose a connection.`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
       this.item.accessibilityInformation = { label: 'No KMS connection. Click to choose one.' };
     }

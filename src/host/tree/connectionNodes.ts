@@ -4,7 +4,8 @@ import type { Connection, ConnectionConfig } from '../../core/aws/connection';
 import { describeConnectionConfig } from '../../core/aws/connection';
 import { type AliasIndex, compareNames, isAwsAlias } from '../../core/tree/aliasIndex';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
-import { customKeyStoreLabel, escapeMarkdown, keyLabel } from '../../core/tree/keyPresentation';
+import { customKeyStoreLabel, keyLabel } from '../../core/tree/keyPresentation';
+import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
 import type { KeySearch } from '../../core/tree/keySearch';
 import { NodeKind } from '../../shared/contextValues';
 import type { ConnectionTarget } from '../targets';
@@ -50,17 +51,17 @@ export class ConnectionNode extends TreeNode {
 
   treeItem(): vscode.TreeItem {
     const c = this.connection;
-    const t = new vscode.TreeItem(c.label, this.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const t = new vscode.TreeItem(inertLine(c.label), this.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     t.id = this.id;
     this.shownDescription = this.description();
-    t.description = this.shownDescription;
+    t.description = inertLine(this.shownDescription);
     const active = this.model.activeConnectionId === c.id;
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${escapeMarkdown(c.label)}**\n\n`);
-    md.appendMarkdown(`- Profile: ${c.profile ? `\`${c.profile}\`` : 'the environment (AWS_PROFILE, environment credentials, default profile)'}\n`);
-    md.appendMarkdown(`- Region: \`${c.region}\`\n`);
-    md.appendMarkdown(`- Endpoint: ${c.endpoint ? `\`${c.endpoint}\` (from ${c.endpointSource ?? 'settings'})` : 'AWS KMS'}\n`);
-    if (this.directory.accountId) md.appendMarkdown(`- Account: \`${this.directory.accountId}\`\n`);
+    md.appendMarkdown(`**${markdownText(c.label)}**\n\n`);
+    md.appendMarkdown(`- Profile: ${c.profile ? markdownCode(c.profile) : 'the environment (AWS_PROFILE, environment credentials, default profile)'}\n`);
+    md.appendMarkdown(`- Region: ${markdownCode(c.region)}\n`);
+    md.appendMarkdown(`- Endpoint: ${c.endpoint ? `${markdownCode(c.endpoint)} (from ${markdownText(c.endpointSource ?? 'settings')})` : 'AWS KMS'}\n`);
+    if (this.directory.accountId) md.appendMarkdown(`- Account: ${markdownCode(this.directory.accountId)}\n`);
     if (active) md.appendMarkdown('\nThe editor commands use this connection.');
     if (this.approvedProposal) md.appendMarkdown('\n\nThis workspace proposed this connection and you approved it (KMS: Revoke Connection Approval takes that back).');
     t.tooltip = md;
@@ -119,10 +120,10 @@ export class ConnectionErrorNode extends TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const t = new vscode.TreeItem(describeConnectionConfig(this.config), vscode.TreeItemCollapsibleState.Expanded);
+    const t = new vscode.TreeItem(inertLine(describeConnectionConfig(this.config)), vscode.TreeItemCollapsibleState.Expanded);
     t.id = this.id;
     t.description = 'not usable';
-    t.tooltip = this.error.message;
+    t.tooltip = inertLine(this.error.message);
     t.contextValue = NodeKind.Error;
     t.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     return t;

@@ -6,8 +6,8 @@ import { allowedActions } from '../../core/kms/keyCapabilities';
 import { isAwsAlias, shortAliasName } from '../../core/tree/aliasIndex';
 import { loadRotation, section, type RotationDetails } from '../../core/tree/keyDetails';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
+import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
 import {
-  escapeMarkdown,
   formatTimestamp,
   grantFacts,
   grantLabel,
@@ -243,13 +243,13 @@ export class AliasNode extends LeafNode {
 
   treeItem(): vscode.TreeItem {
     const aws = isAwsAlias(this.aliasName);
-    const t = new vscode.TreeItem(shortAliasName(this.aliasName), vscode.TreeItemCollapsibleState.None);
+    const t = new vscode.TreeItem(inertLine(shortAliasName(this.aliasName)), vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
-    t.description = this.underKey ? undefined : this.entry.TargetKeyId ? `→ ${this.entry.TargetKeyId}` : 'no key yet (AWS creates it on first use)';
+    t.description = this.underKey ? undefined : this.entry.TargetKeyId ? `→ ${inertLine(this.entry.TargetKeyId)}` : 'no key yet (AWS creates it on first use)';
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${escapeMarkdown(this.aliasName)}**\n\n`);
-    if (this.entry.AliasArn) md.appendMarkdown(`- ARN: \`${this.entry.AliasArn}\`\n`);
-    md.appendMarkdown(`- Key: ${this.entry.TargetKeyId ? `\`${this.entry.TargetKeyId}\`` : 'none yet'}\n`);
+    md.appendMarkdown(`**${markdownText(this.aliasName)}**\n\n`);
+    if (this.entry.AliasArn) md.appendMarkdown(`- ARN: ${markdownCode(this.entry.AliasArn)}\n`);
+    md.appendMarkdown(`- Key: ${this.entry.TargetKeyId ? markdownCode(this.entry.TargetKeyId) : 'none yet'}\n`);
     md.appendMarkdown(`- Managed by: ${aws ? 'AWS' : 'customer'}\n`);
     if (this.entry.CreationDate) md.appendMarkdown(`- Created: ${formatTimestamp(this.entry.CreationDate)}\n`);
     if (this.entry.LastUpdatedDate) md.appendMarkdown(`- Last updated: ${formatTimestamp(this.entry.LastUpdatedDate)}\n`);

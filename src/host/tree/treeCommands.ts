@@ -2,6 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
+import { inertLabel } from '../../core/text/inertText';
 import { KmsError } from '../../core/kms/errors';
 import { collect } from '../../core/kms/gateway';
 import { isAwsAlias, shortAliasName } from '../../core/tree/aliasIndex';
@@ -216,7 +217,7 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
         aliases = (await collect(gateway.listAliases(keyId))).flatMap((a) => (a.AliasName ? [a.AliasName] : []));
       }
       if (!aliases.length) throw new KmsError('NotFoundException', `The key ${key.keyId} has no alias. Create one first (KMS: Create Alias), then copy it.`);
-      const alias = aliases.length === 1 ? aliases[0] : await services.ui.pick(aliases.map((a) => ({ label: a, value: a })), { title: `Copy which alias of ${keyLabel(key.keyId, aliases)}?` });
+      const alias = aliases.length === 1 ? aliases[0] : await services.ui.pick(aliases.map((a) => ({ label: inertLabel(a), value: a })), { title: `Copy which alias of ${keyLabel(key.keyId, aliases)}?` });
       return copy(alias, 'alias');
     },
   };

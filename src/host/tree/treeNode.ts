@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Connection } from '../../core/aws/connection';
 import { KmsError } from '../../core/kms/errors';
+import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
 import type { KeyFilter } from '../../core/tree/keyFilter';
 import type { KeySearch } from '../../core/tree/keySearch';
@@ -113,10 +114,12 @@ export class InfoNode extends LeafNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const t = item(this.info.label);
+    // Facts, tags and replicas come from the server: shown as text (a MarkdownString tooltip is made inert where it is built).
+    const t = item(inertLine(this.info.label));
     t.id = this.id;
-    t.description = this.info.description;
-    t.tooltip = this.info.tooltip ?? (this.info.description ? `${this.info.label}: ${this.info.description}` : this.info.label);
+    t.description = this.info.description === undefined ? undefined : inertLine(this.info.description);
+    const tooltip = this.info.tooltip ?? (this.info.description ? `${this.info.label}: ${this.info.description}` : this.info.label);
+    t.tooltip = typeof tooltip === 'string' ? inertLine(tooltip) : tooltip;
     t.contextValue = this.info.kind ?? NodeKind.Info;
     if (this.info.icon) t.iconPath = new vscode.ThemeIcon(this.info.icon, this.info.iconColor ? new vscode.ThemeColor(this.info.iconColor) : undefined);
     t.command = this.info.command;
@@ -142,7 +145,7 @@ export class NotSupportedNode extends LeafNode {
   treeItem(): vscode.TreeItem {
     const t = item(`${this.what}: not supported by this endpoint`);
     t.id = this.id;
-    t.tooltip = this.detail;
+    t.tooltip = inertLine(this.detail);
     t.contextValue = NodeKind.NotSupported;
     t.iconPath = new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('descriptionForeground'));
     return t;
@@ -168,12 +171,12 @@ export class ErrorNode extends LeafNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const t = item(this.message);
+    const t = item(inertLine(this.message));
     t.id = this.id;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown('$(error) ');
-    md.appendText(this.message);
-    if (this.error instanceof KmsError) md.appendMarkdown(`\n\nError: \`${this.error.code}\``);
+    md.appendMarkdown(markdownText(this.message, { themeIcons: true }));
+    if (this.error instanceof KmsError) md.appendMarkdown(`\n\nError: ${markdownCode(this.error.code)}`);
     md.appendMarkdown('\n\nClick to retry.');
     t.tooltip = md;
     t.contextValue = NodeKind.Error;

@@ -1,7 +1,8 @@
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import type { Connection } from '../../core/aws/connection';
 import type { KmsGateway } from '../../core/kms/gateway';
-import type { PickItem, UserInput } from './userInput';
+import { inertLabel } from '../../core/text/inertText';
+import { type PickItem, UserCancelledError, type UserInput } from './userInput';
 
 export interface PickedKey {
   /** The alias name when one was picked, else the key id. What the person chose. */
@@ -33,6 +34,27 @@ export async function pickKey(ui: UserInput, gateway: KmsGateway, connection: Co
   return ui.pick(items, { title: `${options.title} (${connection.label})`, placeholder: 'Type to filter by alias, key id or description' });
 }
 
+/** What "Several keys…" returns from the first list. */
+const SEVERAL = Symbol('several keys');
+
+/**
+ * The key picker with one more entry, "Several keys…": picking a key returns it alone;
+ * "Several keys…" opens a multi-select of the same keys (any one of those chosen decrypts;
+ * the first chosen makes the data key).
+ */
+export async function pickKeys(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions): Promise<PickedKey[]> {
+  const items = loadKeyItems(gateway, options);
+  const first = await ui.pick<PickedKey | typeof SEVERAL>(
+    items.then((list) => [...list, { label: '$(list-selection) Several keys…', description: 'any one of them decrypts', detail: 'For example a multi-Region key and its replica, or keys in two accounts', value: SEVERAL, group: 'more' }]),
+    { title: `${options.title} (${connection.label})`, placeholder: 'Type to filter by alias, key id or description' },
+  );
+  if (first !== SEVERAL) return [first];
+  const chosen = await ui.pickMany(await items, { title: `${options.title}: several keys, any one decrypts (${connection.label})`, placeholder: 'Choose the keys; the first chosen makes the data key' });
+  if (chosen.length === 0) throw new UserCancelledError();
+  const seen = new Set<string>();
+  return chosen.filter((k) => !seen.has(k.keyId) && seen.add(k.keyId));
+}
+
 async function loadKeyItems(gateway: KmsGateway, options: KeyPickerOptions): Promise<PickItem<PickedKey>[]> {
   const [keys, aliases] = await Promise.all([collectAll(gateway.listKeys(1000)), collectAll(gateway.listAliases())]);
   const aliasesByKey = new Map<string, string[]>();
@@ -49,11 +71,12 @@ async function loadKeyItems(gateway: KmsGateway, options: KeyPickerOptions): Pro
   for (const meta of usable) {
     const keyId = meta.KeyId ?? '';
     const keyAliases = (aliasesByKey.get(keyId) ?? []).sort();
-    const detail = [meta.KeySpec, meta.KeyState, meta.Description].filter(Boolean).join(' · ');
+    const detail = [meta.KeySpec ?? meta.CustomerMasterKeySpec, meta.KeyState, meta.Description].filter(Boolean).join(' · ');
     const entries = keyAliases.length ? keyAliases.map((alias) => ({ ref: alias, alias })) : [{ ref: keyId, alias: undefined }];
     for (const { ref, alias } of entries) {
       const rank = Math.min(...[recent.indexOf(ref), recent.indexOf(keyId)].map((i) => (i < 0 ? Number.MAX_SAFE_INTEGER : i)));
-      items.push({ label: alias ?? keyId, description: alias ? keyId : undefined, detail, value: { ref, keyId, alias, metadata: meta }, rank });
+      // Aliases and descriptions come from the server: quick picks render $(icon) syntax, so it is escaped.
+      items.push({ label: inertLabel(alias ?? keyId), description: alias ? inertLabel(keyId) : undefined, detail: inertLabel(detail), value: { ref, keyId, alias, metadata: meta }, rank });
     }
   }
   items.sort((a, b) => a.rank - b.rank || a.label.localeCompare(b.label));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { inertMessage, visibleControls } from '../../core/text/inertText';
 import { type ConfirmOptions, type InputOptions, type PickItem, type StepOptions, type UserInput, UserCancelledError } from './userInput';
 
 interface ValueItem<T> extends vscode.QuickPickItem {
@@ -13,7 +14,8 @@ function toQuickPickItems<T>(items: readonly PickItem<T>[]): ValueItem<T>[] {
       out.push({ label: item.group, kind: vscode.QuickPickItemKind.Separator });
       group = item.group;
     }
-    out.push({ label: item.label, description: item.description, detail: item.detail, picked: item.picked, value: item.value });
+    // Controls in any item (names and descriptions from servers) are shown, never acted on.
+    out.push({ label: visibleControls(item.label), description: item.description && visibleControls(item.description), detail: item.detail && visibleControls(item.detail), picked: item.picked, value: item.value });
   }
   return out;
 }
@@ -82,12 +84,21 @@ export class VscodeUserInput implements UserInput {
   }
 
   async confirm(message: string, options: ConfirmOptions): Promise<void> {
-    const answer = await vscode.window.showWarningMessage(message, { modal: options.modal ?? true, detail: options.detail }, options.confirmLabel);
+    const answer = await vscode.window.showWarningMessage(inert(message), { modal: options.modal ?? true, detail: inertDetail(options.detail) }, options.confirmLabel);
     if (answer !== options.confirmLabel) throw new UserCancelledError();
   }
 
   async choose<T extends string>(message: string, buttons: readonly T[], options: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' } = {}): Promise<T | undefined> {
     const show = options.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    return show(message, { modal: options.modal ?? false, detail: options.detail }, ...buttons);
+    return show(inert(message), { modal: options.modal ?? false, detail: inertDetail(options.detail) }, ...buttons);
   }
+}
+
+/** Messages and details quote names, descriptions and errors from servers and files: shown as text. */
+function inert(message: string): string {
+  return inertMessage(message, { keepLineBreaks: true });
+}
+
+function inertDetail(detail: string | undefined): string | undefined {
+  return detail === undefined ? undefined : inertMessage(detail, { keepLineBreaks: true });
 }

@@ -115,6 +115,7 @@ export const keyOperations: OperationTable = {
         throw validation(`CustomKeyStoreId is only valid with Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE, not ${origin}.`);
       }
       const key = createKeyRecord(ctx, { region: ctx.region, spec, usage, description, origin, policy, tags, multiRegion, customKeyStoreId });
+      if (ctx.store.motoKeyMetadata && !input.has('KeyUsage') && spec === 'SYMMETRIC_DEFAULT') key.motoMetadata = { ...ctx.store.motoKeyMetadata };
       return { KeyMetadata: keyMetadata(ctx.store, key) };
     },
   },

@@ -9,7 +9,7 @@ import { regionalGateways } from '../../../src/core/envelope/regionalGateways';
 import type { SecretCrypto } from '../../../src/core/envelope/secretText';
 import { KmsClientFactory } from '../../../src/core/kms/client';
 import type { KmsGateway } from '../../../src/core/kms/gateway';
-import { type Emulator, startEmulator } from '../../emulator/server';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server';
 
 export interface KmsFixture extends SecretCrypto {
   readonly emulator: Emulator;
@@ -25,8 +25,8 @@ export interface KmsFixture extends SecretCrypto {
   close(): Promise<void>;
 }
 
-export async function startKmsFixture(options: { maxAttempts?: number } = {}): Promise<KmsFixture> {
-  const emulator = await startEmulator({ port: 0 });
+export async function startKmsFixture(options: { maxAttempts?: number; emulator?: EmulatorOptions } = {}): Promise<KmsFixture> {
+  const emulator = await startEmulator({ ...options.emulator, port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'kmswb-envelope-'));
   writeFileSync(join(dir, 'config'), '[profile emu]\nregion = us-east-1\n');
   writeFileSync(join(dir, 'credentials'), '[emu]\naws_access_key_id = test\naws_secret_access_key = test\n');

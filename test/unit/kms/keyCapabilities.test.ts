@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { KeyMetadata } from '@aws-sdk/client-kms';
-import { allowedActions, explainRefusal } from '../../../src/core/kms/keyCapabilities';
+import { allowedActions, explainRefusal, normalizeKeyMetadata } from '../../../src/core/kms/keyCapabilities';
 
 const symmetric = (over: Partial<KeyMetadata> = {}): KeyMetadata => ({
   KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -77,5 +77,34 @@ describe('key capabilities: the key-state table in one place', () => {
     const primary = symmetric({ MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY' } });
     assert.equal(explainRefusal(primary, 'replicate'), undefined);
     assert.match(explainRefusal(symmetric(), 'replicate') ?? '', /single-Region/);
+  });
+});
+
+describe('key capabilities: servers that leave out KeyUsage or KeySpec (moto, LocalStack)', () => {
+  const moto = (over: Partial<KeyMetadata>): KeyMetadata => {
+    const meta: KeyMetadata = { ...symmetric(), ...over };
+    return meta;
+  };
+
+  it('a SYMMETRIC_DEFAULT key without KeyUsage encrypts, makes data keys and rotates', () => {
+    for (const meta of [
+      moto({ KeyUsage: undefined }),
+      moto({ KeyUsage: undefined, KeySpec: undefined, CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT' }),
+      moto({ KeyUsage: undefined, KeySpec: undefined, EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
+    ]) {
+      for (const action of ['encrypt', 'decrypt', 'generateDataKey', 'changeRotation', 'rotateNow', 'viewRotation'] as const) assert.equal(explainRefusal(meta, action), undefined, `${action} ${JSON.stringify(meta)}`);
+      assert.match(explainRefusal(meta, 'sign') ?? '', /usage is ENCRYPT_DECRYPT; signing needs a key with usage SIGN_VERIFY/);
+      assert.equal(normalizeKeyMetadata(meta).KeyUsage, 'ENCRYPT_DECRYPT');
+      assert.equal(normalizeKeyMetadata(meta).KeySpec, 'SYMMETRIC_DEFAULT');
+    }
+  });
+
+  it('a missing usage is filled in only where the spec allows one usage; the state still counts', () => {
+    assert.equal(normalizeKeyMetadata(moto({ KeyUsage: undefined, KeySpec: 'HMAC_256' })).KeyUsage, 'GENERATE_VERIFY_MAC');
+    assert.equal(normalizeKeyMetadata(moto({ KeyUsage: undefined, KeySpec: 'RSA_2048' })).KeyUsage, undefined);
+    assert.match(explainRefusal(moto({ KeyUsage: undefined, KeySpec: 'RSA_2048' }), 'encrypt') ?? '', /usage is unknown/);
+    assert.match(explainRefusal(moto({ KeyUsage: undefined, KeyState: 'Disabled' }), 'generateDataKey') ?? '', /disabled/);
+    const real = symmetric();
+    assert.equal(normalizeKeyMetadata(real), real, 'metadata KMS sent whole is returned as it is');
   });
 });

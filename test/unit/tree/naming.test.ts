@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import MarkdownIt from 'markdown-it';
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { AwsConfigFiles } from '../../../src/core/aws/awsConfigFiles';
 import { KmsError } from '../../../src/core/kms/errors';
@@ -136,11 +137,16 @@ describe('key presentation', () => {
       metadata: meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z'), MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY', ReplicaKeys: [{ Region: 'eu-west-1' }] } }),
       rotation: { KeyRotationEnabled: true, RotationPeriodInDays: 180, NextRotationDate: new Date('2025-01-01T00:00:00Z') },
     });
-    for (const text of [`arn:aws:kms:us-east-1:111122223333:key/${K1}`, `\`${K1}\``, '`alias/a`, `alias/b`', 'SYMMETRIC\\_DEFAULT', 'ENCRYPT\\_DECRYPT', 'AWS\\_KMS', '2024-05-01 10:00 UTC', 'Payments \\*API\\* key', 'on, every 180 days, next 2025-01-01', 'primary key; replicas in eu-west-1', 'Deletion date: 2025-03-01 00:00 UTC']) {
-      assert.ok(md.includes(text), `tooltip lacks ${text}:\n${md}`);
+    // Checked as rendered: what a person reads (server text is escaped in the Markdown).
+    const shown = renderedText(md);
+    for (const text of [`arn:aws:kms:us-east-1:111122223333:key/${K1}`, K1, 'alias/a, alias/b', 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'AWS_KMS', '2024-05-01 10:00 UTC', 'Payments *API* key', 'on, every 180 days, next 2025-01-01', 'primary key; replicas in eu-west-1', 'Deletion date: 2025-03-01 00:00 UTC']) {
+      assert.ok(shown.includes(text), `tooltip lacks ${text}:\n${shown}`);
     }
+    assert.ok(md.includes(`\`${K1}\``), 'ids in code spans');
     assert.match(keyTooltip({ keyId: K1, aliases: [], failure: new Error('denied') }), /Could not describe the key: denied/);
-    assert.ok(keyTooltip({ keyId: K1, aliases: [], metadata: meta({ Description: '<img src=x> [link](http://x) `code`' }) }).includes('\\<img src=x\\> \\[link\\](http://x) \\`code\\`'));
+    const hostile = keyTooltip({ keyId: K1, aliases: [], metadata: meta({ Description: '<img src=x> [link](http://x) `code`' }) });
+    assert.ok(renderedText(hostile).includes('Description: <img src=x> [link](http://x) `code`'));
+    assert.doesNotMatch(new MarkdownIt({ html: true, linkify: true }).render(hostile), /<img|<a |<code>code/);
   });
 
   it('summarises rotation', () => {
@@ -202,3 +208,9 @@ describe('root plan: the welcome view when nothing is usable', () => {
     assert.deepEqual(planRoot({ configured: true, env: {}, files: none }), { kind: 'connections' });
   });
 });
+
+/** The text a person reads once the Markdown is rendered. */
+function renderedText(markdown: string): string {
+  const html = new MarkdownIt({ html: true, linkify: true }).render(markdown);
+  return html.replace(/<[^>]*>/g, '').replace(/&(lt|gt|amp|quot|#39);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'" })[e] ?? _);
+}
