@@ -26,6 +26,8 @@ export interface PolicyKeyInfo {
   readonly connectionLabel: string;
   readonly keyUsage?: string;
   readonly keySpec?: string;
+  /** A multi-Region key: its console administrators may also replicate it. */
+  readonly multiRegion?: boolean;
   readonly keyState?: string;
   readonly keyManager?: string;
 }
@@ -155,6 +157,7 @@ function parseKeyInfo(k: unknown): PolicyKeyInfo | undefined {
   if (!Array.isArray(k.aliases) || !k.aliases.every((a) => typeof a === 'string')) return undefined;
   const optional = ['keyArn', 'description', 'accountId', 'partition', 'keyUsage', 'keySpec', 'keyState', 'keyManager'];
   if (optional.some((f) => k[f] !== undefined && typeof k[f] !== 'string')) return undefined;
+  if (k.multiRegion !== undefined && typeof k.multiRegion !== 'boolean') return undefined;
   return k as unknown as PolicyKeyInfo;
 }
 

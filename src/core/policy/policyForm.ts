@@ -7,29 +7,21 @@
  * were strings, lists that were lists, statements the form cannot show. Turning the value
  * back into text is formatPolicy's job.
  *
- * Roles work like the KMS console's: key administrators are the principals of the
- * statement(s) allowing the console's administrator actions (with or without deletion), key
- * users those of the statement allowing the console's key-user actions (and its companion
- * grants statement), other AWS accounts the account principals among the key users.
+ * Roles work like the KMS console's (consolePolicy.ts says which statements those are): key
+ * administrators are the principals of the statement(s) allowing the console's administrator
+ * actions (with or without deletion), key users those of the statement allowing the
+ * console's key-user actions (and its companion grants statement), other AWS accounts the
+ * account principals among the key users.
  */
-import {
-  ALL_KEY_USER_ACTION_SETS,
-  KEY_ADMIN_ACTIONS,
-  KEY_DELETION_ACTIONS,
-  KEY_GRANT_ACTIONS,
-  type KeyKind,
-  keyKindUsesGrantsStatement,
-  keyUserActions,
-  sameActionSet,
-} from './kmsActions';
+import { CONSOLE_SIDS, type ConsoleRole, type KeyKind, consoleRoleOf, consoleRoleStatement, keyKindUsesGrantsStatement, rolePrincipalsOf } from './consolePolicy';
 import { CURRENT_POLICY_VERSION, type JsonObject, STATEMENT_KEYS, isJsonObject, principalEntries, sameJson, stringList } from './policyModel';
-import { accountRootArn, parseAwsPrincipal } from './principals';
+import { accountRootArn, isServicePrincipal, parseAwsPrincipal } from './principals';
 
 export interface FormContext {
   /** The account that owns the key: its root is "the account", other accounts' roots are "other AWS accounts". */
   readonly accountId?: string;
   readonly partition?: string;
-  /** Decides which actions new key users get. */
+  /** Decides which actions new key users (and administrators of a multi-Region key) get. */
   readonly keyKind?: KeyKind;
 }
 
@@ -58,7 +50,7 @@ export interface StatementFields {
   readonly condition: string;
 }
 
-export type StatementRole = 'account' | 'admins' | 'admins-delete' | 'users' | 'grants';
+export type StatementRole = ConsoleRole;
 
 export interface StatementView {
   readonly index: number;
@@ -239,35 +231,8 @@ function principalValue(principals: readonly FormPrincipal[], original: unknown)
 
 // ---- reading the form ------------------------------------------------------------------
 
-/** A statement that is exactly one of the console's role statements, and its AWS principals. */
 function roleOf(s: unknown, ctx: FormContext): { role: StatementRole; principals: string[] } | undefined {
-  if (!isJsonObject(s) || s.Effect !== 'Allow') return undefined;
-  const keys = Object.keys(s);
-  const allowed = ['Sid', 'Effect', 'Principal', 'Action', 'Resource', 'Condition'];
-  if (keys.some((k) => !allowed.includes(k))) return undefined;
-  const principals = rolePrincipalsOf(s);
-  if (!principals || principals.includes('*')) return undefined;
-  const actions = stringList(s.Action);
-  const resources = stringList(s.Resource);
-  if (!actions || !resources || resources.length !== 1 || resources[0] !== '*') return undefined;
-
-  const hasCondition = 'Condition' in s;
-  if (hasCondition) {
-    const c = s.Condition;
-    const grantCondition = isJsonObject(c) && Object.keys(c).length === 1 && isJsonObject(c.Bool) && Object.keys(c.Bool).length === 1 && [true, 'true'].includes(c.Bool['kms:GrantIsForAWSResource'] as string | boolean);
-    if (grantCondition && sameActionSet(actions, KEY_GRANT_ACTIONS)) return { role: 'grants', principals };
-    return undefined;
-  }
-  if (ctx.accountId && principals.length === 1 && [ctx.accountId, accountRootArn(ctx.accountId, ctx.partition)].includes(principals[0]) && sameActionSet(actions, ['kms:*'])) {
-    return { role: 'account', principals };
-  }
-  const withoutRotate = KEY_ADMIN_ACTIONS.filter((a) => a !== 'kms:RotateKeyOnDemand');
-  for (const adminSet of [KEY_ADMIN_ACTIONS, withoutRotate]) {
-    if (sameActionSet(actions, adminSet)) return { role: 'admins', principals };
-    if (sameActionSet(actions, [...adminSet, ...KEY_DELETION_ACTIONS])) return { role: 'admins-delete', principals };
-  }
-  if (ALL_KEY_USER_ACTION_SETS.some((set) => sameActionSet(actions, set))) return { role: 'users', principals };
-  return undefined;
+  return consoleRoleOf(s, ctx);
 }
 
 function isOtherAccount(principal: string, ctx: FormContext): string | undefined {
@@ -417,29 +382,6 @@ function findRoleStatements(list: unknown[], ctx: FormContext): RoleStatements {
   return found;
 }
 
-/** AWS services (e.g. "lambda.amazonaws.com") may be key users, next to IAM principals. */
-export function isServicePrincipal(value: string): boolean {
-  return !value.startsWith('arn:') && /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/.test(value);
-}
-
-/**
- * The members of a role statement: its AWS principals, then its Service principals;
- * undefined when its Principal has anything else (then it is not a role statement).
- */
-function rolePrincipalsOf(s: unknown): string[] | undefined {
-  if (!isJsonObject(s) || !isJsonObject(s.Principal)) return undefined;
-  const keys = Object.keys(s.Principal);
-  if (keys.length === 0 || keys.some((k) => k !== 'AWS' && k !== 'Service')) return undefined;
-  const out: string[] = [];
-  for (const k of ['AWS', 'Service']) {
-    if (!(k in s.Principal)) continue;
-    const list = stringList(s.Principal[k]);
-    if (!list) return undefined;
-    out.push(...list);
-  }
-  return out;
-}
-
 function awsPrincipalsOf(s: unknown): string[] {
   return rolePrincipalsOf(s) ?? [];
 }
@@ -465,17 +407,10 @@ function withAwsPrincipals(s: JsonObject, members: string[]): JsonObject | undef
 }
 
 function roleStatement(role: 'admins' | 'admins-delete' | 'users' | 'grants', principals: string[], ctx: FormContext): JsonObject {
+  // The form writes a single principal as a string, as the console does when editing.
   const Principal = withAwsPrincipals({ Principal: {} }, principals)?.Principal ?? {};
-  switch (role) {
-    case 'admins':
-      return { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS], Resource: '*' };
-    case 'admins-delete':
-      return { Sid: 'Allow access for Key Administrators who may delete the key', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS, ...KEY_DELETION_ACTIONS], Resource: '*' };
-    case 'users':
-      return { Sid: 'Allow use of the key', Effect: 'Allow', Principal, Action: keyUserActions(ctx.keyKind), Resource: '*' };
-    case 'grants':
-      return { Sid: 'Allow attachment of persistent resources', Effect: 'Allow', Principal, Action: [...KEY_GRANT_ACTIONS], Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } };
-  }
+  const sid = role === 'admins-delete' ? CONSOLE_SIDS.adminsDeleteSeparate : undefined;
+  return { ...consoleRoleStatement(role, principals, ctx.keyKind, { sid }), Principal };
 }
 
 /**
@@ -574,13 +509,4 @@ export function setAdminCanDelete(policy: unknown, principal: string, canDelete:
     [from]: (members[from] ?? []).filter((p) => p !== principal),
     ...(target.includes(principal) ? {} : { [to]: [...target, principal] }),
   });
-}
-
-/** The console's default policy for a new key: the account may do everything (through IAM). */
-export function defaultKeyPolicy(accountId: string, partition = 'aws'): JsonObject {
-  return {
-    Version: CURRENT_POLICY_VERSION,
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: accountRootArn(accountId, partition) }, Action: 'kms:*', Resource: '*' }],
-  };
 }

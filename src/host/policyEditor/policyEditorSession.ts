@@ -193,6 +193,7 @@ export class PolicyEditorSession implements vscode.Disposable {
       connectionLabel: this.target.connection.label,
       keyUsage: m.KeyUsage,
       keySpec: m.KeySpec,
+      multiRegion: m.MultiRegion,
       keyState: m.KeyState,
       keyManager: m.KeyManager,
     };
@@ -445,7 +446,7 @@ export class PolicyEditorSession implements vscode.Disposable {
 
     const before = policyValueOf(server);
     const after = validation.value;
-    const ctx = { accountId: info.accountId, partition: info.partition, keyKind: { keyUsage: info.keyUsage, keySpec: info.keySpec } };
+    const ctx = { accountId: info.accountId, partition: info.partition, keyKind: { keyUsage: info.keyUsage, keySpec: info.keySpec, multiRegion: info.multiRegion } };
     const lockout = info.accountId ? checkLockout(after, { accountId: info.accountId, partition: info.partition, keyArn: info.keyArn }, before) : undefined;
     try {
       await this.showDiff(server, 'Key policy on KMS ↔ yours (review before saving)');

@@ -84,7 +84,7 @@ const state: State = {
 };
 
 function formContext(): FormContext {
-  return { accountId: state.key?.accountId, partition: state.key?.partition, keyKind: { keyUsage: state.key?.keyUsage, keySpec: state.key?.keySpec } };
+  return { accountId: state.key?.accountId, partition: state.key?.partition, keyKind: { keyUsage: state.key?.keyUsage, keySpec: state.key?.keySpec, multiRegion: state.key?.multiRegion } };
 }
 
 function setText(text: string): void {

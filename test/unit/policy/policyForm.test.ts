@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { formatPolicy, minimalEdit } from '../../../src/core/policy/formatPolicy';
-import { KEY_ADMIN_ACTIONS, KEY_DELETION_ACTIONS } from '../../../src/core/policy/kmsActions';
+import { KEY_ADMIN_ACTIONS, KEY_DELETION_ACTIONS } from '../../../src/core/policy/consolePolicy';
 import { policyValueOf } from '../../../src/core/policy/policyDiff';
 import {
   addRoleMember,
