@@ -18,7 +18,7 @@ import { VscodeUserInput } from './host/ui/vscodeUserInput';
 export interface KmsWorkbenchApi {
   readonly testing?: {
     readonly services: Services;
-    /** Replaces the prompts (e.g. with a ScriptedUserInput); returns the previous one. */
+    /** Replaces the prompts (tests script the answers); returns the previous one. */
     setUserInput(ui: UserInput): UserInput;
     isAwsSdkLoaded(): boolean;
     /** The KMS view: its provider (getChildren/getTreeItem), state and status-bar text. */

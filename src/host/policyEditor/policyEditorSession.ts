@@ -58,8 +58,6 @@ export class PolicyEditorSession implements vscode.Disposable {
   readonly keyId: string;
   readonly workingUri: vscode.Uri;
   readonly serverUri: vscode.Uri;
-  /** Everything posted to the webview, for tests. */
-  readonly posted: HostMessage[] = [];
   private readonly postedListeners = new Set<(m: HostMessage) => void>();
 
   private text: string;
@@ -139,15 +137,18 @@ export class PolicyEditorSession implements vscode.Disposable {
     return this.panel.visible;
   }
 
-  get currentText(): string {
+  /** The policy as edited now. */
+  currentText(): string {
     return this.text;
   }
 
-  get serverText(): string {
+  /** The server's policy the edits started from. */
+  serverText(): string {
     return this.baseText;
   }
 
-  get isReady(): boolean {
+  /** Whether the webview said `ready` (and got `init`). */
+  isReady(): boolean {
     return this.ready;
   }
 
@@ -161,6 +162,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.onDisposeCallbacks.push(callback);
   }
 
+  /** Each message posted to the webview (also before it is ready, when it waits for `init`). */
   onPosted(listener: (m: HostMessage) => void): vscode.Disposable {
     this.postedListeners.add(listener);
     return { dispose: () => this.postedListeners.delete(listener) };
@@ -215,8 +217,6 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   private post(message: HostMessage): void {
     if (this.disposed) return;
-    this.posted.push(message);
-    if (this.posted.length > 500) this.posted.splice(0, this.posted.length - 500);
     for (const listener of this.postedListeners) listener(message);
     // Nothing goes to the webview before it said `ready`; `init` then carries the current state.
     if (this.ready) void this.panel.webview.postMessage(message);
