@@ -14,6 +14,7 @@ import {
   type SaveResult,
   type SaveStatus,
   type WebviewMessage,
+  cancelledResult,
   parseWebviewMessage,
 } from '../../shared/policyProtocol';
 import { reportFailure } from '../commands/commandRunner';
@@ -260,7 +261,7 @@ export class PolicyEditorSession implements vscode.Disposable {
         } catch (error) {
           if (isCancellation(error)) {
             // Backing out of a prompt is an answer, not a failure.
-            reply = { type: 'reply', requestId: message.requestId, ok: true, result: { done: false } };
+            reply = { type: 'reply', requestId: message.requestId, ok: true, result: cancelledResult(message.request.kind) };
           } else {
             // Shown once, as every command failure is; the form shows it in its status line too.
             reportFailure(`${REQUEST_ACTIONS[message.request.kind]} of ${this.label}`, error, this.services);
