@@ -2,7 +2,8 @@
 // edits, and redraws. The views (./views) draw from the state and change it only through
 // the EditorContext this class is.
 import { formatPolicy } from '../../core/policy/formatPolicy';
-import { type FormContext, type StatementFields, type StatementView, updateStatement } from '../../core/policy/policyForm';
+import { type FormContext, type StatementView, updateStatement } from '../../core/policy/policyForm';
+import type { StatementFields } from '../../core/policy/statementFields';
 import type { PolicyRequest } from '../../shared/policyProtocol';
 import type { EditorContext } from './editorContext';
 import { HostChannel, type HostNotification, type VsCodeApi } from './hostChannel';

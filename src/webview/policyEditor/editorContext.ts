@@ -1,5 +1,6 @@
 // What the views get to read the state and change the policy through.
-import type { FormContext, StatementFields, StatementView } from '../../core/policy/policyForm';
+import type { FormContext, StatementView } from '../../core/policy/policyForm';
+import type { StatementFields } from '../../core/policy/statementFields';
 import type { PolicyRequest } from '../../shared/policyProtocol';
 import type { State } from './state';
 

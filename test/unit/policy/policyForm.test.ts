@@ -8,15 +8,13 @@ import {
   moveStatement,
   newStatement,
   readPolicyForm,
-  readStatementFields,
   removeRoleMember,
   removeStatement,
   setAdminCanDelete,
-  type StatementFields,
   updateStatement,
-  writeStatementFields,
 } from '../../../src/core/policy/policyForm';
 import { statementsOf } from '../../../src/core/policy/policyModel';
+import { type StatementFields, readStatementFields, writeStatementFields } from '../../../src/core/policy/statementFields';
 import { validatePolicy } from '../../../src/core/policy/validatePolicy';
 import { ACCOUNT, ADMIN_ROLE, API_DEFAULT, CONSOLE_POLICY, ODD_POLICY, OTHER_ACCOUNT, ROOT, USER_ROLE } from './fixtures';
 

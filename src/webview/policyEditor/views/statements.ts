@@ -1,7 +1,8 @@
 // The statement cards: every statement of the policy as form fields (Sid, Effect,
 // principals, actions, resources, Condition), or as JSON when the form cannot show it.
 import { nodeValue, parseJson } from '../../../core/policy/jsonDocument';
-import { type FormPrincipal, type PolicyFormView, type StatementFields, type StatementView, addStatement, moveStatement, newStatement, removeStatement, replaceStatement } from '../../../core/policy/policyForm';
+import { type PolicyFormView, type StatementView, addStatement, moveStatement, newStatement, removeStatement, replaceStatement } from '../../../core/policy/policyForm';
+import type { FormPrincipal, StatementFields } from '../../../core/policy/statementFields';
 import { h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
 import { addRowButton, field, issueItem, pendingRow, removeButton, select } from './controls';
