@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
 const noVscode = {
   paths: [{ name: 'vscode', message: 'core/ and shared/ must not import the VS Code API: move this to host/.' }],
 };
+const nodeGlobals = ['Buffer', 'process', 'require', '__dirname', '__filename', 'global', 'setImmediate'];
 const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'stream', 'url', 'util', 'events', 'buffer', 'zlib', 'tls', 'dns', 'readline', 'worker_threads'];
 
 export default tseslint.config(
@@ -28,13 +29,36 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', noVscode] },
   },
   {
-    files: ['src/webview/**/*.ts', 'src/shared/**/*.ts'],
+    // Browser code, and what it imports: the webview bundles src/shared and src/core/policy.
+    files: ['src/webview/**/*.ts', 'src/shared/**/*.ts', 'src/core/policy/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [noVscode.paths[0], ...nodeBuiltins.map((name) => ({ name, message: 'Browser code must not use Node built-ins.' }))],
           patterns: [{ group: ['node:*'], message: 'Browser code must not use Node built-ins.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', ...nodeGlobals.map((name) => ({ name, message: 'Browser code must not use Node globals (the webview bundles this file).' }))],
+    },
+  },
+  {
+    // core/policy and shared are browser-safe only while they import nothing from the other
+    // core folders (aws, kms, keyOps… use Node and the SDK).
+    files: ['src/shared/**/*.ts', 'src/core/policy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noVscode.paths[0], ...nodeBuiltins.map((name) => ({ name, message: 'Browser code must not use Node built-ins.' }))],
+          patterns: [
+            { group: ['node:*'], message: 'Browser code must not use Node built-ins.' },
+            {
+              regex: '^(\\.\\./)+(?!\\.\\./)(?!policy/|core/policy/|shared/)',
+              message: 'core/policy and shared are bundled into the webview: import only from core/policy and shared.',
+            },
+            { group: ['@aws-sdk/*', '@smithy/*'], message: 'core/policy and shared are bundled into the webview: no AWS SDK here.' },
+          ],
         },
       ],
     },

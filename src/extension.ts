@@ -20,7 +20,7 @@ import { AccountTrust } from './host/trust/accountTrust';
 export interface KmsWorkbenchApi {
   readonly testing?: {
     readonly services: Services;
-    /** Replaces the prompts (e.g. with a ScriptedUserInput); returns the previous one. */
+    /** Replaces the prompts (tests script the answers); returns the previous one. */
     setUserInput(ui: UserInput): UserInput;
     isAwsSdkLoaded(): boolean;
     /** Pretends the workspace is (false) or is not (true) in Restricted Mode; undefined: VS Code's answer. */

@@ -26,6 +26,8 @@ export interface PolicyKeyInfo {
   readonly connectionLabel: string;
   readonly keyUsage?: string;
   readonly keySpec?: string;
+  /** A multi-Region key: its console administrators may also replicate it. */
+  readonly multiRegion?: boolean;
   readonly keyState?: string;
   readonly keyManager?: string;
 }
@@ -60,7 +62,12 @@ export interface StatusMessage {
   readonly message?: string;
 }
 
-export type ReplyMessage = { readonly type: 'reply'; readonly requestId: number; readonly ok: true; readonly result: RequestResult } | { readonly type: 'reply'; readonly requestId: number; readonly ok: false; readonly error: string };
+/**
+ * The host's answer to a request. `result` is what the request's kind returns
+ * (`ResultOf<kind>`); the webview checks it with `parseRequestResult` against the kind it
+ * asked for, so a reply never needs a cast.
+ */
+export type ReplyMessage = { readonly type: 'reply'; readonly requestId: number; readonly ok: true; readonly result: unknown } | { readonly type: 'reply'; readonly requestId: number; readonly ok: false; readonly error: string };
 
 export type HostMessage = InitMessage | TextMessage | StatusMessage | ReplyMessage;
 
@@ -85,7 +92,35 @@ export interface SaveResult {
   readonly message: string;
 }
 
-export type RequestResult = SaveResult | { readonly done: boolean };
+export interface DoneResult {
+  /** False when the person backed out (of a question, a reload). */
+  readonly done: boolean;
+}
+
+/** What each request kind returns. */
+export interface RequestResults {
+  readonly save: SaveResult;
+  readonly reload: DoneResult;
+  readonly openJson: DoneResult;
+  readonly showDiff: DoneResult;
+  readonly reveal: DoneResult;
+}
+
+export type ResultOf<K extends RequestKind> = RequestResults[K];
+export type RequestResult = RequestResults[RequestKind];
+
+/** What a request returns when the person backed out of one of its questions. */
+export function cancelledResult<K extends RequestKind>(kind: K): ResultOf<K> {
+  return CANCELLED[kind];
+}
+
+const CANCELLED: { readonly [K in RequestKind]: RequestResults[K] } = {
+  save: { saved: false, message: 'Not saved.' },
+  reload: { done: false },
+  openJson: { done: false },
+  showDiff: { done: false },
+  reveal: { done: false },
+};
 
 export type WebviewMessage =
   | { readonly type: 'ready' }
@@ -123,6 +158,21 @@ function parseRequest(r: unknown): PolicyRequest | string {
   }
 }
 
+const doneResult = (r: unknown): DoneResult | undefined => (isObj(r) && typeof r.done === 'boolean' ? { done: r.done } : undefined);
+
+const RESULT_PARSERS: { readonly [K in RequestKind]: (raw: unknown) => RequestResults[K] | undefined } = {
+  save: (r) => (isObj(r) && typeof r.saved === 'boolean' && isText(r.message) ? { saved: r.saved, message: r.message } : undefined),
+  reload: doneResult,
+  openJson: doneResult,
+  showDiff: doneResult,
+  reveal: doneResult,
+};
+
+/** The result of a reply to a request of this kind, or undefined when it is not what that kind returns. */
+export function parseRequestResult<K extends RequestKind>(kind: K, raw: unknown): ResultOf<K> | undefined {
+  return RESULT_PARSERS[kind](raw);
+}
+
 /** Checks a message from the webview (the host calls this on everything it receives). */
 export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
   if (!isObj(raw)) return fail('the message is not an object');
@@ -155,6 +205,7 @@ function parseKeyInfo(k: unknown): PolicyKeyInfo | undefined {
   if (!Array.isArray(k.aliases) || !k.aliases.every((a) => typeof a === 'string')) return undefined;
   const optional = ['keyArn', 'description', 'accountId', 'partition', 'keyUsage', 'keySpec', 'keyState', 'keyManager'];
   if (optional.some((f) => k[f] !== undefined && typeof k[f] !== 'string')) return undefined;
+  if (k.multiRegion !== undefined && typeof k.multiRegion !== 'boolean') return undefined;
   return k as unknown as PolicyKeyInfo;
 }
 
@@ -184,7 +235,7 @@ export function parseHostMessage(raw: unknown): Parsed<HostMessage> {
     }
     case 'reply': {
       if (!isCount(raw.requestId) || typeof raw.ok !== 'boolean') return fail('reply needs requestId and ok');
-      if (raw.ok) return { ok: true, message: { type: 'reply', requestId: raw.requestId, ok: true, result: (isObj(raw.result) ? raw.result : { done: true }) as RequestResult } };
+      if (raw.ok) return { ok: true, message: { type: 'reply', requestId: raw.requestId, ok: true, result: raw.result } };
       return { ok: true, message: { type: 'reply', requestId: raw.requestId, ok: false, error: typeof raw.error === 'string' ? raw.error : 'The request failed.' } };
     }
     default:

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CompareResult, OpenDecryptedResult } from '../../src/host/decrypted/decryptedCommands';
-import { ScriptedUserInput } from '../../src/host/ui/scriptedUserInput';
+import { ScriptedUserInput } from '../support/scriptedUserInput';
 import { EmulatorControl } from '../emulator/control';
 import { closeAllEditors, decryptedText, documentOf, encrypted, filesContaining, type Kms, kms, run, setText, sleep, waitFor, workspaceDir, writeEncrypted } from './decrypted/support';
 import { emulatorUrl } from './util/env';

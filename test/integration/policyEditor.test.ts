@@ -2,7 +2,7 @@
 // panel per key, the ready handshake with the real webview, the JSON tab kept in sync both
 // ways with its schema, saving (diff, confirmation, PutKeyPolicy: the emulator holds the new
 // policy), the conflict path and the lockout path. Messages "from the webview" go through
-// the host's own validation (the testing API's `policyEditor`).
+// the host's own validation (the testing API's `policyEditor`, driven by util/policyEditorDriver).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Connection } from '../../src/core/aws/connection';
@@ -12,13 +12,14 @@ import { addRoleMember } from '../../src/core/policy/policyForm';
 import { formatPolicy } from '../../src/core/policy/formatPolicy';
 import { statementsOf } from '../../src/core/policy/policyModel';
 import type { KmsWorkbenchApi } from '../../src/extension';
-import type { EditKeyPolicyResult, PolicyEditorSessionTesting, PolicyEditorTesting } from '../../src/host/policyEditor/registerPolicyEditor';
+import type { EditKeyPolicyResult } from '../../src/host/policyEditor/registerPolicyEditor';
 import type { KeyChange } from '../../src/host/services';
-import { type ScriptedAnswer, ScriptedUserInput } from '../../src/host/ui/scriptedUserInput';
+import { type ScriptedAnswer, ScriptedUserInput } from '../support/scriptedUserInput';
 import type { UserInput } from '../../src/host/ui/userInput';
 import type { HostMessage, InitMessage, SaveResult } from '../../src/shared/policyProtocol';
 import { EmulatorControl } from '../emulator/control';
 import { activeExtension, emulatorUrl } from './util/env';
+import { type PolicyEditorDriver, PolicyEditorRecorder } from './util/policyEditorDriver';
 
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/AppRole`;
@@ -39,7 +40,7 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
 describe('key-policy editor', function () {
   this.timeout(90_000);
   let testing: Testing;
-  let editors: PolicyEditorTesting;
+  let editors: PolicyEditorRecorder;
   let connection: Connection;
   let gateway: KmsGateway;
   let previousUi: UserInput | undefined;
@@ -54,7 +55,7 @@ describe('key-policy editor', function () {
       this.skip();
     }
     testing = ext.exports.testing;
-    editors = testing.policyEditor;
+    editors = new PolicyEditorRecorder(testing.policyEditor);
     connection = await testing.services.connections.find(undefined);
     gateway = testing.services.kms.gateway(connection);
     subscription = testing.services.onDidChangeKey((c) => changes.push(c));
@@ -62,6 +63,7 @@ describe('key-policy editor', function () {
 
   after(async () => {
     subscription?.dispose();
+    editors?.dispose();
     if (previousUi) testing.setUserInput(previousUi);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -79,7 +81,7 @@ describe('key-policy editor', function () {
     return meta.KeyId!;
   }
 
-  async function open(keyId: string): Promise<{ result: EditKeyPolicyResult; session: PolicyEditorSessionTesting }> {
+  async function open(keyId: string): Promise<{ result: EditKeyPolicyResult; session: PolicyEditorDriver }> {
     const result = await vscode.commands.executeCommand<EditKeyPolicyResult>('kmsWorkbench.editKeyPolicy', { keyId });
     const session = editors.session(result.keyId);
     assert.ok(session, 'no editor session after editKeyPolicy');
@@ -93,7 +95,7 @@ describe('key-policy editor', function () {
     return formatPolicy(added.value, text);
   }
 
-  async function save(session: PolicyEditorSessionTesting, text: string): Promise<SaveResult> {
+  async function save(session: PolicyEditorDriver, text: string): Promise<SaveResult> {
     const reply = await session.request({ kind: 'save', text });
     assert.ok(reply.ok, reply.ok ? '' : reply.error);
     return reply.result as SaveResult;
@@ -371,7 +373,7 @@ describe('key-policy editor', function () {
   });
   it('keeps the unsaved changes of a closed editor: Reopen restores them (a save still sees a change made on KMS since), Discard lets them go', async () => {
     const keyId = await newKey('policy editor: closed with changes');
-    const closePanel = async (session: PolicyEditorSessionTesting): Promise<void> => {
+    const closePanel = async (session: PolicyEditorDriver): Promise<void> => {
       const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === session.title);
       assert.ok(tab, 'the editor’s tab');
       await vscode.window.tabGroups.close(tab);

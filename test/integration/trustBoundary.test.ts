@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ApprovalResult } from '../../src/host/connections/approvalCommands';
-import { ScriptedUserInput } from '../../src/host/ui/scriptedUserInput';
+import { ScriptedUserInput } from '../support/scriptedUserInput';
 import type { ConfirmOptions } from '../../src/host/ui/userInput';
 import { closeAllEditors, openWithSelections, refused, run, withAnswers } from './encryption/support';
 import { TreeDriver, testing, type Testing } from './tree/treeDriver';

@@ -1,7 +1,7 @@
 /**
  * The IAM actions of AWS KMS (the "Actions defined by AWS Key Management Service" table of
- * the Service Authorization Reference), how actions with wildcards match them, and the
- * action sets the KMS console writes for key administrators, key users and grants.
+ * the Service Authorization Reference) and how actions with wildcards match them. The
+ * action sets the KMS console writes are in consolePolicy.ts.
  */
 
 export type ActionCategory =
@@ -162,74 +162,4 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return prev[b.length];
-}
-
-// ---- the console's action sets -----------------------------------------------------
-
-/** What the KMS console gives key administrators, without deletion. */
-export const KEY_ADMIN_ACTIONS: readonly string[] = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:RotateKeyOnDemand',
-];
-
-/** Added for administrators allowed to delete the key. */
-export const KEY_DELETION_ACTIONS: readonly string[] = ['kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'];
-
-/** Key usage and spec, as DescribeKey reports them. */
-export interface KeyKind {
-  readonly keyUsage?: string;
-  readonly keySpec?: string;
-}
-
-/** What the console gives key users, by the key's usage and spec. */
-export function keyUserActions(kind: KeyKind = {}): string[] {
-  const symmetric = !kind.keySpec || kind.keySpec === 'SYMMETRIC_DEFAULT';
-  switch (kind.keyUsage) {
-    case 'SIGN_VERIFY':
-      return ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:Sign', 'kms:Verify'];
-    case 'GENERATE_VERIFY_MAC':
-      return ['kms:DescribeKey', 'kms:GenerateMac', 'kms:VerifyMac'];
-    case 'KEY_AGREEMENT':
-      return ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:DeriveSharedSecret'];
-    default:
-      return symmetric
-        ? ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']
-        : ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:GetPublicKey'];
-  }
-}
-
-/** Every key-user action set the console writes (to recognise an existing users statement). */
-export const ALL_KEY_USER_ACTION_SETS: readonly (readonly string[])[] = [
-  keyUserActions({ keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' }),
-  keyUserActions({ keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'RSA_2048' }),
-  keyUserActions({ keyUsage: 'SIGN_VERIFY' }),
-  keyUserActions({ keyUsage: 'GENERATE_VERIFY_MAC' }),
-  keyUserActions({ keyUsage: 'KEY_AGREEMENT' }),
-];
-
-/** What the console lets key users do with grants ("Allow attachment of persistent resources"). */
-export const KEY_GRANT_ACTIONS: readonly string[] = ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'];
-
-/** Whether the console adds the grants statement for this kind of key (symmetric encryption keys). */
-export function keyKindUsesGrantsStatement(kind: KeyKind = {}): boolean {
-  return (kind.keyUsage === undefined || kind.keyUsage === 'ENCRYPT_DECRYPT') && (!kind.keySpec || kind.keySpec === 'SYMMETRIC_DEFAULT');
-}
-
-/** Same action names, ignoring order and case. */
-export function sameActionSet(a: readonly string[], b: readonly string[]): boolean {
-  const norm = (l: readonly string[]): string[] => [...new Set(l.map((s) => s.trim().toLowerCase()))].sort();
-  const x = norm(a);
-  const y = norm(b);
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }

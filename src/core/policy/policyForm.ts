@@ -5,60 +5,27 @@
  * and every edit returns a new value (`addRoleMember`, `updateStatement`, `moveStatement`…)
  * that keeps everything the edit did not touch exactly as it was — key order, strings that
  * were strings, lists that were lists, statements the form cannot show. Turning the value
- * back into text is formatPolicy's job.
+ * back into text is formatPolicy's job; a statement's own fields are statementFields.ts's.
  *
- * Roles work like the KMS console's: key administrators are the principals of the
- * statement(s) allowing the console's administrator actions (with or without deletion), key
- * users those of the statement allowing the console's key-user actions (and its companion
- * grants statement), other AWS accounts the account principals among the key users.
+ * Roles work like the KMS console's (consolePolicy.ts says which statements those are): key
+ * administrators are the principals of the statement(s) allowing the console's administrator
+ * actions (with or without deletion), key users those of the statement allowing the
+ * console's key-user actions (and its companion grants statement), other AWS accounts the
+ * account principals among the key users.
  */
-import {
-  ALL_KEY_USER_ACTION_SETS,
-  KEY_ADMIN_ACTIONS,
-  KEY_DELETION_ACTIONS,
-  KEY_GRANT_ACTIONS,
-  type KeyKind,
-  keyKindUsesGrantsStatement,
-  keyUserActions,
-  sameActionSet,
-} from './kmsActions';
-import { CURRENT_POLICY_VERSION, type JsonObject, STATEMENT_KEYS, isJsonObject, principalEntries, sameJson, stringList } from './policyModel';
-import { accountRootArn, parseAwsPrincipal } from './principals';
+import { CONSOLE_SIDS, type ConsoleRole, type KeyKind, consoleRoleOf, consoleRoleStatement, keyKindUsesGrantsStatement, rolePrincipalsOf } from './consolePolicy';
+import { CURRENT_POLICY_VERSION, type JsonObject, isJsonObject } from './policyModel';
+import { accountRootArn, isServicePrincipal, parseAwsPrincipal } from './principals';
+import { type StatementFields, readStatementFields, writeStatementFields } from './statementFields';
 
 export interface FormContext {
   /** The account that owns the key: its root is "the account", other accounts' roots are "other AWS accounts". */
   readonly accountId?: string;
   readonly partition?: string;
-  /** Decides which actions new key users get. */
+  /** Decides which actions new key users (and administrators of a multi-Region key) get. */
   readonly keyKind?: KeyKind;
 }
-
-// ---- statements as form fields -------------------------------------------------------
-
-export type Effect = 'Allow' | 'Deny';
-
-export interface FormPrincipal {
-  /** "*" (everyone), or a principal type: AWS, Service, Federated, CanonicalUser. */
-  readonly type: string;
-  readonly value: string;
-}
-
-/** A statement as the form edits it. Every list keeps the order of the policy. */
-export interface StatementFields {
-  /** '' when the statement has no Sid. */
-  readonly sid: string;
-  readonly effect: Effect;
-  readonly principalKey: 'Principal' | 'NotPrincipal';
-  readonly principals: readonly FormPrincipal[];
-  readonly actionKey: 'Action' | 'NotAction';
-  readonly actions: readonly string[];
-  readonly resourceKey: 'Resource' | 'NotResource';
-  readonly resources: readonly string[];
-  /** The Condition as JSON text; '' when there is none. */
-  readonly condition: string;
-}
-
-export type StatementRole = 'account' | 'admins' | 'admins-delete' | 'users' | 'grants';
+export type StatementRole = ConsoleRole;
 
 export interface StatementView {
   readonly index: number;
@@ -89,186 +56,7 @@ export interface PolicyFormView {
 }
 
 /** The form fields of a statement, or why the form cannot show it. */
-export function readStatementFields(s: unknown): { fields: StatementFields } | { reason: string } {
-  if (!isJsonObject(s)) return { reason: 'It is not an object.' };
-  const unknown = Object.keys(s).filter((k) => !(STATEMENT_KEYS as readonly string[]).includes(k));
-  if (unknown.length) return { reason: `It has ${unknown.map((k) => `"${k}"`).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not a statement element.` };
-  if ('Sid' in s && typeof s.Sid !== 'string') return { reason: 'Its Sid is not a string.' };
-  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return { reason: `Its Effect is ${JSON.stringify(s.Effect) ?? 'missing'}; the form knows "Allow" and "Deny".` };
-  for (const [a, b] of [
-    ['Principal', 'NotPrincipal'],
-    ['Action', 'NotAction'],
-    ['Resource', 'NotResource'],
-  ] as const) {
-    if (a in s && b in s) return { reason: `It has both ${a} and ${b}.` };
-  }
-  const principalKey = 'NotPrincipal' in s ? 'NotPrincipal' : 'Principal';
-  let principals: FormPrincipal[] = [];
-  if (principalKey in s) {
-    const entries = principalEntries(s[principalKey]);
-    if (!entries) return { reason: `Its ${principalKey} is not "*" or an object of principal lists.` };
-    principals = entries;
-  }
-  const actionKey = 'NotAction' in s ? 'NotAction' : 'Action';
-  const actions = actionKey in s ? stringList(s[actionKey]) : [];
-  if (!actions) return { reason: `Its ${actionKey} is not a string or a list of strings.` };
-  const resourceKey = 'NotResource' in s ? 'NotResource' : 'Resource';
-  const resources = resourceKey in s ? stringList(s[resourceKey]) : [];
-  if (!resources) return { reason: `Its ${resourceKey} is not a string or a list of strings.` };
-  if ('Condition' in s && !isJsonObject(s.Condition)) return { reason: 'Its Condition is not an object.' };
-  return {
-    fields: {
-      sid: typeof s.Sid === 'string' ? s.Sid : '',
-      effect: s.Effect,
-      principalKey,
-      principals,
-      actionKey,
-      actions,
-      resourceKey,
-      resources,
-      condition: 'Condition' in s ? JSON.stringify(s.Condition, null, 2) : '',
-    },
-  };
-}
-
-/**
- * A statement value with the form fields applied to `original`: elements whose fields did
- * not change keep their original value (a string stays a string), new elements go where
- * the console puts them, and renamed ones (Action → NotAction) keep their place.
- */
-export function writeStatementFields(original: unknown, fields: StatementFields): { value: JsonObject } | { error: string } {
-  const base: JsonObject = isJsonObject(original) ? original : {};
-  const before = readStatementFields(base);
-  const old = 'fields' in before ? before.fields : undefined;
-
-  let condition: unknown;
-  if (fields.condition.trim() !== '') {
-    try {
-      condition = JSON.parse(fields.condition);
-    } catch (e) {
-      return { error: `The Condition is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    if (!isJsonObject(condition)) return { error: 'The Condition must be a JSON object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.' };
-  }
-
-  const next: Array<[string, unknown]> = [];
-  const placed = new Set<string>();
-  const valueFor = (key: string): unknown => {
-    switch (key) {
-      case 'Sid':
-        if (old && old.sid === fields.sid) return base.Sid;
-        return fields.sid === '' ? undefined : fields.sid;
-      case 'Effect':
-        return fields.effect;
-      case 'Principal':
-      case 'NotPrincipal':
-        if (fields.principals.length === 0) return undefined;
-        if (old && old.principalKey === key && samePrincipals(old.principals, fields.principals)) return base[key];
-        return principalValue(fields.principals, base[key]);
-      case 'Action':
-      case 'NotAction':
-        if (fields.actions.length === 0) return undefined;
-        if (old && old.actionKey === key && sameList(old.actions, fields.actions)) return base[key];
-        return listValue(fields.actions, base[key]);
-      case 'Resource':
-      case 'NotResource':
-        if (fields.resources.length === 0) return undefined;
-        if (old && old.resourceKey === key && sameList(old.resources, fields.resources)) return base[key];
-        return listValue(fields.resources, base[key]);
-      case 'Condition':
-        if (condition === undefined) return undefined;
-        return sameJson(base.Condition, condition) ? base.Condition : condition;
-      default:
-        return base[key];
-    }
-  };
-  // Each of Principal/NotPrincipal, Action/NotAction, Resource/NotResource is written under
-  // the key the fields choose, in the place the pair had (a rename keeps the position).
-  const chosen: Record<string, string> = {
-    Principal: fields.principalKey,
-    NotPrincipal: fields.principalKey,
-    Action: fields.actionKey,
-    NotAction: fields.actionKey,
-    Resource: fields.resourceKey,
-    NotResource: fields.resourceKey,
-  };
-  const put = (key: string, first = false): void => {
-    if (placed.has(key)) return;
-    placed.add(key);
-    const v = valueFor(key);
-    if (v === undefined) return;
-    if (first) next.unshift([key, v]);
-    else next.push([key, v]);
-  };
-  for (const key of Object.keys(base)) put(chosen[key] ?? key);
-  put('Sid', true);
-  for (const key of ['Effect', fields.principalKey, fields.actionKey, fields.resourceKey, 'Condition']) put(key);
-  return { value: Object.fromEntries(next) };
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function samePrincipals(a: readonly FormPrincipal[], b: readonly FormPrincipal[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.type === b[i].type && p.value === b[i].value);
-}
-
-/** One item as a string, unless the original was a list; several as a list. */
-function listValue(items: readonly string[], original: unknown): string | string[] {
-  return items.length === 1 && !Array.isArray(original) ? items[0] : [...items];
-}
-
-function principalValue(principals: readonly FormPrincipal[], original: unknown): unknown {
-  if (principals.length === 1 && principals[0].type === '*') return '*';
-  const out: JsonObject = {};
-  const originalObject = isJsonObject(original) ? original : {};
-  for (const p of principals) {
-    if (p.type === '*') {
-      // "Everyone" mixed with named principals means AWS "*".
-      out.AWS = [...(stringList(out.AWS) ?? []), '*'];
-      continue;
-    }
-    const list = (out[p.type] as string[] | undefined) ?? [];
-    list.push(p.value);
-    out[p.type] = list;
-  }
-  for (const [type, list] of Object.entries(out)) out[type] = listValue(list as string[], originalObject[type]);
-  return out;
-}
-
 // ---- reading the form ------------------------------------------------------------------
-
-/** A statement that is exactly one of the console's role statements, and its AWS principals. */
-function roleOf(s: unknown, ctx: FormContext): { role: StatementRole; principals: string[] } | undefined {
-  if (!isJsonObject(s) || s.Effect !== 'Allow') return undefined;
-  const keys = Object.keys(s);
-  const allowed = ['Sid', 'Effect', 'Principal', 'Action', 'Resource', 'Condition'];
-  if (keys.some((k) => !allowed.includes(k))) return undefined;
-  const principals = rolePrincipalsOf(s);
-  if (!principals || principals.includes('*')) return undefined;
-  const actions = stringList(s.Action);
-  const resources = stringList(s.Resource);
-  if (!actions || !resources || resources.length !== 1 || resources[0] !== '*') return undefined;
-
-  const hasCondition = 'Condition' in s;
-  if (hasCondition) {
-    const c = s.Condition;
-    const grantCondition = isJsonObject(c) && Object.keys(c).length === 1 && isJsonObject(c.Bool) && Object.keys(c.Bool).length === 1 && [true, 'true'].includes(c.Bool['kms:GrantIsForAWSResource'] as string | boolean);
-    if (grantCondition && sameActionSet(actions, KEY_GRANT_ACTIONS)) return { role: 'grants', principals };
-    return undefined;
-  }
-  if (ctx.accountId && principals.length === 1 && [ctx.accountId, accountRootArn(ctx.accountId, ctx.partition)].includes(principals[0]) && sameActionSet(actions, ['kms:*'])) {
-    return { role: 'account', principals };
-  }
-  const withoutRotate = KEY_ADMIN_ACTIONS.filter((a) => a !== 'kms:RotateKeyOnDemand');
-  for (const adminSet of [KEY_ADMIN_ACTIONS, withoutRotate]) {
-    if (sameActionSet(actions, adminSet)) return { role: 'admins', principals };
-    if (sameActionSet(actions, [...adminSet, ...KEY_DELETION_ACTIONS])) return { role: 'admins-delete', principals };
-  }
-  if (ALL_KEY_USER_ACTION_SETS.some((set) => sameActionSet(actions, set))) return { role: 'users', principals };
-  return undefined;
-}
 
 function isOtherAccount(principal: string, ctx: FormContext): string | undefined {
   const parsed = parseAwsPrincipal(principal);
@@ -288,7 +76,7 @@ export function readPolicyForm(policy: unknown, ctx: FormContext = {}): PolicyFo
   const accounts: string[] = [];
   const statements = list.map((s, index): StatementView => {
     const read = readStatementFields(s);
-    const role = roleOf(s, ctx);
+    const role = consoleRoleOf(s, ctx);
     if (role?.role === 'admins' || role?.role === 'admins-delete') {
       for (const p of role.principals) admins.set(p, (admins.get(p) ?? false) || role.role === 'admins-delete');
     }
@@ -407,7 +195,7 @@ interface RoleStatements {
 function findRoleStatements(list: unknown[], ctx: FormContext): RoleStatements {
   const found: RoleStatements = {};
   list.forEach((s, i) => {
-    const role = roleOf(s, ctx)?.role;
+    const role = consoleRoleOf(s, ctx)?.role;
     if (role === 'admins') found.admins ??= i;
     if (role === 'admins-delete') found.adminsDelete ??= i;
     if (role === 'users') found.users ??= i;
@@ -415,29 +203,6 @@ function findRoleStatements(list: unknown[], ctx: FormContext): RoleStatements {
     if (role === 'account') found.account ??= i;
   });
   return found;
-}
-
-/** AWS services (e.g. "lambda.amazonaws.com") may be key users, next to IAM principals. */
-export function isServicePrincipal(value: string): boolean {
-  return !value.startsWith('arn:') && /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/.test(value);
-}
-
-/**
- * The members of a role statement: its AWS principals, then its Service principals;
- * undefined when its Principal has anything else (then it is not a role statement).
- */
-function rolePrincipalsOf(s: unknown): string[] | undefined {
-  if (!isJsonObject(s) || !isJsonObject(s.Principal)) return undefined;
-  const keys = Object.keys(s.Principal);
-  if (keys.length === 0 || keys.some((k) => k !== 'AWS' && k !== 'Service')) return undefined;
-  const out: string[] = [];
-  for (const k of ['AWS', 'Service']) {
-    if (!(k in s.Principal)) continue;
-    const list = stringList(s.Principal[k]);
-    if (!list) return undefined;
-    out.push(...list);
-  }
-  return out;
 }
 
 function awsPrincipalsOf(s: unknown): string[] {
@@ -465,17 +230,10 @@ function withAwsPrincipals(s: JsonObject, members: string[]): JsonObject | undef
 }
 
 function roleStatement(role: 'admins' | 'admins-delete' | 'users' | 'grants', principals: string[], ctx: FormContext): JsonObject {
+  // The form writes a single principal as a string, as the console does when editing.
   const Principal = withAwsPrincipals({ Principal: {} }, principals)?.Principal ?? {};
-  switch (role) {
-    case 'admins':
-      return { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS], Resource: '*' };
-    case 'admins-delete':
-      return { Sid: 'Allow access for Key Administrators who may delete the key', Effect: 'Allow', Principal, Action: [...KEY_ADMIN_ACTIONS, ...KEY_DELETION_ACTIONS], Resource: '*' };
-    case 'users':
-      return { Sid: 'Allow use of the key', Effect: 'Allow', Principal, Action: keyUserActions(ctx.keyKind), Resource: '*' };
-    case 'grants':
-      return { Sid: 'Allow attachment of persistent resources', Effect: 'Allow', Principal, Action: [...KEY_GRANT_ACTIONS], Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } };
-  }
+  const sid = role === 'admins-delete' ? CONSOLE_SIDS.adminsDeleteSeparate : undefined;
+  return { ...consoleRoleStatement(role, principals, ctx.keyKind, { sid }), Principal };
 }
 
 /**
@@ -574,13 +332,4 @@ export function setAdminCanDelete(policy: unknown, principal: string, canDelete:
     [from]: (members[from] ?? []).filter((p) => p !== principal),
     ...(target.includes(principal) ? {} : { [to]: [...target, principal] }),
   });
-}
-
-/** The console's default policy for a new key: the account may do everything (through IAM). */
-export function defaultKeyPolicy(accountId: string, partition = 'aws'): JsonObject {
-  return {
-    Version: CURRENT_POLICY_VERSION,
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: accountRootArn(accountId, partition) }, Action: 'kms:*', Resource: '*' }],
-  };
 }

@@ -24,6 +24,10 @@ const ACCOUNT_ID = /^\d{12}$/;
 const PARTITION = `(${PARTITIONS.join('|')})`;
 const IAM_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}):(root|user|role|group|policy|oidc-provider|saml-provider|instance-profile)(?:/(.*))?$`);
 const STS_ARN = new RegExp(`^arn:${PARTITION}:sts::(\\d{12}):(assumed-role|federated-user)/(.+)$`);
+/** IAM user and role names: letters, digits and +=,.@_- (at most 128). */
+const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
+/** An AWS service principal such as "logs.amazonaws.com" (".amazonaws.com.cn" in China). */
+const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*\.amazonaws\.com(\.cn)?$/;
 /** IAM unique ids of deleted users and roles, which KMS shows in place of their ARNs. */
 const UNIQUE_ID = /^(AIDA|AROA)[A-Z0-9]{12,}$/;
 
@@ -54,7 +58,8 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
     const parts = rest.split('/');
     const name = parts.pop() as string;
     if (!name) return { ok: false, problem: `"${v}" ends with "/": add the ${type} name.` };
-    if (!/^[\w+=,.@-]+$/.test(name)) return { ok: false, problem: `"${v}": "${name}" is not a valid IAM ${type} name (letters, digits and +=,.@_- only).` };
+    if (!IAM_NAME.test(name)) return { ok: false, problem: `"${v}": "${name}" is not a valid IAM ${type} name (letters, digits and +=,.@_- only).` };
+    if (parts.some((p) => !/^[\x21-\x7e]+$/.test(p))) return { ok: false, problem: `"${v}": the path of the ${type} has an empty or invalid part.` };
     return { ok: true, principal: { kind: type, accountId, partition, path: parts.length ? `/${parts.join('/')}/` : '/', name } };
   }
   const sts = STS_ARN.exec(v);
@@ -70,7 +75,7 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
   if (/^arn:[^:]*:iam::[^:]*:/.test(v) && !/^arn:[^:]*:iam::\d{12}:/.test(v)) {
     return { ok: false, problem: `"${v}": the account part of an IAM ARN must be a 12-digit account id.` };
   }
-  if (/^arn:[^:]+:iam:[^:]+:/.test(v)) return { ok: false, problem: `"${v}": IAM ARNs have no region; write arn:aws:iam::<account>:…` };
+  if (/^arn:[^:]+:iam:[^:]+:/.test(v)) return { ok: false, problem: `"${v}": IAM ARNs have no Region; write arn:aws:iam::<account>:…` };
   const partition = /^arn:([^:]*):/.exec(v)?.[1];
   if (partition !== undefined && !(PARTITIONS as readonly string[]).includes(partition)) {
     return { ok: false, problem: `"${v}": "${partition}" is not an AWS partition (aws, aws-cn, aws-us-gov…).` };
@@ -78,10 +83,15 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
   return { ok: false, problem: `"${v}" is not an IAM principal ARN: use arn:aws:iam::<account>:root, …:user/<name>, …:role/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>.` };
 }
 
+/** Whether the value is an AWS service principal such as "lambda.amazonaws.com" (the only ones a key's users may include besides IAM principals). */
+export function isServicePrincipal(value: string): boolean {
+  return SERVICE_PRINCIPAL.test(value);
+}
+
 /** A service principal such as "logs.amazonaws.com". */
 export function serviceProblem(value: string): string | undefined {
   if (value === '*') return undefined;
-  if (/^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/.test(value) || /^[a-z0-9][a-z0-9.-]*\.(amazon|aws)\.(com|internal)$/.test(value)) return undefined;
+  if (isServicePrincipal(value) || /^[a-z0-9][a-z0-9.-]*\.(amazon|aws)\.(com|internal)$/.test(value)) return undefined;
   return `"${value}" is not a service principal: service principals look like logs.amazonaws.com.`;
 }
 

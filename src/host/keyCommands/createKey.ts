@@ -7,8 +7,8 @@ import { KmsError } from '../../core/kms/errors';
 import { collect, type KmsGateway } from '../../core/kms/gateway';
 import { type Checked, ok } from '../../core/keyOps/checked';
 import { KEY_TYPES, type KeyTypeId, type KeyUsageName, keyTypeInfo, keyTypeOf, specsFor } from '../../core/keyOps/keyTypes';
-import { type Account, consoleKeyPolicy, policyJson, policySizeProblem } from '../../core/keyOps/policyBuilder';
 import { type Principal, accountOfArn, parsePrincipals } from '../../core/keyOps/principals';
+import { consoleKeyPolicy, policySizeProblem } from '../../core/policy/consolePolicy';
 import { checkAliasName, checkDescription, checkTags, parseTagsText, splitList } from '../../core/keyOps/validation';
 import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
@@ -223,10 +223,17 @@ function summary(r: CreateKeyRequest, connection: Connection): string[] {
   ];
 }
 
+type Account = NonNullable<ReturnType<typeof accountOfArn>>;
+
 function buildPolicy(r: CreateKeyRequest, account: Account): string {
-  const json = policyJson(
-    consoleKeyPolicy({ account, keyType: r.type, multiRegion: r.multiRegion, administrators: r.administrators, allowAdministratorsToDelete: r.allowAdministratorsToDelete, users: r.users }),
-  );
+  const policy = consoleKeyPolicy({
+    ...account,
+    kind: { keyUsage: r.usage, keySpec: r.spec, multiRegion: r.multiRegion },
+    administrators: r.administrators.map((p) => p.value),
+    allowAdministratorsToDelete: r.allowAdministratorsToDelete,
+    users: r.users.map((p) => p.value),
+  });
+  const json = JSON.stringify(policy, null, 2);
   const tooBig = policySizeProblem(json);
   if (tooBig) throw new ArgumentError(tooBig);
   return json;

@@ -4,10 +4,8 @@ import * as vscode from 'vscode';
 import type { Connection } from '../../core/aws/connection';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
 import type { KmsGateway } from '../../core/kms/gateway';
-import { minimalEdit } from '../../core/policy/formatPolicy';
-import { checkLockout } from '../../core/policy/lockoutCheck';
-import { describePolicyChanges, policyValueOf, samePolicyText } from '../../core/policy/policyDiff';
-import { validatePolicy } from '../../core/policy/validatePolicy';
+import { samePolicyText } from '../../core/policy/policyDiff';
+import { type SaveContext, checkPolicyForSave, decideSave } from '../../core/policy/saveDecision';
 import {
   type HostMessage,
   type PolicyKeyInfo,
@@ -16,19 +14,26 @@ import {
   type SaveResult,
   type SaveStatus,
   type WebviewMessage,
+  cancelledResult,
   parseWebviewMessage,
 } from '../../shared/policyProtocol';
+import { reportFailure } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { isCancellation } from '../ui/userInput';
 import { type PolicyFileSystem, serverUri, sessionKeyOf, workingUri } from './policyFileSystem';
+import { PolicyJsonTab } from './policyJsonTab';
 import { policyEditorHtml } from './webviewHtml';
 
 export const POLICY_EDITOR_VIEW_TYPE = 'kmsWorkbench.policyEditor';
 
-/** A cancelled prompt, also when the prompt came from another bundle's UserInput (tests script them). */
-function isCancelled(error: unknown): boolean {
-  return isCancellation(error) || (error instanceof Error && error.name === 'UserCancelledError');
-}
+/** The words of "Failed to …" for each request of the webview. */
+const REQUEST_ACTIONS: Record<PolicyRequest['kind'], string> = {
+  save: 'save the key policy',
+  reload: 'reload the key policy',
+  openJson: 'open the JSON of the key policy',
+  showDiff: 'compare the key policy',
+  reveal: 'show the problem in the key policy',
+};
 
 /** The key as the editor needs it: described, with its aliases. */
 export interface PolicyEditorTarget {
@@ -44,9 +49,6 @@ export interface PolicyDraft {
   readonly baseText: string;
 }
 
-/** How long the JSON tab waits after the last keystroke before saving itself into the session. */
-const DOCUMENT_SAVE_DELAY_MS = 600;
-
 /**
  * One key's policy editor: the webview panel, the policy being edited (the single source
  * of truth both the form and the JSON tab show), the server's version it started from
@@ -57,8 +59,6 @@ export class PolicyEditorSession implements vscode.Disposable {
   readonly keyId: string;
   readonly workingUri: vscode.Uri;
   readonly serverUri: vscode.Uri;
-  /** Everything posted to the webview, for tests. */
-  readonly posted: HostMessage[] = [];
   private readonly postedListeners = new Set<(m: HostMessage) => void>();
 
   private text: string;
@@ -70,8 +70,7 @@ export class PolicyEditorSession implements vscode.Disposable {
   private statusMessage?: string;
   private ready = false;
   private saving?: Promise<SaveResult>;
-  private programmaticSave = 0;
-  private documentSaveTimer?: ReturnType<typeof setTimeout>;
+  private readonly jsonTab: PolicyJsonTab;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
   private readonly onDisposeCallbacks: (() => void)[] = [];
@@ -98,8 +97,16 @@ export class PolicyEditorSession implements vscode.Disposable {
     const label = target.aliases[0] ?? this.keyId;
     this.workingUri = workingUri(this.sessionKey, label);
     this.serverUri = serverUri(this.sessionKey, label);
+    this.jsonTab = new PolicyJsonTab(fileSystem, this.workingUri, this.serverUri, {
+      label,
+      currentText: () => this.text,
+      typed: (text) => this.typedInJsonTab(text),
+      saveRequested: () => void this.saveFromJsonTab(),
+      failed: (what, error) => this.services.log.error(`Key policy editor (${this.label}): ${what}`, error),
+    });
 
     this.disposables.push(
+      this.jsonTab,
       fileSystem.attach(this.sessionKey, {
         workingText: () => this.text,
         serverText: () => this.shownServerText,
@@ -107,14 +114,6 @@ export class PolicyEditorSession implements vscode.Disposable {
       }),
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.uri.toString() === this.workingUri.toString() && e.contentChanges.length) this.documentEdited(e.document);
-      }),
-      vscode.workspace.onWillSaveTextDocument((e) => {
-        // Ctrl+S in the JSON tab (not our own sync, not auto-save) saves the policy to KMS.
-        if (e.document.uri.toString() !== this.workingUri.toString() || this.programmaticSave > 0 || e.reason !== vscode.TextDocumentSaveReason.Manual) return;
-        setTimeout(() => void this.saveFromJsonTab(), 0);
-      }),
     );
     panel.webview.html = this.html();
   }
@@ -139,15 +138,18 @@ export class PolicyEditorSession implements vscode.Disposable {
     return this.panel.visible;
   }
 
-  get currentText(): string {
+  /** The policy as edited now. */
+  currentText(): string {
     return this.text;
   }
 
-  get serverText(): string {
+  /** The server's policy the edits started from. */
+  serverText(): string {
     return this.baseText;
   }
 
-  get isReady(): boolean {
+  /** Whether the webview said `ready` (and got `init`). */
+  isReady(): boolean {
     return this.ready;
   }
 
@@ -161,6 +163,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.onDisposeCallbacks.push(callback);
   }
 
+  /** Each message posted to the webview (also before it is ready, when it waits for `init`). */
   onPosted(listener: (m: HostMessage) => void): vscode.Disposable {
     this.postedListeners.add(listener);
     return { dispose: () => this.postedListeners.delete(listener) };
@@ -193,6 +196,7 @@ export class PolicyEditorSession implements vscode.Disposable {
       connectionLabel: this.target.connection.label,
       keyUsage: m.KeyUsage,
       keySpec: m.KeySpec,
+      multiRegion: m.MultiRegion,
       keyState: m.KeyState,
       keyManager: m.KeyManager,
     };
@@ -214,8 +218,6 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   private post(message: HostMessage): void {
     if (this.disposed) return;
-    this.posted.push(message);
-    if (this.posted.length > 500) this.posted.splice(0, this.posted.length - 500);
     for (const listener of this.postedListeners) listener(message);
     // Nothing goes to the webview before it said `ready`; `init` then carries the current state.
     if (this.ready) void this.panel.webview.postMessage(message);
@@ -257,11 +259,12 @@ export class PolicyEditorSession implements vscode.Disposable {
         try {
           reply = { type: 'reply', requestId: message.requestId, ok: true, result: await this.perform(message.request) };
         } catch (error) {
-          if (isCancelled(error)) {
+          if (isCancellation(error)) {
             // Backing out of a prompt is an answer, not a failure.
-            reply = { type: 'reply', requestId: message.requestId, ok: true, result: { done: false } };
+            reply = { type: 'reply', requestId: message.requestId, ok: true, result: cancelledResult(message.request.kind) };
           } else {
-            this.services.log.error(`Key policy editor (${this.label}): ${message.request.kind} failed`, error);
+            // Shown once, as every command failure is; the form shows it in its status line too.
+            reportFailure(`${REQUEST_ACTIONS[message.request.kind]} of ${this.label}`, error, this.services);
             reply = { type: 'reply', requestId: message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) };
           }
         }
@@ -278,69 +281,34 @@ export class PolicyEditorSession implements vscode.Disposable {
       case 'reload':
         return { done: await this.reload() };
       case 'openJson':
-        await this.openJson();
+        await this.jsonTab.open();
         return { done: true };
       case 'showDiff':
         this.setText(request.text, 'form');
         await this.showDiff(this.baseText, 'Key policy on KMS ↔ yours');
         return { done: true };
       case 'reveal':
-        await this.openJson(request.offset, request.length);
+        await this.jsonTab.open(request.offset, request.length);
         return { done: true };
     }
   }
 
-  // ---- the text and the JSON tab ----------------------------------------------------------
-
-  private openDocument(): vscode.TextDocument | undefined {
-    const uri = this.workingUri.toString();
-    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri && !d.isClosed);
-  }
+  // ---- the text (the JSON tab follows it) -----------------------------------------------
 
   /** Takes a new policy text from the form (or the session itself) and brings the JSON tab along. */
   private setText(text: string, source: 'form' | 'server'): void {
     if (text === this.text) return;
     this.text = text;
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
-    void this.syncDocument().catch((error: unknown) => this.services.log.error(`Key policy editor (${this.label}): could not update the JSON tab`, error));
-    if (source === 'server') this.fileSystem.changed(this.workingUri);
+    this.jsonTab.syncSoon();
+    if (source === 'server') this.jsonTab.reloaded();
   }
 
-  private async syncDocument(): Promise<void> {
-    const doc = this.openDocument();
-    if (!doc) {
-      this.fileSystem.changed(this.workingUri);
-      return;
-    }
-    const current = doc.getText();
-    if (current === this.text) return;
-    const edit = minimalEdit(current, this.text);
-    const workspaceEdit = new vscode.WorkspaceEdit();
-    workspaceEdit.replace(doc.uri, new vscode.Range(doc.positionAt(edit.offset), doc.positionAt(edit.offset + edit.deleteCount)), edit.insert);
-    await vscode.workspace.applyEdit(workspaceEdit);
-    await this.saveDocument(doc);
-  }
-
-  private async saveDocument(doc: vscode.TextDocument): Promise<void> {
-    if (!doc.isDirty || doc.isClosed) return;
-    this.programmaticSave++;
-    try {
-      await doc.save();
-    } finally {
-      this.programmaticSave--;
-    }
-  }
-
-  /** The person typed in the JSON tab: the form follows at once; the tab saves itself shortly after. */
-  private documentEdited(doc: vscode.TextDocument): void {
-    const text = doc.getText();
-    if (text !== this.text) {
-      this.text = text;
-      if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
-      this.post({ type: 'text', text, source: 'jsonEditor' });
-    }
-    if (this.documentSaveTimer) clearTimeout(this.documentSaveTimer);
-    this.documentSaveTimer = setTimeout(() => void this.saveDocument(doc).catch(() => undefined), DOCUMENT_SAVE_DELAY_MS);
+  /** The person typed in the JSON tab: the form follows at once. */
+  private typedInJsonTab(text: string): void {
+    this.text = text;
+    if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
+    this.post({ type: 'text', text, source: 'jsonEditor' });
   }
 
   private acceptDocumentText(text: string): void {
@@ -350,30 +318,13 @@ export class PolicyEditorSession implements vscode.Disposable {
   }
 
   /** Opens the JSON tab beside the form (or focuses it), optionally selecting a range. */
-  async openJson(offset?: number, length = 0): Promise<vscode.TextEditor> {
-    const doc = this.openDocument() ?? (await vscode.workspace.openTextDocument(this.workingUri));
-    if (doc.languageId !== 'json') await vscode.languages.setTextDocumentLanguage(doc, 'json');
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-    if (offset !== undefined) {
-      const start = doc.positionAt(offset);
-      const end = doc.positionAt(offset + length);
-      editor.selection = new vscode.Selection(start, end);
-      editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    }
-    return editor;
+  openJson(offset?: number, length = 0): Promise<vscode.TextEditor> {
+    return this.jsonTab.open(offset, length);
   }
 
   private async showDiff(serverText: string, title: string): Promise<void> {
     this.shownServerText = serverText;
-    this.fileSystem.changed(this.serverUri);
-    await this.syncDocument();
-    await vscode.commands.executeCommand('vscode.diff', this.serverUri, this.workingUri, `${this.label}: ${title}`, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-  }
-
-  private async closeDiffs(): Promise<void> {
-    const server = this.serverUri.toString();
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === server);
-    if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
+    await this.jsonTab.showDiff(title);
   }
 
   // ---- reload and save ----------------------------------------------------------------------
@@ -400,7 +351,7 @@ export class PolicyEditorSession implements vscode.Disposable {
       const result = await this.save(this.text);
       if (!result.saved) void vscode.window.showInformationMessage(result.message);
     } catch (error) {
-      if (!isCancelled(error)) void vscode.window.showErrorMessage(`Failed to save the key policy: ${error instanceof Error ? error.message : String(error)}`);
+      if (!isCancellation(error)) reportFailure(`save the key policy of ${this.label}`, error, this.services);
     }
   }
 
@@ -415,17 +366,27 @@ export class PolicyEditorSession implements vscode.Disposable {
     return this.saving;
   }
 
+  private saveContext(): SaveContext {
+    const info = this.keyInfo();
+    return {
+      label: this.label,
+      accountId: info.accountId,
+      partition: info.partition,
+      keyArn: info.keyArn,
+      keyKind: { keyUsage: info.keyUsage, keySpec: info.keySpec, multiRegion: info.multiRegion },
+    };
+  }
+
+  /** Asks what core decides (saveDecision.ts), then PutKeyPolicy. */
   private async doSave(text: string): Promise<SaveResult> {
     const readOnly = this.readOnlyReason;
     if (readOnly) return { saved: false, message: readOnly };
     this.setText(text, 'form');
-    const info = this.keyInfo();
-    const validation = validatePolicy(text, { accountId: info.accountId, keyArn: info.keyArn });
-    if (validation.errorCount) {
-      const first = validation.issues.find((i) => i.severity === 'error');
-      const message = `Not saved: the policy has ${validation.errorCount} error${validation.errorCount > 1 ? 's' : ''}. ${first ? `Line ${first.line}: ${first.message}` : ''}`.trim();
-      this.setStatus('failed', message);
-      return { saved: false, message };
+    const ctx = this.saveContext();
+    const checked = checkPolicyForSave(text, ctx);
+    if (checked.kind === 'invalid') {
+      this.setStatus('failed', checked.message);
+      return { saved: false, message: checked.message };
     }
 
     this.setStatus('saving', 'Checking the policy on KMS…');
@@ -437,32 +398,27 @@ export class PolicyEditorSession implements vscode.Disposable {
       throw error;
     }
 
-    if (!samePolicyText(server, this.baseText)) return this.conflict(server);
-    if (samePolicyText(server, text)) {
-      this.setStatus('idle', 'No changes to save: the policy on KMS is the same.');
-      return { saved: false, message: 'No changes to save: the policy on KMS is the same.' };
+    const decision = decideSave(checked, this.baseText, server, ctx);
+    switch (decision.kind) {
+      case 'invalid':
+        this.setStatus('failed', decision.message);
+        return { saved: false, message: decision.message };
+      case 'conflict':
+        return this.conflict(server, decision.message);
+      case 'unchanged':
+        this.setStatus('idle', decision.message);
+        return { saved: false, message: decision.message };
+      case 'ready':
+        break;
     }
-
-    const before = policyValueOf(server);
-    const after = validation.value;
-    const ctx = { accountId: info.accountId, partition: info.partition, keyKind: { keyUsage: info.keyUsage, keySpec: info.keySpec } };
-    const lockout = info.accountId ? checkLockout(after, { accountId: info.accountId, partition: info.partition, keyArn: info.keyArn }, before) : undefined;
     try {
       await this.showDiff(server, 'Key policy on KMS ↔ yours (review before saving)');
-      const changes = describePolicyChanges(before, after, ctx);
-      const detail = [
-        ...changes.map((c) => `• ${c}`),
-        validation.warningCount ? `\n${validation.warningCount} warning${validation.warningCount > 1 ? 's' : ''}: ${validation.issues.find((i) => i.severity === 'warning')?.message ?? ''}` : '',
-        lockout?.level === 'reduced' ? `\n${lockout.details.join(' ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('\n');
-      await this.services.ui.confirm(`Save the key policy of ${this.label} to KMS?`, { modal: true, confirmLabel: 'Save', detail });
-      if (lockout?.needsConfirmation) {
-        await this.services.ui.confirm(lockout.headline, { modal: true, confirmLabel: 'Save Anyway', detail: lockout.details.join('\n\n') });
+      await this.services.ui.confirm(decision.confirm.message, { modal: true, confirmLabel: decision.confirm.confirmLabel, detail: decision.confirm.detail });
+      if (decision.confirmLockout) {
+        await this.services.ui.confirm(decision.confirmLockout.message, { modal: true, confirmLabel: decision.confirmLockout.confirmLabel, detail: decision.confirmLockout.detail });
       }
     } catch (error) {
-      if (isCancelled(error)) {
+      if (isCancellation(error)) {
         this.setStatus('idle', 'Not saved.');
         return { saved: false, message: 'Not saved.' };
       }
@@ -482,15 +438,13 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.fileSystem.changed(this.serverUri);
     this.services.fireKeyChanged({ connectionId: this.target.connection.id, keyId: this.keyId });
     this.services.log.info(`Saved the key policy of ${this.label} (${this.keyId}) with PutKeyPolicy.`);
-    await this.closeDiffs().catch(() => undefined);
-    const message = `Saved to KMS at ${new Date().toLocaleTimeString()}.`;
+    await this.jsonTab.closeDiffs().catch(() => undefined);
     this.post({ type: 'text', text: this.text, source: 'save', serverText: stored });
-    this.setStatus('saved', message);
+    this.setStatus('saved', `Saved to KMS at ${new Date().toLocaleTimeString()}.`);
     return { saved: true, message: `Saved the key policy of ${this.label}.` };
   }
 
-  private async conflict(server: string): Promise<SaveResult> {
-    const message = `Not saved: the key policy of ${this.label} was changed on KMS since you opened it.`;
+  private async conflict(server: string, message: string): Promise<SaveResult> {
     this.setStatus('conflict', `${message} Reload to start from the server's version, or Compare to see it.`);
     this.shownServerText = server;
     this.fileSystem.changed(this.serverUri);
@@ -517,16 +471,10 @@ export class PolicyEditorSession implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.documentSaveTimer) clearTimeout(this.documentSaveTimer);
+    // The JSON tab and diffs belong to this editor: they close with it.
     for (const d of this.disposables.splice(0)) d.dispose();
     this.postedListeners.clear();
     this.panel.dispose();
-    // The JSON tab and diffs belong to this editor: close them with it (clean documents only).
-    const mine = [this.workingUri.toString(), this.serverUri.toString()];
-    const tabs = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .filter((t) => (t.input instanceof vscode.TabInputText && mine.includes(t.input.uri.toString())) || (t.input instanceof vscode.TabInputTextDiff && mine.includes(t.input.original.toString())));
-    if (tabs.length) void vscode.window.tabGroups.close(tabs, true).then(undefined, () => undefined);
     for (const callback of this.onDisposeCallbacks.splice(0)) callback();
   }
 }

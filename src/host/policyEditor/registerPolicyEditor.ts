@@ -2,8 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
-import type { HostMessage, PolicyRequest, ReplyMessage, SaveResult } from '../../shared/policyProtocol';
-import { type CommandSpec, registerCommands } from '../commands/commandRunner';
+import { type CommandSpec, registerCommands, reportFailure } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf } from '../targets';
 import { pickKey } from '../ui/keyPicker';
@@ -31,6 +30,9 @@ export class PolicyEditors implements vscode.Disposable {
    */
   private readonly drafts = new Map<string, PolicyDraft>();
   private disposing = false;
+  private readonly opened = new vscode.EventEmitter<PolicyEditorSession>();
+  /** Fires when an editor opens, before its webview can say anything. */
+  readonly onDidOpen = this.opened.event;
 
   constructor(
     private readonly services: Services,
@@ -102,10 +104,11 @@ export class PolicyEditors implements vscode.Disposable {
       const unsaved = session.unsavedDraft;
       if (unsaved && !this.disposing) this.keepDraft(session, unsaved);
     });
+    this.opened.fire(session);
     return session;
   }
 
-  /** Unsaved changes kept from a closed editor of this key, if any (for tests). */
+  /** Unsaved changes kept from a closed editor of this key, if any. */
   draftOf(keyId: string, connectionId: string): PolicyDraft | undefined {
     return this.drafts.get(sessionKeyOf(connectionId, keyId));
   }
@@ -124,7 +127,7 @@ export class PolicyEditors implements vscode.Disposable {
           await this.open(connection, session.keyId, session.label.startsWith('alias/') ? [session.label] : []);
         }
       } catch (error) {
-        if (!isCancellation(error)) this.services.log.error(`Could not reopen the key policy editor of ${session.label}`, error);
+        if (!isCancellation(error)) reportFailure(`reopen the key policy editor of ${session.label}`, error, this.services);
       }
     })();
   }
@@ -146,6 +149,7 @@ export class PolicyEditors implements vscode.Disposable {
     for (const s of this.all()) s.dispose();
     this.sessions.clear();
     this.drafts.clear();
+    this.opened.dispose();
   }
 }
 
@@ -190,69 +194,24 @@ export function editKeyPolicyCommand(editors: PolicyEditors): CommandSpec<EditKe
   };
 }
 
-/** What the integration tests drive (registered in the extension test host only). */
+/**
+ * What the testing API shows of the editors (state and the webview's own entry point; the
+ * tests' helpers live in test/). Registered in the extension test host only.
+ */
 export interface PolicyEditorTesting {
-  readonly sessions: () => PolicyEditorSessionTesting[];
-  readonly session: (keyId: string) => PolicyEditorSessionTesting | undefined;
+  readonly sessions: () => PolicyEditorState[];
+  readonly session: (keyId: string) => PolicyEditorState | undefined;
   /** The unsaved changes kept from a closed editor of this key, if any. */
   readonly draft: (keyId: string, connectionId: string) => PolicyDraft | undefined;
+  /** Fires when an editor opens (before its webview can say anything). */
+  readonly onDidOpen: vscode.Event<PolicyEditorState>;
 }
 
-export interface PolicyEditorSessionTesting {
-  readonly keyId: string;
-  readonly uri: string;
-  readonly serverUri: string;
-  readonly title: string;
-  text(): string;
-  serverText(): string;
-  isReady(): boolean;
-  /** Everything the host posted to the webview so far. */
-  posted(): readonly HostMessage[];
-  /** Hands a message to the host as if the webview had sent it (same validation). */
-  receive(raw: unknown): Promise<void>;
-  /** Sends a request as the webview would and resolves with the host's reply. */
-  request(request: PolicyRequest | Record<string, unknown>): Promise<ReplyMessage>;
-  /** Resolves with the first message posted from now on that matches. */
-  waitForPosted(match: (m: HostMessage) => boolean, timeoutMs?: number): Promise<HostMessage>;
-  save(text?: string): Promise<SaveResult>;
-}
-
-let testRequestId = 1_000_000;
-
-function testingOf(session: PolicyEditorSession): PolicyEditorSessionTesting {
-  const waitForPosted = (match: (m: HostMessage) => boolean, timeoutMs = 10_000): Promise<HostMessage> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        listener.dispose();
-        reject(new Error(`No matching message was posted to the policy editor within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      const listener = session.onPosted((m) => {
-        if (!match(m)) return;
-        clearTimeout(timer);
-        listener.dispose();
-        resolve(m);
-      });
-    });
-  return {
-    keyId: session.keyId,
-    uri: session.workingUri.toString(),
-    serverUri: session.serverUri.toString(),
-    title: session.panelTitle,
-    text: () => session.currentText,
-    serverText: () => session.serverText,
-    isReady: () => session.isReady,
-    posted: () => [...session.posted],
-    receive: (raw) => session.receive(raw),
-    request: async (request) => {
-      const requestId = testRequestId++;
-      const reply = waitForPosted((m) => m.type === 'reply' && m.requestId === requestId, 120_000);
-      await session.receive({ type: 'request', requestId, request });
-      return (await reply) as ReplyMessage;
-    },
-    waitForPosted,
-    save: (text) => session.save(text ?? session.currentText),
-  };
-}
+/** One open editor as the testing API shows it. */
+export type PolicyEditorState = Pick<
+  PolicyEditorSession,
+  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save'
+>;
 
 export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services): PolicyEditorTesting {
   const fileSystem = new PolicyFileSystem();
@@ -265,11 +224,9 @@ export function registerPolicyEditor(context: vscode.ExtensionContext, services:
   registerCommands(context, services, [editKeyPolicyCommand(editors)] as CommandSpec[]);
 
   return {
-    sessions: () => editors.all().map(testingOf),
-    session: (keyId) => {
-      const s = editors.find(keyId);
-      return s ? testingOf(s) : undefined;
-    },
+    sessions: () => editors.all(),
+    session: (keyId) => editors.find(keyId),
     draft: (keyId, connectionId) => editors.draftOf(keyId, connectionId),
+    onDidOpen: editors.onDidOpen,
   };
 }

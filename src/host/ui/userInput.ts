@@ -33,7 +33,7 @@ export interface ConfirmOptions {
 
 /**
  * Every prompt the extension shows goes through this interface, so tests can script the
- * answers (ScriptedUserInput) and commands stay plain functions. Every method throws
+ * answers (test/support/scriptedUserInput.ts) and commands stay plain functions. Every method throws
  * UserCancelledError when the person backs out.
  */
 export interface UserInput {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { KmsGateway } from '../../../src/core/kms/gateway';
 import type { KmsWorkbenchApi } from '../../../src/extension';
-import { ScriptedUserInput, type ScriptedAnswer } from '../../../src/host/ui/scriptedUserInput';
+import { ScriptedUserInput, type ScriptedAnswer } from '../../support/scriptedUserInput';
 import type { InputOptions, UserInput } from '../../../src/host/ui/userInput';
 import { EmulatorControl } from '../../emulator/control';
 import { activeExtension, emulatorUrl } from '../util/env';

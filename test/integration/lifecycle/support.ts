@@ -8,7 +8,7 @@ import type { KmsGateway } from '../../../src/core/kms/gateway';
 import type { KmsWorkbenchApi } from '../../../src/extension';
 import type { KeyChange, Services } from '../../../src/host/services';
 import type { KeyTarget, Target } from '../../../src/host/targets';
-import { ScriptedUserInput, type ScriptedAnswer } from '../../../src/host/ui/scriptedUserInput';
+import { ScriptedUserInput, type ScriptedAnswer } from '../../support/scriptedUserInput';
 import type { ConfirmOptions, UserInput } from '../../../src/host/ui/userInput';
 import { activeExtension } from '../util/env';
 

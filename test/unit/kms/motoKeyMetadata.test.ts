@@ -11,7 +11,7 @@ import { decryptFileInPlace, encryptFileInPlace } from '../../../src/core/envelo
 import { decryptSecret, encryptSecret } from '../../../src/core/envelope/secretText';
 import { allowedActions, explainRefusal } from '../../../src/core/kms/keyCapabilities';
 import { pickKey } from '../../../src/host/ui/keyPicker';
-import { ScriptedUserInput } from '../../../src/host/ui/scriptedUserInput';
+import { ScriptedUserInput } from '../../support/scriptedUserInput';
 import { signedRequest } from '../emulator/helpers';
 import { type KmsFixture, startKmsFixture } from '../envelope/kmsFixture';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { formatPolicy, minimalEdit } from '../../../src/core/policy/formatPolicy';
-import { KEY_ADMIN_ACTIONS, KEY_DELETION_ACTIONS } from '../../../src/core/policy/kmsActions';
+import { KEY_ADMIN_ACTIONS, KEY_DELETION_ACTIONS } from '../../../src/core/policy/consolePolicy';
 import { policyValueOf } from '../../../src/core/policy/policyDiff';
 import {
   addRoleMember,
@@ -8,15 +8,13 @@ import {
   moveStatement,
   newStatement,
   readPolicyForm,
-  readStatementFields,
   removeRoleMember,
   removeStatement,
   setAdminCanDelete,
-  type StatementFields,
   updateStatement,
-  writeStatementFields,
 } from '../../../src/core/policy/policyForm';
 import { statementsOf } from '../../../src/core/policy/policyModel';
+import { type StatementFields, readStatementFields, writeStatementFields } from '../../../src/core/policy/statementFields';
 import { validatePolicy } from '../../../src/core/policy/validatePolicy';
 import { ACCOUNT, ADMIN_ROLE, API_DEFAULT, CONSOLE_POLICY, ODD_POLICY, OTHER_ACCOUNT, ROOT, USER_ROLE } from './fixtures';
 

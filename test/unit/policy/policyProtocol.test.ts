@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { MAX_MESSAGE_TEXT, parseHostMessage, parseWebviewMessage } from '../../../src/shared/policyProtocol';
+import { MAX_MESSAGE_TEXT, cancelledResult, parseHostMessage, parseRequestResult, parseWebviewMessage } from '../../../src/shared/policyProtocol';
 
 describe('policy editor protocol: what each end accepts', () => {
   it('accepts the webview messages the protocol defines', () => {
@@ -43,5 +43,17 @@ describe('policy editor protocol: what each end accepts', () => {
     assert.equal(parseHostMessage({ type: 'status', status: 'saved', message: 'ok' }).ok, true);
     assert.deepEqual(parseHostMessage({ type: 'reply', requestId: 3, ok: false }), { ok: true, message: { type: 'reply', requestId: 3, ok: false, error: 'The request failed.' } });
     assert.equal(parseHostMessage({ type: 'reply', ok: true }).ok, false);
+  });
+
+  it('ties each request kind to its result: a save answers saved and a message, the others done', () => {
+    assert.deepEqual(parseRequestResult('save', { saved: false, message: 'Not saved.' }), { saved: false, message: 'Not saved.' });
+    assert.equal(parseRequestResult('save', { done: true }), undefined, 'a save is answered with saved and message');
+    assert.equal(parseRequestResult('save', { saved: 'yes', message: 'x' }), undefined);
+    assert.deepEqual(parseRequestResult('reload', { done: false }), { done: false });
+    assert.equal(parseRequestResult('openJson', { saved: true, message: 'x' }), undefined);
+    assert.equal(parseRequestResult('reveal', undefined), undefined);
+    for (const kind of ['save', 'reload', 'openJson', 'showDiff', 'reveal'] as const) {
+      assert.deepEqual(parseRequestResult(kind, cancelledResult(kind)), cancelledResult(kind), `${kind}: a cancelled request's result is one of its kind`);
+    }
   });
 });

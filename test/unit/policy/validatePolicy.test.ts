@@ -148,7 +148,7 @@ describe('policy validation', () => {
       assert.match(only(withAws(`arn:aws:iam::${ACCOUNT}:role/*`), 'principal-arn').message, /wildcards are not allowed.*aws:PrincipalArn/);
       assert.match(only(withAws('12345'), 'principal-arn').message, /exactly 12 digits/);
       assert.match(only(withAws('alice'), 'principal-arn').message, /not a principal/);
-      assert.match(only(withAws(`arn:aws:iam:us-east-1:${ACCOUNT}:role/X`), 'principal-arn').message, /no region/);
+      assert.match(only(withAws(`arn:aws:iam:us-east-1:${ACCOUNT}:role/X`), 'principal-arn').message, /no Region/);
       assert.match(only(policy({ ...allowRoot, Principal: { IAM: 'x' } }), 'principal-type').message, /AWS, Service, Federated or CanonicalUser/);
       assert.match(only(policy({ ...allowRoot, Principal: `arn:aws:iam::${ACCOUNT}:root` }), 'principal-form').message, /\{"AWS": "arn:aws:iam::111122223333:root"\}/);
     });

@@ -1,4 +1,4 @@
-import { type ConfirmOptions, type InputOptions, type PickItem, type StepOptions, type UserInput, UserCancelledError } from './userInput';
+import { type ConfirmOptions, type InputOptions, type PickItem, type StepOptions, type UserInput, UserCancelledError } from '../../src/host/ui/userInput';
 
 /**
  * One scripted answer: for a pick, a label (exact string or RegExp); for an input, the
