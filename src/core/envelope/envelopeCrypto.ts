@@ -15,6 +15,7 @@ import type { KmsOperationName } from '../kms/operations';
 import { KmsError } from '../kms/errors';
 import type { KmsGateway } from '../kms/gateway';
 import { type EncryptionSdkModule, loadEncryptionSdk } from '../lazy/loadEncryptionSdk';
+import { checkMessageEnd } from './messageEnd';
 import { contextMismatches, formatEncryptionContext } from './encryptionContext';
 import { DEFAULT_FRAME_LENGTH, DEFAULT_SUITE_ID, type EncryptionContext, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, messageInfo, type MessageInfo, MessageFormatError, parseMessageHeader, tampered } from './messageFormat';
 
@@ -134,6 +135,7 @@ export class EnvelopeCrypto {
     const header = parseMessageHeader(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     if (!header) throw tampered('it is truncated inside its header');
     checkReadable(header, params);
+    checkMessageEnd(message, header);
     const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
     const client = this.client(sdk);
     try {

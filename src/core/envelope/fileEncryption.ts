@@ -12,7 +12,8 @@ import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
 import { replaceFileAtomically, type WriteFaults } from '../files/atomicReplace';
-import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64 } from './base64';
+import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64, withoutBom } from './base64';
+import { MessageEndGuard } from './messageEnd';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
@@ -42,10 +43,12 @@ export async function inspectFile(path: string): Promise<FileInspection> {
   for (;;) {
     const head = await readHead(path, want);
     const format = detectFileFormat(head, size);
-    if (format.kind !== 'message' || format.header || want >= Math.min(size, MAX_HEADER_BYTES * 2)) {
+    if (format.kind !== 'message' || format.header) {
       const header = format.kind === 'message' ? format.header : undefined;
       return { path, size, format, header, info: header ? messageInfo(header) : undefined };
     }
+    // A header longer than any the Encryption SDK writes (or the file ended): not a message.
+    if (want >= Math.min(size, MAX_HEADER_BYTES * 2) || head.length < want) return { path, size, format: { kind: 'plaintext' } };
     want = Math.min(size, want * 4, MAX_HEADER_BYTES * 2);
   }
 }
@@ -192,7 +195,7 @@ export async function decryptFileInPlace(path: string, params: { encryptionConte
   const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), decryption.create(), sink], job.signal)),
+    (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
     job,
   );
   return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
@@ -244,7 +247,7 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...input(), decryption.create(), encryption.create(), ...output(), sink], job.signal),
+        pipelineOf([...input(), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
       ),
     job,
   );
@@ -279,7 +282,7 @@ function notEncrypted(path: string): KmsError {
 }
 
 async function blobOfFile(path: string): Promise<Buffer> {
-  const text = (await readFile(path, 'latin1')).trim();
+  const text = withoutBom(await readFile(path)).toString('latin1').trim();
   return Buffer.from(text, 'base64');
 }
 
