@@ -33,6 +33,8 @@ export interface EncryptParams {
   readonly encryptionContext?: EncryptionContext;
   /** The plaintext's length when known (not passed on to the SDK: see encryptStream). */
   readonly plaintextLength?: number;
+  /** Aborts the KMS calls in flight (a cancel). */
+  readonly signal?: AbortSignal;
 }
 
 export interface DecryptParams {
@@ -40,6 +42,8 @@ export interface DecryptParams {
   readonly expectedContext?: EncryptionContext;
   /** Decrypt only with this key (its ARN): refused when the message is not encrypted under it. */
   readonly keyArn?: string;
+  /** Aborts the KMS calls in flight (a cancel). */
+  readonly signal?: AbortSignal;
 }
 
 /** A stream of the Encryption SDK, made when it is piped (see encryptStream). */
@@ -56,8 +60,13 @@ class KmsCalls {
   readonly failures: KmsError[] = [];
   /** ARN of the key that made or opened the data key. */
   keyArn: string | undefined;
+  /** A call was cancelled (the SDK folds the AbortError into its own text). */
+  aborted = false;
 
-  constructor(private readonly gatewayFor: GatewayForRegion) {}
+  constructor(
+    private readonly gatewayFor: GatewayForRegion,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
   /**
    * A clientProvider for the keyring: (region) → the methods the keyring calls (the aggregated
@@ -67,12 +76,13 @@ class KmsCalls {
     const gateway = this.gatewayFor(region || undefined);
     const call = async <T>(operation: KmsOperationName, input: unknown): Promise<T> => {
       try {
-        const out = (await gateway.send(operation, input as never)) as unknown as T & { KeyId?: string };
+        const out = (await gateway.send(operation, input as never, { abortSignal: this.signal })) as unknown as T & { KeyId?: string };
         out.KeyId = await keyArnOfAnswer(gateway, out.KeyId, (input as { KeyId?: string }).KeyId);
         if (out.KeyId) this.keyArn = out.KeyId;
         return out;
       } catch (error) {
         if (error instanceof KmsError) this.failures.push(error);
+        if (this.signal?.aborted) this.aborted = true;
         throw error;
       }
     };
@@ -118,7 +128,7 @@ export class EnvelopeCrypto {
 
   /** Encrypts a whole buffer into one message. */
   async encryptBuffer(plaintext: Uint8Array, params: EncryptParams): Promise<{ message: Buffer; keyArn: string; info: MessageInfo }> {
-    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
+    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId, params.signal);
     const client = this.client(sdk);
     try {
       const { result, messageHeader } = await client.encrypt(keyring, plaintext, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} });
@@ -136,7 +146,7 @@ export class EnvelopeCrypto {
     if (!header) throw tampered('it is truncated inside its header');
     checkReadable(header, params);
     checkMessageEnd(message, header);
-    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, params.signal);
     const client = this.client(sdk);
     try {
       const { plaintext } = await client.decrypt(keyring, message);
@@ -152,7 +162,7 @@ export class EnvelopeCrypto {
    * failures reach the pipeline. Pass a pipeline's failure through `explain`.
    */
   async encryptStream(params: EncryptParams): Promise<StreamFactory> {
-    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId);
+    const { sdk, calls, keyring } = await this.encryptKeyring(params.keyId, params.signal);
     const client = this.client(sdk);
     return {
       // No plaintextLength: the SDK (v5) subtracts a chunk that spans a frame boundary twice
@@ -167,7 +177,7 @@ export class EnvelopeCrypto {
   /** Prepares a stream that turns a message (whose header was read and checked) back into plaintext. */
   async decryptStream(header: MessageHeader, params: DecryptParams = {}): Promise<StreamFactory> {
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn);
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, params.signal);
     const client = this.client(sdk);
     return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', explain: (error) => explain(error, calls) };
   }
@@ -177,15 +187,15 @@ export class EnvelopeCrypto {
     return { ...sdk.buildEncrypt(options), ...sdk.buildDecrypt(options) };
   }
 
-  private async encryptKeyring(keyId: string): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async encryptKeyring(keyId: string, signal: AbortSignal | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     const sdk = await loadEncryptionSdk();
-    const calls = new KmsCalls(this.gatewayFor);
+    const calls = new KmsCalls(this.gatewayFor, signal);
     return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: keyId }) };
   }
 
-  private async decryptKeyring(keyArn: string | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async decryptKeyring(keyArn: string | undefined, signal: AbortSignal | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     const sdk = await loadEncryptionSdk();
-    const calls = new KmsCalls(this.gatewayFor);
+    const calls = new KmsCalls(this.gatewayFor, signal);
     // Strict (only the named key) when a key was named; else discovery: the KMS key of each
     // `aws-kms` data key in the header is tried, with our client.
     const keyring = keyArn ? new sdk.KmsKeyring({ clientProvider: calls.clientProvider, keyIds: [keyArn] }) : new sdk.KmsKeyring({ clientProvider: calls.clientProvider, discovery: true });
@@ -263,8 +273,9 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
 }
 
 /** Turns what the Encryption SDK throws into a KmsError with a sentence a person can act on. */
-export function explain(error: unknown, calls: { failures: readonly KmsError[] }): unknown {
-  if (error instanceof KmsError) return error;
+export function explain(error: unknown, calls: { failures: readonly KmsError[]; aborted?: boolean }): unknown {
+  if (error instanceof KmsError || (error as { name?: string } | undefined)?.name === 'AbortError') return error;
+  if (calls.aborted) return Object.assign(new Error('The operation was cancelled.'), { name: 'AbortError' });
   if (calls.failures.length) return calls.failures[0];
   const message = error instanceof Error ? error.message : String(error);
   if (/unable to authenticate data|Unsupported state/i.test(message)) return tampered('it does not authenticate');

@@ -159,7 +159,7 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
       plaintext.fill(0);
     }
   }
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, plaintextLength: inspection.size });
+  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, plaintextLength: inspection.size, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
     (sink) => run(encryption.explain, pipelineOf([...source(path, inspection.size, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
@@ -192,7 +192,7 @@ export async function decryptFileInPlace(path: string, params: { encryptionConte
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const keyArn = params.keyId ? await resolveKeyArn(job.gatewayFor(undefined), params.keyId) : undefined;
-  const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn });
+  const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
     (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
@@ -237,8 +237,8 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
   const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
-  const decryption = await job.envelope.decryptStream(header, {});
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext });
+  const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
+  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
     (sink) =>

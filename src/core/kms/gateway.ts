@@ -28,22 +28,47 @@ export class KmsGateway {
   constructor(
     readonly connection: Connection,
     private readonly client: () => Promise<Kms.KMSClient>,
+    /** Longest a call may take, retries included (0: no limit beyond the client's own). */
+    private readonly totalTimeoutMs = 0,
   ) {}
 
-  /** Sends one operation. Prefer the named methods below. */
+  /** Where calls go, for messages: the endpoint URL, or KMS's public one for the region. */
+  get endpointName(): string {
+    return this.connection.endpoint ?? `https://kms.${this.connection.region ?? '<region>'}.amazonaws.com`;
+  }
+
+  /**
+   * Sends one operation. Prefer the named methods below. A call that passes its time limit
+   * fails with EndpointTimeout naming the endpoint; one aborted through `abortSignal` fails
+   * with the SDK's AbortError (a cancel, not a failure).
+   */
   async send<K extends KmsOperationName>(operation: K, input: OperationInput<K>, options: CallOptions = {}): Promise<OperationOutput<K>> {
+    options.abortSignal?.throwIfAborted();
     const [sdk, client] = await Promise.all([loadAwsSdk(), this.clientOrError(operation)]);
     const Command = (sdk as unknown as Record<string, CommandConstructor>)[`${operation}Command`];
     if (!Command) throw new KmsError('NotSupportedByEndpoint', `${operation} is not available in this build.`);
+    const deadline = this.totalTimeoutMs > 0 ? AbortSignal.timeout(this.totalTimeoutMs) : undefined;
+    const signals = [options.abortSignal, deadline].filter((s): s is AbortSignal => s !== undefined);
+    const abortSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      return (await (client as unknown as Sender).send(new Command(input), { abortSignal: options.abortSignal })) as OperationOutput<K>;
+      return (await (client as unknown as Sender).send(new Command(input), { abortSignal })) as OperationOutput<K>;
     } catch (error) {
+      if (options.abortSignal?.aborted) throw error;
+      const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+      if (deadline?.aborted || isTimeout(error)) {
+        const limit = deadline?.aborted ? `within ${Math.round(this.totalTimeoutMs / 1000)} seconds` : 'in time';
+        throw new KmsError(
+          'EndpointTimeout',
+          `${this.endpointName} did not answer ${operation} ${limit}${attempts && attempts > 1 ? ` (${attempts} attempts)` : ''}. Check that the endpoint URL of connection "${this.connection.label}" is right and its server is running and answering, and your network, proxy or VPN.`,
+          { operation, cause: error },
+        );
+      }
       throw toKmsError(error, {
         operation,
         profile: this.connection.profile,
         region: this.connection.region,
         endpoint: this.connection.endpoint,
-        attempts: (error as { $metadata?: { attempts?: number } }).$metadata?.attempts,
+        attempts,
       });
     }
   }
@@ -317,6 +342,12 @@ export class KmsGateway {
       marker = page.nextMarker;
     } while (marker);
   }
+}
+
+/** The SDK's per-attempt time limits (request or socket timeout) passed. */
+function isTimeout(error: unknown): boolean {
+  const e = error as { name?: string; code?: string } | undefined;
+  return e?.name === 'TimeoutError' || e?.code === 'ETIMEDOUT' || e?.code === 'TimeoutError';
 }
 
 /** Collects an async iterable into an array. */

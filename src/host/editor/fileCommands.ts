@@ -11,6 +11,7 @@ import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
+import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
@@ -29,7 +30,7 @@ export interface FileResult {
 }
 
 const FILE_FIELDS = ['uri', 'uris', 'connection'] as const;
-/** From this many bytes in all, file commands show a progress notification with Cancel. */
+/** From this many bytes in all, file commands show a progress notification with Cancel at once (smaller: after a moment). */
 const LARGE_FILES = 4 * 1024 * 1024;
 
 /**
@@ -91,26 +92,24 @@ async function settleUnsavedEditors(deps: EditorDeps, uris: readonly vscode.Uri[
 async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: { ing: string; ed: string }, each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>, kms: EditorKms): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
-  // Large files get a notification with Cancel; small ones (done in a blink) only the status bar.
+  // Large files get a notification with Cancel at once; small ones after a moment (if still running).
   const sizes = await Promise.all(uris.map((u) => stat(u.fsPath).then((s) => s.size, () => 0)));
   const large = sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
-  const location = large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
-  await vscode.window.withProgress({ location, title: `KMS: ${title}`, cancellable: large }, async (progress, token) => {
-    const controller = new AbortController();
-    const cancel = token.onCancellationRequested(() => controller.abort());
-    try {
+  await withCancellableProgress(
+    title,
+    async (signal, report) => {
       for (const [index, uri] of uris.entries()) {
         let reported = 0;
         const job: FileJob = {
           envelope: kms.envelope,
           gatewayFor: kms.gatewayFor,
-          signal: controller.signal,
+          signal,
           faults: deps.writeFaults,
           onProgress: (done, total) => {
             const fileShare = 100 / uris.length;
             const now = Math.floor((total ? done / total : 1) * fileShare);
             if (now > reported) {
-              progress.report({ increment: now - reported, message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined });
+              report({ increment: now - reported, message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined });
               reported = now;
             }
           },
@@ -118,7 +117,7 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
         try {
           results.push(await each(uri, job));
         } catch (error) {
-          if (controller.signal.aborted) throw new UserCancelledError();
+          if (signal.aborted) throw error;
           const done = results.length ? ` (${results.map((r) => basename(r.uri.fsPath)).join(', ')} ${results.length === 1 ? 'was' : 'were'} ${verb.ed})` : '';
           if (error instanceof KmsError && uris.length > 1) throw new KmsError(error.code, `${basename(uri.fsPath)}: ${error.message}${done}`, error.details);
           throw error;
@@ -126,10 +125,9 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
           deps.fileChanged(uri);
         }
       }
-    } finally {
-      cancel.dispose();
-    }
-  });
+    },
+    { notifyAtOnce: large },
+  );
   return results;
 }
 
