@@ -5,13 +5,12 @@
 // text) or binary; or, for files of at most 4,096 bytes and only when asked, one KMS blob in
 // base64 (what `aws kms encrypt --output text --query CiphertextBlob` prints). Read: all of
 // them, whatever the setting says.
-import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
-import { replaceFileAtomically, type WriteFaults } from '../files/atomicReplace';
+import { type OriginalFile, replaceFileAtomically, type ReplaceOptions, withFileLock, type WriteFaults } from '../files/atomicReplace';
 import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64, withoutBom } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
@@ -90,6 +89,8 @@ export interface FileJob {
   readonly faults?: WriteFaults;
   /** Read chunk size; default 1 MiB. */
   readonly chunkSize?: number;
+  /** Rewrite a file that has other hard links (they keep the old content); refused otherwise. */
+  readonly allowHardLinks?: boolean;
 }
 
 export interface EncryptedFile {
@@ -133,11 +134,25 @@ class Progress extends Transform {
   }
 }
 
-function source(path: string, size: number, job: FileJob): [NodeJS.ReadableStream, Transform] {
-  return [createReadStream(path, { highWaterMark: job.chunkSize ?? 1024 * 1024 }), new Progress(size, job.onProgress)];
+/** The original's content (read through the descriptor the replacement checks), with progress. */
+function source(original: OriginalFile, job: FileJob): [NodeJS.ReadableStream, Transform] {
+  return [original.stream(job.chunkSize ?? 1024 * 1024), new Progress(original.size, job.onProgress)];
 }
 
-export async function encryptFileInPlace(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
+function replaceOptions(job: FileJob, mode?: number): ReplaceOptions {
+  return { signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, mode };
+}
+
+/** Mode of a decrypted file: readable by its owner only, unless asked to keep the original's. */
+export type DecryptedFileMode = 'ownerOnly' | 'keep';
+const OWNER_ONLY = 0o600;
+
+/** One operation at a time per file: a second one waits, then finds the file as the first left it. */
+export function encryptFileInPlace(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
+  return withFileLock(path, () => encryptUnlocked(path, params, job));
+}
+
+async function encryptUnlocked(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
   const inspection = await inspectFile(path);
   const name = basename(path);
   if (isEncryptedFormat(inspection.format)) {
@@ -150,74 +165,116 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
     if (inspection.size > MAX_BLOB_PLAINTEXT) {
       throw new KmsError('PlaintextTooLarge', `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). Use the base64 or binary format, which have no size limit.`);
     }
-    const plaintext = await readFile(path);
-    try {
-      const out = await job.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
-      const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal }), job);
-      return { path: result.path, keyId: out.keyId, format, encryptionContext, bytes: result.bytesWritten };
-    } finally {
-      plaintext.fill(0);
-    }
+    // Read after the replacement took its snapshot: a change during the KMS call is not overwritten.
+    let keyId = params.keyId;
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const plaintext = await original.readAll();
+        if (plaintext.length === 0 || plaintext.length > MAX_BLOB_PLAINTEXT) throw changedMeanwhile(path);
+        try {
+          const out = await job.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
+          keyId = out.keyId;
+          await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
+        } finally {
+          plaintext.fill(0);
+        }
+      },
+      replaceOptions(job),
+    );
+    return { path: result.path, keyId, format, encryptionContext, bytes: result.bytesWritten };
   }
   const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, plaintextLength: inspection.size, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(encryption.explain, pipelineOf([...source(path, inspection.size, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
-    job,
+    (sink, original) => run(encryption.explain, pipelineOf([...source(original, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
+    replaceOptions(job),
   );
   return { path: result.path, keyId: encryption.keyArn(), format, encryptionContext, bytes: result.bytesWritten };
 }
 
-/** `keyId` (optional): decrypt only if the file is encrypted under this key. */
-export async function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string }, job: FileJob): Promise<DecryptedFile> {
+/**
+ * `keyId` (optional): decrypt only if the file is encrypted under this key. `mode`: the
+ * plaintext is readable by its owner only (default), or keeps the file's mode.
+ */
+export function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
+  return withFileLock(path, () => decryptUnlocked(path, params, job));
+}
+
+async function decryptUnlocked(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
+  const mode = params.mode === 'keep' ? undefined : OWNER_ONLY;
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'blob') {
-    const bytes = await blobOfFile(path);
     const encryptionContext = params.encryptionContext ?? {};
-    const out = await job.gatewayFor(undefined)
-      .decrypt({ ciphertext: bytes, encryptionContext, keyId: params.keyId }, { abortSignal: job.signal })
-      .catch((error: unknown) => {
-        throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
-          ? new KmsError(error.code, `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`)
-          : error;
-      });
-    try {
-      const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(out.plaintext)], sink, { signal: job.signal }), job);
-      return { path: result.path, keyId: out.keyId, format: 'blob', encryptionContext, bytes: result.bytesWritten };
-    } finally {
-      out.plaintext.fill(0);
-    }
+    let keyId = '';
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const bytes = blobOfText(await original.readAll());
+        const out = await job.gatewayFor(undefined)
+          .decrypt({ ciphertext: bytes, encryptionContext, keyId: params.keyId }, { abortSignal: job.signal })
+          .catch((error: unknown) => {
+            throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
+              ? new KmsError(error.code, `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`)
+              : error;
+          });
+        keyId = out.keyId;
+        try {
+          await pipeline([Buffer.from(out.plaintext)], sink, { signal: job.signal });
+        } finally {
+          out.plaintext.fill(0);
+        }
+      },
+      replaceOptions(job, mode),
+    );
+    return { path: result.path, keyId, format: 'blob', encryptionContext, bytes: result.bytesWritten };
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const keyArn = params.keyId ? await resolveKeyArn(job.gatewayFor(undefined), params.keyId) : undefined;
   const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
-    job,
+    (sink, original) => run(decryption.explain, pipelineOf([...source(original, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
+    replaceOptions(job, mode),
   );
   return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
 }
 
-export async function reEncryptFileInPlace(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; sourceEncryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<ReEncryptedFile> {
+export function reEncryptFileInPlace(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
+  return withFileLock(path, () => reEncryptUnlocked(path, params, job));
+}
+
+type ReEncryptParams = { keyId: string; encryptionContext?: EncryptionContext; sourceEncryptionContext?: EncryptionContext; format?: FileOutputFormat };
+
+async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'blob') {
     if (params.format && params.format !== 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`);
-    const bytes = await blobOfFile(path);
     const sourceContext = params.sourceEncryptionContext ?? {};
     const encryptionContext = params.encryptionContext ?? sourceContext;
-    const out = await job.gatewayFor(undefined).reEncrypt({ ciphertext: bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: job.signal });
-    const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal }), job);
-    return { path: result.path, keyId: out.keyId, sourceKeyId: out.sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
+    let keyId = '';
+    let sourceKeyId = '';
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const bytes = blobOfText(await original.readAll());
+        const out = await job.gatewayFor(undefined).reEncrypt({ ciphertext: bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: job.signal });
+        keyId = out.keyId;
+        sourceKeyId = out.sourceKeyId;
+        await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
+      },
+      replaceOptions(job),
+    );
+    return { path: result.path, keyId, sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
   }
   if (params.format === 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is an Encryption SDK message; it can be re-encrypted as base64 or binary, not as a KMS blob.`);
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const outFormat = params.format ?? format.armor;
-  const input = (): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(path, inspection.size, job), new Base64ArmorDecoder()] : source(path, inspection.size, job));
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job));
   const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
 
   if (!rewrapObstacle(header)) {
@@ -232,7 +289,7 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
         encryptionContext = h.encryptionContext;
       },
     });
-    const result = await replaceFileAtomically(path, (sink) => run((error) => error, pipelineOf([...input(), stage, ...output(), sink], job.signal)), job);
+    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job));
     return { path: result.path, keyId, sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
@@ -241,15 +298,15 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
   const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) =>
+    (sink, original) =>
       run(
         (error) => {
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...input(), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
+        pipelineOf([...input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
       ),
-    job,
+    replaceOptions(job),
   );
   return { path: result.path, keyId: encryption.keyArn(), sourceKeyId: decryption.keyArn(), format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt' };
 }
@@ -281,9 +338,12 @@ function notEncrypted(path: string): KmsError {
   return new KmsError('NotEncrypted', `${basename(path)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob, so there is nothing to decrypt.`);
 }
 
-async function blobOfFile(path: string): Promise<Buffer> {
-  const text = withoutBom(await readFile(path)).toString('latin1').trim();
-  return Buffer.from(text, 'base64');
+function blobOfText(content: Buffer): Buffer {
+  return Buffer.from(withoutBom(content).toString('latin1').trim(), 'base64');
+}
+
+function changedMeanwhile(path: string): KmsError {
+  return new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being encrypted; it was left as it is now. Try again.`);
 }
 
 /** For headers larger than the inspected head (huge encryption contexts). */

@@ -344,10 +344,14 @@ export class KmsGateway {
   }
 }
 
-/** The SDK's per-attempt time limits (request or socket timeout) passed. */
+/**
+ * The SDK's per-attempt time limits (connection, request or socket timeout) passed. (The SDK
+ * also names a dropped connection TimeoutError, with code ECONNRESET: that is not one.)
+ */
 function isTimeout(error: unknown): boolean {
-  const e = error as { name?: string; code?: string } | undefined;
-  return e?.name === 'TimeoutError' || e?.code === 'ETIMEDOUT' || e?.code === 'TimeoutError';
+  const e = error as { name?: string; code?: string; message?: string } | undefined;
+  if (e?.code === 'ETIMEDOUT') return true;
+  return e?.name === 'TimeoutError' && e.code !== 'ECONNRESET' && /timed? ?out|exceeded/i.test(e.message ?? '');
 }
 
 /** Collects an async iterable into an array. */
