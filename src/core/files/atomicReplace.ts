@@ -60,7 +60,7 @@ export interface FileFacts {
   readonly realPath: string;
   /** Other names of the same file (hard links) keep the old content when it is replaced. */
   readonly otherHardLinks: number;
-  /** This process may not write to it (its folder may still let it be replaced). */
+  /** Marked read-only (no write permission for its owner), or this process may not write to it. */
   readonly readOnly: boolean;
 }
 
@@ -69,10 +69,12 @@ export async function fileFacts(target: string): Promise<FileFacts> {
   const link = await lstat(target);
   const realPath = await realpath(target);
   const info = await stat(realPath);
-  const readOnly = await access(realPath, constants.W_OK).then(
-    () => false,
-    () => true,
-  );
+  const readOnly =
+    (info.mode & 0o200) === 0 ||
+    (await access(realPath, constants.W_OK).then(
+      () => false,
+      () => true,
+    ));
   return { symlink: link.isSymbolicLink(), realPath, otherHardLinks: Math.max(0, info.nlink - 1), readOnly };
 }
 
