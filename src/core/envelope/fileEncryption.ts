@@ -139,13 +139,12 @@ function source(original: OriginalFile, job: FileJob): [NodeJS.ReadableStream, T
   return [original.stream(job.chunkSize ?? 1024 * 1024), new Progress(original.size, job.onProgress)];
 }
 
-function replaceOptions(job: FileJob, mode?: number): ReplaceOptions {
-  return { signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, mode };
+function replaceOptions(job: FileJob, ownerOnly?: boolean): ReplaceOptions {
+  return { signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, ownerOnly };
 }
 
-/** Mode of a decrypted file: readable by its owner only, unless asked to keep the original's. */
+/** Mode of a decrypted file: the owner's permissions only (e.g. 0644 → 0600), or the original's kept. */
 export type DecryptedFileMode = 'ownerOnly' | 'keep';
-const OWNER_ONLY = 0o600;
 
 /** One operation at a time per file: a second one waits, then finds the file as the first left it. */
 export function encryptFileInPlace(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
@@ -204,7 +203,7 @@ export function decryptFileInPlace(path: string, params: { encryptionContext?: E
 async function decryptUnlocked(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
-  const mode = params.mode === 'keep' ? undefined : OWNER_ONLY;
+  const ownerOnly = params.mode !== 'keep';
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'blob') {
     const encryptionContext = params.encryptionContext ?? {};
@@ -227,7 +226,7 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
           out.plaintext.fill(0);
         }
       },
-      replaceOptions(job, mode),
+      replaceOptions(job, ownerOnly),
     );
     return { path: result.path, keyId, format: 'blob', encryptionContext, bytes: result.bytesWritten };
   }
@@ -237,7 +236,7 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
   const result = await replaceFileAtomically(
     path,
     (sink, original) => run(decryption.explain, pipelineOf([...source(original, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
-    replaceOptions(job, mode),
+    replaceOptions(job, ownerOnly),
   );
   return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
 }

@@ -35,8 +35,8 @@ export interface WriteFaults {
 export interface ReplaceOptions {
   readonly signal?: AbortSignal;
   readonly faults?: WriteFaults;
-  /** Mode of the new file (permission bits); default the original's. */
-  readonly mode?: number;
+  /** The new file keeps only the owner's permission bits of the original (group and others: none). */
+  readonly ownerOnly?: boolean;
   /** Replace a file that has other hard links (they keep the old content); refused otherwise. */
   readonly allowHardLinks?: boolean;
 }
@@ -143,7 +143,7 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
     // Exclusive create, owner-only until the final mode is applied: nothing is ever
     // readable by more people than could read the original.
     handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-    await handle.chmod(options.mode ?? before.mode & 0o7777);
+    await handle.chmod(before.mode & (options.ownerOnly ? 0o700 : 0o7777));
     await handle.chown(before.uid, before.gid).catch(() => undefined);
     const sink = new FileSink(handle, options.faults);
     await write(sink, originalFile(path, before.size, input));
@@ -205,23 +205,31 @@ async function syncDirectory(dir: string): Promise<void> {
   await handle.close().catch(() => undefined);
 }
 
-/** Removes temporary files left in `dir` by a crash (older than ten minutes, not in use here). */
+/** Removes temporary files left in `dir` by a crash (untouched for ten minutes, not in use here). */
 export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> {
   const removed: string[] = [];
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     if (!isTemporaryFileName(name)) continue;
     const file = join(dir, name);
-    if (inFlight.has(file)) continue;
-    const info = await stat(file).catch(() => undefined);
-    if (info?.isFile() && Date.now() - info.mtimeMs > STALE_MS) {
-      await unlink(file).then(
-        () => removed.push(file),
-        () => undefined,
-      );
-    }
+    if (await removeIfStaleTemporaryFile(file)) removed.push(file);
   }
   return removed;
+}
+
+/**
+ * Removes `file` when it is one of our temporary files, not being written by this process,
+ * and untouched for `olderThanMs`. A temporary file another window is writing is touched at
+ * least once per KMS call's time limit (100 s), so two minutes and more means a crash.
+ */
+export async function removeIfStaleTemporaryFile(file: string, olderThanMs = STALE_MS): Promise<boolean> {
+  if (!isTemporaryFileName(basename(file)) || inFlight.has(file)) return false;
+  const info = await lstat(file).catch(() => undefined);
+  if (!info?.isFile() || Date.now() - info.mtimeMs <= olderThanMs) return false;
+  return unlink(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Writes into an open file, counting bytes and passing each write by the fault hooks. */

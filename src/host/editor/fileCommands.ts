@@ -1,18 +1,20 @@
 // Encrypt, decrypt and re-encrypt whole files in place: the active file, the files chosen in
 // the Explorer (multi-select), or `uri`/`uris` of an argument object. Streamed with progress
 // and cancel; each file is replaced atomically, so a failure or cancel leaves it as it was.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
-import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace } from '../../core/envelope/fileEncryption';
+import { decryptFileInPlace, type DecryptedFile, type DecryptedFileMode, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace } from '../../core/envelope/fileEncryption';
 import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
+import { isTrackedByGit } from '../../core/files/gitTracked';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
 import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
+import { settleWriteHazards } from './writeHazards';
 import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** What a file command returns for each file. */
@@ -27,9 +29,15 @@ export interface FileResult {
   readonly sourceKeyId?: string;
   /** Re-encrypt only: `rewrap` (only the header rewritten), `reencrypt` (decrypted and encrypted again) or `blob` (KMS ReEncrypt). */
   readonly method?: 'rewrap' | 'reencrypt' | 'blob';
+  /** Decrypt only: git tracks the file, so its plaintext is one `git commit -a` away. */
+  readonly trackedByGit?: boolean;
 }
 
-const FILE_FIELDS = ['uri', 'uris', 'connection'] as const;
+const FILE_FIELDS = ['uri', 'uris', 'connection', 'confirm'] as const;
+
+function hazards(deps: EditorDeps, uris: readonly vscode.Uri[], args: Args, interactive: boolean, verb: string, command: string): Promise<Set<string>> {
+  return settleWriteHazards(deps.services, uris, { interactive, confirmed: args.boolean('confirm') === true, verb, command });
+}
 /** From this many bytes in all, file commands show a progress notification with Cancel at once (smaller: after a moment). */
 const LARGE_FILES = 4 * 1024 * 1024;
 
@@ -131,16 +139,50 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
   return results;
 }
 
+/**
+ * Files git tracks: decrypted in place, their plaintext is one `git commit -a` away.
+ * Interactively the person chooses, per file, Open Decrypted (an editor over the plaintext,
+ * the file stays encrypted) or Decrypt Anyway; a scripted call goes ahead and its result says
+ * `trackedByGit: true`.
+ */
+async function settleTrackedFiles(deps: EditorDeps, uris: readonly vscode.Uri[], interactive: boolean): Promise<{ paths: Set<string>; openedInstead: Set<string> }> {
+  const paths = new Set<string>();
+  const openedInstead = new Set<string>();
+  for (const uri of uris) {
+    const real = await realpath(uri.fsPath).catch(() => uri.fsPath);
+    if (await isTrackedByGit(real)) paths.add(uri.fsPath);
+  }
+  if (!interactive) return { paths, openedInstead };
+  for (const uri of uris.filter((u) => paths.has(u.fsPath))) {
+    const name = basename(uri.fsPath);
+    const open = 'Open Decrypted';
+    const decrypt = 'Decrypt Anyway';
+    const choice = await deps.services.ui.choose(`${name} is tracked by git: decrypted in place, its plaintext is one "git commit -a" away from the repository.`, [open, decrypt], {
+      modal: true,
+      severity: 'warning',
+      detail: 'Open Decrypted shows and edits the plaintext in an editor while the file on disk stays encrypted.',
+    });
+    if (choice === open) {
+      openedInstead.add(uri.fsPath);
+      await vscode.commands.executeCommand('kmsWorkbench.openDecrypted', uri);
+    } else if (choice !== decrypt) {
+      throw new UserCancelledError();
+    }
+  }
+  return { paths, openedInstead };
+}
+
 function formatArg(args: Args): FileOutputFormat | undefined {
   return args.oneOf('format', FILE_OUTPUT_FORMATS);
 }
 
 /**
- * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, encryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, encryptionContext?, format?, connection?, confirm? }`:
  * encrypts files in place as AWS Encryption SDK messages, base64-armored or binary
  * (`format`, default the kmsWorkbench.fileFormat setting), or as one KMS blob (`format: "blob"`,
- * files of 1 to 4,096 bytes). Refuses files that are already encrypted. Returns one
- * `{ uri, keyId, format, encryptionContext }` per file.
+ * files of 1 to 4,096 bytes). Refuses files that are already encrypted. A file with other hard
+ * links, a symbolic link out of the workspace folders or a read-only file is asked about;
+ * scripted, it is refused unless `confirm: true`. Returns one `{ uri, keyId, format, encryptionContext }` per file.
  */
 export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
@@ -159,11 +201,12 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         }
       }
       await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
+      const hardLinked = await hazards(deps, uris, args, interactive, 'encrypt', 'kmsWorkbench.encryptFile');
       const kms = await editorKms(services, args);
       const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive });
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${key.label}` });
       const results = await forEachFile(deps, uris, { ing: 'Encrypting', ed: 'encrypted' }, async (uri, job) => {
-        const out = await encryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext, format: format ?? fileFormatSetting(uri) }, job);
+        const out = await encryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext, format: format ?? fileFormatSetting(uri) }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
         if (out.format === 'blob') await deps.memory.rememberContext(uri.toString(), encryptionContext);
         services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
         return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
@@ -203,11 +246,15 @@ async function withBlobContext<T>(
 }
 
 /**
- * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection? }`: decrypts
+ * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection?, confirm? }`: decrypts
  * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob).
  * Messages carry their encryption context: `encryptionContext` is then checked against it;
  * blobs need theirs (default: the one remembered for the file; asked for when it fails).
- * `keyId`: only decrypt what is encrypted under this key. Returns one `{ uri, keyId, format, encryptionContext }` per file.
+ * `keyId`: only decrypt what is encrypted under this key. The plaintext keeps only its owner's
+ * permissions unless kmsWorkbench.decryptedFileMode is `keep`. Hard links, symbolic links out of
+ * the workspace and read-only files as for Encrypt File (`confirm: true`). A file git tracks is
+ * asked about (Open Decrypted instead); scripted, it is decrypted and its result says
+ * `trackedByGit: true`. Returns one `{ uri, keyId, format, encryptionContext, trackedByGit? }` per file.
  */
 export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
@@ -222,27 +269,36 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob.`);
       }
       await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
+      const hardLinked = await hazards(deps, uris, args, interactive, 'decrypt', 'kmsWorkbench.decryptFile');
+      const tracked = await settleTrackedFiles(deps, uris, interactive);
+      const toDecrypt = uris.filter((u) => !tracked.openedInstead.has(u.fsPath));
+      if (toDecrypt.length === 0) return [];
       const kms = await editorKms(services, args);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
-      return forEachFile(deps, uris, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
+      const mode = vscode.workspace.getConfiguration('kmsWorkbench').get<DecryptedFileMode>('decryptedFileMode') === 'keep' ? 'keep' : 'ownerOnly';
+      return forEachFile(deps, toDecrypt, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
         const file = uri.toString();
-        const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> => decryptFileInPlace(uri.fsPath, { encryptionContext, keyId }, job);
+        const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> =>
+          decryptFileInPlace(uri.fsPath, { encryptionContext, keyId, mode }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
         const { result: out, askedContext } = await withBlobContext(deps, uri, { given, interactive }, attempt);
         if (askedContext) await deps.memory.rememberContext(file, askedContext);
         services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
-        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
+        const trackedByGit = tracked.paths.has(uri.fsPath);
+        if (trackedByGit) services.log.warn(`${uri.fsPath} is tracked by git: its plaintext is one "git commit -a" away.`);
+        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, ...(trackedByGit ? { trackedByGit } : {}) };
       }, kms);
     },
   };
 }
 
 /**
- * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, encryptionContext?, sourceEncryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, encryptionContext?, sourceEncryptionContext?, format?, connection?, confirm? }`:
  * re-encrypts files under another key. Encryption SDK messages without signature get only
  * their header rewritten (the data key re-wrapped by KMS, the content untouched); signed ones
  * are decrypted and encrypted again, streamed; KMS blobs use ReEncrypt. `encryptionContext`:
  * a new context (default: the current one); `format`: base64 or binary (default: as it was).
+ * Hard links, symbolic links out of the workspace and read-only files as for Encrypt File (`confirm: true`).
  * Returns one `{ uri, keyId, sourceKeyId, format, encryptionContext, method }` per file.
  */
 export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
@@ -259,13 +315,15 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
+      const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');
       const kms = await editorKms(services, args);
       const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const sourceContext = sourceContextArg(args);
       return forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
         const file = uri.toString();
-        const attempt = (source: EncryptionContext | undefined) => reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, job);
+        const attempt = (source: EncryptionContext | undefined) =>
+          reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
         const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
         if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
         services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);

@@ -8,6 +8,7 @@ import type { EditorDeps } from './editorKms';
 import { EncryptedFiles } from './encryptedFiles';
 import { EncryptionMemory } from './encryptionMemory';
 import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
+import { scheduleTemporaryFileSweep, sweepTemporaryFiles } from './temporaryFileSweep';
 import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
 
 /** The editor encryption commands (issue 5), in menu order. */
@@ -26,6 +27,8 @@ export interface EditorEncryptionTesting {
    * (as a full disk or a failing device would); no argument clears it.
    */
   setWriteFaults(spec?: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }): void;
+  /** Runs the startup sweep of left-over temporary files now; returns the paths removed. */
+  sweepTemporaryFiles(untouchedMs?: number): Promise<string[]>;
 }
 
 export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
@@ -36,11 +39,12 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
-  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()));
+  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()), scheduleTemporaryFileSweep(services));
   return {
     setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;
     },
+    sweepTemporaryFiles: (untouchedMs) => sweepTemporaryFiles(services, untouchedMs),
   };
 }
 
