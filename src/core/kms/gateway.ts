@@ -83,8 +83,8 @@ export class KmsGateway {
 
   // ---- keys -------------------------------------------------------------------------
 
-  async describeKey(keyId: string): Promise<Kms.KeyMetadata> {
-    const out = await this.send('DescribeKey', { KeyId: keyId });
+  async describeKey(keyId: string, options?: CallOptions): Promise<Kms.KeyMetadata> {
+    const out = await this.send('DescribeKey', { KeyId: keyId }, options);
     return required(out.KeyMetadata, 'DescribeKey', 'KeyMetadata');
   }
 
@@ -93,8 +93,8 @@ export class KmsGateway {
     return required(out.KeyMetadata, 'CreateKey', 'KeyMetadata');
   }
 
-  listKeysPage(marker?: string, limit = 100): Promise<Page<Kms.KeyListEntry>> {
-    return this.page('ListKeys', { Marker: marker, Limit: limit }, (o) => o.Keys);
+  listKeysPage(marker?: string, limit = 100, options?: CallOptions): Promise<Page<Kms.KeyListEntry>> {
+    return this.page('ListKeys', { Marker: marker, Limit: limit }, (o) => o.Keys, options);
   }
 
   listKeys(limit = 100): AsyncIterable<Kms.KeyListEntry> {
@@ -129,8 +129,8 @@ export class KmsGateway {
     await this.send('UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: primaryRegion });
   }
 
-  describeCustomKeyStoresPage(marker?: string): Promise<Page<Kms.CustomKeyStoresListEntry>> {
-    return this.page('DescribeCustomKeyStores', { Marker: marker }, (o) => o.CustomKeyStores);
+  describeCustomKeyStoresPage(marker?: string, options?: CallOptions): Promise<Page<Kms.CustomKeyStoresListEntry>> {
+    return this.page('DescribeCustomKeyStores', { Marker: marker }, (o) => o.CustomKeyStores, options);
   }
 
   // ---- cryptography -----------------------------------------------------------------
@@ -215,8 +215,8 @@ export class KmsGateway {
 
   // ---- aliases ----------------------------------------------------------------------
 
-  listAliasesPage(marker?: string, keyId?: string, limit = 100): Promise<Page<Kms.AliasListEntry>> {
-    return this.page('ListAliases', { Marker: marker, KeyId: keyId, Limit: limit }, (o) => o.Aliases);
+  listAliasesPage(marker?: string, keyId?: string, limit = 100, options?: CallOptions): Promise<Page<Kms.AliasListEntry>> {
+    return this.page('ListAliases', { Marker: marker, KeyId: keyId, Limit: limit }, (o) => o.Aliases, options);
   }
 
   listAliases(keyId?: string): AsyncIterable<Kms.AliasListEntry> {
@@ -280,8 +280,8 @@ export class KmsGateway {
     return this.page('ListKeyPolicies', { KeyId: keyId, Marker: marker }, (o) => o.PolicyNames);
   }
 
-  listResourceTagsPage(keyId: string, marker?: string, limit = 50): Promise<Page<Kms.Tag>> {
-    return this.page('ListResourceTags', { KeyId: keyId, Marker: marker, Limit: limit }, (o) => o.Tags);
+  listResourceTagsPage(keyId: string, marker?: string, limit = 50, options?: CallOptions): Promise<Page<Kms.Tag>> {
+    return this.page('ListResourceTags', { KeyId: keyId, Marker: marker, Limit: limit }, (o) => o.Tags, options);
   }
 
   listResourceTags(keyId: string): AsyncIterable<Kms.Tag> {
@@ -328,8 +328,9 @@ export class KmsGateway {
     operation: K,
     input: OperationInput<K>,
     items: (output: OperationOutput<K>) => T[] | undefined,
+    options?: CallOptions,
   ): Promise<Page<T>> {
-    const out = await this.send(operation, input);
+    const out = await this.send(operation, input, options);
     const paged = out as { Truncated?: boolean; NextMarker?: string };
     return { items: items(out) ?? [], nextMarker: paged.Truncated && paged.NextMarker ? paged.NextMarker : undefined };
   }
