@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
-import { type OriginalFile, replaceFileAtomically, type ReplaceOptions, withFileLock, type WriteFaults } from '../files/atomicReplace';
+import { type FileState, type OriginalFile, replaceFileAtomically, type ReplaceOptions, withFileLock, type WriteFaults } from '../files/atomicReplace';
 import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64, withoutBom } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
@@ -30,6 +30,8 @@ export interface FileInspection {
   /** For messages whose header could be read. */
   readonly header?: MessageHeader;
   readonly info?: MessageInfo;
+  /** The file's state when it was inspected: a rewrite based on this inspection expects it. */
+  readonly state: FileState;
 }
 
 /** Largest header read while inspecting (the format allows up to about 64 KiB of EDKs per key…). */
@@ -37,17 +39,19 @@ const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** Reads the start of a file and tells what it is. */
 export async function inspectFile(path: string): Promise<FileInspection> {
-  const { size } = await stat(path);
+  const info = await stat(path);
+  const size = info.size;
+  const state: FileState = { size, mtimeMs: info.mtimeMs, ino: info.ino };
   let want = Math.min(size, DETECT_HEAD_BYTES);
   for (;;) {
     const head = await readHead(path, want);
     const format = detectFileFormat(head, size);
     if (format.kind !== 'message' || format.header) {
       const header = format.kind === 'message' ? format.header : undefined;
-      return { path, size, format, header, info: header ? messageInfo(header) : undefined };
+      return { path, size, format, header, info: header ? messageInfo(header) : undefined, state };
     }
     // A header longer than any the Encryption SDK writes (or the file ended): not a message.
-    if (want >= Math.min(size, MAX_HEADER_BYTES * 2) || head.length < want) return { path, size, format: { kind: 'plaintext' } };
+    if (want >= Math.min(size, MAX_HEADER_BYTES * 2) || head.length < want) return { path, size, format: { kind: 'plaintext' }, state };
     want = Math.min(size, want * 4, MAX_HEADER_BYTES * 2);
   }
 }
@@ -139,8 +143,9 @@ function source(original: OriginalFile, job: FileJob): [NodeJS.ReadableStream, T
   return [original.stream(job.chunkSize ?? 1024 * 1024), new Progress(original.size, job.onProgress)];
 }
 
-function replaceOptions(job: FileJob, ownerOnly?: boolean): ReplaceOptions {
-  return { signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, ownerOnly };
+/** The file must still be as inspected when it is opened for the rewrite (what was decided on is what is rewritten). */
+function replaceOptions(job: FileJob, inspection: FileInspection, ownerOnly?: boolean): ReplaceOptions {
+  return { signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, ownerOnly, expect: inspection.state };
 }
 
 /** Mode of a decrypted file: the owner's permissions only (e.g. 0644 → 0600), or the original's kept. */
@@ -179,7 +184,7 @@ async function encryptUnlocked(path: string, params: { keyId: string; encryption
           plaintext.fill(0);
         }
       },
-      replaceOptions(job),
+      replaceOptions(job, inspection),
     );
     return { path: result.path, keyId, format, encryptionContext, bytes: result.bytesWritten };
   }
@@ -187,7 +192,7 @@ async function encryptUnlocked(path: string, params: { keyId: string; encryption
   const result = await replaceFileAtomically(
     path,
     (sink, original) => run(encryption.explain, pipelineOf([...source(original, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
-    replaceOptions(job),
+    replaceOptions(job, inspection),
   );
   return { path: result.path, keyId: encryption.keyArn(), format, encryptionContext, bytes: result.bytesWritten };
 }
@@ -226,7 +231,7 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
           out.plaintext.fill(0);
         }
       },
-      replaceOptions(job, ownerOnly),
+      replaceOptions(job, inspection, ownerOnly),
     );
     return { path: result.path, keyId, format: 'blob', encryptionContext, bytes: result.bytesWritten };
   }
@@ -236,7 +241,7 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
   const result = await replaceFileAtomically(
     path,
     (sink, original) => run(decryption.explain, pipelineOf([...source(original, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
-    replaceOptions(job, ownerOnly),
+    replaceOptions(job, inspection, ownerOnly),
   );
   return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
 }
@@ -266,7 +271,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         sourceKeyId = out.sourceKeyId;
         await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
       },
-      replaceOptions(job),
+      replaceOptions(job, inspection),
     );
     return { path: result.path, keyId, sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
   }
@@ -288,7 +293,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         encryptionContext = h.encryptionContext;
       },
     });
-    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job));
+    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job, inspection));
     return { path: result.path, keyId, sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
@@ -305,7 +310,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         },
         pipelineOf([...input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
       ),
-    replaceOptions(job),
+    replaceOptions(job, inspection),
   );
   return { path: result.path, keyId: encryption.keyArn(), sourceKeyId: decryption.keyArn(), format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt' };
 }

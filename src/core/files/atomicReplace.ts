@@ -39,6 +39,15 @@ export interface ReplaceOptions {
   readonly ownerOnly?: boolean;
   /** Replace a file that has other hard links (they keep the old content); refused otherwise. */
   readonly allowHardLinks?: boolean;
+  /** The state the file was in when the caller looked at it: refused (FileChangedOnDisk) if it is not any more. */
+  readonly expect?: FileState;
+}
+
+/** What identifies a version of a file, cheaply. */
+export interface FileState {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
 }
 
 /** The original file, open for reading: read it only through this (see the header comment). */
@@ -133,6 +142,8 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
   try {
     const before = await input.stat();
     if (!before.isFile()) throw new KmsError('NotAFile', `${target} is not a regular file.`);
+    const expect = options.expect;
+    if (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino)) throw changedOnDisk(path);
     if (before.nlink > 1 && !options.allowHardLinks) {
       throw new KmsError('HardLinked', `${basename(path)} has ${before.nlink - 1} other hard link${before.nlink > 2 ? 's' : ''}: they would keep the old content when it is rewritten. Confirm to rewrite it anyway (scripted: confirm: true), or copy it to a file of its own.`);
     }
@@ -155,9 +166,7 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
     await handle.close();
     handle = undefined;
     const now = await stat(path);
-    if (changed(before, now)) {
-      throw new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being rewritten; it was left as it is now. Try again.`);
-    }
+    if (changed(before, now)) throw changedOnDisk(path);
     options.signal?.throwIfAborted();
     options.faults?.beforeRename?.();
     await rename(temp, path);
@@ -192,6 +201,10 @@ function originalFile(path: string, size: number, handle: FileHandle): OriginalF
       return buffer.subarray(0, read);
     },
   };
+}
+
+function changedOnDisk(path: string): KmsError {
+  return new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being rewritten; it was left as it is now. Try again.`);
 }
 
 function changed(a: Stats, b: Stats): boolean {
