@@ -4,6 +4,7 @@
 // warning for files git tracks; and the startup sweep of left-over temporary files.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +143,27 @@ describe('in-place writes: what is asked before a file is rewritten', function (
     unchanged(tracked, encryptedBytes);
     const decryptedEditor = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme !== 'file' && e.document.getText() === 'SECRET=tracked\n');
     assert.ok(decryptedEditor, 'the decrypted editor is open instead');
+  });
+
+  it('Cancel half-way through a large Encrypt File aborts it: the command ends silently and the file is byte-identical', async () => {
+    const path = join(env.folder, `large-${n++}.bin`);
+    const content = randomBytes(48 * 1024 * 1024);
+    writeFileSync(path, content);
+    let cancelledAt = 0;
+    env.testing.editor.cancelProgressWhen((title, percent) => {
+      if (!title.includes('large-') || percent < 40) return false;
+      cancelledAt = percent;
+      return true;
+    });
+    try {
+      const result = await run('encryptFile', { uri: path, keyId: key });
+      assert.equal(result, undefined, 'a cancel is not a failure: the command returns nothing');
+    } finally {
+      env.testing.editor.cancelProgressWhen();
+    }
+    assert.ok(cancelledAt >= 40 && cancelledAt < 100, `cancelled at ${cancelledAt}%`);
+    unchanged(path, content);
+    rmSync(path);
   });
 
   it('left-over temporary files of an interrupted write are swept at startup; fresh ones are left', async () => {

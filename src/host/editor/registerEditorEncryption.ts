@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { WriteFaults } from '../../core/files/atomicReplace';
 import { registerCommands } from '../commands/commandRunner';
+import { setTestCancel } from '../ui/cancellableProgress';
 import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { CiphertextHover, peekCiphertext } from './ciphertextPeek';
@@ -29,6 +30,8 @@ export interface EditorEncryptionTesting {
   setWriteFaults(spec?: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }): void;
   /** Runs the startup sweep of left-over temporary files now; returns the paths removed. */
   sweepTemporaryFiles(untouchedMs?: number): Promise<string[]>;
+  /** Presses Cancel on a progress (title, percent done) when the predicate says so; no argument clears it. */
+  cancelProgressWhen(predicate?: (title: string, percent: number) => boolean): void;
 }
 
 export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
@@ -45,6 +48,7 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
       deps.writeFaults = spec ? writeFaults(spec) : undefined;
     },
     sweepTemporaryFiles: (untouchedMs) => sweepTemporaryFiles(services, untouchedMs),
+    cancelProgressWhen: (predicate) => setTestCancel(predicate),
   };
 }
 

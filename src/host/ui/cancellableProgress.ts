@@ -13,6 +13,16 @@ export interface ProgressReport {
   readonly message?: string;
 }
 
+/**
+ * Test seam (set only through the extension's testing API): called with every progress report
+ * (a share in percent so far); returning true presses Cancel, as a person would.
+ */
+let cancelWhen: ((title: string, percent: number) => boolean) | undefined;
+
+export function setTestCancel(predicate: ((title: string, percent: number) => boolean) | undefined): void {
+  cancelWhen = predicate;
+}
+
 export async function withCancellableProgress<T>(
   title: string,
   task: (signal: AbortSignal, report: (value: ProgressReport) => void) => Promise<T>,
@@ -22,9 +32,12 @@ export async function withCancellableProgress<T>(
   let finished = false;
   let notification: vscode.Progress<ProgressReport> | undefined;
   const pending: ProgressReport[] = [];
+  let percent = 0;
   const report = (value: ProgressReport): void => {
     if (notification) notification.report(value);
     else pending.push(value);
+    percent += value.increment ?? 0;
+    if (cancelWhen?.(title, percent)) controller.abort();
   };
   let settle: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (settle = resolve));
