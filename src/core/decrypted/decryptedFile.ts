@@ -113,7 +113,7 @@ export async function decryptBytesToMemory(bytes: Buffer, name: string, options:
 }
 
 /** The file's new bytes: `plaintext` encrypted as `target` says (same format, key and context). */
-export async function encryptForTarget(plaintext: Uint8Array, target: EncryptionTarget, name: string, crypto: DecryptedCrypto): Promise<Buffer> {
+export async function encryptForTarget(plaintext: Uint8Array, target: EncryptionTarget, name: string, crypto: DecryptedCrypto, signal?: AbortSignal): Promise<Buffer> {
   if (target.format === 'blob') {
     if (plaintext.byteLength === 0) {
       throw new KmsError('PlaintextEmpty', `${name} is a KMS ciphertext blob, and KMS Encrypt needs 1 to 4,096 bytes: an empty text cannot be saved in it. Undo, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limits.`);
@@ -124,10 +124,10 @@ export async function encryptForTarget(plaintext: Uint8Array, target: Encryption
         `${name} is a KMS ciphertext blob, and KMS Encrypt takes at most 4,096 bytes; the text has ${plaintext.byteLength.toLocaleString('en-US')}. Shorten it, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limit.`,
       );
     }
-    const out = await crypto.gatewayFor(undefined).encrypt({ keyId: target.keyId, plaintext, encryptionContext: target.encryptionContext });
+    const out = await crypto.gatewayFor(undefined).encrypt({ keyId: target.keyId, plaintext, encryptionContext: target.encryptionContext }, { abortSignal: signal });
     return Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1');
   }
-  const { message } = await crypto.envelope.encryptBuffer(plaintext, { keyId: target.keyId, encryptionContext: target.encryptionContext });
+  const { message } = await crypto.envelope.encryptBuffer(plaintext, { keyId: target.keyId, encryptionContext: target.encryptionContext, signal });
   return target.format === 'message-base64' ? armorBase64(message) : message;
 }
 
@@ -142,18 +142,19 @@ export interface ReplaceOutcome {
  * version the editor started from (`expectedHash`); otherwise nothing is written and a
  * KmsError (FileChangedOnDisk or FileDeleted) says why.
  */
-export async function replaceIfUnchanged(path: string, bytes: Uint8Array, expectedHash: string, options: { faults?: WriteFaults } = {}): Promise<ReplaceOutcome> {
+export async function replaceIfUnchanged(path: string, bytes: Uint8Array, expectedHash: string, options: { faults?: WriteFaults; signal?: AbortSignal } = {}): Promise<ReplaceOutcome> {
   const name = basename(path);
   try {
     const result = await replaceFileAtomically(
       path,
-      async (sink) => {
-        // Checked after the replacement took the file's stat, so a change from here to the
-        // rename is caught by the replacement itself.
-        if (fingerprint(await readFile(path)) !== expectedHash) throw changedOnDisk(name);
-        await pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), sink);
+      async (sink, original) => {
+        // Read through the descriptor whose snapshot the replacement checks before its rename,
+        // so a change from here on is caught by the replacement itself.
+        if (fingerprint(await original.readAll()) !== expectedHash) throw changedOnDisk(name);
+        await pipeline(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), sink, { signal: options.signal });
       },
-      options,
+      // Other hard links keep the previous ciphertext, never plaintext: a save is not refused for them.
+      { ...options, allowHardLinks: true },
     );
     const after = await stat(result.path);
     return { ciphertextHash: fingerprint(bytes), mtimeMs: after.mtimeMs };

@@ -95,8 +95,8 @@ export class Base64ArmorEncoder extends Transform {
 }
 
 /**
- * A stream that reads base64 armor back into bytes: whitespace (line breaks of any kind)
- * is skipped; any other character outside the alphabet, or data after the padding, fails
+ * A stream that reads base64 armor back into bytes: a leading UTF-8 byte order mark and
+ * whitespace (line breaks of any kind, CRLF included) are skipped; any other character outside the alphabet, or data after the padding, fails
  * with a Base64FormatError naming the byte offset.
  *
  * Fast path: runs of whole 76-character lines (what this module and `base64` write) are
@@ -112,10 +112,24 @@ export class Base64ArmorDecoder extends Transform {
   /** Bytes of input before `pending`. */
   private offset = 0;
   private ended = false;
+  /** Nothing decoded yet: a UTF-8 byte order mark may come first. */
+  private atStart = true;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+      let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+      if (this.atStart) {
+        if (data.length < 3) {
+          this.pending = Buffer.from(data);
+          callback();
+          return;
+        }
+        this.atStart = false;
+        if (hasBom(data)) {
+          data = data.subarray(3);
+          this.offset += 3;
+        }
+      }
       let cut = data.lastIndexOf(0x0a) + 1;
       // One long line (no line breaks): decode what there is rather than holding it all.
       if (cut === 0 && data.length > BYTES_PER_LINE * 16 * 1024) cut = data.length;
@@ -189,18 +203,30 @@ export class Base64ArmorDecoder extends Transform {
 }
 
 /**
- * Decodes the start of base64 armor for detection: skips whitespace, stops at the first
+ * Decodes the start of base64 armor for detection: skips a UTF-8 byte order mark and whitespace, stops at the first
  * character outside the alphabet. Returns the bytes of the whole 4-character groups read,
  * or undefined when the text has a character that is neither base64 nor whitespace.
  */
 export function decodeArmorPrefix(head: Uint8Array): Buffer | undefined {
   const clean = Buffer.allocUnsafe(head.length);
   let n = 0;
-  for (let i = 0; i < head.length; i++) {
+  for (let i = hasBom(head) ? 3 : 0; i < head.length; i++) {
     const c = head[i];
     if (ALPHABET[c] || c === PAD) clean[n++] = c;
     else if (!WHITESPACE[c]) return undefined;
   }
   const whole = n - (n % 4);
   return Buffer.from(clean.toString('latin1', 0, whole), 'base64');
+}
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** Whether `bytes` start with a UTF-8 byte order mark (editors on Windows write one). */
+export function hasBom(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2];
+}
+
+/** `bytes` without a leading UTF-8 byte order mark. */
+export function withoutBom(bytes: Buffer): Buffer {
+  return hasBom(bytes) ? bytes.subarray(3) : bytes;
 }

@@ -2,7 +2,7 @@
 // hover) and at the start of a file. Text ciphertexts are base64 of either a KMS blob (see
 // kmsBlob.ts) or an AWS Encryption SDK message (see messageFormat.ts); files are Encryption
 // SDK messages, binary or base64-armored, or (read only) a file holding one base64 KMS blob.
-import { decodeArmorPrefix, decodeStrictBase64 } from './base64';
+import { decodeArmorPrefix, decodeStrictBase64, withoutBom } from './base64';
 import { type BlobAnalysis, analyzeBlob, isPlausibleCiphertext, MAX_BLOB_LENGTH } from './kmsBlob';
 import { looksLikeMessageStart, type MessageHeader, MessageFormatError, parseMessageHeader } from './messageFormat';
 
@@ -30,14 +30,10 @@ export function detectTextCiphertext(text: string): TextCiphertext | undefined {
   const bytes = decodeStrictBase64(compact);
   if (!bytes) return undefined;
   if (looksLikeMessageStart(bytes)) {
-    // A header that parses, or is cut short, is a message (a truncated one fails to decrypt
-    // saying so); one that does not parse may still be a blob.
-    try {
-      const header = parseMessageHeader(bytes);
-      return { kind: 'message', confidence: 'structure', bytes, header };
-    } catch (error) {
-      if (!(error instanceof MessageFormatError)) throw error;
-    }
+    // Only a header that parses whole makes a message: text that merely starts like one
+    // ("AgV4…") is not; one that does not parse may still be a blob.
+    const header = tryHeader(bytes);
+    if (header) return { kind: 'message', confidence: 'structure', bytes, header };
   }
   if (compact !== text) return undefined;
   const blob = analyzeBlob(bytes);
@@ -61,21 +57,25 @@ export type FileFormat =
 export const DETECT_HEAD_BYTES = 64 * 1024;
 
 /**
- * The format of a file from its first bytes (`head`) and its size. A message header that
- * does not fit in `head` is still recognised by its first bytes (header then undefined).
+ * The format of a file from its first bytes (`head`) and its size. A file is a message only
+ * when its whole header parses: plaintext that happens to start with a message's first bytes
+ * (`02 05 78`, or "AgV4" in text) is plaintext. While `head` ends inside a header that has
+ * parsed so far and the file goes on, the answer is a message without header: read more
+ * (inspectFile does) and ask again.
  */
 export function detectFileFormat(head: Buffer, fileSize: number): FileFormat {
+  const wholeFile = head.length >= fileSize;
   if (looksLikeMessageStart(head)) {
     const header = tryHeader(head);
-    if (header !== null) return { kind: 'message', armor: 'binary', header };
+    if (header || (header === undefined && !wholeFile)) return { kind: 'message', armor: 'binary', header };
   }
   const decoded = decodeArmorPrefix(head);
   if (decoded && looksLikeMessageStart(decoded)) {
     const header = tryHeader(decoded);
-    if (header !== null) return { kind: 'message', armor: 'base64', header };
+    if (header || (header === undefined && !wholeFile)) return { kind: 'message', armor: 'base64', header };
   }
-  if (fileSize <= MAX_BLOB_LENGTH * 2 && head.length === fileSize) {
-    const text = head.toString('latin1').trim();
+  if (fileSize <= MAX_BLOB_LENGTH * 2 + 3 && wholeFile) {
+    const text = withoutBom(head).toString('latin1').trim();
     if (text.length > 0 && !/\s/.test(text)) {
       const found = detectTextCiphertext(text);
       if (found?.kind === 'blob') return { kind: 'blob', confidence: found.confidence, blob: found.blob };

@@ -15,6 +15,7 @@ import type { KmsOperationName } from '../kms/operations';
 import { KmsError } from '../kms/errors';
 import type { KmsGateway } from '../kms/gateway';
 import { type EncryptionSdkModule, loadEncryptionSdk } from '../lazy/loadEncryptionSdk';
+import { checkMessageEnd } from './messageEnd';
 import { contextMismatches, formatEncryptionContext } from './encryptionContext';
 import { DEFAULT_FRAME_LENGTH, DEFAULT_SUITE_ID, type EncryptionContext, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, messageInfo, type MessageInfo, MessageFormatError, parseMessageHeader, tampered } from './messageFormat';
 
@@ -50,6 +51,8 @@ export interface EncryptParams {
   readonly encryptionContext?: EncryptionContext;
   /** The plaintext's length when known (not passed on to the SDK: see encryptStream). */
   readonly plaintextLength?: number;
+  /** Aborts the KMS calls in flight (a cancel). */
+  readonly signal?: AbortSignal;
 }
 
 export interface DecryptParams {
@@ -57,6 +60,8 @@ export interface DecryptParams {
   readonly expectedContext?: EncryptionContext;
   /** Decrypt only with this key (its ARN): refused when the message is not encrypted under it. */
   readonly keyArn?: string;
+  /** Aborts the KMS calls in flight (a cancel). */
+  readonly signal?: AbortSignal;
 }
 
 /** A stream of the Encryption SDK, made when it is piped (see encryptStream). */
@@ -77,8 +82,13 @@ class KmsCalls {
   keyArn: string | undefined;
   /** Every key that answered (generator first), as ARNs. */
   readonly keyArns: string[] = [];
+  /** A call was cancelled (the SDK folds the AbortError into its own text). */
+  aborted = false;
 
-  constructor(private readonly gatewayFor: GatewayForRegion) {}
+  constructor(
+    private readonly gatewayFor: GatewayForRegion,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
   /**
    * A clientProvider for the keyring: (region) → the methods the keyring calls (the aggregated
@@ -88,13 +98,14 @@ class KmsCalls {
     const gateway = this.gatewayFor(region || undefined);
     const call = async <T>(operation: KmsOperationName, input: unknown): Promise<T> => {
       try {
-        const out = (await gateway.send(operation, input as never)) as unknown as T & { KeyId?: string };
+        const out = (await gateway.send(operation, input as never, { abortSignal: this.signal })) as unknown as T & { KeyId?: string };
         out.KeyId = await keyArnOfAnswer(gateway, out.KeyId, (input as { KeyId?: string }).KeyId);
         if (out.KeyId && !this.keyArn) this.keyArn = out.KeyId;
         if (out.KeyId && operation !== 'Decrypt') this.keyArns.push(out.KeyId);
         return out;
       } catch (error) {
         if (error instanceof KmsError) this.failures.push(error);
+        if (this.signal?.aborted) this.aborted = true;
         throw error;
       }
     };
@@ -157,7 +168,8 @@ export class EnvelopeCrypto {
     const header = parseMessageHeader(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     if (!header) throw tampered('it is truncated inside its header');
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header);
+    checkMessageEnd(message, header);
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header, params.signal);
     const client = this.client(sdk);
     try {
       const { plaintext } = await client.decrypt(keyring, message);
@@ -189,7 +201,7 @@ export class EnvelopeCrypto {
   /** Prepares a stream that turns a message (whose header was read and checked) back into plaintext. */
   async decryptStream(header: MessageHeader, params: DecryptParams = {}): Promise<StreamFactory> {
     checkReadable(header, params);
-    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header);
+    const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header, params.signal);
     const client = this.client(sdk);
     return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', keyArns: () => [], explain: (error) => explain(error, calls) };
   }
@@ -202,16 +214,16 @@ export class EnvelopeCrypto {
   private async encryptKeyring(params: EncryptParams): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     const additional = checkKeySet([params.keyId, ...(params.additionalKeyIds ?? [])]).slice(1);
     const sdk = await loadEncryptionSdk();
-    const calls = new KmsCalls(this.gatewayFor);
+    const calls = new KmsCalls(this.gatewayFor, params.signal);
     return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: params.keyId, keyIds: additional }) };
   }
 
-  private async decryptKeyring(keyArn: string | undefined, header: MessageHeader): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async decryptKeyring(keyArn: string | undefined, header: MessageHeader, signal: AbortSignal | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     // Before the SDK is loaded or KMS is called: data keys only under keys of trusted accounts.
     const arns = header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
     const discoveryFilter = await this.options.dataKeyTrust?.discoveryFilter('The encrypted data', keyArn ? [keyArn] : arns);
     const sdk = await loadEncryptionSdk();
-    const calls = new KmsCalls(this.gatewayFor);
+    const calls = new KmsCalls(this.gatewayFor, signal);
     // Strict (only the named key) when a key was named; else discovery, limited to the trusted
     // accounts: the KMS key of each `aws-kms` data key of those accounts is tried, with our client.
     const keyring = keyArn
@@ -305,8 +317,9 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
 }
 
 /** Turns what the Encryption SDK throws into a KmsError with a sentence a person can act on. */
-export function explain(error: unknown, calls: { failures: readonly KmsError[] }): unknown {
-  if (error instanceof KmsError) return error;
+export function explain(error: unknown, calls: { failures: readonly KmsError[]; aborted?: boolean }): unknown {
+  if (error instanceof KmsError || (error as { name?: string } | undefined)?.name === 'AbortError') return error;
+  if (calls.aborted) return Object.assign(new Error('The operation was cancelled.'), { name: 'AbortError' });
   if (calls.failures.length) return calls.failures[0];
   const message = error instanceof Error ? error.message : String(error);
   if (/unable to authenticate data|Unsupported state/i.test(message)) return tampered('it does not authenticate');

@@ -5,14 +5,14 @@
 // text) or binary; or, for files of at most 4,096 bytes and only when asked, one KMS blob in
 // base64 (what `aws kms encrypt --output text --query CiphertextBlob` prints). Read: all of
 // them, whatever the setting says.
-import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
-import { replaceFileAtomically, type WriteFaults } from '../files/atomicReplace';
-import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64 } from './base64';
+import { type FileState, type OriginalFile, replaceFileAtomically, type ReplaceOptions, withFileLock, type WriteFaults } from '../files/atomicReplace';
+import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64, withoutBom } from './base64';
+import { MessageEndGuard } from './messageEnd';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
@@ -30,6 +30,8 @@ export interface FileInspection {
   /** For messages whose header could be read. */
   readonly header?: MessageHeader;
   readonly info?: MessageInfo;
+  /** The file's state when it was inspected: a rewrite based on this inspection expects it. */
+  readonly state: FileState;
 }
 
 /** Largest header read while inspecting (the format allows up to about 64 KiB of EDKs per key…). */
@@ -37,15 +39,19 @@ const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** Reads the start of a file and tells what it is. */
 export async function inspectFile(path: string): Promise<FileInspection> {
-  const { size } = await stat(path);
+  const info = await stat(path);
+  const size = info.size;
+  const state: FileState = { size, mtimeMs: info.mtimeMs, ino: info.ino };
   let want = Math.min(size, DETECT_HEAD_BYTES);
   for (;;) {
     const head = await readHead(path, want);
     const format = detectFileFormat(head, size);
-    if (format.kind !== 'message' || format.header || want >= Math.min(size, MAX_HEADER_BYTES * 2)) {
+    if (format.kind !== 'message' || format.header) {
       const header = format.kind === 'message' ? format.header : undefined;
-      return { path, size, format, header, info: header ? messageInfo(header) : undefined };
+      return { path, size, format, header, info: header ? messageInfo(header) : undefined, state };
     }
+    // A header longer than any the Encryption SDK writes (or the file ended): not a message.
+    if (want >= Math.min(size, MAX_HEADER_BYTES * 2) || head.length < want) return { path, size, format: { kind: 'plaintext' }, state };
     want = Math.min(size, want * 4, MAX_HEADER_BYTES * 2);
   }
 }
@@ -87,6 +93,8 @@ export interface FileJob {
   readonly faults?: WriteFaults;
   /** Read chunk size; default 1 MiB. */
   readonly chunkSize?: number;
+  /** Rewrite a file that has other hard links (they keep the old content); refused otherwise. */
+  readonly allowHardLinks?: boolean;
 }
 
 export interface EncryptedFile {
@@ -132,12 +140,33 @@ class Progress extends Transform {
   }
 }
 
-function source(path: string, size: number, job: FileJob): [NodeJS.ReadableStream, Transform] {
-  return [createReadStream(path, { highWaterMark: job.chunkSize ?? 1024 * 1024 }), new Progress(size, job.onProgress)];
+/** The original's content (read through the descriptor the replacement checks), with progress. */
+function source(original: OriginalFile, job: FileJob): [NodeJS.ReadableStream, Transform] {
+  return [original.stream(job.chunkSize ?? 1024 * 1024), new Progress(original.size, job.onProgress)];
 }
 
-/** `additionalKeyIds`: more keys the file is encrypted for (any one decrypts); messages only. */
-export async function encryptFileInPlace(path: string, params: { keyId: string; additionalKeyIds?: readonly string[]; encryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<EncryptedFile> {
+/** The file must still be as inspected when it is opened for the rewrite (what was decided on is what is rewritten). */
+function replaceOptions(job: FileJob, inspection: FileInspection, ownerOnly?: boolean): ReplaceOptions {
+  return { signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, ownerOnly, expect: inspection.state };
+}
+
+/** Mode of a decrypted file: the owner's permissions only (e.g. 0644 → 0600), or the original's kept. */
+export type DecryptedFileMode = 'ownerOnly' | 'keep';
+
+interface EncryptFileParams {
+  readonly keyId: string;
+  /** More keys the file is encrypted for (any one decrypts); messages only. */
+  readonly additionalKeyIds?: readonly string[];
+  readonly encryptionContext?: EncryptionContext;
+  readonly format?: FileOutputFormat;
+}
+
+/** One operation at a time per file: a second one waits, then finds the file as the first left it. */
+export function encryptFileInPlace(path: string, params: EncryptFileParams, job: FileJob): Promise<EncryptedFile> {
+  return withFileLock(path, () => encryptUnlocked(path, params, job));
+}
+
+async function encryptUnlocked(path: string, params: EncryptFileParams, job: FileJob): Promise<EncryptedFile> {
   const inspection = await inspectFile(path);
   const name = basename(path);
   if (isEncryptedFormat(inspection.format)) {
@@ -151,74 +180,116 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
     if (inspection.size > MAX_BLOB_PLAINTEXT) {
       throw new KmsError('PlaintextTooLarge', `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). Use the base64 or binary format, which have no size limit.`);
     }
-    const plaintext = await readFile(path);
-    try {
-      const out = await job.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
-      const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal }), job);
-      return { path: result.path, keyId: out.keyId, keyIds: [out.keyId], format, encryptionContext, bytes: result.bytesWritten };
-    } finally {
-      plaintext.fill(0);
-    }
+    // Read after the replacement took its snapshot: a change during the KMS call is not overwritten.
+    let keyId = params.keyId;
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const plaintext = await original.readAll();
+        if (plaintext.length === 0 || plaintext.length > MAX_BLOB_PLAINTEXT) throw changedMeanwhile(path);
+        try {
+          const out = await job.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
+          keyId = out.keyId;
+          await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
+        } finally {
+          plaintext.fill(0);
+        }
+      },
+      replaceOptions(job, inspection),
+    );
+    return { path: result.path, keyId, keyIds: [keyId], format, encryptionContext, bytes: result.bytesWritten };
   }
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext, plaintextLength: inspection.size });
+  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext, plaintextLength: inspection.size, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(encryption.explain, pipelineOf([...source(path, inspection.size, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
-    job,
+    (sink, original) => run(encryption.explain, pipelineOf([...source(original, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
+    replaceOptions(job, inspection),
   );
   return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), format, encryptionContext, bytes: result.bytesWritten };
 }
 
-/** `keyId` (optional): decrypt only if the file is encrypted under this key. */
-export async function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string }, job: FileJob): Promise<DecryptedFile> {
+/**
+ * `keyId` (optional): decrypt only if the file is encrypted under this key. `mode`: the
+ * plaintext is readable by its owner only (default), or keeps the file's mode.
+ */
+export function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
+  return withFileLock(path, () => decryptUnlocked(path, params, job));
+}
+
+async function decryptUnlocked(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
+  const ownerOnly = params.mode !== 'keep';
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'blob') {
-    const bytes = await blobOfFile(path);
     const encryptionContext = params.encryptionContext ?? {};
-    const out = await job.gatewayFor(undefined)
-      .decrypt({ ciphertext: bytes, encryptionContext, keyId: params.keyId }, { abortSignal: job.signal })
-      .catch((error: unknown) => {
-        throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
-          ? new KmsError(error.code, `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`)
-          : error;
-      });
-    try {
-      const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(out.plaintext)], sink, { signal: job.signal }), job);
-      return { path: result.path, keyId: out.keyId, format: 'blob', encryptionContext, bytes: result.bytesWritten };
-    } finally {
-      out.plaintext.fill(0);
-    }
+    let keyId = '';
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const bytes = blobOfText(await original.readAll());
+        const out = await job.gatewayFor(undefined)
+          .decrypt({ ciphertext: bytes, encryptionContext, keyId: params.keyId }, { abortSignal: job.signal })
+          .catch((error: unknown) => {
+            throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
+              ? new KmsError(error.code, `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`)
+              : error;
+          });
+        keyId = out.keyId;
+        try {
+          await pipeline([Buffer.from(out.plaintext)], sink, { signal: job.signal });
+        } finally {
+          out.plaintext.fill(0);
+        }
+      },
+      replaceOptions(job, inspection, ownerOnly),
+    );
+    return { path: result.path, keyId, format: 'blob', encryptionContext, bytes: result.bytesWritten };
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const keyArn = params.keyId ? await resolveKeyArn(job.gatewayFor(undefined), params.keyId) : undefined;
-  const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn });
+  const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) => run(decryption.explain, pipelineOf([...source(path, inspection.size, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), decryption.create(), sink], job.signal)),
-    job,
+    (sink, original) => run(decryption.explain, pipelineOf([...source(original, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
+    replaceOptions(job, inspection, ownerOnly),
   );
   return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
 }
 
-export async function reEncryptFileInPlace(path: string, params: { keyId: string; encryptionContext?: EncryptionContext; sourceEncryptionContext?: EncryptionContext; format?: FileOutputFormat }, job: FileJob): Promise<ReEncryptedFile> {
+export function reEncryptFileInPlace(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
+  return withFileLock(path, () => reEncryptUnlocked(path, params, job));
+}
+
+type ReEncryptParams = { keyId: string; encryptionContext?: EncryptionContext; sourceEncryptionContext?: EncryptionContext; format?: FileOutputFormat };
+
+async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'blob') {
     if (params.format && params.format !== 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`);
-    const bytes = await blobOfFile(path);
     const sourceContext = params.sourceEncryptionContext ?? {};
     const encryptionContext = params.encryptionContext ?? sourceContext;
-    const out = await job.gatewayFor(undefined).reEncrypt({ ciphertext: bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: job.signal });
-    const result = await replaceFileAtomically(path, (sink) => pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal }), job);
-    return { path: result.path, keyId: out.keyId, keyIds: [out.keyId], sourceKeyId: out.sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
+    let keyId = '';
+    let sourceKeyId = '';
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const bytes = blobOfText(await original.readAll());
+        const out = await job.gatewayFor(undefined).reEncrypt({ ciphertext: bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: job.signal });
+        keyId = out.keyId;
+        sourceKeyId = out.sourceKeyId;
+        await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
+      },
+      replaceOptions(job, inspection),
+    );
+    return { path: result.path, keyId, keyIds: [keyId], sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
   }
   if (params.format === 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is an Encryption SDK message; it can be re-encrypted as base64 or binary, not as a KMS blob.`);
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const outFormat = params.format ?? format.armor;
-  const input = (): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(path, inspection.size, job), new Base64ArmorDecoder()] : source(path, inspection.size, job));
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job));
   const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
 
   if (!rewrapObstacle(header)) {
@@ -233,24 +304,24 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
         encryptionContext = h.encryptionContext;
       },
     });
-    const result = await replaceFileAtomically(path, (sink) => run((error) => error, pipelineOf([...input(), stage, ...output(), sink], job.signal)), job);
+    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job, inspection));
     return { path: result.path, keyId, keyIds: [keyId], sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
   const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
-  const decryption = await job.envelope.decryptStream(header, {});
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext });
+  const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
+  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) =>
+    (sink, original) =>
       run(
         (error) => {
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...input(), decryption.create(), encryption.create(), ...output(), sink], job.signal),
+        pipelineOf([...input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
       ),
-    job,
+    replaceOptions(job, inspection),
   );
   return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt' };
 }
@@ -268,7 +339,11 @@ export interface RekeyedFile extends ReEncryptedFile {
  * untouched. Signed messages are decrypted and encrypted again for the new set, streamed. KMS
  * blobs are under exactly one key: refused.
  */
-export async function rekeyFileInPlace(path: string, change: KeyChange, job: FileJob): Promise<RekeyedFile> {
+export function rekeyFileInPlace(path: string, change: KeyChange, job: FileJob): Promise<RekeyedFile> {
+  return withFileLock(path, () => rekeyUnlocked(path, change, job));
+}
+
+async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Promise<RekeyedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   const name = basename(path);
@@ -277,12 +352,12 @@ export async function rekeyFileInPlace(path: string, change: KeyChange, job: Fil
     throw new KmsError('InvalidArgument', `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`);
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
-  const input = (): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(path, inspection.size, job), new Base64ArmorDecoder()] : source(path, inspection.size, job));
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job));
   const output = (): Transform[] => (format.armor === 'base64' ? [new Base64ArmorEncoder()] : []);
   if (!rewrapObstacle(header)) {
     let rewrapped: RewrappedHeader | undefined;
     const stage = rewrapStage(job.gatewayFor, { ...change, limit: MAX_ENCRYPTED_DATA_KEYS }, { signal: job.signal, onHeader: (h) => (rewrapped = h) });
-    const result = await replaceFileAtomically(path, (sink) => run((error) => error, pipelineOf([...input(), stage, ...output(), sink], job.signal)), job);
+    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job, inspection));
     if (!rewrapped) throw new KmsError('RewrapFailed', `${name}: the header was not rewritten.`);
     const keyIds = [...(rewrapped.keyArns ?? [])];
     return { path: result.path, keyId: keyIds[0], keyIds, sourceKeyId: rewrapped.sourceKeyArn, format: format.armor, encryptionContext: header.encryptionContext, bytes: result.bytesWritten, method: 'rewrap', added: rewrapped.added ?? [], removed: rewrapped.removed ?? [] };
@@ -291,19 +366,19 @@ export async function rekeyFileInPlace(path: string, change: KeyChange, job: Fil
   const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
   const plan = await planKeyChange(current, change, job.gatewayFor, MAX_ENCRYPTED_DATA_KEYS);
   const encryptionContext = withoutReservedKeys(header.encryptionContext);
-  const decryption = await job.envelope.decryptStream(header, {});
-  const encryption = await job.envelope.encryptStream({ keyId: plan.result[0], additionalKeyIds: plan.result.slice(1), encryptionContext });
+  const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
+  const encryption = await job.envelope.encryptStream({ keyId: plan.result[0], additionalKeyIds: plan.result.slice(1), encryptionContext, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink) =>
+    (sink, original) =>
       run(
         (error) => {
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...input(), decryption.create(), encryption.create(), ...output(), sink], job.signal),
+        pipelineOf([...input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
       ),
-    job,
+    replaceOptions(job, inspection),
   );
   return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), format: format.armor, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt', added: plan.add, removed: plan.remove };
 }
@@ -335,9 +410,12 @@ function notEncrypted(path: string): KmsError {
   return new KmsError('NotEncrypted', `${basename(path)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob, so there is nothing to decrypt.`);
 }
 
-async function blobOfFile(path: string): Promise<Buffer> {
-  const text = (await readFile(path, 'latin1')).trim();
-  return Buffer.from(text, 'base64');
+function blobOfText(content: Buffer): Buffer {
+  return Buffer.from(withoutBom(content).toString('latin1').trim(), 'base64');
+}
+
+function changedMeanwhile(path: string): KmsError {
+  return new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being encrypted; it was left as it is now. Try again.`);
 }
 
 /** For headers larger than the inspected head (huge encryption contexts). */

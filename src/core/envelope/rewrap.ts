@@ -274,10 +274,10 @@ export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams |
 }
 
 /** Re-wraps a whole message held in memory. */
-export async function rewrapBuffer(message: Buffer, gatewayFor: GatewayForRegion, params: RewrapParams): Promise<{ message: Buffer; keyArn: string; sourceKeyArn: string; encryptionContext: EncryptionContext }> {
+export async function rewrapBuffer(message: Buffer, gatewayFor: GatewayForRegion, params: RewrapParams, signal?: AbortSignal): Promise<{ message: Buffer; keyArn: string; sourceKeyArn: string; encryptionContext: EncryptionContext }> {
   const header = parseMessageHeader(message);
   if (!header) throw tampered('it is truncated inside its header');
-  const rewrapped = await rewrapHeader(header, gatewayFor, params);
+  const rewrapped = await rewrapHeader(header, gatewayFor, params, { signal });
   try {
     const verifier = new FrameVerifier(header, rewrapped.derivedKey);
     const body = message.subarray(header.length);

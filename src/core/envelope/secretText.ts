@@ -60,7 +60,7 @@ export async function encryptSecret(
     const out = await crypto.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: signal });
     return { ciphertext: encodeBase64(out.ciphertext), kind: 'blob', keyId: out.keyId, encryptionContext };
   }
-  const out = await crypto.envelope.encryptBuffer(plaintext, { keyId: params.keyId, encryptionContext });
+  const out = await crypto.envelope.encryptBuffer(plaintext, { keyId: params.keyId, encryptionContext, signal });
   return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, encryptionContext };
 }
 
@@ -71,7 +71,7 @@ export async function encryptSecret(
 export async function decryptSecret(found: TextCiphertext, params: { encryptionContext?: EncryptionContext; keyId?: string }, crypto: SecretCrypto, signal?: AbortSignal): Promise<DecryptedSecret> {
   if (found.kind === 'message') {
     const keyArn = params.keyId ? await resolveKeyArn(crypto.gatewayFor(undefined), params.keyId) : undefined;
-    const out = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.encryptionContext, keyArn });
+    const out = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.encryptionContext, keyArn, signal });
     return { plaintext: out.plaintext, kind: 'message', keyId: out.keyArn, encryptionContext: out.info.encryptionContext };
   }
   const encryptionContext = params.encryptionContext ?? {};
@@ -93,13 +93,13 @@ export async function reEncryptSecret(
     const header = found.header;
     if (header && !rewrapObstacle(header)) {
       if (params.sourceEncryptionContext) checkExpected(header.encryptionContext, params.sourceEncryptionContext);
-      const out = await rewrapBuffer(found.bytes, crypto.gatewayFor, { keyId: params.keyId, encryptionContext: params.encryptionContext });
+      const out = await rewrapBuffer(found.bytes, crypto.gatewayFor, { keyId: params.keyId, encryptionContext: params.encryptionContext }, signal);
       return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, sourceKeyId: out.sourceKeyArn, encryptionContext: out.encryptionContext };
     }
-    const opened = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.sourceEncryptionContext });
+    const opened = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.sourceEncryptionContext, signal });
     try {
       const encryptionContext = params.encryptionContext ?? Object.fromEntries(Object.entries(opened.info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-')));
-      const out = await crypto.envelope.encryptBuffer(opened.plaintext, { keyId: params.keyId, encryptionContext });
+      const out = await crypto.envelope.encryptBuffer(opened.plaintext, { keyId: params.keyId, encryptionContext, signal });
       return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, sourceKeyId: opened.keyArn, encryptionContext };
     } finally {
       opened.plaintext.fill(0);

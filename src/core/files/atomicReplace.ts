@@ -1,14 +1,22 @@
 // Replacing a file's content in place, atomically: the new content goes to a temporary file
-// in the same folder (created exclusively, with the original's mode from the first byte),
-// is flushed to disk, and is renamed over the original; the folder is flushed too. On any
-// failure or cancel the temporary file is removed and the original is untouched. A file that
-// changes on disk while its replacement is written is not overwritten.
+// in the same folder (created exclusively, owner-only, then given the original's mode or the
+// one asked for), is flushed to disk, and is renamed over the original; the folder is flushed
+// too. On any failure or cancel the temporary file is removed and the original is untouched.
+//
+// No lost update: the original is opened once, its identity and state taken (fstat: device,
+// inode, size, modification and change times) before a byte is read, and the writer reads it
+// through that same descriptor. Right before the rename the path is checked against that
+// snapshot: a file changed (or replaced) on disk meanwhile is left as it is now, so the bytes
+// replaced are exactly the bytes that were read.
+//
+// One operation at a time per file: withFileLock serialises everything done to one real path
+// in this process (the second waits, then sees what the first left).
 //
 // Used for encrypting and decrypting files in place: the temporary file is the only place
 // the new content is written, and it becomes the final file (or is removed).
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream, type ReadStream, type Stats } from 'node:fs';
+import { access, type FileHandle, lstat, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { KmsError } from '../kms/errors';
@@ -27,6 +35,79 @@ export interface WriteFaults {
 export interface ReplaceOptions {
   readonly signal?: AbortSignal;
   readonly faults?: WriteFaults;
+  /** The new file keeps only the owner's permission bits of the original (group and others: none). */
+  readonly ownerOnly?: boolean;
+  /** Replace a file that has other hard links (they keep the old content); refused otherwise. */
+  readonly allowHardLinks?: boolean;
+  /** The state the file was in when the caller looked at it: refused (FileChangedOnDisk) if it is not any more. */
+  readonly expect?: FileState;
+}
+
+/** What identifies a version of a file, cheaply. */
+export interface FileState {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+}
+
+/** The original file, open for reading: read it only through this (see the header comment). */
+export interface OriginalFile {
+  /** Its real path (symbolic links resolved). */
+  readonly path: string;
+  readonly size: number;
+  readonly handle: FileHandle;
+  /** A stream of its whole content, from its first byte, through the open descriptor. */
+  stream(highWaterMark?: number): ReadStream;
+  /** Its whole content (small files). */
+  readAll(): Promise<Buffer>;
+}
+
+/** What a person may want to know before a file is rewritten in place. */
+export interface FileFacts {
+  /** The path as given is a symbolic link (to `realPath`). */
+  readonly symlink: boolean;
+  readonly realPath: string;
+  /** Other names of the same file (hard links) keep the old content when it is replaced. */
+  readonly otherHardLinks: number;
+  /** Marked read-only (no write permission for its owner), or this process may not write to it. */
+  readonly readOnly: boolean;
+}
+
+/** Facts about a file to be rewritten, for the host to ask about. */
+export async function fileFacts(target: string): Promise<FileFacts> {
+  const link = await lstat(target);
+  const realPath = await realpath(target);
+  const info = await stat(realPath);
+  const readOnly =
+    (info.mode & 0o200) === 0 ||
+    (await access(realPath, constants.W_OK).then(
+      () => false,
+      () => true,
+    ));
+  return { symlink: link.isSymbolicLink(), realPath, otherHardLinks: Math.max(0, info.nlink - 1), readOnly };
+}
+
+/** Tails of the per-file operation queues, by real path. */
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `task` when no other task of this process holds `target` (by real path, so two names
+ * of one file share the lock); the next one waits for it to finish, whatever its outcome.
+ */
+export async function withFileLock<T>(target: string, task: () => Promise<T>): Promise<T> {
+  const key = await realpath(target).catch(() => target);
+  const previous = locks.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  locks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === tail) locks.delete(key);
+  }
 }
 
 export interface ReplaceResult {
@@ -49,26 +130,34 @@ export function isTemporaryFileName(name: string): boolean {
 }
 
 /**
- * Writes the file's new content through `write` (which pipes into the given sink and
- * resolves when done) and puts it in place of `target` atomically.
+ * Writes the file's new content through `write` (which pipes into the given sink, reading the
+ * original only through `original`, and resolves when done) and puts it in place of `target`
+ * atomically.
  */
-export async function replaceFileAtomically(target: string, write: (sink: Writable) => Promise<void>, options: ReplaceOptions = {}): Promise<ReplaceResult> {
+export async function replaceFileAtomically(target: string, write: (sink: Writable, original: OriginalFile) => Promise<void>, options: ReplaceOptions = {}): Promise<ReplaceResult> {
   const path = await realpath(target);
-  const before = await stat(path);
-  if (!before.isFile()) throw new KmsError('NotAFile', `${target} is not a regular file.`);
-  const dir = dirname(path);
-  await removeStaleTemporaryFiles(dir);
-  const temp = join(dir, `.${basename(path)}.kmswb-${randomBytes(8).toString('hex')}.tmp`);
-  inFlight.add(temp);
+  const input = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  let temp: string | undefined;
   let handle: FileHandle | undefined;
   try {
-    // Exclusive create, owner-only until the original's mode is applied: nothing is ever
+    const before = await input.stat();
+    if (!before.isFile()) throw new KmsError('NotAFile', `${target} is not a regular file.`);
+    const expect = options.expect;
+    if (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino)) throw changedOnDisk(path);
+    if (before.nlink > 1 && !options.allowHardLinks) {
+      throw new KmsError('HardLinked', `${basename(path)} has ${before.nlink - 1} other hard link${before.nlink > 2 ? 's' : ''}: they would keep the old content when it is rewritten. Confirm to rewrite it anyway (scripted: confirm: true), or copy it to a file of its own.`);
+    }
+    const dir = dirname(path);
+    await removeStaleTemporaryFiles(dir);
+    temp = join(dir, `.${basename(path)}.kmswb-${randomBytes(8).toString('hex')}.tmp`);
+    inFlight.add(temp);
+    // Exclusive create, owner-only until the final mode is applied: nothing is ever
     // readable by more people than could read the original.
     handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-    await handle.chmod(before.mode & 0o7777);
+    await handle.chmod(before.mode & (options.ownerOnly ? 0o700 : 0o7777));
     await handle.chown(before.uid, before.gid).catch(() => undefined);
     const sink = new FileSink(handle, options.faults);
-    await write(sink);
+    await write(sink, originalFile(path, before.size, input));
     if (!sink.finished) throw new Error('The content writer resolved before finishing the file.');
     options.signal?.throwIfAborted();
     options.faults?.beforeSync?.();
@@ -77,9 +166,7 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
     await handle.close();
     handle = undefined;
     const now = await stat(path);
-    if (changed(before, now)) {
-      throw new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being rewritten; it was left as it is now. Try again.`);
-    }
+    if (changed(before, now)) throw changedOnDisk(path);
     options.signal?.throwIfAborted();
     options.faults?.beforeRename?.();
     await rename(temp, path);
@@ -88,15 +175,40 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
     return { path, bytesWritten: sink.bytesWritten };
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    if (temp) await unlink(temp).catch(() => undefined);
     throw error;
   } finally {
-    inFlight.delete(temp);
+    if (temp) inFlight.delete(temp);
+    await input.close().catch(() => undefined);
   }
 }
 
+function originalFile(path: string, size: number, handle: FileHandle): OriginalFile {
+  return {
+    path,
+    size,
+    handle,
+    // The stream must not close the descriptor: the replacement still needs it, and closes it.
+    stream: (highWaterMark = 1024 * 1024) => createReadStream('', { fd: handle, start: 0, highWaterMark, autoClose: false, emitClose: true }),
+    async readAll() {
+      const buffer = Buffer.alloc(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead } = await handle.read(buffer, read, size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return buffer.subarray(0, read);
+    },
+  };
+}
+
+function changedOnDisk(path: string): KmsError {
+  return new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being rewritten; it was left as it is now. Try again.`);
+}
+
 function changed(a: Stats, b: Stats): boolean {
-  return a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino;
+  return a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ctimeMs !== b.ctimeMs || a.ino !== b.ino || a.dev !== b.dev;
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -106,23 +218,31 @@ async function syncDirectory(dir: string): Promise<void> {
   await handle.close().catch(() => undefined);
 }
 
-/** Removes temporary files left in `dir` by a crash (older than ten minutes, not in use here). */
+/** Removes temporary files left in `dir` by a crash (untouched for ten minutes, not in use here). */
 export async function removeStaleTemporaryFiles(dir: string): Promise<string[]> {
   const removed: string[] = [];
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     if (!isTemporaryFileName(name)) continue;
     const file = join(dir, name);
-    if (inFlight.has(file)) continue;
-    const info = await stat(file).catch(() => undefined);
-    if (info?.isFile() && Date.now() - info.mtimeMs > STALE_MS) {
-      await unlink(file).then(
-        () => removed.push(file),
-        () => undefined,
-      );
-    }
+    if (await removeIfStaleTemporaryFile(file)) removed.push(file);
   }
   return removed;
+}
+
+/**
+ * Removes `file` when it is one of our temporary files, not being written by this process,
+ * and untouched for `olderThanMs`. A temporary file another window is writing is touched at
+ * least once per KMS call's time limit (100 s), so two minutes and more means a crash.
+ */
+export async function removeIfStaleTemporaryFile(file: string, olderThanMs = STALE_MS): Promise<boolean> {
+  if (!isTemporaryFileName(basename(file)) || inFlight.has(file)) return false;
+  const info = await lstat(file).catch(() => undefined);
+  if (!info?.isFile() || Date.now() - info.mtimeMs <= olderThanMs) return false;
+  return unlink(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Writes into an open file, counting bytes and passing each write by the fault hooks. */

@@ -11,7 +11,25 @@ export interface KmsClientSettings {
   readonly userAgent?: string;
   readonly env: Environment;
   readonly mfaCodeProvider?: (serialNumber: string) => Promise<string>;
+  /** How long a call may take before it is given up (defaults: DEFAULT_CALL_TIMEOUTS). */
+  readonly timeouts?: Partial<CallTimeouts>;
 }
+
+/**
+ * Time limits of every KMS call, so that no server can hang a command: one that accepts the
+ * connection and never answers fails within `totalMs`, retries included.
+ */
+export interface CallTimeouts {
+  /** To open the TCP (and TLS) connection, per attempt. */
+  readonly connectMs: number;
+  /** For the answer to one attempt (the request is aborted when it passes). */
+  readonly requestMs: number;
+  /** For the whole call: every attempt, and the pauses between them. */
+  readonly totalMs: number;
+}
+
+/** Four attempts of 25 s fit in the 100 s a whole call may take: well under two minutes. */
+export const DEFAULT_CALL_TIMEOUTS: CallTimeouts = { connectMs: 5_000, requestMs: 25_000, totalMs: 100_000 };
 
 /**
  * Builds one KMS client per connection, on first use, and hands out gateways over them.
@@ -22,12 +40,16 @@ export class KmsClientFactory {
   private readonly clients = new Map<string, Promise<KMSClient>>();
   private readonly gateways = new Map<string, KmsGateway>();
 
-  constructor(private readonly settings: KmsClientSettings) {}
+  private readonly timeouts: CallTimeouts;
+
+  constructor(private readonly settings: KmsClientSettings) {
+    this.timeouts = { ...DEFAULT_CALL_TIMEOUTS, ...settings.timeouts };
+  }
 
   gateway(connection: Connection): KmsGateway {
     let gateway = this.gateways.get(connection.id);
     if (!gateway) {
-      gateway = new KmsGateway(connection, () => this.client(connection));
+      gateway = new KmsGateway(connection, () => this.client(connection), this.timeouts.totalMs);
       this.gateways.set(connection.id, gateway);
     }
     return gateway;
@@ -65,7 +87,9 @@ export class KmsClientFactory {
       retryMode: 'adaptive',
       maxAttempts: this.settings.maxAttempts ?? 4,
       customUserAgent: this.settings.userAgent,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+      // throwOnRequestTimeout: without it the handler only logs a warning when requestTimeout
+      // passes, and a server that never answers hangs the call for good.
+      requestHandler: { connectionTimeout: this.timeouts.connectMs, requestTimeout: this.timeouts.requestMs, throwOnRequestTimeout: true },
     });
   }
 }

@@ -29,22 +29,47 @@ export class KmsGateway {
   constructor(
     readonly connection: Connection,
     private readonly client: () => Promise<Kms.KMSClient>,
+    /** Longest a call may take, retries included (0: no limit beyond the client's own). */
+    private readonly totalTimeoutMs = 0,
   ) {}
 
-  /** Sends one operation. Prefer the named methods below. */
+  /** Where calls go, for messages: the endpoint URL, or KMS's public one for the region. */
+  get endpointName(): string {
+    return this.connection.endpoint ?? `https://kms.${this.connection.region ?? '<region>'}.amazonaws.com`;
+  }
+
+  /**
+   * Sends one operation. Prefer the named methods below. A call that passes its time limit
+   * fails with EndpointTimeout naming the endpoint; one aborted through `abortSignal` fails
+   * with the SDK's AbortError (a cancel, not a failure).
+   */
   async send<K extends KmsOperationName>(operation: K, input: OperationInput<K>, options: CallOptions = {}): Promise<OperationOutput<K>> {
+    options.abortSignal?.throwIfAborted();
     const [sdk, client] = await Promise.all([loadAwsSdk(), this.clientOrError(operation)]);
     const Command = (sdk as unknown as Record<string, CommandConstructor>)[`${operation}Command`];
     if (!Command) throw new KmsError('NotSupportedByEndpoint', `${operation} is not available in this build.`);
+    const deadline = this.totalTimeoutMs > 0 ? AbortSignal.timeout(this.totalTimeoutMs) : undefined;
+    const signals = [options.abortSignal, deadline].filter((s): s is AbortSignal => s !== undefined);
+    const abortSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      return (await (client as unknown as Sender).send(new Command(input), { abortSignal: options.abortSignal })) as OperationOutput<K>;
+      return (await (client as unknown as Sender).send(new Command(input), { abortSignal })) as OperationOutput<K>;
     } catch (error) {
+      if (options.abortSignal?.aborted) throw error;
+      const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+      if (deadline?.aborted || isTimeout(error)) {
+        const limit = deadline?.aborted ? `within ${Math.round(this.totalTimeoutMs / 1000)} seconds` : 'in time';
+        throw new KmsError(
+          'EndpointTimeout',
+          `${this.endpointName} did not answer ${operation} ${limit}${attempts && attempts > 1 ? ` (${attempts} attempts)` : ''}. Check that the endpoint URL of connection "${this.connection.label}" is right and its server is running and answering, and your network, proxy or VPN.`,
+          { operation, cause: error },
+        );
+      }
       throw toKmsError(error, {
         operation,
         profile: this.connection.profile,
         region: this.connection.region,
         endpoint: this.connection.endpoint,
-        attempts: (error as { $metadata?: { attempts?: number } }).$metadata?.attempts,
+        attempts,
       });
     }
   }
@@ -59,8 +84,8 @@ export class KmsGateway {
 
   // ---- keys -------------------------------------------------------------------------
 
-  async describeKey(keyId: string): Promise<Kms.KeyMetadata> {
-    const out = await this.send('DescribeKey', { KeyId: keyId });
+  async describeKey(keyId: string, options?: CallOptions): Promise<Kms.KeyMetadata> {
+    const out = await this.send('DescribeKey', { KeyId: keyId }, options);
     return normalizeKeyMetadata(required(out.KeyMetadata, 'DescribeKey', 'KeyMetadata'));
   }
 
@@ -69,8 +94,8 @@ export class KmsGateway {
     return normalizeKeyMetadata(required(out.KeyMetadata, 'CreateKey', 'KeyMetadata'));
   }
 
-  listKeysPage(marker?: string, limit = 100): Promise<Page<Kms.KeyListEntry>> {
-    return this.page('ListKeys', { Marker: marker, Limit: limit }, (o) => o.Keys);
+  listKeysPage(marker?: string, limit = 100, options?: CallOptions): Promise<Page<Kms.KeyListEntry>> {
+    return this.page('ListKeys', { Marker: marker, Limit: limit }, (o) => o.Keys, options);
   }
 
   listKeys(limit = 100): AsyncIterable<Kms.KeyListEntry> {
@@ -105,8 +130,8 @@ export class KmsGateway {
     await this.send('UpdatePrimaryRegion', { KeyId: keyId, PrimaryRegion: primaryRegion });
   }
 
-  describeCustomKeyStoresPage(marker?: string): Promise<Page<Kms.CustomKeyStoresListEntry>> {
-    return this.page('DescribeCustomKeyStores', { Marker: marker }, (o) => o.CustomKeyStores);
+  describeCustomKeyStoresPage(marker?: string, options?: CallOptions): Promise<Page<Kms.CustomKeyStoresListEntry>> {
+    return this.page('DescribeCustomKeyStores', { Marker: marker }, (o) => o.CustomKeyStores, options);
   }
 
   // ---- cryptography -----------------------------------------------------------------
@@ -191,8 +216,8 @@ export class KmsGateway {
 
   // ---- aliases ----------------------------------------------------------------------
 
-  listAliasesPage(marker?: string, keyId?: string, limit = 100): Promise<Page<Kms.AliasListEntry>> {
-    return this.page('ListAliases', { Marker: marker, KeyId: keyId, Limit: limit }, (o) => o.Aliases);
+  listAliasesPage(marker?: string, keyId?: string, limit = 100, options?: CallOptions): Promise<Page<Kms.AliasListEntry>> {
+    return this.page('ListAliases', { Marker: marker, KeyId: keyId, Limit: limit }, (o) => o.Aliases, options);
   }
 
   listAliases(keyId?: string): AsyncIterable<Kms.AliasListEntry> {
@@ -256,8 +281,8 @@ export class KmsGateway {
     return this.page('ListKeyPolicies', { KeyId: keyId, Marker: marker }, (o) => o.PolicyNames);
   }
 
-  listResourceTagsPage(keyId: string, marker?: string, limit = 50): Promise<Page<Kms.Tag>> {
-    return this.page('ListResourceTags', { KeyId: keyId, Marker: marker, Limit: limit }, (o) => o.Tags);
+  listResourceTagsPage(keyId: string, marker?: string, limit = 50, options?: CallOptions): Promise<Page<Kms.Tag>> {
+    return this.page('ListResourceTags', { KeyId: keyId, Marker: marker, Limit: limit }, (o) => o.Tags, options);
   }
 
   listResourceTags(keyId: string): AsyncIterable<Kms.Tag> {
@@ -304,8 +329,9 @@ export class KmsGateway {
     operation: K,
     input: OperationInput<K>,
     items: (output: OperationOutput<K>) => T[] | undefined,
+    options?: CallOptions,
   ): Promise<Page<T>> {
-    const out = await this.send(operation, input);
+    const out = await this.send(operation, input, options);
     const paged = out as { Truncated?: boolean; NextMarker?: string };
     return { items: items(out) ?? [], nextMarker: paged.Truncated && paged.NextMarker ? paged.NextMarker : undefined };
   }
@@ -318,6 +344,16 @@ export class KmsGateway {
       marker = page.nextMarker;
     } while (marker);
   }
+}
+
+/**
+ * The SDK's per-attempt time limits (connection, request or socket timeout) passed. (The SDK
+ * also names a dropped connection TimeoutError, with code ECONNRESET: that is not one.)
+ */
+function isTimeout(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string } | undefined;
+  if (e?.code === 'ETIMEDOUT') return true;
+  return e?.name === 'TimeoutError' && e.code !== 'ECONNRESET' && /timed? ?out|exceeded/i.test(e.message ?? '');
 }
 
 /** Collects an async iterable into an array. */

@@ -1,17 +1,18 @@
 import type { AliasListEntry, CustomKeyStoresListEntry, KeyListEntry, KeyMetadata, Tag } from '@aws-sdk/client-kms';
 import { KmsError } from '../kms/errors';
-import type { Page } from '../kms/gateway';
+import type { CallOptions, Page } from '../kms/gateway';
 import { AliasIndex } from './aliasIndex';
 import { ConcurrencyLimiter } from './concurrencyLimiter';
 import { PagedList } from './pagedList';
 
 /** The KMS calls the directory makes (KmsGateway has them all). */
+/** `options.abortSignal` is aborted by reset(): calls still in flight then are cancelled. */
 export interface KeyDirectorySource {
-  listKeysPage(marker?: string, limit?: number): Promise<Page<KeyListEntry>>;
-  listAliasesPage(marker?: string, keyId?: string, limit?: number): Promise<Page<AliasListEntry>>;
-  describeKey(keyId: string): Promise<KeyMetadata>;
-  listResourceTagsPage(keyId: string, marker?: string, limit?: number): Promise<Page<Tag>>;
-  describeCustomKeyStoresPage(marker?: string): Promise<Page<CustomKeyStoresListEntry>>;
+  listKeysPage(marker?: string, limit?: number, options?: CallOptions): Promise<Page<KeyListEntry>>;
+  listAliasesPage(marker?: string, keyId?: string, limit?: number, options?: CallOptions): Promise<Page<AliasListEntry>>;
+  describeKey(keyId: string, options?: CallOptions): Promise<KeyMetadata>;
+  listResourceTagsPage(keyId: string, marker?: string, limit?: number, options?: CallOptions): Promise<Page<Tag>>;
+  describeCustomKeyStoresPage(marker?: string, options?: CallOptions): Promise<Page<CustomKeyStoresListEntry>>;
 }
 
 export interface KeyDirectoryOptions {
@@ -73,7 +74,7 @@ export class KeyDirectory {
         const entries: AliasListEntry[] = [];
         let marker: string | undefined;
         do {
-          const page = await this.source().listAliasesPage(marker, undefined, ALIAS_PAGE_SIZE);
+          const page = await this.source().listAliasesPage(marker, undefined, ALIAS_PAGE_SIZE, state.call);
           entries.push(...page.items);
           marker = page.nextMarker;
         } while (marker);
@@ -100,7 +101,7 @@ export class KeyDirectory {
     const state = this.state;
     return state.keys(() => (marker) =>
       this.source()
-        .listKeysPage(marker, this.pageSize)
+        .listKeysPage(marker, this.pageSize, state.call)
         .then((page) => {
           state.noteArn(page.items.find((k) => k.KeyArn)?.KeyArn);
           return page;
@@ -138,7 +139,7 @@ export class KeyDirectory {
     const version = state.version(keyId);
     const current = (): boolean => this.state === state && state.version(keyId) === version;
     const promise = this.limiter
-      .run(() => this.source().describeKey(keyId), { urgent: options.urgent, key: describeTaskKey(keyId) })
+      .run(() => this.source().describeKey(keyId, state.call), { urgent: options.urgent, key: describeTaskKey(keyId) })
       .then(
         (metadata) => {
           if (!current()) return metadata;
@@ -203,7 +204,7 @@ export class KeyDirectory {
         const tags: Tag[] = [];
         let marker: string | undefined;
         do {
-          const page = await source.listResourceTagsPage(keyId, marker, 50);
+          const page = await source.listResourceTagsPage(keyId, marker, 50, this.state.call);
           tags.push(...page.items);
           marker = page.nextMarker;
         } while (marker);
@@ -261,7 +262,7 @@ export class KeyDirectory {
       let marker: string | undefined;
       try {
         do {
-          const page = await this.source().describeCustomKeyStoresPage(marker);
+          const page = await this.source().describeCustomKeyStoresPage(marker, state.call);
           stores.push(...page.items);
           marker = page.nextMarker;
         } while (marker);
@@ -298,7 +299,7 @@ export class KeyDirectory {
     const fresh: AliasListEntry[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.source().listAliasesPage(marker, keyId, ALIAS_PAGE_SIZE);
+      const page = await this.source().listAliasesPage(marker, keyId, ALIAS_PAGE_SIZE, this.state.call);
       fresh.push(...page.items);
       marker = page.nextMarker;
     } while (marker);
@@ -341,8 +342,9 @@ export class KeyDirectory {
     state.customKeyStoresResult = undefined;
   }
 
-  /** Forgets everything. */
+  /** Forgets everything, and cancels the calls still in flight (a refresh does not wait for them). */
   reset(): void {
+    this.state.abort();
     this.state = new DirectoryState();
   }
 
@@ -368,6 +370,9 @@ function describeTaskKey(keyId: string): string {
 
 /** Everything `reset()` forgets, in one object so calls in flight can tell they are stale. */
 class DirectoryState {
+  private readonly controller = new AbortController();
+  /** Options of every call made for this state: reset() aborts them. */
+  readonly call: CallOptions = { abortSignal: this.controller.signal };
   aliases: AliasIndex | undefined;
   aliasesLoading: Promise<AliasIndex> | undefined;
   private keyList: PagedList<KeyListEntry> | undefined;
@@ -382,6 +387,10 @@ class DirectoryState {
   customKeyStores: Promise<CustomKeyStoresResult> | undefined;
   customKeyStoresResult: CustomKeyStoresResult | undefined;
   accountId: string | undefined;
+
+  abort(): void {
+    this.controller.abort();
+  }
 
   version(keyId: string): number {
     return this.versions.get(keyId) ?? 0;

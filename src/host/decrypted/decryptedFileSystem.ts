@@ -12,6 +12,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../ui/cancellableProgress';
 import { diskChangeOf, encryptForTarget, replaceIfUnchanged } from '../../core/decrypted/decryptedFile';
 import { KmsError } from '../../core/kms/errors';
 import type { Log } from '../log';
@@ -237,8 +238,11 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
     if (view.blocked) throw new KmsError('CannotSave', view.blocked);
     const name = basename(view.file.fsPath);
     try {
-      const bytes = await encryptForTarget(content, working.target, name, working.kms);
-      const out = await replaceIfUnchanged(view.file.fsPath, bytes, working.ciphertextHash, { faults: this.writeFaults });
+      // Cancel (in the notification shown when the save takes more than a moment) aborts the KMS call.
+      const out = await withCancellableProgress(`Saving ${name} encrypted`, async (signal) => {
+        const bytes = await encryptForTarget(content, working.target, name, working.kms, signal);
+        return replaceIfUnchanged(view.file.fsPath, bytes, working.ciphertextHash, { faults: this.writeFaults, signal });
+      });
       view.working = { ...working, ciphertextHash: out.ciphertextHash, mtimeMs: out.mtimeMs };
       view.plaintext.fill(0);
       view.plaintext = Buffer.from(content);
@@ -312,7 +316,7 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       return await fn();
     } catch (error) {
       if (error instanceof vscode.FileSystemError) throw error;
-      if (isCancellation(error)) throw vscode.FileSystemError.Unavailable(`${basename(uri.path)}: not decrypted (cancelled).`);
+      if (isCancellation(error)) throw vscode.FileSystemError.Unavailable(`${basename(uri.path)}: cancelled.`);
       if (error instanceof KmsError && error.code === 'FileNotFound') throw vscode.FileSystemError.FileNotFound(uri);
       throw vscode.FileSystemError.Unavailable(reasonOf(error));
     }

@@ -1,18 +1,21 @@
 // Encrypt, decrypt and re-encrypt whole files in place: the active file, the files chosen in
 // the Explorer (multi-select), or `uri`/`uris` of an argument object. Streamed with progress
 // and cancel; each file is replaced atomically, so a failure or cancel leaves it as it was.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
-import { decryptFileInPlace, type DecryptedFile, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace, rekeyFileInPlace } from '../../core/envelope/fileEncryption';
+import { decryptFileInPlace, type DecryptedFile, type DecryptedFileMode, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace, rekeyFileInPlace } from '../../core/envelope/fileEncryption';
 import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
+import { isTrackedByGit } from '../../core/files/gitTracked';
 import { KmsError } from '../../core/kms/errors';
 import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
+import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
+import { settleWriteHazards } from './writeHazards';
 import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** What a file command returns for each file. */
@@ -32,10 +35,16 @@ export interface FileResult {
   readonly sourceKeyId?: string;
   /** Re-encrypt only: `rewrap` (only the header rewritten), `reencrypt` (decrypted and encrypted again) or `blob` (KMS ReEncrypt). */
   readonly method?: 'rewrap' | 'reencrypt' | 'blob';
+  /** Decrypt only: git tracks the file, so its plaintext is one `git commit -a` away. */
+  readonly trackedByGit?: boolean;
 }
 
-const FILE_FIELDS = ['uri', 'uris', 'connection'] as const;
-/** From this many bytes in all, file commands show a progress notification with Cancel. */
+const FILE_FIELDS = ['uri', 'uris', 'connection', 'confirm'] as const;
+
+function hazards(deps: EditorDeps, uris: readonly vscode.Uri[], args: Args, interactive: boolean, verb: string, command: string): Promise<Set<string>> {
+  return settleWriteHazards(deps.services, uris, { interactive, confirmed: args.boolean('confirm') === true, verb, command });
+}
+/** From this many bytes in all, file commands show a progress notification with Cancel at once (smaller: after a moment). */
 const LARGE_FILES = 4 * 1024 * 1024;
 
 /**
@@ -97,26 +106,24 @@ async function settleUnsavedEditors(deps: EditorDeps, uris: readonly vscode.Uri[
 async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: { ing: string; ed: string }, each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>, kms: EditorKms): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
-  // Large files get a notification with Cancel; small ones (done in a blink) only the status bar.
+  // Large files get a notification with Cancel at once; small ones after a moment (if still running).
   const sizes = await Promise.all(uris.map((u) => stat(u.fsPath).then((s) => s.size, () => 0)));
   const large = sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
-  const location = large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
-  await vscode.window.withProgress({ location, title: `KMS: ${title}`, cancellable: large }, async (progress, token) => {
-    const controller = new AbortController();
-    const cancel = token.onCancellationRequested(() => controller.abort());
-    try {
+  await withCancellableProgress(
+    title,
+    async (signal, report) => {
       for (const [index, uri] of uris.entries()) {
         let reported = 0;
         const job: FileJob = {
           envelope: kms.envelope,
           gatewayFor: kms.gatewayFor,
-          signal: controller.signal,
+          signal,
           faults: deps.writeFaults,
           onProgress: (done, total) => {
             const fileShare = 100 / uris.length;
             const now = Math.floor((total ? done / total : 1) * fileShare);
             if (now > reported) {
-              progress.report({ increment: now - reported, message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined });
+              report({ increment: now - reported, message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined });
               reported = now;
             }
           },
@@ -124,7 +131,7 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
         try {
           results.push(await each(uri, job));
         } catch (error) {
-          if (controller.signal.aborted) throw new UserCancelledError();
+          if (signal.aborted) throw error;
           const done = results.length ? ` (${results.map((r) => basename(r.uri.fsPath)).join(', ')} ${results.length === 1 ? 'was' : 'were'} ${verb.ed})` : '';
           if (error instanceof KmsError && uris.length > 1) throw new KmsError(error.code, `${basename(uri.fsPath)}: ${error.message}${done}`, error.details);
           throw error;
@@ -132,10 +139,9 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
           deps.fileChanged(uri);
         }
       }
-    } finally {
-      cancel.dispose();
-    }
-  });
+    },
+    { notifyAtOnce: large },
+  );
   return results;
 }
 
@@ -151,17 +157,52 @@ async function refuseUntrustedFiles(kms: EditorKms, uris: readonly vscode.Uri[])
   }
 }
 
+/**
+ * Files git tracks: decrypted in place, their plaintext is one `git commit -a` away.
+ * Interactively the person chooses, per file, Open Decrypted (an editor over the plaintext,
+ * the file stays encrypted) or Decrypt Anyway; a scripted call goes ahead and its result says
+ * `trackedByGit: true`.
+ */
+async function settleTrackedFiles(deps: EditorDeps, uris: readonly vscode.Uri[], interactive: boolean): Promise<{ paths: Set<string>; openedInstead: Set<string> }> {
+  const paths = new Set<string>();
+  const openedInstead = new Set<string>();
+  for (const uri of uris) {
+    const real = await realpath(uri.fsPath).catch(() => uri.fsPath);
+    if (await isTrackedByGit(real)) paths.add(uri.fsPath);
+  }
+  if (!interactive) return { paths, openedInstead };
+  for (const uri of uris.filter((u) => paths.has(u.fsPath))) {
+    const name = basename(uri.fsPath);
+    const open = 'Open Decrypted';
+    const decrypt = 'Decrypt Anyway';
+    const choice = await deps.services.ui.choose(`${name} is tracked by git: decrypted in place, its plaintext is one "git commit -a" away from the repository.`, [open, decrypt], {
+      modal: true,
+      severity: 'warning',
+      detail: 'Open Decrypted shows and edits the plaintext in an editor while the file on disk stays encrypted.',
+    });
+    if (choice === open) {
+      openedInstead.add(uri.fsPath);
+      await vscode.commands.executeCommand('kmsWorkbench.openDecrypted', uri);
+    } else if (choice !== decrypt) {
+      throw new UserCancelledError();
+    }
+  }
+  return { paths, openedInstead };
+}
+
 function formatArg(args: Args): FileOutputFormat | undefined {
   return args.oneOf('format', FILE_OUTPUT_FORMATS);
 }
 
 /**
- * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, keyIds?, encryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, keyIds?, encryptionContext?, format?, connection?, confirm? }`:
  * encrypts files in place as AWS Encryption SDK messages, base64-armored or binary
  * (`format`, default the kmsWorkbench.fileFormat setting), or as one KMS blob (`format: "blob"`,
  * files of 1 to 4,096 bytes). `keyIds` (instead of `keyId`): several keys, any one of which
  * decrypts (messages only; keys of other regions or accounts by ARN). Refuses files that are
- * already encrypted. Returns one `{ uri, keyId, keyIds, format, encryptionContext }` per file.
+ * already encrypted. A file with other hard links, a symbolic link out of the workspace folders
+ * or a read-only file is asked about; scripted, it is refused unless `confirm: true`. Returns
+ * one `{ uri, keyId, keyIds, format, encryptionContext }` per file.
  */
 export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
@@ -180,13 +221,13 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         }
       }
       await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
+      const hardLinked = await hazards(deps, uris, args, interactive, 'encrypt', 'kmsWorkbench.encryptFile');
       const kms = await editorKms(services, args);
       const keys = await chooseKeys(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive, command: 'kmsWorkbench.encryptFile' });
       if (keys.length > 1 && format === 'blob') throw new ArgumentError('kmsWorkbench.encryptFile: a KMS blob is encrypted under exactly one key; with several keys use "format": "base64" or "binary".');
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${keys.map((k) => k.label).join(' + ')}` });
       const results = await forEachFile(deps, uris, { ing: 'Encrypting', ed: 'encrypted' }, async (uri, job) => {
-        const setting = fileFormatSetting(uri);
-        const out = await encryptFileInPlace(uri.fsPath, { keyId: keys[0].keyId, additionalKeyIds: keys.slice(1).map((k) => k.keyId), encryptionContext, format: format ?? setting }, job);
+        const out = await encryptFileInPlace(uri.fsPath, { keyId: keys[0].keyId, additionalKeyIds: keys.slice(1).map((k) => k.keyId), encryptionContext, format: format ?? fileFormatSetting(uri) }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
         if (out.format === 'blob') await deps.memory.rememberContext(uri.toString(), encryptionContext);
         services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyIds.join(', ')}`);
         return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext };
@@ -218,12 +259,13 @@ async function changeKeys(deps: EditorDeps, arg: unknown, all: readonly unknown[
     if (format.kind === 'blob') throw new KmsError('InvalidArgument', `${basename(uri.fsPath)} is a KMS ciphertext blob, which is encrypted under exactly one key. Decrypt it and encrypt it again as an Encryption SDK message (base64 or binary) to use several keys.`);
   }
   await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
+  const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', command);
   const kms = await editorKms(services, args);
   await refuseUntrustedFiles(kms, uris);
   // Keys that are added must be able to encrypt (refused early, with the key-state table's reason).
   await checkUsableKeys(kms, add);
   return forEachFile(deps, uris, { ing: 'Changing the keys of', ed: 'changed' }, async (uri, job) => {
-    const out = await rekeyFileInPlace(uri.fsPath, keyIds ? { keyIds } : { add, remove }, job);
+    const out = await rekeyFileInPlace(uri.fsPath, keyIds ? { keyIds } : { add, remove }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
     services.log.info(`Changed the keys of ${uri.fsPath} (${out.method}): added ${out.added.join(', ') || 'none'}, removed ${out.removed.join(', ') || 'none'}`);
     return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method, addedKeyIds: out.added, removedKeyIds: out.removed };
   }, kms);
@@ -259,11 +301,15 @@ async function withBlobContext<T>(
 }
 
 /**
- * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection? }`: decrypts
+ * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection?, confirm? }`: decrypts
  * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob).
  * Messages carry their encryption context: `encryptionContext` is then checked against it;
  * blobs need theirs (default: the one remembered for the file; asked for when it fails).
- * `keyId`: only decrypt what is encrypted under this key. Returns one `{ uri, keyId, format, encryptionContext }` per file.
+ * `keyId`: only decrypt what is encrypted under this key. The plaintext keeps only its owner's
+ * permissions unless kmsWorkbench.decryptedFileMode is `keep`. Hard links, symbolic links out of
+ * the workspace and read-only files as for Encrypt File (`confirm: true`). A file git tracks is
+ * asked about (Open Decrypted instead); scripted, it is decrypted and its result says
+ * `trackedByGit: true`. Returns one `{ uri, keyId, format, encryptionContext, trackedByGit? }` per file.
  */
 export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
@@ -278,32 +324,41 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob.`);
       }
       await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
+      const hardLinked = await hazards(deps, uris, args, interactive, 'decrypt', 'kmsWorkbench.decryptFile');
+      const tracked = await settleTrackedFiles(deps, uris, interactive);
+      const toDecrypt = uris.filter((u) => !tracked.openedInstead.has(u.fsPath));
+      if (toDecrypt.length === 0) return [];
       const kms = await editorKms(services, args);
       await refuseUntrustedFiles(kms, uris);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
-      return forEachFile(deps, uris, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
+      const mode = vscode.workspace.getConfiguration('kmsWorkbench').get<DecryptedFileMode>('decryptedFileMode') === 'keep' ? 'keep' : 'ownerOnly';
+      return forEachFile(deps, toDecrypt, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
         const file = uri.toString();
-        const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> => decryptFileInPlace(uri.fsPath, { encryptionContext, keyId }, job);
+        const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> =>
+          decryptFileInPlace(uri.fsPath, { encryptionContext, keyId, mode }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
         const { result: out, askedContext } = await withBlobContext(deps, uri, { given, interactive }, attempt);
         if (askedContext) await deps.memory.rememberContext(file, askedContext);
         services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
-        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext };
+        const trackedByGit = tracked.paths.has(uri.fsPath);
+        if (trackedByGit) services.log.warn(`${uri.fsPath} is tracked by git: its plaintext is one "git commit -a" away.`);
+        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, ...(trackedByGit ? { trackedByGit } : {}) };
       }, kms);
     },
   };
 }
 
 /**
- * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, addKeyIds?, removeKeyIds?, keyIds?, encryptionContext?, sourceEncryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, addKeyIds?, removeKeyIds?, keyIds?, encryptionContext?, sourceEncryptionContext?, format?, connection?, confirm? }`:
  * re-encrypts files under another key. Encryption SDK messages without signature get only
  * their header rewritten (the data key re-wrapped by KMS, the content untouched); signed ones
  * are decrypted and encrypted again, streamed; KMS blobs use ReEncrypt. `encryptionContext`:
  * a new context (default: the current one); `format`: base64 or binary (default: as it was).
  * Instead of `keyId`, messages can keep their keys and gain or lose some: `addKeyIds` and
  * `removeKeyIds`, or `keyIds`, the new set (the data key re-wrapped under each added key, the
- * content untouched; removing the last key is refused). Returns one `{ uri, keyId, keyIds,
- * sourceKeyId, format, encryptionContext, method, addedKeyIds?, removedKeyIds? }` per file.
+ * content untouched; removing the last key is refused). Hard links, symbolic links out of the
+ * workspace and read-only files as for Encrypt File (`confirm: true`). Returns one `{ uri, keyId,
+ * keyIds, sourceKeyId, format, encryptionContext, method, addedKeyIds?, removedKeyIds? }` per file.
  */
 export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
   return {
@@ -320,6 +375,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
+      const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');
       const kms = await editorKms(services, args);
       await refuseUntrustedFiles(kms, uris);
       const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive });
@@ -327,7 +383,8 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const sourceContext = sourceContextArg(args);
       const results = await forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
         const file = uri.toString();
-        const attempt = (source: EncryptionContext | undefined) => reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, job);
+        const attempt = (source: EncryptionContext | undefined) =>
+          reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
         const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
         if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
         services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);

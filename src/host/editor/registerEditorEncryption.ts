@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { WriteFaults } from '../../core/files/atomicReplace';
 import { registerCommands } from '../commands/commandRunner';
+import { setTestCancel } from '../ui/cancellableProgress';
 import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { CiphertextHover, peekCiphertext } from './ciphertextPeek';
@@ -8,6 +9,7 @@ import type { EditorDeps } from './editorKms';
 import { EncryptedFiles } from './encryptedFiles';
 import { EncryptionMemory } from './encryptionMemory';
 import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
+import { scheduleTemporaryFileSweep, sweepTemporaryFiles } from './temporaryFileSweep';
 import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
 
 /** The editor encryption commands (issue 5), in menu order. */
@@ -26,6 +28,10 @@ export interface EditorEncryptionTesting {
    * (as a full disk or a failing device would); no argument clears it.
    */
   setWriteFaults(spec?: { at: 'write' | 'sync' | 'rename'; afterBytes?: number }): void;
+  /** Runs the startup sweep of left-over temporary files now; returns the paths removed. */
+  sweepTemporaryFiles(untouchedMs?: number): Promise<string[]>;
+  /** Presses Cancel on a progress (title, percent done) when the predicate says so; no argument clears it. */
+  cancelProgressWhen(predicate?: (title: string, percent: number) => boolean): void;
 }
 
 export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
@@ -36,11 +42,13 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
-  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()));
+  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()), scheduleTemporaryFileSweep(services));
   return {
     setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;
     },
+    sweepTemporaryFiles: (untouchedMs) => sweepTemporaryFiles(services, untouchedMs),
+    cancelProgressWhen: (predicate) => setTestCancel(predicate),
   };
 }
 

@@ -2,6 +2,7 @@
 // selection of a multi-cursor edit is handled; all replacements land as one undoable edit,
 // and when any selection fails nothing is replaced.
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../ui/cancellableProgress';
 import { Args } from '../../core/args/readArgs';
 import { type CiphertextKind, detectTextCiphertext, type TextCiphertext } from '../../core/envelope/detect';
 import { formatEncryptionContext } from '../../core/envelope/encryptionContext';
@@ -165,11 +166,11 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       const additionalKeyIds = keys.slice(1).map((k) => k.keyId);
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uri, initial: deps.memory.contextFor(uri.toString()), title: `Encrypt selection with ${keys.map((k) => k.label).join(' + ')}` });
       const several = targets.length > 1;
-      const results = await withProgress(`Encrypting ${several ? `${targets.length} selections` : 'the selection'}…`, () =>
+      const results = await withProgress(`Encrypting ${several ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         mapLimit(targets, CONCURRENCY, async (t) => {
           const plaintext = Buffer.from(t.inner, 'utf8');
           try {
-            return await encryptSecret(plaintext, { keyId: key.keyId, additionalKeyIds, encryptionContext }, kms);
+            return await encryptSecret(plaintext, { keyId: key.keyId, additionalKeyIds, encryptionContext }, kms, signal);
           } catch (error) {
             throw inSelection(t, error, several);
           } finally {
@@ -208,8 +209,8 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       await refuseUntrustedTargets(kms, targets);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
-      const secrets = await withProgress(`Decrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, () =>
-        withContextRetry(deps, targets, uri, { given, interactive, verb: 'decrypt' }, (t, encryptionContext) => decryptSecret(t.found!, { encryptionContext, keyId }, kms)),
+      const secrets = await withProgress(`Decrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
+        withContextRetry(deps, targets, uri, { given, interactive, verb: 'decrypt' }, (t, encryptionContext) => decryptSecret(t.found!, { encryptionContext, keyId }, kms, signal)),
       );
       const texts = targets.map((t, i) => asText(t, secrets[i]));
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + texts[i] + t.suffix })), 'decrypting');
@@ -241,9 +242,9 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       await refuseUntrustedTargets(kms, targets);
       const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
-      const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, () =>
+      const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         withContextRetry(deps, targets, uri, { given: sourceContextArg(args), interactive, verb: 're-encrypt' }, (t, sourceEncryptionContext) =>
-          reEncryptSecret(t.found!, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext }, kms),
+          reEncryptSecret(t.found!, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext }, kms, signal),
         ),
       );
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })), 're-encrypting');
@@ -311,6 +312,7 @@ async function withContextRetry<R>(
   return results;
 }
 
-function withProgress<T>(title: string, task: () => Promise<T>): Promise<T> {
-  return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `KMS: ${title}` }, task));
+/** The status bar at once, a notification with Cancel when it takes more than a moment; Cancel aborts the KMS calls. */
+function withProgress<T>(title: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return withCancellableProgress(title, (signal) => task(signal));
 }

@@ -76,16 +76,16 @@ describe('ciphertext detection', function () {
     assert.equal(analyzeBlob(randomBytes(10)), undefined);
   });
 
-  it('recognises an Encryption SDK message in base64, on one line or split over lines, and a truncated one as a message', async () => {
+  it('recognises an Encryption SDK message in base64, on one line or split over lines, and not one cut inside its header', async () => {
     const { message } = await kms.envelope.encryptBuffer(randomBytes(5000), { keyId: keyArn, encryptionContext: { app: 'web' } });
     const text = message.toString('base64');
     const found = detectTextCiphertext(text);
     assert.equal(found?.kind, 'message');
     assert.deepEqual(found?.header?.encryptionContext, { app: 'web' });
     assert.equal(detectTextCiphertext(armorBase64(message).toString('latin1').trim())?.kind, 'message');
+    // Only a whole header makes a message (text that merely starts like one is not).
     const cut = detectTextCiphertext(message.subarray(0, 40).toString('base64'));
-    assert.equal(cut?.kind, 'message');
-    assert.equal(cut?.header, undefined, 'incomplete header');
+    assert.notEqual(cut?.kind, 'message');
   });
 
   it('tells the format of files: binary and base64 messages, a base64 blob, and plaintext of any kind', async () => {
