@@ -4,6 +4,7 @@ import { isAwsSdkLoaded } from './core/lazy/loadAwsSdk';
 import { registerCommands } from './host/commands/commandRunner';
 import { foundationCommands } from './host/commands/foundationCommands';
 import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
+import { registerInsight } from './host/insight/registerInsight';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import { type EditorEncryptionTesting, registerEditorEncryption } from './host/editor/registerEditorEncryption';
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   registerCommands(context, services, foundationCommands());
   const policyEditor = registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
+  registerInsight(context, services);
   const editor = registerEditorEncryption(context, services);
   const decrypted = registerDecryptedEditing(context, services);
   const tree = registerTree(context, services);

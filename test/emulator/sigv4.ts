@@ -12,6 +12,11 @@ export interface EmulatorCredential {
   secretAccessKey: string;
   /** Answer ExpiredTokenException for this key, to test expired credentials. */
   expired?: boolean;
+  /**
+   * Who the key belongs to: an IAM user name (the caller is arn:aws:iam::<account>:user/<name>)
+   * or a whole IAM/STS ARN. Default: a user named like the access key id.
+   */
+  principal?: string;
 }
 
 export interface SignedRequest {
@@ -25,6 +30,14 @@ export interface SignedRequest {
 export interface VerifiedCaller {
   accessKeyId: string;
   region: string;
+  principal?: string;
+}
+
+/** The caller's ARN as IAM names it (CloudTrail's userIdentity.arn, AccessDeniedException messages). */
+export function callerArnOf(accountId: string, caller: { accessKeyId: string; principal?: string }): string {
+  const p = caller.principal?.trim();
+  if (p?.startsWith('arn:')) return p;
+  return `arn:aws:iam::${accountId}:user/${p || caller.accessKeyId}`;
 }
 
 const maxSkewMs = 5 * 60 * 1000;
@@ -47,7 +60,7 @@ function parseAmzDate(value: string): Date | undefined {
  * Verifies the request's SigV4 signature. Returns the caller (access key, and the region from the
  * credential scope) or throws the error KMS would answer with.
  */
-export async function verifySignature(request: SignedRequest, credentials: readonly EmulatorCredential[], now = new Date()): Promise<VerifiedCaller> {
+export async function verifySignature(request: SignedRequest, credentials: readonly EmulatorCredential[], now = new Date(), expectedService = 'kms'): Promise<VerifiedCaller> {
   const authorization = header(request.headers, 'authorization');
   if (!authorization) throw apiError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const m = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)\s*$/.exec(authorization);
@@ -56,7 +69,7 @@ export async function verifySignature(request: SignedRequest, credentials: reado
   const scope = credential.split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request') throw incomplete(`Credential should be scoped to a valid region, not a malformed scope. Credential=${credential}`);
   const [accessKeyId, shortDate, region, service] = scope as [string, string, string, string];
-  if (service !== 'kms') throw badSignature(`Credential should be scoped to correct service: 'kms'.`);
+  if (service !== expectedService) throw badSignature(`Credential should be scoped to correct service: '${expectedService}'.`);
 
   const amzDate = header(request.headers, 'x-amz-date');
   const signingDate = amzDate ? parseAmzDate(amzDate) : undefined;
@@ -88,13 +101,13 @@ export async function verifySignature(request: SignedRequest, credentials: reado
   const signer = new SignatureV4({
     credentials: { accessKeyId, secretAccessKey: known.secretAccessKey },
     region,
-    service: 'kms',
+    service: expectedService,
     sha256: Sha256,
     applyChecksum: false,
   });
   const signed = await signer.sign(
     { method: request.method, protocol: 'http:', hostname: headers.host ?? 'localhost', path: url.pathname, query, headers, body: request.body },
-    { signingDate, signingRegion: region, signingService: 'kms', signableHeaders: new Set(signedHeaders) },
+    { signingDate, signingRegion: region, signingService: expectedService, signableHeaders: new Set(signedHeaders) },
   );
   const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1] ?? '';
   const signedNames = /SignedHeaders=([^,\s]+)/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1];
@@ -110,5 +123,5 @@ export async function verifySignature(request: SignedRequest, credentials: reado
     throw badSignature(`Signature not yet current: ${amzDate} is still later than ${fmt(new Date(now.getTime() + maxSkewMs))} (${fmt(now)} + 5 min.)`);
   }
   if (known.expired) throw apiError('ExpiredTokenException', 'The security token included in the request is expired');
-  return { accessKeyId, region };
+  return { accessKeyId, region, principal: known.principal };
 }

@@ -22,6 +22,8 @@ export class Store {
   customKeyStores: CustomKeyStore[] = [];
   /** Lifetime limit of RotateKeyOnDemand per key (KMS documents 10 and 25 in different places). */
   onDemandRotationLimit = 10;
+  /** When GetKeyLastUsage tracking began (epoch ms); a key's TrackingStartDate is this or its creation, whichever is later. */
+  usageTrackingStart = Date.UTC(2025, 10, 1);
   private nextSeq = 1;
   private readonly generating = new Map<string, Promise<KeyMaterial>>();
 

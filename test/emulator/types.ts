@@ -104,6 +104,16 @@ export interface Key {
   onDemandRotations: number;
   grants: Grant[];
   customKeyStoreId?: string;
+  /** The last successful cryptographic use (GetKeyLastUsage); absent when none since tracking began. */
+  lastUsage?: KeyLastUse;
+}
+
+export interface KeyLastUse {
+  operation: string;
+  /** Epoch milliseconds. */
+  time: number;
+  cloudTrailEventId: string;
+  requestId: string;
 }
 
 export interface Alias {

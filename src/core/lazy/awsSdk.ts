@@ -22,6 +22,7 @@ export {
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateMacCommand,
   GenerateRandomCommand,
+  GetKeyLastUsageCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
