@@ -2,13 +2,14 @@ import type * as vscode from 'vscode';
 import { type CommandSpec, registerCommands } from '../commands/commandRunner';
 import type { Services } from '../services';
 import type { CloudTrailClientFactory } from '../../core/usage/cloudTrailClient';
+import { showKeyAccess } from './keyAccess';
 import { showKeyUsage } from './keyUsage';
 import { showKeyLastUsage } from './lastUsage';
 import { InsightPanel } from './insightPanel';
 
 /** Who uses a key and who could (issue 16): last use, usage over time, effective access. */
 export function insightCommandSpecs(cloudTrail: CloudTrailClientFactory): CommandSpec[] {
-  return [showKeyLastUsage, showKeyUsage(cloudTrail)] as CommandSpec[];
+  return [showKeyLastUsage, showKeyUsage(cloudTrail), showKeyAccess] as CommandSpec[];
 }
 
 /** What tests read of the usage and access views: the state each open view was given. */
