@@ -188,20 +188,21 @@ export class KeyNode extends TreeNode {
 
   override async getChildren(): Promise<TreeNode[]> {
     const meta = await this.directory.describe(this.keyId, { urgent: true });
-    const children: TreeNode[] = [];
-    const lastUse = await this.lastUse().then(
+    const lastUse = this.lastUse().then(
       (use) => ({ use }),
       (error: unknown) => ({ error }),
     );
-    if ('error' in lastUse || lastUse.use.tracked) children.push(new LastUseNode(this, lastUse));
-    children.push(
+    const children: TreeNode[] = [
       this.model.node(`${this.id}/aliases`, () => new KeyAliasesNode(this)),
       this.model.node(`${this.id}/grants`, () => new GrantsNode(this)),
       this.model.node(`${this.id}/policy`, () => new PolicyNode(this)),
       this.model.node(`${this.id}/tags`, () => new TagsNode(this)),
-    );
+    ];
     if (allowedActions(meta).includes('viewRotation')) children.push(this.model.node(`${this.id}/rotation`, () => new RotationNode(this)));
     if (meta.MultiRegion) children.push(this.model.node(`${this.id}/replicas`, () => new ReplicasNode(this)));
+    // Last: the key's last use (GetKeyLastUsage); nothing where the endpoint does not track it.
+    const used = await lastUse;
+    if ('error' in used || used.use.tracked) children.push(new LastUseNode(this, used));
     return children;
   }
 
