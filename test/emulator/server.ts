@@ -266,8 +266,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const operationName = cloudTrailTarget.exec(target)?.[1] ?? target;
     counter.record(`CloudTrail.${operationName}`);
     if (operationName !== 'LookupEvents') throw apiError('UnsupportedOperationException', `The emulator's CloudTrail implements LookupEvents only, not ${operationName}.`);
-    const output = cloudTrail.lookupEvents(parseBody(body), caller.region);
-    sendJson(res, 200, output);
+    const callerArn = callerArnOf(accountId, caller);
+    const event: NewEvent = {
+      eventName: operationName,
+      eventSource: 'cloudtrail.amazonaws.com',
+      time: Date.now(),
+      region: caller.region,
+      caller: { accountId, accessKeyId: caller.accessKeyId, arn: callerArn },
+      sourceIPAddress: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+      readOnly: true,
+    };
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = parseBody(body);
+      const output = cloudTrail.lookupEvents(parsed, caller.region);
+      // Recorded after answering from the log, so a lookup does not see itself (CloudTrail delivers later too).
+      cloudTrail.record({ ...event, requestParameters: loggedParameters(parsed) });
+      sendJson(res, 200, output);
+    } catch (error) {
+      cloudTrail.record({ ...event, requestParameters: loggedParameters(parsed), errorCode: error instanceof KmsApiError ? error.errorName : 'InternalFailure', errorMessage: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
   }
 
   const server = createServer((req, res) => {

@@ -124,5 +124,10 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
     await rejectsWith(trail.send(new LookupEventsCommand({ StartTime: new Date(now), EndTime: new Date(now - day) })), 'InvalidTimeRangeException');
     await trail.send(new LookupEventsCommand({}));
     await rejectsWith(trail.send(new LookupEventsCommand({})), 'ThrottlingException');
+    // The lookups are CloudTrail events themselves (throttled ones with their error).
+    await new Promise((r) => setTimeout(r, 1100));
+    const own = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'cloudtrail.amazonaws.com' }], MaxResults: 50 }));
+    assert.ok((own.Events ?? []).some((e) => JSON.parse(e.CloudTrailEvent!).errorCode === 'ThrottlingException'));
+    assert.ok((own.Events ?? []).every((e) => e.EventName === 'LookupEvents'));
   });
 });
