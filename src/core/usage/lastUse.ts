@@ -91,7 +91,7 @@ export function lastUseWarning(use: KeyLastUse | { readonly problem: string }, a
   if ('problem' in use) {
     lines.push(`Last use: unknown (${use.problem}).`);
   } else if (!use.tracked) {
-    lines.push('Last use: this endpoint does not report when the key was last used.');
+    // An endpoint without GetKeyLastUsage: nothing to say about the last use, only the advice.
   } else if (use.time) {
     lines.push(`Last used: ${describeLastUse(use, now) ?? ''}.`);
   } else {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
+import { KmsError } from '../../core/kms/errors';
 import type { CloudTrailClientFactory } from '../../core/usage/cloudTrailClient';
 import { fetchKeyEvents, type KeyUsageReport, MAX_DAYS, summarizeKeyUsage, UsageError } from '../../core/usage/keyEvents';
 import type { UsageView } from '../../shared/insightProtocol';
@@ -30,7 +31,7 @@ export function showKeyUsage(cloudTrail: CloudTrailClientFactory): CommandSpec<K
       const days = args.number('days', `a whole number of days from 1 to ${MAX_DAYS}`, { min: 1, max: MAX_DAYS }) ?? MAX_DAYS;
       const key = await resolveKey(arg, args, services, { title: 'Show key usage', includeAwsManaged: true });
       const keyArn = key.metadata.Arn;
-      if (!keyArn) throw new UsageError('MalformedResponse', `DescribeKey gave no ARN for ${key.label}: CloudTrail names keys by ARN, so the lookup cannot be made.`);
+      if (!keyArn) throw new KmsError('MalformedResponse', `DescribeKey gave no ARN for ${key.label}: CloudTrail names keys by ARN, so the lookup cannot be made.`);
       const panel = InsightPanel.show(services.extensionUri, `usage|${key.connection.id}|${key.keyId}`, `Usage: ${shortLabel(key)}`);
       const load = (d: number): Promise<KeyUsageReport> => loadUsage(cloudTrail, services, panel, key, keyArn, d);
       let current: Promise<KeyUsageReport> | undefined;
@@ -85,7 +86,8 @@ async function loadUsage(cloudTrail: CloudTrailClientFactory, services: Services
       throw new UserCancelledError();
     }
     panel.post({ type: 'error', title, message: e.message });
-    throw e;
+    // One error type reaches the command wrapper, as from KMS calls.
+    throw new KmsError(e.code, e.message);
   } finally {
     closed.dispose();
     panel.onMessage = previous;

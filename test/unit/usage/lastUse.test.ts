@@ -18,7 +18,8 @@ describe('key last use', () => {
     const old = lastUseOf({ KeyLastUsage: {}, TrackingStartDate: new Date('2025-11-01Z'), KeyCreationDate: new Date('2024-01-01Z') });
     assert.match(lastUseWarning(old, 'delete', now), /not used since tracking began \(2025-11-01\)\. The key is older than the tracking.*Safer: disable the key first/);
     assert.equal(describeLastUse({ tracked: false }), undefined);
-    assert.match(lastUseWarning({ tracked: false }, 'disable'), /does not report when the key was last used/);
+    assert.doesNotMatch(lastUseWarning({ tracked: false }, 'disable'), /Last use/);
+    assert.match(lastUseWarning({ tracked: false }, 'disable'), /^While it is disabled, watch for failed calls/);
     assert.match(lastUseWarning({ problem: 'access denied' }, 'delete'), /Last use: unknown \(access denied\)/);
   });
 
