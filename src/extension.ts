@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { KmsClientFactory } from './core/kms/client';
+import { KmsClientFactory, type KmsClientSettings } from './core/kms/client';
+import { CloudTrailClientFactory } from './core/usage/cloudTrailClient';
 import { isAwsSdkLoaded } from './core/lazy/loadAwsSdk';
 import { registerCommands } from './host/commands/commandRunner';
 import { foundationCommands } from './host/commands/foundationCommands';
 import { registerKeyCommands } from './host/keyCommands/registerKeyCommands';
+import { type InsightTesting, registerInsight } from './host/insight/registerInsight';
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import { type EditorEncryptionTesting, registerEditorEncryption } from './host/editor/registerEditorEncryption';
@@ -33,6 +35,8 @@ export interface KmsWorkbenchApi {
     readonly decrypted: DecryptedEditingTesting;
     /** Open key-policy editors: their state, as the webview and the host see it. */
     readonly policyEditor: PolicyEditorTesting;
+    /** Key usage and effective-access views: what each was given to show. */
+    readonly insight: InsightTesting;
   };
 }
 
@@ -40,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const log = createLog(context);
   context.subscriptions.push(watchWorkspaceTrust());
   const connections = new ConnectionService(context.globalState, log);
-  const kms = new KmsClientFactory({
+  const clientSettings: KmsClientSettings = {
     env: process.env,
     userAgent: `kms-workbench/${String((context.extension.packageJSON as { version?: string }).version)}`,
     mfaCodeProvider: async (serial) => {
@@ -48,11 +52,14 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
       if (!code) throw new Error('No MFA code entered');
       return code;
     },
-  });
+  };
+  const kms = new KmsClientFactory(clientSettings);
+  const cloudTrail = new CloudTrailClientFactory(clientSettings);
   const keyChanged = new vscode.EventEmitter<KeyChange>();
   const trust = new AccountTrust(connections, kms, context.workspaceState, log);
   context.subscriptions.push(trust);
   context.subscriptions.push(connections, keyChanged, connections.onDidChange(() => kms.forget()), { dispose: () => kms.forget() });
+  context.subscriptions.push(connections.onDidChange(() => cloudTrail.forget()), { dispose: () => cloudTrail.forget() });
 
   const services: Services = {
     log,
@@ -68,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   registerCommands(context, services, foundationCommands());
   const policyEditor = registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
+  const insight = registerInsight(context, services, cloudTrail);
   const editor = registerEditorEncryption(context, services);
   const decrypted = registerDecryptedEditing(context, services);
   const tree = registerTree(context, services);
@@ -87,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
       editor,
       decrypted,
       policyEditor,
+      insight,
     },
   };
 }

@@ -68,6 +68,16 @@ export class EmulatorControl {
     await this.request('POST', 'reset');
   }
 
+  /** Accepts one more access key, signing as `principal` (an IAM user name or ARN). */
+  async addCredential(credential: { accessKeyId: string; secretAccessKey: string; principal?: string }): Promise<void> {
+    await this.request('POST', 'credentials', credential);
+  }
+
+  /** Adds CloudTrail events as if calls had been made then (older history for LookupEvents). */
+  async addCloudTrailEvents(events: { eventName: string; time: number | string; keyArn?: string; region?: string; principal?: string; accessKeyId?: string; sourceIPAddress?: string }[]): Promise<number> {
+    return (await this.request<{ count: number }>('POST', 'cloudtrail/events', { events })).count;
+  }
+
   async setKeyState(region: string, keyId: string, state: KeyState): Promise<void> {
     await this.request('POST', `keys/${encodeURIComponent(region)}/${encodeURIComponent(keyId)}/state`, { state });
   }

@@ -10,10 +10,15 @@
 //   POST   /_emulator/seed                           body: a seed document → SeedResult
 //   POST   /_emulator/reset                          {}
 //   POST   /_emulator/keys/<region>/<keyId>/state    body {state} → {region, keyId, state}
+//   POST   /_emulator/credentials                    body {accessKeyId, secretAccessKey, principal?} → {}
+//   POST   /_emulator/cloudtrail/events              body {events: [{eventName, time, keyArn?, region?,
+//                                                     principal?, accessKeyId?, sourceIPAddress?}]} → {count}
 //
 // Errors: {"error": "<message>"} with status 400 (bad request) or 404 (no such route or key).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CloudTrailLog } from './cloudtrail/cloudTrail';
 import type { CallCounter, Faults } from './faults';
+import { callerArnOf, type EmulatorCredential } from './sigv4';
 import type { SeedDocument, SeedResult } from './seed';
 import type { KeyState } from './types';
 
@@ -26,6 +31,8 @@ export interface ControlTarget {
   reset(): void;
   setKeyState(region: string, keyId: string, state: KeyState): void;
   operations: string[];
+  cloudTrail: CloudTrailLog;
+  addCredential(credential: EmulatorCredential): void;
 }
 
 class ControlError extends Error {
@@ -92,6 +99,37 @@ function route(req: IncomingMessage, body: Buffer, target: ControlTarget): unkno
   if (is('POST', '/_emulator/reset')) {
     target.reset();
     return {};
+  }
+  if (is('POST', '/_emulator/credentials')) {
+    const { accessKeyId, secretAccessKey, principal } = jsonBody(body);
+    if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) throw new ControlError('accessKeyId and secretAccessKey (strings) are required');
+    if (principal !== undefined && typeof principal !== 'string') throw new ControlError('principal must be a string (an IAM user name or ARN)');
+    target.addCredential({ accessKeyId, secretAccessKey, ...(principal ? { principal } : {}) });
+    return {};
+  }
+  if (is('POST', '/_emulator/cloudtrail/events')) {
+    const { events } = jsonBody(body);
+    if (!Array.isArray(events)) throw new ControlError('events (a list) is required');
+    for (const [i, raw] of events.entries()) {
+      const e = raw as Record<string, unknown>;
+      const time = typeof e.time === 'number' ? e.time : typeof e.time === 'string' ? Date.parse(e.time) : NaN;
+      if (typeof e.eventName !== 'string' || !Number.isFinite(time)) throw new ControlError(`events[${i}] needs eventName and time (epoch ms or an ISO date)`);
+      const keyArn = typeof e.keyArn === 'string' ? e.keyArn : undefined;
+      const region = typeof e.region === 'string' ? e.region : (keyArn?.split(':')[3] ?? 'us-east-1');
+      const accessKeyId = typeof e.accessKeyId === 'string' ? e.accessKeyId : 'test';
+      const principal = typeof e.principal === 'string' ? e.principal : undefined;
+      target.cloudTrail.record({
+        eventName: e.eventName,
+        time,
+        region,
+        caller: { accountId: target.accountId, accessKeyId, arn: callerArnOf(target.accountId, { accessKeyId, principal }) },
+        sourceIPAddress: typeof e.sourceIPAddress === 'string' ? e.sourceIPAddress : '127.0.0.1',
+        keyArns: keyArn ? [keyArn] : [],
+        requestParameters: keyArn ? { keyId: keyArn } : null,
+        readOnly: true,
+      });
+    }
+    return { count: events.length };
   }
   const keyState = /^\/_emulator\/keys\/([^/]+)\/([^/]+)\/state$/.exec(path);
   if (keyState && method === 'POST') {

@@ -15,8 +15,11 @@ import { CallCounter, Faults } from './faults';
 import { operations } from './operations/registry';
 import { forwardToPeer, peerFor } from './peers';
 import { applySeed, loadSeedFile, type SeedDocument, type SeedResult } from './seed';
-import { type EmulatorCredential, verifySignature } from './sigv4';
 import { handleSts, isQueryRequest } from './sts';
+import { type EmulatorCredential, callerArnOf, verifySignature } from './sigv4';
+import { CloudTrailLog, cloudTrailTarget, loggedParameters, type NewEvent } from './cloudtrail/cloudTrail';
+import { recordKeyUse } from './operations/lastUsage';
+import { resolveKey as resolveKeyParam } from './resolve';
 import { dayMs, Store } from './state';
 import { type KeyState, keyStates } from './types';
 import { Input } from './validate';
@@ -64,6 +67,8 @@ export interface EmulatorOptions {
   omitKeyUsage?: boolean;
   /** With omitKeyUsage: no `KeySpec` either, only `CustomerMasterKeySpec` (older moto). */
   omitKeySpec?: boolean;
+  /** When GetKeyLastUsage's tracking began (epoch ms or ISO date); default 2025-11-01. */
+  keyUsageTrackingStart?: number | string;
 }
 
 export interface Emulator {
@@ -85,6 +90,10 @@ export interface Emulator {
   setKeyState(region: string, keyId: string, state: KeyState): void;
   /** Replaces the emulators of other accounts (account id → URL). */
   setPeers(peers: Record<string, string>): void;
+  /** The CloudTrail events recorded from the calls made (LookupEvents answers from them). */
+  readonly cloudTrail: CloudTrailLog;
+  /** Accepts one more access key (e.g. a second principal) from now on. */
+  addCredential(credential: EmulatorCredential): void;
   close(): Promise<void>;
 }
 
@@ -109,10 +118,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, contentType = jsonContentType): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = jsonContentType, requestId = randomUUID()): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'x-amzn-RequestId': randomUUID() });
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'x-amzn-RequestId': requestId });
   res.end(text);
 }
 
@@ -141,12 +150,18 @@ function parseBody(body: Buffer): Record<string, unknown> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const accountId = options.accountId ?? '111122223333';
   if (!/^\d{12}$/.test(accountId)) throw new Error(`accountId must be 12 digits, not ${accountId}`);
-  const credentials = options.credentials ?? [{ accessKeyId: 'test', secretAccessKey: 'test' }];
+  const credentials = [...(options.credentials ?? [{ accessKeyId: 'test', secretAccessKey: 'test' }])];
   const defaultRegion = options.defaultRegion ?? 'us-east-1';
   const persistPath = options.persistPath ?? (options.persistDir ? join(options.persistDir, 'kms-emulator-state.json') : undefined);
   const store = new Store(accountId, persistPath);
   if (options.onDemandRotationLimit !== undefined) store.onDemandRotationLimit = options.onDemandRotationLimit;
   if (options.omitKeyUsage) store.motoKeyMetadata = { omitKeySpec: options.omitKeySpec ?? false };
+  if (options.keyUsageTrackingStart !== undefined) {
+    const start = typeof options.keyUsageTrackingStart === 'number' ? options.keyUsageTrackingStart : Date.parse(options.keyUsageTrackingStart);
+    if (!Number.isFinite(start)) throw new Error(`keyUsageTrackingStart must be epoch milliseconds or an ISO date, not ${String(options.keyUsageTrackingStart)}`);
+    store.usageTrackingStart = start;
+  }
+  const cloudTrail = new CloudTrailLog(accountId);
   const faults = new Faults();
   const counter = new CallCounter();
   const serveSts = options.sts ?? true;
@@ -179,10 +194,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.save();
   };
 
+  const addCredential = (credential: EmulatorCredential): void => {
+    if (!credential.accessKeyId || !credential.secretAccessKey) throw new Error('a credential needs accessKeyId and secretAccessKey');
+    const index = credentials.findIndex((c) => c.accessKeyId === credential.accessKeyId);
+    if (index >= 0) credentials[index] = { ...credential };
+    else credentials.push({ ...credential });
+  };
+
   const reset = (): void => {
     initialState();
     faults.clear();
     counter.reset();
+    cloudTrail.clear();
   };
 
   async function handleKms(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -200,22 +223,102 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       req.socket.destroy();
       return;
     }
-    if (outcome.kind === 'fail') throw outcome.error;
-
-    const parsed = parseBody(body);
-    const peer = Object.keys(peers).length ? peerFor(parsed, { accountId, peers, hasLocalKey: (keyId) => store.getKey(caller.region, keyId) !== undefined }) : undefined;
-    if (peer) {
-      await forwardToPeer(peer, req, body, res);
-      return;
-    }
+    const callerArn = callerArnOf(accountId, caller);
+    const requestId = randomUUID();
+    const now = Date.now();
+    const ctx: OpContext = { store, region: caller.region, accountId, callerArn, operation: operationName, now };
     const operation = operations[operationName];
-    if (!operation) throw apiError('UnsupportedOperationException', `The KMS emulator does not implement ${operationName}.`);
-    const input = new Input(parsed);
-    store.sweep();
-    const ctx: OpContext = { store, region: caller.region, accountId, callerArn: `arn:aws:iam::${accountId}:user/${caller.accessKeyId}`, operation: operationName, now: Date.now() };
-    const output = await operation.handler(input, ctx);
-    if (!operation.readOnly) store.save();
-    sendJson(res, 200, output);
+    // Every call that got this far is a CloudTrail event, failed ones with their error.
+    const event: NewEvent = {
+      eventName: operationName,
+      time: now,
+      region: caller.region,
+      caller: { accountId, accessKeyId: caller.accessKeyId, arn: callerArn },
+      sourceIPAddress: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+      readOnly: operation?.readOnly ?? false,
+      requestId,
+    };
+    let parsed: Record<string, unknown> = {};
+    try {
+      if (outcome.kind === 'fail') throw outcome.error;
+      parsed = parseBody(body);
+      // Another account's key: that account's emulator answers (and records the event), as KMS serves it.
+      const peer = Object.keys(peers).length ? peerFor(parsed, { accountId, peers, hasLocalKey: (keyId) => store.getKey(caller.region, keyId) !== undefined }) : undefined;
+      if (peer) {
+        await forwardToPeer(peer, req, body, res);
+        return;
+      }
+      if (!operation) throw apiError('UnsupportedOperationException', `The KMS emulator does not implement ${operationName}.`);
+      const input = new Input(parsed);
+      store.sweep();
+      const output = await operation.handler(input, ctx);
+      event.keyArns = keyArnsOf(ctx, output, parsed);
+      event.requestParameters = loggedParameters(parsed);
+      event.eventId = cloudTrail.record(event);
+      const used = recordKeyUse(store, operationName, output, { time: now, eventId: event.eventId, requestId });
+      if (!operation.readOnly || used) store.save();
+      sendJson(res, 200, output, jsonContentType, requestId);
+    } catch (error) {
+      if (!event.eventId) {
+        event.keyArns = keyArnsOf(ctx, {}, parsed);
+        event.requestParameters = loggedParameters(parsed);
+        event.errorCode = error instanceof KmsApiError ? error.errorName : 'InternalFailure';
+        event.errorMessage = error instanceof Error ? error.message : String(error);
+        cloudTrail.record(event);
+      }
+      throw error;
+    }
+  }
+
+  /** The key ARNs a call acted on: from the answer (KeyId, SourceKeyId, KeyMetadata), else the request's key parameter. */
+  function keyArnsOf(ctx: OpContext, output: Record<string, unknown>, input: Record<string, unknown>): string[] {
+    const arns = new Set<string>();
+    for (const value of [output.SourceKeyId, output.KeyId, (output.KeyMetadata as { Arn?: unknown } | undefined)?.Arn]) {
+      if (typeof value === 'string' && value.startsWith('arn:')) arns.add(value);
+    }
+    if (arns.size === 0) {
+      for (const field of ['KeyId', 'TargetKeyId', 'SourceKeyId', 'DestinationKeyId']) {
+        const value = input[field];
+        if (typeof value !== 'string') continue;
+        try {
+          arns.add(store.arnOf(resolveKeyParam(ctx, value, { aliases: true })));
+        } catch {
+          // not a key of this account and region: nothing to name
+        }
+      }
+    }
+    return [...arns];
+  }
+
+  async function handleCloudTrail(req: IncomingMessage, res: ServerResponse, body: Buffer, target: string): Promise<void> {
+    if (req.method !== 'POST') throw apiError('UnsupportedOperationException', `CloudTrail answers POST / only, not ${req.method ?? '?'}.`);
+    const caller = await verifySignature({ method: req.method, url: req.url ?? '/', headers: req.headers, body }, credentials, new Date(), 'cloudtrail');
+    const operationName = cloudTrailTarget.exec(target)?.[1] ?? target;
+    counter.record(`CloudTrail.${operationName}`);
+    if (operationName !== 'LookupEvents') throw apiError('UnsupportedOperationException', `The emulator's CloudTrail implements LookupEvents only, not ${operationName}.`);
+    const callerArn = callerArnOf(accountId, caller);
+    const event: NewEvent = {
+      eventName: operationName,
+      eventSource: 'cloudtrail.amazonaws.com',
+      time: Date.now(),
+      region: caller.region,
+      caller: { accountId, accessKeyId: caller.accessKeyId, arn: callerArn },
+      sourceIPAddress: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+      readOnly: true,
+    };
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = parseBody(body);
+      const output = cloudTrail.lookupEvents(parsed, caller.region);
+      // Recorded after answering from the log, so a lookup does not see itself (CloudTrail delivers later too).
+      cloudTrail.record({ ...event, requestParameters: loggedParameters(parsed) });
+      sendJson(res, 200, output);
+    } catch (error) {
+      cloudTrail.record({ ...event, requestParameters: loggedParameters(parsed), errorCode: error instanceof KmsApiError ? error.errorName : 'InternalFailure', errorMessage: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
   }
 
   const server = createServer((req, res) => {
@@ -227,7 +330,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/_emulator' || path.startsWith('/_emulator/')) {
-        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, operations: Object.keys(operations) });
+        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, operations: Object.keys(operations), cloudTrail, addCredential });
+        return;
+      }
+      const target = req.headers['x-amz-target'];
+      if (typeof target === 'string' && cloudTrailTarget.test(target)) {
+        await handleCloudTrail(req, res, body, target);
         return;
       }
       if (serveSts && isQueryRequest(req)) {
@@ -252,6 +360,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
 
   const emulator: Emulator = {
+    cloudTrail,
+    addCredential,
     url: `http://127.0.0.1:${port}`,
     port,
     accountId,

@@ -12,6 +12,11 @@ export interface EmulatorCredential {
   secretAccessKey: string;
   /** Answer ExpiredTokenException for this key, to test expired credentials. */
   expired?: boolean;
+  /**
+   * Who the key belongs to: an IAM user name (the caller is arn:aws:iam::<account>:user/<name>)
+   * or a whole IAM/STS ARN. Default: a user named like the access key id.
+   */
+  principal?: string;
 }
 
 export interface SignedRequest {
@@ -25,6 +30,14 @@ export interface SignedRequest {
 export interface VerifiedCaller {
   accessKeyId: string;
   region: string;
+  principal?: string;
+}
+
+/** The caller's ARN as IAM names it (CloudTrail's userIdentity.arn, AccessDeniedException messages). */
+export function callerArnOf(accountId: string, caller: { accessKeyId: string; principal?: string }): string {
+  const p = caller.principal?.trim();
+  if (p?.startsWith('arn:')) return p;
+  return `arn:aws:iam::${accountId}:user/${p || caller.accessKeyId}`;
 }
 
 const maxSkewMs = 5 * 60 * 1000;
@@ -110,5 +123,5 @@ export async function verifySignature(request: SignedRequest, credentials: reado
     throw badSignature(`Signature not yet current: ${amzDate} is still later than ${fmt(new Date(now.getTime() + maxSkewMs))} (${fmt(now)} + 5 min.)`);
   }
   if (known.expired) throw apiError('ExpiredTokenException', 'The security token included in the request is expired');
-  return { accessKeyId, region };
+  return { accessKeyId, region, principal: known.principal };
 }

@@ -24,6 +24,8 @@ export class Store {
   onDemandRotationLimit = 10;
   /** Keys made by CreateKey without KeyUsage are described as moto describes them (see Key.motoMetadata). */
   motoKeyMetadata: { omitKeySpec: boolean } | undefined;
+  /** When GetKeyLastUsage tracking began (epoch ms); a key's TrackingStartDate is this or its creation, whichever is later. */
+  usageTrackingStart = Date.UTC(2025, 10, 1);
   private nextSeq = 1;
   private readonly generating = new Map<string, Promise<KeyMaterial>>();
 

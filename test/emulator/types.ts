@@ -109,6 +109,16 @@ export interface Key {
    * CreateKey: `KeyUsage` null, and with `omitKeySpec` no `KeySpec` (CustomerMasterKeySpec only).
    */
   motoMetadata?: { omitKeySpec: boolean };
+  /** The last successful cryptographic use (GetKeyLastUsage); absent when none since tracking began. */
+  lastUsage?: KeyLastUse;
+}
+
+export interface KeyLastUse {
+  operation: string;
+  /** Epoch milliseconds. */
+  time: number;
+  cloudTrailEventId: string;
+  requestId: string;
 }
 
 export interface Alias {

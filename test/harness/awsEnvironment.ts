@@ -52,6 +52,8 @@ export function awsEnvironment(options: AwsEnvironmentOptions): Record<string, s
     AWS_SECRET_ACCESS_KEY: options.secretAccessKey ?? 'test',
     AWS_REGION: options.region ?? 'us-east-1',
     AWS_ENDPOINT_URL_KMS: url,
+    // CloudTrail (Show Key Usage) answers on the emulator's port too.
+    AWS_ENDPOINT_URL_CLOUDTRAIL: url,
     KMS_EMULATOR_URL: url,
     AWS_CONFIG_FILE: configFile,
     AWS_SHARED_CREDENTIALS_FILE: credentialsFile,

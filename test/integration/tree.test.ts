@@ -160,6 +160,7 @@ describe('KMS view (tree)', function () {
           ['Key policy', 'policy'],
           ['Tags', 'tags'],
           ['Rotation', 'rotation'],
+          ['Last used', 'info'],
         ],
       );
       assert.deepEqual((await tree.children(await tree.child(key, 'Aliases'))).map((a) => [a.label, a.contextValue]), [
@@ -195,7 +196,7 @@ describe('KMS view (tree)', function () {
       assert.match(tree.show(rotation.node).description, /^on, every 180 days, next \d{4}-\d\d-\d\d$/);
 
       const signing = await tree.path('Rich', 'Customer managed keys', 'release-signing');
-      assert.deepEqual((await tree.children(signing)).map((c) => c.label), ['Aliases', 'Grants', 'Key policy', 'Tags'], 'no rotation for asymmetric keys');
+      assert.deepEqual((await tree.children(signing)).map((c) => c.label), ['Aliases', 'Grants', 'Key policy', 'Tags', 'Last used'], 'no rotation for asymmetric keys');
 
       const global = await tree.path('Rich', 'Customer managed keys', 'global');
       const replicas = await tree.child(global, 'Replicas');

@@ -13,6 +13,8 @@ export interface PromptRecord {
   readonly message?: string;
   readonly labels?: readonly string[];
   readonly validationMessage?: string;
+  /** A confirm's detail text. */
+  readonly detail?: string;
 }
 
 /** A UserInput that answers from a list, in order, and records what it was asked. */
@@ -55,9 +57,13 @@ export class ScriptedUserInput implements UserInput {
     return Promise.resolve(value);
   }
 
-  confirm(message: string, _options: ConfirmOptions): Promise<void> {
-    this.asked.push({ kind: 'confirm', message });
+  async confirm(message: string, options: ConfirmOptions): Promise<void> {
+    this.asked.push({ kind: 'confirm', message, detail: options.detail, labels: options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel] });
     const answer = this.next('confirm', message);
+    if (options.alternative && typeof answer !== 'boolean' && typeof answer !== 'symbol' && !Array.isArray(answer) && matches(options.alternative.label, answer as string | RegExp)) {
+      await options.alternative.run();
+      throw new UserCancelledError();
+    }
     if (answer === true) return Promise.resolve();
     if (typeof answer === 'string' && message.length > 0) return Promise.resolve();
     return Promise.reject(new UserCancelledError());

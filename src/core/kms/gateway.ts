@@ -266,6 +266,13 @@ export class KmsGateway {
     await this.send('RevokeGrant', { KeyId: keyId, GrantId: grantId });
   }
 
+  // ---- usage ------------------------------------------------------------------------
+
+  /** GetKeyLastUsage: the last successful cryptographic use (key id or ARN only, no alias). */
+  getKeyLastUsage(keyId: string, options?: CallOptions): Promise<Kms.GetKeyLastUsageCommandOutput> {
+    return this.send('GetKeyLastUsage', { KeyId: keyId }, options);
+  }
+
   // ---- policies and tags ------------------------------------------------------------
 
   async getKeyPolicy(keyId: string, policyName = 'default'): Promise<string> {

@@ -21,6 +21,7 @@ export interface KmsOperations {
   GenerateDataKeyWithoutPlaintext: [Kms.GenerateDataKeyWithoutPlaintextCommandInput, Kms.GenerateDataKeyWithoutPlaintextCommandOutput];
   GenerateMac: [Kms.GenerateMacCommandInput, Kms.GenerateMacCommandOutput];
   GenerateRandom: [Kms.GenerateRandomCommandInput, Kms.GenerateRandomCommandOutput];
+  GetKeyLastUsage: [Kms.GetKeyLastUsageCommandInput, Kms.GetKeyLastUsageCommandOutput];
   GetKeyPolicy: [Kms.GetKeyPolicyCommandInput, Kms.GetKeyPolicyCommandOutput];
   GetKeyRotationStatus: [Kms.GetKeyRotationStatusCommandInput, Kms.GetKeyRotationStatusCommandOutput];
   GetPublicKey: [Kms.GetPublicKeyCommandInput, Kms.GetPublicKeyCommandOutput];

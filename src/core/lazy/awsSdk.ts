@@ -22,6 +22,7 @@ export {
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateMacCommand,
   GenerateRandomCommand,
+  GetKeyLastUsageCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
@@ -52,5 +53,9 @@ export {
 // its own, since it shares nearly all of its code with the KMS client (37 KB more here, where a
 // bundle of its own would be 790 KB parsed again).
 export { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+// CloudTrail (Show Key Usage): in this bundle rather than one of its own, which would carry a
+// second copy of the SDK core and credential providers (+332 KB minified against +41 KB here).
+// The client is only constructed when a usage view is opened.
+export { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 export { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 export { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';

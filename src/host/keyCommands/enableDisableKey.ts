@@ -1,6 +1,7 @@
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { Args } from '../../core/args/readArgs';
 import type { CommandSpec } from '../commands/commandRunner';
+import { lastUseParagraph } from '../insight/lastUsage';
 import { confirmedByArgs } from './commandArgs';
 import { notify } from './output';
 import { KEY_FIELDS, keyChanged, resolveKey } from './resolveKey';
@@ -38,9 +39,9 @@ export const disableKey: CommandSpec<KeyMetadata> = {
     const confirmed = confirmedByArgs(DISABLE, arg, args, 'disables a key that may be in use');
     const key = await resolveKey(arg, args, services, { title: 'Disable key', action: 'disable' });
     if (!confirmed) {
+      const lastUse = await lastUseParagraph(key.gateway, key.keyId, 'disable');
       await services.ui.confirm(`Disable ${key.label}?`, {
-        detail:
-          'Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.',
+        detail: `Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.\n\n${lastUse}`,
         confirmLabel: 'Disable key',
       });
     }

@@ -5,6 +5,7 @@ import { collect } from '../../core/kms/gateway';
 import { WAITING_PERIOD, checkWaitingPeriod } from '../../core/keyOps/validation';
 import { deletionDate, deletionImpactLines, formatDate } from '../../core/keyOps/summaries';
 import type { CommandSpec } from '../commands/commandRunner';
+import { lastUseParagraph } from '../insight/lastUsage';
 import { confirmedByArgs, inputChecked, isScripted } from './commandArgs';
 import { notify } from './output';
 import { KEY_FIELDS, aliasesOf, keyChanged, resolveKey } from './resolveKey';
@@ -47,7 +48,23 @@ export const scheduleKeyDeletion: CommandSpec<ScheduledDeletion> = {
       }
       const label = aliases[0] ?? key.label;
       const lines = deletionImpactLines({ label, metadata: key.metadata, aliases, grants, grantsProblem });
-      await services.ui.confirm(`Schedule deletion of ${label}?`, { detail: lines.join('\n\n'), confirmLabel: 'Continue…' });
+      lines.push(await lastUseParagraph(key.gateway, key.keyId, 'delete'));
+      const canDisable = key.metadata.KeyState === 'Enabled';
+      await services.ui.confirm(`Schedule deletion of ${label}?`, {
+        detail: lines.join('\n\n'),
+        confirmLabel: 'Continue…',
+        // The safer path: disable now, watch for failed calls, schedule the deletion later.
+        alternative: canDisable
+          ? {
+              label: 'Disable Key Instead',
+              run: async () => {
+                await key.gateway.disableKey(key.keyId);
+                keyChanged(services, key.connection, key.keyId);
+                notify(`Disabled ${label} instead of deleting it. Watch Show Key Usage for failed calls before you schedule its deletion.`);
+              },
+            }
+          : undefined,
+      });
       days =
         givenDays ??
         (await inputChecked(

@@ -21,6 +21,7 @@ import {
   rotationSummary,
 } from '../../core/tree/keyPresentation';
 import type { PagedList } from '../../core/tree/pagedList';
+import { describeLastUse, type KeyLastUse, loadLastUse } from '../../core/usage/lastUse';
 import { keyContextValue, NodeKind } from '../../shared/contextValues';
 import type { AliasTarget, GrantTarget, KeyTarget, Target } from '../targets';
 import { asError, emptyNode, InfoNode, LeafNode, LoadMoreNode, NotSupportedNode, type Pageable, TreeNode, type TreeModel } from './treeNode';
@@ -163,11 +164,21 @@ export class KeyNode extends TreeNode {
         (error: unknown) => ({ unavailable: error instanceof KmsError && error.notSupported ? 'not supported by this endpoint' : 'unknown' }),
       );
     }
+    const lastUse = meta ? await this.lastUse().catch(() => undefined) : undefined;
+    const lastUseText = lastUse ? describeLastUse(lastUse) : undefined;
     const md = new vscode.MarkdownString(
-      keyTooltip({ keyId: this.keyId, keyArn: this.options.keyArn, aliases: this.aliases, metadata: meta, failure: dir.describeFailure(this.keyId), rotation }),
+      keyTooltip({ keyId: this.keyId, keyArn: this.options.keyArn, aliases: this.aliases, metadata: meta, failure: dir.describeFailure(this.keyId), rotation }) +
+        // An endpoint that does not track last use shows nothing here.
+        (lastUseText ? `\n- Last used: ${markdownText(lastUseText)}` : ''),
     );
     item.tooltip = md;
     return item;
+  }
+
+  /** GetKeyLastUsage, cached with the key's other details (`tracked: false` where the endpoint lacks it). */
+  lastUse(): Promise<KeyLastUse> {
+    const gateway = this.model.services.kms.gateway(this.connection);
+    return this.directory.detail(this.keyId, 'lastUse', () => loadLastUse(gateway, this.keyId));
   }
 
   rotation(): Promise<RotationDetails> {
@@ -177,6 +188,10 @@ export class KeyNode extends TreeNode {
 
   override async getChildren(): Promise<TreeNode[]> {
     const meta = await this.directory.describe(this.keyId, { urgent: true });
+    const lastUse = this.lastUse().then(
+      (use) => ({ use }),
+      (error: unknown) => ({ error }),
+    );
     const children: TreeNode[] = [
       this.model.node(`${this.id}/aliases`, () => new KeyAliasesNode(this)),
       this.model.node(`${this.id}/grants`, () => new GrantsNode(this)),
@@ -185,6 +200,9 @@ export class KeyNode extends TreeNode {
     ];
     if (allowedActions(meta).includes('viewRotation')) children.push(this.model.node(`${this.id}/rotation`, () => new RotationNode(this)));
     if (meta.MultiRegion) children.push(this.model.node(`${this.id}/replicas`, () => new ReplicasNode(this)));
+    // Last: the key's last use (GetKeyLastUsage); nothing where the endpoint does not track it.
+    const used = await lastUse;
+    if ('error' in used || used.use.tracked) children.push(new LastUseNode(this, used));
     return children;
   }
 
@@ -194,6 +212,41 @@ export class KeyNode extends TreeNode {
       () => this.model.changed(this),
       () => this.model.changed(this),
     );
+  }
+}
+
+/** "Last used: Encrypt, 3 hours ago": a detail row under a key (absent where the endpoint does not track it). */
+export class LastUseNode extends LeafNode {
+  constructor(
+    private readonly keyNode: KeyNode,
+    private readonly loaded: { readonly use: KeyLastUse } | { readonly error: unknown },
+  ) {
+    super(`${keyNode.id}/lastUse`, keyNode);
+  }
+
+  override get target(): Target | undefined {
+    return this.keyNode.target;
+  }
+
+  treeItem(): vscode.TreeItem {
+    const t = new vscode.TreeItem('Last used', vscode.TreeItemCollapsibleState.None);
+    t.id = this.id;
+    t.contextValue = NodeKind.Info;
+    t.iconPath = new vscode.ThemeIcon('history');
+    if ('error' in this.loaded) {
+      t.description = 'unknown';
+      t.tooltip = `Could not read the last use: ${asError(this.loaded.error).message}`;
+      return t;
+    }
+    const use = this.loaded.use;
+    t.description = describeLastUse(use);
+    const md = new vscode.MarkdownString();
+    md.appendText(`Last cryptographic use (GetKeyLastUsage): ${t.description ?? ''}.`);
+    if (!use.time && use.mayHaveBeenUsedBefore) md.appendText(' The key is older than the tracking, so an earlier use would not show: look in CloudTrail (Show Key Usage).');
+    md.appendText(' Tracking can lag about an hour.');
+    t.tooltip = md;
+    t.command = { command: 'kmsWorkbench.showKeyUsage', title: 'Show Key Usage', arguments: [this.keyNode] };
+    return t;
   }
 }
 

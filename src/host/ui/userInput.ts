@@ -29,6 +29,11 @@ export interface ConfirmOptions {
   /** The label of the button that goes ahead, e.g. "Schedule deletion". */
   readonly confirmLabel: string;
   readonly modal?: boolean;
+  /**
+   * A second, safer way out offered beside the confirm button (e.g. "Disable Key Instead"):
+   * choosing it runs `run`, and confirm then throws UserCancelledError (the original action is not taken).
+   */
+  readonly alternative?: { readonly label: string; readonly run: () => Promise<void> };
 }
 
 /**

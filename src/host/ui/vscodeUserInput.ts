@@ -84,7 +84,12 @@ export class VscodeUserInput implements UserInput {
   }
 
   async confirm(message: string, options: ConfirmOptions): Promise<void> {
-    const answer = await vscode.window.showWarningMessage(inert(message), { modal: options.modal ?? true, detail: inertDetail(options.detail) }, options.confirmLabel);
+    const buttons = options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel];
+    const answer = await vscode.window.showWarningMessage(inert(message), { modal: options.modal ?? true, detail: inertDetail(options.detail) }, ...buttons);
+    if (options.alternative && answer === options.alternative.label) {
+      await options.alternative.run();
+      throw new UserCancelledError();
+    }
     if (answer !== options.confirmLabel) throw new UserCancelledError();
   }
 

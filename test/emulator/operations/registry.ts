@@ -5,6 +5,7 @@ import { aliasOperations } from './aliases';
 import { encryptionOperations } from './encryption';
 import { grantOperations } from './grants';
 import { keyOperations } from './keys';
+import { lastUsageOperations } from './lastUsage';
 import { multiRegionOperations } from './multiRegion';
 import { policyOperations } from './policies';
 import { rotationOperations } from './rotation';
@@ -21,6 +22,7 @@ export const operations: OperationTable = {
   ...tagOperations,
   ...rotationOperations,
   ...multiRegionOperations,
+  ...lastUsageOperations,
 };
 
 export const operationNames = Object.keys(operations).sort();
