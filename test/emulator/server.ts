@@ -63,6 +63,10 @@ export interface Emulator {
   reset(): void;
   /** Forces a key into a state (e.g. Unavailable, PendingImport) for tests. */
   setKeyState(region: string, keyId: string, state: KeyState): void;
+  /** Moves the emulator's clock forward (import tokens and imported material expire, deletions happen); returns the offset. */
+  advanceClock(ms: number): number;
+  /** The next connection attempt of a custom key store fails with this ConnectionErrorCode. */
+  failNextConnection(customKeyStoreId: string, connectionErrorCode: string): void;
   close(): Promise<void>;
 }
 
@@ -146,7 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     key.state = state;
     if (state === 'PendingDeletion') {
       key.pendingWindowInDays ??= 30;
-      key.deletionDate ??= Date.now() + key.pendingWindowInDays * dayMs;
+      key.deletionDate ??= store.now() + key.pendingWindowInDays * dayMs;
     } else if (state !== 'PendingReplicaDeletion') {
       key.deletionDate = undefined;
       key.pendingWindowInDays = undefined;
@@ -154,7 +158,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.save();
   };
 
+  const advanceClock = (ms: number): number => {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`the clock only moves forward: ${String(ms)}`);
+    store.clockOffsetMs += ms;
+    return store.clockOffsetMs;
+  };
+  const failNextConnection = (customKeyStoreId: string, code: string): void => {
+    const target = store.customKeyStores.find((s) => s.CustomKeyStoreId === customKeyStoreId);
+    if (!target) throw new Error(`no custom key store ${customKeyStoreId}`);
+    target.nextConnectionError = code;
+  };
+
   const reset = (): void => {
+    store.clockOffsetMs = 0;
     initialState();
     faults.clear();
     counter.reset();
@@ -181,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!operation) throw apiError('UnsupportedOperationException', `The KMS emulator does not implement ${operationName}.`);
     const input = new Input(parseBody(body));
     store.sweep();
-    const ctx: OpContext = { store, region: caller.region, accountId, callerArn: `arn:aws:iam::${accountId}:user/${caller.accessKeyId}`, operation: operationName, now: Date.now() };
+    const ctx: OpContext = { store, region: caller.region, accountId, callerArn: `arn:aws:iam::${accountId}:user/${caller.accessKeyId}`, operation: operationName, now: store.now() };
     const output = await operation.handler(input, ctx);
     if (!operation.readOnly) store.save();
     sendJson(res, 200, output);
@@ -196,7 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/_emulator' || path.startsWith('/_emulator/')) {
-        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, operations: Object.keys(operations) });
+        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, advanceClock, failNextConnection, operations: Object.keys(operations) });
         return;
       }
       await handleKms(req, res, body);
@@ -227,6 +243,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seed,
     reset,
     setKeyState,
+    advanceClock,
+    failNextConnection,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -2,8 +2,11 @@
 // Anything else answers UnsupportedOperationException.
 import type { OperationTable } from '../operation';
 import { aliasOperations } from './aliases';
+import { customKeyStoreOperations } from './customKeyStores';
 import { encryptionOperations } from './encryption';
 import { grantOperations } from './grants';
+import { importOperations } from './importMaterial';
+import { keyAgreementOperations } from './keyAgreement';
 import { keyOperations } from './keys';
 import { multiRegionOperations } from './multiRegion';
 import { policyOperations } from './policies';
@@ -21,6 +24,9 @@ export const operations: OperationTable = {
   ...tagOperations,
   ...rotationOperations,
   ...multiRegionOperations,
+  ...importOperations,
+  ...customKeyStoreOperations,
+  ...keyAgreementOperations,
 };
 
 export const operationNames = Object.keys(operations).sort();
