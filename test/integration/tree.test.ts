@@ -109,7 +109,7 @@ describe('KMS view (tree)', function () {
       assert.equal(k('webhook-mac').description, 'HMAC_256 · Enabled');
       assert.equal(k('old-disabled').description, 'SYMMETRIC_DEFAULT · Disabled');
       assert.equal(k('to-delete').description, 'SYMMETRIC_DEFAULT · Pending deletion (2031-03-01)');
-      assert.equal(k('byok').description, 'SYMMETRIC_DEFAULT · Pending import');
+      assert.equal(k('byok').description, 'SYMMETRIC_DEFAULT · Pending import · needs key material');
       assert.equal(k('in-hsm').description, 'SYMMETRIC_DEFAULT · Unavailable');
 
       assert.deepEqual(

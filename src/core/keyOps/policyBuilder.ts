@@ -52,6 +52,8 @@ export function userActions(type: KeyTypeId): string[] {
       return ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:Sign', 'kms:Verify'];
     case 'hmac':
       return ['kms:DescribeKey', 'kms:GenerateMac', 'kms:VerifyMac'];
+    case 'keyAgreement':
+      return ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:DeriveSharedSecret'];
   }
 }
 
