@@ -67,9 +67,14 @@ async function readMaterialFile(path: string, keySpec: string | undefined): Prom
   }
 }
 
-async function materialFromArgs(args: Args, keySpec: string | undefined): Promise<MaterialChoice | undefined> {
+/** At most one source of material in the arguments (checked before anything is asked or sent). */
+function checkOneSource(args: Args): void {
   const given = ['material', 'materialFile', 'generate'].filter((f) => (f === 'generate' ? args.boolean('generate') === true : args.has(f)));
   if (given.length > 1) throw new ArgumentError(`${IMPORT}: give one of "material", "materialFile" and "generate", not ${given.join(' and ')}.`);
+}
+
+async function materialFromArgs(args: Args, keySpec: string | undefined): Promise<MaterialChoice | undefined> {
+  checkOneSource(args);
   const text = args.string('material', 'the key material, base64');
   if (text !== undefined) return { material: argValue(IMPORT, 'material', materialFromBase64(text, keySpec)), generated: false };
   const path = args.string('materialFile', 'the path of a file holding the key material');
@@ -227,6 +232,7 @@ export function importKeyMaterial(deps: KeyCommandDeps): CommandSpec<ImportResul
       const givenExpiry = expiresArg !== undefined ? argValue(IMPORT, 'expiresAt', checkExpiry(expiresArg)) : undefined;
       args.oneOf('output', ['editor', 'clipboard']);
       args.boolean('confirm');
+      checkOneSource(args);
       const key = await resolveKey(arg, args, services, { title: 'Import key material into key', action: 'importKeyMaterial' });
       const spec = key.metadata.KeySpec;
       const algorithm = algorithmArg ?? defaultWrappingAlgorithm(spec);
