@@ -84,7 +84,7 @@ describe('KMS view (tree)', function () {
       const stores = await tree.children(await tree.path('Rich', 'Custom key stores'));
       assert.deepEqual(
         stores.map((s) => [s.label, s.description, s.contextValue]),
-        [['hsm-store', 'CloudHSM key store · disconnected', 'customKeyStore']],
+        [['hsm-store', 'CloudHSM key store · disconnected', 'customKeyStore state-DISCONNECTED type-AWS_CLOUDHSM']],
       );
     });
 
