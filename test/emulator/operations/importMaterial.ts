@@ -149,7 +149,7 @@ export const importOperations: OperationTable = {
       if ((importType !== undefined || description !== undefined || materialId !== undefined) && key.spec !== 'SYMMETRIC_DEFAULT') {
         throw validation('ImportType, KeyMaterialDescription and KeyMaterialId are only for symmetric encryption keys.');
       }
-      if (importType === 'NEW_KEY_MATERIAL' && key.importedDigest !== undefined) throw unsupported('Importing new key material into a key that already had material (rotation of imported material) is not supported by the KMS emulator.');
+      if (importType === 'NEW_KEY_MATERIAL' && ctx.store.family(key).some((k) => k.importedDigest !== undefined)) throw unsupported('Importing new key material into a key that already had material (rotation of imported material) is not supported by the KMS emulator.');
       if (expirationModel === 'KEY_MATERIAL_EXPIRES' && validToSeconds === undefined) throw validation('ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default). Give ValidTo, or set ExpirationModel to KEY_MATERIAL_DOES_NOT_EXPIRE.');
       if (expirationModel === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && validToSeconds !== undefined) throw validation('ValidTo is not valid when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
       const validTo = validToSeconds === undefined ? undefined : Math.round(validToSeconds * 1000);
@@ -163,7 +163,9 @@ export const importOperations: OperationTable = {
       const plaintext = unwrap(params.wrappingAlgorithm, params.privateKey, encrypted);
       try {
         const digest = createHash('sha256').update(plaintext).digest('hex');
-        if (key.importedDigest !== undefined && key.importedDigest !== digest) {
+        // A multi-Region key's primary and replicas all take the same material.
+        const known = ctx.store.family(key).map((k) => k.importedDigest).find((d) => d !== undefined);
+        if (known !== undefined && known !== digest) {
           throw incorrectMaterial(`This is not the key material that was imported into ${ctx.store.arnOf(key)} before: a KMS key only ever takes the same material again (after it expired or was deleted). Import the original material, or create a new key for new material.`);
         }
         const material = materialFor(key, plaintext, ctx.now);

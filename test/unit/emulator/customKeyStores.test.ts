@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { readFileSync } from 'node:fs';
 import * as assert from 'node:assert/strict';
+import { EmulatorControl } from '../../emulator/control';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { kmsClient, rejectsWith, utf8 } from './helpers';
 
@@ -153,6 +154,18 @@ describe('KMS emulator: custom key stores', () => {
     kms.advanceClock(8 * 24 * 60 * 60 * 1000);
     await client.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: hsm }));
     await rejectsWith(client.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: hsm })), 'CustomKeyStoreNotFoundException');
+  });
+
+  it('plans a connection failure and moves the clock through the control API (for tests in another process)', async () => {
+    const id = await cloudHsm();
+    const control = new EmulatorControl(kms.url);
+    await control.failNextConnection(id, 'USER_LOCKED_OUT');
+    await assert.rejects(control.failNextConnection('cks-00000000000000000', 'USER_LOCKED_OUT'), /404/);
+    await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    const offset = await control.advanceClock(1500);
+    assert.ok(offset >= 1500);
+    assert.equal((await describeStore(id)).ConnectionErrorCode, 'USER_LOCKED_OUT');
+    await assert.rejects(control.advanceClock(-1), /advanceMs/);
   });
 
   it('keeps stores per Region', async () => {

@@ -9,6 +9,7 @@ import {
   GetPublicKeyCommand,
   ImportKeyMaterialCommand,
   type KMSClient,
+  ReplicateKeyCommand,
   ScheduleKeyDeletionCommand,
   SignCommand,
   VerifyCommand,
@@ -203,6 +204,23 @@ describe('KMS emulator: imported key material', () => {
     const signature = (await client.send(new SignCommand({ KeyId: eccKey, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature!;
     assert.ok(verify('sha256', Buffer.from('m'), pair.publicKey, signature));
     assert.equal((await client.send(new VerifyCommand({ KeyId: eccKey, Message: utf8('m'), Signature: signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid, true);
+  });
+
+  it('replicates a multi-Region key with imported material without it; the replica takes the same material only', async () => {
+    const keyId = await externalKey({ MultiRegion: true });
+    const material = randomBytes(32);
+    await importMaterial(keyId, material);
+    const blob = (await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('everywhere') }))).CiphertextBlob!;
+    const replica = (await client.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: 'eu-west-1' }))).ReplicaKeyMetadata!;
+    assert.equal(replica.KeyState, 'PendingImport');
+    const eu = kmsClient(kms, 'eu-west-1');
+    const importInto = async (bytes: Buffer): Promise<void> => {
+      const params = await eu.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
+      await eu.send(new ImportKeyMaterialCommand({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', bytes), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }));
+    };
+    await rejectsWith(importInto(randomBytes(32)), 'IncorrectKeyMaterialException');
+    await importInto(material);
+    assert.equal(text((await eu.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext), 'everywhere');
   });
 
   /** How far the emulator's clock is ahead, from a key's CreationDate (the tests above moved it). */
