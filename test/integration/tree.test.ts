@@ -111,6 +111,10 @@ describe('KMS view (tree)', function () {
       assert.equal(k('to-delete').description, 'SYMMETRIC_DEFAULT · Pending deletion (2031-03-01)');
       assert.equal(k('byok').description, 'SYMMETRIC_DEFAULT · Pending import · needs key material');
       assert.equal(k('in-hsm').description, 'SYMMETRIC_DEFAULT · Unavailable');
+      // The pending-import key offers its import (inline and in its menu); a KMS key does not.
+      assert.match(k('byok').contextValue ?? '', /\bcan-importKeyMaterial\b.*\bstate-PendingImport\b/);
+      assert.doesNotMatch(k('byok').contextValue ?? '', /\bcan-deleteImportedKeyMaterial\b/);
+      assert.doesNotMatch(k('payments/api').contextValue ?? '', /\bcan-importKeyMaterial\b/);
 
       assert.deepEqual(
         ['payments/api', 'release-signing', 'webhook-mac', 'old-disabled', 'to-delete', 'byok', 'in-hsm'].map((l) => `${l}:${k(l).icon}:${k(l).iconColor ?? ''}`),
