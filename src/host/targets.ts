@@ -1,4 +1,4 @@
-import type { GrantListEntry, KeyMetadata } from '@aws-sdk/client-kms';
+import type { CustomKeyStoresListEntry, GrantListEntry, KeyMetadata } from '@aws-sdk/client-kms';
 import type { Connection } from '../core/aws/connection';
 
 /**
@@ -36,7 +36,15 @@ export interface ConnectionTarget {
   readonly approvedProposal?: string;
 }
 
-export type Target = KeyTarget | AliasTarget | GrantTarget | ConnectionTarget;
+export interface CustomKeyStoreTarget {
+  readonly kind: 'customKeyStore';
+  readonly connection: Connection;
+  readonly customKeyStoreId: string;
+  /** As DescribeCustomKeyStores listed it when the tree was drawn. */
+  readonly store?: CustomKeyStoresListEntry;
+}
+
+export type Target = KeyTarget | AliasTarget | GrantTarget | ConnectionTarget | CustomKeyStoreTarget;
 
 /** A tree node (or anything) that acts for a target. */
 export interface HasTarget {

@@ -37,6 +37,14 @@ export enum NodeKind {
   Info = 'info',
 }
 
+/**
+ * A custom key store node's context value: `customKeyStore state-<ConnectionState>
+ * type-<CustomKeyStoreType>`, so menus offer connect, disconnect, update and delete by state.
+ */
+export function customKeyStoreContextValue(input: { readonly state?: string; readonly type?: string }): string {
+  return [NodeKind.CustomKeyStore as string, `state-${input.state ?? 'UNKNOWN'}`, `type-${input.type ?? 'AWS_CLOUDHSM'}`].join(' ');
+}
+
 /** Builds a key node's context value from its allowed actions and metadata. */
 export function keyContextValue(input: {
   readonly allowed: readonly string[];

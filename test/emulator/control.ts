@@ -81,4 +81,14 @@ export class EmulatorControl {
   async setKeyState(region: string, keyId: string, state: KeyState): Promise<void> {
     await this.request('POST', `keys/${encodeURIComponent(region)}/${encodeURIComponent(keyId)}/state`, { state });
   }
+
+  /** Moves the emulator's clock forward; returns how far it is ahead of the machine's. */
+  async advanceClock(ms: number): Promise<number> {
+    return (await this.request<{ offsetMs: number }>('POST', 'clock', { advanceMs: ms })).offsetMs;
+  }
+
+  /** The next connection attempt of the custom key store fails with this ConnectionErrorCode. */
+  async failNextConnection(customKeyStoreId: string, code: string): Promise<void> {
+    await this.request('POST', `custom-key-stores/${encodeURIComponent(customKeyStoreId)}/connection-error`, { code });
+  }
 }

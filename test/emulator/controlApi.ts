@@ -13,6 +13,8 @@
 //   POST   /_emulator/credentials                    body {accessKeyId, secretAccessKey, principal?} → {}
 //   POST   /_emulator/cloudtrail/events              body {events: [{eventName, time, keyArn?, region?,
 //                                                     principal?, accessKeyId?, sourceIPAddress?}]} → {count}
+//   POST   /_emulator/clock                          body {advanceMs} → {offsetMs} (the clock only moves forward)
+//   POST   /_emulator/custom-key-stores/<id>/connection-error   body {code} → {} (the next connection attempt fails)
 //
 // Errors: {"error": "<message>"} with status 400 (bad request) or 404 (no such route or key).
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,6 +32,8 @@ export interface ControlTarget {
   seed(doc: SeedDocument): SeedResult;
   reset(): void;
   setKeyState(region: string, keyId: string, state: KeyState): void;
+  advanceClock(ms: number): number;
+  failNextConnection(customKeyStoreId: string, code: string): void;
   operations: string[];
   cloudTrail: CloudTrailLog;
   addCredential(credential: EmulatorCredential): void;
@@ -130,6 +134,22 @@ function route(req: IncomingMessage, body: Buffer, target: ControlTarget): unkno
       });
     }
     return { count: events.length };
+  }
+  if (is('POST', '/_emulator/clock')) {
+    const { advanceMs } = jsonBody(body);
+    if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) throw new ControlError('advanceMs (milliseconds, 0 or more) is required');
+    return { offsetMs: target.advanceClock(advanceMs) };
+  }
+  const connectionError = /^\/_emulator\/custom-key-stores\/([^/]+)\/connection-error$/.exec(path);
+  if (connectionError && method === 'POST') {
+    const { code } = jsonBody(body);
+    if (typeof code !== 'string' || !code) throw new ControlError('code (a ConnectionErrorCode) is required');
+    try {
+      target.failNextConnection(decodeURIComponent(connectionError[1]), code);
+    } catch (error) {
+      throw new ControlError(error instanceof Error ? error.message : String(error), 404);
+    }
+    return {};
   }
   const keyState = /^\/_emulator\/keys\/([^/]+)\/([^/]+)\/state$/.exec(path);
   if (keyState && method === 'POST') {

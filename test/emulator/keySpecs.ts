@@ -40,7 +40,7 @@ export function usagesFor(spec: KeySpec): KeyUsage[] {
     case 'rsa':
       return ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'];
     case 'ecc':
-      return ['SIGN_VERIFY'];
+      return ['SIGN_VERIFY', 'KEY_AGREEMENT'];
     case 'hmac':
       return ['GENERATE_VERIFY_MAC'];
   }
@@ -64,6 +64,10 @@ export function signingAlgorithmsFor(spec: KeySpec, usage: KeyUsage): SigningAlg
     default:
       return signingAlgorithms.filter((a) => a.startsWith('RSASSA_'));
   }
+}
+
+export function keyAgreementAlgorithmsFor(spec: KeySpec, usage: KeyUsage): ['ECDH'] | undefined {
+  return usage === 'KEY_AGREEMENT' && kindOf(spec) === 'ecc' ? ['ECDH'] : undefined;
 }
 
 export function macAlgorithmsFor(spec: KeySpec): MacAlgorithm[] | undefined {

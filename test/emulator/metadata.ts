@@ -1,5 +1,5 @@
 // KeyMetadata as DescribeKey, CreateKey and ReplicateKey return it.
-import { encryptionAlgorithmsFor, kindOf, macAlgorithmsFor, signingAlgorithmsFor } from './keySpecs';
+import { encryptionAlgorithmsFor, keyAgreementAlgorithmsFor, kindOf, macAlgorithmsFor, signingAlgorithmsFor } from './keySpecs';
 import { seconds } from './operation';
 import type { Store } from './state';
 import type { Key } from './types';
@@ -23,7 +23,11 @@ export function keyMetadata(store: Store, key: Key): Record<string, unknown> {
   meta.Origin = key.origin;
   if (key.customKeyStoreId) meta.CustomKeyStoreId = key.customKeyStoreId;
   if (customKeyStore?.CloudHsmClusterId) meta.CloudHsmClusterId = customKeyStore.CloudHsmClusterId;
-  if (key.origin === 'EXTERNAL') meta.ExpirationModel = 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  if (key.origin === 'EXTERNAL') {
+    meta.ExpirationModel = key.expirationModel ?? 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+    if (key.validTo !== undefined) meta.ValidTo = seconds(key.validTo);
+  }
+  if (key.xksKeyId) meta.XksKeyConfiguration = { Id: key.xksKeyId };
   meta.KeyManager = key.manager;
   meta.CustomerMasterKeySpec = key.spec;
   if (!key.motoMetadata?.omitKeySpec) meta.KeySpec = key.spec;
@@ -31,6 +35,8 @@ export function keyMetadata(store: Store, key: Key): Record<string, unknown> {
   if (encryption) meta.EncryptionAlgorithms = encryption;
   const signing = signingAlgorithmsFor(key.spec, key.usage);
   if (signing) meta.SigningAlgorithms = signing;
+  const agreement = keyAgreementAlgorithmsFor(key.spec, key.usage);
+  if (agreement) meta.KeyAgreementAlgorithms = agreement;
   const mac = macAlgorithmsFor(key.spec);
   if (mac) meta.MacAlgorithms = mac;
   meta.MultiRegion = key.multiRegion;

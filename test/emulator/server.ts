@@ -94,6 +94,10 @@ export interface Emulator {
   readonly cloudTrail: CloudTrailLog;
   /** Accepts one more access key (e.g. a second principal) from now on. */
   addCredential(credential: EmulatorCredential): void;
+  /** Moves the emulator's clock forward (import tokens and imported material expire, deletions happen); returns the offset. */
+  advanceClock(ms: number): number;
+  /** The next connection attempt of a custom key store fails with this ConnectionErrorCode. */
+  failNextConnection(customKeyStoreId: string, connectionErrorCode: string): void;
   close(): Promise<void>;
 }
 
@@ -186,7 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     key.state = state;
     if (state === 'PendingDeletion') {
       key.pendingWindowInDays ??= 30;
-      key.deletionDate ??= Date.now() + key.pendingWindowInDays * dayMs;
+      key.deletionDate ??= store.now() + key.pendingWindowInDays * dayMs;
     } else if (state !== 'PendingReplicaDeletion') {
       key.deletionDate = undefined;
       key.pendingWindowInDays = undefined;
@@ -200,8 +204,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (index >= 0) credentials[index] = { ...credential };
     else credentials.push({ ...credential });
   };
+  const advanceClock = (ms: number): number => {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`the clock only moves forward: ${String(ms)}`);
+    store.clockOffsetMs += ms;
+    return store.clockOffsetMs;
+  };
+  const failNextConnection = (customKeyStoreId: string, code: string): void => {
+    const target = store.customKeyStores.find((s) => s.CustomKeyStoreId === customKeyStoreId);
+    if (!target) throw new Error(`no custom key store ${customKeyStoreId}`);
+    target.nextConnectionError = code;
+  };
 
   const reset = (): void => {
+    store.clockOffsetMs = 0;
     initialState();
     faults.clear();
     counter.reset();
@@ -225,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const callerArn = callerArnOf(accountId, caller);
     const requestId = randomUUID();
-    const now = Date.now();
+    const now = store.now();
     const ctx: OpContext = { store, region: caller.region, accountId, callerArn, operation: operationName, now };
     const operation = operations[operationName];
     // Every call that got this far is a CloudTrail event, failed ones with their error.
@@ -330,7 +345,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/_emulator' || path.startsWith('/_emulator/')) {
-        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, operations: Object.keys(operations), cloudTrail, addCredential });
+        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, advanceClock, failNextConnection, operations: Object.keys(operations), cloudTrail, addCredential });
         return;
       }
       const target = req.headers['x-amz-target'];
@@ -375,6 +390,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setPeers: (next) => {
       peers = { ...next };
     },
+    advanceClock,
+    failNextConnection,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

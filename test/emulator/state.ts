@@ -5,7 +5,19 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { generateAsymmetricMaterial, newSecretMaterial } from './crypto';
 import { kindOf } from './keySpecs';
+import { apiError } from './errors';
 import type { Alias, CustomKeyStore, Key, KeyMaterial, RegionState } from './types';
+
+/** What GetParametersForImport handed out: the token's key, wrapping parameters and private key. Held in memory only. */
+export interface ImportParameters {
+  region: string;
+  keyId: string;
+  wrappingAlgorithm: string;
+  wrappingKeySpec: string;
+  /** PKCS#8 DER of the wrapping key's private half. */
+  privateKey: Buffer;
+  validTo: number;
+}
 
 export const dayMs = 24 * 60 * 60 * 1000;
 
@@ -26,6 +38,12 @@ export class Store {
   motoKeyMetadata: { omitKeySpec: boolean } | undefined;
   /** When GetKeyLastUsage tracking began (epoch ms); a key's TrackingStartDate is this or its creation, whichever is later. */
   usageTrackingStart = Date.UTC(2025, 10, 1);
+  /** How far the emulator's clock is ahead of the machine's (tests move it with advanceClock). */
+  clockOffsetMs = 0;
+  /** How long a custom key store stays CONNECTING after ConnectCustomKeyStore (emulator clock). */
+  connectDelayMs = 1000;
+  /** Import tokens (base64) of GetParametersForImport; never persisted (a restart expires them). */
+  readonly importTokens = new Map<string, ImportParameters>();
   private nextSeq = 1;
   private readonly generating = new Map<string, Promise<KeyMaterial>>();
 
@@ -33,6 +51,11 @@ export class Store {
     readonly accountId: string,
     private readonly persistPath?: string,
   ) {}
+
+  /** The emulator's clock: the machine's, moved by clockOffsetMs. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
 
   region(name: string): RegionState {
     let state = this.regions.get(name);
@@ -107,6 +130,7 @@ export class Store {
   async currentMaterial(key: Key): Promise<KeyMaterial> {
     const current = key.materials[key.materials.length - 1];
     if (current) return current;
+    if (key.origin === 'EXTERNAL') throw apiError('KMSInvalidStateException', `${this.arnOf(key)} has no key material: import it first.`);
     const kind = kindOf(key.spec);
     if (kind === 'symmetric' || kind === 'hmac') {
       const material = newSecretMaterial(key.spec, key.creationDate);
@@ -128,8 +152,8 @@ export class Store {
   }
 
   /** Applies what time does in KMS: deletions after the waiting period, automatic rotations. */
-  sweep(now = Date.now()): boolean {
-    let changed = false;
+  sweep(now = this.now()): boolean {
+    let changed = this.sweepCustomKeyStores(now);
     for (const region of this.regions.values()) {
       for (const key of [...region.keys.values()]) {
         if (key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= now) {
@@ -146,9 +170,60 @@ export class Store {
           changed = true;
         }
         changed = this.rotateAutomatically(key, now) || changed;
+        if (key.origin === 'EXTERNAL' && key.validTo !== undefined && key.validTo <= now && key.materials.length > 0) {
+          // KMS deletes expired imported material; the key waits for the same material again.
+          key.materials = [];
+          key.validTo = undefined;
+          if (key.state !== 'PendingDeletion') key.state = 'PendingImport';
+          changed = true;
+        }
       }
     }
+    for (const [token, params] of this.importTokens) if (params.validTo <= now - dayMs) this.importTokens.delete(token);
     if (changed) this.save();
+    return changed;
+  }
+
+  /** Custom key stores seen from a region (seeded ones without a region are seen from all). */
+  customKeyStoresOf(region: string): CustomKeyStore[] {
+    return this.customKeyStores.filter((s) => s.region === undefined || s.region === region);
+  }
+
+  /** Keys (of every region) in a custom key store. */
+  keysInStore(storeId: string): Key[] {
+    return [...this.regions.values()].flatMap((r) => [...r.keys.values()]).filter((k) => k.customKeyStoreId === storeId);
+  }
+
+  /** Makes the keys of a store Unavailable (disconnected) or gives them back their state (connected). */
+  setStoreKeysAvailable(storeId: string, available: boolean): void {
+    for (const key of this.keysInStore(storeId)) {
+      if (available && key.state === 'Unavailable') {
+        key.state = key.stateBeforeUnavailable ?? 'Enabled';
+        key.stateBeforeUnavailable = undefined;
+      } else if (!available && key.state !== 'Unavailable' && key.state !== 'PendingDeletion') {
+        key.stateBeforeUnavailable = key.state;
+        key.state = 'Unavailable';
+      }
+    }
+  }
+
+  /** Ends connection attempts whose time is up: CONNECTED, or FAILED with the planned error code. */
+  private sweepCustomKeyStores(now: number): boolean {
+    let changed = false;
+    for (const store of this.customKeyStores) {
+      if (store.ConnectionState !== 'CONNECTING' || (store.connectingUntil ?? 0) > now) continue;
+      store.connectingUntil = undefined;
+      if (store.nextConnectionError) {
+        store.ConnectionState = 'FAILED';
+        store.ConnectionErrorCode = store.nextConnectionError;
+        store.nextConnectionError = undefined;
+      } else {
+        store.ConnectionState = 'CONNECTED';
+        store.ConnectionErrorCode = undefined;
+        this.setStoreKeysAvailable(store.CustomKeyStoreId, true);
+      }
+      changed = true;
+    }
     return changed;
   }
 
@@ -172,6 +247,7 @@ export class Store {
   clear(): void {
     this.regions.clear();
     this.customKeyStores = [];
+    this.importTokens.clear();
     this.nextSeq = 1;
   }
 

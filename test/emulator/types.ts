@@ -4,7 +4,7 @@
 export const keyStates = ['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating'] as const;
 export type KeyState = (typeof keyStates)[number];
 
-export const keyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC'] as const;
+export const keyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] as const;
 export type KeyUsage = (typeof keyUsages)[number];
 
 export const keySpecs = [
@@ -104,6 +104,15 @@ export interface Key {
   onDemandRotations: number;
   grants: Grant[];
   customKeyStoreId?: string;
+  /** EXTERNAL_KEY_STORE keys: the key's id in the external key manager. */
+  xksKeyId?: string;
+  /** EXTERNAL origin, once material was imported: how it expires (ValidTo, epoch ms, with KEY_MATERIAL_EXPIRES). */
+  expirationModel?: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  validTo?: number;
+  /** EXTERNAL origin: SHA-256 (hex) of the first material imported; later imports must match it. */
+  importedDigest?: string;
+  /** The state to return to when a disconnected custom key store (which made the key Unavailable) connects again. */
+  stateBeforeUnavailable?: KeyState;
   /**
    * Metadata answered as moto (and LocalStack, built on it) answers for a key made by a plain
    * CreateKey: `KeyUsage` null, and with `omitKeySpec` no `KeySpec` (CustomerMasterKeySpec only).
@@ -129,13 +138,37 @@ export interface Alias {
   lastUpdatedDate: number;
 }
 
+export const connectionStates = ['CONNECTED', 'CONNECTING', 'DISCONNECTED', 'DISCONNECTING', 'FAILED'] as const;
+export type ConnectionState = (typeof connectionStates)[number];
+
+export interface XksProxyConfiguration {
+  Connectivity?: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE';
+  AccessKeyId?: string;
+  UriEndpoint?: string;
+  UriPath?: string;
+  VpcEndpointServiceName?: string;
+  VpcEndpointServiceOwner?: string;
+}
+
+/** A custom key store as DescribeCustomKeyStores lists it, plus the emulator's private fields (lower case). */
 export interface CustomKeyStore {
   CustomKeyStoreId: string;
   CustomKeyStoreName: string;
-  CustomKeyStoreType?: string;
-  ConnectionState?: string;
+  CustomKeyStoreType?: 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
+  ConnectionState?: ConnectionState;
+  ConnectionErrorCode?: string;
   CloudHsmClusterId?: string;
+  TrustAnchorCertificate?: string;
+  XksProxyConfiguration?: XksProxyConfiguration;
   CreationDate?: number;
+  /** Region the store was created in; seeded stores without one are seen from every region. */
+  region?: string;
+  /** SHA-256 (hex) of the kmsuser password or of the XKS proxy secret: never returned. */
+  secretDigest?: string;
+  /** While CONNECTING: when the connection attempt ends (epoch ms, emulator clock). */
+  connectingUntil?: number;
+  /** A ConnectionErrorCode the next connection attempt fails with (set by tests). */
+  nextConnectionError?: string;
 }
 
 export interface RegionState {

@@ -52,6 +52,14 @@ export class Input {
     return value;
   }
 
+  /** A number (timestamps arrive as epoch seconds, possibly with a fraction). */
+  number(name: string): number | undefined {
+    const value = this.body[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw serialization(name, 'a number');
+    return value;
+  }
+
   bool(name: string): boolean | undefined {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;

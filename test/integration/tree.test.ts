@@ -84,7 +84,7 @@ describe('KMS view (tree)', function () {
       const stores = await tree.children(await tree.path('Rich', 'Custom key stores'));
       assert.deepEqual(
         stores.map((s) => [s.label, s.description, s.contextValue]),
-        [['hsm-store', 'CloudHSM key store · disconnected', 'customKeyStore']],
+        [['hsm-store', 'CloudHSM key store · disconnected', 'customKeyStore state-DISCONNECTED type-AWS_CLOUDHSM']],
       );
     });
 
@@ -109,8 +109,12 @@ describe('KMS view (tree)', function () {
       assert.equal(k('webhook-mac').description, 'HMAC_256 · Enabled');
       assert.equal(k('old-disabled').description, 'SYMMETRIC_DEFAULT · Disabled');
       assert.equal(k('to-delete').description, 'SYMMETRIC_DEFAULT · Pending deletion (2031-03-01)');
-      assert.equal(k('byok').description, 'SYMMETRIC_DEFAULT · Pending import');
+      assert.equal(k('byok').description, 'SYMMETRIC_DEFAULT · Pending import · needs key material');
       assert.equal(k('in-hsm').description, 'SYMMETRIC_DEFAULT · Unavailable');
+      // The pending-import key offers its import (inline and in its menu); a KMS key does not.
+      assert.match(k('byok').contextValue ?? '', /\bcan-importKeyMaterial\b.*\bstate-PendingImport\b/);
+      assert.doesNotMatch(k('byok').contextValue ?? '', /\bcan-deleteImportedKeyMaterial\b/);
+      assert.doesNotMatch(k('payments/api').contextValue ?? '', /\bcan-importKeyMaterial\b/);
 
       assert.deepEqual(
         ['payments/api', 'release-signing', 'webhook-mac', 'old-disabled', 'to-delete', 'byok', 'in-hsm'].map((l) => `${l}:${k(l).icon}:${k(l).iconColor ?? ''}`),

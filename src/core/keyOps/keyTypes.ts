@@ -5,8 +5,8 @@ import { type Checked, ok, problem, quote } from './checked';
  * The kinds of key CreateKey makes, with the key specs each allows, and what follows
  * from a key's type: the operations a grant may allow, the data key specs.
  */
-export type KeyTypeId = 'symmetric' | 'asymmetricEncrypt' | 'signVerify' | 'hmac';
-export type KeyUsageName = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC';
+export type KeyTypeId = 'symmetric' | 'asymmetricEncrypt' | 'signVerify' | 'hmac' | 'keyAgreement';
+export type KeyUsageName = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
 
 export interface KeySpecInfo {
   readonly spec: string;
@@ -27,6 +27,17 @@ const RSA: KeySpecInfo[] = [
   { spec: 'RSA_2048', description: 'RSA, 2048-bit modulus' },
   { spec: 'RSA_3072', description: 'RSA, 3072-bit modulus' },
   { spec: 'RSA_4096', description: 'RSA, 4096-bit modulus' },
+];
+
+/**
+ * ML-DSA (FIPS 204) signing keys, signing with ML_DSA_SHAKE_256. Offered because KMS and the
+ * SDK have them; the project's emulator cannot make them (node:crypto has ML-DSA from Node 24),
+ * so against it CreateKey answers that the spec is not supported.
+ */
+const ML_DSA: KeySpecInfo[] = [
+  { spec: 'ML_DSA_44', description: 'ML-DSA-44, post-quantum (FIPS 204)' },
+  { spec: 'ML_DSA_65', description: 'ML-DSA-65, post-quantum (FIPS 204)' },
+  { spec: 'ML_DSA_87', description: 'ML-DSA-87, post-quantum (FIPS 204)' },
 ];
 
 export const KEY_TYPES: readonly KeyTypeInfo[] = [
@@ -55,6 +66,7 @@ export const KEY_TYPES: readonly KeyTypeInfo[] = [
       { spec: 'ECC_NIST_P384', description: 'Elliptic curve NIST P-384 (secp384r1)' },
       { spec: 'ECC_NIST_P521', description: 'Elliptic curve NIST P-521 (secp521r1)' },
       { spec: 'ECC_SECG_P256K1', description: 'Elliptic curve secp256k1 (cryptocurrencies)' },
+      ...ML_DSA,
       { spec: 'SM2', description: 'SM2 (China Regions only)', chinaOnly: true },
     ],
   },
@@ -68,6 +80,19 @@ export const KEY_TYPES: readonly KeyTypeInfo[] = [
       { spec: 'HMAC_256', description: 'HMAC with SHA-256' },
       { spec: 'HMAC_384', description: 'HMAC with SHA-384' },
       { spec: 'HMAC_512', description: 'HMAC with SHA-512' },
+    ],
+  },
+  {
+    id: 'keyAgreement',
+    label: 'Asymmetric: key agreement',
+    detail: 'An elliptic-curve key pair for ECDH (DeriveSharedSecret): KMS derives a shared secret from its private key and another party\'s public key.',
+    usage: 'KEY_AGREEMENT',
+    specs: [
+      { spec: 'ECC_NIST_P256', description: 'Elliptic curve NIST P-256 (secp256r1)' },
+      { spec: 'ECC_NIST_P384', description: 'Elliptic curve NIST P-384 (secp384r1)' },
+      { spec: 'ECC_NIST_P521', description: 'Elliptic curve NIST P-521 (secp521r1)' },
+      { spec: 'ECC_SECG_P256K1', description: 'Elliptic curve secp256k1' },
+      { spec: 'SM2', description: 'SM2 (China Regions only)', chinaOnly: true },
     ],
   },
 ];
@@ -85,7 +110,7 @@ export function specsFor(type: KeyTypeId, region: string): KeySpecInfo[] {
 }
 
 export const ALL_KEY_SPECS: readonly string[] = [...new Set(KEY_TYPES.flatMap((t) => t.specs.map((s) => s.spec)))];
-export const KEY_USAGES: readonly KeyUsageName[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC'];
+export const KEY_USAGES: readonly KeyUsageName[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
 
 /**
  * The key type a key spec and key usage make. RSA and SM2 keys can encrypt or sign, so
@@ -95,8 +120,9 @@ export function keyTypeOf(spec: string, usage: string | undefined): Checked<{ ty
   if (!ALL_KEY_SPECS.includes(spec)) return problem(`${quote(spec)} is not a key spec KMS offers here: use one of ${ALL_KEY_SPECS.join(', ')}.`);
   const candidates = KEY_TYPES.filter((t) => t.specs.some((s) => s.spec === spec));
   if (usage === undefined) {
-    if (candidates.length > 1) {
-      return problem(`A ${spec} key can be for ENCRYPT_DECRYPT or SIGN_VERIFY: give keyUsage too.`);
+    // ECC keys sign unless KEY_AGREEMENT is asked for; RSA and SM2 keys need the usage.
+    if (candidates.some((t) => t.usage === 'ENCRYPT_DECRYPT') && candidates.length > 1) {
+      return problem(`A ${spec} key can be for ${candidates.map((t) => t.usage).join(' or ')}: give keyUsage too.`);
     }
     return ok({ type: candidates[0].id, usage: candidates[0].usage });
   }
@@ -111,6 +137,7 @@ export function keyTypeOf(spec: string, usage: string | undefined): Checked<{ ty
 export function keyTypeOfMetadata(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'>): KeyTypeId | undefined {
   if (meta.KeyUsage === 'GENERATE_VERIFY_MAC') return 'hmac';
   if (meta.KeyUsage === 'SIGN_VERIFY') return 'signVerify';
+  if (meta.KeyUsage === 'KEY_AGREEMENT') return 'keyAgreement';
   if (meta.KeyUsage === 'ENCRYPT_DECRYPT') return meta.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : 'asymmetricEncrypt';
   return undefined;
 }
@@ -153,8 +180,10 @@ export function grantOperationsFor(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage
       return ['Sign', 'Verify', 'GetPublicKey', ...MANAGEMENT];
     case 'hmac':
       return ['GenerateMac', 'VerifyMac', ...MANAGEMENT];
+    case 'keyAgreement':
+      return ['DeriveSharedSecret', 'GetPublicKey', ...MANAGEMENT];
     default:
-      return meta.KeyUsage === 'KEY_AGREEMENT' ? ['DeriveSharedSecret', 'GetPublicKey', ...MANAGEMENT] : [...MANAGEMENT];
+      return [...MANAGEMENT];
   }
 }
 

@@ -106,6 +106,20 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
       return make(name, `KMS is throttling ${op} requests${ctx.attempts ? ` (still after ${ctx.attempts} attempts)` : ''}. Wait a moment and try again, or ask for a higher request quota.`);
     case 'UnsupportedOperationException':
       return make('NotSupportedByEndpoint', `${op} is not supported by this endpoint (${where}). ${serviceMessage}`.trim());
+    case 'IncorrectKeyMaterialException':
+      return make(name, `KMS refused the key material: a KMS key with imported material only ever takes the material it was first given (after an expiry or a deletion, import that same material again), and the material must suit the key spec (32 bytes for a symmetric key). To use new material, create a new key with origin EXTERNAL. KMS said: ${serviceMessage}`);
+    case 'ExpiredImportTokenException':
+      return make(name, `The import token expired (it is valid 24 hours): get new import parameters and wrap the material again. KMS said: ${serviceMessage}`);
+    case 'InvalidImportTokenException':
+      return make(name, `The import token does not belong to this key or these parameters: get import parameters for this key and use them together. KMS said: ${serviceMessage}`);
+    case 'CustomKeyStoreInvalidStateException':
+      return make(name, `The custom key store's connection state does not allow ${op}: a store must be disconnected to be deleted or to change its cluster, password, proxy endpoint or connectivity; a FAILED store must be disconnected before it connects again; keys are created only in a connected store. KMS said: ${serviceMessage}`);
+    case 'CustomKeyStoreHasCMKsException':
+      return make(name, `The custom key store still holds KMS keys (keys pending deletion count): schedule their deletion and wait for it to finish before deleting the store. KMS said: ${serviceMessage}`);
+    case 'CustomKeyStoreNotFoundException':
+      return make(name, `No such custom key store in ${ctx.region ?? 'this Region'}. KMS said: ${serviceMessage}`);
+    case 'CustomKeyStoreNameInUseException':
+      return make(name, `Another custom key store in this Region has that name: choose another. KMS said: ${serviceMessage}`);
     case 'ValidationException':
     case 'InvalidAliasNameException':
     case 'AlreadyExistsException':
@@ -120,6 +134,24 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
     case 'KMSInvalidMacException':
     case 'DependencyTimeoutException':
     case 'KMSInternalException':
+    case 'CloudHsmClusterInUseException':
+    case 'CloudHsmClusterNotFoundException':
+    case 'CloudHsmClusterNotActiveException':
+    case 'CloudHsmClusterInvalidConfigurationException':
+    case 'CloudHsmClusterNotRelatedException':
+    case 'IncorrectTrustAnchorException':
+    case 'XksProxyUriInUseException':
+    case 'XksProxyUriEndpointInUseException':
+    case 'XksProxyUriUnreachableException':
+    case 'XksProxyIncorrectAuthenticationCredentialException':
+    case 'XksProxyInvalidConfigurationException':
+    case 'XksProxyInvalidResponseException':
+    case 'XksProxyVpcEndpointServiceNotFoundException':
+    case 'XksProxyVpcEndpointServiceInUseException':
+    case 'XksProxyVpcEndpointServiceInvalidConfigurationException':
+    case 'XksKeyAlreadyInUseException':
+    case 'XksKeyNotFoundException':
+    case 'XksKeyInvalidConfigurationException':
       return make(name, serviceMessage || name);
     default:
       break;

@@ -134,6 +134,51 @@ export class KmsGateway {
     return this.page('DescribeCustomKeyStores', { Marker: marker }, (o) => o.CustomKeyStores, options);
   }
 
+  async describeCustomKeyStore(customKeyStoreId: string): Promise<Kms.CustomKeyStoresListEntry> {
+    const out = await this.send('DescribeCustomKeyStores', { CustomKeyStoreId: customKeyStoreId });
+    return required(out.CustomKeyStores?.[0], 'DescribeCustomKeyStores', 'CustomKeyStores');
+  }
+
+  async createCustomKeyStore(input: Kms.CreateCustomKeyStoreCommandInput): Promise<string> {
+    const out = await this.send('CreateCustomKeyStore', input);
+    return required(out.CustomKeyStoreId, 'CreateCustomKeyStore', 'CustomKeyStoreId');
+  }
+
+  async updateCustomKeyStore(input: Kms.UpdateCustomKeyStoreCommandInput): Promise<void> {
+    await this.send('UpdateCustomKeyStore', input);
+  }
+
+  async connectCustomKeyStore(customKeyStoreId: string): Promise<void> {
+    await this.send('ConnectCustomKeyStore', { CustomKeyStoreId: customKeyStoreId });
+  }
+
+  async disconnectCustomKeyStore(customKeyStoreId: string): Promise<void> {
+    await this.send('DisconnectCustomKeyStore', { CustomKeyStoreId: customKeyStoreId });
+  }
+
+  async deleteCustomKeyStore(customKeyStoreId: string): Promise<void> {
+    await this.send('DeleteCustomKeyStore', { CustomKeyStoreId: customKeyStoreId });
+  }
+
+  // ---- imported key material ---------------------------------------------------------
+
+  async getParametersForImport(input: Kms.GetParametersForImportCommandInput, options?: CallOptions): Promise<{ importToken: Uint8Array; publicKey: Uint8Array; parametersValidTo?: Date }> {
+    const out = await this.send('GetParametersForImport', input, options);
+    return {
+      importToken: required(out.ImportToken, 'GetParametersForImport', 'ImportToken'),
+      publicKey: required(out.PublicKey, 'GetParametersForImport', 'PublicKey'),
+      parametersValidTo: out.ParametersValidTo,
+    };
+  }
+
+  importKeyMaterial(input: Kms.ImportKeyMaterialCommandInput, options?: CallOptions): Promise<Kms.ImportKeyMaterialCommandOutput> {
+    return this.send('ImportKeyMaterial', input, options);
+  }
+
+  async deleteImportedKeyMaterial(keyId: string): Promise<void> {
+    await this.send('DeleteImportedKeyMaterial', { KeyId: keyId });
+  }
+
   // ---- cryptography -----------------------------------------------------------------
 
   async encrypt(input: { keyId: string; plaintext: Uint8Array; encryptionContext?: EncryptionContext; algorithm?: Kms.EncryptionAlgorithmSpec }, options?: CallOptions): Promise<{ ciphertext: Uint8Array; keyId: string }> {
@@ -194,6 +239,11 @@ export class KmsGateway {
       if (error instanceof KmsError && error.code === 'KMSInvalidSignatureException') return false;
       throw error;
     }
+  }
+
+  async deriveSharedSecret(input: { keyId: string; publicKey: Uint8Array }, options?: CallOptions): Promise<{ sharedSecret: Uint8Array; keyId: string }> {
+    const out = await this.send('DeriveSharedSecret', { KeyId: input.keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: input.publicKey }, options);
+    return { sharedSecret: required(out.SharedSecret, 'DeriveSharedSecret', 'SharedSecret'), keyId: out.KeyId ?? input.keyId };
   }
 
   getPublicKey(keyId: string): Promise<Kms.GetPublicKeyCommandOutput> {

@@ -31,6 +31,9 @@ export const KEY_ACTIONS = [
   'rotateNow',
   'replicate',
   'updatePrimaryRegion',
+  'importKeyMaterial',
+  'deleteImportedKeyMaterial',
+  'deriveSharedSecret',
 ] as const;
 
 export type KeyAction = (typeof KEY_ACTIONS)[number];
@@ -147,6 +150,20 @@ export function explainRefusal(sent: Meta, action: KeyAction): string | undefine
         () => (role === 'PRIMARY' ? undefined : 'This is a replica key: act on its primary key.'),
         () => (state === 'Enabled' || state === 'Disabled' ? undefined : `The key is ${describeState(state)}.`),
       );
+    case 'importKeyMaterial':
+      return first(
+        needCustomer,
+        () => (meta.Origin === 'EXTERNAL' ? undefined : `Key material can be imported only into keys created with origin EXTERNAL; this key's material comes from ${meta.Origin ?? 'AWS_KMS'}.`),
+        () => (['PendingImport', 'Enabled', 'Disabled'].includes(state) ? undefined : `The key is ${describeState(state)}, so no key material can be imported. ${fixForState(state)}`.trim()),
+      );
+    case 'deleteImportedKeyMaterial':
+      return first(
+        needCustomer,
+        () => (meta.Origin === 'EXTERNAL' ? undefined : 'Only keys with imported key material (origin EXTERNAL) have material that can be deleted.'),
+        () => (state === 'Enabled' || state === 'Disabled' ? undefined : state === 'PendingImport' ? 'The key has no key material to delete (it is waiting for an import).' : `The key is ${describeState(state)}.`),
+      );
+    case 'deriveSharedSecret':
+      return first(() => needUsage('KEY_AGREEMENT', 'DeriveSharedSecret (ECDH)'), () => needEnabledFor('derive a shared secret'));
     default: {
       const never: never = action;
       return `Unknown action ${String(never)}`;

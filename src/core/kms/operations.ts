@@ -3,15 +3,21 @@ import type * as Kms from '@aws-sdk/client-kms';
 /** Every KMS operation the extension uses, with the SDK's input and output types. */
 export interface KmsOperations {
   CancelKeyDeletion: [Kms.CancelKeyDeletionCommandInput, Kms.CancelKeyDeletionCommandOutput];
+  ConnectCustomKeyStore: [Kms.ConnectCustomKeyStoreCommandInput, Kms.ConnectCustomKeyStoreCommandOutput];
   CreateAlias: [Kms.CreateAliasCommandInput, Kms.CreateAliasCommandOutput];
+  CreateCustomKeyStore: [Kms.CreateCustomKeyStoreCommandInput, Kms.CreateCustomKeyStoreCommandOutput];
   CreateGrant: [Kms.CreateGrantCommandInput, Kms.CreateGrantCommandOutput];
   CreateKey: [Kms.CreateKeyCommandInput, Kms.CreateKeyCommandOutput];
   Decrypt: [Kms.DecryptCommandInput, Kms.DecryptCommandOutput];
   DeleteAlias: [Kms.DeleteAliasCommandInput, Kms.DeleteAliasCommandOutput];
+  DeleteCustomKeyStore: [Kms.DeleteCustomKeyStoreCommandInput, Kms.DeleteCustomKeyStoreCommandOutput];
+  DeleteImportedKeyMaterial: [Kms.DeleteImportedKeyMaterialCommandInput, Kms.DeleteImportedKeyMaterialCommandOutput];
+  DeriveSharedSecret: [Kms.DeriveSharedSecretCommandInput, Kms.DeriveSharedSecretCommandOutput];
   DescribeCustomKeyStores: [Kms.DescribeCustomKeyStoresCommandInput, Kms.DescribeCustomKeyStoresCommandOutput];
   DescribeKey: [Kms.DescribeKeyCommandInput, Kms.DescribeKeyCommandOutput];
   DisableKey: [Kms.DisableKeyCommandInput, Kms.DisableKeyCommandOutput];
   DisableKeyRotation: [Kms.DisableKeyRotationCommandInput, Kms.DisableKeyRotationCommandOutput];
+  DisconnectCustomKeyStore: [Kms.DisconnectCustomKeyStoreCommandInput, Kms.DisconnectCustomKeyStoreCommandOutput];
   EnableKey: [Kms.EnableKeyCommandInput, Kms.EnableKeyCommandOutput];
   EnableKeyRotation: [Kms.EnableKeyRotationCommandInput, Kms.EnableKeyRotationCommandOutput];
   Encrypt: [Kms.EncryptCommandInput, Kms.EncryptCommandOutput];
@@ -24,7 +30,9 @@ export interface KmsOperations {
   GetKeyLastUsage: [Kms.GetKeyLastUsageCommandInput, Kms.GetKeyLastUsageCommandOutput];
   GetKeyPolicy: [Kms.GetKeyPolicyCommandInput, Kms.GetKeyPolicyCommandOutput];
   GetKeyRotationStatus: [Kms.GetKeyRotationStatusCommandInput, Kms.GetKeyRotationStatusCommandOutput];
+  GetParametersForImport: [Kms.GetParametersForImportCommandInput, Kms.GetParametersForImportCommandOutput];
   GetPublicKey: [Kms.GetPublicKeyCommandInput, Kms.GetPublicKeyCommandOutput];
+  ImportKeyMaterial: [Kms.ImportKeyMaterialCommandInput, Kms.ImportKeyMaterialCommandOutput];
   ListAliases: [Kms.ListAliasesCommandInput, Kms.ListAliasesCommandOutput];
   ListGrants: [Kms.ListGrantsCommandInput, Kms.ListGrantsCommandOutput];
   ListKeyPolicies: [Kms.ListKeyPoliciesCommandInput, Kms.ListKeyPoliciesCommandOutput];
@@ -43,6 +51,7 @@ export interface KmsOperations {
   TagResource: [Kms.TagResourceCommandInput, Kms.TagResourceCommandOutput];
   UntagResource: [Kms.UntagResourceCommandInput, Kms.UntagResourceCommandOutput];
   UpdateAlias: [Kms.UpdateAliasCommandInput, Kms.UpdateAliasCommandOutput];
+  UpdateCustomKeyStore: [Kms.UpdateCustomKeyStoreCommandInput, Kms.UpdateCustomKeyStoreCommandOutput];
   UpdateKeyDescription: [Kms.UpdateKeyDescriptionCommandInput, Kms.UpdateKeyDescriptionCommandOutput];
   UpdatePrimaryRegion: [Kms.UpdatePrimaryRegionCommandInput, Kms.UpdatePrimaryRegionCommandOutput];
   Verify: [Kms.VerifyCommandInput, Kms.VerifyCommandOutput];

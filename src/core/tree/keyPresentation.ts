@@ -37,7 +37,10 @@ export function stateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' |
 
 /** The description beside a key's label: key spec and state (or why it is not known). */
 export function keyDescription(meta: KeyMetadata | undefined, failure?: unknown): string {
-  if (meta) return inertLine([meta.KeySpec ?? meta.CustomerMasterKeySpec, stateLabel(meta)].filter(Boolean).join(' · '));
+  if (meta) {
+    const material = meta.KeyState === 'PendingImport' ? 'needs key material' : meta.ValidTo ? `material expires ${formatDate(meta.ValidTo)}` : undefined;
+    return inertLine([meta.KeySpec ?? meta.CustomerMasterKeySpec, stateLabel(meta), material].filter(Boolean).join(' · '));
+  }
   if (failure !== undefined) return failure instanceof KmsError && failure.code === 'AccessDeniedException' ? 'no permission to describe' : 'could not describe';
   return '';
 }
@@ -222,20 +225,60 @@ export function shortPrincipal(principal: string | undefined): string {
 
 // ---- custom key stores ---------------------------------------------------------------
 
+/** What a ConnectionErrorCode of DescribeCustomKeyStores means and what fixes it (the KMS developer guide's troubleshooting). */
+export const CONNECTION_ERRORS: Readonly<Record<string, string>> = {
+  CLUSTER_NOT_FOUND: 'KMS cannot find the CloudHSM cluster: it was deleted, or the id is wrong. Update the store with the id of a related cluster (made from a backup).',
+  INSUFFICIENT_CLOUDHSM_HSMS: 'The CloudHSM cluster has no active HSM (it needs at least one, two for keys to be created). Add HSMs to the cluster.',
+  INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: 'A subnet of the CloudHSM cluster has no free IP address for KMS. Free addresses, or use a cluster with larger subnets.',
+  INTERNAL_ERROR: 'KMS could not finish the connection because of an internal error. Disconnect and connect again.',
+  INVALID_CREDENTIALS: 'KMS cannot log in as kmsuser (CloudHSM), or the XKS proxy rejected the authentication credential (external store). Update the store with the current kmsuser password or proxy credential.',
+  NETWORK_ERRORS: 'A network problem kept KMS from the cluster or proxy (security group, route, VPC endpoint or DNS). Fix the network configuration, disconnect and connect again.',
+  SUBNET_NOT_FOUND: 'A subnet of the CloudHSM cluster was deleted. Create a cluster from a backup in existing subnets and update the store.',
+  USER_LOCKED_OUT: 'The kmsuser account of the cluster is locked out (too many wrong passwords). Change its password in CloudHSM, then update the store with it.',
+  USER_LOGGED_IN: 'kmsuser is logged in to the cluster elsewhere, so KMS cannot rotate its password. Log kmsuser out, then connect again.',
+  USER_NOT_FOUND: 'The cluster has no kmsuser crypto user. Create kmsuser (CU) with the password given to KMS, then connect again.',
+  XKS_PROXY_ACCESS_DENIED: 'The XKS proxy denied KMS access (its authorization rules). Allow the key store in the proxy.',
+  XKS_PROXY_INVALID_CONFIGURATION: 'The XKS proxy is misconfigured (for example its URI path or the key store it expects). Check the proxy and the store settings.',
+  XKS_PROXY_INVALID_RESPONSE: 'The XKS proxy answered something KMS cannot use. Check the proxy software and its logs.',
+  XKS_PROXY_INVALID_TLS_CONFIGURATION: 'The TLS certificate of the XKS proxy is not valid for its endpoint (a public CA must sign it, with the endpoint host name). Fix the certificate.',
+  XKS_PROXY_NOT_REACHABLE: 'KMS cannot reach the XKS proxy at its endpoint. Check the URI, DNS and that the proxy is running.',
+  XKS_PROXY_TIMED_OUT: 'The XKS proxy did not answer in time (KMS waits 250 ms). Check the proxy and the network between it and KMS.',
+  XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION: 'The VPC endpoint service of the proxy is misconfigured (acceptance, principals, private DNS). Fix its configuration.',
+  XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND: 'KMS cannot find the VPC endpoint service of the proxy. Check its name, or update the store.',
+};
+
+/** A ConnectionErrorCode in words (unknown codes are shown as they are). */
+export function connectionErrorText(code: string | undefined): string | undefined {
+  if (!code) return undefined;
+  return CONNECTION_ERRORS[code] ? `${code}: ${CONNECTION_ERRORS[code]}` : code;
+}
+
+const CONNECTION_STATE_WORDS: Readonly<Record<string, string>> = {
+  CONNECTED: 'connected',
+  CONNECTING: 'connecting…',
+  DISCONNECTED: 'disconnected',
+  DISCONNECTING: 'disconnecting…',
+  FAILED: 'connection failed',
+};
+
 export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: string; description: string; tooltip: string } {
   const type = store.CustomKeyStoreType === 'EXTERNAL_KEY_STORE' ? 'external key store' : 'CloudHSM key store';
-  const state = store.ConnectionState ? store.ConnectionState.toLowerCase().replace(/_/g, ' ') : 'unknown state';
+  const state = store.ConnectionState ? (CONNECTION_STATE_WORDS[store.ConnectionState] ?? store.ConnectionState.toLowerCase().replace(/_/g, ' ')) : 'unknown state';
+  const proxy = store.XksProxyConfiguration;
   const rows: [string, string | undefined][] = [
     ['Id', store.CustomKeyStoreId],
     ['Type', type],
     ['Connection state', state],
-    ['Connection error', store.ConnectionErrorCode],
+    ['Connection error', connectionErrorText(store.ConnectionErrorCode)],
     ['CloudHSM cluster', store.CloudHsmClusterId],
+    ['Proxy', proxy?.UriEndpoint ? `${proxy.UriEndpoint}${proxy.UriPath ?? ''}` : undefined],
+    ['Proxy connectivity', proxy?.Connectivity === 'VPC_ENDPOINT_SERVICE' ? `VPC endpoint service ${proxy.VpcEndpointServiceName ?? ''}`.trim() : proxy?.Connectivity === 'PUBLIC_ENDPOINT' ? 'public endpoint' : undefined],
+    ['Proxy access key id', proxy?.AccessKeyId],
     ['Created', store.CreationDate ? formatTimestamp(store.CreationDate) : undefined],
   ];
   return {
     label: inertLine(store.CustomKeyStoreName ?? store.CustomKeyStoreId ?? 'custom key store'),
-    description: inertLine(`${type} · ${state}`),
+    description: inertLine(`${type} · ${state}${store.ConnectionErrorCode ? ` (${store.ConnectionErrorCode})` : ''}`),
     tooltip: [`**${markdownText(store.CustomKeyStoreName ?? '')}**`, '', ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${markdownText(v)}`] : []))].join('\n'),
   };
 }

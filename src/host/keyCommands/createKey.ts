@@ -1,4 +1,4 @@
-import type { AliasListEntry, KeyMetadata, Tag } from '@aws-sdk/client-kms';
+import type { AliasListEntry, CustomKeyStoresListEntry, KeyMetadata, Tag } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { ArgumentError } from '../../core/args/argumentError';
 import { Args } from '../../core/args/readArgs';
@@ -18,7 +18,14 @@ import { notify } from './output';
 import { keyChanged, resolveConnection } from './resolveKey';
 
 const ID = 'kmsWorkbench.createKey';
-const FIELDS = ['connection', 'keySpec', 'keyUsage', 'multiRegion', 'alias', 'description', 'tags', 'policy', 'administrators', 'users', 'allowAdministratorsToDelete'];
+const FIELDS = ['connection', 'keySpec', 'keyUsage', 'multiRegion', 'origin', 'customKeyStoreId', 'xksKeyId', 'alias', 'description', 'tags', 'policy', 'administrators', 'users', 'allowAdministratorsToDelete'];
+
+/** Where a new key's material comes from (CreateKey's Origin). */
+export const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] as const;
+export type KeyOrigin = (typeof ORIGINS)[number];
+
+/** The command that imports material into a key with origin EXTERNAL. */
+const IMPORT_COMMAND = 'kmsWorkbench.importKeyMaterial';
 
 /** The command the tree offers to show a key (by `{ connection, keyId }`), when it has one. */
 export const REVEAL_KEY_COMMAND = 'kmsWorkbench.revealKey';
@@ -28,6 +35,9 @@ export interface CreateKeyRequest {
   readonly usage: KeyUsageName;
   readonly spec: string;
   readonly multiRegion: boolean;
+  readonly origin: KeyOrigin;
+  readonly customKeyStoreId?: string;
+  readonly xksKeyId?: string;
   readonly alias?: string;
   readonly description?: string;
   readonly tags: readonly Tag[];
@@ -46,7 +56,10 @@ function partitionOf(region: string): string {
 
 /**
  * `kmsWorkbench.createKey` `{ connection?, keySpec? (default SYMMETRIC_DEFAULT), keyUsage?
- * (needed for RSA: ENCRYPT_DECRYPT or SIGN_VERIFY), multiRegion? (default false), alias?,
+ * (needed for RSA: ENCRYPT_DECRYPT or SIGN_VERIFY; KEY_AGREEMENT for ECDH keys),
+ * multiRegion? (default false), origin? (AWS_KMS default | EXTERNAL: you import the key
+ * material | AWS_CLOUDHSM with customKeyStoreId | EXTERNAL_KEY_STORE with customKeyStoreId
+ * and xksKeyId; key store keys are symmetric and single-Region), customKeyStoreId?, xksKeyId?, alias?,
  * description?, tags? ({ key: value }), policy? (default | console; console when
  * administrators or users are given), administrators? (principals), users? (principals),
  * allowAdministratorsToDelete? (default true) }`: CreateKey, then CreateAlias. Without an
@@ -73,6 +86,10 @@ function requestFromArgs(args: Args, connection: Connection): CreateKeyRequest {
     throw new ArgumentError(`${ID}: "keySpec": ${spec} keys are not offered in ${connection.region}.`);
   }
   const multiRegion = args.boolean('multiRegion') ?? false;
+  const origin = args.oneOf('origin', ORIGINS) ?? 'AWS_KMS';
+  const customKeyStoreId = args.string('customKeyStoreId', 'a custom key store id like cks-1234567890abcdef0');
+  const xksKeyId = args.string('xksKeyId', 'the id of the key in the external key manager');
+  checkOrigin(origin, spec, multiRegion, customKeyStoreId, xksKeyId);
   const aliasArg = args.string('alias', 'an alias name like alias/my-app');
   const alias = aliasArg !== undefined ? argValue(ID, 'alias', checkAliasName(aliasArg)) : undefined;
   const descriptionArg = args.raw('description');
@@ -90,7 +107,22 @@ function requestFromArgs(args: Args, connection: Connection): CreateKeyRequest {
     throw new ArgumentError(`${ID}: "administrators" and "users" make a console-style policy: set "policy" to "console" or leave it out.`);
   }
   const allowAdministratorsToDelete = args.boolean('allowAdministratorsToDelete') ?? true;
-  return { type, usage, spec, multiRegion, alias, description, tags, policy, administrators, allowAdministratorsToDelete, users };
+  return { type, usage, spec, multiRegion, origin, customKeyStoreId, xksKeyId, alias, description, tags, policy, administrators, allowAdministratorsToDelete, users };
+}
+
+/** What each origin needs and allows, as ArgumentErrors naming the field. */
+function checkOrigin(origin: KeyOrigin, spec: string, multiRegion: boolean, customKeyStoreId: string | undefined, xksKeyId: string | undefined): void {
+  const inStore = origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE';
+  if (inStore) {
+    if (!customKeyStoreId) throw new ArgumentError(`${ID}: "customKeyStoreId": origin ${origin} creates the key in a custom key store: give its id (cks-…).`);
+    if (spec !== 'SYMMETRIC_DEFAULT') throw new ArgumentError(`${ID}: "keySpec": keys in a custom key store are symmetric (SYMMETRIC_DEFAULT), not ${spec}.`);
+    if (multiRegion) throw new ArgumentError(`${ID}: "multiRegion": keys in a custom key store are single-Region.`);
+  } else if (customKeyStoreId !== undefined) {
+    throw new ArgumentError(`${ID}: "customKeyStoreId" is only for origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE (origin is ${origin}).`);
+  }
+  if (origin === 'EXTERNAL_KEY_STORE' && !xksKeyId) throw new ArgumentError(`${ID}: "xksKeyId": a key in an external key store is backed by a key of the external key manager: give that key's id.`);
+  if (origin !== 'EXTERNAL_KEY_STORE' && xksKeyId !== undefined) throw new ArgumentError(`${ID}: "xksKeyId" is only for origin EXTERNAL_KEY_STORE.`);
+  if (xksKeyId !== undefined && !/^[a-zA-Z0-9-_.]{1,128}$/.test(xksKeyId)) throw new ArgumentError(`${ID}: "xksKeyId": 1 to 128 letters, digits, "-", "_" and ".".`);
 }
 
 const TOTAL = 8;
@@ -109,17 +141,7 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
           specs.map((s) => ({ label: s.spec, description: s.description, value: s.spec })),
           { title: title('key spec'), step: 2, totalSteps: TOTAL },
         );
-  const multiRegion = await ui.pick(
-    [
-      { label: 'Single-Region key', detail: `The key lives in ${connection.region} only.`, value: false },
-      {
-        label: 'Multi-Region key',
-        detail: 'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.',
-        value: true,
-      },
-    ],
-    { title: title('Regionality'), step: 3, totalSteps: TOTAL },
-  );
+  const { multiRegion, origin, customKeyStoreId, xksKeyId } = await askPlacement(ui, gateway, connection, spec, title);
   const existingAliases = await collect(gateway.listAliases());
   const alias = await inputChecked<string | undefined>(
     ui,
@@ -188,6 +210,9 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
     usage: keyTypeInfo(type).usage,
     spec,
     multiRegion,
+    origin,
+    customKeyStoreId,
+    xksKeyId,
     alias,
     description,
     tags,
@@ -203,6 +228,81 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
   return request;
 }
 
+const ORIGIN_WORDS: Record<KeyOrigin, string> = {
+  AWS_KMS: 'key material made by KMS',
+  EXTERNAL: 'imported key material (bring your own key)',
+  AWS_CLOUDHSM: 'in an AWS CloudHSM key store',
+  EXTERNAL_KEY_STORE: 'in an external key store',
+};
+
+interface Placement {
+  readonly multiRegion: boolean;
+  readonly origin: KeyOrigin;
+}
+
+/**
+ * The wizard's third step: Regionality and where the key material comes from (KMS, imported
+ * by you, or a custom key store, which holds symmetric single-Region keys only); then the
+ * store and, for an external key store, the external key's id.
+ */
+async function askPlacement(
+  ui: UserInput,
+  gateway: KmsGateway,
+  connection: Connection,
+  spec: string,
+  title: (what: string) => string,
+): Promise<{ multiRegion: boolean; origin: KeyOrigin; customKeyStoreId?: string; xksKeyId?: string }> {
+  const symmetric = spec === 'SYMMETRIC_DEFAULT';
+  const mrDetail = 'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.';
+  const byok = 'Created without key material; "Import Key Material…" then wraps yours (or fresh material made here, shown once) and imports it. You keep a copy and may let it expire.';
+  const placement = await ui.pick<Placement>(
+    [
+      { label: 'Single-Region key', detail: `The key lives in ${connection.region} only; KMS makes its key material.`, value: { multiRegion: false, origin: 'AWS_KMS' } },
+      { label: 'Multi-Region key', detail: mrDetail, value: { multiRegion: true, origin: 'AWS_KMS' } },
+      { label: 'Single-Region key with imported key material', description: 'EXTERNAL (bring your own key)', detail: byok, value: { multiRegion: false, origin: 'EXTERNAL' }, group: 'Your own key material' },
+      { label: 'Multi-Region key with imported key material', description: 'EXTERNAL', detail: 'Import the same material into the primary and each replica.', value: { multiRegion: true, origin: 'EXTERNAL' } },
+      ...(symmetric
+        ? [
+            { label: 'In an AWS CloudHSM key store', description: 'AWS_CLOUDHSM', detail: 'The key material is made and kept in your CloudHSM cluster; the store must be connected.', value: { multiRegion: false, origin: 'AWS_CLOUDHSM' as const }, group: 'Custom key stores' },
+            { label: 'In an external key store', description: 'EXTERNAL_KEY_STORE', detail: 'Backed by a key of your external key manager, reached through its XKS proxy; the store must be connected.', value: { multiRegion: false, origin: 'EXTERNAL_KEY_STORE' as const } },
+          ]
+        : []),
+    ],
+    { title: title('Regionality and key material'), step: 3, totalSteps: TOTAL },
+  );
+  const { multiRegion, origin } = placement;
+  if (origin === 'AWS_KMS' || origin === 'EXTERNAL') return { multiRegion, origin };
+  const stores = (await collect(customKeyStores(gateway))).filter((s) => (s.CustomKeyStoreType ?? 'AWS_CLOUDHSM') === origin);
+  if (!stores.length) throw new KmsError('NoCustomKeyStore', `There is no ${origin === 'AWS_CLOUDHSM' ? 'CloudHSM' : 'external'} key store in ${connection.region}. Create one in the Custom key stores folder first.`);
+  const customKeyStoreId = await ui.pick(
+    stores.map((s) => ({
+      label: s.CustomKeyStoreName ?? s.CustomKeyStoreId ?? '?',
+      description: `${s.CustomKeyStoreId ?? ''} · ${s.ConnectionState ?? ''}`,
+      detail: s.ConnectionState === 'CONNECTED' ? undefined : 'Not connected: KMS creates keys only in a connected store. Connect it first.',
+      value: s.CustomKeyStoreId ?? '',
+    })),
+    { title: title('custom key store'), step: 3, totalSteps: TOTAL },
+  );
+  if (origin === 'AWS_CLOUDHSM') return { multiRegion, origin, customKeyStoreId };
+  const xksKeyId = await ui.input({
+    title: title('external key id'),
+    step: 3,
+    totalSteps: TOTAL,
+    prompt: 'The id of the key in your external key manager (an AES-256 key its XKS proxy can use).',
+    validate: (v) => (/^[a-zA-Z0-9-_.]{1,128}$/.test(v) ? undefined : '1 to 128 letters, digits, "-", "_" and ".".'),
+  });
+  return { multiRegion, origin, customKeyStoreId, xksKeyId };
+}
+
+async function* customKeyStores(gateway: KmsGateway): AsyncIterable<CustomKeyStoresListEntry> {
+  let marker: string | undefined;
+  do {
+    const page = await gateway.describeCustomKeyStoresPage(marker);
+    yield* page.items;
+    marker = page.nextMarker;
+  } while (marker);
+}
+
 function aliasAvailable(checked: Checked<string>, existing: readonly AliasListEntry[]): Checked<string> {
   if (!checked.ok) return checked;
   const other = existing.find((a) => a.AliasName === checked.value);
@@ -214,6 +314,7 @@ function summary(r: CreateKeyRequest, connection: Connection): string[] {
   return [
     `Connection: ${connection.label} (${connection.region})`,
     `Key: ${keyTypeInfo(r.type).label}, ${r.spec}, ${r.multiRegion ? 'multi-Region primary' : 'single-Region'}`,
+    `Key material: ${ORIGIN_WORDS[r.origin]}${r.customKeyStoreId ? ` ${r.customKeyStoreId}` : ''}${r.xksKeyId ? `, external key ${r.xksKeyId}` : ''}`,
     `Alias: ${r.alias ?? 'none'}`,
     `Description: ${r.description ?? 'none'}`,
     `Tags: ${r.tags.length ? r.tags.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ') : 'none'}`,
@@ -252,6 +353,9 @@ async function performCreate(services: Services, connection: Connection, gateway
     KeySpec: r.spec as KeyMetadata['KeySpec'],
     KeyUsage: r.usage,
     MultiRegion: r.multiRegion,
+    Origin: r.origin === 'AWS_KMS' ? undefined : r.origin,
+    CustomKeyStoreId: r.customKeyStoreId,
+    XksKeyId: r.xksKeyId,
     Description: r.description,
     Tags: r.tags.length ? [...r.tags] : undefined,
     Policy: account ? buildPolicy(r, account) : undefined,
@@ -280,7 +384,15 @@ async function performCreate(services: Services, connection: Connection, gateway
   if (problems.length) {
     throw new KmsError('PartlyDone', `Created key ${keyId}, but ${problems.join('; and ')}. Fix this from the key's context menu.`);
   }
-  notify(`Created key ${r.alias ? `${r.alias} (${keyId})` : keyId}: ${r.spec}, ${r.usage}${r.multiRegion ? ', multi-Region' : ''}.`);
+  const name = r.alias ? `${r.alias} (${keyId})` : keyId;
+  if (r.origin === 'EXTERNAL') {
+    notify(
+      `Created key ${name}: ${r.spec}, ${r.usage}, waiting for its key material (PendingImport). Import the material to use it.`,
+      { title: 'Import Key Material…', run: () => vscode.commands.executeCommand(IMPORT_COMMAND, { connection: connection.id, keyId }) },
+    );
+  } else {
+    notify(`Created key ${name}: ${r.spec}, ${r.usage}${r.multiRegion ? ', multi-Region' : ''}${r.origin === 'AWS_KMS' ? '' : `, ${ORIGIN_WORDS[r.origin]}`}.`);
+  }
   return metadata;
 }
 

@@ -3,11 +3,14 @@ import { type CommandSpec, registerCommands } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { createAlias, deleteAlias, updateAlias } from './aliases';
 import { createKey } from './createKey';
+import { connectCustomKeyStore, createCustomKeyStore, deleteCustomKeyStore, disconnectCustomKeyStore, updateCustomKeyStore } from './customKeyStores';
 import { generateDataKey, generateDataKeyPair, generateDataKeyPairWithoutPlaintext, generateDataKeyWithoutPlaintext } from './dataKeys';
 import type { KeyCommandDeps } from './deps';
+import { deriveSharedSecret } from './deriveSharedSecret';
 import { disableKey, enableKey } from './enableDisableKey';
 import { generateRandom } from './generateRandom';
 import { createGrant, listRetirableGrants, retireGrant, revokeGrant } from './grants';
+import { deleteImportedKeyMaterial, importKeyMaterial } from './importKeyMaterial';
 import { cancelKeyDeletion, scheduleKeyDeletion } from './keyDeletion';
 import { disableKeyRotation, enableKeyRotation, rotateKeyNow, showKeyRotations } from './keyRotation';
 import { tagKey, untagKey } from './keyTags';
@@ -18,7 +21,7 @@ import { getPublicKey } from './publicKey';
 import { signMessage, verifySignature } from './signVerify';
 import { updateKeyDescription } from './updateKeyDescription';
 
-/** Every key lifecycle and KMS operation command (issue 6), in the order of the menus. */
+/** Every key lifecycle and KMS operation command (issues 6 and 13), in the order of the menus. */
 export function keyCommandSpecs(deps: KeyCommandDeps): CommandSpec[] {
   return [
     createKey,
@@ -52,6 +55,14 @@ export function keyCommandSpecs(deps: KeyCommandDeps): CommandSpec[] {
     verifyMac,
     replicateKey,
     updatePrimaryRegion,
+    importKeyMaterial(deps),
+    deleteImportedKeyMaterial,
+    deriveSharedSecret(deps),
+    createCustomKeyStore,
+    updateCustomKeyStore,
+    connectCustomKeyStore,
+    disconnectCustomKeyStore,
+    deleteCustomKeyStore,
   ] as CommandSpec[];
 }
 

@@ -53,6 +53,9 @@ const EMPTY_PICKER: Partial<Record<KeyAction, string>> = {
   replicate: 'No multi-Region primary key',
   updatePrimaryRegion: 'No multi-Region primary key',
   createGrant: 'No enabled customer managed key',
+  importKeyMaterial: 'No customer managed key with origin EXTERNAL (create one with Create Key, origin EXTERNAL)',
+  deleteImportedKeyMaterial: 'No key with imported key material',
+  deriveSharedSecret: 'No enabled key agreement (KEY_AGREEMENT) key',
 };
 
 /** Fields every key command takes for its key. */

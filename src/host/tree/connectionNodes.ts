@@ -7,7 +7,7 @@ import type { KeyDirectory } from '../../core/tree/keyDirectory';
 import { customKeyStoreLabel, keyLabel } from '../../core/tree/keyPresentation';
 import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
 import type { KeySearch } from '../../core/tree/keySearch';
-import { NodeKind } from '../../shared/contextValues';
+import { NodeKind, customKeyStoreContextValue } from '../../shared/contextValues';
 import type { ConnectionTarget } from '../targets';
 import { AliasNode, KeyNode } from './keyNodes';
 import { asError, emptyNode, ErrorNode, InfoNode, LoadMoreNode, type Pageable, TreeNode, type TreeModel } from './treeNode';
@@ -421,9 +421,11 @@ export class CustomKeyStoresFolder extends ConnectionFolder {
           label,
           description,
           tooltip: new vscode.MarkdownString(tooltip),
-          icon: store.ConnectionState === 'CONNECTED' ? 'server' : 'debug-disconnect',
+          icon: store.ConnectionState === 'CONNECTED' ? 'server' : store.ConnectionState === 'FAILED' ? 'error' : store.ConnectionState === 'CONNECTING' ? 'sync' : 'debug-disconnect',
+          iconColor: store.ConnectionState === 'FAILED' ? 'list.errorForeground' : undefined,
           kind: NodeKind.CustomKeyStore,
-          target: this.target,
+          contextValue: customKeyStoreContextValue({ state: store.ConnectionState, type: store.CustomKeyStoreType }),
+          target: store.CustomKeyStoreId ? { kind: 'customKeyStore', connection: this.connection, customKeyStoreId: store.CustomKeyStoreId, store } : this.target,
         });
       }),
     );

@@ -102,6 +102,8 @@ export class InfoNode extends LeafNode {
       readonly icon?: string;
       readonly iconColor?: string;
       readonly kind?: NodeKind;
+      /** A context value with more than the kind (custom key stores add their state). */
+      readonly contextValue?: string;
       readonly command?: vscode.Command;
       readonly target?: Target;
     },
@@ -120,7 +122,7 @@ export class InfoNode extends LeafNode {
     t.description = this.info.description === undefined ? undefined : inertLine(this.info.description);
     const tooltip = this.info.tooltip ?? (this.info.description ? `${this.info.label}: ${this.info.description}` : this.info.label);
     t.tooltip = typeof tooltip === 'string' ? inertLine(tooltip) : tooltip;
-    t.contextValue = this.info.kind ?? NodeKind.Info;
+    t.contextValue = this.info.contextValue ?? this.info.kind ?? NodeKind.Info;
     if (this.info.icon) t.iconPath = new vscode.ThemeIcon(this.info.icon, this.info.iconColor ? new vscode.ThemeColor(this.info.iconColor) : undefined);
     t.command = this.info.command;
     return t;

@@ -1,5 +1,5 @@
 // The key lifecycle: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion,
-// CancelKeyDeletion, UpdateKeyDescription, DescribeCustomKeyStores.
+// CancelKeyDeletion, UpdateKeyDescription.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { OpContext } from '../context';
 import { newSecretMaterial } from '../crypto';
@@ -18,7 +18,7 @@ import { checkTags } from './tags';
 
 /** Every KeySpec the KMS API knows; the emulator implements those in types.keySpecs. */
 const apiKeySpecs = [...keySpecs, 'ECC_NIST_EDWARDS25519', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87', 'ML_KEM_512', 'ML_KEM_768', 'ML_KEM_1024', 'SM2'] as const;
-const apiKeyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'KEY_ENCAPSULATION'] as const;
+const apiKeyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'ENCAPSULATE_DECAPSULATE'] as const;
 
 export function newKeyId(multiRegion: boolean): string {
   return multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID();
@@ -37,6 +37,7 @@ export interface NewKey {
   multiRegion?: boolean;
   creationDate?: number;
   customKeyStoreId?: string;
+  xksKeyId?: string;
 }
 
 /** Builds a key (symmetric and HMAC material at once; asymmetric on first use) and stores it. */
@@ -66,6 +67,7 @@ export function createKeyRecord(ctx: Pick<OpContext, 'store' | 'accountId'>, spe
     onDemandRotations: 0,
     grants: [],
     customKeyStoreId: spec.customKeyStoreId,
+    xksKeyId: spec.xksKeyId,
   };
   ctx.store.addKey(key);
   return key;
@@ -77,6 +79,9 @@ function specAndUsage(input: Input): { spec: KeySpec; usage: KeyUsage } {
   const legacy = input.enumValue('CustomerMasterKeySpec', apiKeySpecs);
   if (spec && legacy) throw validation('You cannot specify both KeySpec and CustomerMasterKeySpec; use KeySpec.');
   const chosen = spec ?? legacy ?? 'SYMMETRIC_DEFAULT';
+  if (chosen.startsWith('ML_DSA_') || chosen.startsWith('ML_KEM_')) {
+    throw unsupported(`KeySpec ${chosen} is not supported by the KMS emulator: node:crypto has no ${chosen.startsWith('ML_DSA_') ? 'ML-DSA' : 'ML-KEM'} before Node 24, and the emulator runs on Node 20.`);
+  }
   if (!(keySpecs as readonly string[]).includes(chosen)) throw unsupported(`KeySpec ${chosen} is not supported by the KMS emulator.`);
   const usage = input.enumValue('KeyUsage', apiKeyUsages) ?? 'ENCRYPT_DECRYPT';
   const allowedUsages = usagesFor(chosen as KeySpec);
@@ -101,20 +106,30 @@ export const keyOperations: OperationTable = {
       const tags = input.tags('Tags');
       const multiRegion = input.bool('MultiRegion') ?? false;
       input.bool('BypassPolicyLockoutSafetyCheck');
-      input.string('XksKeyId', { min: 1, max: 128 });
+      const xksKeyId = input.string('XksKeyId', { min: 1, max: 128, pattern: /^[a-zA-Z0-9-_.]+$/ });
       if (policy !== undefined) validatePolicy(policy);
       if (tags) checkTags(tags);
       if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
+        if (xksKeyId && origin !== 'EXTERNAL_KEY_STORE') throw validation(`XksKeyId is only valid with Origin EXTERNAL_KEY_STORE, not ${origin}.`);
         if (!customKeyStoreId) throw validation(`Origin ${origin} requires a CustomKeyStoreId.`);
-        const store = ctx.store.customKeyStores.find((s) => s.CustomKeyStoreId === customKeyStoreId);
+        const store = ctx.store.customKeyStoresOf(ctx.region).find((s) => s.CustomKeyStoreId === customKeyStoreId);
         if (!store) throw apiError('CustomKeyStoreNotFoundException', `Custom key store ${customKeyStoreId} does not exist.`);
+        const storeType = store.CustomKeyStoreType ?? 'AWS_CLOUDHSM';
+        if (storeType !== origin) throw validation(`Custom key store ${customKeyStoreId} is of type ${storeType}: create its keys with Origin ${storeType}.`);
         if ((store.ConnectionState ?? 'CONNECTED') !== 'CONNECTED') throw apiError('CustomKeyStoreInvalidStateException', `Custom key store ${customKeyStoreId} is not connected.`);
+        if (origin === 'EXTERNAL_KEY_STORE') {
+          if (!xksKeyId) throw validation('Origin EXTERNAL_KEY_STORE requires XksKeyId: the id of the key in the external key manager.');
+          const inUse = ctx.store.keysInStore(customKeyStoreId).find((k) => k.xksKeyId === xksKeyId);
+          if (inUse) throw apiError('XksKeyAlreadyInUseException', `External key ${xksKeyId} is already associated with ${ctx.store.arnOf(inUse)} in this key store.`);
+        }
         if (spec !== 'SYMMETRIC_DEFAULT') throw unsupported('Keys in a custom key store must be SYMMETRIC_DEFAULT.');
         if (multiRegion) throw unsupported('Multi-Region keys cannot be created in a custom key store.');
+      } else if (xksKeyId) {
+        throw validation(`XksKeyId is only valid with Origin EXTERNAL_KEY_STORE, not ${origin}.`);
       } else if (customKeyStoreId) {
         throw validation(`CustomKeyStoreId is only valid with Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE, not ${origin}.`);
       }
-      const key = createKeyRecord(ctx, { region: ctx.region, spec, usage, description, origin, policy, tags, multiRegion, customKeyStoreId });
+      const key = createKeyRecord(ctx, { region: ctx.region, spec, usage, description, origin, policy, tags, multiRegion, customKeyStoreId, xksKeyId });
       if (ctx.store.motoKeyMetadata && !input.has('KeyUsage') && spec === 'SYMMETRIC_DEFAULT') key.motoMetadata = { ...ctx.store.motoKeyMetadata };
       return { KeyMetadata: keyMetadata(ctx.store, key) };
     },
@@ -202,18 +217,6 @@ export const keyOperations: OperationTable = {
       requireState(ctx, key, 'modify');
       key.description = description;
       return {};
-    },
-  },
-
-  DescribeCustomKeyStores: {
-    readOnly: true,
-    handler(input, ctx) {
-      const id = input.string('CustomKeyStoreId', { min: 1, max: 64 });
-      const name = input.string('CustomKeyStoreName', { min: 1, max: 256 });
-      const stores = ctx.store.customKeyStores.filter((s) => (id === undefined || s.CustomKeyStoreId === id) && (name === undefined || s.CustomKeyStoreName === name));
-      if ((id !== undefined || name !== undefined) && stores.length === 0) throw apiError('CustomKeyStoreNotFoundException', `Custom key store ${id ?? name} does not exist.`);
-      const page = paginate(stores, (s) => s.CustomKeyStoreId, input, { max: 1000, default: 100 });
-      return pageFields('CustomKeyStores', page, (s) => ({ ...s, ...(s.CreationDate !== undefined ? { CreationDate: seconds(s.CreationDate) } : {}) }));
     },
   },
 };

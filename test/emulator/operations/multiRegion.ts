@@ -25,24 +25,28 @@ export const multiRegionOperations: OperationTable = {
       requireCustomerManaged(ctx, key);
       if (!key.multiRegion) throw unsupported(`${arn} is not a multi-Region key: only keys created with MultiRegion true can be replicated.`);
       if (key.primaryRegion !== key.region) throw unsupported(`${arn} is a replica key: replicate its primary key in ${key.primaryRegion}.`);
-      requireState(ctx, key, 'replicate');
+      // A key with imported material is replicated without it (the replica waits for the same material).
+      const external = key.origin === 'EXTERNAL';
+      if (!(external && key.state === 'PendingImport')) requireState(ctx, key, 'replicate');
       if (replicaRegion === key.region) throw validation(`The replica region must differ from the primary key's region ${key.region}.`);
       if (ctx.store.getKey(replicaRegion, key.id)) throw apiError('AlreadyExistsException', `${ctx.store.keyArn(replicaRegion, key.id)} already exists.`);
       if (policy !== undefined) validatePolicy(policy);
       if (tags) checkTags(tags);
-      await ctx.store.currentMaterial(key);
+      if (!external) await ctx.store.currentMaterial(key);
       const replica: Key = {
         ...key,
         region: replicaRegion,
         seq: ctx.store.sequence(),
-        state: 'Enabled',
+        state: external ? 'PendingImport' : 'Enabled',
         description: description ?? '',
         creationDate: ctx.now,
         deletionDate: undefined,
         pendingWindowInDays: undefined,
         policy: policy ?? defaultKeyPolicy(ctx.accountId),
         tags: tags ?? [],
-        materials: [...key.materials],
+        materials: external ? [] : [...key.materials],
+        validTo: undefined,
+        expirationModel: undefined,
         rotation: { ...key.rotation },
         rotations: [...key.rotations],
         grants: [],
@@ -60,7 +64,9 @@ export const multiRegionOperations: OperationTable = {
       requireCustomerManaged(ctx, key);
       if (!key.multiRegion) throw unsupported(`${arn} is not a multi-Region key.`);
       if (key.primaryRegion !== key.region) throw unsupported(`${arn} is a replica key: call UpdatePrimaryRegion on the primary key in ${key.primaryRegion}.`);
-      requireState(ctx, key, 'replicate');
+      // A key with imported material is replicated without it (the replica waits for the same material).
+      const external = key.origin === 'EXTERNAL';
+      if (!(external && key.state === 'PendingImport')) requireState(ctx, key, 'replicate');
       if (primaryRegion === key.region) return {};
       const replica = ctx.store.getKey(primaryRegion, key.id);
       if (!replica) throw notFound(`${arn} has no replica in ${primaryRegion}: replicate it there first.`);

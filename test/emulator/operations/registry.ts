@@ -2,8 +2,11 @@
 // Anything else answers UnsupportedOperationException.
 import type { OperationTable } from '../operation';
 import { aliasOperations } from './aliases';
+import { customKeyStoreOperations } from './customKeyStores';
 import { encryptionOperations } from './encryption';
 import { grantOperations } from './grants';
+import { importOperations } from './importMaterial';
+import { keyAgreementOperations } from './keyAgreement';
 import { keyOperations } from './keys';
 import { lastUsageOperations } from './lastUsage';
 import { multiRegionOperations } from './multiRegion';
@@ -23,6 +26,9 @@ export const operations: OperationTable = {
   ...rotationOperations,
   ...multiRegionOperations,
   ...lastUsageOperations,
+  ...importOperations,
+  ...customKeyStoreOperations,
+  ...keyAgreementOperations,
 };
 
 export const operationNames = Object.keys(operations).sort();

@@ -97,6 +97,7 @@ export const signingOperations: OperationTable = {
         KeyUsage: key.usage,
         ...(encryption ? { EncryptionAlgorithms: encryption } : {}),
         ...(signing ? { SigningAlgorithms: signing } : {}),
+        ...(key.usage === 'KEY_AGREEMENT' ? { KeyAgreementAlgorithms: ['ECDH'] } : {}),
       };
     },
   },

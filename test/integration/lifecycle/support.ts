@@ -9,7 +9,7 @@ import type { KmsWorkbenchApi } from '../../../src/extension';
 import type { KeyChange, Services } from '../../../src/host/services';
 import type { KeyTarget, Target } from '../../../src/host/targets';
 import { ScriptedUserInput, type ScriptedAnswer } from '../../support/scriptedUserInput';
-import type { ConfirmOptions, UserInput } from '../../../src/host/ui/userInput';
+import type { ConfirmOptions, InputOptions, UserInput } from '../../../src/host/ui/userInput';
 import { activeExtension } from '../util/env';
 
 export type Testing = NonNullable<KmsWorkbenchApi['testing']>;
@@ -76,6 +76,12 @@ export interface Shown {
  */
 class RecordingInput extends ScriptedUserInput {
   readonly shown: Shown[] = [];
+  /** Titles of the inputs asked in a password box. */
+  readonly passwordPrompts: string[] = [];
+  override input(options: InputOptions): Promise<string> {
+    if (options.password) this.passwordPrompts.push(options.title ?? options.prompt ?? '');
+    return super.input(options);
+  }
   override confirm(message: string, options: ConfirmOptions): Promise<void> {
     this.shown.push({ kind: 'confirm', message, detail: options.detail });
     return super.confirm(message, options);

@@ -64,12 +64,12 @@ describe('KMS emulator: wire protocol and SigV4', () => {
   });
 
   it('answers an operation it does not implement with UnsupportedOperationException as KMS JSON', async () => {
-    const raw = await signedRequest(kms.url, 'TrentService.GetParametersForImport', JSON.stringify({ KeyId: 'x', WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
+    const raw = await signedRequest(kms.url, 'TrentService.Encapsulate', JSON.stringify({ KeyId: 'x', EncapsulationAlgorithm: 'ML_KEM' }));
     assert.equal(raw.status, 400);
     assert.equal(raw.contentType, 'application/x-amz-json-1.1');
     const body = raw.json();
     assert.equal(body.__type, 'UnsupportedOperationException');
-    assert.match(String(body.message), /GetParametersForImport/);
+    assert.match(String(body.message), /Encapsulate/);
     const nonsense = await signedRequest(kms.url, 'TrentService.MakeCoffee', '{}');
     assert.equal(nonsense.json().__type, 'UnsupportedOperationException');
   });

@@ -20,13 +20,15 @@ describe('keyOps key types', () => {
     assert.deepEqual(specsFor('symmetric', 'us-east-1').map((s) => s.spec), ['SYMMETRIC_DEFAULT']);
     assert.deepEqual(specsFor('asymmetricEncrypt', 'us-east-1').map((s) => s.spec), ['RSA_2048', 'RSA_3072', 'RSA_4096']);
     assert.ok(specsFor('asymmetricEncrypt', 'cn-north-1').some((s) => s.spec === 'SM2'));
-    assert.deepEqual(specsFor('signVerify', 'eu-west-1').map((s) => s.spec), ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1']);
+    assert.deepEqual(specsFor('signVerify', 'eu-west-1').map((s) => s.spec), ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87']);
+    assert.deepEqual(specsFor('keyAgreement', 'eu-west-1').map((s) => s.spec), ['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1']);
     assert.deepEqual(specsFor('hmac', 'eu-west-1').map((s) => s.spec), ['HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512']);
   });
 
   it('derives the key type from spec and usage, asking for the usage of RSA keys', () => {
     assert.deepEqual(keyTypeOf('SYMMETRIC_DEFAULT', undefined), { ok: true, value: { type: 'symmetric', usage: 'ENCRYPT_DECRYPT' } });
     assert.deepEqual(keyTypeOf('ECC_NIST_P256', undefined), { ok: true, value: { type: 'signVerify', usage: 'SIGN_VERIFY' } });
+    assert.deepEqual(keyTypeOf('ECC_NIST_P384', 'KEY_AGREEMENT'), { ok: true, value: { type: 'keyAgreement', usage: 'KEY_AGREEMENT' } });
     assert.deepEqual(keyTypeOf('HMAC_512', undefined), { ok: true, value: { type: 'hmac', usage: 'GENERATE_VERIFY_MAC' } });
     assert.deepEqual(keyTypeOf('RSA_2048', 'ENCRYPT_DECRYPT'), { ok: true, value: { type: 'asymmetricEncrypt', usage: 'ENCRYPT_DECRYPT' } });
     const needsUsage = keyTypeOf('RSA_2048', undefined);

@@ -114,7 +114,8 @@ describe('key presentation', () => {
   it('describes a key by spec and state, with the deletion date when pending deletion', () => {
     assert.equal(keyDescription(meta()), 'SYMMETRIC_DEFAULT · Enabled');
     assert.equal(keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })), 'SYMMETRIC_DEFAULT · Pending deletion (2025-03-01)');
-    assert.equal(keyDescription(meta({ KeyState: 'PendingImport', Origin: 'EXTERNAL' })), 'SYMMETRIC_DEFAULT · Pending import');
+    assert.equal(keyDescription(meta({ KeyState: 'PendingImport', Origin: 'EXTERNAL' })), 'SYMMETRIC_DEFAULT · Pending import · needs key material');
+    assert.equal(keyDescription(meta({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2026-04-01T12:00:00Z') })), 'SYMMETRIC_DEFAULT · Enabled · material expires 2026-04-01');
     assert.equal(keyDescription(undefined), '');
     assert.equal(keyDescription(undefined, new KmsError('AccessDeniedException', 'no')), 'no permission to describe');
   });
