@@ -19,7 +19,7 @@ export function isEncryptedValue(text: string): boolean {
 export function parseEncryptedValue(text: string): EncryptedValue | undefined {
   const m = ENC_PATTERN.exec(text);
   if (!m) return undefined;
-  return { data: Buffer.from(m[1]!, 'base64'), iv: Buffer.from(m[2]!, 'base64'), tag: Buffer.from(m[3]!, 'base64'), type: m[4]! };
+  return { data: Buffer.from(m[1], 'base64'), iv: Buffer.from(m[2], 'base64'), tag: Buffer.from(m[3], 'base64'), type: m[4] };
 }
 
 /** The AAD sops uses for a value at `path`. */
@@ -29,7 +29,7 @@ export function pathAad(path: readonly string[]): string {
 
 /** Encrypts one value (never an empty string: sops leaves those as they are). */
 export function encryptValue(value: Exclude<SopsLeaf, null> | SopsComment, dataKey: Buffer, aad: string, typeName?: 'str'): string {
-  const type = typeName ?? value instanceof SopsComment ? 'comment' : typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : value instanceof SopsInt ? 'int' : value instanceof SopsFloat ? 'float' : 'bytes';
+  const type = typeName ?? (value instanceof SopsComment ? 'comment' : typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : value instanceof SopsInt ? 'int' : value instanceof SopsFloat ? 'float' : 'bytes');
   const iv = randomBytes(32);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));

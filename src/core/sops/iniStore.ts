@@ -15,7 +15,7 @@ export function parseIni(text: string): SopsBranch {
   let pending: SopsComment[] = [];
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
+    const line = lines[n].trim();
     if (line === '') continue;
     if (line.startsWith('#') || line.startsWith(';')) {
       pending.push(new SopsComment(line.slice(1).trim()));
@@ -43,7 +43,7 @@ export function parseIni(text: string): SopsBranch {
       // multi-line value
       const parts = [value.slice(3)];
       while (++n < lines.length) {
-        const l = lines[n]!;
+        const l = lines[n];
         if (l.trimEnd().endsWith('"""')) {
           parts.push(l.trimEnd().slice(0, -3));
           break;

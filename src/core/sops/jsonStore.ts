@@ -14,7 +14,7 @@ class JsonReader {
   }
 
   ws(): void {
-    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i]!)) this.i++;
+    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i])) this.i++;
   }
 
   value(): SopsValue {
@@ -38,7 +38,7 @@ class JsonReader {
     const start = this.i;
     this.i++;
     while (this.i < this.s.length) {
-      const c = this.s[this.i]!;
+      const c = this.s[this.i];
       if (c === '"') {
         this.i++;
         try {

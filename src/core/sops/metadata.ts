@@ -49,7 +49,8 @@ export interface SopsMetadata extends PartialEncryption {
 
 export const KEY_TYPES = ['kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'age', 'pgp'] as const;
 
-function text(value: SopsValue | undefined): string | undefined {
+/** A scalar's text (strings as they are, numbers and booleans written out); undefined for collections and null. */
+export function text(value: SopsValue | undefined): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -59,7 +60,7 @@ function text(value: SopsValue | undefined): string | undefined {
 }
 
 export function field(b: SopsBranch, key: string): SopsValue | undefined {
-  for (let i = b.length - 1; i >= 0; i--) if (b[i]!.key === key) return b[i]!.value;
+  for (let i = b.length - 1; i >= 0; i--) if (b[i].key === key) return b[i].value;
   return undefined;
 }
 
@@ -160,7 +161,7 @@ export function kmsEntryTree(key: KmsMasterKey): SopsBranch {
   const b = branch([{ key: 'arn', value: key.arn }]);
   if (key.role) b.push({ key: 'role', value: key.role });
   if (key.context && Object.keys(key.context).length > 0) {
-    b.push({ key: 'context', value: branch(Object.keys(key.context).sort().map((k) => ({ key: k, value: key.context![k]! }))) });
+    b.push({ key: 'context', value: branch(Object.keys(key.context).sort().map((k) => ({ key: k, value: key.context![k] }))) });
   }
   b.push({ key: 'created_at', value: key.createdAt ?? rfc3339(new Date()) }, { key: 'enc', value: key.enc }, { key: 'aws_profile', value: key.awsProfile ?? '' });
   return b;
@@ -178,7 +179,7 @@ export function rfc3339(date: Date): string {
 export function macAad(lastModified: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.exec(lastModified.trim());
   if (!m) return lastModified;
-  const zone = m[3]!.toUpperCase() === 'Z' || m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3]!;
+  const zone = m[3].toUpperCase() === 'Z' || m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3];
   return `${m[1]}${zone}`;
 }
 
@@ -207,10 +208,10 @@ export function unflattenTree(pairs: ReadonlyArray<readonly [string, string]>): 
   for (const [flatKey, value] of pairs) {
     const tokens = flatKey.split(/(__map_|__list_)/);
     let container: SopsBranch | SopsList = root;
-    let key: string | number = tokens[0]!;
+    let key: string | number = tokens[0];
     for (let t = 1; t < tokens.length; t += 2) {
       const kind = tokens[t];
-      const next: string | number = kind === '__list_' ? Number(tokens[t + 1]) : tokens[t + 1]!;
+      const next: string | number = kind === '__list_' ? Number(tokens[t + 1]) : tokens[t + 1];
       const make = (): SopsValue => (kind === '__list_' ? [] : branch());
       let child: SopsValue | undefined;
       if (typeof key === 'number') {

@@ -31,9 +31,9 @@ function inverse(a: number): number {
 /** Recombines `shares` (at least the threshold of them) into the secret. */
 export function combineShares(shares: readonly Uint8Array[]): Buffer {
   if (shares.length < 2) throw new SopsError('SopsFormat', 'Shamir recombination needs at least two shares.');
-  const len = shares[0]!.length;
+  const len = shares[0].length;
   if (len < 2 || shares.some((s) => s.length !== len)) throw new SopsError('SopsFormat', 'The Shamir shares of this file have different lengths: the file is damaged.');
-  const xs = shares.map((s) => s[len - 1]!);
+  const xs = shares.map((s) => s[len - 1]);
   if (new Set(xs).size !== xs.length) throw new SopsError('SopsFormat', 'Two Shamir shares of this file have the same x coordinate: the file is damaged.');
   const secret = Buffer.alloc(len - 1);
   for (let byte = 0; byte < len - 1; byte++) {
@@ -43,9 +43,9 @@ export function combineShares(shares: readonly Uint8Array[]): Buffer {
       for (let j = 0; j < shares.length; j++) {
         if (i === j) continue;
         // (0 - x_j) / (x_i - x_j), with subtraction being xor
-        basis = mul(basis, mul(xs[j]!, inverse(xs[i]! ^ xs[j]!)));
+        basis = mul(basis, mul(xs[j], inverse(xs[i] ^ xs[j])));
       }
-      value ^= mul(shares[i]![byte]!, basis);
+      value ^= mul(shares[i][byte], basis);
     }
     secret[byte] = value;
   }
@@ -64,11 +64,11 @@ export function splitSecret(secret: Uint8Array, parts: number, threshold: number
     return s;
   });
   for (let byte = 0; byte < secret.length; byte++) {
-    const coefficients = [secret[byte]!, ...randomBytes(threshold - 1)];
+    const coefficients = [secret[byte], ...randomBytes(threshold - 1)];
     shares.forEach((share, k) => {
-      const x = xs[k]!;
+      const x = xs[k];
       let y = 0;
-      for (let c = coefficients.length - 1; c >= 0; c--) y = mul(y, x) ^ coefficients[c]!;
+      for (let c = coefficients.length - 1; c >= 0; c--) y = mul(y, x) ^ coefficients[c];
       share[byte] = y;
     });
   }

@@ -7,7 +7,7 @@ import { decryptValue, encryptValue, isEncryptedValue, pathAad } from './cipher'
 import { emitDotenv, parseDotenv } from './dotenvStore';
 import { emitIni, parseIni } from './iniStore';
 import { emitJson, parseJson } from './jsonStore';
-import { describeMasterKeys, field, flattenTree, type KmsMasterKey, kmsEntryTree, macAad, type PartialEncryption, readMetadata, rfc3339, setField, type SopsMetadata, unflattenTree } from './metadata';
+import { describeMasterKeys, field, text as scalarText, flattenTree, type KmsMasterKey, kmsEntryTree, macAad, type PartialEncryption, readMetadata, rfc3339, setField, type SopsMetadata, unflattenTree } from './metadata';
 import { combineShares } from './shamir';
 import { branch, isBranch, isList, leafBytes, SopsComment, SopsError, type SopsBranch, type SopsLeaf, type SopsList, type SopsValue } from './tree';
 import { emitYaml, parseYaml } from './yamlStore';
@@ -60,16 +60,16 @@ export function mightBeSops(text: string): boolean {
 
 function splitMetadata(format: SopsFormat, parsed: SopsBranch[]): { branches: SopsBranch[]; metadataTree?: SopsBranch; flatOrder?: string[] } {
   if (format === 'dotenv') {
-    const b = parsed[0]!;
-    const flat = b.filter((i) => typeof i.key === 'string' && i.key.startsWith('sops_')).map((i) => [(i.key as string).slice(5), String(i.value ?? '')] as [string, string]);
+    const b = parsed[0];
+    const flat = b.filter((i) => typeof i.key === 'string' && i.key.startsWith('sops_')).map((i) => [(i.key as string).slice(5), scalarText(i.value) ?? ''] as [string, string]);
     if (flat.length === 0) return { branches: parsed };
     return { branches: [branch(b.filter((i) => !(typeof i.key === 'string' && i.key.startsWith('sops_'))))], metadataTree: unflattenTree(flat), flatOrder: flat.map(([k]) => k) };
   }
   if (format === 'ini') {
-    const b = parsed[0]!;
+    const b = parsed[0];
     const section = b.find((i) => i.key === 'sops');
     if (!section || !isBranch(section.value)) return { branches: parsed };
-    const flat = section.value.filter((i) => typeof i.key === 'string').map((i) => [i.key as string, String(i.value ?? '')] as [string, string]);
+    const flat = section.value.filter((i) => typeof i.key === 'string').map((i) => [i.key as string, scalarText(i.value) ?? ''] as [string, string]);
     return { branches: [branch(b.filter((i) => i !== section))], metadataTree: unflattenTree(flat), flatOrder: flat.map(([k]) => k) };
   }
   let metadataTree: SopsBranch | undefined;
@@ -117,13 +117,13 @@ export function readSopsFile(name: string, text: string): SopsDocument | undefin
     if (!split.metadataTree || field(split.metadataTree, 'lastmodified') === undefined) continue;
     let format = candidate;
     if (format === 'json') {
-      const keys = split.branches[0]!.filter((i) => typeof i.key === 'string');
-      if (keys.length === 1 && keys[0]!.key === 'data' && typeof keys[0]!.value === 'string' && byName !== 'json') format = 'binary';
-      else if (keys.length === 1 && keys[0]!.key === 'data' && typeof keys[0]!.value === 'string' && isEncryptedValue(keys[0]!.value)) format = 'binary';
+      const keys = split.branches[0].filter((i) => typeof i.key === 'string');
+      if (keys.length === 1 && keys[0].key === 'data' && typeof keys[0].value === 'string' && byName !== 'json') format = 'binary';
+      else if (keys.length === 1 && keys[0].key === 'data' && typeof keys[0].value === 'string' && isEncryptedValue(keys[0].value)) format = 'binary';
     }
     return { format, branches: split.branches, metadataTree: split.metadataTree, metadata: readMetadata(split.metadataTree), flatOrder: split.flatOrder };
   }
-  if (lastError && byName !== 'binary') throw lastError;
+  if (lastError instanceof Error && byName !== 'binary') throw lastError;
   return undefined;
 }
 
@@ -138,7 +138,7 @@ export function isSopsFile(name: string, text: string): boolean {
 
 // ------------------------------------------------------------------------ the walk
 
-interface WalkRules extends PartialEncryption {}
+type WalkRules = PartialEncryption;
 
 /** Whether sops encrypts a value at `path` (with the comments seen before it in its branch). */
 export function shouldEncrypt(rules: WalkRules, path: readonly string[], comments: readonly string[]): boolean {
@@ -175,9 +175,9 @@ export function goRegex(source: string): RegExp {
     const inline = /^\(\?([imsU]+)\)/.exec(body);
     if (inline) {
       body = body.slice(inline[0].length);
-      if (inline[1]!.includes('i')) flags += 'i';
-      if (inline[1]!.includes('m')) flags += 'm';
-      if (inline[1]!.includes('s')) flags += 's';
+      if (inline[1].includes('i')) flags += 'i';
+      if (inline[1].includes('m')) flags += 'm';
+      if (inline[1].includes('s')) flags += 's';
     }
     try {
       re = new RegExp(body, flags);
@@ -202,7 +202,7 @@ function walkBranch(b: SopsBranch, path: string[], visit: LeafVisitor): SopsBran
   for (const item of b) {
     if (item.key instanceof SopsComment) {
       const c = visit(item.key, path, comments);
-      const comment = c instanceof SopsComment ? c : new SopsComment(String(c));
+      const comment = c instanceof SopsComment ? c : new SopsComment(typeof c === 'string' ? c : '');
       out.push({ key: comment, value: null });
       comments = [...comments, comment.value];
       continue;
@@ -226,7 +226,7 @@ function walkList(list: SopsList, path: string[], visit: LeafVisitor, comments: 
   for (const item of list) {
     if (item instanceof SopsComment) {
       const c = visit(item, path, seen);
-      const comment = c instanceof SopsComment ? c : new SopsComment(String(c));
+      const comment = c instanceof SopsComment ? c : new SopsComment(typeof c === 'string' ? c : '');
       out.push(comment);
       seen = [...seen, comment.value];
       continue;
@@ -285,7 +285,7 @@ export async function openDataKey(doc: SopsDocument, keys: SopsKeyService, signa
     );
   }
   if (meta.groups.length <= 1) {
-    const opened = await openGroup(meta.groups[0]!);
+    const opened = await openGroup(meta.groups[0]);
     if (opened) {
       if (opened.key.length !== 32) throw new SopsError('SopsFormat', `The data key under ${opened.by} is ${opened.key.length} bytes, not 32: the file is damaged.`);
       return { dataKey: opened.key, openedWith: opened.by };
@@ -323,7 +323,7 @@ export async function openDataKey(doc: SopsDocument, keys: SopsKeyService, signa
 /** Decrypts every value with the data key and checks the MAC; never returns a partial result. */
 export function decryptWithKey(doc: SopsDocument, dataKey: Buffer): { plain: SopsBranch[]; reusable: Map<string, string[]> } {
   const meta = doc.metadata;
-  const hash = createHash('sha512');
+  const hash = macHash(meta);
   const reusable = new Map<string, string[]>();
   const raw = doc.format === 'binary';
   const plain = doc.branches.map((b) =>
@@ -378,6 +378,18 @@ export function decryptWithKey(doc: SopsDocument, dataKey: Buffer): { plain: Sop
   return { plain, reusable };
 }
 
+/**
+ * With mac_only_encrypted, sops starts the MAC with SHA-256("sops") so that such a MAC never
+ * equals one made over every value.
+ */
+const MAC_ONLY_ENCRYPTED_INITIALIZATION = Buffer.from('8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69', 'hex');
+
+function macHash(rules: PartialEncryption): ReturnType<typeof createHash> {
+  const hash = createHash('sha512');
+  if (rules.macOnlyEncrypted) hash.update(MAC_ONLY_ENCRYPTED_INITIALIZATION);
+  return hash;
+}
+
 function macBytes(value: Exclude<SopsLeaf, null>): Buffer {
   return leafBytes(value);
 }
@@ -396,13 +408,13 @@ export function emitPlain(format: SopsFormat, plain: readonly SopsBranch[]): Buf
     case 'yaml':
       return Buffer.from(emitYaml(plain), 'utf8');
     case 'json':
-      return Buffer.from(emitJson(plain[0]!), 'utf8');
+      return Buffer.from(emitJson(plain[0]), 'utf8');
     case 'dotenv':
-      return Buffer.from(emitDotenv(plain[0]!), 'utf8');
+      return Buffer.from(emitDotenv(plain[0]), 'utf8');
     case 'ini':
-      return Buffer.from(emitIni(plain[0]!), 'utf8');
+      return Buffer.from(emitIni(plain[0]), 'utf8');
     case 'binary': {
-      const data = plain[0]!.find((i) => i.key === 'data');
+      const data = plain[0].find((i) => i.key === 'data');
       if (!data) throw new SopsError('SopsFormat', 'This binary SOPS file has no data value.');
       const v = data.value;
       return typeof v === 'string' ? Buffer.from(v, 'utf8') : v instanceof Uint8Array ? Buffer.from(v) : Buffer.alloc(0);
@@ -430,14 +442,14 @@ export function emitEncrypted(format: SopsFormat, branches: readonly SopsBranch[
       return emitYaml(branches.map((b) => branch([...b, { key: 'sops', value: metadataTree }])));
     case 'json':
     case 'binary':
-      return emitJson(branch([...branches[0]!, { key: 'sops', value: metadataTree }]));
+      return emitJson(branch([...branches[0], { key: 'sops', value: metadataTree }]));
     case 'dotenv': {
       const flat = orderFlat(flattenTree(metadataTree), flatOrder, true);
-      return emitDotenv(branch([...branches[0]!, ...flat.map(([k, v]) => ({ key: `sops_${k}`, value: v }))]));
+      return emitDotenv(branch([...branches[0], ...flat.map(([k, v]) => ({ key: `sops_${k}`, value: v }))]));
     }
     case 'ini': {
       const flat = orderFlat(flattenTree(metadataTree), flatOrder, false);
-      return emitIni(branch([...branches[0]!, { key: 'sops', value: branch(flat.map(([k, v]) => ({ key: k, value: v }))) }]));
+      return emitIni(branch([...branches[0], { key: 'sops', value: branch(flat.map(([k, v]) => ({ key: k, value: v }))) }]));
     }
   }
 }
@@ -451,7 +463,7 @@ function orderFlat(flat: Array<[string, string]>, order: readonly string[] | und
 // ------------------------------------------------------------------------ encrypt
 
 function encryptTrees(format: SopsFormat, plain: readonly SopsBranch[], rules: PartialEncryption, dataKey: Buffer, reusable?: Map<string, string[]>): { branches: SopsBranch[]; mac: string; reused: number; fresh: number } {
-  const hash = createHash('sha512');
+  const hash = macHash(rules);
   let reused = 0;
   let fresh = 0;
   const pools = new Map<string, string[]>();
@@ -609,11 +621,11 @@ export interface UpdateKeysResult {
 export async function updateKmsKeys(doc: SopsDocument, change: { add?: readonly NewKmsKey[]; remove?: readonly string[] }, keys: SopsKeyService, signal?: AbortSignal, now = new Date()): Promise<UpdateKeysResult> {
   const copy: SopsDocument = { ...doc, metadataTree: cloneTree(doc.metadataTree) };
   const { list, holder } = kmsListOf(copy);
-  const current = list.filter(isBranch).map((b) => String(field(b, 'arn') ?? ''));
+  const current = list.filter(isBranch).map((b) => scalarText(field(b, 'arn')) ?? '');
   const remove = new Set(change.remove ?? []);
   for (const r of remove) if (!current.some((c) => sameKey(c, r))) throw new SopsError('SopsRule', `The SOPS file has no KMS key ${r}. Its KMS keys: ${current.join(', ') || 'none'}.`);
   const add = (change.add ?? []).filter((k) => !current.some((c) => sameKey(c, k.arn) && !remove.has(c)));
-  const remaining = list.filter((e) => !(isBranch(e) && remove.has(String(field(e, 'arn') ?? ''))));
+  const remaining = list.filter((e) => !(isBranch(e) && remove.has(scalarText(field(e, 'arn')) ?? '')));
   const othersLeft = doc.metadata.groups.some((g) => g.others.length > 0);
   if (remaining.filter(isBranch).length + add.length === 0 && !othersLeft) throw new SopsError('SopsRule', 'Removing these keys would leave the file with no master key at all, so nobody could open it again. Add another key first.');
   const added: string[] = [];
@@ -651,7 +663,7 @@ export async function rotateDataKey(doc: SopsDocument, keys: SopsKeyService, sig
     const entries: SopsBranch[] = [];
     for (const e of list.filter(isBranch)) {
       signal?.throwIfAborted();
-      const k = doc.metadata.groups[0]!.kms.find((x) => x.arn === field(e, 'arn'))!;
+      const k = doc.metadata.groups[0].kms.find((x) => x.arn === field(e, 'arn'))!;
       const blob = await keys.encryptDataKey(k, newKey, signal);
       const entry = cloneTree(e);
       setField(entry, 'enc', Buffer.from(blob).toString('base64'));

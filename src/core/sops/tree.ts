@@ -81,7 +81,7 @@ export function sameLeaf(a: SopsLeaf | SopsComment, b: SopsLeaf | SopsComment): 
   const ta = leafType(a);
   if (ta !== leafType(b)) return false;
   if (a === null) return true;
-  return leafBytes(a as Exclude<SopsLeaf, null>).equals(leafBytes(b as Exclude<SopsLeaf, null>));
+  return leafBytes(a).equals(leafBytes(b as Exclude<SopsLeaf, null>));
 }
 
 // ---------------------------------------------------------------- Go's number formatting
@@ -97,7 +97,7 @@ interface Digits {
 function shortestDigits(n: number): Digits {
   const neg = n < 0 || Object.is(n, -0);
   const [mantissa, exp] = Math.abs(n).toExponential().split('e');
-  const digits = mantissa!.replace('.', '').replace(/0+$/, '') || '0';
+  const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
   return { neg, digits, dp: Number(exp) + 1 };
 }
 

@@ -24,7 +24,7 @@ function scalarValue(node: Scalar, where: string): SopsValue {
     const src = (node.source ?? '').trim();
     const m = /^([-+]?)(0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)$/.exec(src);
     if (m && node.type === 'PLAIN') {
-      const magnitude = BigInt(m[2]!);
+      const magnitude = BigInt(m[2]);
       return new SopsInt(m[1] === '-' ? -magnitude : magnitude);
     }
     if (Number.isInteger(v) && !/[.eE]|inf|nan/i.test(src) && node.type === 'PLAIN') return new SopsInt(BigInt(v));
@@ -48,7 +48,8 @@ function keyText(node: unknown, doc: Document, where: string): string {
   if (isScalar(node)) {
     if (node.value === null || node.value === undefined) return '';
     if (typeof node.value === 'object') throw new SopsError('SopsFormat', `A key under ${where} is not text: SOPS supports only string keys.`);
-    return node.source !== undefined && node.type === 'PLAIN' && typeof node.value !== 'string' ? node.source : String(node.value);
+    if (typeof node.value === 'string') return node.value;
+    return node.source !== undefined && node.type === 'PLAIN' ? node.source : `${node.value as number | boolean | bigint}`;
   }
   throw new SopsError('SopsFormat', `A key under ${where} is a collection: SOPS supports only string keys.`);
 }
@@ -156,24 +157,22 @@ function analyze(s: string): { plain: boolean; single: boolean } {
   let spaceBreak = false;
   let lineBreaks = false;
   for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]!;
+    const c = chars[i];
     const next = chars[i + 1];
     const first = i === 0;
     const last = i === chars.length - 1;
     const followedBySpace = next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
+    // Indicators forbid the plain style only (libyaml's block_indicators).
     if (first) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(c)) specialCharacters = true;
-      if ((c === '?' || c === ':') && followedBySpace) specialCharacters = true;
-      if (c === '-' && followedBySpace) specialCharacters = true;
+      if ('#,[]{}&*!|>\'"%@`'.includes(c)) plain = false;
+      if ((c === '?' || c === ':') && followedBySpace) plain = false;
+      if (c === '-' && followedBySpace) plain = false;
     } else {
-      if (',?[]{}'.includes(c)) {
-        /* flow indicators: only matter in flow context */
-      }
-      if (c === ':' && followedBySpace) specialCharacters = true;
-      if (c === '#' && previousSpace) specialCharacters = true;
+      if (c === ':' && followedBySpace) plain = false;
+      if (c === '#' && previousSpace) plain = false;
     }
     const code = c.codePointAt(0)!;
-    if (!isPrintable(code) || (code > 0x7f && false)) specialCharacters = true;
+    if (!isPrintable(code) || code === 0xfeff) specialCharacters = true;
     if (c === '\n' || c === '\r' || code === 0x85 || code === 0x2028 || code === 0x2029) lineBreaks = true;
     if (c === ' ') {
       if (first) leadingSpace = true;

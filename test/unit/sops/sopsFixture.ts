@@ -10,7 +10,8 @@ import type { KmsGateway } from '../../../src/core/kms/gateway';
 import type { SopsKeyService } from '../../../src/core/sops/sopsFile';
 import { type Emulator, startEmulator } from '../../emulator/server';
 
-export const FIXTURES = process.env.KMS_SOPS_FIXTURES ?? '/work/shared/sops-fixtures';
+/** Files written by the real sops 3.8.1 (see README.md there), with the emulator seed of their keys. */
+export const FIXTURES = join(__dirname, '../../fixtures/sops');
 export const KEY1 = 'arn:aws:kms:us-east-1:111122223333:key/5c0b5f7e-1d2a-4c3b-9e8f-7a6b5c4d3e2f';
 export const KEY2 = 'arn:aws:kms:us-east-1:111122223333:key/6d1c6a8f-2e3b-4d4c-8f9a-8b7c6d5e4f30';
 
