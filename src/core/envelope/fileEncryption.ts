@@ -13,15 +13,18 @@ import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
 import { replaceFileAtomically, type WriteFaults } from '../files/atomicReplace';
 import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64 } from './base64';
-import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
+import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat, MAX_SOPS_BYTES } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
 import { type EncryptionContext, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
 import { rewrapObstacle, rewrapStage } from './rewrap';
+import { connectionKeyService } from '../sops/kmsKeyService';
+import type { SopsKeyService } from '../sops/sopsFile';
+import { decryptSopsFileInPlace } from '../sops/sopsFiles';
 
 /** How an encrypted file is written. */
-export type FileOutputFormat = 'base64' | 'binary' | 'blob';
-export const FILE_OUTPUT_FORMATS: readonly FileOutputFormat[] = ['base64', 'binary', 'blob'];
+export type FileOutputFormat = 'base64' | 'binary' | 'blob' | 'sops';
+export const FILE_OUTPUT_FORMATS: readonly FileOutputFormat[] = ['base64', 'binary', 'blob', 'sops'];
 
 export interface FileInspection {
   readonly path: string;
@@ -41,7 +44,11 @@ export async function inspectFile(path: string): Promise<FileInspection> {
   let want = Math.min(size, DETECT_HEAD_BYTES);
   for (;;) {
     const head = await readHead(path, want);
-    const format = detectFileFormat(head, size);
+    let format = detectFileFormat(head, size, basename(path));
+    if (format.kind === 'plaintext' && size > head.length && size <= MAX_SOPS_BYTES && /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))) {
+      // A SOPS file keeps its metadata at the end: look at all of it.
+      format = detectFileFormat(await readFile(path), size, basename(path));
+    }
     if (format.kind !== 'message' || format.header || want >= Math.min(size, MAX_HEADER_BYTES * 2)) {
       const header = format.kind === 'message' ? format.header : undefined;
       return { path, size, format, header, info: header ? messageInfo(header) : undefined };
@@ -57,6 +64,8 @@ export function describeFormat(format: FileFormat): string {
       return `an AWS Encryption SDK message (${format.armor})`;
     case 'blob':
       return 'a KMS ciphertext blob (base64)';
+    case 'sops':
+      return `a SOPS file (${format.store})`;
     default:
       return 'not encrypted';
   }
@@ -87,6 +96,8 @@ export interface FileJob {
   readonly faults?: WriteFaults;
   /** Read chunk size; default 1 MiB. */
   readonly chunkSize?: number;
+  /** SOPS files: how KMS entries are opened (their profile and role); default the connection's gateways. */
+  readonly sopsKeys?: SopsKeyService;
 }
 
 export interface EncryptedFile {
@@ -141,6 +152,7 @@ export async function encryptFileInPlace(path: string, params: { keyId: string; 
     throw new KmsError('AlreadyEncrypted', `${name} is already encrypted (${describeFormat(inspection.format)}${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}). Decrypt it first, or re-encrypt it to change its key.`);
   }
   const format = params.format ?? 'base64';
+  if (format === 'sops') throw new KmsError('InvalidArgument', `${name}: SOPS files are written by encryptSopsFileInPlace (../sops/sopsFiles.ts), which needs key ARNs.`);
   const encryptionContext = params.encryptionContext ?? {};
   if (format === 'blob') {
     if (inspection.size === 0) throw new KmsError('PlaintextEmpty', `${name} is empty; KMS Encrypt needs 1 to 4,096 bytes. Use the base64 or binary format for empty files.`);
@@ -170,6 +182,10 @@ export async function decryptFileInPlace(path: string, params: { encryptionConte
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops') {
+    const out = await decryptSopsFileInPlace(path, { keys: job.sopsKeys ?? connectionKeyService(job.gatewayFor), signal: job.signal, faults: job.faults });
+    return { path, keyId: out.openedWith, format: 'sops', encryptionContext: {}, bytes: out.bytes };
+  }
   if (format.kind === 'blob') {
     const bytes = await blobOfFile(path);
     const encryptionContext = params.encryptionContext ?? {};
@@ -202,6 +218,9 @@ export async function reEncryptFileInPlace(path: string, params: { keyId: string
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops') {
+    throw new KmsError('SopsUnsupported', `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`);
+  }
   if (format.kind === 'blob') {
     if (params.format && params.format !== 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`);
     const bytes = await blobOfFile(path);

@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYamlText } from 'yaml';
+import { decryptBytesToMemory, encryptForTarget } from '../../../src/core/decrypted/decryptedFile';
+import { detectFileFormat, isEncryptedFormat } from '../../../src/core/envelope/detect';
+import { decryptFileInPlace, inspectFile } from '../../../src/core/envelope/fileEncryption';
 import { parseDotenv } from '../../../src/core/sops/dotenvStore';
 import { parseIni } from '../../../src/core/sops/iniStore';
 import { creationRuleFor, kmsKeysFromString, matchCreationRule } from '../../../src/core/sops/creationRules';
@@ -369,6 +372,49 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       assert.deepEqual(nested.rule.kms.map((k) => k.arn), [KEY2]);
       assert.equal(nested.rule.unencryptedRegex, '^public$');
       assert.equal(await creationRuleFor(join(dir, 'x.json'), { stopAt: dir }), undefined, 'not looked for above stopAt');
+    });
+  });
+
+  describe('as encrypted files of the extension (detection, Decrypt File, decrypted editing)', () => {
+    it('detects SOPS files as encrypted, with their KMS keys, in every store; inspectFile reads past its head for them', async () => {
+      for (const name of READABLE) {
+        const format = detectFileFormat(Buffer.from(fixture(name)), Buffer.byteLength(fixture(name)), name.split('/').pop());
+        assert.equal(format.kind, 'sops', name);
+        assert.ok(isEncryptedFormat(format));
+      }
+      const big = join(f.dir, 'big.sops.yaml');
+      const doc = readSopsFile('app.sops.yaml', fixture('app.sops.yaml'))!;
+      const decrypted = await decryptSops(doc, f.keys);
+      const padding = Array.from({ length: 4000 }, (_, i) => `key${i}: value number ${i}`).join('\n');
+      writeFileSync(big, saveEdit(decrypted, Buffer.from(`${emitPlain('yaml', decrypted.plain).toString()}${padding}\n`)).text);
+      const inspection = await inspectFile(big);
+      assert.equal(inspection.format.kind, 'sops');
+      assert.ok(inspection.size > 64 * 1024);
+    });
+
+    it('Decrypt File writes what sops --decrypt prints', async () => {
+      const path = join(f.dir, 'app.sops.yaml');
+      writeFileSync(path, fixture('app.sops.yaml'));
+      const out = await decryptFileInPlace(path, {}, { envelope: undefined as never, gatewayFor: () => f.gateway, sopsKeys: f.keys });
+      assert.equal(out.format, 'sops');
+      assert.equal(readFileSync(path, 'utf8'), expectedPlain('app.sops.yaml').toString());
+    });
+
+    it('decrypted editing: opens a SOPS file in memory and saves an edit with only the edited value re-encrypted, after the key check', async () => {
+      const checked: string[][] = [];
+      const crypto = { envelope: undefined as never, gatewayFor: () => f.gateway, sopsKeys: f.keys, checkSopsKeys: (keys: readonly string[]) => {
+          checked.push([...keys]);
+          return Promise.resolve();
+        } };
+      const content = await decryptBytesToMemory(Buffer.from(fixture('two-keys.sops.yaml')), 'two-keys.sops.yaml at HEAD', {}, crypto);
+      assert.equal(content.plaintext.toString(), expectedPlain('two-keys.sops.yaml').toString());
+      assert.equal(content.target.format, 'sops');
+      const edited = Buffer.from(content.plaintext.toString().replace('token: fixture-token', 'token: new-token'));
+      const bytes = await encryptForTarget(edited, content.target, 'two-keys.sops.yaml', crypto);
+      assert.deepEqual(checked, [[KEY1, KEY2]]);
+      assert.deepEqual(changedLines(fixture('two-keys.sops.yaml'), bytes.toString()).filter((l) => !/lastmodified|mac/.test(l)), ['token: ENC[…]']);
+      const refusing = { ...crypto, checkSopsKeys: () => Promise.reject(new Error('foreign account')) };
+      await assert.rejects(encryptForTarget(edited, content.target, 'two-keys.sops.yaml', refusing), /foreign account/);
     });
   });
 
