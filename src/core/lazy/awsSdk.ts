@@ -48,5 +48,5 @@ export {
   VerifyCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
-export { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+export { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 export { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';

@@ -16,6 +16,9 @@ import { KmsError } from '../../core/kms/errors';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
 import type { Services } from '../services';
+import type { SopsKeyService } from '../../core/sops/sopsFile';
+import { checkRepositoryKeys } from '../sops/repositoryKeys';
+import { sopsKeysFor } from '../sops/sopsKeys';
 import { pickKey } from '../ui/keyPicker';
 import type { EncryptionMemory } from './encryptionMemory';
 
@@ -35,12 +38,23 @@ export interface EditorKms {
   readonly gateway: KmsGateway;
   readonly gatewayFor: GatewayForRegion;
   readonly envelope: EnvelopeCrypto;
+  /** SOPS files: KMS entries opened with their profile and role, else this connection. */
+  readonly sopsKeys?: SopsKeyService;
+  /** SOPS files: the repository-key check of the keys a save leaves the secrets readable by. */
+  readonly checkSopsKeys?: (kmsKeys: readonly string[], name: string) => Promise<void>;
 }
 
 export async function editorKms(services: Services, args: Args): Promise<EditorKms> {
   const connection = await services.connections.find(args.string('connection', 'a connection label or id'));
   const gatewayFor = regionalGateways(services.kms, connection);
-  return { connection, gateway: gatewayFor(undefined), gatewayFor, envelope: new EnvelopeCrypto(gatewayFor) };
+  return {
+    connection,
+    gateway: gatewayFor(undefined),
+    gatewayFor,
+    envelope: new EnvelopeCrypto(gatewayFor),
+    sopsKeys: sopsKeysFor(services, connection),
+    checkSopsKeys: (kmsKeys, name) => checkRepositoryKeys(services, connection, kmsKeys, { interactive: true, source: `The SOPS file ${name}` }),
+  };
 }
 
 /** No arguments: what the prompts asked after a failure read from (they always ask). */
@@ -143,6 +157,7 @@ export function sourceContextArg(args: Args): EncryptionContext | undefined {
 
 export function fileFormatSetting(scope: vscode.Uri | undefined): FileOutputFormat {
   const value = vscode.workspace.getConfiguration('kmsWorkbench', scope).get<string>('fileFormat', 'base64');
+  // "sops" applies to structured files only (see ../sops/sopsCommands.ts); anything else is base64.
   return value === 'binary' ? 'binary' : 'base64';
 }
 

@@ -12,6 +12,7 @@ import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
 import { UserCancelledError } from '../ui/userInput';
+import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
 import { NO_ARGS, askEncryptionContext, chooseKey, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** What a file command returns for each file. */
@@ -104,6 +105,7 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
         const job: FileJob = {
           envelope: kms.envelope,
           gatewayFor: kms.gatewayFor,
+          sopsKeys: kms.sopsKeys,
           signal: controller.signal,
           faults: deps.writeFaults,
           onProgress: (done, total) => {
@@ -138,18 +140,21 @@ function formatArg(args: Args): FileOutputFormat | undefined {
 }
 
 /**
- * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, encryptionContext?, format?, connection? }`:
+ * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, keyIds?, encryptionContext?, format?, connection? }`:
  * encrypts files in place as AWS Encryption SDK messages, base64-armored or binary
- * (`format`, default the kmsWorkbench.fileFormat setting), or as one KMS blob (`format: "blob"`,
- * files of 1 to 4,096 bytes). Refuses files that are already encrypted. Returns one
- * `{ uri, keyId, format, encryptionContext }` per file.
+ * (`format`, default the kmsWorkbench.fileFormat setting), as one KMS blob (`format: "blob"`,
+ * files of 1 to 4,096 bytes), or as a SOPS file of the file's type (`format: "sops"`; the
+ * default for a file a `.sops.yaml` creation rule matches, whose keys and partial-encryption
+ * options then apply; `keyIds` names several keys). Refuses files that are already encrypted
+ * (SOPS files included). Returns one `{ uri, keyId, format, encryptionContext }` per file
+ * (SOPS: `{ uri, keyIds, format: "sops", store, creationRule?, encryptionContext }`).
  */
-export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
+export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | SopsFileResult>> {
   return {
     id: 'kmsWorkbench.encryptFile',
     action: 'encrypt the file',
     run: async (arg, services, all) => {
-      const args = ArgsReader.from('kmsWorkbench.encryptFile', arg, [...FILE_FIELDS, 'keyId', 'encryptionContext', 'format']);
+      const args = ArgsReader.from('kmsWorkbench.encryptFile', arg, [...FILE_FIELDS, 'keyId', 'keyIds', 'encryptionContext', 'format']);
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.encryptFile');
       const format = formatArg(args);
@@ -161,6 +166,9 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         }
       }
       await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
+      const asSops = format === 'sops' || (format === undefined && (await Promise.all(uris.map(encryptsAsSops))).every(Boolean));
+      if (asSops) return encryptFilesAsSops(deps, services, uris, args, interactive);
+      if (args.has('keyIds')) throw new ArgumentError('kmsWorkbench.encryptFile: "keyIds" (several keys) is for SOPS files here; use "keyId", or "format": "sops".');
       const kms = await editorKms(services, args);
       const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive });
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${key.label}` });
@@ -206,7 +214,9 @@ async function withBlobContext<T>(
 
 /**
  * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection? }`: decrypts
- * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob).
+ * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob;
+ * a SOPS file, which gets what `sops --decrypt` prints, its KMS entries opened with their own
+ * context, profile and role).
  * Messages carry their encryption context: `encryptionContext` is then checked against it;
  * blobs need theirs (default: the one remembered for the file; asked for when it fails).
  * `keyId`: only decrypt what is encrypted under this key. Returns one `{ uri, keyId, format, encryptionContext }` per file.
@@ -256,6 +266,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
       const format = formatArg(args);
+      if (format === 'sops') throw new ArgumentError('kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.');
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);

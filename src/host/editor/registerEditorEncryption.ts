@@ -9,10 +9,11 @@ import { EncryptedFiles } from './encryptedFiles';
 import { EncryptionMemory } from './encryptionMemory';
 import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
 import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
+import { sopsCommands } from '../sops/sopsCommands';
 
 /** The editor encryption commands (issue 5), in menu order. */
 export function editorEncryptionCommands(deps: EditorDeps): CommandSpec[] {
-  return [encryptSelection(deps), decryptSelection(deps), reEncryptSelection(deps), peekCiphertext(deps), encryptFile(deps), decryptFile(deps), reEncryptFile(deps)] as CommandSpec[];
+  return [encryptSelection(deps), decryptSelection(deps), reEncryptSelection(deps), peekCiphertext(deps), encryptFile(deps), decryptFile(deps), reEncryptFile(deps), ...sopsCommands(deps)] as CommandSpec[];
 }
 
 /**
