@@ -41,6 +41,13 @@ export const integrationRuns: IntegrationRun[] = [
     files: 'foundation.test.js,activation.test.js,commandArguments.test.js',
     settings: (url) => ({ 'kmsWorkbench.connections': [{ label: 'Local KMS emulator', region: 'us-east-1', endpoint: url }] }),
   },
+  {
+    // Files written by the real sops 3.8.1, and the seed with their keys' material.
+    name: 'SOPS files: the fixtures written by sops 3.8.1 as the workspace',
+    fixture: 'sops',
+    seed: join(repoRoot, 'test', 'fixtures', 'sops', 'seed.yaml'),
+    files: 'sops.test.js',
+  },
 ];
 
 export interface MochaSummary {
