@@ -134,6 +134,19 @@ describe('SOPS files', function () {
     await assert.rejects(Promise.resolve(run('encryptFile', { uri: target })), /already encrypted/);
   });
 
+  it('keys a repository chose in another account are refused when scripted (a .sops.yaml rule, a SOPS file\'s own entries)', async () => {
+    const foreign = 'arn:aws:kms:us-east-1:999999999999:key/0f0e0d0c-0b0a-4909-8807-060504030201';
+    mkdirSync(join(dir, 'foreign'), { recursive: true });
+    writeFileSync(join(dir, 'foreign/.sops.yaml'), `creation_rules:\n  - kms: ${KEY1},${foreign}\n`);
+    writeFileSync(join(dir, 'foreign/app.env'), 'A=1\n');
+    await assert.rejects(Promise.resolve(run('encryptFile', { uri: join(dir, 'foreign/app.env') })), /another account: arn:aws:kms:us-east-1:999999999999/);
+    assert.equal(readFileSync(join(dir, 'foreign/app.env'), 'utf8'), 'A=1\n', 'nothing written');
+    const withForeign = read('encrypted-regex.sops.yaml').replace('    kms:\n', `    kms:\n        - arn: ${foreign}\n          created_at: "2026-12-03T08:29:18Z"\n          enc: AQID\n          aws_profile: ""\n`);
+    writeFileSync(join(dir, 'foreign/planted.sops.yaml'), withForeign);
+    await assert.rejects(Promise.resolve(run('rotateSopsDataKey', { uri: join(dir, 'foreign/planted.sops.yaml') })), /another account/);
+    assert.equal(readFileSync(join(dir, 'foreign/planted.sops.yaml'), 'utf8'), withForeign, 'left as it was');
+  });
+
   it('Decrypt File writes what sops --decrypt prints; a tampered file is refused saying why', async () => {
     await run('decryptFile', { uri: file('app.sops.env') });
     assert.equal(read('app.sops.env'), read('plain/app.env'));
