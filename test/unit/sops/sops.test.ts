@@ -7,6 +7,7 @@ import { decryptBytesToMemory, encryptForTarget } from '../../../src/core/decryp
 import { detectFileFormat, isEncryptedFormat } from '../../../src/core/envelope/detect';
 import { decryptFileInPlace, inspectFile } from '../../../src/core/envelope/fileEncryption';
 import { parseDotenv } from '../../../src/core/sops/dotenvStore';
+import { emitYaml, parseYaml } from '../../../src/core/sops/yamlStore';
 import { parseIni } from '../../../src/core/sops/iniStore';
 import { creationRuleFor, kmsKeysFromString, matchCreationRule } from '../../../src/core/sops/creationRules';
 import { flattenTree, unflattenTree } from '../../../src/core/sops/metadata';
@@ -419,6 +420,28 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
   });
 
   describe('helpers', () => {
+    it('writes an age entry\'s multi-line enc the way go-yaml does (block at the list item\'s indent + 4)', () => {
+      const text = [
+        'a: ENC[AES256_GCM,data:AAAA,iv:BBBB,tag:CCCC,type:str]',
+        'sops:',
+        '    kms: []',
+        '    age:',
+        '        - recipient: age1example',
+        '          enc: |',
+        '            -----BEGIN AGE ENCRYPTED FILE-----',
+        '            YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+',
+        '            -----END AGE ENCRYPTED FILE-----',
+        '        - enc: |',
+        '            -----BEGIN AGE ENCRYPTED FILE-----',
+        '            -----END AGE ENCRYPTED FILE-----',
+        '          recipient: age1other',
+        '    lastmodified: "2026-08-18T00:00:00Z"',
+        '    version: 3.8.1',
+        '',
+      ].join('\n');
+      assert.equal(emitYaml(parseYaml(text)), text);
+    });
+
     it('formats floats as Go does', () => {
       assert.equal(goFormatFloat(0.75, 'f'), '0.75');
       assert.equal(goFormatFloat(5432, 'f'), '5432');
