@@ -66,6 +66,13 @@ export const integrationRuns: IntegrationRun[] = [
     files: 'accounts.test.js',
     otherAccounts: true,
   },
+  {
+    // Files written by the real sops 3.8.1, and the seed with their keys' material.
+    name: 'SOPS files: the fixtures written by sops 3.8.1 as the workspace',
+    fixture: 'sops',
+    seed: join(repoRoot, 'test', 'fixtures', 'sops', 'seed.yaml'),
+    files: 'sops.test.js',
+  },
 ];
 
 export interface MochaSummary {

@@ -25,6 +25,8 @@ export interface Connection {
   readonly region: string;
   readonly endpoint?: string;
   readonly endpointSource?: EndpointSource;
+  /** A role assumed with the profile's credentials (a SOPS file's KMS entry may name one). */
+  readonly roleArn?: string;
 }
 
 export class ConnectionConfigError extends Error {

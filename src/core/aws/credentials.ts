@@ -16,7 +16,7 @@ export interface CredentialOptions {
  */
 export function credentialProviderFor(
   sdk: AwsSdkModule,
-  connection: Pick<Connection, 'profile'>,
+  connection: Pick<Connection, 'profile' | 'roleArn' | 'region'>,
   options: CredentialOptions,
 ): AwsCredentialIdentityProvider {
   const shared = {
@@ -25,6 +25,7 @@ export function credentialProviderFor(
     ignoreCache: true,
     ...(options.mfaCodeProvider ? { mfaCodeProvider: options.mfaCodeProvider } : {}),
   };
-  if (connection.profile) return sdk.fromIni({ ...shared, profile: connection.profile });
-  return sdk.fromNodeProviderChain(shared);
+  const base = connection.profile ? sdk.fromIni({ ...shared, profile: connection.profile }) : sdk.fromNodeProviderChain(shared);
+  if (!connection.roleArn) return base;
+  return sdk.fromTemporaryCredentials({ masterCredentials: base, params: { RoleArn: connection.roleArn, RoleSessionName: 'kms-workbench-sops', DurationSeconds: 900 }, clientConfig: { region: connection.region } });
 }

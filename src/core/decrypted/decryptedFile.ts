@@ -20,9 +20,11 @@ import { MAX_BLOB_PLAINTEXT } from '../envelope/kmsBlob';
 import { ALGORITHM_SUITES, DEFAULT_SUITE_ID, type EncryptionContext, tampered } from '../envelope/messageFormat';
 import { KmsError } from '../kms/errors';
 import { checkEditableText, MAX_EDITABLE_BYTES } from './editableText';
+import { connectionKeyService } from '../sops/kmsKeyService';
+import { decryptSops, decryptSopsText, readSopsFile, saveEdit, type SopsKeyService } from '../sops/sopsFile';
 
 /** How the file is encrypted, and so how it is written again. */
-export type DecryptedFormat = 'message-base64' | 'message-binary' | 'blob';
+export type DecryptedFormat = 'message-base64' | 'message-binary' | 'blob' | 'sops';
 
 export interface EncryptionTarget {
   readonly format: DecryptedFormat;
@@ -32,6 +34,11 @@ export interface EncryptionTarget {
   readonly encryptionContext: EncryptionContext;
   /** What saving changes about the file besides its content (said once when it is opened). */
   readonly changesOnSave: readonly string[];
+  /**
+   * SOPS files: the file as it was decrypted (ciphertext and metadata only), whose data key,
+   * master keys and unchanged values a save keeps; `name` chooses the store.
+   */
+  readonly sops?: { readonly originalText: string; readonly name: string; readonly kmsKeys: readonly string[] };
 }
 
 export interface DecryptedContent {
@@ -48,6 +55,13 @@ export interface DecryptedFileContent extends DecryptedContent {
 export interface DecryptedCrypto {
   readonly envelope: EnvelopeCrypto;
   readonly gatewayFor: GatewayForRegion;
+  /** SOPS files: how KMS entries are opened (their profile and role); default the connection's gateways. */
+  readonly sopsKeys?: SopsKeyService;
+  /**
+   * SOPS files: called with the KMS keys a save will leave the secrets readable by (named by the
+   * file, so chosen by the repository) before anything is encrypted; throws to refuse.
+   */
+  readonly checkSopsKeys?: (kmsKeys: readonly string[], name: string) => Promise<void>;
 }
 
 export interface DecryptOptions {
@@ -79,7 +93,17 @@ export async function decryptFileToMemory(path: string, options: DecryptOptions,
 /** Decrypts the bytes of an encrypted file (e.g. a Git revision of it) into memory. */
 export async function decryptBytesToMemory(bytes: Buffer, name: string, options: DecryptOptions, crypto: DecryptedCrypto): Promise<DecryptedContent> {
   if (bytes.length > MAX_CIPHERTEXT_BYTES) throw tooLarge(name, bytes.length);
-  const format = detectFileFormat(bytes, bytes.length);
+  const fileName = name.replace(/ at [^/\\]*$/, '');
+  const format = detectFileFormat(bytes, bytes.length, fileName);
+  if (format.kind === 'sops') {
+    const originalText = bytes.toString('utf8');
+    const out = await decryptSopsText(fileName, originalText, crypto.sopsKeys ?? connectionKeyService(crypto.gatewayFor));
+    checked(out.plaintext, name);
+    const others = format.masterKeys.filter((k) => !k.startsWith('KMS key'));
+    const changesOnSave = [`It is a SOPS file (${format.store}): a save encrypts only the values you change with its data key (the others keep their ciphertext) and writes it the way sops does (comments on their own lines, no blank lines).`];
+    if (others.length) changesOnSave.push(`Its other master keys (${others.join('; ')}) are kept and still open it.`);
+    return { plaintext: out.plaintext, target: { format: 'sops', keyId: out.openedWith, encryptionContext: {}, changesOnSave, sops: { originalText, name: fileName, kmsKeys: format.kmsKeys } } };
+  }
   if (format.kind === 'plaintext') {
     throw new KmsError('NotEncrypted', `${name} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob. Open it as usual.`);
   }
@@ -114,6 +138,18 @@ export async function decryptBytesToMemory(bytes: Buffer, name: string, options:
 
 /** The file's new bytes: `plaintext` encrypted as `target` says (same format, key and context). */
 export async function encryptForTarget(plaintext: Uint8Array, target: EncryptionTarget, name: string, crypto: DecryptedCrypto, signal?: AbortSignal): Promise<Buffer> {
+  if (target.format === 'sops') {
+    if (!target.sops) throw new KmsError('SopsFormat', `${name}: the SOPS file it was opened from is not known; reopen it.`);
+    const doc = readSopsFile(target.sops.name, target.sops.originalText);
+    if (!doc) throw new KmsError('SopsFormat', `${name} is no longer a SOPS file; reopen it.`);
+    await crypto.checkSopsKeys?.(target.sops.kmsKeys, name);
+    const decrypted = await decryptSops(doc, crypto.sopsKeys ?? connectionKeyService(crypto.gatewayFor));
+    try {
+      return Buffer.from(saveEdit(decrypted, Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)).text, 'utf8');
+    } finally {
+      decrypted.dataKey.fill(0);
+    }
+  }
   if (target.format === 'blob') {
     if (plaintext.byteLength === 0) {
       throw new KmsError('PlaintextEmpty', `${name} is a KMS ciphertext blob, and KMS Encrypt needs 1 to 4,096 bytes: an empty text cannot be saved in it. Undo, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limits.`);

@@ -5,6 +5,8 @@
 import { decodeArmorPrefix, decodeStrictBase64, withoutBom } from './base64';
 import { type BlobAnalysis, analyzeBlob, isPlausibleCiphertext, MAX_BLOB_LENGTH } from './kmsBlob';
 import { looksLikeMessageStart, type MessageHeader, MessageFormatError, parseMessageHeader } from './messageFormat';
+import { describeMasterKeys } from '../sops/metadata';
+import { mightBeSops, readSopsFile, type SopsFormat } from '../sops/sopsFile';
 
 export type CiphertextKind = 'blob' | 'message';
 
@@ -51,7 +53,12 @@ export type FileFormat =
   | { readonly kind: 'message'; readonly armor: 'base64'; readonly header?: MessageHeader }
   /** One KMS blob in base64, like `aws kms encrypt --output text --query CiphertextBlob > file`. */
   | { readonly kind: 'blob'; readonly confidence: 'structure' | 'plausible'; readonly blob?: BlobAnalysis }
+  /** A SOPS file (values encrypted one by one under a data key that KMS, age, PGP… wrap). */
+  | { readonly kind: 'sops'; readonly store: SopsFormat; readonly kmsKeys: readonly string[]; readonly masterKeys: readonly string[] }
   | { readonly kind: 'plaintext' };
+
+/** Largest file looked at as a possible SOPS file (its metadata is at the end, so all of it is read). */
+export const MAX_SOPS_BYTES = 16 * 1024 * 1024;
 
 /** How many bytes of a file detectFileFormat wants to see (more is fine; less may miss a large header). */
 export const DETECT_HEAD_BYTES = 64 * 1024;
@@ -63,7 +70,7 @@ export const DETECT_HEAD_BYTES = 64 * 1024;
  * parsed so far and the file goes on, the answer is a message without header: read more
  * (inspectFile does) and ask again.
  */
-export function detectFileFormat(head: Buffer, fileSize: number): FileFormat {
+export function detectFileFormat(head: Buffer, fileSize: number, name = ''): FileFormat {
   const wholeFile = head.length >= fileSize;
   if (looksLikeMessageStart(head)) {
     const header = tryHeader(head);
@@ -81,7 +88,24 @@ export function detectFileFormat(head: Buffer, fileSize: number): FileFormat {
       if (found?.kind === 'blob') return { kind: 'blob', confidence: found.confidence, blob: found.blob };
     }
   }
+  if (head.length === fileSize && fileSize <= MAX_SOPS_BYTES) {
+    const sops = detectSops(head, name);
+    if (sops) return sops;
+  }
   return { kind: 'plaintext' };
+}
+
+/** A whole file's bytes as a SOPS file, or undefined (a damaged SOPS file still counts: it is encrypted). */
+export function detectSops(bytes: Buffer, name: string): FileFormat | undefined {
+  const text = bytes.toString('utf8');
+  if (!mightBeSops(text)) return undefined;
+  try {
+    const doc = readSopsFile(name, text);
+    if (!doc) return undefined;
+    return { kind: 'sops', store: doc.format, kmsKeys: doc.metadata.groups.flatMap((g) => g.kms.map((k) => k.arn)), masterKeys: describeMasterKeys(doc.metadata) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The header when it parses, undefined when `bytes` end inside it, null when it is not a header. */
@@ -96,5 +120,5 @@ function tryHeader(bytes: Buffer): MessageHeader | undefined | null {
 
 /** Whether a file in this format is encrypted (a structure-level match, not a guess). */
 export function isEncryptedFormat(format: FileFormat): boolean {
-  return format.kind === 'message' || (format.kind === 'blob' && format.confidence === 'structure');
+  return format.kind === 'message' || format.kind === 'sops' || (format.kind === 'blob' && format.confidence === 'structure');
 }

@@ -5,7 +5,7 @@
 // text) or binary; or, for files of at most 4,096 bytes and only when asked, one KMS blob in
 // base64 (what `aws kms encrypt --output text --query CiphertextBlob` prints). Read: all of
 // them, whatever the setting says.
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,15 +13,18 @@ import { KmsError } from '../kms/errors';
 import { type FileState, type OriginalFile, replaceFileAtomically, type ReplaceOptions, withFileLock, type WriteFaults } from '../files/atomicReplace';
 import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64, withoutBom } from './base64';
 import { MessageEndGuard } from './messageEnd';
-import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat } from './detect';
+import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat, MAX_SOPS_BYTES } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
 import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
 import { type KeyChange, planKeyChange, type RewrappedHeader, rewrapObstacle, rewrapStage } from './rewrap';
+import { connectionKeyService } from '../sops/kmsKeyService';
+import type { SopsKeyService } from '../sops/sopsFile';
+import { decryptSopsFileInPlace } from '../sops/sopsFiles';
 
 /** How an encrypted file is written. */
-export type FileOutputFormat = 'base64' | 'binary' | 'blob';
-export const FILE_OUTPUT_FORMATS: readonly FileOutputFormat[] = ['base64', 'binary', 'blob'];
+export type FileOutputFormat = 'base64' | 'binary' | 'blob' | 'sops';
+export const FILE_OUTPUT_FORMATS: readonly FileOutputFormat[] = ['base64', 'binary', 'blob', 'sops'];
 
 export interface FileInspection {
   readonly path: string;
@@ -45,7 +48,11 @@ export async function inspectFile(path: string): Promise<FileInspection> {
   let want = Math.min(size, DETECT_HEAD_BYTES);
   for (;;) {
     const head = await readHead(path, want);
-    const format = detectFileFormat(head, size);
+    let format = detectFileFormat(head, size, basename(path));
+    if (format.kind === 'plaintext' && size > head.length && size <= MAX_SOPS_BYTES && /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))) {
+      // A SOPS file keeps its metadata at the end: look at all of it.
+      format = detectFileFormat(await readFile(path), size, basename(path));
+    }
     if (format.kind !== 'message' || format.header) {
       const header = format.kind === 'message' ? format.header : undefined;
       return { path, size, format, header, info: header ? messageInfo(header) : undefined, state };
@@ -63,6 +70,8 @@ export function describeFormat(format: FileFormat): string {
       return `an AWS Encryption SDK message (${format.armor})`;
     case 'blob':
       return 'a KMS ciphertext blob (base64)';
+    case 'sops':
+      return `a SOPS file (${format.store})`;
     default:
       return 'not encrypted';
   }
@@ -95,6 +104,8 @@ export interface FileJob {
   readonly chunkSize?: number;
   /** Rewrite a file that has other hard links (they keep the old content); refused otherwise. */
   readonly allowHardLinks?: boolean;
+  /** SOPS files: how KMS entries are opened (their profile and role); default the connection's gateways. */
+  readonly sopsKeys?: SopsKeyService;
 }
 
 export interface EncryptedFile {
@@ -173,6 +184,7 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
     throw new KmsError('AlreadyEncrypted', `${name} is already encrypted (${describeFormat(inspection.format)}${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}). Decrypt it first, or re-encrypt it to change its key.`);
   }
   const format = params.format ?? 'base64';
+  if (format === 'sops') throw new KmsError('InvalidArgument', `${name}: SOPS files are written by encryptSopsFileInPlace (../sops/sopsFiles.ts), which needs key ARNs.`);
   const encryptionContext = params.encryptionContext ?? {};
   if (format === 'blob') {
     if (params.additionalKeyIds?.length) throw new KmsError('InvalidArgument', `A KMS ciphertext blob is encrypted under exactly one key; to encrypt ${name} for several keys use the base64 or binary format (an Encryption SDK message).`);
@@ -221,6 +233,10 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
   const format = inspection.format;
   const ownerOnly = params.mode !== 'keep';
   if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops') {
+    const out = await decryptSopsFileInPlace(path, { keys: job.sopsKeys ?? connectionKeyService(job.gatewayFor), signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, ownerOnly });
+    return { path, keyId: out.openedWith, format: 'sops', encryptionContext: {}, bytes: out.bytes };
+  }
   if (format.kind === 'blob') {
     const encryptionContext = params.encryptionContext ?? {};
     let keyId = '';
@@ -267,6 +283,9 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops') {
+    throw new KmsError('SopsUnsupported', `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`);
+  }
   if (format.kind === 'blob') {
     if (params.format && params.format !== 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`);
     const sourceContext = params.sourceEncryptionContext ?? {};
@@ -348,6 +367,7 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
   const format = inspection.format;
   const name = basename(path);
   if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops') throw new KmsError('SopsUnsupported', `${name} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File".`);
   if (format.kind === 'blob') {
     throw new KmsError('InvalidArgument', `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`);
   }

@@ -66,5 +66,5 @@ export { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 // second copy of the SDK core and credential providers (+332 KB minified against +41 KB here).
 // The client is only constructed when a usage view is opened.
 export { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-export { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+export { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 export { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';

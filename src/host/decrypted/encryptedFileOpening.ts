@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
-import { detectFileFormat, isEncryptedFormat } from '../../core/envelope/detect';
+import { detectFileFormat, detectSops, isEncryptedFormat, MAX_SOPS_BYTES } from '../../core/envelope/detect';
 import { describeFormat, inspectFile } from '../../core/envelope/fileEncryption';
 import { inertLabel, inertMessage } from '../../core/text/inertText';
 import type { Log } from '../log';
@@ -48,9 +48,21 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
     const end = document.lineCount > LENS_LINES ? new vscode.Position(LENS_LINES, 0) : document.lineAt(document.lineCount - 1).range.end;
     const head = Buffer.from(document.getText(new vscode.Range(new vscode.Position(0, 0), end)), 'latin1');
     const size = document.lineCount > LENS_LINES ? Number.MAX_SAFE_INTEGER : head.length;
-    const format = detectFileFormat(head, size);
+    let format = detectFileFormat(head, size, basename(document.uri.fsPath));
+    if (format.kind === 'plaintext' && /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))) {
+      // A SOPS file's metadata is at its end.
+      const whole = Buffer.from(document.getText(), 'utf8');
+      if (whole.length <= MAX_SOPS_BYTES) format = detectSops(whole, basename(document.uri.fsPath)) ?? format;
+    }
     if (!isEncryptedFormat(format)) return [];
     const top = new vscode.Range(0, 0, 0, 0);
+    const keys = format.kind === 'message' ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? []) : format.kind === 'sops' ? format.masterKeys : [];
+    if (format.kind === 'sops') {
+      return [
+        new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts only the changed values again with the file\'s data key', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
+        new vscode.CodeLens(top, { title: inertLabel(`SOPS file (${format.store}) for ${keys.join('; ') || 'no master key'}`), command: '' }),
+      ];
+    }
     return [
       new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts it again with the same key and context', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
       // The summary names the keys from the file's header: icon syntax in it stays text.

@@ -18,6 +18,9 @@ import { explainRefusal } from '../../core/kms/keyCapabilities';
 import { accountOfKeyRef, describeKeyRef, formatAccount } from '../../core/trust/accounts';
 import { guardGateways, type KeyTrustGuard } from '../../core/trust/keyTrust';
 import type { Services } from '../services';
+import type { SopsKeyService } from '../../core/sops/sopsFile';
+import { checkRepositoryKeys } from '../sops/repositoryKeys';
+import { sopsKeysFor } from '../sops/sopsKeys';
 import { ensureKeysTrusted } from '../trust/ensureKeysTrusted';
 import { pickKey, pickKeys } from '../ui/keyPicker';
 import { UserCancelledError } from '../ui/userInput';
@@ -41,6 +44,10 @@ export interface EditorKms {
   readonly envelope: EnvelopeCrypto;
   /** Checks every KMS call of these gateways: keys of untrusted accounts are never used (see core/trust/keyTrust.ts). */
   readonly guard: KeyTrustGuard;
+  /** SOPS files: KMS entries opened with their profile and role, else this connection. */
+  readonly sopsKeys?: SopsKeyService;
+  /** SOPS files: the repository-key check of the keys a save leaves the secrets readable by. */
+  readonly checkSopsKeys?: (kmsKeys: readonly string[], name: string) => Promise<void>;
 }
 
 /**
@@ -49,10 +56,22 @@ export interface EditorKms {
  * it (its plaintext wiped), and messages are decrypted only with data keys of trusted accounts.
  */
 export async function editorKms(services: Services, args: Args): Promise<EditorKms> {
-  const connection = await services.connections.find(args.string('connection', 'a connection label or id'));
+  return editorKmsFor(services, await services.connections.find(args.string('connection', 'a connection label or id')));
+}
+
+/** The crypto of a connection already chosen (e.g. a key's in the tree), guarded like editorKms's. */
+export function editorKmsFor(services: Services, connection: Connection): EditorKms {
   const guard = services.trust.guard(connection);
   const gatewayFor = guardGateways(regionalGateways(services.kms, connection), guard);
-  return { connection, gateway: gatewayFor(undefined), gatewayFor, envelope: new EnvelopeCrypto(gatewayFor, { dataKeyTrust: guard }), guard };
+  return {
+    connection,
+    gateway: gatewayFor(undefined),
+    gatewayFor,
+    envelope: new EnvelopeCrypto(gatewayFor, { dataKeyTrust: guard }),
+    guard,
+    sopsKeys: sopsKeysFor(services, connection, guard),
+    checkSopsKeys: (kmsKeys, name) => checkRepositoryKeys(services, connection, kmsKeys, { interactive: true, source: `The SOPS file ${name}` }),
+  };
 }
 
 /** No arguments: what the prompts asked after a failure read from (they always ask). */
@@ -271,6 +290,7 @@ export function sourceContextArg(args: Args): EncryptionContext | undefined {
 
 export function fileFormatSetting(scope: vscode.Uri | undefined): FileOutputFormat {
   const value = vscode.workspace.getConfiguration('kmsWorkbench', scope).get<string>('fileFormat', 'base64');
+  // "sops" applies to structured files only (see ../sops/sopsCommands.ts); anything else is base64.
   return value === 'binary' ? 'binary' : 'base64';
 }
 

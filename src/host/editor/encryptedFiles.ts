@@ -3,10 +3,12 @@
 // about), and the context keys the Explorer's KMS menu entries test:
 //   kmsWorkbench.secretsFiles    paths matching the kmsWorkbench.secretsFiles globs, and encrypted files
 //   kmsWorkbench.encryptedFiles  paths of files seen to be encrypted
-import { open, stat } from 'node:fs/promises';
+//   kmsWorkbench.sopsFiles       paths of files seen to be SOPS files (their key commands)
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
-import { detectFileFormat, isEncryptedFormat } from '../../core/envelope/detect';
+import { detectFileFormat, isEncryptedFormat, MAX_SOPS_BYTES } from '../../core/envelope/detect';
 import { describeFormat } from '../../core/envelope/fileEncryption';
 import { MAX_BLOB_LENGTH } from '../../core/envelope/kmsBlob';
 import { secretsFileGlobs } from './editorKms';
@@ -19,7 +21,8 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
   private readonly changed = new vscode.EventEmitter<vscode.Uri[]>();
   readonly onDidChangeFileDecorations = this.changed.event;
   /** By fsPath: what the file was when last looked at. */
-  private readonly known = new Map<string, { mtimeMs: number; size: number; tooltip?: string }>();
+  private readonly known = new Map<string, { mtimeMs: number; size: number; tooltip?: string; sops?: boolean }>();
+  private readonly sopsPaths = new Set<string>();
   private readonly secrets = new Set<string>();
   private readonly encryptedPaths = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -63,16 +66,24 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
     }
     let entry = this.known.get(uri.fsPath);
     if (!entry || entry.mtimeMs !== info.mtimeMs || entry.size !== info.size) {
-      const head = await readHead(uri.fsPath, Math.min(info.size, HEAD_BYTES)).catch(() => undefined);
+      let head = await readHead(uri.fsPath, Math.min(info.size, HEAD_BYTES)).catch(() => undefined);
       if (!head) return undefined;
-      const format = detectFileFormat(head, info.size);
+      let format = detectFileFormat(head, info.size, basename(uri.fsPath));
+      if (format.kind === 'plaintext' && info.size > head.length && info.size <= MAX_SOPS_BYTES && /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))) {
+        // SOPS metadata is at the end of the file.
+        head = await readFile(uri.fsPath).catch(() => undefined);
+        if (head) format = detectFileFormat(head, info.size, basename(uri.fsPath));
+      }
       let tooltip: string | undefined;
-      if (isEncryptedFormat(format)) {
+      if (format.kind === 'sops') {
+        tooltip = `SOPS file (${format.store}) for ${format.masterKeys.join('; ') || 'no master key'}`;
+      } else if (isEncryptedFormat(format)) {
         tooltip = encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined);
       }
-      entry = { mtimeMs: info.mtimeMs, size: info.size, tooltip };
+      entry = { mtimeMs: info.mtimeMs, size: info.size, tooltip, sops: format.kind === 'sops' };
       this.known.set(uri.fsPath, entry);
     }
+    this.noteSops(uri.fsPath, entry.sops === true);
     this.note(uri.fsPath, entry.tooltip !== undefined);
     return entry.tooltip ? { badge: '🔒', tooltip: entry.tooltip, propagate: false } : undefined;
   }
@@ -85,7 +96,15 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
     this.publish();
   }
 
+  private noteSops(fsPath: string, sops: boolean): void {
+    if (sops === this.sopsPaths.has(fsPath)) return;
+    if (sops) this.sopsPaths.add(fsPath);
+    else this.sopsPaths.delete(fsPath);
+    this.publish();
+  }
+
   private forget(uri: vscode.Uri): void {
+    this.sopsPaths.delete(uri.fsPath);
     this.known.delete(uri.fsPath);
     const had = this.encryptedPaths.delete(uri.fsPath) || this.secrets.delete(uri.fsPath);
     if (had) this.publish();
@@ -133,6 +152,9 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
       for (const p of this.encryptedPaths) encrypted[p] = true;
       void vscode.commands.executeCommand('setContext', 'kmsWorkbench.secretsFiles', secrets);
       void vscode.commands.executeCommand('setContext', 'kmsWorkbench.encryptedFiles', encrypted);
+      const sops: Record<string, true> = {};
+      for (const p of this.sopsPaths) sops[p] = true;
+      void vscode.commands.executeCommand('setContext', 'kmsWorkbench.sopsFiles', sops);
     };
     if (now) set();
     else this.publishTimer = setTimeout(set, 100);

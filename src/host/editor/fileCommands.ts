@@ -17,6 +17,7 @@ import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { settleWriteHazards } from './writeHazards';
 import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
 
 /** What a file command returns for each file. */
 export interface FileResult {
@@ -117,6 +118,7 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
         const job: FileJob = {
           envelope: kms.envelope,
           gatewayFor: kms.gatewayFor,
+          sopsKeys: kms.sopsKeys,
           signal,
           faults: deps.writeFaults,
           onProgress: (done, total) => {
@@ -197,14 +199,17 @@ function formatArg(args: Args): FileOutputFormat | undefined {
 /**
  * `kmsWorkbench.encryptFile` `{ uri?, uris?, keyId?, keyIds?, encryptionContext?, format?, connection?, confirm? }`:
  * encrypts files in place as AWS Encryption SDK messages, base64-armored or binary
- * (`format`, default the kmsWorkbench.fileFormat setting), or as one KMS blob (`format: "blob"`,
- * files of 1 to 4,096 bytes). `keyIds` (instead of `keyId`): several keys, any one of which
- * decrypts (messages only; keys of other regions or accounts by ARN). Refuses files that are
- * already encrypted. A file with other hard links, a symbolic link out of the workspace folders
- * or a read-only file is asked about; scripted, it is refused unless `confirm: true`. Returns
- * one `{ uri, keyId, keyIds, format, encryptionContext }` per file.
+ * (`format`, default the kmsWorkbench.fileFormat setting), as one KMS blob (`format: "blob"`,
+ * files of 1 to 4,096 bytes), or as a SOPS file of the file's type (`format: "sops"`; the
+ * default for a file a `.sops.yaml` creation rule matches, whose keys and partial-encryption
+ * options then apply). `keyIds` (instead of `keyId`): several keys, any one of which decrypts
+ * (messages and SOPS files; keys of other regions or accounts by ARN). Refuses files that are
+ * already encrypted (SOPS files included). A file with other hard links, a symbolic link out of
+ * the workspace folders or a read-only file is asked about; scripted, it is refused unless
+ * `confirm: true`. Returns one `{ uri, keyId, keyIds, format, encryptionContext }` per file
+ * (SOPS: `{ uri, keyIds, format: "sops", store, creationRule?, encryptionContext }`).
  */
-export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
+export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | SopsFileResult>> {
   return {
     id: 'kmsWorkbench.encryptFile',
     action: 'encrypt the file',
@@ -222,6 +227,8 @@ export function encryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       }
       await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 'encrypt', 'kmsWorkbench.encryptFile');
+      const asSops = format === 'sops' || (format === undefined && (await Promise.all(uris.map(encryptsAsSops))).every(Boolean));
+      if (asSops) return encryptFilesAsSops(deps, services, uris, args, interactive);
       const kms = await editorKms(services, args);
       const keys = await chooseKeys(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive, command: 'kmsWorkbench.encryptFile' });
       if (keys.length > 1 && format === 'blob') throw new ArgumentError('kmsWorkbench.encryptFile: a KMS blob is encrypted under exactly one key; with several keys use "format": "base64" or "binary".');
@@ -302,7 +309,9 @@ async function withBlobContext<T>(
 
 /**
  * `kmsWorkbench.decryptFile` `{ uri?, uris?, encryptionContext?, keyId?, connection?, confirm? }`: decrypts
- * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob).
+ * files in place, whatever their format (Encryption SDK message, binary or base64; a KMS blob;
+ * a SOPS file, which gets what `sops --decrypt` prints, its KMS entries opened with their own
+ * context, profile and role).
  * Messages carry their encryption context: `encryptionContext` is then checked against it;
  * blobs need theirs (default: the one remembered for the file; asked for when it fails).
  * `keyId`: only decrypt what is encrypted under this key. The plaintext keeps only its owner's
@@ -370,6 +379,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
       const format = formatArg(args);
+      if (format === 'sops') throw new ArgumentError('kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.');
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);

@@ -11,10 +11,11 @@ import { EncryptionMemory } from './encryptionMemory';
 import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
 import { scheduleTemporaryFileSweep, sweepTemporaryFiles } from './temporaryFileSweep';
 import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
+import { sopsCommands } from '../sops/sopsCommands';
 
 /** The editor encryption commands (issue 5), in menu order. */
 export function editorEncryptionCommands(deps: EditorDeps): CommandSpec[] {
-  return [encryptSelection(deps), decryptSelection(deps), reEncryptSelection(deps), peekCiphertext(deps), encryptFile(deps), decryptFile(deps), reEncryptFile(deps)] as CommandSpec[];
+  return [encryptSelection(deps), decryptSelection(deps), reEncryptSelection(deps), peekCiphertext(deps), encryptFile(deps), decryptFile(deps), reEncryptFile(deps), ...sopsCommands(deps)] as CommandSpec[];
 }
 
 /**
