@@ -10,6 +10,7 @@ import { type EditorEncryptionTesting, registerEditorEncryption } from './host/e
 import { type DecryptedEditingTesting, registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
 import { type PolicyEditorTesting, registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
+import { type InventoryTesting, registerInventory } from './host/inventory/registerInventory';
 import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
@@ -32,6 +33,8 @@ export interface KmsWorkbenchApi {
     readonly decrypted: DecryptedEditingTesting;
     /** Open key-policy editors: their state, as the webview and the host see it. */
     readonly policyEditor: PolicyEditorTesting;
+    /** The workspace secrets: index, view provider, re-key write faults. */
+    readonly inventory: InventoryTesting;
   };
 }
 
@@ -67,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const editor = registerEditorEncryption(context, services);
   const decrypted = registerDecryptedEditing(context, services);
   const tree = registerTree(context, services);
+  const inventory = registerInventory(context, services, { directoryFor: (c) => tree.provider.directory(c), keyUsageChanged: () => tree.provider.changed() });
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
   return {
@@ -83,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
       editor,
       decrypted,
       policyEditor,
+      inventory,
     },
   };
 }

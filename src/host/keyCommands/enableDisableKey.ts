@@ -1,4 +1,6 @@
 import type { KeyMetadata } from '@aws-sdk/client-kms';
+import * as vscode from 'vscode';
+import { offerReKeyFirst } from '../inventory/keyUsage';
 import { Args } from '../../core/args/readArgs';
 import type { CommandSpec } from '../commands/commandRunner';
 import { confirmedByArgs } from './commandArgs';
@@ -38,9 +40,10 @@ export const disableKey: CommandSpec<KeyMetadata> = {
     const confirmed = confirmedByArgs(DISABLE, arg, args, 'disables a key that may be in use');
     const key = await resolveKey(arg, args, services, { title: 'Disable key', action: 'disable' });
     if (!confirmed) {
+      const usage = await offerReKeyFirst(services.ui, key.keyId, key.label, 'They cannot be opened while it is disabled.', (request) => vscode.commands.executeCommand('kmsWorkbench.reEncryptFiles', request));
       await services.ui.confirm(`Disable ${key.label}?`, {
         detail:
-          'Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.',
+          `${usage ? `${usage}\n\n` : ''}Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.`,
         confirmLabel: 'Disable key',
       });
     }
