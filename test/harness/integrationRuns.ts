@@ -50,6 +50,13 @@ export const integrationRuns: IntegrationRun[] = [
     files: 'trustBoundary.test.js',
     settings: (url) => ({ 'kmsWorkbench.connections': [{ label: 'Mine', region: 'us-east-1', endpoint: url }] }),
   },
+  {
+    // Workspace secrets: files in every format written at run time under keys of this run's
+    // emulator; .gitignore and files.exclude hide folders the inventory must not list.
+    name: 'workspace secrets: inventory, key state, plaintext guard, re-keying many files',
+    fixture: 'inventory-workspace',
+    files: 'inventory.test.js',
+  },
 ];
 
 export interface MochaSummary {

@@ -52,6 +52,8 @@ export async function gitIgnored(dir: string, paths: readonly string[]): Promise
         clearTimeout(timer);
         resolve(new Set(out.split('\0').filter(Boolean).map((p) => (p.startsWith('/') ? p : join(dir, p)))));
       });
+      // git exits at once outside a repository: a closed stdin is not an error here.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(paths.join('\0'));
     });
   } catch {

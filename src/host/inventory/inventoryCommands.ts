@@ -210,14 +210,17 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
   };
 }
 
-/** `kmsWorkbench.refreshWorkspaceSecrets` `{}`: scans the workspace again. Returns `{ files, encrypted }`. */
+/**
+ * `kmsWorkbench.refreshWorkspaceSecrets` `{}`: scans the workspace again (only changed files are
+ * read) and looks up the state of every key again. Returns `{ files, encrypted }`.
+ */
 export function refreshWorkspaceSecrets(deps: InventoryDeps): CommandSpec<{ files: number; encrypted: number }> {
   return {
     id: 'kmsWorkbench.refreshWorkspaceSecrets',
     action: 'refresh the workspace secrets',
     run: async (arg) => {
       Args.from('kmsWorkbench.refreshWorkspaceSecrets', isPlainObject(arg) ? arg : undefined, []);
-      await deps.secrets.rescan();
+      await deps.secrets.rescan({ refreshKeys: true });
       const s = deps.secrets.state;
       return { files: s.kind === 'ready' ? s.files : deps.secrets.index.size, encrypted: deps.secrets.index.entries().length };
     },

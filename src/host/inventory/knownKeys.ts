@@ -23,6 +23,17 @@ export class KnownKeys {
     return this.known.get(keyId);
   }
 
+  /** Forgets everything known, in the key directories too, so the next look asks KMS again (an explicit refresh). */
+  async refresh(keyId?: string): Promise<void> {
+    const connections = await this.connections().catch(() => [] as Connection[]);
+    for (const [id, known] of this.known) {
+      if (keyId && id !== keyId) continue;
+      const connection = known && connections.find((c) => c.id === known.connectionId);
+      if (connection) this.directoryFor(connection).invalidateKey(id);
+      this.known.delete(id);
+    }
+  }
+
   forget(keyId?: string): void {
     if (keyId) this.known.delete(keyId);
     else this.known.clear();
@@ -50,7 +61,8 @@ export class KnownKeys {
           const directory = this.directoryFor(connection);
           if (p.account && directory.accountId && directory.accountId !== p.account) continue;
           try {
-            const meta = await directory.describe(p.arn ?? keyId);
+            // By key id: the directory caches (and invalidates) by key id; region and account were matched above.
+            const meta = await directory.describe(keyId);
             const aliases = (await directory.aliases().catch(() => undefined))?.aliasesOf(meta.KeyId ?? keyId) ?? [];
             this.known.set(keyId, {
               keyId,

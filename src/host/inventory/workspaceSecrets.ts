@@ -58,10 +58,9 @@ export class WorkspaceSecrets implements vscode.Disposable {
         // Patterns changed: rescan (only files whose size or time moved are read again).
         else if (e.affectsConfiguration('kmsWorkbench.secretsFiles')) void this.rescan();
       }),
+      // A key changed through the extension (enabled, deletion cancelled…): look it up again.
       services.onDidChangeKey((change) => {
-        if (change.keyId) this.known.forget(change.keyId);
-        else this.known.forget();
-        void this.resolveKeys();
+        void this.known.refresh(change.keyId).then(() => this.resolveKeys());
       }),
       services.connections.onDidChange(() => {
         this.known.forget();
@@ -80,11 +79,12 @@ export class WorkspaceSecrets implements vscode.Disposable {
   }
 
   /** Scans the whole workspace again (progress in the view and the window). */
-  rescan(): Promise<void> {
+  rescan(options: { refreshKeys?: boolean } = {}): Promise<void> {
     this.scanAbort?.abort();
     const abort = new AbortController();
     this.scanAbort = abort;
     const run = async (): Promise<void> => {
+      if (options.refreshKeys) await this.known.refresh();
       await this.loadPatterns();
       const folders = vscode.workspace.workspaceFolders ?? [];
       const paths: string[] = [];
