@@ -121,55 +121,74 @@ export function planId(plan: ReKeyPlan): string {
   return JSON.stringify({ to: [...plan.toKeyArns].sort(), from: plan.fromKeyId ?? null });
 }
 
-/** Runs the plan; returns one result per planned file (in plan order). */
-export async function runReKey(plan: ReKeyPlan, run: ReKeyRun): Promise<ReKeyFileResult[]> {
+/** Files re-keyed at once (each still atomic and verified on its own). */
+export const REKEY_CONCURRENCY = 4;
+
+/**
+ * Runs the plan, `concurrency` files at a time (default REKEY_CONCURRENCY); returns one result
+ * per planned file (in plan order). After a failure (or a cancel) no further file is started:
+ * files already in flight finish (each is atomic), the rest stay untouched.
+ */
+export async function runReKey(plan: ReKeyPlan, run: ReKeyRun & { concurrency?: number }): Promise<ReKeyFileResult[]> {
   const id = planId(plan);
   const previous = run.journal?.load();
   const done = new Set(previous?.planId === id ? previous.done : []);
-  const results: ReKeyFileResult[] = [];
+  const results: ReKeyFileResult[] = new Array<ReKeyFileResult>(plan.items.length);
   let stopped = false;
-  let count = 0;
-  for (const item of plan.items) {
+  let started = 0;
+  let next = 0;
+  let journalWrites: Promise<void> = Promise.resolve();
+  const record = (path: string): Promise<void> => {
+    done.add(path);
+    const state = { planId: id, done: [...done] };
+    journalWrites = journalWrites.then(() => run.journal?.save(state));
+    return journalWrites;
+  };
+  const one = async (index: number): Promise<void> => {
+    const item = plan.items[index];
     const base = { path: item.path, format: item.format, fromKeys: item.fromKeys };
     if (stopped || run.signal?.aborted) {
-      results.push({ ...base, status: 'notRun', message: run.signal?.aborted ? 'cancelled before this file' : 'not run: an earlier file failed' });
-      continue;
+      results[index] = { ...base, status: 'notRun', message: run.signal?.aborted ? 'cancelled before this file' : 'not run: an earlier file failed' };
+      return;
     }
-    run.onFile?.(count++, plan.items.length, item.path);
+    run.onFile?.(started++, plan.items.length, item.path);
     if (item.alreadyDone || done.has(item.path)) {
       // Resumed: still check that it opens with the new key.
       try {
-        const keys = await verifyFile(item.path, plan.toKeyArns, run);
-        results.push({ ...base, status: 'alreadyDone', keyIds: keys });
-        continue;
+        results[index] = { ...base, status: 'alreadyDone', keyIds: await verifyFile(item.path, plan.toKeyArns, run) };
+        return;
       } catch {
         done.delete(item.path);
         if (item.alreadyDone) {
-          results.push({ ...base, status: 'failed', message: 'it names the new key, but the new key could not open it' });
-          continue;
+          results[index] = { ...base, status: 'failed', message: 'it names the new key, but the new key could not open it' };
+          return;
         }
       }
     }
     if (item.obstacle) {
-      results.push({ ...base, status: 'skipped', message: item.obstacle });
-      continue;
+      results[index] = { ...base, status: 'skipped', message: item.obstacle };
+      return;
     }
     try {
       const method = await reKeyFile(item, plan, run);
       const keys = await verifyFile(item.path, plan.toKeyArns, run);
-      done.add(item.path);
-      await run.journal?.save({ planId: id, done: [...done] });
-      results.push({ ...base, status: 'done', keyIds: keys, method });
+      await record(item.path);
+      results[index] = { ...base, status: 'done', keyIds: keys, method };
     } catch (error) {
       if (run.signal?.aborted) {
-        results.push({ ...base, status: 'notRun', message: 'cancelled (the file was left as it was)' });
+        results[index] = { ...base, status: 'notRun', message: 'cancelled (the file was left as it was)' };
         stopped = true;
-        continue;
+        return;
       }
-      results.push({ ...base, status: 'failed', message: error instanceof Error ? error.message : String(error) });
+      results[index] = { ...base, status: 'failed', message: error instanceof Error ? error.message : String(error) };
       if (run.stopOnFailure !== false) stopped = true;
     }
-  }
+  };
+  const worker = async (): Promise<void> => {
+    while (next < plan.items.length) await one(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(run.concurrency ?? REKEY_CONCURRENCY, plan.items.length)) }, worker));
+  await journalWrites;
   // Everything done: the journal has served its purpose.
   if (results.every((r) => r.status === 'done' || r.status === 'alreadyDone' || r.status === 'skipped')) await run.journal?.save(undefined);
   return results;
