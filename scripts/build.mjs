@@ -3,6 +3,7 @@
 //   dist/awsSdk.js        the AWS SDK (KMS, and STS for accounts), required lazily on first use (never at activation)
 //   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
+//   dist/kms-precommit.js the pre-commit hook's check, self-contained (node only, no vscode)
 //   out/test/**           integration tests, bundled for the extension host
 // Flags: --production (minify, no source maps), --watch, --no-tests,
 //        --tests-only (rebuild out/test only, keeping dist/ as it is, e.g. a production build).
@@ -68,6 +69,8 @@ const configs = testsOnly ? [] : [
     outdir: 'dist',
     plugins: [lazyBundlePlugin],
   },
+  // The pre-commit check, self-contained (node only): copied into a repository's hooks folder.
+  { ...nodeCommon, sourcemap: false, entryPoints: { 'kms-precommit': 'src/hooks/kmsPrecommit.ts' }, outdir: 'dist' },
 ];
 
 const webviewEntries = walk('src/webview', (p) => /(^|\/)main\.ts$/.test(p));

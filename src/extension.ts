@@ -12,6 +12,7 @@ import { type EditorEncryptionTesting, registerEditorEncryption } from './host/e
 import { type DecryptedEditingTesting, registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
 import { type PolicyEditorTesting, registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
+import { type InventoryTesting, registerInventory } from './host/inventory/registerInventory';
 import type { KeyChange, Services } from './host/services';
 import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
@@ -37,6 +38,8 @@ export interface KmsWorkbenchApi {
     readonly policyEditor: PolicyEditorTesting;
     /** Key usage and effective-access views: what each was given to show. */
     readonly insight: InsightTesting;
+    /** The workspace secrets: index, view provider, re-key write faults. */
+    readonly inventory: InventoryTesting;
   };
 }
 
@@ -79,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const editor = registerEditorEncryption(context, services);
   const decrypted = registerDecryptedEditing(context, services);
   const tree = registerTree(context, services);
+  const inventory = registerInventory(context, services, { directoryFor: (c) => tree.provider.directory(c), keyUsageChanged: () => tree.provider.changed() });
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
   return {
@@ -96,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
       decrypted,
       policyEditor,
       insight,
+      inventory,
     },
   };
 }

@@ -73,6 +73,13 @@ export const integrationRuns: IntegrationRun[] = [
     seed: join(repoRoot, 'test', 'fixtures', 'sops', 'seed.yaml'),
     files: 'sops.test.js',
   },
+  {
+    // Workspace secrets: files in every format written at run time under keys of this run's
+    // emulator; .gitignore and files.exclude hide folders the inventory must not list.
+    name: 'workspace secrets: inventory, key state, plaintext guard, re-keying many files',
+    fixture: 'inventory-workspace',
+    files: 'inventory.test.js',
+  },
 ];
 
 export interface MochaSummary {

@@ -1,4 +1,6 @@
 import type { GrantListEntry, KeyMetadata } from '@aws-sdk/client-kms';
+import * as vscode from 'vscode';
+import { offerReKeyFirst } from '../inventory/keyUsage';
 import { Args } from '../../core/args/readArgs';
 import { KmsError } from '../../core/kms/errors';
 import { collect } from '../../core/kms/gateway';
@@ -47,7 +49,8 @@ export const scheduleKeyDeletion: CommandSpec<ScheduledDeletion> = {
         grantsProblem = error instanceof Error ? error.message : String(error);
       }
       const label = aliases[0] ?? key.label;
-      const lines = deletionImpactLines({ label, metadata: key.metadata, aliases, grants, grantsProblem });
+      const usage = await offerReKeyFirst(services.ui, key.keyId, label, 'Once the key is deleted they can never be opened again.', (request) => vscode.commands.executeCommand('kmsWorkbench.reEncryptFiles', request));
+      const lines = [...(usage ? [usage] : []), ...deletionImpactLines({ label, metadata: key.metadata, aliases, grants, grantsProblem })];
       lines.push(await lastUseParagraph(key.gateway, key.keyId, 'delete'));
       const canDisable = key.metadata.KeyState === 'Enabled';
       await services.ui.confirm(`Schedule deletion of ${label}?`, {

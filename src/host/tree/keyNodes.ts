@@ -1,5 +1,6 @@
 import type { AliasListEntry, GrantListEntry, KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
+import { usageSuffix } from '../inventory/keyUsage';
 import type { Connection } from '../../core/aws/connection';
 import { KmsError } from '../../core/kms/errors';
 import { allowedActions } from '../../core/kms/keyCapabilities';
@@ -147,7 +148,8 @@ export class KeyNode extends TreeNode {
     const aliases = this.aliases;
     const t = new vscode.TreeItem(keyLabel(this.keyId, aliases), vscode.TreeItemCollapsibleState.Collapsed);
     t.id = this.id;
-    t.description = keyDescription(meta, failure);
+    // How many workspace files are encrypted under the key (the Workspace Secrets inventory).
+    t.description = [keyDescription(meta, failure), usageSuffix(this.keyId)].filter(Boolean).join(' · ');
     t.iconPath = icon(keyIcon(meta, failure));
     t.contextValue = keyNodeContextValue(meta, aliases);
     return t;
