@@ -38,6 +38,11 @@ interface View extends DecryptedView {
   blocked?: string;
   /** The file was seen deleted (said once). */
   deleted?: boolean;
+  /**
+   * Text an Auto Save after a delay handed over and that is not encrypted yet (held in memory
+   * like the rest): what VS Code reads back as the "file" until it is written (see deferSave).
+   */
+  pending?: Buffer;
   /** Saves and refreshes of the view, one at a time. */
   queue: Promise<unknown>;
 }
@@ -54,6 +59,14 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
   private readonly watchers = new Map<string, vscode.Disposable>();
   /** Test seam: faults of the atomic writer for the next saves (set only in the extension test host). */
   writeFaults: WriteFaults | undefined;
+  /**
+   * Whether a write of `content` to `uri` is an Auto Save after a delay, to be held in memory
+   * instead of encrypted (set by DecryptedAutoSave, which sees the save reason VS Code gives).
+   */
+  deferSave: (uri: vscode.Uri, content: Uint8Array) => boolean = () => false;
+  private readonly pendingChanged = new vscode.EventEmitter<vscode.Uri>();
+  /** A view got (or lost) text held back from an Auto Save. */
+  readonly onDidChangePending = this.pendingChanged.event;
 
   constructor(
     private readonly loader: DecryptedLoader,
@@ -87,17 +100,37 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
    * `fresh` decrypts again even then (opening a file decrypted always shows it as it is now).
    */
   async open(uri: vscode.Uri, options: LoadOptions & { fresh?: boolean }): Promise<void> {
-    const replaced = options.fresh === true && this.drop(uri);
+    // Text held back from Auto Save is never thrown away by opening the file again.
+    const replaced = options.fresh === true && !this.hasPending(uri) && this.drop(uri);
     await this.ensure(uri, options);
     // An editor already showing it (a diff of HEAD, say) reads it again.
     if (replaced) this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }
 
-  /** Drops a view's plaintext from memory (its editor was closed). */
+  /** Whether the view holds text an Auto Save handed over that is not encrypted to disk yet. */
+  hasPending(uri: vscode.Uri): boolean {
+    return this.views.get(uri.toString())?.pending !== undefined;
+  }
+
+  /** URIs of the views holding text not encrypted to disk yet. */
+  pendingUris(): vscode.Uri[] {
+    return [...this.views.values()].filter((v) => v.pending).map((v) => v.uri);
+  }
+
+  /** Encrypts and writes the text an Auto Save handed over (nothing when there is none). */
+  async flush(uri: vscode.Uri): Promise<void> {
+    const view = this.views.get(uri.toString());
+    if (!view?.pending) return;
+    await this.enqueue(view, async () => {
+      if (view.pending) await this.save(view, view.pending);
+    });
+  }
+
+  /** Drops a view's plaintext from memory (its editor was closed); never one holding text not written yet. */
   drop(uri: vscode.Uri): boolean {
     const key = uri.toString();
     const view = this.views.get(key);
-    if (!view) return false;
+    if (!view || view.pending) return false;
     this.views.delete(key);
     view.plaintext.fill(0);
     if (view.working && ![...this.views.values()].some((v) => v.working && v.file.fsPath === view.file.fsPath)) {
@@ -214,6 +247,11 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       this.refreshed.fire({ uri: view.uri, outcome: 'deleted' });
       return;
     }
+    if (view.pending) {
+      // Text held back from Auto Save is never replaced silently: its write (at the next save) is refused, and says why.
+      this.log.info(`${view.file.fsPath} changed on disk while its decrypted editor held changes not yet written`);
+      return;
+    }
     try {
       const loaded = await this.loader.loadWorking(view.file, { interactive: false, previous: working });
       view.plaintext.fill(0);
@@ -247,6 +285,7 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       view.plaintext.fill(0);
       view.plaintext = Buffer.from(content);
       view.mtime = out.mtimeMs;
+      this.clearPending(view);
       this.log.info(`Saved ${view.file.fsPath} from its decrypted editor (${working.target.format}, ${working.target.keyId})`);
     } catch (error) {
       this.log.error(`Failed to save ${view.file.fsPath} from its decrypted editor`, error);
@@ -254,6 +293,23 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       if (error instanceof KmsError && (error.code === 'FileChangedOnDisk' || error.code === 'FileDeleted')) void this.enqueue(view, () => this.refresh(view));
       throw error;
     }
+  }
+
+  /** Holds the text of an Auto Save in memory: to VS Code it is saved, to the disk nothing happened. */
+  private holdBack(view: View, content: Uint8Array): void {
+    if (!view.working) throw vscode.FileSystemError.NoPermissions(`${basename(view.file.fsPath)} at ${view.ref ?? 'this revision'} is read-only: it shows a version from Git history.`);
+    view.pending?.fill(0);
+    view.pending = Buffer.from(content);
+    // A newer mtime, so VS Code's own conflict check sees its write went through.
+    view.mtime = Math.max(Date.now(), view.mtime + 1);
+    this.pendingChanged.fire(view.uri);
+  }
+
+  private clearPending(view: View): void {
+    if (!view.pending) return;
+    if (view.pending !== view.plaintext) view.pending.fill(0);
+    view.pending = undefined;
+    this.pendingChanged.fire(view.uri);
   }
 
   // ------------------------------------------------------------------ FileSystemProvider
@@ -268,7 +324,7 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       type: vscode.FileType.File,
       ctime: view.ctime,
       mtime: view.mtime,
-      size: view.plaintext.byteLength,
+      size: (view.pending ?? view.plaintext).byteLength,
       permissions: view.working ? undefined : vscode.FilePermission.Readonly,
     };
   }
@@ -276,13 +332,17 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const view = await this.guard(uri, () => this.ensure(uri));
     // A copy: the view's buffer is wiped when it is dropped, maybe before VS Code is done with this one.
-    return Uint8Array.from(view.plaintext);
+    return Uint8Array.from(view.pending ?? view.plaintext);
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
     void options;
     await this.guard(uri, async () => {
       const view = await this.ensure(uri);
+      if (this.deferSave(uri, content)) {
+        this.holdBack(view, content);
+        return;
+      }
       await this.enqueue(view, () => this.save(view, content));
     });
   }
@@ -325,8 +385,12 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
   dispose(): void {
     for (const watcher of this.watchers.values()) watcher.dispose();
     this.watchers.clear();
-    for (const view of this.views.values()) view.plaintext.fill(0);
+    for (const view of this.views.values()) {
+      view.plaintext.fill(0);
+      view.pending?.fill(0);
+    }
     this.views.clear();
+    this.pendingChanged.dispose();
     this.changes.dispose();
     this.refreshed.dispose();
   }

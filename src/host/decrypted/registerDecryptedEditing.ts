@@ -7,6 +7,8 @@ import { EncryptionMemory } from '../editor/encryptionMemory';
 import type { Services } from '../services';
 import { backupRoots, DecryptedBackupScrubber } from './backupScrubber';
 import { compareDecryptedWithHead, openDecrypted } from './decryptedCommands';
+import { DecryptedAutoSave } from './decryptedAutoSave';
+import { DecryptedDecorations } from './decryptedDecorations';
 import { DecryptedFileSystem } from './decryptedFileSystem';
 import { KmsDecryptedLoader } from './decryptedLoader';
 import { DECRYPTED_SCHEME } from './decryptedUris';
@@ -41,6 +43,8 @@ export function registerDecryptedEditing(context: vscode.ExtensionContext, servi
     fs,
     vscode.workspace.registerFileSystemProvider(DECRYPTED_SCHEME, fs, { isCaseSensitive: true }),
     new DecryptedViewLifecycle(fs, services),
+    new DecryptedAutoSave(fs, services.log),
+    new DecryptedDecorations(fs),
     scrubber,
     new EncryptedFileOpening(services.log),
   );
