@@ -156,11 +156,13 @@ describe('keys of other accounts', function () {
     const noSts = new EmulatorControl(noStsUrl);
     const key = (await noSts.seed({ keys: [{ description: 'local-kms stand-in' }] })).keys[0].arn;
     assert.ok(key.includes(`:${NO_STS}:key/`));
+    // Counted from before the connection exists: whichever feature asks first (the encrypt, or the
+    // workspace secrets view checking the keys its files name) learns the account from ListKeys.
+    await noSts.resetCalls();
     await config().update('connections', [{ label: 'Emulator', region: 'us-east-1', endpoint: emulatorUrl() }, { label: 'No STS', region: 'us-east-1', endpoint: noStsUrl }], vscode.ConfigurationTarget.Global);
     try {
       // A workspace key ARN in that connection's own account: trusted, once the account is known from its ARNs.
       await config().update('defaultKey', key, vscode.ConfigurationTarget.Workspace);
-      await noSts.resetCalls();
       const path = file('no-sts.env', 'X=1\n');
       const [result] = await run<FileResult[]>('encryptFile', { uri: path, connection: 'No STS' });
       assert.equal(result.keyId, key);
