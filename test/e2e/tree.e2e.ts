@@ -12,7 +12,7 @@ import { launchBrowser, type LaunchedBrowser } from '../harness/browser';
 import { type CodeServer, repoRoot, startCodeServer } from '../harness/codeServer';
 import { ids, richSeed } from '../integration/tree/treeSeeds';
 import { defaultSettings, startE2eEnvironment, type E2eEnvironment } from './support/environment';
-import { openActivity, openWorkbench, screenshot, viewPane, waitForSideBarIdle } from './support/workbench';
+import { collapseView, openActivity, openWorkbench, screenshot, viewPane, waitForSideBarIdle } from './support/workbench';
 
 /** A tree row whose text contains every one of `texts` (label and description). */
 function row(page: Page, ...texts: (string | RegExp)[]): Locator {
@@ -57,6 +57,8 @@ describe('KMS tree in the workbench', function () {
   it('expands a connection and a key: aliases name keys, descriptions show spec and state, children are there', async () => {
     const { page } = env!;
     await openActivity(page, 'KMS');
+    // The Workspace Secrets view shares the container: collapsed, the keys get the whole height.
+    await collapseView(page, 'Workspace Secrets');
     await widenSideBar(page, 560);
     const connection = row(page, /^Local KMS emulator/);
     await expand(connection);

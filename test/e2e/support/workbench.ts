@@ -62,6 +62,17 @@ export function viewPane(page: Page, name: string): Locator {
   return page.locator('.part.sidebar .pane').filter({ has: page.locator(`.pane-header[aria-label^="${name}"]`) }).first();
 }
 
+/**
+ * Collapses a view of the side bar (e.g. "Workspace Secrets", which shares the KMS container),
+ * so the other views get its height: the tree renders only the rows that fit.
+ */
+export async function collapseView(page: Page, name: string): Promise<void> {
+  const header = page.locator(`.part.sidebar .pane-header[aria-label^="${name}"]`).first();
+  if (!(await header.isVisible().catch(() => false))) return;
+  if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+  await page.waitForFunction((label) => document.querySelector(`.part.sidebar .pane-header[aria-label^="${label}"]`)?.getAttribute('aria-expanded') !== 'true', name, { timeout: 10_000 });
+}
+
 /** Runs a command through the command palette (F1) by its title, e.g. "KMS: Show Log". */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
