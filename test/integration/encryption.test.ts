@@ -237,6 +237,26 @@ describe('encrypting in place', function () {
       for (const uri of uris) assert.equal(readFileSync(uri.fsPath, 'utf8'), `${uri.fsPath.split('/').pop()}=secret\n`);
     });
 
+    it('offers SOPS in the key picker of a structured file: "As a SOPS file…", then its key', async () => {
+      const plain = 'db:\n    password: hunter2\n';
+      const uri = file('offered.yaml', plain);
+      const { result, ui } = await withAnswers(env.testing, [/As a SOPS file/, keyAlias], () => run<{ format: string; store: string }[]>('encryptFile', uri));
+      assert.equal(result[0].format, 'sops');
+      assert.equal(result[0].store, 'yaml');
+      assert.equal(ui.asked.filter((p) => p.kind === 'pick').length, 2, 'the key picker, then the SOPS key picker');
+      const text = readFileSync(uri.fsPath, 'utf8');
+      assert.match(text, /password: ENC\[AES256_GCM,/);
+      assert.ok(!text.includes('hunter2'), 'no plaintext left');
+      await run('decryptFile', { uri });
+      assert.equal(readFileSync(uri.fsPath, 'utf8'), plain);
+      // A file of no structured type is not offered SOPS.
+      const pem = file('offered.pem', 'secret\n');
+      const { result: pemResult, ui: pemUi } = await withAnswers(env.testing, [keyAlias, ''], () => run<FileResult[]>('encryptFile', pem));
+      assert.equal(pemResult[0].format, 'base64');
+      const labels = pemUi.asked.find((p) => p.kind === 'pick')?.labels ?? [];
+      assert.ok(labels.some((l) => l.includes('Several keys')) && !labels.some((l) => l.includes('SOPS')), labels.join(' | '));
+    });
+
     it('gives a clear error and leaves the file byte-identical for a wrong context, a wrong key, a disabled key and a tampered file', async () => {
       const disabledKey = await env.createKey();
       const uri = file('errors.env', 'PASSWORD=x\n');

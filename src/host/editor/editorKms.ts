@@ -22,7 +22,7 @@ import type { SopsKeyService } from '../../core/sops/sopsFile';
 import { checkRepositoryKeys } from '../sops/repositoryKeys';
 import { sopsKeysFor } from '../sops/sopsKeys';
 import { ensureKeysTrusted } from '../trust/ensureKeysTrusted';
-import { pickKey, pickKeys } from '../ui/keyPicker';
+import { pickKey, pickKeysOrSops } from '../ui/keyPicker';
 import { UserCancelledError } from '../ui/userInput';
 import type { EncryptionMemory } from './encryptionMemory';
 
@@ -197,6 +197,16 @@ export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: str
  * Interactively the picker also offers "Several keys…", a multi-select of the connection's keys.
  */
 export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string }): Promise<ChosenKey[]> {
+  const keys = await chooseKeysOrSops(deps, kms, args, { ...options, offerSops: false });
+  if (keys === 'sops') throw new UserCancelledError();
+  return keys;
+}
+
+/**
+ * chooseKeys for Encrypt File: with `offerSops` (a structured file, no format asked for), the
+ * picker's last entry "As a SOPS file…" answers 'sops'.
+ */
+export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean }): Promise<ChosenKey[] | 'sops'> {
   if (args.has('keyId') && args.has('keyIds')) throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
   const named = args.stringArray('keyIds', 'an array of key ids, key ARNs, alias names or alias ARNs');
   if (named) {
@@ -213,12 +223,19 @@ export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, o
     return refs.map((ref) => ({ keyId: ref, label: ref }));
   }
   if (args.has('keyId') || !options.interactive || vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<string>('defaultKey', '').trim()) return [await chooseKey(deps, kms, args, options)];
-  const picked = await pickKeys(deps.services.ui, kms.gateway, kms.connection, {
-    title: options.title,
-    filter: (meta) => refusalFor(meta) === undefined,
-    recent: deps.memory.recentKeys(kms.connection.id),
-    emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
-  });
+  const picked = await pickKeysOrSops(
+    deps.services.ui,
+    kms.gateway,
+    kms.connection,
+    {
+      title: options.title,
+      filter: (meta) => refusalFor(meta) === undefined,
+      recent: deps.memory.recentKeys(kms.connection.id),
+      emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
+    },
+    options.offerSops,
+  );
+  if (picked === 'sops') return 'sops';
   for (const p of picked) kms.guard.allowKey(p.ref);
   await deps.memory.rememberKey(kms.connection.id, picked[0].ref, picked[0].keyId);
   return picked.map((p) => ({ keyId: p.ref, label: p.alias ?? p.keyId }));

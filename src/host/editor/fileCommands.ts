@@ -16,8 +16,9 @@ import type { CommandSpec } from '../commands/commandRunner';
 import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { settleWriteHazards } from './writeHazards';
-import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeysOrSops, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
+import { formatForName } from '../../core/sops/sopsFile';
 
 /** What a file command returns for each file. */
 export interface FileResult {
@@ -230,7 +231,11 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
       const asSops = format === 'sops' || (format === undefined && (await Promise.all(uris.map(encryptsAsSops))).every(Boolean));
       if (asSops) return encryptFilesAsSops(deps, services, uris, args, interactive);
       const kms = await editorKms(services, args);
-      const keys = await chooseKeys(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive, command: 'kmsWorkbench.encryptFile' });
+      // A structured file (YAML, JSON, dotenv, INI) with no format asked for: the picker also offers SOPS.
+      const offerSops = format === undefined && uris.every((u) => formatForName(basename(u.fsPath)) !== 'binary');
+      const picked = await chooseKeysOrSops(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive, command: 'kmsWorkbench.encryptFile', offerSops });
+      if (picked === 'sops') return encryptFilesAsSops(deps, services, uris, args, interactive);
+      const keys = picked;
       if (keys.length > 1 && format === 'blob') throw new ArgumentError('kmsWorkbench.encryptFile: a KMS blob is encrypted under exactly one key; with several keys use "format": "base64" or "binary".');
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${keys.map((k) => k.label).join(' + ')}` });
       const results = await forEachFile(deps, uris, { ing: 'Encrypting', ed: 'encrypted' }, async (uri, job) => {

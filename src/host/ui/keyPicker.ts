@@ -34,8 +34,9 @@ export async function pickKey(ui: UserInput, gateway: KmsGateway, connection: Co
   return ui.pick(items, { title: `${options.title} (${connection.label})`, placeholder: 'Type to filter by alias, key id or description' });
 }
 
-/** What "Several keys…" returns from the first list. */
+/** What "Several keys…" and "As a SOPS file…" return from the first list. */
 const SEVERAL = Symbol('several keys');
+const SOPS = Symbol('sops');
 
 /**
  * The key picker with one more entry, "Several keys…": picking a key returns it alone;
@@ -43,11 +44,26 @@ const SEVERAL = Symbol('several keys');
  * the first chosen makes the data key).
  */
 export async function pickKeys(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions): Promise<PickedKey[]> {
+  const picked = await pickKeysOrSops(ui, gateway, connection, options, false);
+  if (picked === 'sops') throw new UserCancelledError();
+  return picked;
+}
+
+/**
+ * pickKeys for Encrypt File on a structured file: a last entry "As a SOPS file…" returns
+ * 'sops' (the file is then encrypted as SOPS, its keys chosen in that flow).
+ */
+export async function pickKeysOrSops(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions, offerSops: boolean): Promise<PickedKey[] | 'sops'> {
   const items = loadKeyItems(gateway, options);
-  const first = await ui.pick<PickedKey | typeof SEVERAL>(
-    items.then((list) => [...list, { label: '$(list-selection) Several keys…', description: 'any one of them decrypts', detail: 'For example a multi-Region key and its replica, or keys in two accounts', value: SEVERAL, group: 'more' }]),
+  type Entry = PickItem<PickedKey | typeof SEVERAL | typeof SOPS>;
+  const several: Entry = { label: '$(list-selection) Several keys…', description: 'any one of them decrypts', detail: 'For example a multi-Region key and its replica, or keys in two accounts', value: SEVERAL, group: 'more' };
+  const sops: Entry = { label: '$(symbol-key) As a SOPS file…', description: 'values encrypted one by one, keys readable', detail: "A SOPS file of this file's type (YAML, JSON, dotenv, INI) that sops and KMS Workbench open", value: SOPS, group: 'more' };
+  const more = offerSops ? [several, sops] : [several];
+  const first = await ui.pick<PickedKey | typeof SEVERAL | typeof SOPS>(
+    items.then((list) => [...list, ...more]),
     { title: `${options.title} (${connection.label})`, placeholder: 'Type to filter by alias, key id or description' },
   );
+  if (first === SOPS) return 'sops';
   if (first !== SEVERAL) return [first];
   const chosen = await ui.pickMany(await items, { title: `${options.title}: several keys, any one decrypts (${connection.label})`, placeholder: 'Choose the keys; the first chosen makes the data key' });
   if (chosen.length === 0) throw new UserCancelledError();
