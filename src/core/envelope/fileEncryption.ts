@@ -328,21 +328,8 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
   const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
-  const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, encryptionContext, signal: job.signal });
-  const result = await replaceFileAtomically(
-    path,
-    (sink, original) =>
-      run(
-        (error) => {
-          const fromDecrypt = decryption.explain(error);
-          return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
-        },
-        pipelineOf([...input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
-      ),
-    replaceOptions(job, inspection),
-  );
-  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt' };
+  const out = await decryptAndEncryptAgain(path, header, inspection, job, { input, output, keyIds: [params.keyId], encryptionContext });
+  return { ...out, format: outFormat, encryptionContext, method: 'reencrypt' };
 }
 
 export interface RekeyedFile extends ReEncryptedFile {
@@ -386,8 +373,24 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
   const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
   const plan = await planKeyChange(current, change, job.gatewayFor, MAX_ENCRYPTED_DATA_KEYS);
   const encryptionContext = withoutReservedKeys(header.encryptionContext);
+  const out = await decryptAndEncryptAgain(path, header, inspection, job, { input, output, keyIds: plan.result, encryptionContext });
+  return { ...out, format: format.armor, encryptionContext, method: 'reencrypt', added: plan.add, removed: plan.remove };
+}
+
+/**
+ * Re-encrypts a message that cannot be re-wrapped (signed, or format 1): decrypted and
+ * encrypted again under `keyIds` (the first makes the data key), streamed, the plaintext only
+ * in memory a frame at a time; the file replaced atomically.
+ */
+async function decryptAndEncryptAgain(
+  path: string,
+  header: MessageHeader,
+  inspection: FileInspection,
+  job: FileJob,
+  how: { input: (original: OriginalFile) => [NodeJS.ReadableStream, ...Transform[]]; output: () => Transform[]; keyIds: readonly string[]; encryptionContext: EncryptionContext },
+): Promise<{ path: string; keyId: string; keyIds: string[]; sourceKeyId: string; bytes: number }> {
   const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
-  const encryption = await job.envelope.encryptStream({ keyId: plan.result[0], additionalKeyIds: plan.result.slice(1), encryptionContext, signal: job.signal });
+  const encryption = await job.envelope.encryptStream({ keyId: how.keyIds[0], additionalKeyIds: how.keyIds.slice(1), encryptionContext: how.encryptionContext, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
     (sink, original) =>
@@ -396,11 +399,11 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...output(), sink], job.signal),
+        pipelineOf([...how.input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...how.output(), sink], job.signal),
       ),
     replaceOptions(job, inspection),
   );
-  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), format: format.armor, encryptionContext, bytes: result.bytesWritten, method: 'reencrypt', added: plan.add, removed: plan.remove };
+  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), bytes: result.bytesWritten };
 }
 
 /** The Encryption SDK adds "aws-crypto-public-key" to the context of signed messages; it is not the person's. */

@@ -26,6 +26,15 @@ function escapeAttribute(s: string): string {
 }
 
 export function policyEditorHtml(input: WebviewHtmlInput): string {
+  return webviewHtml(input, '<div id="app"></div>');
+}
+
+/**
+ * The page of one of the extension's webviews: its own script (per-load nonce) and stylesheet
+ * under the strict Content Security Policy, `body` (static markup of ours, never data) as the
+ * root the script fills.
+ */
+export function webviewHtml(input: WebviewHtmlInput, body: string): string {
   if (!/^[A-Za-z0-9+/=]{16,}$/.test(input.nonce)) throw new Error('The webview nonce must be base64 from a random source.');
   const csp = contentSecurityPolicy(input.cspSource, input.nonce);
   return `<!DOCTYPE html>
@@ -38,7 +47,7 @@ export function policyEditorHtml(input: WebviewHtmlInput): string {
 <title>${escapeAttribute(input.title)}</title>
 </head>
 <body>
-<div id="app"></div>
+${body}
 <script nonce="${escapeAttribute(input.nonce)}" src="${escapeAttribute(input.scriptUri)}"></script>
 </body>
 </html>`;
