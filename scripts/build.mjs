@@ -3,7 +3,8 @@
 //   dist/awsSdk.js        the AWS SDK (KMS, and STS for accounts), required lazily on first use (never at activation)
 //   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
-//   dist/kms-precommit.js the pre-commit hook's check, self-contained (node only, no vscode)
+//   dist/secretsScan.js   the YAML parser and glob matcher, required lazily on first use; also the
+//                         pre-commit hook's check when node runs it (copied into a repository's hooks)
 //   out/test/**           integration tests, bundled for the extension host
 // Flags: --production (minify, no source maps), --watch, --no-tests,
 //        --tests-only (rebuild out/test only, keeping dist/ as it is, e.g. a production build).
@@ -21,19 +22,20 @@ const withTests = testsOnly || (!args.has('--no-tests') && !production);
 const lazyBundles = [
   { name: 'awsSdk', entry: 'src/core/lazy/awsSdk.ts' },
   { name: 'encryptionSdk', entry: 'src/core/lazy/encryptionSdk.ts' },
+  { name: 'secretsScan', entry: 'src/core/lazy/secretsScan.ts' },
 ].filter((b) => existsSync(b.entry));
 
 /** Keeps lazily loaded bundles out of the bundle that imports them. */
-const lazyBundlePlugin = {
-  name: 'lazy-bundles',
-  setup(build) {
-    for (const { name } of lazyBundles) {
+const lazyBundlePlugin = lazyBundlesPlugin(lazyBundles);
+function lazyBundlesPlugin(bundles) {
+  return { name: 'lazy-bundles', setup(build) {
+    for (const { name } of bundles) {
       build.onResolve({ filter: new RegExp(`(^|/)${name}$`) }, (a) =>
         a.importer.endsWith(`${name}.ts`) ? undefined : { path: `./${name}.js`, external: true },
       );
     }
-  },
-};
+  } };
+}
 
 const common = {
   bundle: true,
@@ -69,8 +71,6 @@ const configs = testsOnly ? [] : [
     outdir: 'dist',
     plugins: [lazyBundlePlugin],
   },
-  // The pre-commit check, self-contained (node only): copied into a repository's hooks folder.
-  { ...nodeCommon, sourcemap: false, entryPoints: { 'kms-precommit': 'src/hooks/kmsPrecommit.ts' }, outdir: 'dist' },
 ];
 
 const webviewEntries = walk('src/webview', (p) => /(^|\/)main\.ts$/.test(p));
@@ -95,7 +95,8 @@ if (withTests) {
       outbase: '.',
       outdir: 'out',
       external: ['vscode', 'mocha'],
-      plugins: [lazyBundlePlugin],
+      // Tests bundle the YAML parser themselves: out/test has no secretsScan.js beside it.
+      plugins: [lazyBundlesPlugin(lazyBundles.filter((b) => b.name !== 'secretsScan'))],
     });
   }
 }

@@ -1,5 +1,6 @@
-// Entry of dist/kms-precommit.js: the self-contained pre-commit check (node only, no VS Code).
-// Usage (as the installed hook runs it): node kms-workbench-precommit.js [--config <json file>]
+// The pre-commit check's command line (node only, no VS Code), run by dist/secretsScan.js when
+// `node` runs that file directly. Usage (as the installed hook runs it):
+//   node kms-workbench-precommit.js [--config <json file>]
 import { readFileSync } from 'node:fs';
 import { type PreCommitConfig, runPreCommit } from '../core/inventory/preCommit';
 
@@ -15,6 +16,9 @@ function readConfig(argv: readonly string[]): PreCommitConfig {
   }
 }
 
-void runPreCommit(process.cwd(), readConfig(process.argv.slice(2)), process.env, { error: (t) => process.stderr.write(t) }).then((code) => {
-  process.exitCode = code;
-});
+/** Runs the check in the current folder and sets the exit code (non-zero refuses the commit). */
+export function runPreCommitHook(argv: readonly string[]): void {
+  void runPreCommit(process.cwd(), readConfig(argv), process.env, { error: (t) => process.stderr.write(t) }).then((code) => {
+    process.exitCode = code;
+  });
+}

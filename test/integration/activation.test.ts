@@ -1,15 +1,15 @@
-// Runs first (files run in name order): activation must not load the AWS SDK or the
-// Encryption SDK; they load on first use.
+// Runs first (files run in name order): activation must not load the AWS SDK, the
+// Encryption SDK or the YAML parser (dist/secretsScan.js); they load on first use.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { extensionId } from './util/env';
 
 function loadedBundles(): string[] {
-  return Object.keys(require.cache).filter((p) => /[\\/]dist[\\/](awsSdk|encryptionSdk)\.js$/.test(p));
+  return Object.keys(require.cache).filter((p) => /[\\/]dist[\\/](awsSdk|encryptionSdk|secretsScan)\.js$/.test(p));
 }
 
 describe('activation', () => {
-  it('activates without loading the AWS SDK or the Encryption SDK', async () => {
+  it('activates without loading the AWS SDK, the Encryption SDK or the YAML parser', async () => {
     const ext = vscode.extensions.getExtension(extensionId);
     assert.ok(ext, `${extensionId} is not installed`);
     assert.deepEqual(loadedBundles(), [], 'an SDK bundle was loaded before activation');

@@ -67,7 +67,7 @@ export interface InstallResult {
   readonly reinstalled: boolean;
 }
 
-/** Installs (or refreshes) the hook; `scriptPath` is the bundled dist/kms-precommit.js. */
+/** Installs (or refreshes) the hook; `scriptPath` is the bundled dist/secretsScan.js (the pre-commit check when node runs it). */
 export async function installHook(folder: string, options: { scriptPath: string; secretsFiles: readonly string[] }): Promise<InstallResult> {
   const where = await hookLocation(folder);
   await mkdir(where.hooksDir, { recursive: true });

@@ -1,5 +1,5 @@
 // The pre-commit guard: refuses a commit that stages a plaintext secrets file. Runs outside
-// VS Code (bundled into dist/kms-precommit.js, copied into the repository's hooks folder by
+// VS Code (bundled into dist/secretsScan.js, copied into the repository's hooks folder by
 // kmsWorkbench.installPreCommitHook), with the same detection and the same patterns as the
 // Problems entries: kmsWorkbench.secretsFiles globs (captured when the hook is installed, or
 // the defaults) and the path_regex of the staged .sops.yaml creation rules.

@@ -2,8 +2,7 @@
 // folder or repository root) and the path_regex of each SOPS creation rule (relative to the
 // folder of its .sops.yaml, as sops applies them). Used by the Problems entries and by the
 // pre-commit hook alike, so both refuse the same files.
-import picomatch from 'picomatch';
-import { parse } from 'yaml';
+import { secretsScan } from '../lazy/loadSecretsScan';
 import { goRegex } from '../sops/sopsFile';
 
 /** The default of kmsWorkbench.secretsFiles (package.json says the same). */
@@ -23,7 +22,7 @@ export interface SopsPathRule {
 export function sopsPathRules(configText: string, configDir: string): SopsPathRule[] {
   let conf: unknown;
   try {
-    conf = parse(configText);
+    conf = secretsScan().parse(configText);
   } catch {
     return [];
   }
@@ -50,7 +49,7 @@ export interface SecretsMatcher {
 /** A matcher for both kinds of pattern. Globs match dot files too (like VS Code's). */
 export function secretsMatcher(globs: readonly string[], sopsRules: readonly SopsPathRule[] = []): SecretsMatcher {
   const valid = globs.filter((g) => typeof g === 'string' && g.trim() !== '');
-  const globMatch = valid.length ? picomatch(valid, { dot: true }) : () => false;
+  const globMatch = valid.length ? secretsScan().picomatch(valid, { dot: true }) : () => false;
   return (relPath: string) => {
     const p = relPath.replace(/\\/g, '/');
     if (globMatch(p)) return true;

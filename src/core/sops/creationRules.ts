@@ -3,7 +3,7 @@
 // config's folder (or that has no path_regex) decides the keys and the partial-encryption options.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { parse } from 'yaml';
+import { secretsScan } from '../lazy/loadSecretsScan';
 import type { PartialEncryption } from './metadata';
 import type { NewKmsKey } from './sopsFile';
 import { goRegex } from './sopsFile';
@@ -129,7 +129,7 @@ function parseRule(raw: unknown, index: number, cliContext?: Record<string, stri
 export function matchCreationRule(configText: string, configPath: string, filePath: string, cliContext?: Record<string, string>): CreationRule | undefined {
   let conf: unknown;
   try {
-    conf = parse(configText);
+    conf = secretsScan().parse(configText);
   } catch (error) {
     throw new SopsError('SopsRule', `${configPath} is not valid YAML: ${(error as Error).message}`);
   }

@@ -1,7 +1,8 @@
 // YAML SOPS files: read with the `yaml` package (its document model keeps comments), written
 // the way sops writes them (go-yaml v3, indent 4): comments on their own lines before what they
 // describe, a line comment moved above its item, no blank lines, go-yaml's choice of quoting.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Node, parseAllDocuments, type Scalar, type YAMLMap, type YAMLSeq, type Document } from 'yaml';
+import type { Document, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { secretsScan as yaml } from '../lazy/loadSecretsScan';
 import { branch, goFormatFloat, isBranch, isList, SopsComment, SopsError, SopsFloat, SopsInt, type SopsBranch, type SopsList, type SopsValue } from './tree';
 
 // ------------------------------------------------------------------------------ read
@@ -36,16 +37,16 @@ function scalarValue(node: Scalar, where: string): SopsValue {
 
 function nodeValue(node: unknown, doc: Document, where: string): SopsValue {
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return nodeValue(node.resolve(doc), doc, where);
-  if (isScalar(node)) return scalarValue(node, where);
-  if (isMap(node)) return mapBranch(node, doc, where);
-  if (isSeq(node)) return seqList(node, doc, where);
+  if (yaml().isAlias(node)) return nodeValue(node.resolve(doc), doc, where);
+  if (yaml().isScalar(node)) return scalarValue(node, where);
+  if (yaml().isMap(node)) return mapBranch(node, doc, where);
+  if (yaml().isSeq(node)) return seqList(node, doc, where);
   throw new SopsError('SopsFormat', `The YAML at ${where} is not a value SOPS can hold.`);
 }
 
 function keyText(node: unknown, doc: Document, where: string): string {
-  if (isAlias(node)) return keyText(node.resolve(doc), doc, where);
-  if (isScalar(node)) {
+  if (yaml().isAlias(node)) return keyText(node.resolve(doc), doc, where);
+  if (yaml().isScalar(node)) {
     if (node.value === null || node.value === undefined) return '';
     if (typeof node.value === 'object') throw new SopsError('SopsFormat', `A key under ${where} is not text: SOPS supports only string keys.`);
     if (typeof node.value === 'string') return node.value;
@@ -57,14 +58,14 @@ function keyText(node: unknown, doc: Document, where: string): string {
 function mapBranch(map: YAMLMap, doc: Document, where: string): SopsBranch {
   const out = branch(commentLines(map.commentBefore).map((c) => ({ key: c, value: null })));
   for (const pair of map.items) {
-    if (!isPair(pair)) continue;
+    if (!yaml().isPair(pair)) continue;
     const keyNode = pair.key as Node | null;
     const key = keyText(keyNode, doc, where);
     const path = where === '(top)' ? key : `${where}.${key}`;
     for (const c of commentLines(keyNode?.commentBefore)) out.push({ key: c, value: null });
     for (const c of commentLines(keyNode?.comment)) out.push({ key: c, value: null });
     const valueNode = pair.value as Node | null;
-    const scalarLike = valueNode === null || isScalar(valueNode) || isAlias(valueNode);
+    const scalarLike = valueNode === null || yaml().isScalar(valueNode) || yaml().isAlias(valueNode);
     if (scalarLike && valueNode) {
       for (const c of commentLines(valueNode.commentBefore)) out.push({ key: c, value: null });
       for (const c of commentLines(valueNode.comment)) out.push({ key: c, value: null });
@@ -80,7 +81,7 @@ function seqList(seq: YAMLSeq, doc: Document, where: string): SopsList {
   for (const item of seq.items) {
     const node = item as Node | null;
     if (node) {
-      if (isScalar(node) || isAlias(node)) {
+      if (yaml().isScalar(node) || yaml().isAlias(node)) {
         out.push(...commentLines(node.commentBefore), ...commentLines(node.comment));
       } else {
         out.push(...commentLines(node.commentBefore));
@@ -94,7 +95,7 @@ function seqList(seq: YAMLSeq, doc: Document, where: string): SopsList {
 
 /** The documents of a YAML file as sops trees (one branch per document). */
 export function parseYaml(text: string): SopsBranch[] {
-  const docs = parseAllDocuments(text, { version: '1.2', uniqueKeys: false, intAsBigInt: false, strict: false });
+  const docs = yaml().parseAllDocuments(text, { version: '1.2', uniqueKeys: false, intAsBigInt: false, strict: false });
   if (!Array.isArray(docs)) return [branch()];
   const branches: SopsBranch[] = [];
   for (const doc of docs) {
@@ -102,13 +103,13 @@ export function parseYaml(text: string): SopsBranch[] {
     if (error) throw new SopsError('SopsFormat', `The file is not valid YAML: ${error.message}`);
     const contents = doc.contents as Node | null;
     let b: SopsBranch;
-    if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === undefined))) b = branch();
-    else if (isMap(contents)) b = mapBranch(contents, doc, '(top)');
-    else if (isSeq(contents)) throw new SopsError('SopsFormat', 'YAML documents that are sequences are not supported by SOPS: the top level must be a mapping.');
+    if (contents === null || (yaml().isScalar(contents) && (contents.value === null || contents.value === undefined))) b = branch();
+    else if (yaml().isMap(contents)) b = mapBranch(contents, doc, '(top)');
+    else if (yaml().isSeq(contents)) throw new SopsError('SopsFormat', 'YAML documents that are sequences are not supported by SOPS: the top level must be a mapping.');
     else throw new SopsError('SopsFormat', 'The top level of a SOPS YAML document must be a mapping.');
     const head = commentLines(doc.commentBefore).map((c) => ({ key: c, value: null }));
     const foot = commentLines(doc.comment).map((c) => ({ key: c, value: null }));
-    if (contents && !isMap(contents)) head.push(...commentLines(contents.commentBefore).map((c) => ({ key: c, value: null })));
+    if (contents && !yaml().isMap(contents)) head.push(...commentLines(contents.commentBefore).map((c) => ({ key: c, value: null })));
     branches.push(branch([...head, ...b, ...foot]));
   }
   if (branches.length === 0) branches.push(branch());

@@ -310,7 +310,7 @@ export function installPreCommitHook(): CommandSpec<InstallResult> {
           confirmLabel: 'Install Hook',
         });
       }
-      const result = await installHook(folder, { scriptPath: join(services.extensionUri.fsPath, 'dist', 'kms-precommit.js'), secretsFiles: globs });
+      const result = await installHook(folder, { scriptPath: join(services.extensionUri.fsPath, 'dist', 'secretsScan.js'), secretsFiles: globs });
       services.log.info(`Pre-commit hook ${result.reinstalled ? 'refreshed' : 'installed'} at ${result.hookPath}${result.previousHook ? ` (the previous hook runs first: ${result.previousHook})` : ''}.`);
       if (!isScripted(arg)) notify(`Installed the pre-commit hook${result.previousHook ? '; your previous hook still runs first' : ''}.`);
       return result;

@@ -20,10 +20,22 @@ describe('inventory: the pre-commit hook in a real git repository', function () 
   let base: string;
   let script: string;
 
-  before(function () {
+  before(async function () {
     base = mkdtempSync(join(tmpdir(), 'kmswb-hook-'));
-    script = join(base, 'kms-precommit.js');
-    esbuild.buildSync({ entryPoints: ['src/hooks/kmsPrecommit.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'error' });
+    // Built as the production build makes dist/secretsScan.js (its require of itself by name kept
+    // external), and named as the installer names its copy in a hooks folder.
+    script = join(base, 'kms-workbench-precommit.js');
+    const result = await esbuild.build({
+      entryPoints: ['src/core/lazy/secretsScan.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: script,
+      logLevel: 'error',
+      plugins: [{ name: 'self-external', setup: (b) => b.onResolve({ filter: /(^|\/)secretsScan$/ }, (a) => (a.importer.endsWith('secretsScan.ts') ? undefined : { path: './secretsScan.js', external: true })) }],
+    });
+    if (result.errors.length) throw new Error('build failed');
   });
   after(() => rmSync(base, { recursive: true, force: true }));
 
