@@ -1,4 +1,3 @@
-import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
@@ -10,39 +9,28 @@ import { consoleUrl, keyLabel } from '../../core/tree/keyPresentation';
 import { type CommandSpec, runSsoLogin } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf, targetOf } from '../targets';
-import { pickKey } from '../ui/keyPicker';
+import { type ResolvedKey, resolveKeyOf } from '../keys/keyResolver';
 import { connectionNodeId } from './connectionNodes';
 import type { KmsTreeProvider } from './kmsTreeProvider';
 import type { PolicyDocuments } from './policyDocuments';
 import { ErrorNode, LoadMoreNode, SignInNode, TreeNode } from './treeNode';
 
-/** A key a command acts on: from a tree node, an argument object, or a key picker. */
-interface ChosenKey {
-  readonly connection: Connection;
-  /** As given: a key id, key ARN, alias name or alias ARN. */
-  readonly keyId: string;
-  readonly metadata?: KeyMetadata;
-  readonly aliases?: readonly string[];
-}
-
 const keyFields = ['keyId', 'connection'];
 
-async function chooseKey(commandId: string, arg: unknown, services: Services, title: string, extraFields: readonly string[] = []): Promise<{ key: ChosenKey; args: Args }> {
-  const fromNode = keyTargetOf(arg);
-  if (fromNode) return { key: fromNode, args: Args.from(commandId, undefined, []) };
-  const args = Args.from(commandId, arg, [...keyFields, ...extraFields]);
-  const connection = await services.connections.find(args.string('connection', 'a connection label or id'));
-  const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
-  if (keyId) return { key: { connection, keyId }, args };
-  const picked = await pickKey(services.ui, services.kms.gateway(connection), connection, { title, includeAwsManaged: true });
-  return { key: { connection, keyId: picked.keyId, metadata: picked.metadata }, args };
-}
-
-/** The key's metadata: what the tree knows, else DescribeKey (which also resolves aliases and ARNs). */
-async function metadataOf(key: ChosenKey, services: Services, tree: KmsTreeProvider): Promise<KeyMetadata> {
-  if (key.metadata) return key.metadata;
-  const known = tree.directoryOf(key.connection.id)?.peekMetadata(key.keyId);
-  return known ?? services.kms.gateway(key.connection).describeKey(key.keyId);
+/**
+ * The key a view command acts on (a node, `{ keyId, connection }`, or a picker that also
+ * lists AWS managed keys), described only when the command needs its metadata: what the
+ * view knows first, else DescribeKey.
+ */
+async function chooseKey(commandId: string, arg: unknown, services: Services, tree: KmsTreeProvider, title: string, extraFields: readonly string[] = []): Promise<{ key: ResolvedKey; args: Args }> {
+  const args = Args.from(commandId, keyTargetOf(arg) ? undefined : arg, [...keyFields, ...extraFields]);
+  const key = await resolveKeyOf(arg, args, services, {
+    title,
+    includeAwsManaged: true,
+    describe: 'whenNeeded',
+    known: (connection, ref) => tree.directoryOf(connection.id)?.peekMetadata(ref),
+  });
+  return { key, args };
 }
 
 async function copy(text: string, what: string): Promise<string> {
@@ -174,11 +162,12 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
         const known = tree.directoryOf(target.connection.id)?.peekAliases()?.find(target.aliasName)?.AliasArn;
         if (known) return copy(known, 'alias ARN');
         if (!target.targetKeyId) throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet, and its ARN is not known. Refresh the KMS view.`);
-        const keyArn = (await metadataOf({ connection: target.connection, keyId: target.targetKeyId }, services, tree)).Arn ?? '';
+        const { key } = await chooseKey('kmsWorkbench.copyArn', arg, services, tree, 'Copy key ARN');
+        const keyArn = (await key.describe()).Arn ?? '';
         return copy(keyArn.replace(/:key\/.*$/, `:${target.aliasName}`), 'alias ARN');
       }
-      const { key } = await chooseKey('kmsWorkbench.copyArn', arg, services, 'Copy key ARN');
-      const arn = (await metadataOf(key, services, tree)).Arn;
+      const { key } = await chooseKey('kmsWorkbench.copyArn', arg, services, tree, 'Copy key ARN');
+      const arn = (await key.describe()).Arn;
       if (!arn) throw new KmsError('MalformedResponse', 'DescribeKey answered without the key ARN: the endpoint does not behave like KMS.');
       return copy(arn, 'key ARN');
     },
@@ -191,10 +180,10 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
     run: async (arg, services) => {
       const target = targetOf(arg);
       if (target?.kind === 'alias' && !target.targetKeyId) throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet.`);
-      const { key } = await chooseKey('kmsWorkbench.copyKeyId', arg, services, 'Copy key id');
+      const { key } = await chooseKey('kmsWorkbench.copyKeyId', arg, services, tree, 'Copy key id');
       const keyId = /^(mrk-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/i.test(key.keyId)
         ? key.keyId
-        : ((await metadataOf(key, services, tree)).KeyId ?? key.keyId);
+        : ((await key.describe()).KeyId ?? key.keyId);
       return copy(keyId, 'key id');
     },
   };
@@ -209,11 +198,11 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
     run: async (arg, services) => {
       const target = targetOf(arg);
       if (target?.kind === 'alias') return copy(target.aliasName, 'alias');
-      const { key } = await chooseKey('kmsWorkbench.copyAlias', arg, services, 'Copy alias of key');
+      const { key } = await chooseKey('kmsWorkbench.copyAlias', arg, services, tree, 'Copy alias of key');
       let aliases = key.aliases;
-      if (!aliases?.length) {
-        const gateway = services.kms.gateway(key.connection);
-        const keyId = (await metadataOf(key, services, tree)).KeyId ?? key.keyId;
+      if (!aliases.length) {
+        const gateway = key.gateway;
+        const keyId = (await key.describe()).KeyId ?? key.keyId;
         aliases = (await collect(gateway.listAliases(keyId))).flatMap((a) => (a.AliasName ? [a.AliasName] : []));
       }
       if (!aliases.length) throw new KmsError('NotFoundException', `The key ${key.keyId} has no alias. Create one first (KMS: Create Alias), then copy it.`);
@@ -244,10 +233,10 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
         url = consoleUrl(target.connection.region);
       } else {
         if (target?.kind === 'alias' && !target.targetKeyId) throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet.`);
-        const { key } = await chooseKey('kmsWorkbench.openInConsole', arg, services, 'Open key in the AWS console');
+        const { key } = await chooseKey('kmsWorkbench.openInConsole', arg, services, tree, 'Open key in the AWS console');
         refuseEndpoint(key.connection);
-        const metadata = await metadataOf(key, services, tree);
-        const aliases = key.aliases ?? tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(metadata.KeyId ?? key.keyId) ?? [];
+        const metadata = await key.describe();
+        const aliases = key.aliases.length ? key.aliases : tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(metadata.KeyId ?? key.keyId) ?? [];
         const awsManaged = metadata.KeyManager === 'AWS' || aliases.some(isAwsAlias);
         url = consoleUrl(key.connection.region, { keyId: metadata.KeyId ?? key.keyId, awsManaged });
       }
@@ -264,11 +253,10 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
     id: 'kmsWorkbench.showKeyPolicy',
     action: 'show the key policy',
     run: async (arg, services) => {
-      const { key, args } = await chooseKey('kmsWorkbench.showKeyPolicy', arg, services, 'Show key policy', ['policyName']);
+      const { key, args } = await chooseKey('kmsWorkbench.showKeyPolicy', arg, services, tree, 'Show key policy', ['policyName']);
       const policyName = args.string('policyName', 'a policy name (KMS keys have one: "default")') ?? 'default';
-      const gateway = services.kms.gateway(key.connection);
-      const policy = await gateway.getKeyPolicy(key.keyId, policyName);
-      const aliases = key.aliases ?? tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(key.keyId) ?? [];
+      const policy = await key.gateway.getKeyPolicy(key.keyId, policyName);
+      const aliases = key.aliases.length ? key.aliases : tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(key.keyId) ?? [];
       await policies.show({ connectionLabel: key.connection.label, connectionId: key.connection.id, keyLabel: aliases.length ? shortAliasName(aliases[0]) : key.keyId, keyId: key.keyId, policyName, policy });
       return policy;
     },
@@ -356,8 +344,8 @@ export function treeCommands(tree: KmsTreeProvider, policies: PolicyDocuments, v
     id: 'kmsWorkbench.revealKey',
     action: 'reveal the key in the KMS view',
     run: async (arg, services) => {
-      const { key } = await chooseKey('kmsWorkbench.revealKey', arg, services, 'Reveal which key in the KMS view?');
-      const metadata = await metadataOf(key, services, tree);
+      const { key } = await chooseKey('kmsWorkbench.revealKey', arg, services, tree, 'Reveal which key in the KMS view?');
+      const metadata = await key.describe();
       const keyId = metadata.KeyId ?? key.keyId;
       await vscode.commands.executeCommand('kmsWorkbench.keys.focus');
       const node = await tree.findKeyNode(key.connection, keyId, metadata.KeyManager === 'AWS');
