@@ -60,9 +60,12 @@ export function revealKey({ tree, view }: TreeCommandDeps): CommandSpec<RevealKe
       else if (!tree.filter) throw new KmsError('NotShown', `The KMS view does not show ${key.connection.label}: add it to kmsWorkbench.connections.`);
       else if (arg === undefined || arg instanceof TreeNode) {
         const filter = tree.filter.text;
-        void vscode.window.showInformationMessage(`${keyId} is hidden by the KMS view's filter "${filter}".`, 'Clear Filter').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('kmsWorkbench.clearFilter');
-        });
+        void services.ui.choose(`${keyId} is hidden by the KMS view's filter "${filter}".`, ['Clear Filter']).then(
+          (choice) => {
+            if (choice) void vscode.commands.executeCommand('kmsWorkbench.clearFilter');
+          },
+          () => undefined, // dismissed
+        );
       }
       return { keyId, connection: key.connection.id, revealed: node !== undefined };
     },
