@@ -4,7 +4,7 @@
 // pre-commit hook alike, so both refuse the same files.
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
-import { goRegex } from '../sops/sopsFile';
+import { goRegex } from '../sops/sopsWalk';
 
 /** The default of kmsWorkbench.secretsFiles (package.json says the same). */
 export const DEFAULT_SECRETS_GLOBS: readonly string[] = ['**/.env*', '**/*.env', '**/*secret*', '**/*.pem', '**/*.key', '**/*.kms'];
