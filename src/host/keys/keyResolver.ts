@@ -54,6 +54,8 @@ export interface KeyResolverOptions {
   readonly describe?: DescribeMode;
   /** Metadata already known without a call (the KMS view's cache), for `whenNeeded`. */
   readonly known?: (connection: Connection, ref: string) => KeyMetadata | undefined;
+  /** The argument field naming the key, default `keyId` (e.g. `targetKeyId` for the key an alias moves to). */
+  readonly keyField?: string;
   /** The connection when the command has chosen it (else the node's, the `connection` argument's, or the active one). */
   readonly connection?: Connection;
   /** What to describe and list with (e.g. gateways guarded by account trust); default the connection's plain gateway. */
@@ -166,7 +168,7 @@ interface FoundKey {
 }
 
 async function keyFromArgsSettingOrPicker(args: Args, services: Services, connection: Connection, gateway: KmsGateway, options: KeyResolverOptions): Promise<FoundKey> {
-  const named = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
+  const named = args.string(options.keyField ?? 'keyId', 'a key id, key ARN, alias name or alias ARN');
   if (named !== undefined) {
     if (options.guard) {
       // The person's own choice (an argument they wrote, a keybinding they made): allowed even
@@ -201,7 +203,7 @@ async function keyFromArgsSettingOrPicker(args: Args, services: Services, connec
     return { ref: setting, source: 'setting', aliases: alias ? [alias] : [], chosenBy };
   }
   if (options.interactive === false) {
-    throw new ArgumentError(`${options.title}: name the key with "keyId"${options.defaultKeySetting ? ' (or set kmsWorkbench.defaultKey)' : ''}.`);
+    throw new ArgumentError(`${options.title}: name the key with "${options.keyField ?? 'keyId'}"${options.defaultKeySetting ? ' (or set kmsWorkbench.defaultKey)' : ''}.`);
   }
   const action = options.action;
   const picked = await pickKey(services.ui, gateway, connection, {
