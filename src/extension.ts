@@ -9,6 +9,7 @@ import { type InsightTesting, registerInsight } from './host/insight/registerIns
 import { ConnectionService } from './host/connections/connectionService';
 import { createLog } from './host/log';
 import { type EditorEncryptionTesting, registerEditorEncryption } from './host/editor/registerEditorEncryption';
+import { EncryptionMemory } from './host/editor/encryptionMemory';
 import { type DecryptedEditingTesting, registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
 import { type PolicyEditorTesting, registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
@@ -50,8 +51,9 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const clientSettings: KmsClientSettings = {
     env: process.env,
     userAgent: `kms-workbench/${String((context.extension.packageJSON as { version?: string }).version)}`,
+    // Through UserInput like every prompt (`services` exists by the time a client asks).
     mfaCodeProvider: async (serial) => {
-      const code = await vscode.window.showInputBox({ title: `MFA code for ${serial}`, ignoreFocusOut: true, password: true });
+      const code = await services.ui.input({ title: `MFA code for ${serial}`, password: true });
       if (!code) throw new Error('No MFA code entered');
       return code;
     },
@@ -79,8 +81,10 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const policyEditor = registerPolicyEditor(context, services);
   registerKeyCommands(context, services);
   const insight = registerInsight(context, services, cloudTrail);
-  const editor = registerEditorEncryption(context, services);
-  const decrypted = registerDecryptedEditing(context, services);
+  // What the editor commands remember (recent keys, encryption contexts): one for the in-place commands and decrypted editors.
+  const memory = new EncryptionMemory(context.globalState, context.workspaceState);
+  const editor = registerEditorEncryption(context, services, memory);
+  const decrypted = registerDecryptedEditing(context, services, memory);
   const tree = registerTree(context, services);
   const inventory = registerInventory(context, services, { directoryFor: (c) => tree.provider.directory(c), keyUsageChanged: () => tree.provider.changed() });
 

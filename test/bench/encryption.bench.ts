@@ -13,8 +13,7 @@
 // Goals (issue 5): at least age's throughput, at least 60% of raw AES-GCM, flat memory.
 import { execFile, spawn } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, closeSync, fsyncSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, createReadStream, createWriteStream, existsSync, openSync, closeSync, fsyncSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -70,9 +69,10 @@ async function worker(args: string[]): Promise<void> {
     const { EnvelopeCrypto } = await import('../../src/core/envelope/envelopeCrypto');
     const { regionalGateways } = await import('../../src/core/envelope/regionalGateways');
     const { KmsClientFactory } = await import('../../src/core/kms/client');
+    const { FIXTURE_PROFILE } = await import('../support/kmsFixture');
     const files = JSON.parse(extra) as { config: string; credentials: string; keyId: string };
     const factory = new KmsClientFactory({ env: { AWS_CONFIG_FILE: files.config, AWS_SHARED_CREDENTIALS_FILE: files.credentials, AWS_EC2_METADATA_DISABLED: 'true' } });
-    const gatewayFor = regionalGateways(factory, { id: 'bench', label: 'bench', profile: 'bench', region: 'us-east-1', endpoint });
+    const gatewayFor = regionalGateways(factory, { id: 'bench', label: 'bench', profile: FIXTURE_PROFILE, region: 'us-east-1', endpoint });
     const job = { envelope: new EnvelopeCrypto(gatewayFor), gatewayFor };
     const ops = await import('../../src/core/envelope/fileEncryption');
     // Load the Encryption SDK and open the connection before timing (what a second use costs).
@@ -135,11 +135,10 @@ async function repeat(measure: () => Promise<Measured>): Promise<Measured> {
 async function main(): Promise<void> {
   const { startEmulator } = await import('../emulator/server');
   const emulator = await startEmulator({ port: 0 });
-  const dir = mkdtempSync(join(tmpdir(), 'kmswb-bench-'));
+  const { awsProfileFiles } = await import('../support/kmsFixture');
+  const { dir } = awsProfileFiles({ prefix: 'kmswb-bench-' });
   const rows: { size: number; name: string; m: Measured }[] = [];
   try {
-    writeFileSync(join(dir, 'config'), '[profile bench]\nregion = us-east-1\n');
-    writeFileSync(join(dir, 'credentials'), '[bench]\naws_access_key_id = test\naws_secret_access_key = test\n');
     const { KMSClient, CreateKeyCommand } = await import('@aws-sdk/client-kms');
     const client = new KMSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const keyArn = (await client.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;

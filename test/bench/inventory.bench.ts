@@ -11,20 +11,15 @@
 //               injection), verified one by one as the command does: files per second.
 // KMS is this project's emulator, in this process, reached over HTTP through the real SDK.
 // Results also go to test-output/bench/inventory.json.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Connection } from '../../src/core/aws/connection';
-import { EnvelopeCrypto } from '../../src/core/envelope/envelopeCrypto';
 import { encryptFileInPlace } from '../../src/core/envelope/fileEncryption';
-import { regionalGateways } from '../../src/core/envelope/regionalGateways';
 import { encryptSecret } from '../../src/core/envelope/secretText';
 import { classifyFile, type InventoryEntry } from '../../src/core/inventory/classify';
 import { InventoryIndex } from '../../src/core/inventory/inventoryIndex';
 import { planReKey, runReKey } from '../../src/core/inventory/reKey';
-import { KmsClientFactory } from '../../src/core/kms/client';
 import { encryptNew, type SopsKeyService } from '../../src/core/sops/sopsFile';
-import { startEmulator } from '../emulator/server';
+import { startKmsFixture } from '../support/kmsFixture';
 
 const TOTAL = 10_000;
 const ENCRYPTED = 500;
@@ -35,16 +30,10 @@ const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 async function main(): Promise<void> {
-  const emulator = await startEmulator({ port: 0 });
-  const dir = mkdtempSync(join(tmpdir(), 'kmswb-bench-inventory-'));
+  const kms = await startKmsFixture({ prefix: 'kmswb-bench-inventory-' });
+  const { emulator, dir, gatewayFor, gateway: gw } = kms;
   try {
-    writeFileSync(join(dir, 'config'), '[profile bench]\nregion = us-east-1\n');
-    writeFileSync(join(dir, 'credentials'), '[bench]\naws_access_key_id = test\naws_secret_access_key = test\n');
-    const factory = new KmsClientFactory({ env: { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' }, maxAttempts: 1 });
-    const connection: Connection = { id: 'bench', label: 'bench', profile: 'bench', region: 'us-east-1', endpoint: emulator.url };
-    const gatewayFor = regionalGateways(factory, connection);
-    const gw = gatewayFor(undefined);
-    const job = { envelope: new EnvelopeCrypto(gatewayFor), gatewayFor };
+    const job = { envelope: kms.envelope, gatewayFor };
     const from = (await gw.createKey({})).Arn!;
     const to = (await gw.createKey({})).Arn!;
     const sopsKeys: SopsKeyService = {
@@ -162,8 +151,7 @@ async function main(): Promise<void> {
     mkdirSync('test-output/bench', { recursive: true });
     writeFileSync('test-output/bench/inventory.json', `${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    await emulator.close();
-    rmSync(dir, { recursive: true, force: true });
+    await kms.close();
   }
 }
 

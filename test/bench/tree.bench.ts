@@ -10,16 +10,13 @@
 //
 // Each strategy runs several times on fresh caches, alternating; medians are reported.
 // Results also go to test-output/bench/tree.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AwsConfigFiles } from '../../src/core/aws/awsConfigFiles';
-import { resolveConnection } from '../../src/core/aws/connection';
-import { KmsClientFactory } from '../../src/core/kms/client';
 import { collect, type KmsGateway } from '../../src/core/kms/gateway';
 import { ConcurrencyLimiter } from '../../src/core/tree/concurrencyLimiter';
 import { KeyDirectory } from '../../src/core/tree/keyDirectory';
-import { type Emulator, startEmulator } from '../emulator/server';
+import type { Emulator } from '../emulator/server';
+import { startKmsFixture } from '../support/kmsFixture';
 import { bulkSeed } from '../integration/tree/treeSeeds';
 
 const KEYS = 1000;
@@ -92,17 +89,13 @@ function summarise(runs: Measurement[]): Measurement {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kmswb-bench-'));
-  const kms = await startEmulator({ port: 0 });
+  const fixture = await startKmsFixture({ prefix: 'kmswb-bench-' });
+  const kms = fixture.emulator;
   try {
     process.stdout.write(`seeding ${KEYS} keys and ${ALIASES} aliases in ${REGION}… `);
     kms.seed(bulkSeed(REGION, KEYS, ALIASES));
     console.log('done');
-    writeFileSync(join(dir, 'credentials'), '[default]\naws_access_key_id = test\naws_secret_access_key = test\n');
-    writeFileSync(join(dir, 'config'), '');
-    const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
-    const connection = resolveConnection({ region: REGION, endpoint: kms.url }, env, await AwsConfigFiles.load(env));
-    const gateway = new KmsClientFactory({ env, maxAttempts: 1 }).gateway(connection);
+    const gateway = fixture.gatewayFor(REGION);
 
     // Warm up the SDK and the HTTP connections without latency, then add it to every operation.
     await treeStrategy(kms, gateway);
@@ -145,8 +138,7 @@ async function main(): Promise<void> {
     );
     console.log(`results: ${join('test-output', 'bench', 'tree.json')}`);
   } finally {
-    await kms.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FileResult } from '../../src/host/editor/fileCommands';
 import type { EncryptSelectionResult } from '../../src/host/editor/selectionCommands';
-import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/editor/editorKms';
+import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/keys/defaultKeySetting';
 import { ALLOW_FOR_WORKSPACE } from '../../src/host/trust/ensureKeysTrusted';
 import { EmulatorControl } from '../emulator/control';
 import { closeAllEditors, type EncryptionEnv, encryptionEnv, openWithSelections, refused, run, type Testing, testing, unchanged, withAnswers } from './encryption/support';

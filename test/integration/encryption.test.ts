@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { detectTextCiphertext } from '../../src/core/envelope/detect';
 import type { FileResult } from '../../src/host/editor/fileCommands';
 import type { PeekResult } from '../../src/host/editor/ciphertextPeek';
-import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/editor/editorKms';
+import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/keys/defaultKeySetting';
 import type { DecryptSelectionResult, EncryptSelectionResult, ReEncryptSelectionResult } from '../../src/host/editor/selectionCommands';
 import { closeAllEditors, type EncryptionEnv, encryptionEnv, noStrayFiles, openWithSelections, refused, run, testing, unchanged, withAnswers } from './encryption/support';
 

@@ -346,7 +346,7 @@ describe('key-policy editor', function () {
   });
 
   it('shows an AWS managed key read-only and refuses to save it', async () => {
-    const seeded = await new EmulatorControl(emulatorUrl()).seed({ keys: [{ ref: 'managed', region: connection.region, manager: 'AWS', aliases: ['alias/aws/policyeditortest'] }] });
+    const seeded = await new EmulatorControl(emulatorUrl()).seed({ keys: [{ ref: 'managed', region: connection.region, manager: 'AWS', aliases: [`alias/aws/policyeditortest-${Date.now().toString(36)}`] }] }); // a new alias each attempt (a retry seeds again)
     const keyId = seeded.keys.find((k) => k.ref === 'managed')?.keyId;
     assert.ok(keyId, `the emulator seeded no managed key: ${JSON.stringify(seeded)}`);
     const { session } = await open(keyId);

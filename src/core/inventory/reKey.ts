@@ -19,7 +19,8 @@ import { KMS_PROVIDER_ID, regionOfKeyArn } from '../envelope/messageFormat';
 import { tokensIn } from '../envelope/textScan';
 import { replaceFileAtomically } from '../files/atomicReplace';
 import { KmsError } from '../kms/errors';
-import { readSopsFile, type SopsKeyService, updateKmsKeys } from '../sops/sopsFile';
+import { readSopsFile, type SopsKeyService } from '../sops/sopsFile';
+import { updateKmsKeys } from '../sops/sopsRekey';
 import { classifyFile, type InventoryEntry, MAX_SOPS_BYTES } from './classify';
 import { blobKeyRef, keyIdOf, UNNAMED_KEY } from './keyRefs';
 

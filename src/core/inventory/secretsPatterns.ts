@@ -3,7 +3,7 @@
 // folder of its .sops.yaml, as sops applies them). Used by the Problems entries and by the
 // pre-commit hook alike, so both refuse the same files.
 import { secretsScan } from '../lazy/loadSecretsScan';
-import { goRegex } from '../sops/sopsFile';
+import { goRegex } from '../sops/sopsWalk';
 
 /** The default of kmsWorkbench.secretsFiles (package.json says the same). */
 export const DEFAULT_SECRETS_GLOBS: readonly string[] = ['**/.env*', '**/*.env', '**/*secret*', '**/*.pem', '**/*.key', '**/*.kms'];

@@ -6,7 +6,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { secretsScan } from '../lazy/loadSecretsScan';
 import type { PartialEncryption } from './metadata';
 import type { NewKmsKey } from './sopsFile';
-import { goRegex } from './sopsFile';
+import { goRegex } from './sopsWalk';
 import { SopsError } from './tree';
 
 export const SOPS_CONFIG_NAME = '.sops.yaml';

@@ -1,16 +1,15 @@
 // SOPS files without the sops binary: detect, decrypt (MAC verified, all or nothing), save an
-// edit re-encrypting only what changed, encrypt a new file, re-key (updatekeys) and rotate.
+// edit re-encrypting only what changed, and encrypt a new file (re-keying: sopsRekey.ts; the
+// stores: sopsStores.ts; the walk over the tree: sopsWalk.ts).
 // KMS is reached only through the injected SopsKeyService, so this never imports vscode or
 // builds clients itself.
 import { createHash, randomBytes } from 'node:crypto';
 import { decryptValue, encryptValue, isEncryptedValue, pathAad } from './cipher';
-import { emitDotenv, parseDotenv } from './dotenvStore';
-import { emitIni, parseIni } from './iniStore';
-import { emitJson, parseJson } from './jsonStore';
-import { describeMasterKeys, field, text as scalarText, flattenTree, type KmsMasterKey, kmsEntryTree, macAad, type PartialEncryption, readMetadata, rfc3339, setField, type SopsMetadata, unflattenTree } from './metadata';
+import { describeMasterKeys, field, text as scalarText, type KmsMasterKey, kmsEntryTree, macAad, type PartialEncryption, readMetadata, rfc3339, setField, type SopsMetadata, unflattenTree } from './metadata';
 import { combineShares } from './shamir';
-import { branch, isBranch, isList, leafBytes, SopsComment, SopsError, type SopsBranch, type SopsLeaf, type SopsList, type SopsValue } from './tree';
-import { emitYaml, parseYaml } from './yamlStore';
+import { branch, isBranch, isList, leafBytes, SopsComment, SopsError, type SopsBranch, type SopsLeaf, type SopsValue } from './tree';
+import { emitEncrypted, emitPlain, parsePlain, parseStore } from './sopsStores';
+import { goRegex, pathName, shouldEncrypt, walkBranch } from './sopsWalk';
 
 export type SopsFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
 
@@ -81,20 +80,6 @@ function splitMetadata(format: SopsFormat, parsed: SopsBranch[]): { branches: So
   return { branches, metadataTree };
 }
 
-function parseStore(format: SopsFormat, text: string): SopsBranch[] {
-  switch (format) {
-    case 'yaml':
-      return parseYaml(text);
-    case 'json':
-    case 'binary':
-      return [parseJson(text)];
-    case 'dotenv':
-      return [parseDotenv(text)];
-    case 'ini':
-      return [parseIni(text)];
-  }
-}
-
 /**
  * Reads a SOPS file, or returns undefined when `text` is not one. The store comes from the
  * name as sops chooses it; a JSON file holding only `data` (and `sops`) is a binary file.
@@ -134,110 +119,6 @@ export function isSopsFile(name: string, text: string): boolean {
   } catch {
     return mightBeSops(text) && /(^|\n)\s*"?sops"?\s*[:=]|\[sops\]|(^|\n)sops_mac=/.test(text);
   }
-}
-
-// ------------------------------------------------------------------------ the walk
-
-type WalkRules = PartialEncryption;
-
-/** Whether sops encrypts a value at `path` (with the comments seen before it in its branch). */
-export function shouldEncrypt(rules: WalkRules, path: readonly string[], comments: readonly string[]): boolean {
-  let encrypted = true;
-  if (rules.unencryptedSuffix) if (path.some((p) => p.endsWith(rules.unencryptedSuffix!))) encrypted = false;
-  if (rules.encryptedSuffix) encrypted = path.some((p) => p.endsWith(rules.encryptedSuffix!));
-  if (rules.unencryptedRegex) {
-    const re = goRegex(rules.unencryptedRegex);
-    if (path.some((p) => re.test(p))) encrypted = false;
-  }
-  if (rules.encryptedRegex) {
-    const re = goRegex(rules.encryptedRegex);
-    encrypted = path.some((p) => re.test(p));
-  }
-  if (rules.unencryptedCommentRegex) {
-    const re = goRegex(rules.unencryptedCommentRegex);
-    if (comments.some((c) => re.test(c))) encrypted = false;
-  }
-  if (rules.encryptedCommentRegex) {
-    const re = goRegex(rules.encryptedCommentRegex);
-    encrypted = comments.some((c) => re.test(c));
-  }
-  return encrypted;
-}
-
-const regexCache = new Map<string, RegExp>();
-
-/** A Go (RE2) regular expression in JavaScript; the common syntax is shared. */
-export function goRegex(source: string): RegExp {
-  let re = regexCache.get(source);
-  if (!re) {
-    let flags = 'u';
-    let body = source;
-    const inline = /^\(\?([imsU]+)\)/.exec(body);
-    if (inline) {
-      body = body.slice(inline[0].length);
-      if (inline[1].includes('i')) flags += 'i';
-      if (inline[1].includes('m')) flags += 'm';
-      if (inline[1].includes('s')) flags += 's';
-    }
-    try {
-      re = new RegExp(body, flags);
-    } catch {
-      try {
-        re = new RegExp(body, flags.replace('u', ''));
-      } catch (error) {
-        throw new SopsError('SopsFormat', `The regular expression "${source}" is not valid: ${(error as Error).message}`);
-      }
-    }
-    regexCache.set(source, re);
-  }
-  return re;
-}
-
-type LeafVisitor = (value: Exclude<SopsLeaf, null> | SopsComment, path: readonly string[], comments: readonly string[]) => SopsLeaf | SopsComment;
-
-/** sops's walk: every leaf and comment in order, keys extending the path (list items do not). */
-function walkBranch(b: SopsBranch, path: string[], visit: LeafVisitor): SopsBranch {
-  const out = branch();
-  let comments: string[] = [];
-  for (const item of b) {
-    if (item.key instanceof SopsComment) {
-      const c = visit(item.key, path, comments);
-      const comment = c instanceof SopsComment ? c : new SopsComment(typeof c === 'string' ? c : '');
-      out.push({ key: comment, value: null });
-      comments = [...comments, comment.value];
-      continue;
-    }
-    out.push({ key: item.key, value: walkValue(item.value, [...path, item.key], visit, comments) });
-    comments = [];
-  }
-  return out;
-}
-
-function walkValue(value: SopsValue, path: string[], visit: LeafVisitor, comments: readonly string[]): SopsValue {
-  if (isBranch(value)) return walkBranch(value, path, visit);
-  if (isList(value)) return walkList(value, path, visit, comments);
-  if (value === null) return null;
-  return visit(value, path, comments) as SopsValue;
-}
-
-function walkList(list: SopsList, path: string[], visit: LeafVisitor, comments: readonly string[]): SopsList {
-  const out: SopsList = [];
-  let seen = [...comments];
-  for (const item of list) {
-    if (item instanceof SopsComment) {
-      const c = visit(item, path, seen);
-      const comment = c instanceof SopsComment ? c : new SopsComment(typeof c === 'string' ? c : '');
-      out.push(comment);
-      seen = [...seen, comment.value];
-      continue;
-    }
-    out.push(walkValue(item, path, visit, seen));
-  }
-  return out;
-}
-
-function pathName(path: readonly string[]): string {
-  return path.length === 0 ? 'the top level' : `"${path.join('.')}"`;
 }
 
 // ------------------------------------------------------------------------ decrypt
@@ -400,69 +281,9 @@ export async function decryptSops(doc: SopsDocument, keys: SopsKeyService, signa
   return { document: doc, dataKey, plain, reusable, openedWith };
 }
 
-// ------------------------------------------------------------------------ output
-
-/** The plaintext sops --decrypt prints for a file of this format. */
-export function emitPlain(format: SopsFormat, plain: readonly SopsBranch[]): Buffer {
-  switch (format) {
-    case 'yaml':
-      return Buffer.from(emitYaml(plain), 'utf8');
-    case 'json':
-      return Buffer.from(emitJson(plain[0]), 'utf8');
-    case 'dotenv':
-      return Buffer.from(emitDotenv(plain[0]), 'utf8');
-    case 'ini':
-      return Buffer.from(emitIni(plain[0]), 'utf8');
-    case 'binary': {
-      const data = plain[0].find((i) => i.key === 'data');
-      if (!data) throw new SopsError('SopsFormat', 'This binary SOPS file has no data value.');
-      const v = data.value;
-      return typeof v === 'string' ? Buffer.from(v, 'utf8') : v instanceof Uint8Array ? Buffer.from(v) : Buffer.alloc(0);
-    }
-  }
-}
-
-/** Parses plaintext the way sops reads a file of this format. */
-export function parsePlain(format: SopsFormat, plaintext: Buffer): SopsBranch[] {
-  // A binary file is one `data` string of any bytes (a Go string); kept as bytes here, written as type str.
-  if (format === 'binary') return [branch([{ key: 'data', value: new Uint8Array(plaintext) }])];
-  const text = plaintext.toString('utf8');
-  const trees = parseStore(format, text);
-  for (const t of trees) {
-    if (t.some((i) => i.key === 'sops')) throw new SopsError('SopsFormat', 'The plaintext has a top-level "sops" entry: SOPS keeps its metadata there. Rename that key.');
-    if (format === 'dotenv' && t.some((i) => typeof i.key === 'string' && i.key.startsWith('sops_'))) throw new SopsError('SopsFormat', 'The plaintext has a key starting with "sops_": SOPS keeps its metadata under that prefix in dotenv files. Rename that key.');
-  }
-  return trees;
-}
-
-/** The encrypted file for these trees and metadata, in the document's format. */
-export function emitEncrypted(format: SopsFormat, branches: readonly SopsBranch[], metadataTree: SopsBranch, flatOrder?: readonly string[]): string {
-  switch (format) {
-    case 'yaml':
-      return emitYaml(branches.map((b) => branch([...b, { key: 'sops', value: metadataTree }])));
-    case 'json':
-    case 'binary':
-      return emitJson(branch([...branches[0], { key: 'sops', value: metadataTree }]));
-    case 'dotenv': {
-      const flat = orderFlat(flattenTree(metadataTree), flatOrder, true);
-      return emitDotenv(branch([...branches[0], ...flat.map(([k, v]) => ({ key: `sops_${k}`, value: v }))]));
-    }
-    case 'ini': {
-      const flat = orderFlat(flattenTree(metadataTree), flatOrder, false);
-      return emitIni(branch([...branches[0], { key: 'sops', value: branch(flat.map(([k, v]) => ({ key: k, value: v }))) }]));
-    }
-  }
-}
-
-function orderFlat(flat: Array<[string, string]>, order: readonly string[] | undefined, sortNew: boolean): Array<[string, string]> {
-  const byKey = new Map(flat);
-  if (order && order.length === flat.length && order.every((k) => byKey.has(k))) return order.map((k) => [k, byKey.get(k)!]);
-  return sortNew ? [...flat].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : flat;
-}
-
 // ------------------------------------------------------------------------ encrypt
 
-function encryptTrees(format: SopsFormat, plain: readonly SopsBranch[], rules: PartialEncryption, dataKey: Buffer, reusable?: Map<string, string[]>): { branches: SopsBranch[]; mac: string; reused: number; fresh: number } {
+export function encryptTrees(format: SopsFormat, plain: readonly SopsBranch[], rules: PartialEncryption, dataKey: Buffer, reusable?: Map<string, string[]>): { branches: SopsBranch[]; mac: string; reused: number; fresh: number } {
   const hash = macHash(rules);
   let reused = 0;
   let fresh = 0;
@@ -490,7 +311,7 @@ function encryptTrees(format: SopsFormat, plain: readonly SopsBranch[], rules: P
   return { branches, mac: hash.digest('hex').toUpperCase(), reused, fresh };
 }
 
-function cloneTree(b: SopsBranch): SopsBranch {
+export function cloneTree(b: SopsBranch): SopsBranch {
   return branch(b.map((i) => ({ key: i.key, value: cloneValue(i.value) })));
 }
 function cloneValue(v: SopsValue): SopsValue {
@@ -499,7 +320,7 @@ function cloneValue(v: SopsValue): SopsValue {
   return v;
 }
 
-function withMac(metadataTree: SopsBranch, mac: string, dataKey: Buffer, now: Date): SopsBranch {
+export function withMac(metadataTree: SopsBranch, mac: string, dataKey: Buffer, now: Date): SopsBranch {
   const tree = cloneTree(metadataTree);
   const lastModified = rfc3339(now);
   setField(tree, 'lastmodified', lastModified);
@@ -583,100 +404,6 @@ export async function encryptNew(plaintext: Buffer, options: NewSopsOptions, key
     return emitEncrypted(options.format, branches, metadataTree);
   } finally {
     dataKey.fill(0);
-  }
-}
-
-// ------------------------------------------------------------------------ re-keying
-
-function kmsListOf(doc: SopsDocument): { list: SopsList; holder: SopsBranch } {
-  if (doc.metadata.usesKeyGroups) {
-    if (doc.metadata.groups.length > 1) throw new SopsError('SopsUnsupported', 'This SOPS file splits its data key over several key groups (Shamir): add or remove its keys with sops updatekeys.');
-    const groups = field(doc.metadataTree, 'key_groups') as SopsList;
-    const g = groups.find(isBranch)!;
-    const found = field(g, 'kms');
-    const list: SopsList = isList(found) ? found : [];
-    if (!isList(found)) setField(g, 'kms', list);
-    return { list, holder: g };
-  }
-  const found = field(doc.metadataTree, 'kms');
-  const list: SopsList = isList(found) ? found : [];
-  if (!isList(found)) setField(doc.metadataTree, 'kms', list);
-  return { list, holder: doc.metadataTree };
-}
-
-function sameKey(a: string, b: string): boolean {
-  return a === b;
-}
-
-export interface UpdateKeysResult {
-  readonly text: string;
-  readonly added: string[];
-  readonly removed: string[];
-}
-
-/**
- * sops updatekeys for KMS keys: the data key is wrapped for `add` and the entries of `remove`
- * are dropped; every other master key entry and every value stays as it is.
- */
-export async function updateKmsKeys(doc: SopsDocument, change: { add?: readonly NewKmsKey[]; remove?: readonly string[] }, keys: SopsKeyService, signal?: AbortSignal, now = new Date()): Promise<UpdateKeysResult> {
-  const copy: SopsDocument = { ...doc, metadataTree: cloneTree(doc.metadataTree) };
-  const { list, holder } = kmsListOf(copy);
-  const current = list.filter(isBranch).map((b) => scalarText(field(b, 'arn')) ?? '');
-  const remove = new Set(change.remove ?? []);
-  for (const r of remove) if (!current.some((c) => sameKey(c, r))) throw new SopsError('SopsRule', `The SOPS file has no KMS key ${r}. Its KMS keys: ${current.join(', ') || 'none'}.`);
-  const add = (change.add ?? []).filter((k) => !current.some((c) => sameKey(c, k.arn) && !remove.has(c)));
-  const remaining = list.filter((e) => !(isBranch(e) && remove.has(scalarText(field(e, 'arn')) ?? '')));
-  const othersLeft = doc.metadata.groups.some((g) => g.others.length > 0);
-  if (remaining.filter(isBranch).length + add.length === 0 && !othersLeft) throw new SopsError('SopsRule', 'Removing these keys would leave the file with no master key at all, so nobody could open it again. Add another key first.');
-  const added: string[] = [];
-  if (add.length > 0) {
-    const { dataKey } = await openDataKey(doc, keys, signal);
-    try {
-      decryptWithKey(doc, dataKey); // never re-wrap the key of a file that does not verify
-      const createdAt = rfc3339(now);
-      for (const k of add) {
-        signal?.throwIfAborted();
-        const blob = await keys.encryptDataKey(k, dataKey, signal);
-        remaining.push(kmsEntryTree({ ...k, enc: Buffer.from(blob).toString('base64'), createdAt }));
-        added.push(k.arn);
-      }
-    } finally {
-      dataKey.fill(0);
-    }
-  }
-  setField(holder, 'kms', remaining);
-  const flatOrder = add.length || remove.size ? undefined : doc.flatOrder;
-  return { text: emitEncrypted(doc.format, doc.branches, copy.metadataTree, flatOrder), added, removed: [...remove] };
-}
-
-/** sops rotate: a new data key, every value re-encrypted, every KMS entry re-wrapped. */
-export async function rotateDataKey(doc: SopsDocument, keys: SopsKeyService, signal?: AbortSignal, now = new Date()): Promise<string> {
-  const others = doc.metadata.groups.flatMap((g) => g.others);
-  if (others.length > 0) throw new SopsError('SopsUnsupported', `This SOPS file is also encrypted for ${others.map((o) => `${o.type} ${o.id}`).join(', ')}, which KMS Workbench cannot re-wrap a new data key for. Rotate it with sops (sops rotate -i).`);
-  if (doc.metadata.groups.length > 1) throw new SopsError('SopsUnsupported', 'This SOPS file splits its data key over several key groups (Shamir): rotate it with sops.');
-  const decrypted = await decryptSops(doc, keys, signal);
-  const newKey = randomBytes(32);
-  try {
-    const copy = cloneTree(doc.metadataTree);
-    const { list, holder } = kmsListOf({ ...doc, metadataTree: copy });
-    const createdAt = rfc3339(now);
-    const entries: SopsBranch[] = [];
-    for (const e of list.filter(isBranch)) {
-      signal?.throwIfAborted();
-      const k = doc.metadata.groups[0].kms.find((x) => x.arn === field(e, 'arn'))!;
-      const blob = await keys.encryptDataKey(k, newKey, signal);
-      const entry = cloneTree(e);
-      setField(entry, 'enc', Buffer.from(blob).toString('base64'));
-      setField(entry, 'created_at', createdAt);
-      entries.push(entry);
-    }
-    setField(holder, 'kms', entries);
-    const { branches, mac } = encryptTrees(doc.format, decrypted.plain, doc.metadata, newKey);
-    const metadataTree = withMac(copy, mac, newKey, now);
-    return emitEncrypted(doc.format, branches, metadataTree, doc.flatOrder);
-  } finally {
-    newKey.fill(0);
-    decrypted.dataKey.fill(0);
   }
 }
 

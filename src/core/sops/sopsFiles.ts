@@ -8,7 +8,8 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type FileState, replaceFileAtomically, withFileLock, type WriteFaults } from '../files/atomicReplace';
 import { KmsError } from '../kms/errors';
-import { decryptSopsText, encryptNew, formatForName, type NewKmsKey, type NewSopsOptions, readSopsFile, rotateDataKey, type SopsDocument, type SopsFormat, type SopsKeyService, updateKmsKeys } from './sopsFile';
+import { decryptSopsText, encryptNew, formatForName, type NewKmsKey, type NewSopsOptions, readSopsFile, type SopsDocument, type SopsFormat, type SopsKeyService } from './sopsFile';
+import { rotateDataKey, updateKmsKeys } from './sopsRekey';
 
 export interface SopsJob {
   readonly keys: SopsKeyService;

@@ -2,7 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
 import type { Services } from '../services';
-import { pickKey } from '../ui/keyPicker';
+import { resolveKeyOf } from '../keys/keyResolver';
 import type { CommandSpec } from './commandRunner';
 
 /** `kmsWorkbench.showLog`: opens the "KMS Workbench" log. */
@@ -55,10 +55,9 @@ export const describeKey: CommandSpec<KeyMetadata> = {
   action: 'describe the key',
   run: async (arg, services) => {
     const args = Args.from('kmsWorkbench.describeKey', arg, ['keyId', 'connection']);
-    const connection = await services.connections.find(args.string('connection', 'a connection label or id'));
-    const gateway = services.kms.gateway(connection);
-    const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN') ?? (await pickKey(services.ui, gateway, connection, { title: 'Describe key', includeAwsManaged: true })).keyId;
-    return gateway.describeKey(keyId);
+    // Described now even when picked: the metadata returned is fresh.
+    const key = await resolveKeyOf(undefined, args, services, { title: 'Describe key', includeAwsManaged: true, describe: 'whenNeeded' });
+    return key.gateway.describeKey(key.keyId);
   },
 };
 

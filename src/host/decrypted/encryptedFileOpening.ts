@@ -8,7 +8,7 @@ import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
 import { detectFileFormat, detectSops, isEncryptedFormat, MAX_SOPS_BYTES } from '../../core/envelope/detect';
 import { describeFormat, inspectFile } from '../../core/envelope/fileEncryption';
 import { inertLabel, inertMessage } from '../../core/text/inertText';
-import type { Log } from '../log';
+import type { Services } from '../services';
 import { isWorkspaceTrusted } from '../trust/workspaceTrust';
 import type { OpenDecryptedResult } from './decryptedCommands';
 
@@ -33,7 +33,8 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
   /** What each tab showed when last looked at. */
   private readonly shows = new WeakMap<vscode.Tab, string | undefined>();
 
-  constructor(private readonly log: Log) {
+  /** `services.ui` is read at each prompt (a test may replace it). */
+  constructor(private readonly services: Pick<Services, 'ui' | 'log'>) {
     this.disposables.push(
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         // `changed` also fires for focus and dirty state: only a tab now showing another file counts (a reused preview tab).
@@ -86,18 +87,16 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
         return;
       }
       this.asked.add(file.fsPath);
-      const choice = await vscode.window.showInformationMessage(
+      const choice = await this.services.ui.choose(
         inertMessage(`${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`),
-        'Open Decrypted',
-        'Always',
-        'Never',
+        ['Open Decrypted', 'Always', 'Never'],
       );
       if (choice === 'Always' || choice === 'Never') {
         await vscode.workspace.getConfiguration('kmsWorkbench').update('openEncryptedFiles', choice === 'Always' ? 'decrypted' : 'raw', vscode.ConfigurationTarget.Global);
       }
       if (choice === 'Open Decrypted' || choice === 'Always') await this.openInstead(file);
     } catch (error) {
-      this.log.error(`Could not check whether ${file.fsPath} is encrypted`, error);
+      this.services.log.error(`Could not check whether ${file.fsPath} is encrypted`, error);
     } finally {
       this.handling.delete(file.fsPath);
     }

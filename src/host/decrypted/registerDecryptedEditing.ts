@@ -3,7 +3,7 @@ import type { WriteFaults } from '../../core/files/atomicReplace';
 import { registerCommands } from '../commands/commandRunner';
 import type { CommandSpec } from '../commands/commandRunner';
 import type { EditorDeps } from '../editor/editorKms';
-import { EncryptionMemory } from '../editor/encryptionMemory';
+import type { EncryptionMemory } from '../editor/encryptionMemory';
 import type { Services } from '../services';
 import { backupRoots, DecryptedBackupScrubber } from './backupScrubber';
 import { compareDecryptedWithHead, openDecrypted } from './decryptedCommands';
@@ -34,9 +34,9 @@ export interface DecryptedEditingTesting {
   setWriteFaults(spec?: { at: 'sync' | 'rename' }): void;
 }
 
-export function registerDecryptedEditing(context: vscode.ExtensionContext, services: Services): DecryptedEditingTesting {
+export function registerDecryptedEditing(context: vscode.ExtensionContext, services: Services, memory: EncryptionMemory): DecryptedEditingTesting {
   // The same memory as the in-place commands: a blob's remembered encryption context is shared.
-  const deps: EditorDeps = { services, memory: new EncryptionMemory(context.globalState, context.workspaceState), fileChanged: () => undefined };
+  const deps: EditorDeps = { services, memory, fileChanged: () => undefined };
   const fs = new DecryptedFileSystem(new KmsDecryptedLoader(deps, new VscodeGitRevisions()), services.log);
   const scrubber = new DecryptedBackupScrubber(backupRoots(context.globalStorageUri), services.log);
   context.subscriptions.push(
@@ -46,7 +46,7 @@ export function registerDecryptedEditing(context: vscode.ExtensionContext, servi
     new DecryptedAutoSave(fs, services.log),
     new DecryptedDecorations(fs),
     scrubber,
-    new EncryptedFileOpening(services.log),
+    new EncryptedFileOpening(services),
   );
   const commandDeps = { fs, opened: persistenceNotice(context) };
   registerCommands(context, services, [openDecrypted(commandDeps), compareDecryptedWithHead(commandDeps)] as CommandSpec[]);

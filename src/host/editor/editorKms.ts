@@ -1,7 +1,6 @@
 // What the selection and file commands share: the connection and its crypto, the key (an
 // argument, the kmsWorkbench.defaultKey setting, or a picker of usable keys with the last
 // used first), the encryption context prompt, and the settings.
-import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { Args, isPlainObject } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
@@ -21,8 +20,9 @@ import type { Services } from '../services';
 import type { SopsKeyService } from '../../core/sops/sopsFile';
 import { checkRepositoryKeys } from '../sops/repositoryKeys';
 import { sopsKeysFor } from '../sops/sopsKeys';
-import { ensureKeysTrusted } from '../trust/ensureKeysTrusted';
-import { pickKey, pickKeysOrSops } from '../ui/keyPicker';
+import { defaultKeyOf } from '../keys/defaultKeySetting';
+import { checkNamedKey, type KeyResolverOptions, resolveKeyOf } from '../keys/keyResolver';
+import { pickKeysOrSops } from '../ui/keyPicker';
 import { UserCancelledError } from '../ui/userInput';
 import type { EncryptionMemory } from './encryptionMemory';
 
@@ -82,11 +82,6 @@ export function isScripted(arg: unknown): boolean {
   return isPlainObject(arg);
 }
 
-/** Keys that can encrypt here: Enabled, SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT (the key-state table's words). */
-function refusalFor(meta: KeyMetadata): string | undefined {
-  return explainRefusal(meta, 'generateDataKey');
-}
-
 export interface ChosenKey {
   /** What to send to KMS: what was named or picked (alias name, key id or ARN). */
   readonly keyId: string;
@@ -96,86 +91,34 @@ export interface ChosenKey {
   readonly chosenBy?: { readonly setting: string; readonly key: string };
 }
 
-/** Where the effective kmsWorkbench.defaultKey comes from: the repository (workspace, folder) or the person (user settings). */
-function settingOrigin(key: string, scope: vscode.Uri | undefined): 'folder' | 'workspace' | 'user' | undefined {
-  const inspected = vscode.workspace.getConfiguration('kmsWorkbench', scope).inspect<unknown>(key);
-  if (!inspected) return undefined;
-  // A single-folder workspace reports its settings.json as both workspace and folder value.
-  if (inspected.workspaceFolderValue !== undefined && vscode.workspace.workspaceFile !== undefined && inspected.workspaceFolderValue !== inspected.workspaceValue) return 'folder';
-  if (inspected.workspaceFolderValue !== undefined) return 'workspace';
-  if (inspected.workspaceValue !== undefined) return 'workspace';
-  if (inspected.globalValue !== undefined) return 'user';
-  return undefined;
-}
-
-export const ENCRYPT_WITH_WORKSPACE_KEY = 'Encrypt with This Key';
-
-/**
- * A key chosen by the repository's kmsWorkbench.defaultKey, when the repository also turned off
- * the encryption-context prompt, would otherwise be used without anything showing it: the
- * person is asked once per workspace and key, seeing the key and its account.
- */
-async function confirmSilentWorkspaceKey(deps: EditorDeps, ref: string, shown: string, source: string, scope: vscode.Uri | undefined): Promise<void> {
-  const origin = settingOrigin('promptForEncryptionContext', scope);
-  const prompts = vscode.workspace.getConfiguration('kmsWorkbench', scope).get<boolean>('promptForEncryptionContext', true);
-  if (prompts || (origin !== 'workspace' && origin !== 'folder')) return;
-  if (deps.memory.isWorkspaceKeyConfirmed(ref)) return;
-  const choice = await deps.services.ui.choose(`${source} encrypts with ${shown}.`, [ENCRYPT_WITH_WORKSPACE_KEY], {
-    modal: true,
-    detail: `This workspace also turns off the encryption-context prompt, so nothing else shows the key before your data is encrypted.\n\nKey: ${ref}\n\nEncrypt with this key? You are asked once for this workspace.`,
-  });
-  if (choice !== ENCRYPT_WITH_WORKSPACE_KEY) throw new UserCancelledError();
-  await deps.memory.confirmWorkspaceKey(ref);
-}
-
 /**
  * The key to encrypt with: the `keyId` argument, else the `kmsWorkbench.defaultKey` setting
  * of the file's folder, else a picker of the connection's usable keys, last used first. A
  * named key is described first so an unusable one is refused with the reason.
  */
 export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean }): Promise<ChosenKey> {
-  const named = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
-  if (named) {
-    // The person's own choice (an argument they wrote, a keybinding they made): allowed even
-    // in another account, but logged so it can be seen.
-    kms.guard.allowKey(named);
-    const account = accountOfKeyRef(named);
-    if (account && !(await deps.services.trust.isTrusted(account, kms.connection))) {
-      deps.services.log.info(`${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, named in the command's keyId argument (the caller's choice).`);
-    }
-    await checkKey(kms.gateway, named, undefined);
-    await deps.memory.rememberKey(kms.connection.id, named);
-    return { keyId: named, label: named };
-  }
-  const setting = vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<string>('defaultKey', '').trim();
-  if (setting) {
-    const origin = settingOrigin('defaultKey', options.scope);
-    let chosenBy: ChosenKey['chosenBy'];
-    if (origin === 'workspace' || origin === 'folder') {
-      const source = origin === 'folder' ? 'The kmsWorkbench.defaultKey setting of this folder' : 'The kmsWorkbench.defaultKey setting of this workspace';
-      // Decided from the ARN alone, before anything is sent about the key.
-      await ensureKeysTrusted(deps.services, [setting], { source, interactive: options.interactive, connection: kms.connection });
-      const account = await deps.services.trust.accountOfKey(setting, kms.connection);
-      const shown = `${describeKeyRef(setting)}${account ? ` in AWS account ${formatAccount(account)}` : ''}`;
-      if (options.interactive) await confirmSilentWorkspaceKey(deps, setting, shown, source, options.scope);
-      chosenBy = { setting: source, key: shown };
-    } else {
-      kms.guard.allowKey(setting); // the person's own user setting
-    }
-    await checkKey(kms.gateway, setting, 'The kmsWorkbench.defaultKey setting names');
-    await deps.memory.rememberKey(kms.connection.id, setting);
-    return { keyId: setting, label: setting, chosenBy };
-  }
-  if (!options.interactive) throw new ArgumentError(`${options.title}: name the key with "keyId" (or set kmsWorkbench.defaultKey).`);
-  const picked = await pickKey(deps.services.ui, kms.gateway, kms.connection, {
+  const key = await resolveKeyOf(undefined, args, deps.services, encryptionKeyOptions(deps, kms, options));
+  return { keyId: key.ref, label: key.source === 'argument' || key.source === 'setting' ? key.ref : key.label, chosenBy: key.chosenBy };
+}
+
+/** How the editor commands resolve the key they encrypt with (see ../keys/keyResolver.ts). */
+function encryptionKeyOptions(deps: EditorDeps, kms: EditorKms, options: { title: string; scope?: vscode.Uri; interactive: boolean }): KeyResolverOptions {
+  return {
     title: options.title,
-    filter: (meta) => refusalFor(meta) === undefined,
-    recent: deps.memory.recentKeys(kms.connection.id),
-    emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
-  });
-  kms.guard.allowKey(picked.ref);
-  await deps.memory.rememberKey(kms.connection.id, picked.ref, picked.keyId);
-  return { keyId: picked.ref, label: picked.alias ?? picked.keyId };
+    action: 'generateDataKey',
+    describe: 'ifAllowed',
+    connection: kms.connection,
+    gateway: kms.gateway,
+    guard: kms.guard,
+    interactive: options.interactive,
+    defaultKeySetting: { scope: options.scope, confirmations: deps.memory },
+    recentlyUsed: deps.memory,
+    emptyMessage: noEncryptionKey(kms),
+  };
+}
+
+function noEncryptionKey(kms: EditorKms): string {
+  return `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`;
 }
 
 /**
@@ -218,20 +161,20 @@ export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: A
     }
     // The caller's own choice (like a keyId argument): allowed in any account.
     for (const ref of refs) kms.guard.allowKey(ref);
-    for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+    for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey');
     await deps.memory.rememberKey(kms.connection.id, refs[0]);
     return refs.map((ref) => ({ keyId: ref, label: ref }));
   }
-  if (args.has('keyId') || !options.interactive || vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<string>('defaultKey', '').trim()) return [await chooseKey(deps, kms, args, options)];
+  if (args.has('keyId') || !options.interactive || defaultKeyOf(options.scope)) return [await chooseKey(deps, kms, args, options)];
   const picked = await pickKeysOrSops(
     deps.services.ui,
     kms.gateway,
     kms.connection,
     {
       title: options.title,
-      filter: (meta) => refusalFor(meta) === undefined,
+      filter: (meta) => explainRefusal(meta, 'generateDataKey') === undefined,
       recent: deps.memory.recentKeys(kms.connection.id),
-      emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
+      emptyMessage: noEncryptionKey(kms),
     },
     options.offerSops,
   );
@@ -244,27 +187,12 @@ export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: A
 /** Refuses, before anything is written, keys that cannot encrypt (each described in its own region). */
 export async function checkUsableKeys(kms: EditorKms, refs: readonly string[]): Promise<void> {
   for (const ref of refs) kms.guard.allowKey(ref); // named in the command's arguments: the caller's choice
-  for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+  for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey');
 }
 
 /** The region of a key or alias ARN (undefined: the connection's). */
 export function regionOfRef(ref: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//.exec(ref)?.[1];
-}
-
-/** Refuses a key that cannot encrypt, with the key-state table's reason (when DescribeKey is allowed). */
-async function checkKey(gateway: KmsGateway, ref: string, prefix: string | undefined): Promise<void> {
-  let meta: KeyMetadata;
-  try {
-    meta = await gateway.describeKey(ref);
-  } catch (error) {
-    // Encrypting may be allowed where describing is not (or the endpoint lacks DescribeKey): let KMS decide.
-    if (error instanceof KmsError && (error.code === 'AccessDeniedException' || error.notSupported)) return;
-    if (error instanceof KmsError && error.code === 'NotFoundException' && prefix) throw new KmsError(error.code, `${prefix} "${ref}", which does not exist in this connection. ${error.message}`);
-    throw error;
-  }
-  const refusal = refusalFor(meta);
-  if (refusal) throw new KmsError('KeyNotUsable', `${prefix ? `${prefix} "${ref}": ` : `"${ref}": `}${refusal}`);
 }
 
 /**

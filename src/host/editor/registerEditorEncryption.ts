@@ -7,7 +7,7 @@ import type { Services } from '../services';
 import { CiphertextHover, peekCiphertext } from './ciphertextPeek';
 import type { EditorDeps } from './editorKms';
 import { EncryptedFiles } from './encryptedFiles';
-import { EncryptionMemory } from './encryptionMemory';
+import type { EncryptionMemory } from './encryptionMemory';
 import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
 import { scheduleTemporaryFileSweep, sweepTemporaryFiles } from './temporaryFileSweep';
 import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
@@ -35,11 +35,11 @@ export interface EditorEncryptionTesting {
   cancelProgressWhen(predicate?: (title: string, percent: number) => boolean): void;
 }
 
-export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
+export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services, memory: EncryptionMemory): EditorEncryptionTesting {
   const files = new EncryptedFiles();
   const deps: EditorDeps = {
     services,
-    memory: new EncryptionMemory(context.globalState, context.workspaceState),
+    memory,
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));

@@ -11,7 +11,7 @@ import { checkAliasName, isAwsManagedAlias } from '../../core/keyOps/validation'
 import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf, targetOf } from '../targets';
-import { pickKey } from '../ui/keyPicker';
+import { resolveDescribedKey } from '../keys/keyResolver';
 import { argValue, confirmedByArgs, inputChecked } from './commandArgs';
 import { notify } from './output';
 import { KEY_FIELDS, keyChanged, resolveConnection, resolveKey } from './resolveKey';
@@ -110,25 +110,19 @@ export const updateAlias: CommandSpec<AliasResult> = {
   action: 'point the alias at another key',
   run: async (arg, services) => {
     const args = Args.from(UPDATE, arg, ['aliasName', 'targetKeyId', 'connection']);
-    const givenTarget = args.string('targetKeyId', 'a key id, key ARN or alias of the new target key');
     const alias = await resolveAlias(UPDATE, arg, args, services, 'Point alias at another key');
     const gateway = services.kms.gateway(alias.connection);
     if (!alias.targetKeyId) throw new KmsError('NotFoundException', `${alias.aliasName} points at no key.`);
     const current = await gateway.describeKey(alias.targetKeyId);
     const problemWith = (m: Parameters<typeof explainRefusal>[0] & Parameters<typeof aliasMoveRefusal>[2]): string | undefined =>
       aliasMoveRefusal(alias.aliasName, current, m) ?? explainRefusal(m, 'createAlias');
-    let next;
-    if (givenTarget !== undefined) {
-      next = await gateway.describeKey(givenTarget);
-    } else {
-      next = (
-        await pickKey(services.ui, gateway, alias.connection, {
-          title: `Point ${alias.aliasName} at`,
-          filter: (m) => problemWith(m) === undefined,
-          emptyMessage: `No other ${current.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : current.KeySpec} ${current.KeyUsage} key can take ${alias.aliasName}: an alias moves only between keys of the same type and usage.`,
-        })
-      ).metadata;
-    }
+    const { metadata: next } = await resolveDescribedKey(undefined, args, services, {
+      keyField: 'targetKeyId',
+      connection: alias.connection,
+      title: `Point ${alias.aliasName} at`,
+      filter: (m) => problemWith(m) === undefined,
+      emptyMessage: `No other ${current.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : current.KeySpec} ${current.KeyUsage} key can take ${alias.aliasName}: an alias moves only between keys of the same type and usage.`,
+    });
     const refusal = problemWith(next);
     if (refusal) throw new KmsError('ActionNotAllowed', refusal);
     const nextId = next.KeyId ?? '';

@@ -102,7 +102,7 @@ export class PolicyEditorSession implements vscode.Disposable {
       currentText: () => this.text,
       typed: (text) => this.typedInJsonTab(text),
       saveRequested: () => void this.saveFromJsonTab(),
-      failed: (what, error) => this.services.log.error(`Key policy editor (${this.label}): ${what}`, error),
+      failed: (what, error) => reportFailure(`${what} of the key policy editor (${this.label})`, error, this.services),
     });
 
     this.disposables.push(

@@ -14,7 +14,7 @@ export interface PolicyJsonTabOwner {
   typed(text: string): void;
   /** Ctrl+S in the tab: save the policy to KMS. */
   saveRequested(): void;
-  /** A failure of the background synchronisation (logged, not shown). */
+  /** A failure of the background synchronisation: reported like a command's (logged and shown once). */
   failed(what: string, error: unknown): void;
 }
 
@@ -72,7 +72,7 @@ export class PolicyJsonTab implements vscode.Disposable {
 
   /** Syncs in the background (failures are logged). */
   syncSoon(): void {
-    void this.sync().catch((error: unknown) => this.owner.failed('could not update the JSON tab', error));
+    void this.sync().catch((error: unknown) => this.owner.failed('update the JSON tab', error));
   }
 
   /** The document's text changed outside the tab (a reload): VS Code reads it again. */

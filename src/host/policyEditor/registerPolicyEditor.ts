@@ -5,7 +5,7 @@ import type { Connection } from '../../core/aws/connection';
 import { type CommandSpec, registerCommands, reportFailure } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf } from '../targets';
-import { pickKey } from '../ui/keyPicker';
+import { resolveKeyOf } from '../keys/keyResolver';
 import { isCancellation } from '../ui/userInput';
 import { POLICY_SCHEME, PolicyFileSystem, sessionKeyOf } from './policyFileSystem';
 import { POLICY_EDITOR_VIEW_TYPE, type PolicyDraft, PolicyEditorSession, type PolicyEditorTarget } from './policyEditorSession';
@@ -169,26 +169,10 @@ export function editKeyPolicyCommand(editors: PolicyEditors): CommandSpec<EditKe
     action: 'open the key policy',
     run: async (arg, services) => {
       // A tree node (anything with a key target) stands for the key; otherwise an argument object.
-      const target = keyTargetOf(arg);
-      const args = Args.from('kmsWorkbench.editKeyPolicy', target ? undefined : arg, ['keyId', 'connection']);
-      let connection: Connection;
-      let keyRef: string;
-      let aliases: readonly string[] = [];
-      if (target) {
-        connection = target.connection;
-        keyRef = target.keyId;
-        aliases = target.aliases ?? [];
-      } else {
-        connection = await services.connections.find(args.string('connection', 'a connection label or id'));
-        const given = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
-        if (given) keyRef = given;
-        else {
-          const picked = await pickKey(services.ui, services.kms.gateway(connection), connection, { title: 'Edit key policy', includeAwsManaged: true });
-          keyRef = picked.keyId;
-          aliases = picked.alias ? [picked.alias] : [];
-        }
-      }
-      const { session, opened } = await editors.open(connection, keyRef, aliases);
+      const args = Args.from('kmsWorkbench.editKeyPolicy', keyTargetOf(arg) ? undefined : arg, ['keyId', 'connection']);
+      // Described when the editor opens (an open editor of the key is found by the id).
+      const key = await resolveKeyOf(arg, args, services, { title: 'Edit key policy', includeAwsManaged: true, describe: 'whenNeeded' });
+      const { session, opened } = await editors.open(key.connection, key.keyId, key.aliases);
       return { keyId: session.keyId, keyArn: session.keyArn, uri: session.workingUri.toString(), opened };
     },
   };

@@ -9,7 +9,8 @@ import { inertLine, markdownCode, markdownText } from '../../core/text/inertText
 import type { KeySearch } from '../../core/tree/keySearch';
 import { NodeKind, customKeyStoreContextValue } from '../../shared/contextValues';
 import type { ConnectionTarget } from '../targets';
-import { AliasNode, KeyNode } from './keyNodes';
+import { AliasNode } from './keyDetailNodes';
+import { KeyNode } from './keyNodes';
 import { asError, emptyNode, ErrorNode, InfoNode, LoadMoreNode, type Pageable, TreeNode, type TreeModel } from './treeNode';
 
 /** How many keys, aliases or matches a folder shows before "Load more". */

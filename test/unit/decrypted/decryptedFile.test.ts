@@ -8,11 +8,11 @@ import { KMS } from '@aws-sdk/client-kms';
 import { decryptBytesToMemory, decryptFileToMemory, diskChangeOf, encryptForTarget, fingerprint, replaceIfUnchanged } from '../../../src/core/decrypted/decryptedFile';
 import { encodeBase64 } from '../../../src/core/envelope/base64';
 import { encryptFileInPlace, inspectFile } from '../../../src/core/envelope/fileEncryption';
-import { type DecryptedFixture, startDecryptedFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 describe('decrypted files in memory', function () {
   this.timeout(30_000);
-  let kms: DecryptedFixture;
+  let kms: KmsFixture;
   let keyArn: string;
   let n = 0;
   const file = (name: string, content: string | Buffer): string => {
@@ -24,7 +24,7 @@ describe('decrypted files in memory', function () {
   const strayFiles = (): string[] => readdirSync(kms.dir).filter((f) => f.includes('.kmswb-'));
 
   before(async () => {
-    kms = await startDecryptedFixture();
+    kms = await startKmsFixture({ prefix: 'kmswb-decrypted-' });
     keyArn = await kms.createKey();
   });
   after(async () => kms?.close());

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { armorBase64 } from '../../../src/core/envelope/base64';
 import { detectFileFormat, detectTextCiphertext, isEncryptedFormat } from '../../../src/core/envelope/detect';
 import { analyzeBlob, isPlausibleCiphertext } from '../../../src/core/envelope/kmsBlob';
-import { type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 /** moto and LocalStack: 36-character key id, 12-byte IV, 16-byte tag, ciphertext. */
 function motoBlob(keyId: string, plaintextLength = 20): Buffer {

@@ -9,7 +9,7 @@ import { Base64ArmorDecoder } from '../../../src/core/envelope/base64';
 import { decryptFileInPlace, encryptFileInPlace, type FileJob, inspectFile, reEncryptFileInPlace } from '../../../src/core/envelope/fileEncryption';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import type { KmsError } from '../../../src/core/kms/errors';
-import { type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 const MiB = 1024 * 1024;
 

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { detectTextCiphertext } from '../../../src/core/envelope/detect';
 import { decryptFileInPlace, encryptFileInPlace, reEncryptFileInPlace } from '../../../src/core/envelope/fileEncryption';
 import { decryptSecret, encryptSecret } from '../../../src/core/envelope/secretText';
-import { directEncryptionSdk, type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { directEncryptionSdk } from './encryptionSdk';
 
 const AWS_CLI = '/usr/bin/aws';
 

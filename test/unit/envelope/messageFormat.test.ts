@@ -18,7 +18,8 @@ import {
 } from '../../../src/core/envelope/messageFormat';
 import { rewrapObstacle } from '../../../src/core/envelope/rewrap';
 import { type KmsError } from '../../../src/core/kms/errors';
-import { directEncryptionSdk, type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { directEncryptionSdk } from './encryptionSdk';
 
 describe('Encryption SDK message format', function () {
   this.timeout(30_000);

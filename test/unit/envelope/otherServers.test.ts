@@ -10,15 +10,12 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Connection } from '../../../src/core/aws/connection';
 import { detectTextCiphertext } from '../../../src/core/envelope/detect';
-import { EnvelopeCrypto } from '../../../src/core/envelope/envelopeCrypto';
 import { decryptFileInPlace, encryptFileInPlace, reEncryptFileInPlace } from '../../../src/core/envelope/fileEncryption';
-import { regionalGateways } from '../../../src/core/envelope/regionalGateways';
 import { decryptSecret, encryptSecret, reEncryptSecret, type SecretCrypto } from '../../../src/core/envelope/secretText';
-import { KmsClientFactory } from '../../../src/core/kms/client';
+import type { KmsClientFactory } from '../../../src/core/kms/client';
 import { signedRequest } from '../emulator/helpers';
-import { type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 type Shape = 'moto' | 'local-kms' | 'unknown';
 
@@ -90,10 +87,7 @@ for (const shape of ['moto', 'local-kms', 'unknown'] as const) {
       key = await kms.createKey({ alias: 'alias/shapes' });
       other = await kms.createKey();
       proxy = await shapeShiftingProxy(kms.emulator.url, shape);
-      const factory = new KmsClientFactory({ env: kms.env, maxAttempts: 1 });
-      const connection: Connection = { id: `proxy-${shape}`, label: shape, profile: 'emu', region: 'us-east-1', endpoint: proxy.url };
-      const gatewayFor = regionalGateways(factory, connection);
-      crypto = { gatewayFor, envelope: new EnvelopeCrypto(gatewayFor), factory };
+      crypto = kms.clientAt(proxy.url, { id: `proxy-${shape}`, label: shape });
     });
     after(async () => {
       crypto?.factory.forget();

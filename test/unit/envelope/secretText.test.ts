@@ -7,7 +7,8 @@ import { detectTextCiphertext, type TextCiphertext } from '../../../src/core/env
 import { decryptSecret, encryptSecret, reEncryptSecret } from '../../../src/core/envelope/secretText';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import type { KmsError } from '../../../src/core/kms/errors';
-import { directEncryptionSdk, type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { directEncryptionSdk } from './encryptionSdk';
 
 function detect(text: string): TextCiphertext {
   const found = detectTextCiphertext(text);

@@ -10,7 +10,7 @@ import { decryptFileInPlace, encryptFileInPlace, rekeyFileInPlace } from '../../
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import { decryptSecret, encryptSecret } from '../../../src/core/envelope/secretText';
 import { KmsError } from '../../../src/core/kms/errors';
-import { type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 const PLAINTEXT = `DB_PASSWORD=hunter2\n${'x'.repeat(3000)}\n`;
 

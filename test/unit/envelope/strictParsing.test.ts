@@ -12,7 +12,8 @@ import { checkMessageEnd } from '../../../src/core/envelope/messageEnd';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import { decryptSecret } from '../../../src/core/envelope/secretText';
 import type { KmsError } from '../../../src/core/kms/errors';
-import { directEncryptionSdk, type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { directEncryptionSdk } from './encryptionSdk';
 
 const MiB = 1024 * 1024;
 const tamperedError = (e: KmsError): boolean => {

@@ -7,16 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, createReadStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Connection } from '../../../src/core/aws/connection';
-import { EnvelopeCrypto } from '../../../src/core/envelope/envelopeCrypto';
 import { decryptFileInPlace, encryptFileInPlace, type FileJob, inspectFile, reEncryptFileInPlace } from '../../../src/core/envelope/fileEncryption';
-import { regionalGateways } from '../../../src/core/envelope/regionalGateways';
 import { decryptSecret, encryptSecret } from '../../../src/core/envelope/secretText';
 import { detectTextCiphertext } from '../../../src/core/envelope/detect';
 import { fileFacts, withFileLock } from '../../../src/core/files/atomicReplace';
-import { DEFAULT_CALL_TIMEOUTS, KmsClientFactory } from '../../../src/core/kms/client';
+import { DEFAULT_CALL_TIMEOUTS } from '../../../src/core/kms/client';
 import type { KmsError } from '../../../src/core/kms/errors';
-import { type KmsFixture, startKmsFixture } from '../envelope/kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 const MiB = 1024 * 1024;
 
@@ -213,10 +210,7 @@ describe('in-place writes: file-system edge cases', function () {
     });
 
     function hangingKms(timeouts: { connectMs: number; requestMs: number; totalMs: number }) {
-      const factory = new KmsClientFactory({ env: kms.env, maxAttempts: 4, timeouts });
-      const connection: Connection = { id: 'hang', label: 'silent server', profile: 'emu', region: 'us-east-1', endpoint };
-      const gatewayFor = regionalGateways(factory, connection);
-      return { factory, gatewayFor, envelope: new EnvelopeCrypto(gatewayFor) };
+      return kms.clientAt(endpoint, { id: 'hang', label: 'silent server', maxAttempts: 4, timeouts });
     }
 
     it('the default limits end a call, retries included, well within two minutes', () => {

@@ -9,7 +9,7 @@ import { classifyFile, HEAD_BYTES } from '../../../src/core/inventory/classify';
 import { InventoryIndex } from '../../../src/core/inventory/inventoryIndex';
 import { keyProblems, type KnownKey } from '../../../src/core/inventory/keyHealth';
 import { keyIdOf, parseKeyRef, UNNAMED_KEY } from '../../../src/core/inventory/keyRefs';
-import { type KmsFixture, startKmsFixture } from '../envelope/kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { FIXTURES, KEY1, KEY2 } from '../sops/sopsFixture';
 
 describe('inventory: classifying files without decrypting', function () {

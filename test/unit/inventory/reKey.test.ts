@@ -9,7 +9,7 @@ import { classifyFile, type InventoryEntry } from '../../../src/core/inventory/c
 import { keyIdOf } from '../../../src/core/inventory/keyRefs';
 import { describePlan, planReKey, type ReKeyJournalState, type ReKeyRun, runReKey } from '../../../src/core/inventory/reKey';
 import { decryptSopsText, type SopsKeyService } from '../../../src/core/sops/sopsFile';
-import { type KmsFixture, startKmsFixture } from '../envelope/kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { FIXTURES, KEY1 } from '../sops/sopsFixture';
 
 describe('inventory: re-keying many files', function () {

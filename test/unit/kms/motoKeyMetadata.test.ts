@@ -13,7 +13,7 @@ import { allowedActions, explainRefusal } from '../../../src/core/kms/keyCapabil
 import { pickKey } from '../../../src/host/ui/keyPicker';
 import { ScriptedUserInput } from '../../support/scriptedUserInput';
 import { signedRequest } from '../emulator/helpers';
-import { type KmsFixture, startKmsFixture } from '../envelope/kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 for (const omitKeySpec of [false, true]) {
   describe(`a KMS that describes default keys as moto does${omitKeySpec ? ' (no KeySpec either)' : ''}`, () => {

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { parseJson, positionAt } from '../../../src/core/policy/jsonDocument';
 import { POLICY_SIZE_LIMIT } from '../../../src/core/policy/policyModel';
-import { type PolicyIssue, sidScope, validatePolicy } from '../../../src/core/policy/validatePolicy';
+import { sidScope } from '../../../src/core/policy/sidIntent';
+import { type PolicyIssue, validatePolicy } from '../../../src/core/policy/validatePolicy';
 import { ACCOUNT, API_DEFAULT, CONSOLE_POLICY, KEY_ARN } from './fixtures';
 
 const ctx = { accountId: ACCOUNT, keyArn: KEY_ARN };

@@ -12,7 +12,9 @@ import { parseIni } from '../../../src/core/sops/iniStore';
 import { creationRuleFor, kmsKeysFromString, matchCreationRule } from '../../../src/core/sops/creationRules';
 import { flattenTree, unflattenTree } from '../../../src/core/sops/metadata';
 import { combineShares, splitSecret } from '../../../src/core/sops/shamir';
-import { decryptSops, decryptSopsText, emitPlain, encryptNew, isSopsFile, openDataKey, readSopsFile, rotateDataKey, saveEdit, type SopsFormat, updateKmsKeys } from '../../../src/core/sops/sopsFile';
+import { decryptSops, decryptSopsText, encryptNew, isSopsFile, openDataKey, readSopsFile, saveEdit, type SopsFormat } from '../../../src/core/sops/sopsFile';
+import { rotateDataKey, updateKmsKeys } from '../../../src/core/sops/sopsRekey';
+import { emitPlain } from '../../../src/core/sops/sopsStores';
 import { goFormatFloat, type SopsError } from '../../../src/core/sops/tree';
 import { fixture, FIXTURES, KEY1, KEY2, type SopsFixture, startSopsFixture } from './sopsFixture';
 

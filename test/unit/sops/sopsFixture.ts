@@ -1,14 +1,11 @@
 // The emulator seeded with the keys of the SOPS fixtures (files written by the real sops 3.8.1),
 // reached through the extension's own client factory, and a key service over it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Connection } from '../../../src/core/aws/connection';
-import { regionalGateways } from '../../../src/core/envelope/regionalGateways';
-import { KmsClientFactory } from '../../../src/core/kms/client';
 import type { KmsGateway } from '../../../src/core/kms/gateway';
 import type { SopsKeyService } from '../../../src/core/sops/sopsFile';
-import { type Emulator, startEmulator } from '../../emulator/server';
+import type { Emulator } from '../../emulator/server';
+import { startKmsFixture } from '../../support/kmsFixture';
 
 /** Files written by the real sops 3.8.1 (see README.md there), with the emulator seed of their keys. */
 export const FIXTURES = join(__dirname, '../../fixtures/sops');
@@ -30,15 +27,8 @@ export interface SopsFixture {
 }
 
 export async function startSopsFixture(): Promise<SopsFixture> {
-  const emulator = await startEmulator({ port: 0, seed: join(FIXTURES, 'seed.yaml') });
-  const dir = mkdtempSync(join(tmpdir(), 'kmswb-sops-'));
-  writeFileSync(join(dir, 'config'), '[profile emu]\nregion = us-east-1\n');
-  writeFileSync(join(dir, 'credentials'), '[emu]\naws_access_key_id = test\naws_secret_access_key = test\n');
-  const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
-  const factory = new KmsClientFactory({ env, maxAttempts: 1 });
-  const connection: Connection = { id: 'emu', label: 'emulator', profile: 'emu', region: 'us-east-1', endpoint: emulator.url };
-  const gatewayFor = regionalGateways(factory, connection);
-  const gateway = gatewayFor(undefined);
+  const kms = await startKmsFixture({ emulator: { seed: join(FIXTURES, 'seed.yaml') }, prefix: 'kmswb-sops-' });
+  const { emulator, gateway, gatewayFor, dir } = kms;
   const calls: string[] = [];
   const keys: SopsKeyService = {
     async decryptDataKey(key) {
@@ -60,10 +50,6 @@ export async function startSopsFixture(): Promise<SopsFixture> {
     keys,
     calls,
     dir,
-    async close() {
-      factory.forget();
-      await emulator.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => kms.close(),
   };
 }

@@ -1,46 +1,31 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AwsConfigFiles } from '../../../src/core/aws/awsConfigFiles';
-import { resolveConnection } from '../../../src/core/aws/connection';
-import { KmsClientFactory } from '../../../src/core/kms/client';
 import type { KmsGateway } from '../../../src/core/kms/gateway';
 import { loadRotation } from '../../../src/core/tree/keyDetails';
 import { KeyDirectory } from '../../../src/core/tree/keyDirectory';
 import { KeyFilter } from '../../../src/core/tree/keyFilter';
 import { KeySearch } from '../../../src/core/tree/keySearch';
-import { type Emulator, startEmulator } from '../../emulator/server';
+import type { Emulator } from '../../emulator/server';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { BULK_REGION, bulkSeed, ids, RICH_REGION, richSeed } from '../../integration/tree/treeSeeds';
 
 /** The directory over the real SDK and gateway, against the emulator over HTTP. */
 describe('KeyDirectory against the emulator', function () {
   this.timeout(60_000);
+  let fixture: KmsFixture;
   let kms: Emulator;
-  let dir: string;
-  let factory: KmsClientFactory;
 
   before(async () => {
-    kms = await startEmulator({ port: 0 });
+    fixture = await startKmsFixture({ prefix: 'kmswb-tree-' });
+    kms = fixture.emulator;
     kms.seed(bulkSeed(BULK_REGION, 1000));
     kms.seed(richSeed());
-    dir = mkdtempSync(join(tmpdir(), 'kmswb-tree-'));
-    writeFileSync(join(dir, 'credentials'), '[default]\naws_access_key_id = test\naws_secret_access_key = test\n');
-    writeFileSync(join(dir, 'config'), '');
   });
-  after(async () => {
-    await kms.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
-  async function gateway(region: string): Promise<KmsGateway> {
-    const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
-    factory = new KmsClientFactory({ env, maxAttempts: 1 });
-    return factory.gateway(resolveConnection({ region, endpoint: kms.url }, env, await AwsConfigFiles.load(env)));
-  }
+  const gateway = (region: string): KmsGateway => fixture.gatewayFor(region);
 
   it('paints 1,000 keys and 1,000 aliases with 1 ListKeys and 10 ListAliases calls, then describes only the first page', async () => {
-    const gw = await gateway(BULK_REGION);
+    const gw = gateway(BULK_REGION);
     const directory = new KeyDirectory(() => gw);
     kms.resetCalls();
     const { aliases, keys } = await directory.firstPaint();
@@ -56,7 +41,7 @@ describe('KeyDirectory against the emulator', function () {
   });
 
   it('reads rotation status and history; a missing ListKeyRotations leaves the status', async () => {
-    const gw = await gateway(RICH_REGION);
+    const gw = gateway(RICH_REGION);
     const full = await loadRotation(gw, ids.payments);
     assert.equal(full.status.KeyRotationEnabled, true);
     assert.equal(full.status.RotationPeriodInDays, 180);
@@ -70,7 +55,7 @@ describe('KeyDirectory against the emulator', function () {
   });
 
   it('finds keys by tag through the filter search, describing and listing tags only where needed', async () => {
-    const gw = await gateway(RICH_REGION);
+    const gw = gateway(RICH_REGION);
     const directory = new KeyDirectory(() => gw);
     kms.resetCalls();
     const search = new KeySearch(directory, KeyFilter.parse('team=payments')!);
@@ -81,7 +66,7 @@ describe('KeyDirectory against the emulator', function () {
   });
 
   it('lists the custom key stores', async () => {
-    const gw = await gateway(RICH_REGION);
+    const gw = gateway(RICH_REGION);
     const directory = new KeyDirectory(() => gw);
     const { stores, notSupported } = await directory.customKeyStores();
     assert.equal(notSupported, false);

@@ -2,7 +2,7 @@
 // aborted at once (the emulator is made slow), not left to finish or time out.
 import * as assert from 'node:assert/strict';
 import { KeyDirectory } from '../../../src/core/tree/keyDirectory';
-import { type KmsFixture, startKmsFixture } from '../envelope/kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 describe('KeyDirectory: reset cancels the loads in flight', function () {
   this.timeout(30_000);

@@ -3,19 +3,17 @@
 // KMS serves cross-account keys; and one without STS, as local-kms. Counts on the foreign
 // emulator show what reached the foreign account.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Connection } from '../../../src/core/aws/connection';
 import { EnvelopeCrypto } from '../../../src/core/envelope/envelopeCrypto';
 import { regionalGateways } from '../../../src/core/envelope/regionalGateways';
 import { decryptSecret, encryptSecret } from '../../../src/core/envelope/secretText';
 import { detectTextCiphertext } from '../../../src/core/envelope/detect';
-import { KmsClientFactory } from '../../../src/core/kms/client';
+import type { KmsClientFactory } from '../../../src/core/kms/client';
 import { type AccountRef, sameAccount } from '../../../src/core/trust/accounts';
 import { callerAccount } from '../../../src/core/trust/callerIdentity';
 import { guardGateways, KeyTrustGuard, type TrustOracle, UntrustedAccountError } from '../../../src/core/trust/keyTrust';
 import { type Emulator, startEmulator } from '../../emulator/server';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 const HOME = '111122223333';
 const FOREIGN = '999988887777';
@@ -42,23 +40,16 @@ describe('trust: keys of another account, over the wire', function () {
     return { gatewayFor, envelope: new EnvelopeCrypto(gatewayFor, { dataKeyTrust: guard }) };
   };
 
-  let dir: string;
+  let fixture: KmsFixture;
 
   before(async () => {
     foreign = await startEmulator({ accountId: FOREIGN });
-    home = await startEmulator({ accountId: HOME, peers: { [FOREIGN]: foreign.url } });
-    dir = mkdtempSync(join(tmpdir(), 'kmswb-trust-'));
-    writeFileSync(join(dir, 'config'), '[profile emu]\nregion = us-east-1\n');
-    writeFileSync(join(dir, 'credentials'), '[emu]\naws_access_key_id = test\naws_secret_access_key = test\n');
-    const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
-    factory = new KmsClientFactory({ env, maxAttempts: 1 });
-    connection = { id: 'home', label: 'home', profile: 'emu', region: 'us-east-1', endpoint: home.url };
+    fixture = await startKmsFixture({ emulator: { accountId: HOME, peers: { [FOREIGN]: foreign.url } }, prefix: 'kmswb-trust-', connection: { id: 'home', label: 'home' } });
+    ({ emulator: home, factory, connection } = fixture);
   });
   after(async () => {
-    factory.forget();
-    await home.close();
+    await fixture.close();
     await foreign.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(() => {
     trusted.length = 0;

@@ -1,16 +1,12 @@
 import type { LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AwsConfigFiles } from '../../../src/core/aws/awsConfigFiles';
-import type { Connection } from '../../../src/core/aws/connection';
 import { serviceEndpoint } from '../../../src/core/aws/serviceEndpoint';
-import { KmsClientFactory } from '../../../src/core/kms/client';
 import { CloudTrailClientFactory } from '../../../src/core/usage/cloudTrailClient';
 import { fetchKeyEvents, type LookupSource, summarizeKeyUsage } from '../../../src/core/usage/keyEvents';
 import { EmulatorControl } from '../../emulator/control';
-import { type Emulator, startEmulator } from '../../emulator/server';
+import type { Emulator } from '../../emulator/server';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 
 const day = 24 * 60 * 60 * 1000;
 
@@ -114,21 +110,21 @@ describe('key usage from CloudTrail', () => {
   });
 
   describe('against the emulator, through the extension\'s client factory', () => {
+    let fixture: KmsFixture;
     let emulator: Emulator;
-    let dir: string;
     before(async () => {
-      emulator = await startEmulator({ port: 0, credentials: [{ accessKeyId: 'test', secretAccessKey: 'test' }] });
-      dir = mkdtempSync(join(tmpdir(), 'kmswb-usage-'));
-      writeFileSync(join(dir, 'config'), `[profile emu]\nregion = us-east-1\nservices = emu\n[services emu]\ncloudtrail =\n  endpoint_url = ${emulator.url}\n`);
-      writeFileSync(join(dir, 'credentials'), '[emu]\naws_access_key_id = test\naws_secret_access_key = test\n');
+      fixture = await startKmsFixture({
+        prefix: 'kmswb-usage-',
+        // CloudTrail reached through the profile's services section, as a real profile would.
+        config: (url) => `[profile emu]\nregion = us-east-1\nservices = emu\n[services emu]\ncloudtrail =\n  endpoint_url = ${url}\n`,
+        connection: { label: 'emu', endpointSource: 'connection' },
+      });
+      emulator = fixture.emulator;
     });
-    after(() => emulator.close());
+    after(() => fixture.close());
 
     it('reads the events of a key, two principals, across days', async () => {
-      const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
-      const kms = new KmsClientFactory({ env, maxAttempts: 1 });
-      const connection: Connection = { id: 'emu', label: 'emu', profile: 'emu', region: 'us-east-1', endpoint: emulator.url, endpointSource: 'connection' };
-      const gateway = kms.gateway(connection);
+      const { env, connection, gateway } = fixture;
       const meta = await gateway.createKey({});
       await gateway.encrypt({ keyId: meta.KeyId!, plaintext: Buffer.from('x') });
       await new EmulatorControl(emulator.url).addCloudTrailEvents([
@@ -147,7 +143,6 @@ describe('key usage from CloudTrail', () => {
         assert.equal(report.daily.filter((d) => d.total > 0).length, 2);
       } finally {
         trail.forget();
-        kms.forget();
       }
     });
   });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { KmsError } from '../../../src/core/kms/errors';
 import { describeLastUse, lastUseOf, lastUseWarning, loadLastUse } from '../../../src/core/usage/lastUse';
-import { startKmsFixture, type KmsFixture } from '../envelope/kmsFixture';
+import { startKmsFixture, type KmsFixture } from '../../support/kmsFixture';
 
 describe('key last use', () => {
   const now = new Date('2026-12-05T12:00:00Z');

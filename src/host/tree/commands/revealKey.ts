@@ -1,0 +1,73 @@
+import * as vscode from 'vscode';
+import { KmsError } from '../../../core/kms/errors';
+import type { CommandSpec } from '../../commands/commandRunner';
+import type { KmsTreeProvider } from '../kmsTreeProvider';
+import { TreeNode } from '../treeNode';
+import type { TreeCommandDeps } from './deps';
+import { chooseKey } from './viewKey';
+
+/**
+ * Reveals and selects a node. A refresh the view is still applying (after a change the
+ * extension made, or pages just loaded) can re-render the folder after the reveal and drop
+ * the selection: pending changes are sent first, and the reveal is repeated (up to 3 times)
+ * until the workbench reports the node selected.
+ */
+async function revealAndSelect(view: vscode.TreeView<TreeNode>, tree: KmsTreeProvider, node: TreeNode): Promise<void> {
+  await tree.settled();
+  for (let attempt = 1; ; attempt++) {
+    const selected = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        listener.dispose();
+        resolve(view.selection.includes(node));
+      }, 1500);
+      const listener = view.onDidChangeSelection((e) => {
+        if (!e.selection.includes(node)) return;
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(true);
+      });
+    });
+    await view.reveal(node, { select: true, focus: true, expand: false });
+    if (view.selection.includes(node) || (await selected) || attempt === 3) return;
+  }
+}
+
+/** What `kmsWorkbench.revealKey` returns. */
+export interface RevealKeyResult {
+  readonly keyId: string;
+  readonly connection: string;
+  /** False when the view's filter hides the key (the filter is kept). */
+  readonly revealed: boolean;
+}
+
+/**
+ * `kmsWorkbench.revealKey` `{ keyId?, connection? }`: shows a key in the KMS view and selects
+ * it, loading further pages of its folder as needed (`keyId`: key id, key ARN, alias name or
+ * alias ARN; without it, a key picker). Returns `{ keyId, connection, revealed }`; `revealed`
+ * is false when the view's filter hides the key.
+ */
+export function revealKey({ tree, view }: TreeCommandDeps): CommandSpec<RevealKeyResult> {
+  return {
+    id: 'kmsWorkbench.revealKey',
+    action: 'reveal the key in the KMS view',
+    run: async (arg, services) => {
+      const { key } = await chooseKey('kmsWorkbench.revealKey', arg, services, tree, 'Reveal which key in the KMS view?');
+      const metadata = await key.describe();
+      const keyId = metadata.KeyId ?? key.keyId;
+      await vscode.commands.executeCommand('kmsWorkbench.keys.focus');
+      const node = await tree.findKeyNode(key.connection, keyId, metadata.KeyManager === 'AWS');
+      if (node) await revealAndSelect(view, tree, node);
+      else if (!tree.filter) throw new KmsError('NotShown', `The KMS view does not show ${key.connection.label}: add it to kmsWorkbench.connections.`);
+      else if (arg === undefined || arg instanceof TreeNode) {
+        const filter = tree.filter.text;
+        void services.ui.choose(`${keyId} is hidden by the KMS view's filter "${filter}".`, ['Clear Filter']).then(
+          (choice) => {
+            if (choice) void vscode.commands.executeCommand('kmsWorkbench.clearFilter');
+          },
+          () => undefined, // dismissed
+        );
+      }
+      return { keyId, connection: key.connection.id, revealed: node !== undefined };
+    },
+  };
+}
