@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { KmsClientFactory, type KmsClientSettings } from './core/kms/client';
-import { PolicyServiceChecks } from './core/policy/policyServiceChecks';
+import { PolicyServiceChecks } from './core/analyzer/policyServiceChecks';
 import { CloudTrailClientFactory } from './core/usage/cloudTrailClient';
 import { isAwsSdkLoaded } from './core/lazy/loadAwsSdk';
 import { registerCommands } from './host/commands/commandRunner';

@@ -213,7 +213,7 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
     removesCallersPermission = (before === 'allowed' || before === 'conditional') && (after === 'none' || after === 'blocked');
   }
   if (removesCallersPermission && ctx.callerArn) {
-    const callerWords = `${describeAwsPrincipal(ctx.callerArn)} (${ctx.callerArn}, the identity this connection signs in as)`;
+    const callerWords = `${ctx.callerArn} (the identity this connection signs in as)`;
     const stillCan = put.evaluation.access === 'allowed' ? [put.subject.label] : others.map(describeAwsPrincipal);
     details.push(`You are ${callerWords}: the policy on KMS lets you change it, the new one does not.`);
     if (stillCan.length) details.push(`${capitalize(listWords(stillCan))} could still change it; make sure you can act as ${stillCan.length > 1 ? 'one of them' : 'it'}.`);

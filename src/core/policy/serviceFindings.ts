@@ -77,7 +77,7 @@ export function statementIndexOf(steps: JsonPath, policyValue: unknown): number 
 }
 
 function clean(text: string | undefined, fallback: string): string {
-  const t = (text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
+  const t = (text ?? '').replace(/\p{Cc}/gu, (c) => (c === '\n' || c === '\t' ? c : ' ')).trim();
   return (t || fallback).slice(0, MAX_MESSAGE);
 }
 

@@ -5,7 +5,7 @@ import type { Connection } from '../../core/aws/connection';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { policyValueOf, samePolicyText } from '../../core/policy/policyDiff';
-import type { PolicyServiceChecks } from '../../core/policy/policyServiceChecks';
+import type { PolicyServiceChecks } from '../../core/analyzer/policyServiceChecks';
 import { placeServiceFindings } from '../../core/policy/serviceFindings';
 import { type SaveContext, checkPolicyForSave, decideSave } from '../../core/policy/saveDecision';
 import {

@@ -2,7 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
-import type { PolicyServiceChecks } from '../../core/policy/policyServiceChecks';
+import type { PolicyServiceChecks } from '../../core/analyzer/policyServiceChecks';
 import { type CommandSpec, registerCommands, reportFailure } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf } from '../targets';

@@ -14,7 +14,7 @@ import type { Connection } from '../aws/connection';
 import { serviceEndpoint } from '../aws/serviceEndpoint';
 import { loadAwsSdk } from '../lazy/loadAwsSdk';
 import { callerIdentity, resolveStsEndpoint } from '../trust/callerIdentity';
-import type { RawServiceFinding } from './serviceFindings';
+import type { RawServiceFinding } from '../policy/serviceFindings';
 
 /** Connect 3 s, answer 10 s: the editor waits for neither. */
 const CONNECT_TIMEOUT_MS = 3_000;
