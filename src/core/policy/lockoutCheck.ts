@@ -221,7 +221,9 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
     if (lostSentence) details.push(lostSentence);
     return {
       level: put.evaluation.access === 'allowed' ? 'reduced' : stillCan.length ? 'at-risk' : 'locked-out',
-      headline: `This change removes your own permission to change the policy: ${describeAwsPrincipal(ctx.callerArn)} (${ctx.callerArn}) could no longer change this key policy.`,
+      headline: stillCan.length
+        ? `This change removes your own permission to change the policy: ${describeAwsPrincipal(ctx.callerArn)} (${ctx.callerArn}) could no longer change this key policy.`
+        : `After this change nobody could change this key policy: you would lock yourself out of the key. This change removes your own permission to change the policy (${ctx.callerArn}).`,
       details,
       needsConfirmation: true,
       lost,

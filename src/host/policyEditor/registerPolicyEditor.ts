@@ -207,6 +207,8 @@ export interface PolicyEditorTesting {
   readonly draft: (keyId: string, connectionId: string) => PolicyDraft | undefined;
   /** Fires when an editor opens (before its webview can say anything). */
   readonly onDidOpen: vscode.Event<PolicyEditorState>;
+  /** Forgets the callers' identities and Access Analyzer clients (a test switching the services off). */
+  readonly forgetServiceChecks: () => void;
 }
 
 /** One open editor as the testing API shows it. */
@@ -231,5 +233,6 @@ export function registerPolicyEditor(context: vscode.ExtensionContext, services:
     session: (keyId) => editors.find(keyId),
     draft: (keyId, connectionId) => editors.draftOf(keyId, connectionId),
     onDidOpen: editors.onDidOpen,
+    forgetServiceChecks: () => checks?.forget(),
   };
 }
