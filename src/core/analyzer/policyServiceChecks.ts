@@ -148,7 +148,7 @@ export function describeFailure(service: string, permission: string, error: unkn
   if (error instanceof ServiceCheckError) return error;
   const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? 'Error';
-  const message = (e.message ?? String(error)).slice(0, 300);
+  const message = (e.message ?? String(error)).split('\n')[0].trim().slice(0, 300);
   if (signal?.aborted) return new ServiceCheckError('Cancelled', 'Cancelled.');
   if (name === 'AbortError' || name === 'TimeoutError' || e.code === 'ABORT_ERR') return new ServiceCheckError('Timeout', `${service} did not answer in time.`);
   const status = e.$metadata?.httpStatusCode;
@@ -170,6 +170,8 @@ export function describeFailure(service: string, permission: string, error: unkn
     case 'InvalidAction':
       return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (${message})`);
   }
+  // A server without the service answers in another protocol (a KMS JSON error to STS's XML client).
+  if (/Deserialization error|parse error|Unexpected token|not valid JSON/i.test(e.message ?? '')) return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (it answered in another protocol).`);
   if (status === 404 || status === 501) return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (HTTP ${status}).`);
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/i.test(`${e.code ?? ''} ${message}`)) return new ServiceCheckError('Unreachable', `${service} could not be reached (${message}).`);
   return new ServiceCheckError(name, `${service} failed: ${message}`);
