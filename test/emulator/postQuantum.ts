@@ -10,7 +10,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
-import { newMaterialId } from './crypto';
 import type { KeyMaterial } from './types';
 
 export const mlDsaSpecs = ['ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87'] as const;
@@ -72,7 +71,7 @@ export function rawPublicKeyOf(spki: Buffer): Buffer {
 export function newPostQuantumMaterial(spec: MlDsaSpec | MlKemSpec, created = Date.now()): KeyMaterial {
   const seed = randomBytes(isMlDsa(spec) ? 32 : 64);
   const { publicKey } = isMlDsa(spec) ? dsa[spec].keygen(seed) : kem[spec].keygen(seed);
-  return { id: newMaterialId(), created, secret: seed.toString('base64'), publicKey: spkiOf(spec, publicKey).toString('base64') };
+  return { id: randomBytes(32).toString('hex'), created, secret: seed.toString('base64'), publicKey: spkiOf(spec, publicKey).toString('base64') };
 }
 
 function pairOf(spec: MlDsaSpec | MlKemSpec, material: KeyMaterial): { publicKey: Uint8Array; secretKey: Uint8Array } {
