@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { KmsClientFactory, type KmsClientSettings } from './core/kms/client';
+import { PolicyServiceChecks } from './core/analyzer/policyServiceChecks';
 import { CloudTrailClientFactory } from './core/usage/cloudTrailClient';
 import { isAwsSdkLoaded } from './core/lazy/loadAwsSdk';
 import { registerCommands } from './host/commands/commandRunner';
@@ -60,11 +61,13 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   };
   const kms = new KmsClientFactory(clientSettings);
   const cloudTrail = new CloudTrailClientFactory(clientSettings);
+  const policyChecks = new PolicyServiceChecks({ env: clientSettings.env, userAgent: clientSettings.userAgent, credentials: async (c) => (await kms.client(c)).config.credentials });
   const keyChanged = new vscode.EventEmitter<KeyChange>();
   const trust = new AccountTrust(connections, kms, context.workspaceState, log);
   context.subscriptions.push(trust);
   context.subscriptions.push(connections, keyChanged, connections.onDidChange(() => kms.forget()), { dispose: () => kms.forget() });
   context.subscriptions.push(connections.onDidChange(() => cloudTrail.forget()), { dispose: () => cloudTrail.forget() });
+  context.subscriptions.push(connections.onDidChange(() => policyChecks.forget()), { dispose: () => policyChecks.forget() });
 
   const services: Services = {
     log,
@@ -78,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   };
 
   registerCommands(context, services, foundationCommands());
-  const policyEditor = registerPolicyEditor(context, services);
+  const policyEditor = registerPolicyEditor(context, services, policyChecks);
   registerKeyCommands(context, services);
   const insight = registerInsight(context, services, cloudTrail);
   // What the editor commands remember (recent keys, encryption contexts): one for the in-place commands and decrypted editors.

@@ -69,7 +69,46 @@ export interface StatusMessage {
  */
 export type ReplyMessage = { readonly type: 'reply'; readonly requestId: number; readonly ok: true; readonly result: unknown } | { readonly type: 'reply'; readonly requestId: number; readonly ok: false; readonly error: string };
 
-export type HostMessage = InitMessage | TextMessage | StatusMessage | ReplyMessage;
+/** The kinds of IAM Access Analyzer ValidatePolicy findings, most serious first. */
+export const SERVICE_FINDING_TYPES = ['ERROR', 'SECURITY_WARNING', 'WARNING', 'SUGGESTION'] as const;
+export type ServiceFindingType = (typeof SERVICE_FINDING_TYPES)[number];
+
+/** One ValidatePolicy finding, placed in the policy text it was made for. */
+export interface ServiceFinding {
+  readonly findingType: ServiceFindingType;
+  readonly issueCode: string;
+  /** The service's sentence (shown as text). */
+  readonly message: string;
+  /** An https:// documentation link, when the service gave one. */
+  readonly learnMoreLink?: string;
+  /** The statement the finding is in (0-based), when its location names one. */
+  readonly statementIndex?: number;
+  /** Where in the policy, as the service located it ("Statement[1].Principal.AWS"). */
+  readonly where: string;
+  readonly offset: number;
+  readonly length: number;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+/** What a check against a service (Access Analyzer, STS) came to. */
+export type ServiceCheckState<T> = { readonly state: 'checking' } | ({ readonly state: 'done' } & T) | { readonly state: 'unavailable'; readonly reason: string };
+
+/**
+ * The service's checks of one policy text: IAM Access Analyzer's ValidatePolicy findings, and
+ * the caller's identity (sts:GetCallerIdentity) the lockout check uses. `text` is the policy
+ * text the findings are for: the webview shows them only while it shows that text.
+ */
+export interface ServiceChecksMessage {
+  readonly type: 'serviceChecks';
+  readonly text: string;
+  readonly analyzer: ServiceCheckState<{ readonly findings: readonly ServiceFinding[] }>;
+  readonly caller: ServiceCheckState<{ readonly arn: string }>;
+}
+
+export type HostMessage = InitMessage | TextMessage | StatusMessage | ReplyMessage | ServiceChecksMessage;
 
 /** What the webview asks the host to do. */
 export type PolicyRequest =
@@ -198,6 +237,24 @@ export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
   }
 }
 
+function parseCheckState<T>(raw: unknown, done: (o: Obj) => T | undefined): ServiceCheckState<T> | undefined {
+  if (!isObj(raw)) return undefined;
+  if (raw.state === 'checking') return { state: 'checking' };
+  if (raw.state === 'unavailable') return typeof raw.reason === 'string' ? { state: 'unavailable', reason: raw.reason } : undefined;
+  if (raw.state !== 'done') return undefined;
+  const value = done(raw);
+  return value ? { state: 'done', ...value } : undefined;
+}
+
+function isServiceFinding(f: unknown): boolean {
+  if (!isObj(f)) return false;
+  if (!(SERVICE_FINDING_TYPES as readonly unknown[]).includes(f.findingType)) return false;
+  if (typeof f.issueCode !== 'string' || typeof f.message !== 'string' || typeof f.where !== 'string') return false;
+  if (f.learnMoreLink !== undefined && (typeof f.learnMoreLink !== 'string' || !f.learnMoreLink.startsWith('https://'))) return false;
+  if (f.statementIndex !== undefined && !isCount(f.statementIndex)) return false;
+  return isCount(f.offset) && isCount(f.length) && isCount(f.line) && isCount(f.column);
+}
+
 const STATUSES: readonly SaveStatus[] = ['idle', 'saving', 'saved', 'conflict', 'failed'];
 
 function parseKeyInfo(k: unknown): PolicyKeyInfo | undefined {
@@ -232,6 +289,13 @@ export function parseHostMessage(raw: unknown): Parsed<HostMessage> {
       if (!STATUSES.includes(raw.status as SaveStatus)) return fail('unknown status');
       if (raw.message !== undefined && typeof raw.message !== 'string') return fail('message must be a string');
       return { ok: true, message: { type: 'status', status: raw.status as SaveStatus, message: raw.message } };
+    }
+    case 'serviceChecks': {
+      if (!isText(raw.text)) return fail('serviceChecks needs the policy text');
+      const analyzer = parseCheckState(raw.analyzer, (o) => (Array.isArray(o.findings) && o.findings.every(isServiceFinding) ? { findings: o.findings as ServiceFinding[] } : undefined));
+      const caller = parseCheckState(raw.caller, (o) => (typeof o.arn === 'string' ? { arn: o.arn } : undefined));
+      if (!analyzer || !caller) return fail('serviceChecks has an invalid analyzer or caller state');
+      return { ok: true, message: { type: 'serviceChecks', text: raw.text, analyzer, caller } };
     }
     case 'reply': {
       if (!isCount(raw.requestId) || typeof raw.ok !== 'boolean') return fail('reply needs requestId and ok');

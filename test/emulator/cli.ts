@@ -8,6 +8,7 @@
 //   KMS_EMULATOR_SEED               seed file (.json, .yaml, .yml), e.g. test/emulator/demo-seed.yaml
 //   KMS_EMULATOR_PERSIST            state file: loaded at start, saved after every change
 //   KMS_EMULATOR_STS                false: no sts:GetCallerIdentity on the port (like local-kms)
+//   KMS_EMULATOR_ACCESS_ANALYZER    false: no IAM Access Analyzer ValidatePolicy on the port
 //   KMS_EMULATOR_OMIT_KEY_USAGE     1: describe keys of a plain CreateKey as moto/LocalStack do (no KeyUsage)
 //   KMS_EMULATOR_OMIT_KEY_SPEC      1 (with the above): no KeySpec either, only CustomerMasterKeySpec
 import { startEmulator } from './server';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     seed: env.KMS_EMULATOR_SEED || undefined,
     persistPath: env.KMS_EMULATOR_PERSIST || undefined,
     sts: env.KMS_EMULATOR_STS?.trim().toLowerCase() !== 'false',
+    accessAnalyzer: env.KMS_EMULATOR_ACCESS_ANALYZER?.trim().toLowerCase() !== 'false',
     omitKeyUsage: env.KMS_EMULATOR_OMIT_KEY_USAGE === '1' || env.KMS_EMULATOR_OMIT_KEY_USAGE === 'true',
     omitKeySpec: env.KMS_EMULATOR_OMIT_KEY_SPEC === '1' || env.KMS_EMULATOR_OMIT_KEY_SPEC === 'true',
   });

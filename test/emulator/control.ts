@@ -91,4 +91,9 @@ export class EmulatorControl {
   async failNextConnection(customKeyStoreId: string, code: string): Promise<void> {
     await this.request('POST', `custom-key-stores/${encodeURIComponent(customKeyStoreId)}/connection-error`, { code });
   }
+
+  /** Turns STS and Access Analyzer on the emulator's port on or off; returns what is served now. */
+  async setServices(services: { sts?: boolean; accessAnalyzer?: boolean }): Promise<{ sts: boolean; accessAnalyzer: boolean }> {
+    return this.request('POST', 'services', services);
+  }
 }

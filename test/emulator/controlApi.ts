@@ -15,6 +15,7 @@
 //                                                     principal?, accessKeyId?, sourceIPAddress?}]} → {count}
 //   POST   /_emulator/clock                          body {advanceMs} → {offsetMs} (the clock only moves forward)
 //   POST   /_emulator/custom-key-stores/<id>/connection-error   body {code} → {} (the next connection attempt fails)
+//   POST   /_emulator/services                       body {sts?, accessAnalyzer?} (booleans) → {sts, accessAnalyzer} served now
 //
 // Errors: {"error": "<message>"} with status 400 (bad request) or 404 (no such route or key).
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -37,6 +38,7 @@ export interface ControlTarget {
   operations: string[];
   cloudTrail: CloudTrailLog;
   addCredential(credential: EmulatorCredential): void;
+  setServices(services: { sts?: boolean; accessAnalyzer?: boolean }): { sts: boolean; accessAnalyzer: boolean };
 }
 
 class ControlError extends Error {
@@ -139,6 +141,12 @@ function route(req: IncomingMessage, body: Buffer, target: ControlTarget): unkno
     const { advanceMs } = jsonBody(body);
     if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) throw new ControlError('advanceMs (milliseconds, 0 or more) is required');
     return { offsetMs: target.advanceClock(advanceMs) };
+  }
+  if (is('POST', '/_emulator/services')) {
+    const { sts, accessAnalyzer, ...rest } = jsonBody(body);
+    if (Object.keys(rest).length) throw new ControlError(`unknown services ${Object.keys(rest).join(', ')}: sts and accessAnalyzer can be switched`);
+    if ((sts !== undefined && typeof sts !== 'boolean') || (accessAnalyzer !== undefined && typeof accessAnalyzer !== 'boolean')) throw new ControlError('sts and accessAnalyzer must be true or false');
+    return target.setServices({ sts, accessAnalyzer });
   }
   const connectionError = /^\/_emulator\/custom-key-stores\/([^/]+)\/connection-error$/.exec(path);
   if (connectionError && method === 'POST') {

@@ -31,7 +31,8 @@ import {
 } from 'node:crypto';
 import { ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from './digestSigning';
 import { invalidCiphertext } from './errors';
-import { digestOf, type EncryptionAlgorithm, type MacAlgorithm, type SigningAlgorithm } from './keySpecs';
+import { type ClassicSigningAlgorithm, digestOf, type EncryptionAlgorithm, type MacAlgorithm } from './keySpecs';
+import { isMlDsa, isMlKem, newPostQuantumMaterial } from './postQuantum';
 import type { KeyMaterial, KeySpec } from './types';
 
 export const blobHeader = Buffer.from([0x01, 0x02, 0x02, 0x00, 0x78, 0x41]);
@@ -83,6 +84,7 @@ export function generateKeyPairDer(spec: AsymmetricSpec): Promise<{ privateKey: 
 }
 
 export async function generateAsymmetricMaterial(spec: AsymmetricSpec, created = Date.now()): Promise<KeyMaterial> {
+  if (isMlDsa(spec) || isMlKem(spec)) return newPostQuantumMaterial(spec, created);
   const pair = await generateKeyPairDer(spec);
   return { id: newMaterialId(), created, privateKey: pair.privateKey.toString('base64'), publicKey: pair.publicKey.toString('base64') };
 }
@@ -165,14 +167,14 @@ export function rsaDecrypt(material: KeyMaterial, algorithm: EncryptionAlgorithm
 
 // ------------------------------------------------------------------ signatures and MACs
 
-function nodeSignOptions(algorithm: SigningAlgorithm, key: KeyObject): { key: KeyObject; padding?: number; saltLength?: number } {
+function nodeSignOptions(algorithm: ClassicSigningAlgorithm, key: KeyObject): { key: KeyObject; padding?: number; saltLength?: number } {
   if (algorithm.startsWith('RSASSA_PSS_')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digestOf(algorithm).length };
   if (algorithm.startsWith('RSASSA_PKCS1_')) return { key, padding: constants.RSA_PKCS1_PADDING };
   return { key };
 }
 
 /** Signs a message (RAW) or a digest (DIGEST); ECDSA signatures are DER, as KMS returns them. */
-export function signMessage(material: KeyMaterial, algorithm: SigningAlgorithm, message: Buffer, messageType: 'RAW' | 'DIGEST'): Buffer {
+export function signMessage(material: KeyMaterial, algorithm: ClassicSigningAlgorithm, message: Buffer, messageType: 'RAW' | 'DIGEST'): Buffer {
   const key = privateKeyOf(material);
   const { hash } = digestOf(algorithm);
   if (messageType === 'RAW') return nodeSign(hash, message, nodeSignOptions(algorithm, key));
@@ -182,7 +184,7 @@ export function signMessage(material: KeyMaterial, algorithm: SigningAlgorithm, 
   return ecdsaSignDigest(key, message);
 }
 
-export function verifyMessage(material: KeyMaterial, algorithm: SigningAlgorithm, message: Buffer, messageType: 'RAW' | 'DIGEST', signature: Buffer): boolean {
+export function verifyMessage(material: KeyMaterial, algorithm: ClassicSigningAlgorithm, message: Buffer, messageType: 'RAW' | 'DIGEST', signature: Buffer): boolean {
   const key = publicKeyOf(material);
   const { hash } = digestOf(algorithm);
   try {

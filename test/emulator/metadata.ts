@@ -1,5 +1,5 @@
 // KeyMetadata as DescribeKey, CreateKey and ReplicateKey return it.
-import { encryptionAlgorithmsFor, keyAgreementAlgorithmsFor, kindOf, macAlgorithmsFor, signingAlgorithmsFor } from './keySpecs';
+import { encapsulationAlgorithmsFor, encryptionAlgorithmsFor, keyAgreementAlgorithmsFor, kindOf, macAlgorithmsFor, signingAlgorithmsFor } from './keySpecs';
 import { seconds } from './operation';
 import type { Store } from './state';
 import type { Key } from './types';
@@ -37,6 +37,8 @@ export function keyMetadata(store: Store, key: Key): Record<string, unknown> {
   if (signing) meta.SigningAlgorithms = signing;
   const agreement = keyAgreementAlgorithmsFor(key.spec, key.usage);
   if (agreement) meta.KeyAgreementAlgorithms = agreement;
+  const encapsulation = encapsulationAlgorithmsFor(key.spec, key.usage);
+  if (encapsulation) meta.EncapsulationAlgorithms = encapsulation;
   const mac = macAlgorithmsFor(key.spec);
   if (mac) meta.MacAlgorithms = mac;
   meta.MultiRegion = key.multiRegion;

@@ -16,6 +16,7 @@ import { operations } from './operations/registry';
 import { forwardToPeer, peerFor } from './peers';
 import { applySeed, loadSeedFile, type SeedDocument, type SeedResult } from './seed';
 import { handleSts, isQueryRequest } from './sts';
+import { handleValidatePolicy, isValidatePolicyRequest } from './accessAnalyzer/validatePolicy';
 import { type EmulatorCredential, callerArnOf, verifySignature } from './sigv4';
 import { CloudTrailLog, cloudTrailTarget, loggedParameters, type NewEvent } from './cloudtrail/cloudTrail';
 import { recordKeyUse } from './operations/lastUsage';
@@ -54,6 +55,12 @@ export interface EmulatorOptions {
    * without STS (local-kms): such requests are refused as KMS refuses an unknown request.
    */
   sts?: boolean;
+  /**
+   * Answer IAM Access Analyzer's ValidatePolicy (POST /policy/validation) on the same port with
+   * a documented subset of its findings (default true). false: such requests are refused as KMS
+   * refuses an unknown request. Switchable later with `setServices`.
+   */
+  accessAnalyzer?: boolean;
   /**
    * Emulators of other accounts, by account id → URL: requests naming their key ARNs (and
    * Decrypts of blobs of keys not here) are forwarded to them, as KMS serves another account's
@@ -98,6 +105,8 @@ export interface Emulator {
   advanceClock(ms: number): number;
   /** The next connection attempt of a custom key store fails with this ConnectionErrorCode. */
   failNextConnection(customKeyStoreId: string, connectionErrorCode: string): void;
+  /** Turns the other services on the port on or off (STS, Access Analyzer); returns what is served now. */
+  setServices(services: { sts?: boolean; accessAnalyzer?: boolean }): { sts: boolean; accessAnalyzer: boolean };
   close(): Promise<void>;
 }
 
@@ -168,7 +177,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const cloudTrail = new CloudTrailLog(accountId);
   const faults = new Faults();
   const counter = new CallCounter();
-  const serveSts = options.sts ?? true;
+  let serveSts = options.sts ?? true;
+  let serveAnalyzer = options.accessAnalyzer ?? true;
+  const setServices = (next: { sts?: boolean; accessAnalyzer?: boolean }): { sts: boolean; accessAnalyzer: boolean } => {
+    if (next.sts !== undefined) serveSts = next.sts;
+    if (next.accessAnalyzer !== undefined) serveAnalyzer = next.accessAnalyzer;
+    return { sts: serveSts, accessAnalyzer: serveAnalyzer };
+  };
   let peers: Record<string, string> = { ...(options.peers ?? {}) };
 
   const seed = (doc: SeedDocument | string): SeedResult => {
@@ -345,12 +360,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/_emulator' || path.startsWith('/_emulator/')) {
-        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, advanceClock, failNextConnection, operations: Object.keys(operations), cloudTrail, addCredential });
+        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, advanceClock, failNextConnection, operations: Object.keys(operations), cloudTrail, addCredential, setServices });
         return;
       }
       const target = req.headers['x-amz-target'];
       if (typeof target === 'string' && cloudTrailTarget.test(target)) {
         await handleCloudTrail(req, res, body, target);
+        return;
+      }
+      if (serveAnalyzer && isValidatePolicyRequest(req)) {
+        await handleValidatePolicy(req, res, body, { credentials, record: (operation) => counter.record(operation) });
         return;
       }
       if (serveSts && isQueryRequest(req)) {
@@ -392,6 +411,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     advanceClock,
     failNextConnection,
+    setServices,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -4,7 +4,7 @@
 export const keyStates = ['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating'] as const;
 export type KeyState = (typeof keyStates)[number];
 
-export const keyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] as const;
+export const keyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'ENCAPSULATE_DECAPSULATE'] as const;
 export type KeyUsage = (typeof keyUsages)[number];
 
 export const keySpecs = [
@@ -20,6 +20,12 @@ export const keySpecs = [
   'HMAC_256',
   'HMAC_384',
   'HMAC_512',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+  'ML_KEM_512',
+  'ML_KEM_768',
+  'ML_KEM_1024',
 ] as const;
 export type KeySpec = (typeof keySpecs)[number];
 

@@ -54,6 +54,8 @@ export function awsEnvironment(options: AwsEnvironmentOptions): Record<string, s
     AWS_ENDPOINT_URL_KMS: url,
     // CloudTrail (Show Key Usage) answers on the emulator's port too.
     AWS_ENDPOINT_URL_CLOUDTRAIL: url,
+    // And IAM Access Analyzer (ValidatePolicy in the key-policy editor).
+    AWS_ENDPOINT_URL_ACCESSANALYZER: url,
     KMS_EMULATOR_URL: url,
     AWS_CONFIG_FILE: configFile,
     AWS_SHARED_CREDENTIALS_FILE: credentialsFile,

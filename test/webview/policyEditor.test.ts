@@ -8,7 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { policyValueOf } from '../../src/core/policy/policyDiff';
 import { statementsOf } from '../../src/core/policy/policyModel';
-import type { InitMessage, PolicyKeyInfo, WebviewMessage } from '../../src/shared/policyProtocol';
+import { placeServiceFindings } from '../../src/core/policy/serviceFindings';
+import type { InitMessage, PolicyKeyInfo, ServiceChecksMessage, WebviewMessage } from '../../src/shared/policyProtocol';
+import { validatePolicyDocument } from '../emulator/accessAnalyzer/validatePolicy';
 import { API_DEFAULT, CONSOLE_POLICY, ODD_POLICY } from '../unit/policy/fixtures';
 import { openWebviewPage, repoRoot, type WebviewPage } from './support/webviewPage';
 
@@ -137,6 +139,45 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     assert.match(await card.innerText(), /any principal in any AWS account act on this key/);
     assert.match(await card.innerText(), /Did you mean "kms:Decrypt"/);
     assert.equal(await w.page.getByRole('button', { name: 'Save' }).isDisabled(), true, 'nothing changed yet');
+  });
+
+  it("shows IAM Access Analyzer's findings in the problems list and at their statements, only for the text they were made for", async () => {
+    const text = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'Org', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:111122223333:key/*' },
+        ],
+      },
+      null,
+      2,
+    );
+    await w.fromHost(init(text));
+    assert.match(await w.page.locator('#analyzer-state').innerText(), /checking this policy/);
+    const findings = placeServiceFindings(validatePolicyDocument(text), text);
+    const checks: ServiceChecksMessage = { type: 'serviceChecks', text, analyzer: { state: 'done', findings }, caller: { state: 'done', arn: 'arn:aws:iam::111122223333:user/alice' } };
+    await w.fromHost(checks);
+    assert.match(await w.page.locator('#analyzer-state').innerText(), /IAM Access Analyzer: 1 security warning, 1 suggestion/);
+    assert.match(await w.page.locator('#caller-state').innerText(), /you \(arn:aws:iam::111122223333:user\/alice\)/);
+    const problems = await w.page.locator('#problems').innerText();
+    assert.match(problems, /Access Analyzer · Security warning/);
+    assert.match(problems, /Access Analyzer · Suggestion/);
+    const card = await w.page.locator('#s1').innerText();
+    assert.match(card, /This statement allows any principal \(\*\) without a condition/);
+    assert.match(card, /"Resource": "\*" means the key the policy is attached to/);
+    assert.doesNotMatch(await w.page.locator('#s0').innerText(), /Access Analyzer/);
+
+    // Checks of another text (the policy changed since) are not shown as this text's.
+    await w.fromHost({ ...checks, text: `${text}\n` });
+    assert.doesNotMatch(await w.page.locator('#problems').innerText(), /Access Analyzer/);
+  });
+
+  it('says what AWS could not check: Access Analyzer unreachable, no STS (the lockout check assumes the account)', async () => {
+    await w.fromHost(init(API_DEFAULT));
+    await w.fromHost({ type: 'serviceChecks', text: API_DEFAULT, analyzer: { state: 'unavailable', reason: 'the endpoint does not offer IAM Access Analyzer (HTTP 404).' }, caller: { state: 'unavailable', reason: 'STS did not answer in time.' } });
+    assert.equal(await w.page.locator('#analyzer-state').innerText(), 'Not checked by IAM Access Analyzer: the endpoint does not offer IAM Access Analyzer (HTTP 404).');
+    assert.match(await w.page.locator('#caller-state').innerText(), /Your identity could not be read from STS \(STS did not answer in time\.\): the lockout check assumes you act through the account 111122223333/);
   });
 
   it('reorders statements with the keyboard, keeping focus on the moved statement', async () => {

@@ -5,8 +5,8 @@ import { type Checked, ok, problem, quote } from './checked';
  * The kinds of key CreateKey makes, with the key specs each allows, and what follows
  * from a key's type: the operations a grant may allow, the data key specs.
  */
-export type KeyTypeId = 'symmetric' | 'asymmetricEncrypt' | 'signVerify' | 'hmac' | 'keyAgreement';
-export type KeyUsageName = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
+export type KeyTypeId = 'symmetric' | 'asymmetricEncrypt' | 'signVerify' | 'hmac' | 'keyAgreement' | 'keyEncapsulation';
+export type KeyUsageName = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT' | 'ENCAPSULATE_DECAPSULATE';
 
 export interface KeySpecInfo {
   readonly spec: string;
@@ -29,11 +29,7 @@ const RSA: KeySpecInfo[] = [
   { spec: 'RSA_4096', description: 'RSA, 4096-bit modulus' },
 ];
 
-/**
- * ML-DSA (FIPS 204) signing keys, signing with ML_DSA_SHAKE_256. Offered because KMS and the
- * SDK have them; the project's emulator cannot make them (node:crypto has ML-DSA from Node 24),
- * so against it CreateKey answers that the spec is not supported.
- */
+/** ML-DSA (FIPS 204) signing keys, signing with ML_DSA_SHAKE_256 (MessageType RAW or EXTERNAL_MU). */
 const ML_DSA: KeySpecInfo[] = [
   { spec: 'ML_DSA_44', description: 'ML-DSA-44, post-quantum (FIPS 204)' },
   { spec: 'ML_DSA_65', description: 'ML-DSA-65, post-quantum (FIPS 204)' },
@@ -95,6 +91,17 @@ export const KEY_TYPES: readonly KeyTypeInfo[] = [
       { spec: 'SM2', description: 'SM2 (China Regions only)', chinaOnly: true },
     ],
   },
+  {
+    id: 'keyEncapsulation',
+    label: 'Post-quantum: key encapsulation (ML-KEM)',
+    detail: 'An ML-KEM key pair (FIPS 203): Encapsulate makes a shared secret and its encapsulated form with the public key; only KMS decapsulates it.',
+    usage: 'ENCAPSULATE_DECAPSULATE',
+    specs: [
+      { spec: 'ML_KEM_512', description: 'ML-KEM-512, post-quantum (FIPS 203)' },
+      { spec: 'ML_KEM_768', description: 'ML-KEM-768, post-quantum (FIPS 203)' },
+      { spec: 'ML_KEM_1024', description: 'ML-KEM-1024, post-quantum (FIPS 203)' },
+    ],
+  },
 ];
 
 export function keyTypeInfo(id: KeyTypeId): KeyTypeInfo {
@@ -110,7 +117,7 @@ export function specsFor(type: KeyTypeId, region: string): KeySpecInfo[] {
 }
 
 export const ALL_KEY_SPECS: readonly string[] = [...new Set(KEY_TYPES.flatMap((t) => t.specs.map((s) => s.spec)))];
-export const KEY_USAGES: readonly KeyUsageName[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
+export const KEY_USAGES: readonly KeyUsageName[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'ENCAPSULATE_DECAPSULATE'];
 
 /**
  * The key type a key spec and key usage make. RSA and SM2 keys can encrypt or sign, so
@@ -138,6 +145,7 @@ export function keyTypeOfMetadata(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'
   if (meta.KeyUsage === 'GENERATE_VERIFY_MAC') return 'hmac';
   if (meta.KeyUsage === 'SIGN_VERIFY') return 'signVerify';
   if (meta.KeyUsage === 'KEY_AGREEMENT') return 'keyAgreement';
+  if (meta.KeyUsage === 'ENCAPSULATE_DECAPSULATE') return 'keyEncapsulation';
   if (meta.KeyUsage === 'ENCRYPT_DECRYPT') return meta.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : 'asymmetricEncrypt';
   return undefined;
 }
@@ -182,6 +190,9 @@ export function grantOperationsFor(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage
       return ['GenerateMac', 'VerifyMac', ...MANAGEMENT];
     case 'keyAgreement':
       return ['DeriveSharedSecret', 'GetPublicKey', ...MANAGEMENT];
+    case 'keyEncapsulation':
+      // The SDK's GrantOperation has no Encapsulate/Decapsulate (yet).
+      return ['GetPublicKey', ...MANAGEMENT];
     default:
       return [...MANAGEMENT];
   }

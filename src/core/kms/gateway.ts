@@ -246,6 +246,18 @@ export class KmsGateway {
     return { sharedSecret: required(out.SharedSecret, 'DeriveSharedSecret', 'SharedSecret'), keyId: out.KeyId ?? input.keyId };
   }
 
+  /** ML-KEM: a fresh 32-byte shared secret and its encapsulated form (for the holder of the private key, KMS). */
+  async encapsulate(keyId: string, options?: CallOptions): Promise<{ sharedSecret: Uint8Array; ciphertext: Uint8Array; keyId: string }> {
+    const out = await this.send('Encapsulate', { KeyId: keyId, EncapsulationAlgorithm: 'ML_KEM' }, options);
+    return { sharedSecret: required(out.SharedSecret, 'Encapsulate', 'SharedSecret'), ciphertext: required(out.SharedSecretCiphertextBlob, 'Encapsulate', 'SharedSecretCiphertextBlob'), keyId: out.KeyId ?? keyId };
+  }
+
+  /** ML-KEM: the shared secret of an encapsulated form made with the key's public key. */
+  async decapsulate(input: { keyId: string; ciphertext: Uint8Array }, options?: CallOptions): Promise<{ sharedSecret: Uint8Array; keyId: string }> {
+    const out = await this.send('Decapsulate', { KeyId: input.keyId, SharedSecretCiphertextBlob: input.ciphertext, EncapsulationAlgorithm: 'ML_KEM' }, options);
+    return { sharedSecret: required(out.SharedSecret, 'Decapsulate', 'SharedSecret'), keyId: out.KeyId ?? input.keyId };
+  }
+
   getPublicKey(keyId: string): Promise<Kms.GetPublicKeyCommandOutput> {
     return this.send('GetPublicKey', { KeyId: keyId });
   }

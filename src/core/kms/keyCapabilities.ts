@@ -34,6 +34,8 @@ export const KEY_ACTIONS = [
   'importKeyMaterial',
   'deleteImportedKeyMaterial',
   'deriveSharedSecret',
+  'encapsulate',
+  'decapsulate',
 ] as const;
 
 export type KeyAction = (typeof KEY_ACTIONS)[number];
@@ -164,6 +166,9 @@ export function explainRefusal(sent: Meta, action: KeyAction): string | undefine
       );
     case 'deriveSharedSecret':
       return first(() => needUsage('KEY_AGREEMENT', 'DeriveSharedSecret (ECDH)'), () => needEnabledFor('derive a shared secret'));
+    case 'encapsulate':
+    case 'decapsulate':
+      return first(() => needUsage('ENCAPSULATE_DECAPSULATE', action === 'encapsulate' ? 'Encapsulate (ML-KEM)' : 'Decapsulate (ML-KEM)'), () => needEnabledFor(action === 'encapsulate' ? 'encapsulate a shared secret' : 'decapsulate a shared secret'));
     default: {
       const never: never = action;
       return `Unknown action ${String(never)}`;

@@ -12,7 +12,9 @@ export interface KmsOperations {
   DeleteAlias: [Kms.DeleteAliasCommandInput, Kms.DeleteAliasCommandOutput];
   DeleteCustomKeyStore: [Kms.DeleteCustomKeyStoreCommandInput, Kms.DeleteCustomKeyStoreCommandOutput];
   DeleteImportedKeyMaterial: [Kms.DeleteImportedKeyMaterialCommandInput, Kms.DeleteImportedKeyMaterialCommandOutput];
+  Decapsulate: [Kms.DecapsulateCommandInput, Kms.DecapsulateCommandOutput];
   DeriveSharedSecret: [Kms.DeriveSharedSecretCommandInput, Kms.DeriveSharedSecretCommandOutput];
+  Encapsulate: [Kms.EncapsulateCommandInput, Kms.EncapsulateCommandOutput];
   DescribeCustomKeyStores: [Kms.DescribeCustomKeyStoresCommandInput, Kms.DescribeCustomKeyStoresCommandOutput];
   DescribeKey: [Kms.DescribeKeyCommandInput, Kms.DescribeKeyCommandOutput];
   DisableKey: [Kms.DisableKeyCommandInput, Kms.DisableKeyCommandOutput];

@@ -60,10 +60,17 @@ export interface LockoutReport {
   readonly lost: readonly string[];
   /** Principals named in unconditional, unblocked Allow statements for kms:PutKeyPolicy. */
   readonly canChangePolicy: readonly string[];
+  /**
+   * The caller (ctx.callerArn) could change the policy before (with `previous`) and could not
+   * after: "this change removes your own permission to change the policy".
+   */
+  readonly removesCallersPermission: boolean;
 }
 
 interface Subject {
   readonly label: string;
+  /** The caller of ctx.callerArn (the account's subject when the caller is the root). */
+  readonly isCaller?: boolean;
   readonly matches: (policyValue: string) => boolean;
 }
 
@@ -131,12 +138,13 @@ function evaluate(policy: unknown, subject: Subject, action: string, keyArn: str
 
 function subjectsOf(ctx: LockoutContext): Subject[] {
   const root = accountRootArn(ctx.accountId, ctx.partition);
-  const subjects: Subject[] = [{ label: `the account ${ctx.accountId}`, matches: (v) => v === '*' || delegatesToAccount(v, ctx.accountId) }];
   const caller = ctx.callerArn;
+  const subjects: Subject[] = [{ label: `the account ${ctx.accountId}`, isCaller: caller === root, matches: (v) => v === '*' || delegatesToAccount(v, ctx.accountId) }];
   if (caller && caller !== root) {
     const callerAccount = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(caller)?.[1];
     subjects.push({
       label: `you (${describeAwsPrincipal(caller)})`,
+      isCaller: true,
       // Named directly, or through its account (the account principal lets IAM policies decide).
       matches: (v) => principalNamesCaller(v, caller) || (callerAccount !== undefined && delegatesToAccount(v, callerAccount)),
     });
@@ -196,6 +204,34 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
   const details: string[] = [];
   const others = canChangePolicy.filter((p) => !subjects.some((s) => s.matches(p)));
 
+  // The caller's own permission, when the caller is known: could it change the policy before, and after?
+  const callerSubject = subjects.find((s) => s.isCaller);
+  let removesCallersPermission = false;
+  if (callerSubject && ctx.callerArn && previous !== undefined) {
+    const before = evaluate(previous, callerSubject, 'kms:PutKeyPolicy', ctx.keyArn).access;
+    const after = evaluate(policy, callerSubject, 'kms:PutKeyPolicy', ctx.keyArn).access;
+    removesCallersPermission = (before === 'allowed' || before === 'conditional') && (after === 'none' || after === 'blocked');
+  }
+  if (removesCallersPermission && ctx.callerArn) {
+    const callerWords = `${ctx.callerArn} (the identity this connection signs in as)`;
+    const stillCan = put.evaluation.access === 'allowed' ? [put.subject.label] : others.map(describeAwsPrincipal);
+    details.push(`You are ${callerWords}: the policy on KMS lets you change it, the new one does not.`);
+    if (stillCan.length) details.push(`${capitalize(listWords(stillCan))} could still change it; make sure you can act as ${stillCan.length > 1 ? 'one of them' : 'it'}.`);
+    else details.push('Nobody could change or repair the policy afterwards; only AWS Support can help restore access to the key.');
+    if (lostSentence) details.push(lostSentence);
+    return {
+      level: put.evaluation.access === 'allowed' ? 'reduced' : stillCan.length ? 'at-risk' : 'locked-out',
+      headline: stillCan.length
+        ? `This change removes your own permission to change the policy: ${describeAwsPrincipal(ctx.callerArn)} (${ctx.callerArn}) could no longer change this key policy.`
+        : `After this change nobody could change this key policy: you would lock yourself out of the key. This change removes your own permission to change the policy (${ctx.callerArn}).`,
+      details,
+      needsConfirmation: true,
+      lost,
+      canChangePolicy,
+      removesCallersPermission,
+    };
+  }
+
   if (put.evaluation.access === 'allowed') {
     if (lostSentence) details.push(lostSentence);
     return {
@@ -205,6 +241,7 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
       needsConfirmation: false,
       lost,
       canChangePolicy,
+      removesCallersPermission,
     };
   }
 
@@ -235,10 +272,11 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
       needsConfirmation: true,
       lost,
       canChangePolicy,
+      removesCallersPermission,
     };
   }
   details.push('Nobody could change or repair the policy afterwards; only AWS Support can help restore access to the key. KMS may also refuse the change with its own lockout safety check.');
-  return { level: 'locked-out', headline: `After this change nobody could change this key policy: you would lock yourself out of the key.`, details, needsConfirmation: true, lost, canChangePolicy };
+  return { level: 'locked-out', headline: `After this change nobody could change this key policy: you would lock yourself out of the key.`, details, needsConfirmation: true, lost, canChangePolicy, removesCallersPermission };
 }
 
 function capitalize(s: string): string {

@@ -4,10 +4,12 @@
  * server's policy the edits started from. The host asks the questions the decision carries
  * and calls PutKeyPolicy; it decides nothing itself.
  */
+import type { ServiceFinding } from '../../shared/policyProtocol';
 import type { KeyKind } from './consolePolicy';
 import { type LockoutReport, checkLockout } from './lockoutCheck';
 import { describePolicyChanges, policyValueOf } from './policyDiff';
 import { canonicalJson } from './policyModel';
+import { SERVICE_FINDING_LABELS, countFindings } from './serviceFindings';
 import { type PolicyValidation, validatePolicy } from './validatePolicy';
 
 export interface SaveContext {
@@ -17,6 +19,14 @@ export interface SaveContext {
   readonly partition?: string;
   readonly keyArn?: string;
   readonly keyKind?: KeyKind;
+  /** The caller's ARN from sts:GetCallerIdentity: the lockout check asks about this identity too. */
+  readonly callerArn?: string;
+  /** Why the caller's identity is not known (STS failed or is missing): the lockout check then assumes the account. */
+  readonly callerUnknown?: string;
+  /** IAM Access Analyzer's findings for the text being saved. */
+  readonly serviceFindings?: readonly ServiceFinding[];
+  /** Why Access Analyzer did not check the text being saved. */
+  readonly analyzerUnavailable?: string;
 }
 
 /** The policy as edited, checked: errors refuse the save before KMS is asked anything. */
@@ -80,14 +90,15 @@ export function decideSave(checked: CheckedPolicy, baseText: string, serverText:
   if (server === comparable(checked.text, checked.value)) return { kind: 'unchanged', message: 'No changes to save: the policy on KMS is the same.' };
 
   const after = checked.value;
-  const lockout = ctx.accountId ? checkLockout(after, { accountId: ctx.accountId, partition: ctx.partition, keyArn: ctx.keyArn }, serverValue) : undefined;
+  const lockout = ctx.accountId ? checkLockout(after, { accountId: ctx.accountId, partition: ctx.partition, keyArn: ctx.keyArn, callerArn: ctx.callerArn }, serverValue) : undefined;
   const changes = describePolicyChanges(serverValue, after, { accountId: ctx.accountId, partition: ctx.partition, keyKind: ctx.keyKind });
   const { validation } = checked;
   const firstWarning = validation.issues.find((i) => i.severity === 'warning')?.message ?? '';
   const detail = [
     ...changes.map((c) => `• ${c}`),
     validation.warningCount ? `\n${plural(validation.warningCount, 'warning')}: ${firstWarning}` : '',
-    lockout?.level === 'reduced' ? `\n${lockout.details.join(' ')}` : '',
+    lockout?.level === 'reduced' && !lockout.needsConfirmation ? `\n${lockout.details.join(' ')}` : '',
+    ...serviceCheckNotes(ctx),
   ]
     .filter(Boolean)
     .join('\n');
@@ -98,4 +109,20 @@ export function decideSave(checked: CheckedPolicy, baseText: string, serverText:
     confirm: { message: `Save the key policy of ${ctx.label} to KMS?`, detail, confirmLabel: 'Save' },
     confirmLockout: lockout?.needsConfirmation ? { message: lockout.headline, detail: lockout.details.join('\n\n'), confirmLabel: 'Save Anyway' } : undefined,
   };
+}
+
+/** What the service's checks found, or could not check, for the save confirmation. */
+export function serviceCheckNotes(ctx: Pick<SaveContext, 'serviceFindings' | 'analyzerUnavailable' | 'callerUnknown' | 'callerArn' | 'accountId'>): string[] {
+  const notes: string[] = [];
+  const findings = ctx.serviceFindings ?? [];
+  if (findings.length) {
+    const first = findings[0];
+    const at = first.statementIndex !== undefined ? ` (statement ${first.statementIndex + 1})` : '';
+    notes.push(`\nIAM Access Analyzer: ${countFindings(findings)}. ${SERVICE_FINDING_LABELS[first.findingType]}${at}: ${first.message}`);
+  } else if (ctx.serviceFindings) {
+    notes.push('\nIAM Access Analyzer found nothing to report.');
+  }
+  if (ctx.analyzerUnavailable) notes.push(`\nNot checked by IAM Access Analyzer: ${ctx.analyzerUnavailable}`);
+  if (!ctx.callerArn && ctx.callerUnknown) notes.push(`\nYour own identity is not known (${ctx.callerUnknown}): the lockout check assumed you act through the account${ctx.accountId ? ` ${ctx.accountId}` : ''} (its root).`);
+  return notes;
 }

@@ -47,6 +47,22 @@ export interface CallerIdentityOptions {
 
 /** The account and partition of the caller, from sts:GetCallerIdentity. Throws on any failure. */
 export async function callerAccount(options: CallerIdentityOptions): Promise<AccountRef> {
+  const out = await getCallerIdentity(options);
+  const account = accountOfPrincipalArn(out.Arn);
+  if (account && (!out.Account || out.Account === account.accountId)) return account;
+  if (out.Account && /^\d{12}$/.test(out.Account)) return { partition: 'aws', accountId: out.Account };
+  throw new Error('GetCallerIdentity answered without an account.');
+}
+
+/** The caller's ARN (an IAM user or role, an assumed-role session, the root) and account, from sts:GetCallerIdentity. Throws on any failure. */
+export async function callerIdentity(options: CallerIdentityOptions): Promise<{ arn: string; account: AccountRef }> {
+  const out = await getCallerIdentity(options);
+  const account = accountOfPrincipalArn(out.Arn);
+  if (!out.Arn || !account) throw new Error('GetCallerIdentity answered without a principal ARN.');
+  return { arn: out.Arn, account };
+}
+
+async function getCallerIdentity(options: CallerIdentityOptions): Promise<{ Arn?: string; Account?: string }> {
   const sdk = await loadAwsSdk();
   const timeoutMs = options.timeoutMs ?? 8_000;
   const client = new sdk.STSClient({
@@ -58,11 +74,7 @@ export async function callerAccount(options: CallerIdentityOptions): Promise<Acc
   });
   const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
   try {
-    const out = await client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal: AbortSignal.any(signals) });
-    const account = accountOfPrincipalArn(out.Arn);
-    if (account && (!out.Account || out.Account === account.accountId)) return account;
-    if (out.Account && /^\d{12}$/.test(out.Account)) return { partition: 'aws', accountId: out.Account };
-    throw new Error('GetCallerIdentity answered without an account.');
+    return await client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal: AbortSignal.any(signals) });
   } finally {
     client.destroy();
   }

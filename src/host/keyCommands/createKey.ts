@@ -56,7 +56,8 @@ function partitionOf(region: string): string {
 
 /**
  * `kmsWorkbench.createKey` `{ connection?, keySpec? (default SYMMETRIC_DEFAULT), keyUsage?
- * (needed for RSA: ENCRYPT_DECRYPT or SIGN_VERIFY; KEY_AGREEMENT for ECDH keys),
+ * (needed for RSA: ENCRYPT_DECRYPT or SIGN_VERIFY; KEY_AGREEMENT for ECDH keys; ML_DSA_* keys
+ * sign, ML_KEM_* keys are ENCAPSULATE_DECAPSULATE),
  * multiRegion? (default false), origin? (AWS_KMS default | EXTERNAL: you import the key
  * material | AWS_CLOUDHSM with customKeyStoreId | EXTERNAL_KEY_STORE with customKeyStoreId
  * and xksKeyId; key store keys are symmetric and single-Region), customKeyStoreId?, xksKeyId?, alias?,

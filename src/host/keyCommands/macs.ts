@@ -42,7 +42,7 @@ export function generateMac(deps: KeyCommandDeps): CommandSpec<MacResult> {
       const scripted = isScripted(arg);
       args.oneOf('output', ['editor', 'clipboard', 'none']);
       const key = await resolveKey(arg, args, services, { title: 'Generate MAC with key', action: 'generateMac' });
-      const message = await messageOf(GENERATE, args, services, scripted, { title: `MAC with ${key.label}: the message`, allowDigest: false, step: { step: 1, totalSteps: 2 } });
+      const message = await messageOf(GENERATE, args, services, scripted, { title: `MAC with ${key.label}: the message`, precomputed: undefined, step: { step: 1, totalSteps: 2 } });
       const algorithm = (await algorithmOf(GENERATE, 'macAlgorithm', args.string('macAlgorithm', 'a MAC algorithm'), key.metadata.MacAlgorithms ?? [], services, scripted, {
         title: 'MAC algorithm',
         step: { step: 2, totalSteps: 2 },
@@ -76,7 +76,7 @@ export const verifyMac: CommandSpec<VerifyMacResult> = {
     const macBytes = givenMac !== undefined ? argValue(VERIFY, 'mac', decodeBase64(givenMac, 'The MAC')) : undefined;
     if (scripted && macBytes === undefined) throw new ArgumentError(`${VERIFY}: "mac" (base64) is required.`);
     const key = await resolveKey(arg, args, services, { title: 'Verify MAC with key', action: 'verifyMac' });
-    const message = await messageOf(VERIFY, args, services, scripted, { title: `Verify a MAC with ${key.label}: the message`, allowDigest: false, step: { step: 1, totalSteps: 3 } });
+    const message = await messageOf(VERIFY, args, services, scripted, { title: `Verify a MAC with ${key.label}: the message`, precomputed: undefined, step: { step: 1, totalSteps: 3 } });
     const algorithm = (await algorithmOf(VERIFY, 'macAlgorithm', args.string('macAlgorithm', 'a MAC algorithm'), key.metadata.MacAlgorithms ?? [], services, scripted, {
       title: 'MAC algorithm',
       step: { step: 2, totalSteps: 3 },

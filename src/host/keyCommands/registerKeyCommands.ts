@@ -7,6 +7,7 @@ import { connectCustomKeyStore, createCustomKeyStore, deleteCustomKeyStore, disc
 import { generateDataKey, generateDataKeyPair, generateDataKeyPairWithoutPlaintext, generateDataKeyWithoutPlaintext } from './dataKeys';
 import type { KeyCommandDeps } from './deps';
 import { deriveSharedSecret } from './deriveSharedSecret';
+import { decapsulateSecret, encapsulateSecret } from './keyEncapsulation';
 import { disableKey, enableKey } from './enableDisableKey';
 import { generateRandom } from './generateRandom';
 import { createGrant, listRetirableGrants, retireGrant, revokeGrant } from './grants';
@@ -58,6 +59,8 @@ export function keyCommandSpecs(deps: KeyCommandDeps): CommandSpec[] {
     importKeyMaterial(deps),
     deleteImportedKeyMaterial,
     deriveSharedSecret(deps),
+    encapsulateSecret(deps),
+    decapsulateSecret(deps),
     createCustomKeyStore,
     updateCustomKeyStore,
     connectCustomKeyStore,

@@ -19,7 +19,7 @@ const MESSAGE_FIELDS = ['message', 'messageEncoding', 'messageType', 'signingAlg
 export interface SignResult {
   readonly keyId: string;
   readonly signingAlgorithm: string;
-  readonly messageType: 'RAW' | 'DIGEST';
+  readonly messageType: 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
   /** The signature, base64. */
   readonly signature: string;
 }
@@ -27,13 +27,15 @@ export interface SignResult {
 export interface VerifyResult {
   readonly keyId: string;
   readonly signingAlgorithm: string;
-  readonly messageType: 'RAW' | 'DIGEST';
+  readonly messageType: 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
   readonly signatureValid: boolean;
 }
 
 async function signingInput(command: string, arg: unknown, args: Args, key: ResolvedKey, services: Services, title: string) {
   const scripted = isScripted(arg);
-  const message = await messageOf(command, args, services, scripted, { title: `${title}: what to sign`, allowDigest: true, step: { step: 1, totalSteps: 3 } });
+  // ML-DSA keys sign the message (RAW) or its μ (EXTERNAL_MU); the others a message or its digest.
+  const mlDsa = key.metadata.KeySpec?.startsWith('ML_DSA_') ?? false;
+  const message = await messageOf(command, args, services, scripted, { title: `${title}: what to sign`, precomputed: mlDsa ? 'EXTERNAL_MU' : 'DIGEST', step: { step: 1, totalSteps: 3 } });
   const algorithm = await algorithmOf(command, 'signingAlgorithm', args.string('signingAlgorithm', 'a signing algorithm'), key.metadata.SigningAlgorithms ?? [], services, scripted, {
     title: 'Signing algorithm',
     step: { step: 2, totalSteps: 3 },
@@ -47,7 +49,8 @@ async function signingInput(command: string, arg: unknown, args: Args, key: Reso
 
 /**
  * `kmsWorkbench.signMessage` `{ keyId?, connection?, message, messageEncoding? (text |
- * base64 | hex, default text), messageType? (RAW | DIGEST, default RAW), signingAlgorithm?
+ * base64 | hex, default text), messageType? (RAW | DIGEST, default RAW; EXTERNAL_MU, a 64-byte
+ * μ, for ML-DSA keys, which sign with ML_DSA_SHAKE_256 and take no digest), signingAlgorithm?
  * (default the key's first), output? (editor | clipboard | none, default none with an
  * argument object) }`: Sign with a SIGN_VERIFY key. Interactively the message is the
  * selection, typed text or a digest. Returns `{ keyId, signingAlgorithm, messageType, signature }`.
@@ -98,8 +101,9 @@ export const verifySignature: CommandSpec<VerifyResult> = {
         return d.ok && d.value.length === 0 ? { ok: false, problem: 'Enter the signature in base64.' } : d;
       }));
     const valid = await key.gateway.verify({ KeyId: key.keyId, Message: message.bytes, MessageType: message.messageType, SigningAlgorithm: algorithm, Signature: signature });
-    if (valid) notify(`The signature is valid: ${key.label} signed this ${message.messageType === 'DIGEST' ? 'digest' : 'message'} with ${algorithm}.`);
-    else void vscode.window.showWarningMessage(`The signature is NOT valid for this ${message.messageType === 'DIGEST' ? 'digest' : 'message'}, ${key.label} and ${algorithm}.`);
+    const what = message.messageType === 'DIGEST' ? 'digest' : message.messageType === 'EXTERNAL_MU' ? 'μ' : 'message';
+    if (valid) notify(`The signature is valid: ${key.label} signed this ${what} with ${algorithm}.`);
+    else void vscode.window.showWarningMessage(`The signature is NOT valid for this ${what}, ${key.label} and ${algorithm}.`);
     return { keyId: key.keyId, signingAlgorithm: algorithm, messageType: message.messageType, signatureValid: valid };
   },
 };

@@ -239,6 +239,8 @@ const EMPTY_PICKER: Partial<Record<KeyAction, string>> = {
   importKeyMaterial: 'No customer managed key with origin EXTERNAL (create one with Create Key, origin EXTERNAL)',
   deleteImportedKeyMaterial: 'No key with imported key material',
   deriveSharedSecret: 'No enabled key agreement (KEY_AGREEMENT) key',
+  encapsulate: 'No enabled ML-KEM (ENCAPSULATE_DECAPSULATE) key',
+  decapsulate: 'No enabled ML-KEM (ENCAPSULATE_DECAPSULATE) key',
 };
 
 function settingNames(ref: string): string {

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import type { Connection } from '../../core/aws/connection';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
 import type { KmsGateway } from '../../core/kms/gateway';
-import { samePolicyText } from '../../core/policy/policyDiff';
+import { policyValueOf, samePolicyText } from '../../core/policy/policyDiff';
+import type { PolicyServiceChecks } from '../../core/analyzer/policyServiceChecks';
+import { placeServiceFindings } from '../../core/policy/serviceFindings';
 import { type SaveContext, checkPolicyForSave, decideSave } from '../../core/policy/saveDecision';
 import {
   type HostMessage,
@@ -13,6 +15,7 @@ import {
   type RequestResult,
   type SaveResult,
   type SaveStatus,
+  type ServiceChecksMessage,
   type WebviewMessage,
   cancelledResult,
   parseWebviewMessage,
@@ -34,6 +37,9 @@ const REQUEST_ACTIONS: Record<PolicyRequest['kind'], string> = {
   showDiff: 'compare the key policy',
   reveal: 'show the problem in the key policy',
 };
+
+/** Quiet time after an edit before the policy is sent to IAM Access Analyzer. */
+const CHECK_DELAY_MS = 700;
 
 /** The key as the editor needs it: described, with its aliases. */
 export interface PolicyEditorTarget {
@@ -74,6 +80,12 @@ export class PolicyEditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
   private readonly onDisposeCallbacks: (() => void)[] = [];
+  /** The service's checks of the latest text (posted to the webview as they change). */
+  private checks?: ServiceChecksMessage;
+  private checking?: { text: string; done: Promise<ServiceChecksMessage>; abort: AbortController };
+  private checkTimer?: ReturnType<typeof setTimeout>;
+  /** The caller's ARN, or why it is not known; asked once per editor (again at save when it failed). */
+  private caller?: Promise<ServiceChecksMessage['caller']>;
 
   constructor(
     private readonly services: Services,
@@ -82,6 +94,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     private target: PolicyEditorTarget,
     policyText: string,
     draft?: PolicyDraft,
+    private readonly serviceChecker?: PolicyServiceChecks,
   ) {
     this.keyId = target.metadata.KeyId ?? '';
     this.sessionKey = sessionKeyOf(target.connection.id, this.keyId);
@@ -249,6 +262,8 @@ export class PolicyEditorSession implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.post({ type: 'init', key: this.keyInfo(), text: this.text, serverText: this.baseText, readOnly: this.readOnlyReason, status: this.status, statusMessage: this.statusMessage });
+        if (this.checks?.text === this.text) this.post(this.checks);
+        else this.scheduleChecks(0);
         return;
       case 'edit':
         if (this.readOnlyReason) return;
@@ -300,6 +315,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     if (text === this.text) return;
     this.text = text;
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
+    this.scheduleChecks();
     this.jsonTab.syncSoon();
     if (source === 'server') this.jsonTab.reloaded();
   }
@@ -309,12 +325,78 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.text = text;
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
     this.post({ type: 'text', text, source: 'jsonEditor' });
+    this.scheduleChecks();
   }
 
   private acceptDocumentText(text: string): void {
     if (text === this.text) return;
     this.text = text;
     this.post({ type: 'text', text, source: 'jsonEditor' });
+    this.scheduleChecks();
+  }
+
+  // ---- the service's checks (IAM Access Analyzer, the caller's identity) -----------------------
+
+  /** The service's checks of the text as it is now (posted to the webview too). */
+  serviceChecks(): ServiceChecksMessage | undefined {
+    return this.checks;
+  }
+
+  /** Checks the text again after a quiet moment (an edit cancels the check of the text before it). */
+  private scheduleChecks(delayMs = CHECK_DELAY_MS): void {
+    if (this.disposed) return;
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      void this.checksFor(this.text);
+    }, delayMs);
+  }
+
+  /** The finished checks of `text`: the ones made already, the ones under way, or new ones. */
+  private checksFor(text: string): Promise<ServiceChecksMessage> {
+    if (this.checks?.text === text && this.checks.analyzer.state !== 'checking' && this.checks.caller.state !== 'checking') return Promise.resolve(this.checks);
+    if (this.checking?.text === text) return this.checking.done;
+    this.checking?.abort.abort();
+    const abort = new AbortController();
+    const done = this.runChecks(text, abort.signal).finally(() => {
+      if (this.checking?.abort === abort) this.checking = undefined;
+    });
+    this.checking = { text, done, abort };
+    return done;
+  }
+
+  private async runChecks(text: string, signal: AbortSignal): Promise<ServiceChecksMessage> {
+    const checker = this.serviceChecker;
+    const publish = (m: ServiceChecksMessage): ServiceChecksMessage => {
+      if (!signal.aborted) {
+        this.checks = m;
+        this.post(m);
+      }
+      return m;
+    };
+    if (!checker) {
+      const reason = 'the extension was started without the service checks.';
+      return publish({ type: 'serviceChecks', text, analyzer: { state: 'unavailable', reason }, caller: { state: 'unavailable', reason } });
+    }
+    const connection = this.target.connection;
+    this.caller ??= checker.callerArn(connection).then(
+      (arn) => ({ state: 'done', arn }) as const,
+      (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.services.log.info(`Key policy editor (${this.label}): sts:GetCallerIdentity did not answer (${reason}); the lockout check assumes the account.`);
+        return { state: 'unavailable', reason } as const;
+      },
+    );
+    const syntaxOk = policyValueOf(text) !== undefined;
+    const analyzing: Promise<ServiceChecksMessage['analyzer']> = !syntaxOk
+      ? Promise.resolve({ state: 'unavailable', reason: 'the policy is not valid JSON, so it was not sent.' })
+      : checker.validateKeyPolicy(connection, text, signal).then(
+          (raw) => ({ state: 'done', findings: placeServiceFindings(raw, text) }) as const,
+          (error: unknown) => ({ state: 'unavailable', reason: error instanceof Error ? error.message : String(error) }) as const,
+        );
+    publish({ type: 'serviceChecks', text, analyzer: { state: 'checking' }, caller: this.checks?.caller.state === 'done' ? this.checks.caller : { state: 'checking' } });
+    const [analyzer, caller] = await Promise.all([analyzing, this.caller]);
+    return publish({ type: 'serviceChecks', text, analyzer, caller });
   }
 
   /** Opens the JSON tab beside the form (or focuses it), optionally selecting a range. */
@@ -366,7 +448,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     return this.saving;
   }
 
-  private saveContext(): SaveContext {
+  private saveContext(checks?: ServiceChecksMessage): SaveContext {
     const info = this.keyInfo();
     return {
       label: this.label,
@@ -374,6 +456,10 @@ export class PolicyEditorSession implements vscode.Disposable {
       partition: info.partition,
       keyArn: info.keyArn,
       keyKind: { keyUsage: info.keyUsage, keySpec: info.keySpec, multiRegion: info.multiRegion },
+      callerArn: checks?.caller.state === 'done' ? checks.caller.arn : undefined,
+      callerUnknown: checks?.caller.state === 'unavailable' ? checks.caller.reason : undefined,
+      serviceFindings: checks?.analyzer.state === 'done' ? checks.analyzer.findings : undefined,
+      analyzerUnavailable: checks?.analyzer.state === 'unavailable' ? checks.analyzer.reason : undefined,
     };
   }
 
@@ -382,12 +468,18 @@ export class PolicyEditorSession implements vscode.Disposable {
     const readOnly = this.readOnlyReason;
     if (readOnly) return { saved: false, message: readOnly };
     this.setText(text, 'form');
-    const ctx = this.saveContext();
-    const checked = checkPolicyForSave(text, ctx);
+    const checked = checkPolicyForSave(text, this.saveContext());
     if (checked.kind === 'invalid') {
       this.setStatus('failed', checked.message);
       return { saved: false, message: checked.message };
     }
+    // The caller's identity (asked again when it failed before) and Access Analyzer's findings of this very text.
+    this.setStatus('saving', 'Checking the policy with IAM Access Analyzer and your identity…');
+    if (this.caller && (await this.caller).state === 'unavailable') {
+      this.caller = undefined;
+      this.checks = undefined;
+    }
+    const ctx = this.saveContext(await this.checksFor(text));
 
     this.setStatus('saving', 'Checking the policy on KMS…');
     let server: string;
@@ -471,6 +563,8 @@ export class PolicyEditorSession implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.checking?.abort.abort();
     // The JSON tab and diffs belong to this editor: they close with it.
     for (const d of this.disposables.splice(0)) d.dispose();
     this.postedListeners.clear();

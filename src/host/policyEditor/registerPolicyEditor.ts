@@ -2,6 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
 import type { Connection } from '../../core/aws/connection';
+import type { PolicyServiceChecks } from '../../core/analyzer/policyServiceChecks';
 import { type CommandSpec, registerCommands, reportFailure } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { keyTargetOf } from '../targets';
@@ -37,6 +38,7 @@ export class PolicyEditors implements vscode.Disposable {
   constructor(
     private readonly services: Services,
     private readonly fileSystem: PolicyFileSystem,
+    private readonly checks?: PolicyServiceChecks,
   ) {}
 
   all(): PolicyEditorSession[] {
@@ -97,7 +99,7 @@ export class PolicyEditors implements vscode.Disposable {
     const key = sessionKeyOf(connection.id, keyId);
     const draft = this.drafts.get(key);
     this.drafts.delete(key);
-    const session = new PolicyEditorSession(this.services, this.fileSystem, panel, target, policy, draft);
+    const session = new PolicyEditorSession(this.services, this.fileSystem, panel, target, policy, draft, this.checks);
     this.sessions.set(session.sessionKey, session);
     session.onDispose(() => {
       this.sessions.delete(session.sessionKey);
@@ -189,17 +191,20 @@ export interface PolicyEditorTesting {
   readonly draft: (keyId: string, connectionId: string) => PolicyDraft | undefined;
   /** Fires when an editor opens (before its webview can say anything). */
   readonly onDidOpen: vscode.Event<PolicyEditorState>;
+  /** Forgets the callers' identities and Access Analyzer clients (a test switching the services off). */
+  readonly forgetServiceChecks: () => void;
 }
 
 /** One open editor as the testing API shows it. */
 export type PolicyEditorState = Pick<
   PolicyEditorSession,
-  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save'
+  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save' | 'serviceChecks'
 >;
 
-export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services): PolicyEditorTesting {
+/** `checks`: IAM Access Analyzer and STS for the editors (without it, the editor says they were not asked). */
+export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services, checks?: PolicyServiceChecks): PolicyEditorTesting {
   const fileSystem = new PolicyFileSystem();
-  const editors = new PolicyEditors(services, fileSystem);
+  const editors = new PolicyEditors(services, fileSystem, checks);
   context.subscriptions.push(
     fileSystem,
     editors,
@@ -212,5 +217,6 @@ export function registerPolicyEditor(context: vscode.ExtensionContext, services:
     session: (keyId) => editors.find(keyId),
     draft: (keyId, connectionId) => editors.draftOf(keyId, connectionId),
     onDidOpen: editors.onDidOpen,
+    forgetServiceChecks: () => checks?.forget(),
   };
 }

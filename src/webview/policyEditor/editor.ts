@@ -61,6 +61,10 @@ export class PolicyEditorPage implements EditorContext {
           this.render();
         }
         return;
+      case 'serviceChecks':
+        state.serviceChecks = message;
+        this.render();
+        return;
       case 'status':
         state.status = message.status;
         state.statusMessage = message.message;

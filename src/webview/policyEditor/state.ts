@@ -3,7 +3,7 @@
 import type { FormContext, PolicyFormView } from '../../core/policy/policyForm';
 import { readPolicyForm } from '../../core/policy/policyForm';
 import { type PolicyValidation, validatePolicy } from '../../core/policy/validatePolicy';
-import type { PolicyKeyInfo, SaveStatus } from '../../shared/policyProtocol';
+import type { PolicyKeyInfo, SaveStatus, ServiceChecksMessage, ServiceFinding } from '../../shared/policyProtocol';
 
 /** What survives the webview being hidden and shown (VS Code's webview state). */
 export interface PersistedUi {
@@ -20,6 +20,8 @@ export interface State {
   status: SaveStatus;
   statusMessage?: string;
   validation: PolicyValidation;
+  /** The service's checks (Access Analyzer, the caller's identity) of the latest text the host checked. */
+  serviceChecks?: ServiceChecksMessage;
   value?: unknown;
   form?: PolicyFormView;
   ui: PersistedUi;
@@ -63,4 +65,10 @@ export function setText(state: State, text: string): void {
   state.validation = validatePolicy(text, { accountId: state.key?.accountId, keyArn: state.key?.keyArn });
   state.value = state.validation.syntaxOk ? state.validation.value : undefined;
   state.form = state.value !== undefined ? readPolicyForm(state.value, formContextOf(state)) : undefined;
+}
+
+/** Access Analyzer's findings, when they are for the text shown now. */
+export function currentFindings(state: State): readonly ServiceFinding[] {
+  const checks = state.serviceChecks;
+  return checks && checks.text === state.text && checks.analyzer.state === 'done' ? checks.analyzer.findings : [];
 }

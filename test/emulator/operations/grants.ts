@@ -40,6 +40,8 @@ export function grantOperationsFor(key: Pick<Key, 'spec' | 'usage'>): string[] {
       return [...always, 'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'];
     case 'hmac':
       return [...always, 'GenerateMac', 'VerifyMac'];
+    case 'ml-kem':
+      return [...always, 'GetPublicKey'];
     default:
       return key.usage === 'SIGN_VERIFY' ? [...always, 'Sign', 'Verify', 'GetPublicKey'] : [...always, 'Decrypt', 'Encrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GetPublicKey'];
   }

@@ -3,6 +3,7 @@
 import type { OperationTable } from '../operation';
 import { aliasOperations } from './aliases';
 import { customKeyStoreOperations } from './customKeyStores';
+import { encapsulationOperations } from './encapsulation';
 import { encryptionOperations } from './encryption';
 import { grantOperations } from './grants';
 import { importOperations } from './importMaterial';
@@ -29,6 +30,7 @@ export const operations: OperationTable = {
   ...importOperations,
   ...customKeyStoreOperations,
   ...keyAgreementOperations,
+  ...encapsulationOperations,
 };
 
 export const operationNames = Object.keys(operations).sort();

@@ -3,7 +3,8 @@ import type { OpContext } from '../context';
 import { computeMac, macEquals, signMessage, verifyMessage } from '../crypto';
 import { apiError, invalidKeyUsage, unsupported, validation } from '../errors';
 import { requireState } from '../keyState';
-import { digestOf, encryptionAlgorithmsFor, kindOf, type MacAlgorithm, macAlgorithms, macAlgorithmsFor, type SigningAlgorithm, signingAlgorithms, signingAlgorithmsFor } from '../keySpecs';
+import { isMlDsa, mlDsaSign, mlDsaVerify } from '../postQuantum';
+import { type ClassicSigningAlgorithm, digestOf, encapsulationAlgorithmsFor, encryptionAlgorithmsFor, kindOf, type MacAlgorithm, macAlgorithms, macAlgorithmsFor, signingAlgorithms, signingAlgorithmsFor } from '../keySpecs';
 import { checkDryRun, grantTokensRule, type OperationTable } from '../operation';
 import { requireCustomerManaged, resolveKey } from '../resolve';
 import type { Key } from '../types';
@@ -13,30 +14,33 @@ import { usableKey } from './encryption';
 const b64 = (bytes: Buffer): string => bytes.toString('base64');
 const messageTypes = ['RAW', 'DIGEST', 'EXTERNAL_MU'] as const;
 
-interface SignRequest {
-  key: Key;
-  message: Buffer;
-  messageType: 'RAW' | 'DIGEST';
-  algorithm: SigningAlgorithm;
-}
+type SignRequest =
+  | { pq: false; key: Key; message: Buffer; messageType: 'RAW' | 'DIGEST'; algorithm: ClassicSigningAlgorithm }
+  /** ML-DSA: RAW (pure ML-DSA, empty context) or EXTERNAL_MU (a 64-byte μ). */
+  | { pq: true; key: Key; message: Buffer; messageType: 'RAW' | 'EXTERNAL_MU'; algorithm: 'ML_DSA_SHAKE_256' };
 
 function signRequest(input: Input, ctx: OpContext): SignRequest {
   const keyId = input.requiredString('KeyId', { max: 2048 });
   const message = input.requiredBlob('Message', { max: 4096 });
   const messageType = input.enumValue('MessageType', messageTypes) ?? 'RAW';
-  const algorithm = input.requiredEnum('SigningAlgorithm', [...signingAlgorithms, 'SM2DSA', 'ML_DSA_SHAKE_256', 'ED25519_SHA_512', 'ED25519_PH_SHA_512']);
+  const algorithm = input.requiredEnum('SigningAlgorithm', [...signingAlgorithms, 'SM2DSA', 'ED25519_SHA_512', 'ED25519_PH_SHA_512']);
   input.stringList('GrantTokens', grantTokensRule);
   const key = usableKey(ctx, keyId, 'SIGN_VERIFY');
   const valid = signingAlgorithmsFor(key.spec, key.usage) ?? [];
   if (!(valid as string[]).includes(algorithm)) {
     throw invalidKeyUsage(`The signing algorithm ${algorithm} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid.join(', ')}.`);
   }
+  if (isMlDsa(key.spec)) {
+    if (messageType === 'DIGEST') throw validation(`MessageType DIGEST is not valid for ML-DSA keys (${ctx.store.arnOf(key)}): use RAW, or EXTERNAL_MU with a 64-byte μ.`);
+    if (messageType === 'EXTERNAL_MU' && message.length !== 64) throw validation(`With MessageType EXTERNAL_MU the message must be the 64-byte representative μ, not ${message.length} bytes.`);
+    return { pq: true, key, message, messageType, algorithm: 'ML_DSA_SHAKE_256' };
+  }
   if (messageType === 'EXTERNAL_MU') throw validation('MessageType EXTERNAL_MU is valid only with ML-DSA keys.');
-  const signing = algorithm as SigningAlgorithm;
+  const signing = algorithm as ClassicSigningAlgorithm;
   if (messageType === 'DIGEST' && message.length !== digestOf(signing).length) {
     throw validation(`Digest is invalid length for algorithm ${algorithm}: expected ${digestOf(signing).length} bytes, got ${message.length}.`);
   }
-  return { key, message, messageType, algorithm: signing };
+  return { pq: false, key, message, messageType, algorithm: signing };
 }
 
 function macRequest(input: Input, ctx: OpContext): { key: Key; message: Buffer; algorithm: MacAlgorithm } {
@@ -57,7 +61,7 @@ export const signingOperations: OperationTable = {
       const request = signRequest(input, ctx);
       checkDryRun(input);
       const material = await ctx.store.currentMaterial(request.key);
-      const signature = signMessage(material, request.algorithm, request.message, request.messageType);
+      const signature = request.pq ? mlDsaSign(request.key.spec as Parameters<typeof mlDsaSign>[0], material, request.message, request.messageType) : signMessage(material, request.algorithm, request.message, request.messageType);
       return { KeyId: ctx.store.arnOf(request.key), Signature: b64(signature), SigningAlgorithm: request.algorithm };
     },
   },
@@ -69,7 +73,10 @@ export const signingOperations: OperationTable = {
       const signature = input.requiredBlob('Signature', { max: 6144 });
       checkDryRun(input);
       const material = await ctx.store.currentMaterial(request.key);
-      if (!verifyMessage(material, request.algorithm, request.message, request.messageType, signature)) {
+      const valid = request.pq
+        ? mlDsaVerify(request.key.spec as Parameters<typeof mlDsaVerify>[0], material, request.message, request.messageType, signature)
+        : verifyMessage(material, request.algorithm, request.message, request.messageType, signature);
+      if (!valid) {
         throw apiError('KMSInvalidSignatureException', 'The signature verification failed: the signature does not match the message, the key and the signing algorithm.');
       }
       return { KeyId: ctx.store.arnOf(request.key), SignatureValid: true, SigningAlgorithm: request.algorithm };
@@ -89,6 +96,7 @@ export const signingOperations: OperationTable = {
       const material = await ctx.store.currentMaterial(key);
       const encryption = encryptionAlgorithmsFor(key.spec, key.usage);
       const signing = signingAlgorithmsFor(key.spec, key.usage);
+      const encapsulation = encapsulationAlgorithmsFor(key.spec, key.usage);
       return {
         KeyId: ctx.store.arnOf(key),
         PublicKey: material.publicKey,
@@ -98,6 +106,7 @@ export const signingOperations: OperationTable = {
         ...(encryption ? { EncryptionAlgorithms: encryption } : {}),
         ...(signing ? { SigningAlgorithms: signing } : {}),
         ...(key.usage === 'KEY_AGREEMENT' ? { KeyAgreementAlgorithms: ['ECDH'] } : {}),
+        ...(encapsulation ? { EncapsulationAlgorithms: encapsulation } : {}),
       };
     },
   },

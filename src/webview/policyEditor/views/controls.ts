@@ -1,7 +1,9 @@
 // Small controls the sections share: labelled fields, selects, remove buttons, member
 // labels, problems, and the empty rows that "Add principal/action/resource" open.
 import { describeAwsPrincipal } from '../../../core/policy/principals';
+import { SERVICE_FINDING_LABELS } from '../../../core/policy/serviceFindings';
 import type { PolicyIssue } from '../../../core/policy/validatePolicy';
+import type { ServiceFinding } from '../../../shared/policyProtocol';
 import { type Child, h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
 export function memberLabel(principal: string): HTMLElement {
@@ -92,6 +94,29 @@ export function issueItem(ctx: EditorContext, issue: PolicyIssue, withPosition =
           title: 'Show in the JSON editor',
           attrs: { type: 'button', 'aria-label': `Show line ${issue.line}, column ${issue.column} in the JSON editor` },
           on: { click: () => void ctx.run('Opening the JSON editor', { kind: 'reveal', offset: issue.offset, length: issue.length }) },
+        })
+      : null,
+  );
+}
+
+/** One IAM Access Analyzer finding: its kind, the service's words (as text), where, and its documentation. */
+export function findingItem(ctx: EditorContext, finding: ServiceFinding, withPosition = true): HTMLElement {
+  const kind = finding.findingType === 'ERROR' ? 'error' : finding.findingType === 'SUGGESTION' ? 'info' : 'warning';
+  const label = SERVICE_FINDING_LABELS[finding.findingType];
+  return h(
+    'li',
+    { class: ['issue', kind, 'service', finding.findingType === 'SECURITY_WARNING' && 'security'], attrs: { 'data-finding': finding.issueCode, 'data-statement': finding.statementIndex } },
+    icon(kind === 'error' ? 'error' : kind === 'warning' ? 'warning' : 'info'),
+    h('span', { class: 'issue-source', text: `Access Analyzer · ${label}`, title: `IAM Access Analyzer ${finding.issueCode} at ${finding.where}` }),
+    h('span', { class: 'issue-message', text: finding.message }),
+    finding.learnMoreLink ? h('a', { class: 'link', text: 'Learn more', attrs: { href: finding.learnMoreLink, title: finding.learnMoreLink } }) : null,
+    withPosition
+      ? h('button', {
+          class: 'link',
+          text: `Ln ${finding.line}, Col ${finding.column}`,
+          title: 'Show in the JSON editor',
+          attrs: { type: 'button', 'aria-label': `Show line ${finding.line}, column ${finding.column} in the JSON editor` },
+          on: { click: () => void ctx.run('Opening the JSON editor', { kind: 'reveal', offset: finding.offset, length: finding.length }) },
         })
       : null,
   );

@@ -4,7 +4,9 @@ import { samePolicyText } from '../../../core/policy/policyDiff';
 import type { PolicyKeyInfo } from '../../../shared/policyProtocol';
 import { type Child, h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
-import { issueItem } from './controls';
+import { countFindings } from '../../../core/policy/serviceFindings';
+import { currentFindings } from '../state';
+import { findingItem, issueItem } from './controls';
 import { actionList, jsonPanel } from './jsonPanel';
 import { roleSection } from './roles';
 import { statementsSection } from './statements';
@@ -12,7 +14,7 @@ export function view(ctx: EditorContext): HTMLElement {
   if (!ctx.state.key) {
     return h('main', { class: 'loading', attrs: { 'aria-busy': 'true' } }, h('p', { text: 'Loading the key policy…' }));
   }
-  return h('main', { class: 'editor' }, header(ctx), banners(ctx), statusBar(ctx), problems(ctx), tabs(ctx), ctx.state.ui.tab === 'form' ? formPanel(ctx) : jsonPanel(ctx), actionList());
+  return h('main', { class: 'editor' }, header(ctx), banners(ctx), statusBar(ctx), serviceChecks(ctx), problems(ctx), tabs(ctx), ctx.state.ui.tab === 'form' ? formPanel(ctx) : jsonPanel(ctx), actionList());
 }
 
 export function header(ctx: EditorContext): HTMLElement {
@@ -111,8 +113,43 @@ export function statusBar(ctx: EditorContext): HTMLElement {
 
 export function problems(ctx: EditorContext): HTMLElement | null {
   const issues = ctx.state.validation.issues;
-  if (!issues.length) return null;
-  return h('section', { id: 'problems', class: 'problems', attrs: { 'aria-label': 'Problems' } }, h('ul', { class: 'issues' }, issues.map((i) => issueItem(ctx, i))));
+  const findings = currentFindings(ctx.state);
+  if (!issues.length && !findings.length) return null;
+  return h(
+    'section',
+    { id: 'problems', class: 'problems', attrs: { 'aria-label': 'Problems' } },
+    h('ul', { class: 'issues' }, issues.map((i) => issueItem(ctx, i)), findings.map((f) => findingItem(ctx, f))),
+  );
+}
+
+/**
+ * What the services checked: IAM Access Analyzer's findings (or why it could not check), and
+ * the identity the lockout check asks about (or that it assumes the account root).
+ */
+export function serviceChecks(ctx: EditorContext): HTMLElement {
+  const checks = ctx.state.serviceChecks;
+  const current = checks?.text === ctx.state.text ? checks : undefined;
+  let analyzer: string;
+  let analyzerKind = 'info';
+  if (!current || current.analyzer.state === 'checking') analyzer = 'IAM Access Analyzer: checking this policy…';
+  else if (current.analyzer.state === 'unavailable') {
+    analyzer = `Not checked by IAM Access Analyzer: ${current.analyzer.reason}`;
+    analyzerKind = 'unchecked';
+  } else analyzer = current.analyzer.findings.length ? `IAM Access Analyzer: ${countFindings(current.analyzer.findings)}, shown with the problems and at their statements.` : 'IAM Access Analyzer: no findings.';
+  const caller = checks?.caller;
+  let identity: string;
+  let identityKind = 'info';
+  if (!caller || caller.state === 'checking') identity = 'Your identity (sts:GetCallerIdentity): asking…';
+  else if (caller.state === 'unavailable') {
+    identity = `Your identity could not be read from STS (${caller.reason}): the lockout check assumes you act through the account${ctx.state.key?.accountId ? ` ${ctx.state.key.accountId}` : ''} (its root).`;
+    identityKind = 'unchecked';
+  } else identity = `The lockout check asks whether you (${caller.arn}) can still change the policy.`;
+  return h(
+    'section',
+    { id: 'service-checks', class: 'service-checks', attrs: { 'aria-label': 'Checks by AWS', 'aria-live': 'polite' } },
+    h('p', { id: 'analyzer-state', class: ['service-check', analyzerKind] }, icon(analyzerKind === 'unchecked' ? 'warning' : 'shield'), h('span', { text: analyzer })),
+    h('p', { id: 'caller-state', class: ['service-check', identityKind] }, icon(identityKind === 'unchecked' ? 'warning' : 'info'), h('span', { text: identity })),
+  );
 }
 
 export function tabs(ctx: EditorContext): HTMLElement {

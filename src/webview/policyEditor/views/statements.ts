@@ -5,7 +5,8 @@ import { type PolicyFormView, type StatementView, addStatement, moveStatement, n
 import type { FormPrincipal, StatementFields } from '../../../core/policy/statementFields';
 import { h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
-import { addRowButton, field, issueItem, pendingRow, removeButton, select } from './controls';
+import { currentFindings } from '../state';
+import { addRowButton, field, findingItem, issueItem, pendingRow, removeButton, select } from './controls';
 const ROLE_LABEL: Record<string, string> = {
   account: 'The account (IAM policies apply)',
   admins: 'Key administrators',
@@ -56,7 +57,14 @@ export function statementCard(ctx: EditorContext, s: StatementView, count: numbe
   // The console's role statements start closed: the lists above edit them.
   const collapsed = (s.role !== undefined) !== ctx.state.ui.toggled.includes(collapseKey(s));
   const issues = ctx.state.validation.issues.filter((x) => x.statementIndex === i);
-  const worst = issues.some((x) => x.severity === 'error') ? 'error' : issues.some((x) => x.severity === 'warning') ? 'warning' : undefined;
+  const findings = currentFindings(ctx.state).filter((f) => f.statementIndex === i);
+  const problemCount = issues.length + findings.length;
+  const worst =
+    issues.some((x) => x.severity === 'error') || findings.some((f) => f.findingType === 'ERROR')
+      ? 'error'
+      : issues.some((x) => x.severity === 'warning') || findings.some((f) => f.findingType === 'SECURITY_WARNING' || f.findingType === 'WARNING')
+        ? 'warning'
+        : undefined;
   const name = `statement ${i + 1}${s.fields?.sid ? ` "${s.fields.sid}"` : ''}`;
   const toggle = (): void => {
     const key = collapseKey(s);
@@ -85,7 +93,7 @@ export function statementCard(ctx: EditorContext, s: StatementView, count: numbe
       { class: 'badges' },
       effect ? h('span', { class: ['badge', effect === 'Allow' ? 'allow' : 'deny'], text: effect }) : h('span', { class: 'badge json', text: 'JSON' }),
       s.role ? h('span', { class: 'badge role', text: ROLE_LABEL[s.role] }) : null,
-      worst ? h('span', { class: ['badge', worst], title: `${issues.length} problem${issues.length > 1 ? 's' : ''}` }, icon(worst), ` ${issues.length}`) : null,
+      worst ? h('span', { class: ['badge', worst], title: `${problemCount} problem${problemCount > 1 ? 's' : ''}` }, icon(worst), ` ${problemCount}`) : null,
     ),
     disabled
       ? null
@@ -97,7 +105,7 @@ export function statementCard(ctx: EditorContext, s: StatementView, count: numbe
           h('button', { id: `s${i}-remove`, class: 'icon-button', title: 'Remove statement', attrs: { type: 'button', 'aria-label': `Remove ${name}` }, on: { click: () => ctx.commit(removeStatement(ctx.state.value, i), count > 1 ? `s${Math.min(i, count - 2)}-toggle` : 'add-statement') } }, icon('trash')),
         ),
   );
-  const body = collapsed ? null : h('div', { id: `s${i}-body`, class: 'card-body' }, issues.length ? h('ul', { class: 'issues compact' }, issues.map((x) => issueItem(ctx, x))) : null, s.fields ? statementFields(ctx, s, s.fields, disabled) : rawStatement(ctx, s, disabled));
+  const body = collapsed ? null : h('div', { id: `s${i}-body`, class: 'card-body' }, problemCount ? h('ul', { class: 'issues compact' }, issues.map((x) => issueItem(ctx, x)), findings.map((f) => findingItem(ctx, f))) : null, s.fields ? statementFields(ctx, s, s.fields, disabled) : rawStatement(ctx, s, disabled));
   return h('article', { id: `s${i}`, class: ['card', worst && `has-${worst}`], attrs: { 'aria-label': name } }, head, body);
 }
 
