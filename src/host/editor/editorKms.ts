@@ -131,9 +131,10 @@ async function confirmSilentWorkspaceKey(deps: EditorDeps, ref: string, shown: s
 /**
  * The key to encrypt with: the `keyId` argument, else the `kmsWorkbench.defaultKey` setting
  * of the file's folder, else a picker of the connection's usable keys, last used first. A
- * named key is described first so an unusable one is refused with the reason.
+ * named key is described first so an unusable one is refused with the reason. `current`: the
+ * keys the data is under now (Re-encrypt), marked in the picker.
  */
-export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean }): Promise<ChosenKey> {
+export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[] }): Promise<ChosenKey> {
   const named = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
   if (named) {
     // The person's own choice (an argument they wrote, a keybinding they made): allowed even
@@ -171,6 +172,7 @@ export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, op
     title: options.title,
     filter: (meta) => refusalFor(meta) === undefined,
     recent: deps.memory.recentKeys(kms.connection.id),
+    current: options.current,
     emptyMessage: `No enabled symmetric encryption key in ${kms.connection.label}. Create one with "KMS: Create Key…", or enable one.`,
   });
   kms.guard.allowKey(picked.ref);

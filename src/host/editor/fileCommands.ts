@@ -385,15 +385,18 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
       const format = formatArg(args);
       if (format === 'sops') throw new ArgumentError('kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.');
+      // The keys the files are under now: the key picker marks them.
+      const current = new Set<string>();
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
+        for (const arn of visibleKeyArns({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined })) current.add(arn);
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');
       const kms = await editorKms(services, args);
       await refuseUntrustedFiles(kms, uris);
-      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive });
+      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive, current: [...current] });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const sourceContext = sourceContextArg(args);
       const results = await forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {

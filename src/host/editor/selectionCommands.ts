@@ -240,7 +240,7 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
       await refuseUntrustedTargets(kms, targets);
-      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive });
+      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive, current: targets.flatMap((t) => (t.found ? visibleKeyArns(t.found) : [])) });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         withContextRetry(deps, targets, uri, { given: sourceContextArg(args), interactive, verb: 're-encrypt' }, (t, sourceEncryptionContext) =>
