@@ -65,10 +65,10 @@ describe('KMS tree in the workbench', function () {
     await expand(row(page, 'Customer managed keys'));
 
     // Described lazily after first paint: wait for the descriptions to arrive.
-    await row(page, 'payments/api', 'SYMMETRIC_DEFAULT · Enabled').waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, 'to-delete', 'Pending deletion (2031-03-01)').waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, 'old-disabled', 'SYMMETRIC_DEFAULT · Disabled').waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, 'release-signing', 'ECC_NIST_P256 · Enabled').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'payments/api', 'Enabled · symmetric').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'to-delete', 'Deletes 2031-03-01 · symmetric').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'old-disabled', 'Disabled · symmetric').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'release-signing', 'Enabled · P-256').waitFor({ state: 'visible', timeout: 30_000 });
     await row(page, /^Local KMS emulator/, '111122223333').waitFor({ state: 'visible', timeout: 30_000 });
 
     await expand(row(page, 'payments/api'));

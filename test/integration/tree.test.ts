@@ -110,7 +110,7 @@ describe('KMS view (tree)', function () {
       assert.equal(k('release-signing').description, 'Enabled · P-256');
       assert.equal(k('webhook-mac').description, 'Enabled · HMAC 256');
       assert.equal(k('old-disabled').description, 'Disabled · symmetric');
-      assert.equal(k('to-delete').description, 'Pending deletion 2031-03-01 · symmetric');
+      assert.equal(k('to-delete').description, 'Deletes 2031-03-01 · symmetric');
       assert.equal(k('byok').description, 'Pending import · symmetric');
       assert.equal(k('in-hsm').description, 'Unavailable · symmetric');
       // The pending-import key offers its import (inline and in its menu); a KMS key does not.

@@ -53,10 +53,14 @@ export function shortKeySpec(spec: string | undefined): string | undefined {
   return spec;
 }
 
-/** A key state, short: "Pending deletion 2025-03-01" (the date without parentheses), else stateLabel's words. */
-function shortStateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' | 'PendingDeletionWindowInDays'>): string {
-  if (meta.KeyState === 'PendingDeletion' && meta.DeletionDate) return `Pending deletion ${formatDate(meta.DeletionDate)}`;
-  if (meta.KeyState === 'PendingReplicaDeletion' && meta.DeletionDate) return `Pending replica deletion ${formatDate(meta.DeletionDate)}`;
+/**
+ * A key state, short enough to stay whole beside a long alias at 300 px: "Deletes 2025-03-01"
+ * for a key pending deletion (the tooltip says "Pending deletion" and the date and time), else
+ * stateLabel's words.
+ */
+export function shortStateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' | 'PendingDeletionWindowInDays'>): string {
+  if (meta.KeyState === 'PendingDeletion') return meta.DeletionDate ? `Deletes ${formatDate(meta.DeletionDate)}` : 'Pending deletion';
+  if (meta.KeyState === 'PendingReplicaDeletion') return meta.DeletionDate ? `Replica deletes ${formatDate(meta.DeletionDate)}` : 'Pending replica deletion';
   return stateLabel(meta);
 }
 

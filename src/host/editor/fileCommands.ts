@@ -11,7 +11,7 @@ import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { isTrackedByGit } from '../../core/files/gitTracked';
 import { KmsError } from '../../core/kms/errors';
-import { visibleKeyArns } from '../../core/trust/keyTrust';
+import { currentKeyRefs, visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
@@ -390,7 +390,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
-        for (const arn of visibleKeyArns({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined })) current.add(arn);
+        for (const ref of currentKeyRefs({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined })) current.add(ref);
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');

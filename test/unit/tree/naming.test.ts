@@ -117,7 +117,7 @@ const meta = (over: Partial<KeyMetadata> = {}): KeyMetadata => ({
 describe('key presentation', () => {
   it('describes a key by state first, then a short spec (so a 300 px side bar shows the state), with the deletion date when pending deletion', () => {
     assert.equal(keyDescription(meta()), 'Enabled · symmetric');
-    assert.equal(keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })), 'Pending deletion 2025-03-01 · symmetric');
+    assert.equal(keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })), 'Deletes 2025-03-01 · symmetric');
     assert.equal(keyDescription(meta({ KeyState: 'PendingImport', Origin: 'EXTERNAL' })), 'Pending import · symmetric');
     assert.equal(keyDescription(meta({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2026-04-01T12:00:00Z') })), 'Enabled · symmetric · expires 2026-04-01');
     assert.equal(keyDescription(meta({ KeySpec: 'ECC_NIST_P521', KeyUsage: 'SIGN_VERIFY', KeyState: 'Disabled' })), 'Disabled · P-521');
