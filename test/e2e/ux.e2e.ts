@@ -83,6 +83,14 @@ describe('What a person sees (issue 14)', function () {
   before(async () => {
     env = await startE2eEnvironment({ seed: seed(), settings: defaultSettings });
     await env.page.setViewportSize({ width: 1280, height: 800 });
+    // Files for the editor's menu, made early so Quick Open has indexed them when they are opened.
+    writeFileSync(join(env.workspace, 'menu.env'), 'PLAIN=hunter2\n');
+    // An AWS Encryption SDK message: its header names the key (a KMS blob of AWS's shape does not).
+    const kms = new KMS({ endpoint: env.emulatorUrl, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const keyring = new KmsKeyringNode({ generatorKeyId: `arn:aws:kms:${REGION}:111122223333:key/${ids.payments}`, clientProvider: () => kms });
+    const { result } = await buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).encrypt(keyring, 'hunter2');
+    kms.destroy();
+    writeFileSync(join(env.workspace, 'cipher.env'), `TOKEN=${result.toString('base64')}\n`);
   });
 
   after(async () => {
@@ -120,6 +128,22 @@ describe('What a person sees (issue 14)', function () {
     if (bar) await page.screenshot({ path: join(screenshotDir, 'walkthrough-connect.png'), clip: { x: bar.x, y: bar.y, width: bar.width, height: 420 } });
   });
 
+  it('the Aliases folder names each alias’s key by its other alias or its description, not its key id', async () => {
+    const { page } = env!;
+    await expand(row(page, 'Customer managed keys'));
+    const folder = row(page, /^Aliases/);
+    await folder.click();
+    if ((await folder.getAttribute('aria-expanded')) === 'false') await folder.press('ArrowRight');
+    await row(page, 'payments/legacy', '→ payments/api').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'firmware-signing', '→ Firmware signing (P-521)').waitFor({ state: 'visible', timeout: 30_000 });
+    const texts = await page.locator('.part.sidebar').getByRole('treeitem').filter({ hasText: '→' }).allInnerTexts();
+    for (const text of texts) assert.doesNotMatch(text, /→ [0-9a-f]{8}-[0-9a-f]{4}-/, `an alias named by a key id: ${text}`);
+    await page.mouse.move(700, 700);
+    console.log(`      screenshot: ${await screenshot(page, 'tree-aliases')}`);
+    await folder.click();
+    if ((await folder.getAttribute('aria-expanded')) === 'true') await folder.press('ArrowLeft');
+  });
+
   it('the key picker lists a key with two aliases once, with both', async () => {
     const { page } = env!;
     await runCommand(page, 'KMS: Describe Key');
@@ -138,9 +162,7 @@ describe('What a person sees (issue 14)', function () {
   });
 
   it('the editor’s KMS submenu offers Encrypt on plaintext and Decrypt, Re-encrypt, Peek on ciphertext', async () => {
-    const { page, workspace } = env!;
-    // A KMS ciphertext blob of the emulator (any structured blob will do for the menu).
-    writeFileSync(join(workspace, 'menu.env'), 'PLAIN=hunter2\n');
+    const { page } = env!;
     await openFile(page, 'menu.env');
     const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     await editor.click();
@@ -160,13 +182,7 @@ describe('What a person sees (issue 14)', function () {
   });
 
   it('on a ciphertext the submenu offers Decrypt, Re-encrypt and Peek, and Re-encrypt’s picker marks the current key', async () => {
-    const { page, workspace, emulatorUrl } = env!;
-    // An AWS Encryption SDK message: its header names the key (a KMS blob of AWS's shape does not).
-    const kms = new KMS({ endpoint: emulatorUrl, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const keyring = new KmsKeyringNode({ generatorKeyId: `arn:aws:kms:${REGION}:111122223333:key/${ids.payments}`, clientProvider: () => kms });
-    const { result } = await buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).encrypt(keyring, 'hunter2');
-    kms.destroy();
-    writeFileSync(join(workspace, 'cipher.env'), `TOKEN=${result.toString('base64')}\n`);
+    const { page } = env!;
     await openFile(page, 'cipher.env');
     const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     // The cursor in the ciphertext (after "TOKEN=").
@@ -190,6 +206,9 @@ describe('What a person sees (issue 14)', function () {
 
   it('the Getting Started walkthrough: connect, encrypt, open decrypted, key policy, each with its button and picture', async () => {
     const { page } = env!;
+    // With the side bar closed the walkthrough has room for its picture beside the steps.
+    await runCommand(page, 'View: Close Primary Side Bar');
+    await page.locator('.part.sidebar').waitFor({ state: 'hidden', timeout: 15_000 });
     await runCommand(page, 'Welcome: Open Walkthrough...');
     const pick = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Get started with KMS Workbench' }).first();
     await pick.waitFor({ state: 'visible', timeout: 30_000 });
@@ -205,6 +224,7 @@ describe('What a person sees (issue 14)', function () {
     const image = walkthrough.locator('.getting-started-media img').first();
     await image.waitFor({ state: 'visible', timeout: 15_000 });
     await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await image.elementHandle(), { timeout: 15_000 });
+    await page.mouse.move(5, 700);
     console.log(`      screenshot: ${await screenshot(page, 'walkthrough')}`);
   });
 });
