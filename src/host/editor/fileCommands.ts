@@ -16,6 +16,7 @@ import type { CommandSpec } from '../commands/commandRunner';
 import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { settleWriteHazards } from './writeHazards';
+import { lastFileEditorUri } from './lastFileEditor';
 import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeysOrSops, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
 import { formatForName } from '../../core/sops/sopsFile';
@@ -74,8 +75,10 @@ export function targetFiles(arg: unknown, all: readonly unknown[], args: Args, c
     uris = selected.some((u) => u.toString() === arg.toString()) ? selected : [arg];
   } else {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || doc.isUntitled) throw new KmsError('NoFile', 'Open the file first, or choose files in the Explorer (right-click → KMS).');
-    uris = [doc.uri];
+    // Run with no argument at all from where no text editor is active (the walkthrough's buttons): the file last in front.
+    const uri = doc && !doc.isUntitled ? doc.uri : arg === undefined && !doc ? lastFileEditorUri() : undefined;
+    if (!uri) throw new KmsError('NoFile', 'Open the file first, or choose files in the Explorer (right-click → KMS).');
+    uris = [uri];
   }
   for (const uri of uris) {
     if (uri.scheme !== 'file') throw new KmsError('NotAFile', `${uri.toString()} is not a file on disk; only files on disk can be encrypted in place.`);
