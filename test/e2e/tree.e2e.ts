@@ -65,10 +65,10 @@ describe('KMS tree in the workbench', function () {
     await expand(row(page, 'Customer managed keys'));
 
     // Described lazily after first paint: wait for the descriptions to arrive.
-    await row(page, 'payments/api', 'SYMMETRIC_DEFAULT · Enabled').waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, 'to-delete', 'Pending deletion (2031-03-01)').waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, 'old-disabled', 'SYMMETRIC_DEFAULT · Disabled').waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, 'release-signing', 'ECC_NIST_P256 · Enabled').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'payments/api', 'Enabled · symmetric').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'to-delete', 'Deletes 2031-03-01 · symmetric').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'old-disabled', 'Disabled · symmetric').waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, 'release-signing', 'Enabled · P-256').waitFor({ state: 'visible', timeout: 30_000 });
     await row(page, /^Local KMS emulator/, '111122223333').waitFor({ state: 'visible', timeout: 30_000 });
 
     await expand(row(page, 'payments/api'));
@@ -97,10 +97,11 @@ describe('KMS tree in the workbench', function () {
     const menu = page.locator('.context-view .monaco-menu').first();
     await menu.waitFor({ state: 'visible', timeout: 15_000 });
     const entries = (await menu.locator('.action-item .action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
-    for (const entry of ['Show Key Policy (Read-Only)', 'Copy ARN', 'Copy Key ID', 'Copy Alias', 'Refresh']) {
+    for (const entry of ['Edit Key Policy', 'Copy ARN', 'Copy Key ID', 'Copy Alias', 'Refresh']) {
       assert.ok(entries.includes(entry), `context menu lacks ${entry}: ${entries.join(' | ')}`);
     }
     assert.ok(!entries.includes('Open in AWS Console'), 'the only connection is the emulator: the AWS console does not apply');
+    assert.ok(!entries.includes('Show Key Policy (Read-Only)'), 'a customer managed key offers Edit Key Policy, not both');
     const path = await screenshot(page, 'tree-context-menu');
     console.log(`      screenshot: ${path}`);
     await page.keyboard.press('Escape');

@@ -121,6 +121,10 @@ describe('key lifecycle commands', function () {
         ui.asked.map((a) => a.kind),
         ['pick', 'pick', 'pick', 'input', 'input', 'input', 'pick', 'input', 'pick', 'input', 'confirm'],
       );
+      // The step counter goes 1, 2, 3… to "n of n" (the policy's extra prompts grow the total), and the summary is no warning.
+      const steps = ui.asked.filter((a) => a.kind !== 'confirm').map((a) => `${a.step} of ${a.totalSteps}`);
+      assert.deepEqual(steps, ['1 of 7', '2 of 7', '3 of 7', '4 of 7', '5 of 7', '6 of 7', '7 of 7', '8 of 9', '9 of 10', '10 of 10']);
+      assert.equal(ui.asked.at(-1)?.severity, 'info');
       assert.match(ui.asked[0].title ?? '', /Create key/);
       assert.ok(ui.asked[0].labels?.includes('HMAC: generate and verify MACs'));
       assert.ok(ui.asked[1].labels?.includes('ECC_SECG_P256K1'));

@@ -74,8 +74,10 @@ describe('KMS view (tree)', function () {
           ['Aliases', 'aliases'],
         ],
       );
+      // The count of customer managed keys shows before the folder is expanded, like its siblings'.
+      await eventually(() => assert.equal(tree.show(folders[0].node).description, '9'), 'the customer managed keys counted before expanding');
       const again = tree.show(roots[0].node);
-      assert.match(again.description, new RegExp(`^${ACCOUNT} · 127\\.0\\.0\\.1:\\d+$`));
+      assert.match(again.description, new RegExp(`^${RICH_REGION} · ${ACCOUNT} · 127\\.0\\.0\\.1:\\d+$`), 'the region (not in the label), the account, the endpoint');
       assert.equal((roots[0].node.target as { kind: string }).kind, 'connection');
       await eventually(async () => {
         const later = await tree.children(roots[0]);
@@ -104,13 +106,13 @@ describe('KMS view (tree)', function () {
         return found;
       };
       assert.equal(tree.show(folder.node).description, '9');
-      assert.equal(k('payments/api').description, 'SYMMETRIC_DEFAULT · Enabled');
-      assert.equal(k('release-signing').description, 'ECC_NIST_P256 · Enabled');
-      assert.equal(k('webhook-mac').description, 'HMAC_256 · Enabled');
-      assert.equal(k('old-disabled').description, 'SYMMETRIC_DEFAULT · Disabled');
-      assert.equal(k('to-delete').description, 'SYMMETRIC_DEFAULT · Pending deletion (2031-03-01)');
-      assert.equal(k('byok').description, 'SYMMETRIC_DEFAULT · Pending import · needs key material');
-      assert.equal(k('in-hsm').description, 'SYMMETRIC_DEFAULT · Unavailable');
+      assert.equal(k('payments/api').description, 'Enabled · symmetric');
+      assert.equal(k('release-signing').description, 'Enabled · P-256');
+      assert.equal(k('webhook-mac').description, 'Enabled · HMAC 256');
+      assert.equal(k('old-disabled').description, 'Disabled · symmetric');
+      assert.equal(k('to-delete').description, 'Deletes 2031-03-01 · symmetric');
+      assert.equal(k('byok').description, 'Pending import · symmetric');
+      assert.equal(k('in-hsm').description, 'Unavailable · symmetric');
       // The pending-import key offers its import (inline and in its menu); a KMS key does not.
       assert.match(k('byok').contextValue ?? '', /\bcan-importKeyMaterial\b.*\bstate-PendingImport\b/);
       assert.doesNotMatch(k('byok').contextValue ?? '', /\bcan-deleteImportedKeyMaterial\b/);
@@ -161,7 +163,7 @@ describe('KMS view (tree)', function () {
         [
           ['Aliases', 'keyAliases'],
           ['Grants', 'grants'],
-          ['Key policy', 'policy'],
+          ['Key policy', 'policy can-editPolicy'],
           ['Tags', 'tags'],
           ['Rotation', 'rotation'],
           ['Last used', 'info'],
@@ -182,6 +184,7 @@ describe('KMS view (tree)', function () {
       assert.equal(facts.Constraints, 'encryption context includes {app=payments}');
       assert.equal(facts.Name, 'payments-worker');
       assert.equal(facts['Retiring principal'], `arn:aws:iam::${ACCOUNT}:role/payments-admin`);
+      assert.ok((await tree.children(grant)).every((f) => f.icon), 'every detail row has an icon, so the labels line up');
       assert.equal(tree.show(grants.node).description, '1');
 
       const policy = await tree.child(key, 'Key policy');
@@ -198,6 +201,8 @@ describe('KMS view (tree)', function () {
       assert.ok(rotationFacts.includes('Rotated 2024-01-15 09:00 UTC: automatic'), rotationFacts.join('\n'));
       assert.ok(rotationFacts.includes('Rotated 2024-06-01 12:30 UTC: on demand'), rotationFacts.join('\n'));
       assert.match(tree.show(rotation.node).description, /^on, every 180 days, next \d{4}-\d\d-\d\d$/);
+      assert.ok((await tree.children(rotation)).every((f) => f.icon), 'facts and history rows all have icons, so their labels line up');
+      assert.equal(policy.description, '', 'no "default" beside the policy: it would read as the default policy');
 
       const signing = await tree.path('Rich', 'Customer managed keys', 'release-signing');
       assert.deepEqual((await tree.children(signing)).map((c) => c.label), ['Aliases', 'Grants', 'Key policy', 'Tags', 'Last used'], 'no rotation for asymmetric keys');
@@ -223,7 +228,8 @@ describe('KMS view (tree)', function () {
       assert.ok(s3.contextValue.includes('manager-AWS') && !s3.contextValue.includes('can-disable'), s3.contextValue);
       const aliases = await tree.children(await tree.path('Rich', 'Aliases'));
       const byLabel = new Map(aliases.map((a) => [a.label, a]));
-      assert.equal(byLabel.get('payments/api')?.description, `→ ${ids.payments}`);
+      assert.equal(byLabel.get('payments/api')?.description, '→ payments/legacy', 'the target named by its other alias');
+      assert.equal(byLabel.get('payments/legacy')?.description, '→ payments/api');
       assert.equal(byLabel.get('aws/ebs')?.description, 'no key yet (AWS creates it on first use)');
       assert.equal(byLabel.get('aws/s3')?.contextValue, 'alias aws-managed');
       assert.equal(aliases[0].label, 'byok', 'customer aliases first');
@@ -261,16 +267,16 @@ describe('KMS view (tree)', function () {
       const folder = await tree.path('Rich', 'Customer managed keys');
       const bare = await tree.child(folder, ids.bare);
       await tree.settled();
-      assert.equal(tree.show(bare.node).description, 'SYMMETRIC_DEFAULT · Enabled');
+      assert.equal(tree.show(bare.node).description, 'Enabled · symmetric');
       await control.setKeyState(RICH_REGION, ids.bare, 'Disabled');
-      assert.equal(tree.show(bare.node).description, 'SYMMETRIC_DEFAULT · Enabled', 'cached until refreshed');
+      assert.equal(tree.show(bare.node).description, 'Enabled · symmetric', 'cached until refreshed');
       await vscode.commands.executeCommand('kmsWorkbench.refreshNode', bare.node);
-      assert.equal((await tree.again(bare)).description, 'SYMMETRIC_DEFAULT · Disabled');
+      assert.equal((await tree.again(bare)).description, 'Disabled · symmetric');
 
       await control.setKeyState(RICH_REGION, ids.bare, 'Enabled');
       const connection = (bare.node.target as { connection: { id: string } }).connection;
       t.services.fireKeyChanged({ connectionId: connection.id, keyId: ids.bare });
-      await eventually(async () => assert.equal((await tree.again(bare)).description, 'SYMMETRIC_DEFAULT · Enabled'), 'the announced change to show');
+      await eventually(async () => assert.equal((await tree.again(bare)).description, 'Enabled · symmetric'), 'the announced change to show');
     });
 
     it('picks up a new alias after a change without a key id, and everything after Refresh', async () => {

@@ -15,6 +15,11 @@ export interface PromptRecord {
   readonly validationMessage?: string;
   /** A confirm's detail text. */
   readonly detail?: string;
+  /** A multi-step prompt's "Step n of m". */
+  readonly step?: number;
+  readonly totalSteps?: number;
+  /** A confirm's dialog kind (warning unless the command says info). */
+  readonly severity?: 'info' | 'warning';
 }
 
 /** A UserInput that answers from a list, in order, and records what it was asked. */
@@ -33,7 +38,7 @@ export class ScriptedUserInput implements UserInput {
   async pick<T>(itemsOrPromise: readonly PickItem<T>[] | Promise<readonly PickItem<T>[]>, options: StepOptions): Promise<T> {
     const items = await itemsOrPromise;
     const labels = items.map((i) => i.label);
-    this.asked.push({ kind: 'pick', title: options.title ?? options.placeholder, labels });
+    this.asked.push({ kind: 'pick', title: options.title ?? options.placeholder, labels, step: options.step, totalSteps: options.totalSteps });
     const answer = this.next('pick', options.title);
     const found = items.find((i) => matches(i.label, answer as string | RegExp) || matches(i.description ?? '', answer as string | RegExp));
     if (!found) throw new Error(`Scripted answer ${String(answer)} matches no item of "${options.title ?? ''}": ${labels.join(' | ')}`);
@@ -52,13 +57,13 @@ export class ScriptedUserInput implements UserInput {
     const answer = this.next('input', options.title ?? options.prompt);
     const value = String(answer);
     const problem = options.validate?.(value);
-    this.asked.push({ kind: 'input', title: options.title ?? options.prompt, validationMessage: problem });
+    this.asked.push({ kind: 'input', title: options.title ?? options.prompt, validationMessage: problem, step: options.step, totalSteps: options.totalSteps });
     if (problem) return Promise.reject(new Error(`Scripted input "${value}" was refused: ${problem}`));
     return Promise.resolve(value);
   }
 
   async confirm(message: string, options: ConfirmOptions): Promise<void> {
-    this.asked.push({ kind: 'confirm', message, detail: options.detail, labels: options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel] });
+    this.asked.push({ kind: 'confirm', message, detail: options.detail, severity: options.severity ?? 'warning', labels: options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel] });
     const answer = this.next('confirm', message);
     if (options.alternative && typeof answer !== 'boolean' && typeof answer !== 'symbol' && !Array.isArray(answer) && matches(options.alternative.label, answer as string | RegExp)) {
       await options.alternative.run();

@@ -35,14 +35,66 @@ export function stateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' |
   }
 }
 
-/** The description beside a key's label: key spec and state (or why it is not known). */
+/**
+ * A key spec as people say it, short enough to fit beside a label in a 300 px side bar:
+ * `SYMMETRIC_DEFAULT` → "symmetric", `ECC_NIST_P521` → "P-521", `RSA_4096` → "RSA 4096",
+ * `ML_DSA_65` → "ML-DSA-65", `HMAC_256` → "HMAC 256". The full spec stays in the tooltip.
+ */
+export function shortKeySpec(spec: string | undefined): string | undefined {
+  if (!spec) return undefined;
+  if (spec === 'SYMMETRIC_DEFAULT') return 'symmetric';
+  const nist = /^ECC_NIST_P(\d+)$/.exec(spec);
+  if (nist) return `P-${nist[1]}`;
+  if (spec === 'ECC_SECG_P256K1') return 'secp256k1';
+  if (spec === 'ECC_NIST_EDWARDS25519') return 'Ed25519';
+  const sized = /^(RSA|HMAC)_(\d+)$/.exec(spec);
+  if (sized) return `${sized[1]} ${sized[2]}`;
+  if (/^ML_(DSA|KEM)_\d+$/.test(spec)) return spec.replace(/_/g, '-');
+  return spec;
+}
+
+/**
+ * A key state, short enough to stay whole beside a long alias at 300 px: "Deletes 2025-03-01"
+ * for a key pending deletion (the tooltip says "Pending deletion" and the date and time), else
+ * stateLabel's words.
+ */
+export function shortStateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' | 'PendingDeletionWindowInDays'>): string {
+  if (meta.KeyState === 'PendingDeletion') return meta.DeletionDate ? `Deletes ${formatDate(meta.DeletionDate)}` : 'Pending deletion';
+  if (meta.KeyState === 'PendingReplicaDeletion') return meta.DeletionDate ? `Replica deletes ${formatDate(meta.DeletionDate)}` : 'Pending replica deletion';
+  return stateLabel(meta);
+}
+
+/**
+ * The description beside a key's label: its state first (what a person checks; it must not
+ * be cut off in a narrow side bar), then the short key spec, then when key material expires.
+ * The full spec, usage and dates are in the tooltip. Or why the key is not described.
+ */
 export function keyDescription(meta: KeyMetadata | undefined, failure?: unknown): string {
   if (meta) {
-    const material = meta.KeyState === 'PendingImport' ? 'needs key material' : meta.ValidTo ? `material expires ${formatDate(meta.ValidTo)}` : undefined;
-    return inertLine([meta.KeySpec ?? meta.CustomerMasterKeySpec, stateLabel(meta), material].filter(Boolean).join(' · '));
+    const material = meta.KeyState !== 'PendingImport' && meta.ValidTo ? `expires ${formatDate(meta.ValidTo)}` : undefined;
+    return inertLine([shortStateLabel(meta), shortKeySpec(meta.KeySpec ?? meta.CustomerMasterKeySpec), material].filter(Boolean).join(' · '));
   }
   if (failure !== undefined) return failure instanceof KmsError && failure.code === 'AccessDeniedException' ? 'no permission to describe' : 'could not describe';
   return '';
+}
+
+/**
+ * What an alias in the region's Aliases folder points at, by name: another alias of the same
+ * key, else the key's description, else a shortened key id (the full id is in the tooltip).
+ * `undefined` target: an AWS managed alias whose key AWS has not created yet.
+ */
+export function aliasTargetText(aliasName: string, target: { readonly keyId?: string; readonly aliases: readonly string[]; readonly description?: string }): string {
+  if (!target.keyId) return 'no key yet (AWS creates it on first use)';
+  const other = target.aliases.find((a) => a !== aliasName);
+  if (other) return inertLine(`→ ${shortAliasName(other)}`);
+  if (target.description?.trim()) return inertLine(`→ ${target.description.trim()}`);
+  return `→ key ${shortKeyId(target.keyId)}`;
+}
+
+/** `1234abcd-12ab-34cd-56ef-1234567890ab` → `1234abcd…`; other ids (mrk-…) as they are, up to 12 characters. */
+export function shortKeyId(keyId: string): string {
+  if (/^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(keyId)) return `${keyId.slice(0, 8)}…`;
+  return inertLine(keyId.length > 13 ? `${keyId.slice(0, 12)}…` : keyId);
 }
 
 /**
@@ -154,12 +206,20 @@ export function rotationSummary(rotation: RotationInfo): string {
   return parts.join(', ');
 }
 
-/** The facts listed under a key's Rotation node. */
-export function rotationFacts(rotation: RotationInfo): { label: string; value: string }[] {
-  const facts = [{ label: 'Automatic rotation', value: rotation.KeyRotationEnabled ? 'on' : 'off' }];
-  if (rotation.KeyRotationEnabled && rotation.RotationPeriodInDays) facts.push({ label: 'Rotation period', value: `${rotation.RotationPeriodInDays} days` });
-  if (rotation.KeyRotationEnabled && rotation.NextRotationDate) facts.push({ label: 'Next rotation', value: formatDate(rotation.NextRotationDate) });
-  if (rotation.OnDemandRotationStartDate) facts.push({ label: 'On-demand rotation', value: `in progress since ${formatTimestamp(rotation.OnDemandRotationStartDate)}` });
+/** A detail row under a folder: every row of a folder has an icon, so their labels line up. */
+export interface Fact {
+  readonly label: string;
+  readonly value: string;
+  /** A codicon id. */
+  readonly icon: string;
+}
+
+/** The facts listed under a key's Rotation node (each with an icon, like the history rows beside them). */
+export function rotationFacts(rotation: RotationInfo): Fact[] {
+  const facts: Fact[] = [{ label: 'Automatic rotation', value: rotation.KeyRotationEnabled ? 'on' : 'off', icon: rotation.KeyRotationEnabled ? 'sync' : 'sync-ignored' }];
+  if (rotation.KeyRotationEnabled && rotation.RotationPeriodInDays) facts.push({ label: 'Rotation period', value: `${rotation.RotationPeriodInDays} days`, icon: 'watch' });
+  if (rotation.KeyRotationEnabled && rotation.NextRotationDate) facts.push({ label: 'Next rotation', value: formatDate(rotation.NextRotationDate), icon: 'calendar' });
+  if (rotation.OnDemandRotationStartDate) facts.push({ label: 'On-demand rotation', value: `in progress since ${formatTimestamp(rotation.OnDemandRotationStartDate)}`, icon: 'loading' });
   return facts;
 }
 
@@ -181,18 +241,18 @@ export function grantLabel(grant: GrantListEntry): { label: string; description:
   return { label: inertLine(shown.label), description: inertLine(shown.description) };
 }
 
-/** Every fact about a grant, in the order a person checks them. */
-export function grantFacts(grant: GrantListEntry): { label: string; value: string }[] {
-  const facts: { label: string; value: string }[] = [
-    { label: 'Grantee', value: grant.GranteePrincipal ?? 'unknown' },
-    { label: 'Operations', value: (grant.Operations ?? []).join(', ') || 'none' },
-    { label: 'Constraints', value: grantConstraints(grant) },
+/** Every fact about a grant, in the order a person checks them (each with an icon, so the rows line up). */
+export function grantFacts(grant: GrantListEntry): Fact[] {
+  const facts: Fact[] = [
+    { label: 'Grantee', value: grant.GranteePrincipal ?? 'unknown', icon: 'person' },
+    { label: 'Operations', value: (grant.Operations ?? []).join(', ') || 'none', icon: 'checklist' },
+    { label: 'Constraints', value: grantConstraints(grant), icon: 'filter' },
   ];
-  if (grant.Name) facts.push({ label: 'Name', value: grant.Name });
-  facts.push({ label: 'Retiring principal', value: grant.RetiringPrincipal ?? 'none' });
-  if (grant.IssuingAccount) facts.push({ label: 'Issuing account', value: grant.IssuingAccount });
-  if (grant.CreationDate) facts.push({ label: 'Created', value: formatTimestamp(grant.CreationDate) });
-  facts.push({ label: 'Grant id', value: grant.GrantId ?? 'unknown' });
+  if (grant.Name) facts.push({ label: 'Name', value: grant.Name, icon: 'tag' });
+  facts.push({ label: 'Retiring principal', value: grant.RetiringPrincipal ?? 'none', icon: 'archive' });
+  if (grant.IssuingAccount) facts.push({ label: 'Issuing account', value: grant.IssuingAccount, icon: 'organization' });
+  if (grant.CreationDate) facts.push({ label: 'Created', value: formatTimestamp(grant.CreationDate), icon: 'calendar' });
+  facts.push({ label: 'Grant id', value: grant.GrantId ?? 'unknown', icon: 'symbol-key' });
   return facts;
 }
 
@@ -281,6 +341,31 @@ export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: s
     description: inertLine(`${type} · ${state}${store.ConnectionErrorCode ? ` (${store.ConnectionErrorCode})` : ''}`),
     tooltip: [`**${markdownText(store.CustomKeyStoreName ?? '')}**`, '', ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${markdownText(v)}`] : []))].join('\n'),
   };
+}
+
+// ---- connections ---------------------------------------------------------------------
+
+/**
+ * The description beside a connection's label: its region (unless the label already says it,
+ * as the generated "profile · region" does), the account id once known, the endpoint's host
+ * for a custom endpoint, and whether the workspace proposed it.
+ */
+export function connectionDescription(connection: { readonly label: string; readonly region: string; readonly endpoint?: string }, known: { readonly accountId?: string; readonly approvedProposal?: boolean }): string {
+  const parts: string[] = [];
+  if (!connection.label.split(' · ').includes(connection.region)) parts.push(connection.region);
+  if (known.accountId) parts.push(known.accountId);
+  if (connection.endpoint) parts.push(endpointHost(connection.endpoint));
+  if (known.approvedProposal) parts.push('proposed by the workspace, approved');
+  return parts.join(' · ');
+}
+
+/** The host (and port) of an endpoint URL, e.g. `127.0.0.1:4566`. */
+export function endpointHost(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return endpoint;
+  }
 }
 
 // ---- console -------------------------------------------------------------------------

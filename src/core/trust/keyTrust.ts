@@ -217,6 +217,15 @@ export function guardGateways(gatewayFor: GatewayForRegion, guard: KeyTrustGuard
 }
 
 /**
+ * The keys a ciphertext shows it is under, for marking them (Re-encrypt's key picker): the KMS
+ * key ARNs of a message's data keys, or a blob's key hint (a key ARN, or a bare key id).
+ */
+export function currentKeyRefs(ciphertext: { header?: { encryptedDataKeys: readonly { providerId: string; providerInfo: string }[] }; blob?: { keyHint?: string } }): string[] {
+  if (ciphertext.header) return visibleKeyArns(ciphertext);
+  return ciphertext.blob?.keyHint ? [ciphertext.blob.keyHint] : [];
+}
+
+/**
  * The key ARNs a ciphertext shows before it is sent anywhere: the `aws-kms` data keys of a
  * message header, or the ARN a local-kms blob starts with. AWS blobs show none (KMS's answer
  * is checked instead).

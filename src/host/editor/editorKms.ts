@@ -94,15 +94,16 @@ export interface ChosenKey {
 /**
  * The key to encrypt with: the `keyId` argument, else the `kmsWorkbench.defaultKey` setting
  * of the file's folder, else a picker of the connection's usable keys, last used first. A
- * named key is described first so an unusable one is refused with the reason.
+ * named key is described first so an unusable one is refused with the reason. `current`: the
+ * keys the data is under now (Re-encrypt), marked in the picker.
  */
-export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean }): Promise<ChosenKey> {
+export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[] }): Promise<ChosenKey> {
   const key = await resolveKeyOf(undefined, args, deps.services, encryptionKeyOptions(deps, kms, options));
   return { keyId: key.ref, label: key.source === 'argument' || key.source === 'setting' ? key.ref : key.label, chosenBy: key.chosenBy };
 }
 
 /** How the editor commands resolve the key they encrypt with (see ../keys/keyResolver.ts). */
-function encryptionKeyOptions(deps: EditorDeps, kms: EditorKms, options: { title: string; scope?: vscode.Uri; interactive: boolean }): KeyResolverOptions {
+function encryptionKeyOptions(deps: EditorDeps, kms: EditorKms, options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[] }): KeyResolverOptions {
   return {
     title: options.title,
     action: 'generateDataKey',
@@ -113,6 +114,7 @@ function encryptionKeyOptions(deps: EditorDeps, kms: EditorKms, options: { title
     interactive: options.interactive,
     defaultKeySetting: { scope: options.scope, confirmations: deps.memory },
     recentlyUsed: deps.memory,
+    current: options.current,
     emptyMessage: noEncryptionKey(kms),
   };
 }

@@ -11,11 +11,12 @@ import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { isTrackedByGit } from '../../core/files/gitTracked';
 import { KmsError } from '../../core/kms/errors';
-import { visibleKeyArns } from '../../core/trust/keyTrust';
+import { currentKeyRefs, visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { settleWriteHazards } from './writeHazards';
+import { lastFileEditorUri } from './lastFileEditor';
 import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeysOrSops, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
 import { formatForName } from '../../core/sops/sopsFile';
@@ -74,8 +75,10 @@ export function targetFiles(arg: unknown, all: readonly unknown[], args: Args, c
     uris = selected.some((u) => u.toString() === arg.toString()) ? selected : [arg];
   } else {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || doc.isUntitled) throw new KmsError('NoFile', 'Open the file first, or choose files in the Explorer (right-click → KMS).');
-    uris = [doc.uri];
+    // Run with no argument at all from where no text editor is active (the walkthrough's buttons): the file last in front.
+    const uri = doc && !doc.isUntitled ? doc.uri : arg === undefined && !doc ? lastFileEditorUri() : undefined;
+    if (!uri) throw new KmsError('NoFile', 'Open the file first, or choose files in the Explorer (right-click → KMS).');
+    uris = [uri];
   }
   for (const uri of uris) {
     if (uri.scheme !== 'file') throw new KmsError('NotAFile', `${uri.toString()} is not a file on disk; only files on disk can be encrypted in place.`);
@@ -385,15 +388,18 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
       const format = formatArg(args);
       if (format === 'sops') throw new ArgumentError('kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.');
+      // The keys the files are under now: the key picker marks them.
+      const current = new Set<string>();
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
+        for (const ref of currentKeyRefs({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined })) current.add(ref);
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');
       const kms = await editorKms(services, args);
       await refuseUntrustedFiles(kms, uris);
-      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive });
+      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive, current: [...current] });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const sourceContext = sourceContextArg(args);
       const results = await forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {

@@ -11,6 +11,8 @@ import type { EncryptionMemory } from './encryptionMemory';
 import { decryptFile, encryptFile, reEncryptFile } from './fileCommands';
 import { scheduleTemporaryFileSweep, sweepTemporaryFiles } from './temporaryFileSweep';
 import { decryptSelection, encryptSelection, reEncryptSelection } from './selectionCommands';
+import { trackSelectionContext } from './selectionContext';
+import { trackLastFileEditor } from './lastFileEditor';
 import { sopsCommands } from '../sops/sopsCommands';
 
 /** The editor encryption commands (issue 5), in menu order. */
@@ -43,7 +45,7 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
-  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()), scheduleTemporaryFileSweep(services));
+  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()), scheduleTemporaryFileSweep(services), trackSelectionContext(), trackLastFileEditor());
   return {
     setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;

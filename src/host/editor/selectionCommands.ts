@@ -10,7 +10,7 @@ import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { decryptSecret, type DecryptedSecret, encryptSecret, reEncryptSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
-import { visibleKeyArns } from '../../core/trust/keyTrust';
+import { currentKeyRefs, visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
 import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
@@ -240,7 +240,7 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
       await refuseUntrustedTargets(kms, targets);
-      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive });
+      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive, current: targets.flatMap((t) => (t.found ? currentKeyRefs(t.found) : [])) });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         withContextRetry(deps, targets, uri, { given: sourceContextArg(args), interactive, verb: 're-encrypt' }, (t, sourceEncryptionContext) =>

@@ -16,6 +16,7 @@ import type { UserInput } from '../ui/userInput';
 import { argValue, inputChecked, isScripted } from './commandArgs';
 import { notify } from './output';
 import { keyChanged, resolveConnection } from './resolveKey';
+import { WizardSteps } from '../ui/wizardSteps';
 
 const ID = 'kmsWorkbench.createKey';
 const FIELDS = ['connection', 'keySpec', 'keyUsage', 'multiRegion', 'origin', 'customKeyStoreId', 'xksKeyId', 'alias', 'description', 'tags', 'policy', 'administrators', 'users', 'allowAdministratorsToDelete'];
@@ -126,37 +127,40 @@ function checkOrigin(origin: KeyOrigin, spec: string, multiRegion: boolean, cust
   if (xksKeyId !== undefined && !/^[a-zA-Z0-9-_.]{1,128}$/.test(xksKeyId)) throw new ArgumentError(`${ID}: "xksKeyId": 1 to 128 letters, digits, "-", "_" and ".".`);
 }
 
-const TOTAL = 8;
+/** The prompts every run of the wizard shows at least: type, spec, Regionality, alias, description, tags, policy. */
+const PLANNED_STEPS = 7;
 
 async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connection): Promise<CreateKeyRequest> {
   const title = (what: string): string => `Create key (${connection.label}): ${what}`;
+  const steps = new WizardSteps(PLANNED_STEPS);
   const type = await ui.pick(
     KEY_TYPES.map((t) => ({ label: t.label, detail: t.detail, value: t.id })),
-    { title: title('key type'), step: 1, totalSteps: TOTAL },
+    { title: title('key type'), ...steps.next() },
   );
   const specs = specsFor(type, connection.region);
+  if (specs.length === 1) steps.skip();
   const spec =
     specs.length === 1
       ? specs[0].spec
       : await ui.pick(
           specs.map((s) => ({ label: s.spec, description: s.description, value: s.spec })),
-          { title: title('key spec'), step: 2, totalSteps: TOTAL },
+          { title: title('key spec'), ...steps.next() },
         );
-  const { multiRegion, origin, customKeyStoreId, xksKeyId } = await askPlacement(ui, gateway, connection, spec, title);
+  const { multiRegion, origin, customKeyStoreId, xksKeyId } = await askPlacement(ui, gateway, connection, spec, title, steps);
   const existingAliases = await collect(gateway.listAliases());
   const alias = await inputChecked<string | undefined>(
     ui,
-    { title: title('alias (optional)'), step: 4, totalSteps: TOTAL, placeholder: 'alias/my-app — or leave empty', prompt: 'Letters, digits, "/", "_" and "-" after alias/.' },
+    { title: title('alias (optional)'), ...steps.next(), placeholder: 'alias/my-app — or leave empty', prompt: 'Letters, digits, "/", "_" and "-" after alias/.' },
     (text) => (text.trim() === '' ? ok(undefined) : aliasAvailable(checkAliasName(text), existingAliases)),
   );
   const description = await inputChecked<string | undefined>(
     ui,
-    { title: title('description (optional)'), step: 5, totalSteps: TOTAL, placeholder: 'What the key is for — or leave empty' },
+    { title: title('description (optional)'), ...steps.next(), placeholder: 'What the key is for — or leave empty' },
     (text) => (text === '' ? ok(undefined) : checkDescription(text)),
   );
   const tags = await inputChecked(
     ui,
-    { title: title('tags (optional)'), step: 6, totalSteps: TOTAL, placeholder: 'env=prod, team=payments — or leave empty', prompt: 'key=value pairs separated by commas.' },
+    { title: title('tags (optional)'), ...steps.next(), placeholder: 'env=prod, team=payments — or leave empty', prompt: 'key=value pairs separated by commas.' },
     (text) => parseTagsText(text),
   );
   const policy = await ui.pick(
@@ -172,34 +176,35 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
         value: 'console' as const,
       },
     ],
-    { title: title('key policy'), step: 7, totalSteps: TOTAL },
+    { title: title('key policy'), ...steps.next() },
   );
   let administrators: Principal[] = [];
   let users: Principal[] = [];
   let allowAdministratorsToDelete = true;
   const partition = partitionOf(connection.region);
   if (policy === 'console') {
+    steps.add(2); // administrators, users
     const principalPrompt = 'Separate several with commas. An account id, arn:aws:iam::<account>:root|user/<name>|role/<name>, or an assumed-role ARN.';
     administrators = await inputChecked(
       ui,
-      { title: title('key administrators (may manage the key, not use it)'), step: 7, totalSteps: TOTAL, placeholder: 'arn:aws:iam::111122223333:role/KeyAdmin — or leave empty', prompt: principalPrompt },
+      { title: title('key administrators (may manage the key, not use it)'), ...steps.next(), placeholder: 'arn:aws:iam::111122223333:role/KeyAdmin — or leave empty', prompt: principalPrompt },
       (text) => parsePrincipals(splitList(text), { partition, allowServices: false, role: 'a key administrator' }),
     );
     if (administrators.length) {
+      steps.add();
       allowAdministratorsToDelete = await ui.pick(
         [
           { label: 'Allow key administrators to delete this key', description: 'kms:ScheduleKeyDeletion, kms:CancelKeyDeletion', value: true },
           { label: 'Do not allow key administrators to delete this key', value: false },
         ],
-        { title: title('key deletion'), step: 7, totalSteps: TOTAL },
+        { title: title('key deletion'), ...steps.next() },
       );
     }
     users = await inputChecked(
       ui,
       {
         title: title('key users (may use the key for cryptography)'),
-        step: 7,
-        totalSteps: TOTAL,
+        ...steps.next(),
         placeholder: 'arn:aws:iam::111122223333:role/App — or leave empty',
         prompt: `${principalPrompt} Service principals (name.amazonaws.com) too.`,
       },
@@ -225,6 +230,8 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
   await ui.confirm(`Create a ${multiRegion ? 'multi-Region' : 'single-Region'} ${spec} ${request.usage} key${alias ? ` named ${alias}` : ''}?`, {
     detail: summary(request, connection).join('\n'),
     confirmLabel: 'Create Key',
+    // A summary to check, not a danger: an information dialog, not a warning.
+    severity: 'info',
   });
   return request;
 }
@@ -252,6 +259,7 @@ async function askPlacement(
   connection: Connection,
   spec: string,
   title: (what: string) => string,
+  steps: WizardSteps,
 ): Promise<{ multiRegion: boolean; origin: KeyOrigin; customKeyStoreId?: string; xksKeyId?: string }> {
   const symmetric = spec === 'SYMMETRIC_DEFAULT';
   const mrDetail = 'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.';
@@ -269,10 +277,11 @@ async function askPlacement(
           ]
         : []),
     ],
-    { title: title('Regionality and key material'), step: 3, totalSteps: TOTAL },
+    { title: title('Regionality and key material'), ...steps.next() },
   );
   const { multiRegion, origin } = placement;
   if (origin === 'AWS_KMS' || origin === 'EXTERNAL') return { multiRegion, origin };
+  steps.add(origin === 'EXTERNAL_KEY_STORE' ? 2 : 1); // the store, and the external key's id
   const stores = (await collect(customKeyStores(gateway))).filter((s) => (s.CustomKeyStoreType ?? 'AWS_CLOUDHSM') === origin);
   if (!stores.length) throw new KmsError('NoCustomKeyStore', `There is no ${origin === 'AWS_CLOUDHSM' ? 'CloudHSM' : 'external'} key store in ${connection.region}. Create one in the Custom key stores folder first.`);
   const customKeyStoreId = await ui.pick(
@@ -282,13 +291,12 @@ async function askPlacement(
       detail: s.ConnectionState === 'CONNECTED' ? undefined : 'Not connected: KMS creates keys only in a connected store. Connect it first.',
       value: s.CustomKeyStoreId ?? '',
     })),
-    { title: title('custom key store'), step: 3, totalSteps: TOTAL },
+    { title: title('custom key store'), ...steps.next() },
   );
   if (origin === 'AWS_CLOUDHSM') return { multiRegion, origin, customKeyStoreId };
   const xksKeyId = await ui.input({
     title: title('external key id'),
-    step: 3,
-    totalSteps: TOTAL,
+    ...steps.next(),
     prompt: 'The id of the key in your external key manager (an AES-256 key its XKS proxy can use).',
     validate: (v) => (/^[a-zA-Z0-9-_.]{1,128}$/.test(v) ? undefined : '1 to 128 letters, digits, "-", "_" and ".".'),
   });

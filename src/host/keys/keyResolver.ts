@@ -50,6 +50,8 @@ export interface KeyResolverOptions {
   readonly includeAwsManaged?: boolean;
   /** What an empty picker says. */
   readonly emptyMessage?: string;
+  /** Key ids or ARNs the data is under now (Re-encrypt): marked "current key" in the picker. */
+  readonly current?: readonly string[];
   /** Default `always`. */
   readonly describe?: DescribeMode;
   /** Metadata already known without a call (the KMS view's cache), for `whenNeeded`. */
@@ -211,6 +213,7 @@ async function keyFromArgsSettingOrPicker(args: Args, services: Services, connec
     includeAwsManaged: options.includeAwsManaged,
     filter: (m) => (!action || explainRefusal(m, action) === undefined) && (options.filter?.(m) ?? true),
     recent: options.recentlyUsed?.recentKeys(connection.id),
+    current: options.current,
     emptyMessage: options.emptyMessage ?? (action && EMPTY_PICKER[action] ? `${EMPTY_PICKER[action]} in ${connection.label}.` : `No key in ${connection.label} can be used for this (${options.title.toLowerCase()}).`),
   });
   options.guard?.allowKey(picked.ref);

@@ -4,7 +4,7 @@ import type { Connection, ConnectionConfig } from '../../core/aws/connection';
 import { describeConnectionConfig } from '../../core/aws/connection';
 import { type AliasIndex, compareNames, isAwsAlias } from '../../core/tree/aliasIndex';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
-import { customKeyStoreLabel, keyLabel } from '../../core/tree/keyPresentation';
+import { connectionDescription, customKeyStoreLabel, keyLabel } from '../../core/tree/keyPresentation';
 import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
 import type { KeySearch } from '../../core/tree/keySearch';
 import { NodeKind, customKeyStoreContextValue } from '../../shared/contextValues';
@@ -43,11 +43,7 @@ export class ConnectionNode extends TreeNode {
   }
 
   private description(): string {
-    const parts: string[] = [];
-    if (this.directory.accountId) parts.push(this.directory.accountId);
-    if (this.connection.endpoint) parts.push(endpointHost(this.connection.endpoint));
-    if (this.approvedProposal) parts.push('proposed by the workspace, approved');
-    return parts.join(' · ');
+    return connectionDescription(this.connection, { accountId: this.directory.accountId, approvedProposal: this.approvedProposal !== undefined });
   }
 
   treeItem(): vscode.TreeItem {
@@ -73,12 +69,20 @@ export class ConnectionNode extends TreeNode {
 
   override async getChildren(): Promise<TreeNode[]> {
     const dir = this.directory;
-    // Start the first ListKeys page with the aliases: "Customer managed keys" needs both.
-    dir.keys.first().then(() => this.noteDescription(), () => undefined);
+    const customer = this.model.node(`${this.id}/customer`, () => new CustomerKeysFolder(this));
+    // Start the first ListKeys page with the aliases: "Customer managed keys" needs both, and
+    // shows its count as soon as they are in (before it is expanded, like its siblings).
+    dir.keys.first().then(
+      () => {
+        this.noteDescription();
+        customer.countLoaded();
+      },
+      () => undefined,
+    );
     await dir.aliases();
     this.noteDescription();
     const folders: TreeNode[] = [
-      this.model.node(`${this.id}/customer`, () => new CustomerKeysFolder(this)),
+      customer,
       this.model.node(`${this.id}/aws`, () => new AwsKeysFolder(this)),
       this.model.node(`${this.id}/aliases`, () => new AliasesFolder(this)),
     ];
@@ -101,13 +105,6 @@ export function connectionNodeId(connection: Connection): string {
   return `connection:${connection.id}`;
 }
 
-function endpointHost(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return endpoint;
-  }
-}
 
 /** A `kmsWorkbench.connections` entry that does not resolve: its message names the fix. */
 export class ConnectionErrorNode extends TreeNode {
@@ -272,7 +269,25 @@ export class CustomerKeysFolder extends ConnectionFolder {
   }
 
   treeItem(): vscode.TreeItem {
+    if (!this.model.filter) this.description = this.loadedCount() ?? this.description;
     return this.folderItem('Customer managed keys', 'key', NodeKind.CustomerKeys, 'Keys you create and manage');
+  }
+
+  /** "9", "100+": the customer managed keys of the pages shown, once aliases and the first ListKeys page are in. */
+  private loadedCount(): string | undefined {
+    const aliases = this.directory.peekAliases();
+    const keys = this.directory.keys;
+    if (!aliases || keys.pagesLoaded === 0) return undefined;
+    const count = keys.pageItems
+      .slice(0, this.pagesWanted)
+      .flat()
+      .filter((k) => k.KeyId && this.isCustomer(k.KeyId, aliases)).length;
+    return `${count}${keys.hasMore || keys.pagesLoaded > this.pagesWanted ? '+' : ''}`;
+  }
+
+  /** The first ListKeys page is in: shows the count on the (maybe still collapsed) folder. */
+  countLoaded(): void {
+    if (!this.model.filter) this.describeAs(this.loadedCount());
   }
 
   private isCustomer(keyId: string, aliases: AliasIndex): boolean {
@@ -385,7 +400,7 @@ export class AliasesFolder extends ConnectionFolder {
     const nodes = this.page(
       entries.map((entry) => {
         const id = `${this.id}/${entry.AliasName ?? ''}`;
-        return this.model.node(id, () => new AliasNode(id, this, this.connection, entry, false));
+        return this.model.node(id, () => new AliasNode(id, this, this.model, this.connection, entry, false));
       }),
     );
     this.describeAs(filter ? `${entries.length} matching` : String(entries.length));

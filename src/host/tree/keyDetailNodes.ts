@@ -3,17 +3,21 @@
 import type { AliasListEntry, GrantListEntry } from '@aws-sdk/client-kms';
 import * as vscode from 'vscode';
 import type { Connection } from '../../core/aws/connection';
+import { allowedActions } from '../../core/kms/keyCapabilities';
 import { isAwsAlias, shortAliasName } from '../../core/tree/aliasIndex';
 import { section } from '../../core/tree/keyDetails';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
 import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
-import { formatTimestamp, grantFacts, grantLabel, grantTooltip, rotationFacts, rotationHistoryEntry, rotationSummary } from '../../core/tree/keyPresentation';
+import { aliasTargetText, formatTimestamp, grantFacts, grantLabel, grantTooltip, rotationFacts, rotationHistoryEntry, rotationSummary } from '../../core/tree/keyPresentation';
 import type { PagedList } from '../../core/tree/pagedList';
 import { describeLastUse, type KeyLastUse } from '../../core/usage/lastUse';
 import { NodeKind } from '../../shared/contextValues';
 import type { AliasTarget, GrantTarget, KeyTarget, Target } from '../targets';
 import { asError, emptyNode, InfoNode, LeafNode, LoadMoreNode, NotSupportedNode, type Pageable, TreeNode, type TreeModel } from './treeNode';
 import type { KeyNode } from './keyNodes';
+
+/** Extra token on the Key policy node's context value when the policy can be edited (menus: `viewItem =~ /^policy can-editPolicy\b/`). */
+export const POLICY_EDITABLE_TOKEN = 'can-editPolicy';
 
 /** Everything under a key acts on that key. */
 abstract class UnderKeyNode extends TreeNode {
@@ -115,7 +119,7 @@ export class KeyAliasesNode extends KeyFolderNode {
     const index = await this.directory.aliases();
     const names = index.aliasesOf(this.keyId);
     if (!names.length) return [emptyNode(this, 'No aliases')];
-    return names.map((name) => this.model.node(`${this.id}/${name}`, () => new AliasNode(`${this.id}/${name}`, this, this.keyNode.connection, index.find(name) ?? { AliasName: name, TargetKeyId: this.keyId }, true)));
+    return names.map((name) => this.model.node(`${this.id}/${name}`, () => new AliasNode(`${this.id}/${name}`, this, this.model, this.keyNode.connection, index.find(name) ?? { AliasName: name, TargetKeyId: this.keyId }, true)));
   }
 
   override refreshOwner(): TreeNode {
@@ -128,6 +132,7 @@ export class AliasNode extends LeafNode {
   constructor(
     id: string,
     parent: TreeNode,
+    private readonly model: TreeModel,
     readonly connection: Connection,
     readonly entry: AliasListEntry,
     private readonly underKey: boolean,
@@ -139,6 +144,11 @@ export class AliasNode extends LeafNode {
     return this.entry.AliasName ?? '';
   }
 
+  /** For the tree's index of key nodes: shown again when its target key has been described. */
+  keyRef(): { connectionId: string; keyId: string } | undefined {
+    return this.entry.TargetKeyId ? { connectionId: this.connection.id, keyId: this.entry.TargetKeyId } : undefined;
+  }
+
   override get target(): AliasTarget {
     return { kind: 'alias', connection: this.connection, aliasName: this.aliasName, targetKeyId: this.entry.TargetKeyId };
   }
@@ -147,11 +157,21 @@ export class AliasNode extends LeafNode {
     const aws = isAwsAlias(this.aliasName);
     const t = new vscode.TreeItem(inertLine(shortAliasName(this.aliasName)), vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
-    t.description = this.underKey ? undefined : this.entry.TargetKeyId ? `→ ${inertLine(this.entry.TargetKeyId)}` : 'no key yet (AWS creates it on first use)';
+    const keyId = this.entry.TargetKeyId;
+    const directory = this.model.directory(this.connection);
+    const otherAliases = keyId ? (directory.peekAliases()?.aliasesOf(keyId) ?? []).filter((a) => a !== this.aliasName) : [];
+    const meta = keyId ? directory.peekMetadata(keyId) : undefined;
+    if (!this.underKey) {
+      // The target is named by another alias, else its description: described lazily (the limiter), then shown again.
+      if (keyId && !otherAliases.length && !meta && directory.describeFailure(keyId) === undefined) directory.prefetch([keyId]);
+      t.description = aliasTargetText(this.aliasName, { keyId, aliases: otherAliases, description: meta?.Description });
+    }
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${markdownText(this.aliasName)}**\n\n`);
     if (this.entry.AliasArn) md.appendMarkdown(`- ARN: ${markdownCode(this.entry.AliasArn)}\n`);
-    md.appendMarkdown(`- Key: ${this.entry.TargetKeyId ? markdownCode(this.entry.TargetKeyId) : 'none yet'}\n`);
+    md.appendMarkdown(`- Key: ${keyId ? markdownCode(keyId) : 'none yet'}\n`);
+    if (meta?.Description) md.appendMarkdown(`- Key description: ${markdownText(meta.Description)}\n`);
+    if (otherAliases.length) md.appendMarkdown(`- Other aliases of the key: ${otherAliases.map((a) => markdownCode(a)).join(', ')}\n`);
     md.appendMarkdown(`- Managed by: ${aws ? 'AWS' : 'customer'}\n`);
     if (this.entry.CreationDate) md.appendMarkdown(`- Created: ${formatTimestamp(this.entry.CreationDate)}\n`);
     if (this.entry.LastUpdatedDate) md.appendMarkdown(`- Last updated: ${formatTimestamp(this.entry.LastUpdatedDate)}\n`);
@@ -239,13 +259,17 @@ export class GrantNode extends LeafNode {
   override getChildren(): Promise<TreeNode[]> {
     return Promise.resolve(
       grantFacts(this.grant).map(
-        (fact) => new InfoNode(`${this.id}/${fact.label}`, this, { label: fact.label, description: fact.value, tooltip: `${fact.label}: ${fact.value}`, target: this.target }),
+        (fact) => new InfoNode(`${this.id}/${fact.label}`, this, { label: fact.label, description: fact.value, tooltip: `${fact.label}: ${fact.value}`, icon: fact.icon, target: this.target }),
       ),
     );
   }
 }
 
-/** "Key policy": opens the policy (the policy editor once it exists, else read-only JSON). */
+/**
+ * "Key policy": opens the policy (the policy editor for a customer managed key, read-only JSON
+ * for an AWS managed key). No "default" beside it: that is the only name a key policy can have
+ * (the tooltip says so), and read as "the default policy" it misleads once the policy is edited.
+ */
 export class PolicyNode extends UnderKeyNode {
   override refreshOwner(): TreeNode {
     return this.keyNode;
@@ -256,13 +280,20 @@ export class PolicyNode extends UnderKeyNode {
   }
 
   treeItem(): vscode.TreeItem {
+    const meta = this.keyNode.metadata;
+    const awsManaged = meta?.KeyManager === 'AWS';
+    // Menus offer Edit Key Policy or Show Key Policy (Read-Only), never both: `policy can-editPolicy` or `policy`.
+    const editable = meta !== undefined && !awsManaged && allowedActions(meta).includes('editPolicy');
     const t = new vscode.TreeItem('Key policy', vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
-    t.description = 'default';
-    t.tooltip = 'Open the key policy';
-    t.contextValue = NodeKind.Policy;
+    t.description = awsManaged ? 'read-only (AWS managed)' : undefined;
+    t.tooltip = awsManaged
+      ? 'Show the key policy (read-only: AWS manages the policies of AWS managed keys)'
+      : 'Open the key policy in the policy editor (a key has exactly one key policy; KMS names it "default" whatever it says)';
+    t.contextValue = editable ? `${NodeKind.Policy} ${POLICY_EDITABLE_TOKEN}` : NodeKind.Policy;
     t.iconPath = new vscode.ThemeIcon('law');
-    t.command = { command: this.model.policyCommand, title: 'Open Key Policy', arguments: [this] };
+    const command = editable ? this.model.policyCommand : 'kmsWorkbench.showKeyPolicy';
+    t.command = { command, title: 'Open Key Policy', arguments: [this] };
     return t;
   }
 }
@@ -324,7 +355,7 @@ export class RotationNode extends KeyFolderNode {
     if (loaded.kind === 'failed') throw asError(loaded.error);
     const { status, history, historyTruncated } = loaded.value;
     this.describeAs(rotationSummary(status));
-    const nodes: TreeNode[] = rotationFacts(status).map((f) => new InfoNode(`${this.id}/${f.label}`, this, { label: f.label, description: f.value, target: this.target }));
+    const nodes: TreeNode[] = rotationFacts(status).map((f) => new InfoNode(`${this.id}/${f.label}`, this, { label: f.label, description: f.value, icon: f.icon, target: this.target }));
     if (history.kind === 'notSupported') {
       nodes.push(new NotSupportedNode(this, 'Rotation history', history.message));
     } else if (history.kind === 'failed') {

@@ -54,7 +54,7 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
   private readonly directories = new Map<string, DirectoryEntry>();
   private readonly searches = new Map<string, { search: KeySearch; unsubscribe: () => void }>();
   private readonly registry = new Map<string, TreeNode>();
-  private readonly keyNodes = new Map<string, Set<KeyNode>>();
+  private readonly keyNodes = new Map<string, Set<KeyShowingNode>>();
   private readonly pending = new Set<TreeNode>();
   private pendingAll = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -178,12 +178,15 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
     if (existing) return existing as T;
     const node = make();
     this.registry.set(id, node);
-    if (node instanceof KeyNode) {
-      const { connectionId, keyId } = node.keyRef();
+    const shown: TreeNode = node;
+    const ref = showsKey(shown) ? shown.keyRef() : undefined;
+    if (ref && showsKey(shown)) {
+      // Keys and the aliases naming them are shown again when their key is described or changes.
+      const { connectionId, keyId } = ref;
       const key = keyIndex(connectionId, keyId);
       let set = this.keyNodes.get(key);
       if (!set) this.keyNodes.set(key, (set = new Set()));
-      set.add(node);
+      set.add(shown);
     }
     return node;
   }
@@ -382,9 +385,9 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
       if (!nodeId.startsWith(prefix)) continue;
       const node = this.registry.get(nodeId);
       this.registry.delete(nodeId);
-      if (node instanceof KeyNode) {
-        const { connectionId, keyId } = node.keyRef();
-        this.keyNodes.get(keyIndex(connectionId, keyId))?.delete(node);
+      const ref = node && showsKey(node) ? node.keyRef() : undefined;
+      if (ref) {
+        this.keyNodes.get(keyIndex(ref.connectionId, ref.keyId))?.delete(node as KeyShowingNode);
       }
     }
   }
@@ -437,4 +440,11 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
 
 function keyIndex(connectionId: string, keyId: string): string {
   return `${connectionId}\u0000${keyId}`;
+}
+
+/** A node that shows something of a key (a key, an alias naming its target): shown again when the key changes. */
+type KeyShowingNode = TreeNode & { keyRef(): { connectionId: string; keyId: string } | undefined };
+
+function showsKey(node: TreeNode): node is KeyShowingNode {
+  return typeof (node as Partial<KeyShowingNode>).keyRef === 'function';
 }

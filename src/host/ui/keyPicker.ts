@@ -2,6 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import type { Connection } from '../../core/aws/connection';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { inertLabel } from '../../core/text/inertText';
+import { keyChoices } from '../../core/tree/keyChoices';
 import { type PickItem, UserCancelledError, type UserInput } from './userInput';
 
 export interface PickedKey {
@@ -21,12 +22,14 @@ export interface KeyPickerOptions {
   /** Words for an empty list, e.g. "No enabled symmetric keys". */
   readonly emptyMessage?: string;
   readonly includeAwsManaged?: boolean;
+  /** Key ids or key ARNs the data is under now (Re-encrypt): marked "current key". */
+  readonly current?: readonly string[];
 }
 
 const DESCRIBE_CONCURRENCY = 8;
 
 /**
- * A QuickPick of the connection's keys, each under its aliases, filtered by key metadata.
+ * A QuickPick of the connection's keys, each once with all its aliases, filtered by key metadata.
  * Lists aliases and keys, then describes the keys (at most 8 calls in flight).
  */
 export async function pickKey(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions): Promise<PickedKey> {
@@ -82,23 +85,17 @@ async function loadKeyItems(gateway: KmsGateway, options: KeyPickerOptions): Pro
   }
   const metas = await mapLimit(keys.flatMap((k) => (k.KeyId ? [k.KeyId] : [])), DESCRIBE_CONCURRENCY, (id) => gateway.describeKey(id).catch(() => undefined));
   const usable = metas.filter((m): m is KeyMetadata => m !== undefined && (options.includeAwsManaged || m.KeyManager !== 'AWS') && (options.filter?.(m) ?? true));
-  const recent = options.recent ?? [];
-  const items: (PickItem<PickedKey> & { rank: number })[] = [];
-  for (const meta of usable) {
-    const keyId = meta.KeyId ?? '';
-    const keyAliases = (aliasesByKey.get(keyId) ?? []).sort();
-    const detail = [meta.KeySpec ?? meta.CustomerMasterKeySpec, meta.KeyState, meta.Description].filter(Boolean).join(' · ');
-    const entries = keyAliases.length ? keyAliases.map((alias) => ({ ref: alias, alias })) : [{ ref: keyId, alias: undefined }];
-    for (const { ref, alias } of entries) {
-      const rank = Math.min(...[recent.indexOf(ref), recent.indexOf(keyId)].map((i) => (i < 0 ? Number.MAX_SAFE_INTEGER : i)));
-      // Aliases and descriptions come from the server: quick picks render $(icon) syntax, so it is escaped.
-      items.push({ label: inertLabel(alias ?? keyId), description: alias ? inertLabel(keyId) : undefined, detail: inertLabel(detail), value: { ref, keyId, alias, metadata: meta }, rank });
-    }
-  }
-  items.sort((a, b) => a.rank - b.rank || a.label.localeCompare(b.label));
-  if (items.length === 0) throw new Error(options.emptyMessage ?? 'No keys to choose from in this connection.');
-  const firstOther = items.findIndex((i) => i.rank === Number.MAX_SAFE_INTEGER);
-  return items.map(({ rank, ...item }, index) => ({ ...item, group: firstOther > 0 ? (rank < Number.MAX_SAFE_INTEGER ? 'recently used' : index === firstOther ? 'keys' : undefined) : undefined }));
+  const choices = keyChoices(usable, aliasesByKey, { recent: options.recent, current: options.current });
+  if (choices.length === 0) throw new Error(options.emptyMessage ?? 'No keys to choose from in this connection.');
+  const firstOther = choices.findIndex((c) => c.recentRank === Number.POSITIVE_INFINITY);
+  return choices.map((c, index) => ({
+    // Aliases and descriptions come from the server: quick picks render $(icon) syntax, so it is escaped.
+    label: c.current ? `$(check) ${inertLabel(c.label)}` : inertLabel(c.label),
+    description: [c.current ? 'current key' : undefined, c.description ? inertLabel(c.description) : undefined].filter(Boolean).join(' · ') || undefined,
+    detail: inertLabel(c.detail),
+    value: { ref: c.ref, keyId: c.keyId, alias: c.alias, metadata: c.metadata },
+    group: firstOther > 0 ? (c.recentRank < Number.POSITIVE_INFINITY ? 'recently used' : index === firstOther ? 'keys' : undefined) : undefined,
+  }));
 }
 
 async function collectAll<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -29,6 +29,8 @@ export interface ConfirmOptions {
   /** The label of the button that goes ahead, e.g. "Schedule deletion". */
   readonly confirmLabel: string;
   readonly modal?: boolean;
+  /** `warning` (the default): the action is risky. `info`: a summary to check before going ahead (Create Key). */
+  readonly severity?: 'info' | 'warning';
   /**
    * A second, safer way out offered beside the confirm button (e.g. "Disable Key Instead"):
    * choosing it runs `run`, and confirm then throws UserCancelledError (the original action is not taken).

@@ -85,7 +85,8 @@ export class VscodeUserInput implements UserInput {
 
   async confirm(message: string, options: ConfirmOptions): Promise<void> {
     const buttons = options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel];
-    const answer = await vscode.window.showWarningMessage(inert(message), { modal: options.modal ?? true, detail: inertDetail(options.detail) }, ...buttons);
+    const show = options.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const answer = await show(inert(message), { modal: options.modal ?? true, detail: inertDetail(options.detail) }, ...buttons);
     if (options.alternative && answer === options.alternative.label) {
       await options.alternative.run();
       throw new UserCancelledError();

@@ -10,13 +10,17 @@ import {
   grantConstraints,
   grantFacts,
   grantLabel,
+  aliasTargetText,
   keyDescription,
+  shortKeyId,
+  shortKeySpec,
   keyIcon,
   keyLabel,
   keyTooltip,
   rotationFacts,
   rotationSummary,
   shortPrincipal,
+  connectionDescription,
 } from '../../../src/core/tree/keyPresentation';
 import { environmentCredentialSource, planRoot } from '../../../src/core/tree/rootPlan';
 
@@ -111,13 +115,62 @@ const meta = (over: Partial<KeyMetadata> = {}): KeyMetadata => ({
 });
 
 describe('key presentation', () => {
-  it('describes a key by spec and state, with the deletion date when pending deletion', () => {
-    assert.equal(keyDescription(meta()), 'SYMMETRIC_DEFAULT · Enabled');
-    assert.equal(keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })), 'SYMMETRIC_DEFAULT · Pending deletion (2025-03-01)');
-    assert.equal(keyDescription(meta({ KeyState: 'PendingImport', Origin: 'EXTERNAL' })), 'SYMMETRIC_DEFAULT · Pending import · needs key material');
-    assert.equal(keyDescription(meta({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2026-04-01T12:00:00Z') })), 'SYMMETRIC_DEFAULT · Enabled · material expires 2026-04-01');
+  it('describes a key by state first, then a short spec (so a 300 px side bar shows the state), with the deletion date when pending deletion', () => {
+    assert.equal(keyDescription(meta()), 'Enabled · symmetric');
+    assert.equal(keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })), 'Deletes 2025-03-01 · symmetric');
+    assert.equal(keyDescription(meta({ KeyState: 'PendingImport', Origin: 'EXTERNAL' })), 'Pending import · symmetric');
+    assert.equal(keyDescription(meta({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2026-04-01T12:00:00Z') })), 'Enabled · symmetric · expires 2026-04-01');
+    assert.equal(keyDescription(meta({ KeySpec: 'ECC_NIST_P521', KeyUsage: 'SIGN_VERIFY', KeyState: 'Disabled' })), 'Disabled · P-521');
     assert.equal(keyDescription(undefined), '');
     assert.equal(keyDescription(undefined, new KmsError('AccessDeniedException', 'no')), 'no permission to describe');
+  });
+
+  it('shortens every key spec, and the longest description still fits beside a label (the full spec is in the tooltip)', () => {
+    const short: Record<string, string> = {
+      SYMMETRIC_DEFAULT: 'symmetric',
+      RSA_2048: 'RSA 2048',
+      RSA_4096: 'RSA 4096',
+      ECC_NIST_P256: 'P-256',
+      ECC_NIST_P384: 'P-384',
+      ECC_NIST_P521: 'P-521',
+      ECC_SECG_P256K1: 'secp256k1',
+      ECC_NIST_EDWARDS25519: 'Ed25519',
+      HMAC_224: 'HMAC 224',
+      HMAC_512: 'HMAC 512',
+      SM2: 'SM2',
+      ML_DSA_44: 'ML-DSA-44',
+      ML_DSA_87: 'ML-DSA-87',
+    };
+    for (const [spec, words] of Object.entries(short)) assert.equal(shortKeySpec(spec), words, spec);
+    assert.equal(shortKeySpec(undefined), undefined);
+    assert.equal(shortKeySpec('SOMETHING_NEW'), 'SOMETHING_NEW', 'an unknown spec is shown as it is');
+    for (const spec of Object.keys(short)) {
+      for (const state of ['Enabled', 'Disabled', 'Unavailable', 'PendingImport'] as const) {
+        const text = keyDescription(meta({ KeySpec: spec as KeyMetadata['KeySpec'], KeyState: state }));
+        assert.ok(text.startsWith(state === 'PendingImport' ? 'Pending import' : state), text);
+        assert.ok(text.length <= 26, `${text}: ${text.length} characters`);
+      }
+    }
+    const md = keyTooltip({ keyId: K1, aliases: [], metadata: meta({ KeySpec: 'ECC_NIST_P521' }) });
+    assert.match(md, /Key spec: ECC\\_NIST\\_P521/);
+  });
+
+  it('names an alias’s target key by another alias, else its description, else a short key id', () => {
+    assert.equal(aliasTargetText('alias/a', { keyId: K1, aliases: ['alias/a', 'alias/b'], description: 'Payments' }), '→ b');
+    assert.equal(aliasTargetText('alias/a', { keyId: K1, aliases: ['alias/a'], description: '  Payments API key ' }), '→ Payments API key');
+    assert.equal(aliasTargetText('alias/a', { keyId: K1, aliases: ['alias/a'] }), '→ key 11111111…');
+    assert.equal(aliasTargetText('alias/a', { keyId: 'mrk-1234567890abcdef1234567890abcdef', aliases: [] }), '→ key mrk-12345678…');
+    assert.equal(aliasTargetText('alias/aws/ebs', { keyId: undefined, aliases: [] }), 'no key yet (AWS creates it on first use)');
+    assert.equal(aliasTargetText('alias/a', { keyId: K1, aliases: [], description: 'line\nbreak' }), '→ line\\nbreak', 'server text is one inert line');
+    assert.equal(shortKeyId('not-a-uuid'), 'not-a-uuid');
+  });
+
+  it('describes a connection by its region (unless its label says it), account and endpoint host', () => {
+    const conn = (label: string, endpoint?: string) => ({ label, region: 'eu-west-1', endpoint });
+    assert.equal(connectionDescription(conn('Local KMS emulator', 'http://127.0.0.1:4599'), { accountId: '111122223333' }), 'eu-west-1 · 111122223333 · 127.0.0.1:4599');
+    assert.equal(connectionDescription(conn('dev · eu-west-1'), { accountId: '111122223333' }), '111122223333');
+    assert.equal(connectionDescription(conn('dev · eu-west-1'), {}), '');
+    assert.equal(connectionDescription(conn('Team'), { approvedProposal: true }), 'eu-west-1 · proposed by the workspace, approved');
   });
 
   it('gives each unusable state its own icon and color, and usable keys an icon by type', () => {
