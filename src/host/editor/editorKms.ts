@@ -15,8 +15,10 @@ import type { WriteFaults } from '../../core/files/atomicReplace';
 import { KmsError } from '../../core/kms/errors';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
+import { type KeyNameContext, keyName, keyNames } from '../../core/kms/keyNames';
 import { accountOfKeyRef, describeKeyRef, formatAccount } from '../../core/trust/accounts';
 import { guardGateways, type KeyTrustGuard } from '../../core/trust/keyTrust';
+import { inertLabel } from '../../core/text/inertText';
 import type { Services } from '../services';
 import type { SopsKeyService } from '../../core/sops/sopsFile';
 import { checkRepositoryKeys } from '../sops/repositoryKeys';
@@ -48,6 +50,8 @@ export interface EditorKms {
   readonly sopsKeys?: SopsKeyService;
   /** SOPS files: the repository-key check of the keys a save leaves the secrets readable by. */
   readonly checkSopsKeys?: (kmsKeys: readonly string[], name: string) => Promise<void>;
+  /** What names keys to a person in this connection (aliases, account, Region): see core/kms/keyNames.ts. */
+  readonly names: () => Promise<KeyNameContext>;
 }
 
 /**
@@ -71,6 +75,7 @@ export function editorKmsFor(services: Services, connection: Connection): Editor
     guard,
     sopsKeys: sopsKeysFor(services, connection, guard),
     checkSopsKeys: (kmsKeys, name) => checkRepositoryKeys(services, connection, kmsKeys, { interactive: true, source: `The SOPS file ${name}` }),
+    names: () => services.keyNames.context(connection),
   };
 }
 
@@ -133,7 +138,7 @@ async function confirmSilentWorkspaceKey(deps: EditorDeps, ref: string, shown: s
  * of the file's folder, else a picker of the connection's usable keys, last used first. A
  * named key is described first so an unusable one is refused with the reason.
  */
-export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean }): Promise<ChosenKey> {
+export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; use?: KeyUse }): Promise<ChosenKey> {
   const named = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
   if (named) {
     // The person's own choice (an argument they wrote, a keybinding they made): allowed even
@@ -143,7 +148,7 @@ export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, op
     if (account && !(await deps.services.trust.isTrusted(account, kms.connection))) {
       deps.services.log.info(`${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, named in the command's keyId argument (the caller's choice).`);
     }
-    await checkKey(kms.gateway, named, undefined);
+    await checkKey(kms, named, undefined, options.use);
     await deps.memory.rememberKey(kms.connection.id, named);
     return { keyId: named, label: named };
   }
@@ -162,7 +167,7 @@ export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, op
     } else {
       kms.guard.allowKey(setting); // the person's own user setting
     }
-    await checkKey(kms.gateway, setting, 'The kmsWorkbench.defaultKey setting names');
+    await checkKey(kms, setting, 'The kmsWorkbench.defaultKey setting names', options.use);
     await deps.memory.rememberKey(kms.connection.id, setting);
     return { keyId: setting, label: setting, chosenBy };
   }
@@ -196,7 +201,7 @@ export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: str
  * one decrypts; keys of other regions or accounts by ARN), else what chooseKey gives.
  * Interactively the picker also offers "Several keys…", a multi-select of the connection's keys.
  */
-export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string }): Promise<ChosenKey[]> {
+export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; use?: KeyUse }): Promise<ChosenKey[]> {
   const keys = await chooseKeysOrSops(deps, kms, args, { ...options, offerSops: false });
   if (keys === 'sops') throw new UserCancelledError();
   return keys;
@@ -206,7 +211,7 @@ export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, o
  * chooseKeys for Encrypt File: with `offerSops` (a structured file, no format asked for), the
  * picker's last entry "As a SOPS file…" answers 'sops'.
  */
-export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean }): Promise<ChosenKey[] | 'sops'> {
+export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean; use?: KeyUse }): Promise<ChosenKey[] | 'sops'> {
   if (args.has('keyId') && args.has('keyIds')) throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
   const named = args.stringArray('keyIds', 'an array of key ids, key ARNs, alias names or alias ARNs');
   if (named) {
@@ -218,7 +223,7 @@ export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: A
     }
     // The caller's own choice (like a keyId argument): allowed in any account.
     for (const ref of refs) kms.guard.allowKey(ref);
-    for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+    for (const ref of refs) await checkKey(kms, ref, undefined, 'generateDataKey');
     await deps.memory.rememberKey(kms.connection.id, refs[0]);
     return refs.map((ref) => ({ keyId: ref, label: ref }));
   }
@@ -244,7 +249,7 @@ export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: A
 /** Refuses, before anything is written, keys that cannot encrypt (each described in its own region). */
 export async function checkUsableKeys(kms: EditorKms, refs: readonly string[]): Promise<void> {
   for (const ref of refs) kms.guard.allowKey(ref); // named in the command's arguments: the caller's choice
-  for (const ref of refs) await checkKey(kms.gatewayFor(regionOfRef(ref)), ref, undefined);
+  for (const ref of refs) await checkKey(kms, ref, undefined, 'generateDataKey');
 }
 
 /** The region of a key or alias ARN (undefined: the connection's). */
@@ -252,8 +257,19 @@ export function regionOfRef(ref: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//.exec(ref)?.[1];
 }
 
-/** Refuses a key that cannot encrypt, with the key-state table's reason (when DescribeKey is allowed). */
-async function checkKey(gateway: KmsGateway, ref: string, prefix: string | undefined): Promise<void> {
+/**
+ * What the key will be used for: `encrypt` (KMS Encrypt: a selection of up to 4,096 bytes under
+ * one key) or `generateDataKey` (an envelope: files, larger selections, several keys). Refusals
+ * name the operation really attempted.
+ */
+export type KeyUse = 'encrypt' | 'generateDataKey';
+
+/**
+ * Refuses a key that cannot encrypt, with the key-state table's reason (when DescribeKey is
+ * allowed); a disabled key or one pending deletion carries its fix (Enable Key, Cancel Deletion).
+ */
+async function checkKey(kms: EditorKms, ref: string, prefix: string | undefined, use: KeyUse = 'generateDataKey'): Promise<void> {
+  const gateway = kms.gatewayFor(regionOfRef(ref));
   let meta: KeyMetadata;
   try {
     meta = await gateway.describeKey(ref);
@@ -263,8 +279,16 @@ async function checkKey(gateway: KmsGateway, ref: string, prefix: string | undef
     if (error instanceof KmsError && error.code === 'NotFoundException' && prefix) throw new KmsError(error.code, `${prefix} "${ref}", which does not exist in this connection. ${error.message}`);
     throw error;
   }
-  const refusal = refusalFor(meta);
-  if (refusal) throw new KmsError('KeyNotUsable', `${prefix ? `${prefix} "${ref}": ` : `"${ref}": `}${refusal}`);
+  const refusal = explainRefusal(meta, use);
+  if (!refusal) return;
+  const state = meta.KeyState;
+  const action = state === 'Disabled' ? 'enableKey' : state === 'PendingDeletion' ? 'cancelKeyDeletion' : undefined;
+  const keyId = meta.Arn ?? meta.KeyId ?? ref;
+  const name = keyName(ref.startsWith('alias/') || ref.includes(':alias/') ? ref : keyId, await kms.names());
+  throw new KmsError('KeyNotUsable', `${prefix ? `${prefix} "${ref}": ` : `${name}: `}${refusal}`, {
+    operation: use === 'encrypt' ? 'Encrypt' : 'GenerateDataKey',
+    ...(action ? { fix: { action, keyId, connectionId: kms.connection.id } } : {}),
+  });
 }
 
 /**
@@ -319,4 +343,27 @@ export function secretsFileGlobs(scope: vscode.Uri | undefined): string[] {
 /** "KMS could not decrypt with …" → worth asking for another encryption context. */
 export function isContextProblem(error: unknown): boolean {
   return error instanceof KmsError && error.code === 'InvalidCiphertextException';
+}
+
+/** How long the status bar says what an encryption command did. */
+const DONE_MESSAGE_MS = 8000;
+
+/**
+ * Says briefly in the status bar what an Encrypt/Decrypt/Re-encrypt File or Selection did,
+ * naming the keys as a person reads them (alias; the account only when not the connection's):
+ * `done(keys)` gives the sentence, e.g. `Encrypted 2 selections with ${keys}`. The full ARNs
+ * are in the log. Returns the sentence.
+ */
+export async function reportDone(deps: EditorDeps, kms: EditorKms, keyRefs: readonly string[], done: (keys: string) => string): Promise<string> {
+  const refs = keyRefs.filter((r) => r !== '');
+  const names = refs.length ? keyNames(refs, await kms.names()) : 'its key';
+  const message = done(names);
+  deps.services.log.info(`${message} (${[...new Set(refs)].join(', ')})`);
+  vscode.window.setStatusBarMessage(`$(check) ${inertLabel(message)}`, DONE_MESSAGE_MS);
+  return message;
+}
+
+/** "the selection", "3 selections", "app.env", "3 files". */
+export function countOf(count: number, one: string, many: string): string {
+  return count === 1 ? one : `${count} ${many}`;
 }

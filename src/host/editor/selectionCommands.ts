@@ -9,11 +9,12 @@ import { formatEncryptionContext } from '../../core/envelope/encryptionContext';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { decryptSecret, type DecryptedSecret, encryptSecret, reEncryptSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
+import { MAX_BLOB_PLAINTEXT } from '../../core/envelope/kmsBlob';
 import { KmsError } from '../../core/kms/errors';
 import { visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
-import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, countOf, reportDone, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** At most this many KMS calls in flight for one multi-cursor edit. */
 const CONCURRENCY = 4;
@@ -161,7 +162,9 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
-      const keys = await chooseKeys(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive, command: 'kmsWorkbench.encryptSelection' });
+      // Up to 4,096 bytes under one key is one KMS Encrypt call: a refusal names that operation.
+      const use = targets.every((t) => Buffer.byteLength(t.inner, 'utf8') <= MAX_BLOB_PLAINTEXT) ? 'encrypt' : 'generateDataKey';
+      const keys = await chooseKeys(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive, command: 'kmsWorkbench.encryptSelection', use });
       const key = keys[0];
       const additionalKeyIds = keys.slice(1).map((k) => k.keyId);
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uri, initial: deps.memory.contextFor(uri.toString()), title: `Encrypt selection with ${keys.map((k) => k.label).join(' + ')}` });
@@ -182,6 +185,7 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       await deps.memory.rememberContext(uri.toString(), encryptionContext, results.filter((r) => r.kind === 'blob').map((r) => r.ciphertext));
       services.log.info(`Encrypted ${targets.length} selection(s) in ${uri.fsPath || uri.toString()} with ${results[0].keyId}`);
       announceWorkspaceKey(deps, keys[0], several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection', results[0].keyId, interactive);
+      await reportDone(deps, kms, results[0].keyIds ?? [results[0].keyId], (names) => `Encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`);
       return { count: targets.length, keyId: results[0].keyId, keyIds: [...(results[0].keyIds ?? [results[0].keyId])], kinds: results.map((r) => r.kind), encryptionContext };
     },
   };
@@ -214,6 +218,7 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       );
       const texts = targets.map((t, i) => asText(t, secrets[i]));
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + texts[i] + t.suffix })), 'decrypting');
+      await reportDone(deps, kms, secrets.map((s) => s.keyId), (names) => `Decrypted ${countOf(targets.length, 'the selection', 'selections')} (${names})`);
       return { count: targets.length, keyIds: secrets.map((s) => s.keyId), kinds: secrets.map((s) => s.kind) };
     },
   };
@@ -240,7 +245,7 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
       await refuseUntrustedTargets(kms, targets);
-      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive });
+      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive, use: targets.every((t) => t.found?.kind === 'blob') ? 'encrypt' : 'generateDataKey' });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         withContextRetry(deps, targets, uri, { given: sourceContextArg(args), interactive, verb: 're-encrypt' }, (t, sourceEncryptionContext) =>
@@ -251,6 +256,7 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const blobs = results.filter((r) => r.kind === 'blob');
       if (blobs.length) await deps.memory.rememberContext(uri.toString(), blobs[0].encryptionContext, blobs.map((r) => r.ciphertext));
       announceWorkspaceKey(deps, key, targets.length > 1 ? `Re-encrypted ${targets.length} selections` : 'Re-encrypted the selection', results[0].keyId, interactive);
+      await reportDone(deps, kms, [results[0].keyId], (names) => `Re-encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`);
       return { count: targets.length, keyId: results[0].keyId, sourceKeyIds: results.map((r) => r.sourceKeyId), kinds: results.map((r) => r.kind) };
     },
   };
