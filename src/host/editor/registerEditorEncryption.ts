@@ -43,7 +43,7 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
-  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()), scheduleTemporaryFileSweep(services));
+  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover(services.keyNames)), scheduleTemporaryFileSweep(services));
   return {
     setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;
