@@ -160,7 +160,8 @@ describe('encrypting in place', function () {
       const b = Buffer.from(ciphertext).toString('base64');
       const uri2 = file('elsewhere.env', `K=${b}\n`);
       const editor2 = await openWithSelections(uri2, [[0, 5, 0, 5]]);
-      const { ui } = await withAnswers(env.testing, ['svc=billing'], () => run('decryptSelection'));
+      // code-server auto-saves (afterDelay): the once-per-workspace warning comes first.
+      const { ui } = await withAnswers(env.testing, ['Decrypt Anyway', 'svc=billing'], () => run('decryptSelection'));
       assert.match(ui.prompts[0], /KMS could not decrypt the ciphertext with no encryption context/);
       assert.equal(editor2.document.getText(), 'K=from-elsewhere\n');
     });

@@ -2,9 +2,12 @@
 // selection of a multi-cursor edit is handled; all replacements land as one undoable edit,
 // and when any selection fails nothing is replaced.
 import * as vscode from 'vscode';
+import { basename } from 'node:path';
 import { withCancellableProgress } from '../ui/cancellableProgress';
+import { UserCancelledError } from '../ui/userInput';
+import { inspectFile } from '../../core/envelope/fileEncryption';
 import { Args } from '../../core/args/readArgs';
-import { type CiphertextKind, detectTextCiphertext, type TextCiphertext } from '../../core/envelope/detect';
+import { type CiphertextKind, detectTextCiphertext, isEncryptedFormat, type TextCiphertext } from '../../core/envelope/detect';
 import { formatEncryptionContext } from '../../core/envelope/encryptionContext';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { decryptSecret, type DecryptedSecret, encryptSecret, reEncryptSecret } from '../../core/envelope/secretText';
@@ -207,6 +210,7 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       const interactive = !isScripted(arg);
       const editor = activeEditor('select the ciphertext to decrypt (or put the cursor in it)');
       const targets = ciphertextTargets(editor, 'decrypt');
+      if (interactive) await warnAutoSavedPlaintext(deps, editor.document);
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
@@ -260,6 +264,41 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       return { count: targets.length, keyId: results[0].keyId, sourceKeyIds: results.map((r) => r.sourceKeyId), kinds: results.map((r) => r.kind) };
     },
   };
+}
+
+export const DECRYPT_ANYWAY = 'Decrypt Anyway';
+export const OPEN_DECRYPTED_INSTEAD = 'Open Decrypted Instead';
+export const DECRYPT_TO_PEEK = 'Decrypt to Peek';
+
+/**
+ * Decrypt Selection puts plaintext into the document; with files.autoSave on, VS Code writes
+ * it to disk within a second (and its Local History keeps copies) without a save. Once per
+ * workspace the person is told, and offered what keeps the plaintext off the disk: Open
+ * Decrypted (the file itself is encrypted: the plaintext stays in memory) or Decrypt to Peek
+ * (a dialog). Only going on anyway is remembered. Untitled and decrypted editors never write
+ * to the file on disk, so they are not asked about.
+ */
+async function warnAutoSavedPlaintext(deps: EditorDeps, document: vscode.TextDocument): Promise<void> {
+  if (document.uri.scheme !== 'file' || deps.memory.isAutoSavePlaintextAcknowledged()) return;
+  const autoSave = vscode.workspace.getConfiguration('files', document.uri).get<string>('autoSave', 'off');
+  if (autoSave === 'off') return;
+  const inspection = await inspectFile(document.uri.fsPath).catch(() => undefined);
+  const encryptedFile = inspection !== undefined && isEncryptedFormat(inspection.format);
+  const alternative = encryptedFile ? OPEN_DECRYPTED_INSTEAD : DECRYPT_TO_PEEK;
+  const when = autoSave === 'afterDelay' ? 'within a second' : autoSave === 'onFocusChange' ? 'when the editor loses focus' : 'when the window loses focus';
+  const choice = await deps.services.ui.choose(`Auto Save is on: the decrypted text will be written to ${basename(document.uri.fsPath)} on disk ${when}.`, [DECRYPT_ANYWAY, alternative], {
+    modal: true,
+    detail: `VS Code's Local History then keeps copies of it too, and git sees a plaintext change. ${
+      encryptedFile ? 'Open Decrypted edits the plaintext in memory only and encrypts it again on save.' : 'Decrypt to Peek shows the plaintext in a dialog and writes nothing.'
+    }\n\nYou are asked once for this workspace.`,
+  });
+  if (choice === DECRYPT_ANYWAY) {
+    await deps.memory.acknowledgeAutoSavePlaintext();
+    return;
+  }
+  if (choice === OPEN_DECRYPTED_INSTEAD) void vscode.commands.executeCommand('kmsWorkbench.openDecrypted', document.uri);
+  if (choice === DECRYPT_TO_PEEK) void vscode.commands.executeCommand('kmsWorkbench.peekCiphertext');
+  throw new UserCancelledError();
 }
 
 /** Refuses, before any KMS call, ciphertexts that show they are only under keys of untrusted accounts. */
