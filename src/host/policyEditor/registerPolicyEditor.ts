@@ -210,7 +210,7 @@ export interface PolicyEditorTesting {
 /** One open editor as the testing API shows it. */
 export type PolicyEditorState = Pick<
   PolicyEditorSession,
-  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save'
+  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'showsUnsaved' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save'
 >;
 
 export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services): PolicyEditorTesting {

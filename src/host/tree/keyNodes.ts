@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { usageSuffix } from '../inventory/keyUsage';
 import type { Connection } from '../../core/aws/connection';
 import { KmsError } from '../../core/kms/errors';
-import { allowedActions } from '../../core/kms/keyCapabilities';
+import { allowedActions, explainRefusal } from '../../core/kms/keyCapabilities';
 import { isAwsAlias, shortAliasName } from '../../core/tree/aliasIndex';
 import { loadRotation, section, type RotationDetails } from '../../core/tree/keyDetails';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
@@ -412,10 +412,13 @@ export class PolicyNode extends UnderKeyNode {
     const t = new vscode.TreeItem('Key policy', vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
     t.description = 'default';
-    t.tooltip = 'Open the key policy';
-    t.contextValue = NodeKind.Policy;
+    // An AWS managed key's policy cannot be changed: no edit pencil, only Show Key Policy.
+    const meta = this.keyNode.metadata;
+    const readOnly = meta ? explainRefusal(meta, 'editPolicy') !== undefined : (this.keyNode.directory.peekAliases()?.isAwsManaged(this.keyNode.keyId) ?? false);
+    t.tooltip = readOnly ? 'Show the key policy (read-only: AWS manages this key)' : 'Open the key policy';
+    t.contextValue = readOnly ? NodeKind.PolicyReadOnly : NodeKind.Policy;
     t.iconPath = new vscode.ThemeIcon('law');
-    t.command = { command: this.model.policyCommand, title: 'Open Key Policy', arguments: [this] };
+    t.command = readOnly ? { command: 'kmsWorkbench.showKeyPolicy', title: 'Show Key Policy', arguments: [this] } : { command: this.model.policyCommand, title: 'Open Key Policy', arguments: [this] };
     return t;
   }
 }
