@@ -361,6 +361,47 @@ describe('key-policy editor', function () {
     assert.ok(statementsOf(policyValueOf(before)).length > 0);
   });
 
+  it('an AWS managed key\u2019s JSON document refuses edits: read-only in VS Code, writes refused, the session unchanged (issue 14)', async () => {
+    const seeded = await new EmulatorControl(emulatorUrl()).seed({ keys: [{ ref: 'managedJson', region: connection.region, manager: 'AWS', aliases: ['alias/aws/policyjsontest'] }] });
+    const keyId = seeded.keys.find((k) => k.ref === 'managedJson')?.keyId;
+    assert.ok(keyId);
+    const { session } = await open(keyId);
+    await until('init', () => session.posted().find(isInit));
+    const before = session.text();
+    const reply = await session.request({ kind: 'openJson' });
+    assert.ok(reply.ok);
+    const uri = vscode.Uri.parse(session.uri);
+    const stat = await vscode.workspace.fs.stat(uri);
+    assert.equal(stat.permissions, vscode.FilePermission.Readonly, 'the JSON document is read-only');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('{}'))), (e: Error) => e instanceof vscode.FileSystemError && /AWS managed key/.test(e.message));
+    const doc = await until('the JSON document', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === session.uri));
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(uri, new vscode.Position(0, 0), 'oops');
+    assert.equal(await vscode.workspace.applyEdit(edit), false, 'VS Code refuses to edit the document');
+    assert.equal(doc.getText().includes('oops'), false);
+    assert.equal(doc.isDirty, false, 'no unsaved changes');
+    assert.equal(session.text(), before);
+    assert.equal(session.title.startsWith('\u25cf'), false, 'no unsaved marker on the page\u2019s tab');
+  });
+
+  it('the editor\u2019s tab carries the unsaved marker while the page holds unsaved changes (issue 14)', async () => {
+    const { session } = await open(await newKey('policy editor: unsaved marker'));
+    await until('init', () => session.posted().find(isInit));
+    const original = session.text();
+    const tabLabel = (): string | undefined => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(session.title.replace(/^\u25cf /, '')))?.label;
+    assert.equal(tabLabel()?.startsWith('\u25cf'), false);
+    await session.receive({ type: 'edit', text: withKeyUser(original) });
+    await until('the marker', () => tabLabel()?.startsWith('\u25cf '));
+    await session.receive({ type: 'edit', text: original });
+    await until('the marker to go once the change is undone', () => tabLabel() !== undefined && !tabLabel()!.startsWith('\u25cf'));
+    await session.receive({ type: 'edit', text: withKeyUser(original) });
+    await until('the marker again', () => tabLabel()?.startsWith('\u25cf '));
+    answer(true);
+    const result = await save(session, withKeyUser(original));
+    assert.equal(result.saved, true);
+    await until('the marker to go once saved', () => tabLabel() !== undefined && !tabLabel()!.startsWith('\u25cf'));
+  });
+
   it('closing the panel ends the session and closes its JSON tab', async () => {
     const { session } = await open(await newKey('policy editor: close'));
     await session.request({ kind: 'openJson' });

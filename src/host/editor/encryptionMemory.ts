@@ -35,8 +35,9 @@ export class EncryptionMemory {
     return this.workspace.get<boolean>(AUTO_SAVE_PLAINTEXT_ACKNOWLEDGED) === true;
   }
 
-  async acknowledgeAutoSavePlaintext(): Promise<void> {
-    await this.workspace.update(AUTO_SAVE_PLAINTEXT_ACKNOWLEDGED, true);
+  /** `false`: forget it (tests), so the warning shows again. */
+  async acknowledgeAutoSavePlaintext(acknowledged = true): Promise<void> {
+    await this.workspace.update(AUTO_SAVE_PLAINTEXT_ACKNOWLEDGED, acknowledged ? true : undefined);
   }
 
   /** Whether the person confirmed, in this workspace, encrypting with this key chosen by the workspace's settings. */

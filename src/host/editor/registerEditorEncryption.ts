@@ -33,6 +33,8 @@ export interface EditorEncryptionTesting {
   sweepTemporaryFiles(untouchedMs?: number): Promise<string[]>;
   /** Presses Cancel on a progress (title, percent done) when the predicate says so; no argument clears it. */
   cancelProgressWhen(predicate?: (title: string, percent: number) => boolean): void;
+  /** Forgets that this workspace went on with Decrypt Selection in an auto-saved file (the warning shows again). */
+  forgetAutoSaveWarning(): Promise<void>;
 }
 
 export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
@@ -50,6 +52,7 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     },
     sweepTemporaryFiles: (untouchedMs) => sweepTemporaryFiles(services, untouchedMs),
     cancelProgressWhen: (predicate) => setTestCancel(predicate),
+    forgetAutoSaveWarning: () => deps.memory.acknowledgeAutoSavePlaintext(false),
   };
 }
 
