@@ -41,6 +41,8 @@ describe('what a person sees (issue 14)', function () {
     env = await encryptionEnv(t);
     alias = `alias/seen-${Date.now().toString(36)}`;
     key = await env.createKey(alias);
+    // As the extension's own Create Alias does: the key directories list aliases again.
+    env.testing.services.fireKeyChanged({ connectionId: (await env.testing.services.connections.active()).id });
     for (const [section, name, value] of SETTINGS) {
       saved.push(vscode.workspace.getConfiguration(section).inspect(name)?.globalValue);
       await setGlobal(section, name, value);
