@@ -19,6 +19,13 @@ function activeTab(page: Page): Locator {
   return page.locator('.editor-group-container.active .tabs-container .tab.active').first();
 }
 
+/** Clears notifications and closes suggestion widgets, so a screenshot shows the editor. */
+async function tidy(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await page.keyboard.press('Escape');
+}
+
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -47,7 +54,8 @@ describe('what a person sees (issue 14)', function () {
     });
     kms = new KMS({ region: 'us-east-1', endpoint: env.emulatorUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     envFile = join(env.workspace, '.env');
-    const keyring = new KmsKeyringNode({ generatorKeyId: ALIAS, clientProvider: () => kms });
+    const keyArn = (await kms.describeKey({ KeyId: ALIAS })).KeyMetadata!.Arn!;
+    const keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kms });
     const { result } = await esdk.encrypt(keyring, readFileSync(envFile), { encryptionContext: { app: 'demo' } });
     writeFileSync(envFile, `${result.toString('base64').replace(/(.{76})/g, '$1\n')}\n`);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: ALIAS, Plaintext: Buffer.from('sk_live_demo_not_real_4242') });
@@ -73,6 +81,7 @@ describe('what a person sees (issue 14)', function () {
     assert.ok(tabs.some((t) => /^\.env\b(?! \(decrypted\))/.test(t.trim())), `the raw tab is still open: ${tabs.join(' | ')}`);
     const crumbs = (await page.locator('.editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
     assert.ok(!crumbs.some((c) => /kms-e2e|tmp/.test(c)), `no absolute temp path in the breadcrumb: ${crumbs.join(' › ')}`);
+    await tidy(page);
     await activeTab(page).hover();
     await page.waitForTimeout(1500);
     console.log(`      screenshot: ${await screenshot(page, 'seen-decrypted-beside-raw')}`);
@@ -89,6 +98,7 @@ describe('what a person sees (issue 14)', function () {
     await until('Auto Save', async () => !/dirty/.test((await activeTab(page).getAttribute('class')) ?? ''));
     await page.waitForTimeout(1500);
     assert.ok(readFileSync(envFile).equals(before), 'nothing written to disk by Auto Save');
+    await page.keyboard.press('Escape');
     await activeTab(page).hover();
     await page.waitForTimeout(1500);
     console.log(`      screenshot: ${await screenshot(page, 'seen-autosave-held')}`);
