@@ -14,6 +14,16 @@ async function setGlobal(section: string, key: string, value: unknown): Promise<
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
 }
 
+async function waitForAsync<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -151,5 +161,40 @@ describe('what a person sees (issue 14)', function () {
     const message = await refused('encryptSelection', { keyId: disabled }, /The key is disabled, so it cannot be used to encrypt\. Enable the key first\./);
     assert.ok(!/data keys/.test(message), message);
     await closeAllEditors();
+  });
+
+  it('the CodeLens of an encrypted file names its key by alias (the Explorer tooltip keeps the ARN)', async () => {
+    const path = join(env.folder, 'lens.env');
+    writeFileSync(path, 'LENS=1\n');
+    await run('encryptFile', { uri: path, keyId: alias, encryptionContext: {} });
+    const uri = vscode.Uri.file(path);
+    await vscode.window.showTextDocument(uri);
+    const titles = await waitForAsync('the CodeLens naming the key', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      const all = lenses.map((l) => l.command?.title ?? '');
+      return all.some((t) => t.includes(`under ${alias}`)) ? all : undefined;
+    });
+    assert.ok(!titles.some((t) => t.includes('arn:aws:kms')), titles.join(' | '));
+    await closeAllEditors();
+  });
+
+  it('a disabled key\u2019s error carries its fix (Enable Key, on the key and connection of the call), and that fix works as from the tree', async () => {
+    const disabled = await env.createKey();
+    await env.gateway.disableKey(disabled);
+    const connection = await env.testing.services.connections.active();
+    let fix: { action: string; keyId: string; connectionId?: string } | undefined;
+    try {
+      await env.gateway.encrypt({ keyId: disabled, plaintext: Buffer.from('x'), encryptionContext: {} });
+    } catch (error) {
+      fix = (error as { details?: { fix?: typeof fix } }).details?.fix;
+    }
+    assert.deepEqual(fix, { action: 'enableKey', keyId: disabled, connectionId: connection.id });
+    // The button runs the command with a tree-like target (not a plain argument object).
+    class Target {
+      constructor(readonly target: { kind: 'key'; connection: typeof connection; keyId: string }) {}
+    }
+    await vscode.commands.executeCommand(`kmsWorkbench.${fix.action}`, new Target({ kind: 'key', connection, keyId: fix.keyId }));
+    const out = await env.gateway.encrypt({ keyId: disabled, plaintext: Buffer.from('x'), encryptionContext: {} });
+    assert.ok(out.ciphertext.length > 0, 'the key encrypts again');
   });
 });
