@@ -163,10 +163,11 @@ describe('what a person sees (issue 14)', function () {
     await closeAllEditors();
   });
 
-  it('the CodeLens of an encrypted file names its key by alias (the Explorer tooltip keeps the ARN)', async () => {
+  it('the CodeLens of an encrypted file and the status bar after Encrypt/Decrypt name the key by alias, with the count', async () => {
     const path = join(env.folder, 'lens.env');
     writeFileSync(path, 'LENS=1\n');
     await run('encryptFile', { uri: path, keyId: alias, encryptionContext: {} });
+    assert.equal(env.testing.editor.lastDoneMessage(), `Encrypted lens.env with ${alias}`, 'the status bar names the key and the file');
     const uri = vscode.Uri.file(path);
     await vscode.window.showTextDocument(uri);
     const titles = await waitForAsync('the CodeLens naming the key', async () => {
@@ -175,6 +176,18 @@ describe('what a person sees (issue 14)', function () {
       return all.some((t) => t.includes(`under ${alias}`)) ? all : undefined;
     });
     assert.ok(!titles.some((t) => t.includes('arn:aws:kms')), titles.join(' | '));
+    await closeAllEditors();
+    // Two selections encrypted, then decrypted: the count and the key.
+    const two = join(env.folder, 'two.env');
+    writeFileSync(two, 'A=first\nB=second\n');
+    await openWithSelections(vscode.Uri.file(two), [[0, 2, 0, 7], [1, 2, 1, 8]]);
+    await run('encryptSelection', { keyId: alias, encryptionContext: {} });
+    assert.equal(env.testing.editor.lastDoneMessage(), `Encrypted 2 selections with ${alias}`);
+    const editor = vscode.window.activeTextEditor!;
+    editor.selections = [new vscode.Selection(0, 3, 0, 3), new vscode.Selection(1, 3, 1, 3)];
+    await run('decryptSelection', {});
+    assert.equal(env.testing.editor.lastDoneMessage(), `Decrypted 2 selections (${alias})`);
+    assert.equal(editor.document.getText(), 'A=first\nB=second\n');
     await closeAllEditors();
   });
 

@@ -36,6 +36,8 @@ export interface EditorDeps {
   readonly fileChanged: (uri: vscode.Uri) => void;
   /** Test seam: faults injected into the next file writes (set only in the extension test host). */
   writeFaults?: WriteFaults;
+  /** The last status bar message of a finished encryption command (read by the tests). */
+  lastDone?: string;
 }
 
 /** The connection a command works in, and its crypto. */
@@ -360,6 +362,7 @@ export async function reportDone(deps: EditorDeps, kms: EditorKms, keyRefs: read
   const message = done(names);
   deps.services.log.info(`${message} (${[...new Set(refs)].join(', ')})`);
   vscode.window.setStatusBarMessage(`$(check) ${inertLabel(message)}`, DONE_MESSAGE_MS);
+  deps.lastDone = message;
   return message;
 }
 

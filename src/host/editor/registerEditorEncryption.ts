@@ -35,6 +35,8 @@ export interface EditorEncryptionTesting {
   cancelProgressWhen(predicate?: (title: string, percent: number) => boolean): void;
   /** Forgets that this workspace went on with Decrypt Selection in an auto-saved file (the warning shows again). */
   forgetAutoSaveWarning(): Promise<void>;
+  /** The status bar message of the last Encrypt/Decrypt/Re-encrypt File or Selection that finished. */
+  lastDoneMessage(): string | undefined;
 }
 
 export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services): EditorEncryptionTesting {
@@ -53,6 +55,7 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     sweepTemporaryFiles: (untouchedMs) => sweepTemporaryFiles(services, untouchedMs),
     cancelProgressWhen: (predicate) => setTestCancel(predicate),
     forgetAutoSaveWarning: () => deps.memory.acknowledgeAutoSavePlaintext(false),
+    lastDoneMessage: () => deps.lastDone,
   };
 }
 
