@@ -20,6 +20,7 @@ import type { UserInput } from './host/ui/userInput';
 import { VscodeUserInput } from './host/ui/vscodeUserInput';
 import { setWorkspaceTrustOverride, watchWorkspaceTrust } from './host/trust/workspaceTrust';
 import { AccountTrust } from './host/trust/accountTrust';
+import { KeyNames } from './host/keyNames';
 
 /** What the extension returns from activate(); `testing` only in the extension test host. */
 export interface KmsWorkbenchApi {
@@ -75,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
     connections,
     kms,
     trust,
+    keyNames: new KeyNames(() => connections.active()),
     onDidChangeKey: keyChanged.event,
     fireKeyChanged: (change) => keyChanged.fire(change),
     extensionUri: context.extensionUri,
@@ -89,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const editor = registerEditorEncryption(context, services, memory);
   const decrypted = registerDecryptedEditing(context, services, memory);
   const tree = registerTree(context, services);
+  services.keyNames.useDirectories((c) => tree.provider.directory(c));
   const inventory = registerInventory(context, services, { directoryFor: (c) => tree.provider.directory(c), keyUsageChanged: () => tree.provider.changed() });
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};

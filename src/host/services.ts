@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { KmsClientFactory } from '../core/kms/client';
 import type { ConnectionService } from './connections/connectionService';
+import type { KeyNames } from './keyNames';
 import type { Log } from './log';
 import type { AccountTrust } from './trust/accountTrust';
 import type { UserInput } from './ui/userInput';
@@ -21,6 +22,8 @@ export interface Services {
   readonly kms: KmsClientFactory;
   /** Which accounts' keys may be used (connections' accounts, kmsWorkbench.trustedAccounts, workspace approvals). */
   readonly trust: AccountTrust;
+  /** How keys are named to a person (alias, account only when not the connection's). */
+  readonly keyNames: KeyNames;
   readonly onDidChangeKey: vscode.Event<KeyChange>;
   fireKeyChanged(change: KeyChange): void;
   readonly extensionUri: vscode.Uri;

@@ -24,6 +24,8 @@ export enum NodeKind {
   Grants = 'grants',
   Grant = 'grant',
   Policy = 'policy',
+  /** The policy of a key whose policy cannot be changed (AWS managed): only Show Key Policy. */
+  PolicyReadOnly = 'policyReadOnly',
   Tags = 'tags',
   Tag = 'tag',
   Rotation = 'rotation',

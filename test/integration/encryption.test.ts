@@ -160,7 +160,8 @@ describe('encrypting in place', function () {
       const b = Buffer.from(ciphertext).toString('base64');
       const uri2 = file('elsewhere.env', `K=${b}\n`);
       const editor2 = await openWithSelections(uri2, [[0, 5, 0, 5]]);
-      const { ui } = await withAnswers(env.testing, ['svc=billing'], () => run('decryptSelection'));
+      // code-server auto-saves (afterDelay): the once-per-workspace warning comes first.
+      const { ui } = await withAnswers(env.testing, ['Decrypt Anyway', 'svc=billing'], () => run('decryptSelection'));
       assert.match(ui.prompts[0], /KMS could not decrypt the ciphertext with no encryption context/);
       assert.equal(editor2.document.getText(), 'K=from-elsewhere\n');
     });
@@ -177,8 +178,10 @@ describe('encrypting in place', function () {
       assert.match(markdown, /Decrypt to peek\]\(command:kmsWorkbench\.peekCiphertext\?/);
       const { result, ui } = await withAnswers(env.testing, [false], () => run<PeekResult>('peekCiphertext', { uri: uri.toString(), line: 0, character: 10, fromHover: true }));
       assert.deepEqual(result, { kind: 'blob', keyId: key, bytes: 11 });
-      assert.equal(ui.shown[0].detail, 'placeholder');
-      assert.match(ui.shown[0].message, /Shown here only: nothing was written/);
+      // The plaintext is the dialog's text, with Copy; the key (by name) is in the detail.
+      assert.equal(ui.shown[0].message, 'placeholder');
+      assert.deepEqual(ui.shown[0].buttons, ['Copy']);
+      assert.match(ui.shown[0].detail ?? '', /^Decrypted with \S+, encryption context peek=yes\.\nKMS ciphertext blob, 11 bytes of text\. Shown here only: nothing was written\.$/);
       assert.ok(!editor.document.isDirty);
       assert.ok(readFileSync(uri.fsPath).equals(saved));
       assert.ok(!editor.document.getText().includes('placeholder'));

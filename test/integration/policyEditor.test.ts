@@ -27,6 +27,11 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/AppRole`;
 type Testing = NonNullable<KmsWorkbenchApi['testing']>;
 const isInit = (m: HostMessage): m is InitMessage => m.type === 'init';
 
+/** A panel's tab label and title, whether or not either carries the unsaved marker yet. */
+function sameTitle(label: string, title: string): boolean {
+  return label.replace(/^\u25cf /, '') === title.replace(/^\u25cf /, '');
+}
+
 async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -126,7 +131,7 @@ describe('key-policy editor', function () {
     const fromNode = await vscode.commands.executeCommand<EditKeyPolicyResult>('kmsWorkbench.editKeyPolicy', node);
     assert.equal(fromNode.opened, false);
     assert.equal(editors.sessions().filter((s) => s.keyId === keyId).length, 1);
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label === session.title);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
     assert.equal(tabs.length, 1, `one panel titled "${session.title}"`);
   });
 
@@ -361,11 +366,56 @@ describe('key-policy editor', function () {
     assert.ok(statementsOf(policyValueOf(before)).length > 0);
   });
 
+  it('an AWS managed key\u2019s JSON document refuses edits: read-only in VS Code, writes refused, the session unchanged (issue 14)', async () => {
+    const seeded = await new EmulatorControl(emulatorUrl()).seed({ keys: [{ ref: 'managedJson', region: connection.region, manager: 'AWS', aliases: [`alias/aws/policyjson${Date.now().toString(36)}`] }] });
+    const keyId = seeded.keys.find((k) => k.ref === 'managedJson')?.keyId;
+    assert.ok(keyId);
+    const { session } = await open(keyId);
+    await until('init', () => session.posted().find(isInit));
+    const before = session.text();
+    const reply = await session.request({ kind: 'openJson' });
+    assert.ok(reply.ok);
+    const uri = vscode.Uri.parse(session.uri);
+    const stat = await vscode.workspace.fs.stat(uri);
+    assert.equal(stat.permissions, vscode.FilePermission.Readonly, 'the JSON document is read-only');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('{}'))), (e: Error) => {
+      assert.match(`${e.message} ${(e as vscode.FileSystemError).code ?? ''}`, /AWS managed key|NoPermissions/);
+      return true;
+    });
+    const doc = await until('the JSON document', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === session.uri));
+    // Typing, as a person would, changes nothing: the editor is read-only.
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.commands.executeCommand('type', { text: 'oops' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(doc.getText().includes('oops'), false, 'typing is refused');
+    assert.equal(doc.isDirty, false, 'no unsaved changes');
+    assert.equal(session.text(), before);
+    assert.equal(session.title.startsWith('\u25cf'), false, 'no unsaved marker on the page\u2019s tab');
+  });
+
+  it('the editor\u2019s tab carries the unsaved marker while the page holds unsaved changes (issue 14)', async () => {
+    const { session } = await open(await newKey('policy editor: unsaved marker'));
+    await until('init', () => session.posted().find(isInit));
+    const original = session.text();
+    const tabLabel = (): string | undefined => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(session.title.replace(/^\u25cf /, '')))?.label;
+    assert.equal(tabLabel()?.startsWith('\u25cf'), false);
+    await session.receive({ type: 'edit', text: withKeyUser(original) });
+    await until('the marker', () => tabLabel()?.startsWith('\u25cf '));
+    await session.receive({ type: 'edit', text: original });
+    await until('the marker to go once the change is undone', () => tabLabel() !== undefined && !tabLabel()!.startsWith('\u25cf'));
+    await session.receive({ type: 'edit', text: withKeyUser(original) });
+    await until('the marker again', () => tabLabel()?.startsWith('\u25cf '));
+    answer(true);
+    const result = await save(session, withKeyUser(original));
+    assert.equal(result.saved, true);
+    await until('the marker to go once saved', () => tabLabel() !== undefined && !tabLabel()!.startsWith('\u25cf'));
+  });
+
   it('closing the panel ends the session and closes its JSON tab', async () => {
     const { session } = await open(await newKey('policy editor: close'));
     await session.request({ kind: 'openJson' });
     await until('the JSON tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === session.uri));
-    const panelTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === session.title);
+    const panelTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
     assert.ok(panelTab);
     await vscode.window.tabGroups.close(panelTab);
     await until('the session to end', () => !editors.sessions().some((s) => s.keyId === session.keyId));
@@ -374,7 +424,7 @@ describe('key-policy editor', function () {
   it('keeps the unsaved changes of a closed editor: Reopen restores them (a save still sees a change made on KMS since), Discard lets them go', async () => {
     const keyId = await newKey('policy editor: closed with changes');
     const closePanel = async (session: PolicyEditorDriver): Promise<void> => {
-      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === session.title);
+      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
       assert.ok(tab, 'the editor’s tab');
       await vscode.window.tabGroups.close(tab);
     };

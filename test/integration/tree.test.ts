@@ -226,6 +226,10 @@ describe('KMS view (tree)', function () {
       await tree.settled();
       const s3 = tree.show(awsKeys[0].node);
       assert.ok(s3.contextValue.includes('manager-AWS') && !s3.contextValue.includes('can-disable'), s3.contextValue);
+      // Its policy cannot be changed: no edit pencil (the policy's context value), and a click shows it read-only.
+      const s3Policy = await tree.child(awsKeys[0], 'Key policy');
+      assert.equal(s3Policy.contextValue, 'policyReadOnly');
+      assert.equal(s3Policy.item.command?.command, 'kmsWorkbench.showKeyPolicy');
       const aliases = await tree.children(await tree.path('Rich', 'Aliases'));
       const byLabel = new Map(aliases.map((a) => [a.label, a]));
       assert.equal(byLabel.get('payments/api')?.description, '→ payments/legacy', 'the target named by its other alias');

@@ -264,6 +264,9 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     await w.page.getByText(/AWS managed key/).first().waitFor();
     assert.equal(await w.page.getByRole('button', { name: 'Save' }).isDisabled(), true);
     assert.equal(await w.page.getByRole('button', { name: 'Add statement' }).count(), 0);
+    // Nothing here can be changed: no "Unsaved changes", and JSON is to look at, not to edit.
+    assert.equal(await w.page.locator('#save-state').innerText(), 'Read-only.');
+    assert.equal((await w.page.locator('#openJson').innerText()).trim(), 'Show as JSON');
   });
 
   it('fits a narrow panel without horizontal scrolling', async () => {

@@ -6,6 +6,7 @@
 //
 // Formats and crypto are the envelope core's (../envelope): detection, Encryption SDK
 // messages through EnvelopeCrypto, KMS blobs through the gateway, base64 armor.
+import { type KeyNameContext, keyName, keyNames } from '../kms/keyNames';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -62,6 +63,8 @@ export interface DecryptedCrypto {
    * file, so chosen by the repository) before anything is encrypted; throws to refuse.
    */
   readonly checkSopsKeys?: (kmsKeys: readonly string[], name: string) => Promise<void>;
+  /** What names keys to a person (see ../kms/keyNames.ts); ARNs as they are without it. */
+  readonly names?: () => Promise<KeyNameContext>;
 }
 
 export interface DecryptOptions {
@@ -127,7 +130,11 @@ export async function decryptBytesToMemory(bytes: Buffer, name: string, options:
   const keyId = out.keyArn || out.info.keyArns[0] || '';
   const changesOnSave: string[] = [];
   const others = out.info.keyArns.filter((arn) => arn !== keyId);
-  if (others.length) changesOnSave.push(`Its data key is also wrapped under ${others.join(', ')}; once saved, only ${keyId} can decrypt it.`);
+  if (others.length) {
+    const names = await crypto.names?.().catch(() => undefined);
+    const name = (ref: string): string => (names ? keyName(ref, names) : ref);
+    changesOnSave.push(`Its data key is also wrapped under ${names ? keyNames(others, names, others.length) : others.join(', ')}; once saved, only ${name(keyId)} can decrypt it.`);
+  }
   const written = ALGORITHM_SUITES.get(DEFAULT_SUITE_ID)?.name ?? '';
   if (out.info.algorithmSuite !== written) changesOnSave.push(`It uses ${out.info.algorithmSuite}; it is saved with ${written} (committing, not signed).`);
   return {

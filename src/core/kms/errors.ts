@@ -7,7 +7,14 @@ export interface CallContext {
   /** The endpoint in use, or undefined for the AWS default. */
   readonly endpoint?: string;
   readonly attempts?: number;
+  /** The key the call named (KeyId of the request), when it named one. */
+  readonly keyId?: string;
+  /** The connection the call went through (id), so a fix can act on the same connection. */
+  readonly connectionId?: string;
 }
+
+/** A command that fixes the key's state: offered with the error. */
+export type KeyStateFix = 'enableKey' | 'cancelKeyDeletion';
 
 /** Error names KMS (or the SDK, or our own checks) give, and a few of our own. */
 export type KmsErrorCode = string;
@@ -28,6 +35,8 @@ export class KmsError extends Error {
       /** The KMS error text as the service sent it. */
       readonly serviceMessage?: string;
       readonly cause?: unknown;
+      /** What fixes it, on which key (ARN or id) and connection (id): the error offers it as a button. */
+      readonly fix?: { readonly action: KeyStateFix; readonly keyId: string; readonly connectionId?: string };
     } = {},
   ) {
     super(message);
@@ -52,6 +61,9 @@ interface ErrorLike {
   cause?: unknown;
 }
 
+/** A key ARN quoted in a service message (KMS names the key it refused). */
+const KEY_ARN_IN_TEXT = /arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+/;
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError']);
 
 /** Turns anything the SDK or a credential provider throws into a KmsError. */
@@ -62,8 +74,11 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
   const serviceMessage = (e.message ?? '').trim();
   const where = describeEndpoint(ctx);
   const op = ctx.operation;
-  const make = (code: string, message: string, extra: { ssoLoginProfile?: string } = {}): KmsError =>
-    new KmsError(code, message, { operation: op, serviceMessage, cause: error, ...extra });
+  const make = (code: string, message: string, extra: { ssoLoginProfile?: string; fix?: KeyStateFix } = {}): KmsError => {
+    const { fix, ...rest } = extra;
+    const keyId = KEY_ARN_IN_TEXT.exec(serviceMessage)?.[0] ?? ctx.keyId;
+    return new KmsError(code, message, { operation: op, serviceMessage, cause: error, ...rest, ...(fix && keyId ? { fix: { action: fix, keyId, connectionId: ctx.connectionId } } : {}) });
+  };
   const sso = ssoProblem(name, serviceMessage);
   if (sso) {
     const profile = ctx.profile ?? 'default';
@@ -88,11 +103,12 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
       return make(name, `Access denied: you need the ${permission} permission on this key (its key policy or your IAM policy must allow it). KMS said: ${serviceMessage}`);
     }
     case 'DisabledException':
-      return make(name, `The key is disabled, so it cannot be used for ${op}. Enable it first. (${serviceMessage})`);
+      return make(name, `The key is disabled, so it cannot be used for ${op}. Enable it first. (${serviceMessage})`, { fix: 'enableKey' });
     case 'KMSInvalidStateException': {
       const state = /(pending ?deletion|pending ?replica ?deletion|pending ?import|disabled|unavailable|creating|updating|enabled)/i.exec(serviceMessage)?.[1];
       const hint = state && /pending ?deletion/i.test(state) ? ' Cancel the key deletion first (the key then stays disabled until you enable it).' : state && /import/i.test(state) ? ' Import key material first.' : '';
-      return make(name, `The key's state${state ? ` (${state.toLowerCase()})` : ''} does not allow ${op}.${hint} KMS said: ${serviceMessage}`);
+      const fix: KeyStateFix | undefined = state && /pending ?deletion/i.test(state) && !/replica/i.test(state) ? 'cancelKeyDeletion' : state && /^disabled$/i.test(state) ? 'enableKey' : undefined;
+      return make(name, `The key's state${state ? ` (${state.toLowerCase()})` : ''} does not allow ${op}.${hint} KMS said: ${serviceMessage}`, fix ? { fix } : {});
     }
     case 'InvalidCiphertextException':
       return make(name, 'KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext. Check the encryption context first: it must match exactly.');

@@ -70,6 +70,8 @@ export class KmsGateway {
         region: this.connection.region,
         endpoint: this.connection.endpoint,
         attempts,
+        keyId: typeof (input as { KeyId?: unknown }).KeyId === 'string' ? (input as { KeyId: string }).KeyId : undefined,
+        connectionId: this.connection.id,
       });
     }
   }

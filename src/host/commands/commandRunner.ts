@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { isPlainObject } from '../../core/args/readArgs';
-import { KmsError } from '../../core/kms/errors';
+import { KmsError, type KeyStateFix } from '../../core/kms/errors';
 import { inertMessage } from '../../core/text/inertText';
 import { describeError } from '../log';
 import type { Services } from '../services';
+import type { HasTarget, KeyTarget } from '../targets';
 import { isCancellation } from '../ui/userInput';
 
 /** A command: its id, the words of "Failed to <action>", and a plain handler. */
@@ -54,12 +55,34 @@ export function reportFailure(action: string, error: unknown, services: Services
   const buttons: string[] = [];
   const ssoProfile = error instanceof KmsError ? error.details.ssoLoginProfile : undefined;
   if (ssoProfile) buttons.push('Run aws sso login');
+  const fix = error instanceof KmsError ? error.details.fix : undefined;
+  const fixButton = fix ? FIX_BUTTONS[fix.action] : undefined;
+  if (fixButton) buttons.push(fixButton);
   buttons.push('Show Log');
   // The reason may quote a server's message or a file's text: shown as text.
   void vscode.window.showErrorMessage(inertMessage(`Failed to ${action}: ${reason}`, { keepLineBreaks: true }), ...buttons).then((choice) => {
     if (choice === 'Show Log') services.log.show();
     if (choice === 'Run aws sso login' && ssoProfile) runSsoLogin(ssoProfile);
+    if (choice !== undefined && choice === fixButton && fix) void runFix(fix, services);
   });
+}
+
+/** The button that fixes a key's state, by the fix a KmsError carries. */
+const FIX_BUTTONS: Readonly<Record<KeyStateFix, string>> = { enableKey: 'Enable Key', cancelKeyDeletion: 'Cancel Deletion' };
+
+/** A menu-like argument (not a plain object): the fixing command runs as from the tree, asking what it asks there. */
+class FixTarget implements HasTarget {
+  constructor(readonly target: KeyTarget) {}
+}
+
+/** Runs the fixing command on the key and connection of the failed call (the command reports its own failure). */
+async function runFix(fix: NonNullable<KmsError['details']['fix']>, services: Services): Promise<void> {
+  try {
+    const connection = await services.connections.find(fix.connectionId);
+    await vscode.commands.executeCommand(`kmsWorkbench.${fix.action}`, new FixTarget({ kind: 'key', connection, keyId: fix.keyId }));
+  } catch (error) {
+    reportFailure(fix.action === 'enableKey' ? 'enable the key' : 'cancel the key deletion', error, services);
+  }
 }
 
 /** Opens a terminal running `aws sso login --profile <name>`. */

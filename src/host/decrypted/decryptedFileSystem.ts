@@ -17,7 +17,7 @@ import { diskChangeOf, encryptForTarget, replaceIfUnchanged } from '../../core/d
 import { KmsError } from '../../core/kms/errors';
 import type { Log } from '../log';
 import { isCancellation } from '../ui/userInput';
-import { DECRYPTED_SCHEME, type DecryptedView, viewOf } from './decryptedUris';
+import { DECRYPTED_SCHEME, type DecryptedView, realFolderOfDecrypted, viewOf } from './decryptedUris';
 import type { DecryptedLoader, LoadOptions, WorkingState } from './decryptedLoader';
 import type { WriteFaults } from '../../core/files/atomicReplace';
 
@@ -400,7 +400,8 @@ export { DECRYPTED_SCHEME };
 
 /** A folder stat when `uri`'s path (whatever its query) is a folder on disk. */
 async function folderStat(uri: vscode.Uri): Promise<vscode.FileStat | undefined> {
-  const info = await stat(vscode.Uri.from({ scheme: 'file', path: uri.path }).fsPath).catch(() => undefined);
+  const folder = realFolderOfDecrypted(uri) ?? vscode.Uri.from({ scheme: 'file', path: uri.path });
+  const info = await stat(folder.fsPath).catch(() => undefined);
   if (!info?.isDirectory()) return undefined;
   return { type: vscode.FileType.Directory, ctime: info.ctimeMs, mtime: info.mtimeMs, size: 0, permissions: vscode.FilePermission.Readonly };
 }

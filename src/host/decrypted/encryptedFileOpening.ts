@@ -5,6 +5,8 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
+import { keyName } from '../../core/kms/keyNames';
+import type { KeyNames } from '../keyNames';
 import { detectFileFormat, detectSops, isEncryptedFormat, MAX_SOPS_BYTES } from '../../core/envelope/detect';
 import { describeFormat, inspectFile } from '../../core/envelope/fileEncryption';
 import { inertLabel, inertMessage } from '../../core/text/inertText';
@@ -24,6 +26,8 @@ function modeFor(file: vscode.Uri): OpenEncryptedFiles {
 
 /** Lines of a text document looked at for the CodeLens (a message header fits; a blob file is one line). */
 const LENS_LINES = 1000;
+/** How long a CodeLens waits for the connection's aliases before naming keys by id. */
+const LENS_NAME_WAIT_MS = 1500;
 
 export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -34,7 +38,10 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
   private readonly shows = new WeakMap<vscode.Tab, string | undefined>();
 
   /** `services.ui` is read at each prompt (a test may replace it). */
-  constructor(private readonly services: Pick<Services, 'ui' | 'log'>) {
+  constructor(
+    private readonly services: Pick<Services, 'ui' | 'log'>,
+    private readonly keyNames?: KeyNames,
+  ) {
     this.disposables.push(
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         // `changed` also fires for focus and dirty state: only a tab now showing another file counts (a reused preview tab).
@@ -44,7 +51,7 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
     );
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (document.uri.scheme !== 'file') return [];
     const end = document.lineCount > LENS_LINES ? new vscode.Position(LENS_LINES, 0) : document.lineAt(document.lineCount - 1).range.end;
     const head = Buffer.from(document.getText(new vscode.Range(new vscode.Position(0, 0), end)), 'latin1');
@@ -57,17 +64,20 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
     }
     if (!isEncryptedFormat(format)) return [];
     const top = new vscode.Range(0, 0, 0, 0);
+    // Keys named as a person reads them (alias; account only when not the connection's); the Explorer's tooltip keeps the ARNs.
+    const names = await this.keyNames?.activeContext(LENS_NAME_WAIT_MS);
+    const name = (ref: string): string => keyName(ref, names);
     const keys = format.kind === 'message' ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? []) : format.kind === 'sops' ? format.masterKeys : [];
     if (format.kind === 'sops') {
       return [
         new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts only the changed values again with the file\'s data key', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
-        new vscode.CodeLens(top, { title: inertLabel(`SOPS file (${format.store}) for ${keys.join('; ') || 'no master key'}`), command: '' }),
+        new vscode.CodeLens(top, { title: inertLabel(`SOPS file (${format.store}) for ${keys.map((k) => (k.startsWith('arn:') ? name(k) : k)).join('; ') || 'no master key'}`), command: '' }),
       ];
     }
     return [
       new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts it again with the same key and context', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
       // The summary names the keys from the file's header: icon syntax in it stays text.
-      new vscode.CodeLens(top, { title: inertLabel(encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined)), command: '' }),
+      new vscode.CodeLens(top, { title: inertLabel(encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined, name)), command: '' }),
     ];
   }
 

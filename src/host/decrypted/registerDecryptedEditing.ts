@@ -46,7 +46,7 @@ export function registerDecryptedEditing(context: vscode.ExtensionContext, servi
     new DecryptedAutoSave(fs, services.log),
     new DecryptedDecorations(fs),
     scrubber,
-    new EncryptedFileOpening(services),
+    new EncryptedFileOpening(services, services.keyNames),
   );
   const commandDeps = { fs, opened: persistenceNotice(context) };
   registerCommands(context, services, [openDecrypted(commandDeps), compareDecryptedWithHead(commandDeps)] as CommandSpec[]);

@@ -9,6 +9,8 @@ import { ciphertextMarkdown } from '../../core/envelope/ciphertextSummary';
 import { decryptSecret, type DecryptedSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
 import { KmsError } from '../../core/kms/errors';
+import { keyName } from '../../core/kms/keyNames';
+import type { KeyNames } from '../keyNames';
 import { visibleKeyArns } from '../../core/trust/keyTrust';
 import { inertMessage } from '../../core/text/inertText';
 import type { CommandSpec } from '../commands/commandRunner';
@@ -29,8 +31,13 @@ export interface PeekResult {
   readonly bytes: number;
 }
 
+/** How long a hover waits for the connection's aliases before naming keys by id. */
+const HOVER_NAME_WAIT_MS = 1000;
+
 export class CiphertextHover implements vscode.HoverProvider {
-  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  constructor(private readonly keyNames?: KeyNames) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const line = document.lineAt(position.line).text;
     if (line.length > MAX_HOVER_LINE) return undefined;
     const token = tokenAt(line, position.character, MIN_HOVER_TOKEN);
@@ -39,7 +46,8 @@ export class CiphertextHover implements vscode.HoverProvider {
     if (!found || found.confidence !== 'structure') return undefined;
     // What the ciphertext says (key ARNs and context from its header: the file's text) goes in an
     // untrusted MarkdownString without icons or HTML; only our own link is in the trusted one.
-    const info = new vscode.MarkdownString(ciphertextMarkdown(found));
+    const names = await this.keyNames?.activeContext(HOVER_NAME_WAIT_MS);
+    const info = new vscode.MarkdownString(ciphertextMarkdown(found, (ref) => keyName(ref, names)));
     info.isTrusted = false;
     info.supportHtml = false;
     const link = new vscode.MarkdownString(undefined, true);
@@ -90,13 +98,22 @@ async function ciphertextToPeek(args: Args): Promise<{ found: TextCiphertext; te
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The plaintext as shown: text (shortened), or a hex dump of the start of binary data. */
-function shown(plaintext: Buffer): string {
+function shown(plaintext: Buffer): { shown: string; binary: boolean } {
   try {
     const text = utf8.decode(plaintext);
-    return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${(text.length - MAX_SHOWN).toLocaleString('en-US')} more characters)` : text;
+    return { shown: text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${(text.length - MAX_SHOWN).toLocaleString('en-US')} more characters; Copy takes them all)` : text, binary: false };
   } catch {
     const hex = plaintext.subarray(0, 256).toString('hex').replace(/(.{2})/g, '$1 ').trim();
-    return `Binary data, ${plaintext.length} bytes${plaintext.length > 256 ? ' (the first 256 shown)' : ''}:\n${hex}`;
+    return { shown: `Binary data, ${plaintext.length} bytes${plaintext.length > 256 ? ' (the first 256 shown)' : ''}:\n${hex}`, binary: true };
+  }
+}
+
+/** What Copy puts on the clipboard: the whole text, or binary data as base64. */
+function copyable(plaintext: Buffer): { button: string; text: string } {
+  try {
+    return { button: 'Copy', text: utf8.decode(plaintext) };
+  } catch {
+    return { button: 'Copy as Base64', text: plaintext.toString('base64') };
   }
 }
 
@@ -135,14 +152,23 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
         if (uri) await deps.memory.rememberContext(uri.toString(), context, [text]);
       }
       const bytes = secret.plaintext.length;
-      const detail = shown(secret.plaintext);
+      const display = shown(secret.plaintext);
+      // Copy puts the whole plaintext on the clipboard (the dialog shortens long text); never anywhere else.
+      const copied = copyable(secret.plaintext);
       secret.plaintext.fill(0);
       const context = formatEncryptionContext(Object.fromEntries(Object.entries(secret.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
-      await deps.services.ui.choose(
-        inertMessage(`Decrypted ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) with ${secret.keyId}${context ? `, encryption context ${context}` : ''}. Shown here only: nothing was written.`),
-        [],
-        { modal: true, detail: inertMessage(detail, { keepLineBreaks: true }) },
-      );
+      const key = keyName(secret.keyId, await kms.names());
+      services.log.info(`Peeked at a ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) decrypted with ${secret.keyId}`);
+      // The plaintext is the dialog's text; the key, kind and context its detail.
+      const choice = await deps.services.ui.choose(inertMessage(display.shown, { keepLineBreaks: true }), [copied.button], {
+        modal: true,
+        detail: inertMessage(
+          `Decrypted with ${key}${context ? `, encryption context ${context}` : ''}.\n${found.kind === 'blob' ? 'KMS ciphertext blob' : 'AWS Encryption SDK message'}, ${bytes.toLocaleString('en-US')} bytes of ${display.binary ? 'binary data' : 'text'}. Shown here only: nothing was written.`,
+          { keepLineBreaks: true },
+        ),
+      });
+      if (choice === copied.button) await vscode.env.clipboard.writeText(copied.text);
+      copied.text = '';
       return { kind: secret.kind, keyId: secret.keyId, bytes };
     },
   };

@@ -14,8 +14,10 @@ import type { WriteFaults } from '../../core/files/atomicReplace';
 import { KmsError } from '../../core/kms/errors';
 import type { KmsGateway } from '../../core/kms/gateway';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
+import { type KeyNameContext, keyNames } from '../../core/kms/keyNames';
 import { accountOfKeyRef, describeKeyRef, formatAccount } from '../../core/trust/accounts';
 import { guardGateways, type KeyTrustGuard } from '../../core/trust/keyTrust';
+import { inertLabel } from '../../core/text/inertText';
 import type { Services } from '../services';
 import type { SopsKeyService } from '../../core/sops/sopsFile';
 import { checkRepositoryKeys } from '../sops/repositoryKeys';
@@ -34,6 +36,8 @@ export interface EditorDeps {
   readonly fileChanged: (uri: vscode.Uri) => void;
   /** Test seam: faults injected into the next file writes (set only in the extension test host). */
   writeFaults?: WriteFaults;
+  /** The last status bar message of a finished encryption command (read by the tests). */
+  lastDone?: string;
 }
 
 /** The connection a command works in, and its crypto. */
@@ -48,6 +52,8 @@ export interface EditorKms {
   readonly sopsKeys?: SopsKeyService;
   /** SOPS files: the repository-key check of the keys a save leaves the secrets readable by. */
   readonly checkSopsKeys?: (kmsKeys: readonly string[], name: string) => Promise<void>;
+  /** What names keys to a person in this connection (aliases, account, Region): see core/kms/keyNames.ts. */
+  readonly names: () => Promise<KeyNameContext>;
 }
 
 /**
@@ -71,6 +77,7 @@ export function editorKmsFor(services: Services, connection: Connection): Editor
     guard,
     sopsKeys: sopsKeysFor(services, connection, guard),
     checkSopsKeys: (kmsKeys, name) => checkRepositoryKeys(services, connection, kmsKeys, { interactive: true, source: `The SOPS file ${name}` }),
+    names: () => services.keyNames.context(connection),
   };
 }
 
@@ -97,16 +104,25 @@ export interface ChosenKey {
  * named key is described first so an unusable one is refused with the reason. `current`: the
  * keys the data is under now (Re-encrypt), marked in the picker.
  */
-export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[] }): Promise<ChosenKey> {
+export async function chooseKey(
+  deps: EditorDeps,
+  kms: EditorKms,
+  args: Args,
+  options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[]; use?: KeyUse },
+): Promise<ChosenKey> {
   const key = await resolveKeyOf(undefined, args, deps.services, encryptionKeyOptions(deps, kms, options));
   return { keyId: key.ref, label: key.source === 'argument' || key.source === 'setting' ? key.ref : key.label, chosenBy: key.chosenBy };
 }
 
 /** How the editor commands resolve the key they encrypt with (see ../keys/keyResolver.ts). */
-function encryptionKeyOptions(deps: EditorDeps, kms: EditorKms, options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[] }): KeyResolverOptions {
+function encryptionKeyOptions(
+  deps: EditorDeps,
+  kms: EditorKms,
+  options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[]; use?: KeyUse },
+): KeyResolverOptions {
   return {
     title: options.title,
-    action: 'generateDataKey',
+    action: options.use ?? 'generateDataKey',
     describe: 'ifAllowed',
     connection: kms.connection,
     gateway: kms.gateway,
@@ -141,7 +157,7 @@ export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: str
  * one decrypts; keys of other regions or accounts by ARN), else what chooseKey gives.
  * Interactively the picker also offers "Several keys…", a multi-select of the connection's keys.
  */
-export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string }): Promise<ChosenKey[]> {
+export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; use?: KeyUse }): Promise<ChosenKey[]> {
   const keys = await chooseKeysOrSops(deps, kms, args, { ...options, offerSops: false });
   if (keys === 'sops') throw new UserCancelledError();
   return keys;
@@ -151,7 +167,7 @@ export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, o
  * chooseKeys for Encrypt File: with `offerSops` (a structured file, no format asked for), the
  * picker's last entry "As a SOPS file…" answers 'sops'.
  */
-export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean }): Promise<ChosenKey[] | 'sops'> {
+export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean; use?: KeyUse }): Promise<ChosenKey[] | 'sops'> {
   if (args.has('keyId') && args.has('keyIds')) throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
   const named = args.stringArray('keyIds', 'an array of key ids, key ARNs, alias names or alias ARNs');
   if (named) {
@@ -163,7 +179,7 @@ export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: A
     }
     // The caller's own choice (like a keyId argument): allowed in any account.
     for (const ref of refs) kms.guard.allowKey(ref);
-    for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey');
+    for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey', kms.connection.id);
     await deps.memory.rememberKey(kms.connection.id, refs[0]);
     return refs.map((ref) => ({ keyId: ref, label: ref }));
   }
@@ -189,7 +205,7 @@ export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: A
 /** Refuses, before anything is written, keys that cannot encrypt (each described in its own region). */
 export async function checkUsableKeys(kms: EditorKms, refs: readonly string[]): Promise<void> {
   for (const ref of refs) kms.guard.allowKey(ref); // named in the command's arguments: the caller's choice
-  for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey');
+  for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey', kms.connection.id);
 }
 
 /** The region of a key or alias ARN (undefined: the connection's). */
@@ -197,6 +213,12 @@ export function regionOfRef(ref: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//.exec(ref)?.[1];
 }
 
+/**
+ * What the key will be used for: `encrypt` (KMS Encrypt: a selection of up to 4,096 bytes under
+ * one key) or `generateDataKey` (an envelope: files, larger selections, several keys). Refusals
+ * name the operation really attempted.
+ */
+export type KeyUse = 'encrypt' | 'generateDataKey';
 /**
  * The encryption context of an encryption: the argument when scripted, else (interactive,
  * unless kmsWorkbench.promptForEncryptionContext is off) typed by the person, `initial`
@@ -249,4 +271,28 @@ export function secretsFileGlobs(scope: vscode.Uri | undefined): string[] {
 /** "KMS could not decrypt with …" → worth asking for another encryption context. */
 export function isContextProblem(error: unknown): boolean {
   return error instanceof KmsError && error.code === 'InvalidCiphertextException';
+}
+
+/** How long the status bar says what an encryption command did. */
+const DONE_MESSAGE_MS = 8000;
+
+/**
+ * Says briefly in the status bar what an Encrypt/Decrypt/Re-encrypt File or Selection did,
+ * naming the keys as a person reads them (alias; the account only when not the connection's):
+ * `done(keys)` gives the sentence, e.g. `Encrypted 2 selections with ${keys}`. The full ARNs
+ * are in the log. Returns the sentence.
+ */
+export async function reportDone(deps: EditorDeps, kms: EditorKms, keyRefs: readonly string[], done: (keys: string) => string): Promise<string> {
+  const refs = keyRefs.filter((r) => r !== '');
+  const names = refs.length ? keyNames(refs, await kms.names()) : 'its key';
+  const message = done(names);
+  deps.services.log.info(`${message} (${[...new Set(refs)].join(', ')})`);
+  vscode.window.setStatusBarMessage(`$(check) ${inertLabel(message)}`, DONE_MESSAGE_MS);
+  deps.lastDone = message;
+  return message;
+}
+
+/** "the selection", "3 selections", "app.env", "3 files". */
+export function countOf(count: number, one: string, many: string): string {
+  return count === 1 ? one : `${count} ${many}`;
 }

@@ -5,6 +5,7 @@ import type { EncryptionContext } from '../../core/envelope/messageFormat';
 const RECENT_KEYS = 'kmsWorkbench.editor.recentKeys';
 const CONTEXTS = 'kmsWorkbench.editor.encryptionContexts';
 const CONFIRMED_WORKSPACE_KEYS = 'kmsWorkbench.editor.confirmedWorkspaceDefaultKeys';
+const AUTO_SAVE_PLAINTEXT_ACKNOWLEDGED = 'kmsWorkbench.editor.autoSavePlaintextAcknowledged';
 const MAX_RECENT = 10;
 const MAX_BLOBS_PER_FILE = 200;
 const MAX_FILES = 500;
@@ -28,6 +29,16 @@ export class EncryptionMemory {
     private readonly global: vscode.Memento,
     private readonly workspace: vscode.Memento,
   ) {}
+
+  /** Whether the person, in this workspace, went on with Decrypt Selection in an auto-saved file after the warning. */
+  isAutoSavePlaintextAcknowledged(): boolean {
+    return this.workspace.get<boolean>(AUTO_SAVE_PLAINTEXT_ACKNOWLEDGED) === true;
+  }
+
+  /** `false`: forget it (tests), so the warning shows again. */
+  async acknowledgeAutoSavePlaintext(acknowledged = true): Promise<void> {
+    await this.workspace.update(AUTO_SAVE_PLAINTEXT_ACKNOWLEDGED, acknowledged ? true : undefined);
+  }
 
   /** Whether the person confirmed, in this workspace, encrypting with this key chosen by the workspace's settings. */
   isWorkspaceKeyConfirmed(ref: string): boolean {

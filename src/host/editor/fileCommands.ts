@@ -17,7 +17,7 @@ import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { settleWriteHazards } from './writeHazards';
 import { lastFileEditorUri } from './lastFileEditor';
-import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeysOrSops, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, countOf, reportDone, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeysOrSops, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
 import { formatForName } from '../../core/sops/sopsFile';
 
@@ -248,6 +248,7 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
         return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext };
       }, kms);
       announceWorkspaceKey(deps, keys[0], uris.length === 1 ? `Encrypted ${basename(uris[0].fsPath)}` : `Encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
+      if (results.length) await reportDone(deps, kms, results.flatMap((r) => r.keyIds ?? [r.keyId]), (names) => `Encrypted ${countOf(results.length, basename(results[0].uri.fsPath), 'files')} with ${names}`);
       return results;
     },
   };
@@ -350,7 +351,7 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const mode = vscode.workspace.getConfiguration('kmsWorkbench').get<DecryptedFileMode>('decryptedFileMode') === 'keep' ? 'keep' : 'ownerOnly';
-      return forEachFile(deps, toDecrypt, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
+      const decrypted = await forEachFile(deps, toDecrypt, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
         const file = uri.toString();
         const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> =>
           decryptFileInPlace(uri.fsPath, { encryptionContext, keyId, mode }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
@@ -361,6 +362,8 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         if (trackedByGit) services.log.warn(`${uri.fsPath} is tracked by git: its plaintext is one "git commit -a" away.`);
         return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, ...(trackedByGit ? { trackedByGit } : {}) };
       }, kms);
+      if (decrypted.length) await reportDone(deps, kms, decrypted.map((r) => r.keyId), (names) => `Decrypted ${countOf(decrypted.length, basename(decrypted[0].uri.fsPath), 'files')} (${names})`);
+      return decrypted;
     },
   };
 }
@@ -412,6 +415,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
       }, kms);
       announceWorkspaceKey(deps, key, uris.length === 1 ? `Re-encrypted ${basename(uris[0].fsPath)}` : `Re-encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
+      if (results.length) await reportDone(deps, kms, results.map((r) => r.keyId), (names) => `Re-encrypted ${countOf(results.length, basename(results[0].uri.fsPath), 'files')} with ${names}`);
       return results;
     },
   };

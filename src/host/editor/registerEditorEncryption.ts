@@ -35,6 +35,10 @@ export interface EditorEncryptionTesting {
   sweepTemporaryFiles(untouchedMs?: number): Promise<string[]>;
   /** Presses Cancel on a progress (title, percent done) when the predicate says so; no argument clears it. */
   cancelProgressWhen(predicate?: (title: string, percent: number) => boolean): void;
+  /** Forgets that this workspace went on with Decrypt Selection in an auto-saved file (the warning shows again). */
+  forgetAutoSaveWarning(): Promise<void>;
+  /** The status bar message of the last Encrypt/Decrypt/Re-encrypt File or Selection that finished. */
+  lastDoneMessage(): string | undefined;
 }
 
 export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services, memory: EncryptionMemory): EditorEncryptionTesting {
@@ -45,13 +49,15 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
-  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover()), scheduleTemporaryFileSweep(services), trackSelectionContext(), trackLastFileEditor());
+  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover(services.keyNames)), scheduleTemporaryFileSweep(services), trackSelectionContext(), trackLastFileEditor());
   return {
     setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;
     },
     sweepTemporaryFiles: (untouchedMs) => sweepTemporaryFiles(services, untouchedMs),
     cancelProgressWhen: (predicate) => setTestCancel(predicate),
+    forgetAutoSaveWarning: () => deps.memory.acknowledgeAutoSavePlaintext(false),
+    lastDoneMessage: () => deps.lastDone,
   };
 }
 

@@ -2,18 +2,22 @@
 // selection of a multi-cursor edit is handled; all replacements land as one undoable edit,
 // and when any selection fails nothing is replaced.
 import * as vscode from 'vscode';
+import { basename } from 'node:path';
 import { withCancellableProgress } from '../ui/cancellableProgress';
+import { UserCancelledError } from '../ui/userInput';
+import { inspectFile } from '../../core/envelope/fileEncryption';
 import { Args } from '../../core/args/readArgs';
-import { type CiphertextKind, detectTextCiphertext, type TextCiphertext } from '../../core/envelope/detect';
+import { type CiphertextKind, detectTextCiphertext, isEncryptedFormat, type TextCiphertext } from '../../core/envelope/detect';
 import { formatEncryptionContext } from '../../core/envelope/encryptionContext';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { decryptSecret, type DecryptedSecret, encryptSecret, reEncryptSecret } from '../../core/envelope/secretText';
 import { splitQuoted, tokenAt } from '../../core/envelope/textScan';
+import { MAX_BLOB_PLAINTEXT } from '../../core/envelope/kmsBlob';
 import { KmsError } from '../../core/kms/errors';
 import { currentKeyRefs, visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
-import { NO_ARGS, announceWorkspaceKey, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import { NO_ARGS, announceWorkspaceKey, countOf, reportDone, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
 
 /** At most this many KMS calls in flight for one multi-cursor edit. */
 const CONCURRENCY = 4;
@@ -161,7 +165,9 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
-      const keys = await chooseKeys(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive, command: 'kmsWorkbench.encryptSelection' });
+      // Up to 4,096 bytes under one key is one KMS Encrypt call: a refusal names that operation.
+      const use = targets.every((t) => Buffer.byteLength(t.inner, 'utf8') <= MAX_BLOB_PLAINTEXT) ? 'encrypt' : 'generateDataKey';
+      const keys = await chooseKeys(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive, command: 'kmsWorkbench.encryptSelection', use });
       const key = keys[0];
       const additionalKeyIds = keys.slice(1).map((k) => k.keyId);
       const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uri, initial: deps.memory.contextFor(uri.toString()), title: `Encrypt selection with ${keys.map((k) => k.label).join(' + ')}` });
@@ -182,6 +188,7 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       await deps.memory.rememberContext(uri.toString(), encryptionContext, results.filter((r) => r.kind === 'blob').map((r) => r.ciphertext));
       services.log.info(`Encrypted ${targets.length} selection(s) in ${uri.fsPath || uri.toString()} with ${results[0].keyId}`);
       announceWorkspaceKey(deps, keys[0], several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection', results[0].keyId, interactive);
+      await reportDone(deps, kms, results[0].keyIds ?? [results[0].keyId], (names) => `Encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`);
       return { count: targets.length, keyId: results[0].keyId, keyIds: [...(results[0].keyIds ?? [results[0].keyId])], kinds: results.map((r) => r.kind), encryptionContext };
     },
   };
@@ -203,6 +210,7 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       const interactive = !isScripted(arg);
       const editor = activeEditor('select the ciphertext to decrypt (or put the cursor in it)');
       const targets = ciphertextTargets(editor, 'decrypt');
+      if (interactive) await warnAutoSavedPlaintext(deps, editor.document);
       const version = editor.document.version;
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
@@ -214,6 +222,7 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       );
       const texts = targets.map((t, i) => asText(t, secrets[i]));
       await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + texts[i] + t.suffix })), 'decrypting');
+      await reportDone(deps, kms, secrets.map((s) => s.keyId), (names) => `Decrypted ${countOf(targets.length, 'the selection', 'selections')} (${names})`);
       return { count: targets.length, keyIds: secrets.map((s) => s.keyId), kinds: secrets.map((s) => s.kind) };
     },
   };
@@ -240,7 +249,13 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const uri = editor.document.uri;
       const kms = await editorKms(services, args);
       await refuseUntrustedTargets(kms, targets);
-      const key = await chooseKey(deps, kms, args, { title: 'Re-encrypt selection with', scope: uri, interactive, current: targets.flatMap((t) => (t.found ? currentKeyRefs(t.found) : [])) });
+      const key = await chooseKey(deps, kms, args, {
+        title: 'Re-encrypt selection with',
+        scope: uri,
+        interactive,
+        current: targets.flatMap((t) => (t.found ? currentKeyRefs(t.found) : [])),
+        use: targets.every((t) => t.found?.kind === 'blob') ? 'encrypt' : 'generateDataKey',
+      });
       const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         withContextRetry(deps, targets, uri, { given: sourceContextArg(args), interactive, verb: 're-encrypt' }, (t, sourceEncryptionContext) =>
@@ -251,9 +266,45 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
       const blobs = results.filter((r) => r.kind === 'blob');
       if (blobs.length) await deps.memory.rememberContext(uri.toString(), blobs[0].encryptionContext, blobs.map((r) => r.ciphertext));
       announceWorkspaceKey(deps, key, targets.length > 1 ? `Re-encrypted ${targets.length} selections` : 'Re-encrypted the selection', results[0].keyId, interactive);
+      await reportDone(deps, kms, [results[0].keyId], (names) => `Re-encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`);
       return { count: targets.length, keyId: results[0].keyId, sourceKeyIds: results.map((r) => r.sourceKeyId), kinds: results.map((r) => r.kind) };
     },
   };
+}
+
+export const DECRYPT_ANYWAY = 'Decrypt Anyway';
+export const OPEN_DECRYPTED_INSTEAD = 'Open Decrypted Instead';
+export const DECRYPT_TO_PEEK = 'Decrypt to Peek';
+
+/**
+ * Decrypt Selection puts plaintext into the document; with files.autoSave on, VS Code writes
+ * it to disk within a second (and its Local History keeps copies) without a save. Once per
+ * workspace the person is told, and offered what keeps the plaintext off the disk: Open
+ * Decrypted (the file itself is encrypted: the plaintext stays in memory) or Decrypt to Peek
+ * (a dialog). Only going on anyway is remembered. Untitled and decrypted editors never write
+ * to the file on disk, so they are not asked about.
+ */
+async function warnAutoSavedPlaintext(deps: EditorDeps, document: vscode.TextDocument): Promise<void> {
+  if (document.uri.scheme !== 'file' || deps.memory.isAutoSavePlaintextAcknowledged()) return;
+  const autoSave = vscode.workspace.getConfiguration('files', document.uri).get<string>('autoSave', 'off');
+  if (autoSave === 'off') return;
+  const inspection = await inspectFile(document.uri.fsPath).catch(() => undefined);
+  const encryptedFile = inspection !== undefined && isEncryptedFormat(inspection.format);
+  const alternative = encryptedFile ? OPEN_DECRYPTED_INSTEAD : DECRYPT_TO_PEEK;
+  const when = autoSave === 'afterDelay' ? 'within a second' : autoSave === 'onFocusChange' ? 'when the editor loses focus' : 'when the window loses focus';
+  const choice = await deps.services.ui.choose(`Auto Save is on: the decrypted text will be written to ${basename(document.uri.fsPath)} on disk ${when}.`, [DECRYPT_ANYWAY, alternative], {
+    modal: true,
+    detail: `VS Code's Local History then keeps copies of it too, and git sees a plaintext change. ${
+      encryptedFile ? 'Open Decrypted edits the plaintext in memory only and encrypts it again on save.' : 'Decrypt to Peek shows the plaintext in a dialog and writes nothing.'
+    }\n\nYou are asked once for this workspace.`,
+  });
+  if (choice === DECRYPT_ANYWAY) {
+    await deps.memory.acknowledgeAutoSavePlaintext();
+    return;
+  }
+  if (choice === OPEN_DECRYPTED_INSTEAD) void vscode.commands.executeCommand('kmsWorkbench.openDecrypted', document.uri);
+  if (choice === DECRYPT_TO_PEEK) void vscode.commands.executeCommand('kmsWorkbench.peekCiphertext');
+  throw new UserCancelledError();
 }
 
 /** Refuses, before any KMS call, ciphertexts that show they are only under keys of untrusted accounts. */

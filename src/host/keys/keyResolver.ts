@@ -270,15 +270,38 @@ async function describeNamed(gateway: KmsGateway, ref: string, mode: 'always' | 
  * `keyIds`, each described through its own region's gateway) that does not allow `action`.
  * Keys KMS will not describe are left to KMS.
  */
-export async function checkNamedKey(gateway: KmsGateway, ref: string, action: KeyAction): Promise<void> {
+export async function checkNamedKey(gateway: KmsGateway, ref: string, action: KeyAction, connectionId?: string): Promise<void> {
   const metadata = await describeNamed(gateway, ref, 'ifAllowed', undefined);
-  const refusal = metadata && explainRefusal(metadata, action);
-  if (refusal) throw new KmsError('ActionNotAllowed', `${ref}: ${refusal}`);
+  const error = metadata && refusalOf(metadata, action, ref, connectionId);
+  if (error) throw error;
 }
 
 /** Throws the key-state table's sentence when the key does not allow `action`. */
-export function refuseUnless(key: Pick<ResolvedKey, 'label' | 'ref' | 'source'> & { readonly metadata?: KeyMetadata }, action: KeyAction): void {
+export function refuseUnless(key: Pick<ResolvedKey, 'label' | 'ref' | 'source'> & { readonly metadata?: KeyMetadata; readonly connection?: Connection }, action: KeyAction): void {
   if (!key.metadata) return;
-  const refusal = explainRefusal(key.metadata, action);
-  if (refusal) throw new KmsError('ActionNotAllowed', `${key.source === 'setting' ? settingNames(key.ref) : key.label}: ${refusal}`);
+  const error = refusalOf(key.metadata, action, key.source === 'setting' ? settingNames(key.ref) : key.label, key.connection?.id);
+  if (error) throw error;
+}
+
+/** Actions that use the key: refused for its state, they offer the fix (Enable Key, Cancel Deletion). */
+const FIXABLE_BY_STATE = new Set<KeyAction>(['encrypt', 'generateDataKey', 'generateDataKeyPair', 'sign', 'verify', 'generateMac', 'verifyMac', 'getPublicKey', 'deriveSharedSecret', 'encapsulate', 'decapsulate', 'createGrant', 'decrypt']);
+
+/** KMS operations an action's refusal names (what was really attempted). */
+const OPERATION_OF: Partial<Record<KeyAction, string>> = { encrypt: 'Encrypt', generateDataKey: 'GenerateDataKey' };
+
+/**
+ * The key-state table's refusal of `action`, named `name`; a disabled key or one pending deletion
+ * refused for a use carries its fix (KmsError.details.fix), offered as a button by the one
+ * command error path.
+ */
+function refusalOf(metadata: KeyMetadata, action: KeyAction, name: string, connectionId: string | undefined): KmsError | undefined {
+  const reason = explainRefusal(metadata, action);
+  if (!reason) return undefined;
+  const state = metadata.KeyState;
+  const fix = !FIXABLE_BY_STATE.has(action) ? undefined : state === 'Disabled' ? 'enableKey' : state === 'PendingDeletion' ? 'cancelKeyDeletion' : undefined;
+  const keyId = metadata.Arn ?? metadata.KeyId;
+  return new KmsError('ActionNotAllowed', `${name}: ${reason}`, {
+    operation: OPERATION_OF[action],
+    ...(fix && keyId ? { fix: { action: fix, keyId, connectionId } } : {}),
+  });
 }

@@ -86,6 +86,8 @@ export class PolicyEditorSession implements vscode.Disposable {
   private checkTimer?: ReturnType<typeof setTimeout>;
   /** The caller's ARN, or why it is not known; asked once per editor (again at save when it failed). */
   private caller?: Promise<ServiceChecksMessage['caller']>;
+  /** The panel's title without the unsaved marker. */
+  private readonly cleanTitle: string;
 
   constructor(
     private readonly services: Services,
@@ -97,6 +99,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     private readonly serviceChecker?: PolicyServiceChecks,
   ) {
     this.keyId = target.metadata.KeyId ?? '';
+    this.cleanTitle = panel.title;
     this.sessionKey = sessionKeyOf(target.connection.id, this.keyId);
     // A draft kept from an editor closed with unsaved changes starts from the server version it
     // was based on, so a save still notices (and shows) a change made on KMS since then.
@@ -124,6 +127,7 @@ export class PolicyEditorSession implements vscode.Disposable {
         workingText: () => this.text,
         serverText: () => this.shownServerText,
         acceptDocumentText: (text) => this.acceptDocumentText(text),
+        readOnlyReason: () => this.readOnlyReason,
       }),
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
@@ -231,12 +235,30 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   private post(message: HostMessage): void {
     if (this.disposed) return;
+    this.showUnsaved();
     for (const listener of this.postedListeners) listener(message);
     // Nothing goes to the webview before it said `ready`; `init` then carries the current state.
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
+  /**
+   * The unsaved marker on the panel's tab. A webview panel has no dirty state of its own (only
+   * custom editors of documents do), so the title carries VS Code's "●" while the page holds
+   * changes not saved to KMS, and loses it once saved, reloaded or undone.
+   */
+  private showUnsaved(): void {
+    if (this.disposed) return;
+    const title = this.unsavedDraft ? `● ${this.cleanTitle}` : this.cleanTitle;
+    if (this.panel.title !== title) this.panel.title = title;
+  }
+
+  /** Whether the panel's tab shows the unsaved marker. */
+  get showsUnsaved(): boolean {
+    return this.panel.title !== this.cleanTitle;
+  }
+
   private setStatus(status: SaveStatus, message?: string): void {
+    this.showUnsaved();
     this.status = status;
     this.statusMessage = message;
     this.post({ type: 'status', status, message });
@@ -312,8 +334,10 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   /** Takes a new policy text from the form (or the session itself) and brings the JSON tab along. */
   private setText(text: string, source: 'form' | 'server'): void {
+    this.showUnsaved();
     if (text === this.text) return;
     this.text = text;
+    this.showUnsaved();
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
     this.scheduleChecks();
     this.jsonTab.syncSoon();
@@ -322,15 +346,18 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   /** The person typed in the JSON tab: the form follows at once. */
   private typedInJsonTab(text: string): void {
+    if (this.readOnlyReason) return;
     this.text = text;
+    this.showUnsaved();
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
     this.post({ type: 'text', text, source: 'jsonEditor' });
     this.scheduleChecks();
   }
 
   private acceptDocumentText(text: string): void {
-    if (text === this.text) return;
+    if (text === this.text || this.readOnlyReason) return;
     this.text = text;
+    this.showUnsaved();
     this.post({ type: 'text', text, source: 'jsonEditor' });
     this.scheduleChecks();
   }

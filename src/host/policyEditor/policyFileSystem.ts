@@ -11,6 +11,8 @@ export interface PolicyDocumentSource {
   serverText(): string;
   /** The JSON tab was saved (by the person or by the sync): take its text. */
   acceptDocumentText(text: string): void;
+  /** Why the policy cannot be changed (an AWS managed key): its working document is read-only too. */
+  readOnlyReason(): string | undefined;
 }
 
 /** FNV-1a: a short stable token for a connection id (which may hold "/" and ":"). */
@@ -84,7 +86,8 @@ export class PolicyFileSystem implements vscode.FileSystemProvider, vscode.Dispo
   stat(uri: vscode.Uri): vscode.FileStat {
     const { bytes, server } = this.content(uri);
     const mtime = this.mtimes.get(uri.toString()) ?? 0;
-    return { type: vscode.FileType.File, ctime: 0, mtime, size: bytes.byteLength, permissions: server ? vscode.FilePermission.Readonly : undefined };
+    const readOnly = server || this.resolve(uri).source.readOnlyReason() !== undefined;
+    return { type: vscode.FileType.File, ctime: 0, mtime, size: bytes.byteLength, permissions: readOnly ? vscode.FilePermission.Readonly : undefined };
   }
 
   readFile(uri: vscode.Uri): Uint8Array {
@@ -94,6 +97,8 @@ export class PolicyFileSystem implements vscode.FileSystemProvider, vscode.Dispo
   writeFile(uri: vscode.Uri, content: Uint8Array): void {
     const { source, server } = this.resolve(uri);
     if (server) throw vscode.FileSystemError.NoPermissions('The policy on the server is read-only here: edit the policy in its editor and save it from there.');
+    const readOnly = source.readOnlyReason();
+    if (readOnly) throw vscode.FileSystemError.NoPermissions(readOnly);
     source.acceptDocumentText(this.decoder.decode(content));
     this.mtimes.set(uri.toString(), Date.now());
   }

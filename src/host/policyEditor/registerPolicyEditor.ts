@@ -198,7 +198,7 @@ export interface PolicyEditorTesting {
 /** One open editor as the testing API shows it. */
 export type PolicyEditorState = Pick<
   PolicyEditorSession,
-  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save' | 'serviceChecks'
+  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'showsUnsaved' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save' | 'serviceChecks'
 >;
 
 /** `checks`: IAM Access Analyzer and STS for the editors (without it, the editor says they were not asked). */

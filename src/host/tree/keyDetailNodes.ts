@@ -281,16 +281,17 @@ export class PolicyNode extends UnderKeyNode {
 
   treeItem(): vscode.TreeItem {
     const meta = this.keyNode.metadata;
-    const awsManaged = meta?.KeyManager === 'AWS';
-    // Menus offer Edit Key Policy or Show Key Policy (Read-Only), never both: `policy can-editPolicy` or `policy`.
-    const editable = meta !== undefined && !awsManaged && allowedActions(meta).includes('editPolicy');
+    // Before DescribeKey has answered, the alias index says whether AWS manages the key.
+    const awsManaged = meta ? meta.KeyManager === 'AWS' : (this.keyNode.directory.peekAliases()?.isAwsManaged(this.keyNode.keyId) ?? false);
+    // Menus offer Edit Key Policy or Show Key Policy (Read-Only), never both: `policy can-editPolicy` or `policyReadOnly`.
+    const editable = !awsManaged && (meta === undefined || allowedActions(meta).includes('editPolicy'));
     const t = new vscode.TreeItem('Key policy', vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
     t.description = awsManaged ? 'read-only (AWS managed)' : undefined;
     t.tooltip = awsManaged
       ? 'Show the key policy (read-only: AWS manages the policies of AWS managed keys)'
       : 'Open the key policy in the policy editor (a key has exactly one key policy; KMS names it "default" whatever it says)';
-    t.contextValue = editable ? `${NodeKind.Policy} ${POLICY_EDITABLE_TOKEN}` : NodeKind.Policy;
+    t.contextValue = editable ? `${NodeKind.Policy} ${POLICY_EDITABLE_TOKEN}` : NodeKind.PolicyReadOnly;
     t.iconPath = new vscode.ThemeIcon('law');
     const command = editable ? this.model.policyCommand : 'kmsWorkbench.showKeyPolicy';
     t.command = { command, title: 'Open Key Policy', arguments: [this] };

@@ -73,6 +73,7 @@ export async function refused(command: string, arg: unknown, reason: RegExp): Pr
 export interface Shown {
   readonly message: string;
   readonly detail?: string;
+  readonly buttons?: readonly string[];
 }
 
 /** ScriptedUserInput that also records the details of dialogs and the prompts of inputs. */
@@ -80,7 +81,7 @@ export class RecordingInput extends ScriptedUserInput {
   readonly shown: Shown[] = [];
   readonly prompts: string[] = [];
   override choose<T extends string>(message: string, buttons: readonly T[], options?: { detail?: string }): Promise<T | undefined> {
-    this.shown.push({ message, detail: options?.detail });
+    this.shown.push({ message, detail: options?.detail, buttons });
     return super.choose(message, buttons);
   }
   override input(options: InputOptions): Promise<string> {

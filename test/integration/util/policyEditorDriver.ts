@@ -78,7 +78,9 @@ export class PolicyEditorRecorder implements vscode.Disposable {
       keyId: state.keyId,
       uri: state.workingUri.toString(),
       serverUri: state.serverUri.toString(),
-      title: state.panelTitle,
+      get title() {
+        return state.panelTitle;
+      },
       text: () => state.currentText(),
       serverText: () => state.serverText(),
       isReady: () => state.isReady(),

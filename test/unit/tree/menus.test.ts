@@ -45,9 +45,9 @@ describe('menus: each entry where it applies', () => {
     assert.deepEqual(policyEntries(keyValue({})), ['kmsWorkbench.editKeyPolicy']);
     assert.deepEqual(policyEntries(keyValue({ KeyState: 'Disabled' })), ['kmsWorkbench.editKeyPolicy']);
     assert.deepEqual(policyEntries(keyValue({ KeyManager: 'AWS' })), ['kmsWorkbench.showKeyPolicy']);
-    // The Key policy node under a key: `policy can-editPolicy` for a customer key, `policy` otherwise (the pencil only when editable).
+    // The Key policy node under a key: `policy can-editPolicy` for a customer key, `policyReadOnly` otherwise (the pencil only when editable).
     assert.deepEqual(policyEntries('policy can-editPolicy'), ['kmsWorkbench.editKeyPolicy', 'kmsWorkbench.editKeyPolicy']);
-    assert.deepEqual(policyEntries('policy'), ['kmsWorkbench.showKeyPolicy']);
+    assert.deepEqual(policyEntries('policyReadOnly'), ['kmsWorkbench.showKeyPolicy']);
   });
 
   it('puts the editor’s entries under a "KMS" submenu: decrypt, re-encrypt and peek on ciphertext, encrypt on a plaintext selection', () => {

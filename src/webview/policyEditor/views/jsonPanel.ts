@@ -21,7 +21,7 @@ export function jsonPanel(ctx: EditorContext): HTMLElement {
   return h(
     'div',
     { id: 'panel-json', class: 'panel', attrs: { role: 'tabpanel', 'aria-labelledby': 'tab-json' } },
-    h('p', { class: 'description', text: 'What will be saved. Use “Edit as JSON” to change it in an editor tab; the form follows as you type.' }),
+    h('p', { class: 'description', text: ctx.state.readOnly ? 'The policy as KMS holds it (read-only).' : 'What will be saved. Use “Edit as JSON” to change it in an editor tab; the form follows as you type.' }),
     code,
   );
 }

@@ -55,7 +55,9 @@ export function header(ctx: EditorContext): HTMLElement {
         title: saveBlocked ?? 'Review the changes and save the policy to KMS',
       }),
       button('review', 'Review changes', 'diff', () => void ctx.run('Opening the diff', { kind: 'showDiff', text: ctx.state.text }), { disabled: busy, title: 'Compare the policy on the server with this one' }),
-      button('openJson', 'Edit as JSON', 'json', () => void ctx.run('Opening the JSON editor', { kind: 'openJson' }), { disabled: busy, title: 'Open the policy in a JSON editor tab, kept in sync with this form' }),
+      ctx.state.readOnly
+        ? button('openJson', 'Show as JSON', 'json', () => void ctx.run('Opening the JSON view', { kind: 'openJson' }), { disabled: busy, title: 'Open the policy in a read-only JSON tab' })
+        : button('openJson', 'Edit as JSON', 'json', () => void ctx.run('Opening the JSON editor', { kind: 'openJson' }), { disabled: busy, title: 'Open the policy in a JSON editor tab, kept in sync with this form' }),
       button('reload', 'Reload', 'refresh', () => void ctx.run('Reloading', { kind: 'reload' }), { disabled: busy, title: 'Read the policy from KMS again' }),
     ),
     h('p', { id: 'save-state', class: ['save-state', changed && 'changed'], attrs: { role: 'status', 'aria-live': 'polite' } }, saveStateText(ctx, changed, saveBlocked)),
@@ -72,6 +74,7 @@ export function banners(ctx: EditorContext): Child[] {
 
 export function saveStateText(ctx: EditorContext, changed: boolean, saveBlocked: string | undefined): string {
   if (ctx.state.busy) return `${ctx.state.busy}…`;
+  if (ctx.state.readOnly) return 'Read-only.';
   if (ctx.state.status === 'conflict' || ctx.state.status === 'failed') return ctx.state.statusMessage ?? '';
   if (ctx.state.status === 'saved' && !changed) return ctx.state.statusMessage ?? 'Saved.';
   if (!changed) return 'No unsaved changes.';
