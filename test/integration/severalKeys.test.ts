@@ -97,7 +97,8 @@ describe('Encryption SDK files for several keys', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(0, 20));
     const markdown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
     assert.match(markdown, /Keys \(any one of the 2 decrypts\)/);
-    for (const arn of [arns[1], arns[2]]) assert.ok(markdown.includes(arn), `the hover names ${arn}`);
+    // Keys are named by alias in hovers (the ARNs are in the log and tooltips).
+    for (const alias of [aliases[1], aliases[2]]) assert.ok(markdown.includes(alias), `the hover names ${alias}: ${markdown}`);
     assert.doesNotMatch(editor.document.getText(), /hunter2/);
   });
 });
