@@ -4,6 +4,7 @@
 //   dist/encryptionSdk.js the AWS Encryption SDK, required lazily on first use
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
 //   dist/kms-precommit.js the pre-commit hook's check, self-contained (node only, no vscode)
+//   dist/fileCryptoWorker.js the worker thread of Encrypt/Decrypt File (AES-GCM, framing, base64), self-contained
 //   out/test/**           integration tests, bundled for the extension host
 // Flags: --production (minify, no source maps), --watch, --no-tests,
 //        --tests-only (rebuild out/test only, keeping dist/ as it is, e.g. a production build).
@@ -69,6 +70,8 @@ const configs = testsOnly ? [] : [
     outdir: 'dist',
     plugins: [lazyBundlePlugin],
   },
+  // The file-crypto worker thread, self-contained (node only): started from dist/extension.js.
+  { ...nodeCommon, entryPoints: { fileCryptoWorker: 'src/core/envelope/fileCryptoWorker.ts' }, outdir: 'dist' },
   // The pre-commit check, self-contained (node only): copied into a repository's hooks folder.
   { ...nodeCommon, sourcemap: false, entryPoints: { 'kms-precommit': 'src/hooks/kmsPrecommit.ts' }, outdir: 'dist' },
 ];

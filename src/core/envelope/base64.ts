@@ -8,7 +8,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 /** Characters per line of base64-armored files (RFC 2045). */
 export const BASE64_LINE_LENGTH = 76;
 /** Bytes that make one full line. */
-const BYTES_PER_LINE = (BASE64_LINE_LENGTH / 4) * 3;
+export const BYTES_PER_LINE = (BASE64_LINE_LENGTH / 4) * 3;
 
 const STRICT = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -55,7 +55,7 @@ export class Base64FormatError extends Error {
  * the first (copyWithin, native): about 1.5x faster than writing each line's slice of a
  * string, which matters because armoring runs on the same thread as the encryption.
  */
-function armorLines(bytes: Buffer): Buffer {
+export function armorLines(bytes: Buffer): Buffer {
   const textLength = Math.ceil(bytes.length / 3) * 4;
   const lines = Math.ceil(textLength / BASE64_LINE_LENGTH);
   const out = Buffer.allocUnsafe(textLength + lines);
