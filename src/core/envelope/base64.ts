@@ -55,10 +55,10 @@ export class Base64FormatError extends Error {
  * the first (copyWithin, native): about 1.5x faster than writing each line's slice of a
  * string, which matters because armoring runs on the same thread as the encryption.
  */
-export function armorLines(bytes: Buffer): Buffer {
+export function armorLines(bytes: Buffer, alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
   const textLength = Math.ceil(bytes.length / 3) * 4;
   const lines = Math.ceil(textLength / BASE64_LINE_LENGTH);
-  const out = Buffer.allocUnsafe(textLength + lines);
+  const out = alloc(textLength + lines);
   out.write(bytes.toString('base64'), 0, 'latin1');
   for (let line = lines - 1; line >= 0; line--) {
     const start = line * BASE64_LINE_LENGTH;

@@ -56,7 +56,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 async function cryptInline(original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions): Promise<void> {
-  const codec = createFileCodec({ ...spec, dataKey: Uint8Array.from(spec.dataKey) });
+  const codec = createFileCodec({ ...spec, dataKey: Uint8Array.from(spec.dataKey), plaintextLength: original.size });
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   // A failed write shows as the sink's 'error' (the write itself may have returned true).
   const state: { failure?: Error } = {};
@@ -129,9 +129,11 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
   return new Promise<void>((resolve, reject) => {
     // No inherited Node options (the extension host's are not all allowed in a worker); a
     // small heap (the buffers themselves live outside it).
-    const worker = new Worker(script, { execArgv: [], stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    const worker = new Worker(script, { execArgv: [], stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 8 } });
     let settled = false;
     let inFlight = 0;
+    /** Read buffers back from the worker, reused. */
+    const readBuffers: ArrayBuffer[] = [];
     let wake: (() => void) | undefined;
     const wakeUp = (): void => {
       const w = wake;
@@ -160,12 +162,16 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
       switch (message.type) {
         case 'out': {
           const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
-          // Decrypted bytes: wiped once they are in the file.
-          sink.write(bytes, spec.op === 'decrypt' ? () => bytes.fill(0) : undefined);
+          // Once in the file: decrypted bytes wiped, the memory handed back to the worker for reuse.
+          sink.write(bytes, () => {
+            if (spec.op === 'decrypt') bytes.fill(0);
+            if (!settled) post({ type: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
+          });
           break;
         }
         case 'ack':
           inFlight--;
+          if (message.buffer.byteLength === chunkSize && readBuffers.length < WINDOW) readBuffers.push(message.buffer);
           wakeUp();
           break;
         case 'done':
@@ -179,15 +185,16 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
     const post = (message: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
     // The worker gets its own copy of the data key (moved), and zeroes it.
     const dataKey = Uint8Array.from(spec.dataKey);
-    post({ type: 'start', op: spec.op, armor: spec.armor, dataKey, header: Uint8Array.from(spec.header) }, [dataKey.buffer]);
+    post({ type: 'start', op: spec.op, armor: spec.armor, dataKey, header: Uint8Array.from(spec.header), plaintextLength: original.size }, [dataKey.buffer]);
 
     const read = async (): Promise<void> => {
       let position = 0;
       while (!settled) {
         while (!settled && (inFlight >= WINDOW || sink.writableNeedDrain)) await new Promise<void>((r) => (wake = r));
         if (settled) return;
-        // A buffer of its own (not from the pool), so it can be moved to the worker.
-        const buffer = Buffer.allocUnsafeSlow(chunkSize);
+        // A buffer of its own (not from Node's pool), so it can be moved to the worker and back.
+        const reused = readBuffers.pop();
+        const buffer = reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(chunkSize);
         const { bytesRead } = await original.handle.read(buffer, 0, chunkSize, position);
         if (settled) {
           buffer.fill(0);

@@ -12,6 +12,7 @@
 // the final frame, holding 1 to frameLength bytes (0 only for empty plaintext).
 // Read: the same suite and any committing unsigned framed message (see rewrapObstacle).
 import { type CipherGCM, createCipheriv } from 'node:crypto';
+import { KmsError } from '../kms/errors';
 import { armorLines, Base64ArmorDecoder, Base64FormatError, BYTES_PER_LINE } from './base64';
 import { FrameVerifier } from './frames';
 import { ALGORITHM_SUITES, deriveCommittingKeys, IV_LENGTH, type MessageHeader, MessageFormatError, parseMessageHeader, tampered } from './messageFormat';
@@ -32,18 +33,42 @@ export interface CodecSpec {
    * Encrypting: written first. Decrypting: the message must start with exactly these bytes.
    */
   readonly header: Uint8Array;
+  /** Encrypting: the plaintext's length (the file's size); a different number of bytes fails. */
+  readonly plaintextLength?: number;
 }
 
 /** Turns chunks of a file into chunks of its new content. */
 export interface FileCodec {
-  /** Takes the chunk (encrypting: it may keep it until a frame is full, and wipes it when done). */
+  /** Takes the chunk (not kept: its memory may be reused once this returns; encrypting wipes it). */
   push(chunk: Buffer): Buffer[];
   end(): Buffer[];
   /** Zeroes the keys (also after a failure or a cancel). */
   dispose(): void;
 }
 
-export function createFileCodec(spec: CodecSpec): FileCodec {
+/**
+ * Where the codec's output buffers come from, and where buffers it is done with go back (the
+ * worker reuses them, so a gigabyte does not leave a gigabyte of garbage). Default: fresh
+ * buffers, nothing reused.
+ */
+export interface BufferPool {
+  alloc(size: number): Buffer;
+  free(buffer: Buffer): void;
+}
+
+const FRESH: BufferPool = { alloc: (size) => Buffer.allocUnsafe(size), free: () => undefined };
+
+/** The pieces in one buffer of the pool. */
+function joined(pieces: readonly Buffer[], pool: BufferPool): Buffer {
+  let size = 0;
+  for (const p of pieces) size += p.length;
+  const out = pool.alloc(size);
+  let at = 0;
+  for (const p of pieces) at += p.copy(out, at);
+  return out;
+}
+
+export function createFileCodec(spec: CodecSpec, pool: BufferPool = FRESH): FileCodec {
   const header = parseMessageHeader(Buffer.from(spec.header));
   if (!header) throw tampered('it is truncated inside its header');
   if (header.version !== 2 || !header.suite.committing || header.suite.signed || header.contentType !== 'framed' || !ALGORITHM_SUITES.has(header.suite.id)) {
@@ -55,48 +80,66 @@ export function createFileCodec(spec: CodecSpec): FileCodec {
   } finally {
     spec.dataKey.fill(0);
   }
-  const inner = spec.op === 'encrypt' ? new FrameEncoder(header, derivedKey, Buffer.from(spec.header)) : new FrameDecoder(header, derivedKey, Buffer.from(spec.header));
+  const inner = spec.op === 'encrypt' ? new FrameEncoder(header, derivedKey, Buffer.from(spec.header), spec.plaintextLength ?? 0, pool) : new FrameDecoder(header, derivedKey, Buffer.from(spec.header), pool);
   if (spec.armor === 'binary') return inner;
-  return spec.op === 'encrypt' ? armoredOutput(inner) : armoredInput(inner);
+  return spec.op === 'encrypt' ? armoredOutput(inner, pool) : armoredInput(inner);
 }
 
-/** Plaintext in, message out (header first). */
+/**
+ * Plaintext in, message out (header first). The plaintext's length is known (the file's size
+ * in the snapshot the replacement checks), so each frame is known to be regular or final when
+ * it starts: the plaintext is encrypted as it arrives, nothing of it is kept, and each chunk
+ * is wiped once encrypted (the caller may reuse its memory at once).
+ */
 class FrameEncoder implements FileCodec {
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
   private sequence = 1;
   private headerWritten = false;
   private readonly frameLength: number;
+  /** Plaintext bytes still to come. */
+  private left: number;
+  private frame: { cipher: CipherGCM; left: number; final: boolean } | undefined;
+  private done = false;
 
   constructor(
     private readonly header: MessageHeader,
     private readonly derivedKey: Buffer,
     private readonly headerBytes: Buffer,
+    plaintextLength: number,
+    private readonly pool: BufferPool,
   ) {
     this.frameLength = header.frameLength;
+    this.left = plaintextLength;
   }
 
   push(chunk: Buffer): Buffer[] {
     const out = this.start();
-    if (chunk.length) {
-      this.pending.push(chunk);
-      this.pendingLength += chunk.length;
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.done || this.left === 0) throw changedWhileRead();
+      const frame = this.frame ?? this.open(out);
+      const take = Math.min(frame.left, chunk.length - at);
+      const piece = chunk.subarray(at, at + take);
+      out.push(frame.cipher.update(piece));
+      piece.fill(0);
+      at += take;
+      frame.left -= take;
+      this.left -= take;
+      if (frame.left === 0) this.close(out, frame);
     }
-    // A frame is written once more plaintext follows it: the last one becomes the final frame.
-    while (this.pendingLength > this.frameLength) out.push(this.frame(this.take(this.frameLength), false));
-    return out.length ? [Buffer.concat(out)] : [];
+    return out.length ? [joined(out, this.pool)] : [];
   }
 
   end(): Buffer[] {
     const out = this.start();
-    out.push(this.frame(this.take(this.pendingLength), true));
-    return [Buffer.concat(out)];
+    if (this.left > 0) throw changedWhileRead();
+    // Empty plaintext: one empty final frame.
+    if (!this.done) this.close(out, this.frame ?? this.open(out));
+    return [joined(out, this.pool)];
   }
 
   dispose(): void {
     this.derivedKey.fill(0);
-    for (const p of this.pending) p.fill(0);
-    this.pending = [];
+    this.frame = undefined;
   }
 
   private start(): Buffer[] {
@@ -105,27 +148,9 @@ class FrameEncoder implements FileCodec {
     return [this.headerBytes];
   }
 
-  private take(length: number): Buffer[] {
-    const parts: Buffer[] = [];
-    let left = length;
-    while (left > 0) {
-      const head = this.pending[0];
-      if (head.length <= left) {
-        parts.push(head);
-        this.pending.shift();
-        left -= head.length;
-      } else {
-        parts.push(head.subarray(0, left));
-        this.pending[0] = head.subarray(left);
-        left = 0;
-      }
-    }
-    this.pendingLength -= length;
-    return parts;
-  }
-
-  private frame(parts: Buffer[], final: boolean): Buffer {
-    const length = parts.reduce((n, p) => n + p.length, 0);
+  private open(out: Buffer[]): { cipher: CipherGCM; left: number; final: boolean } {
+    const final = this.left <= this.frameLength;
+    const length = final ? this.left : this.frameLength;
     const sequence = this.sequence++;
     if (sequence > 0xfffffffe) throw new MessageFormatError('The message has too many frames.');
     const iv = Buffer.alloc(IV_LENGTH);
@@ -136,7 +161,7 @@ class FrameEncoder implements FileCodec {
     o += (final ? FINAL_FRAME_AAD : FRAME_AAD).copy(aad, o);
     o = aad.writeUInt32BE(sequence, o);
     aad.writeBigUInt64BE(BigInt(length), o);
-    const cipher: CipherGCM = createCipheriv('aes-256-gcm', this.derivedKey, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.derivedKey, iv);
     cipher.setAAD(aad);
     const start = final ? Buffer.alloc(4 + 4 + IV_LENGTH + 4) : Buffer.alloc(4 + IV_LENGTH);
     if (final) {
@@ -148,16 +173,21 @@ class FrameEncoder implements FileCodec {
       start.writeUInt32BE(sequence, 0);
       iv.copy(start, 4);
     }
-    const out = [start];
-    for (const p of parts) {
-      out.push(cipher.update(p));
-      // The codec owns the plaintext it was given: wiped once encrypted.
-      p.fill(0);
-    }
-    cipher.final();
-    out.push(cipher.getAuthTag());
-    return Buffer.concat(out);
+    out.push(start);
+    this.frame = { cipher, left: length, final };
+    return this.frame;
   }
+
+  private close(out: Buffer[], frame: { cipher: CipherGCM; final: boolean }): void {
+    frame.cipher.final();
+    out.push(frame.cipher.getAuthTag());
+    this.frame = undefined;
+    if (frame.final) this.done = true;
+  }
+}
+
+function changedWhileRead(): KmsError {
+  return new KmsError('FileChangedOnDisk', 'The file changed size while it was being encrypted; it was left as it is now. Try again.');
 }
 
 /** Message in, plaintext out: every frame's tag checked before its plaintext leaves. */
@@ -170,6 +200,7 @@ class FrameDecoder implements FileCodec {
     header: MessageHeader,
     private readonly derivedKey: Buffer,
     private readonly headerBytes: Buffer,
+    private readonly pool: BufferPool,
   ) {
     this.verifier = new FrameVerifier(header, derivedKey, (pieces) => this.out.push(...pieces));
   }
@@ -200,20 +231,25 @@ class FrameDecoder implements FileCodec {
 
   private drain(): Buffer[] {
     if (this.out.length === 0) return [];
-    const joined = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
+    const out = joined(this.out, this.pool);
+    for (const p of this.out) p.fill(0);
     this.out = [];
-    return [joined];
+    return [out];
   }
 }
 
 /** Output as base64 armor (76-character lines, final newline). */
-function armoredOutput(inner: FileCodec): FileCodec {
+function armoredOutput(inner: FileCodec, pool: BufferPool): FileCodec {
   let carry = Buffer.alloc(0);
   const armor = (chunks: Buffer[], last: boolean): Buffer[] => {
-    const data = carry.length || chunks.length !== 1 ? Buffer.concat([carry, ...chunks]) : chunks[0];
+    if (chunks.length === 0 && !last) return [];
+    const data = joined([carry, ...chunks], pool);
+    for (const c of chunks) pool.free(c);
     const whole = last ? data.length : data.length - (data.length % BYTES_PER_LINE);
     carry = Buffer.from(data.subarray(whole));
-    return whole > 0 ? [armorLines(data.subarray(0, whole))] : [];
+    const out = whole > 0 ? [armorLines(data.subarray(0, whole), (size) => pool.alloc(size))] : [];
+    pool.free(data);
+    return out;
   };
   return {
     push: (chunk) => armor(inner.push(chunk), false),
