@@ -27,6 +27,7 @@ interface Sample {
   p99?: number;
   max?: number;
   rssGrowthMiB?: number;
+  extraThreads?: number;
 }
 
 function writeRandomFile(path: string, bytes: number): void {
@@ -39,7 +40,8 @@ function writeRandomFile(path: string, bytes: number): void {
 }
 
 async function main(): Promise<void> {
-  const vsix = vsixPathOf();
+  // KMS_BENCH_VSIX: another build to compare (say, main's), measured the same way.
+  const vsix = process.env.KMS_BENCH_VSIX ?? vsixPathOf();
   const probe = join(repoRoot, 'out', 'test', 'integration', 'bench', 'fileCryptoProbe.js');
   for (const f of [vsix, probe]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench (it packages and builds first)`);
   const sizes = process.env.KMS_BENCH_LARGE === '1' ? [64, 1024] : [64];
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     client.destroy();
     const outFile = join(scratch, 'result.json');
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log(`code-server, packaged .vsix; sizes ${sizes.join(', ')} MiB; load average before: ${load}`);
+    console.log(`code-server, ${vsix}; sizes ${sizes.join(', ')} MiB; load average before: ${load}`);
     const result = await runExtensionTests({
       vsixPath: vsix,
       extensionTestsPath: probe,

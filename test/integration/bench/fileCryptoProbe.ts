@@ -27,14 +27,29 @@ interface Sample {
   max?: number;
   /** Largest resident memory above the one before it started, MiB. */
   rssGrowthMiB?: number;
+  /** Most threads of the extension host's process while it ran, above the number before (a worker thread shows here). */
+  extraThreads?: number;
+}
+
+function threads(): number {
+  try {
+    return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** Times `task`, watching this process's event loop and memory. */
 async function watched(task: () => Promise<unknown>): Promise<Sample> {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   const rss0 = process.memoryUsage.rss();
+  const threads0 = threads();
   let peak = rss0;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  let mostThreads = threads0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+    mostThreads = Math.max(mostThreads, threads());
+  }, 20);
   histogram.enable();
   const t0 = performance.now();
   try {
@@ -45,7 +60,7 @@ async function watched(task: () => Promise<unknown>): Promise<Sample> {
   }
   const ms = performance.now() - t0;
   peak = Math.max(peak, process.memoryUsage.rss());
-  return { ms, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, rssGrowthMiB: (peak - rss0) / MiB };
+  return { ms, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, rssGrowthMiB: (peak - rss0) / MiB, extraThreads: mostThreads - threads0 };
 }
 
 async function timed(task: () => Promise<unknown>): Promise<Sample> {
@@ -57,11 +72,11 @@ async function timed(task: () => Promise<unknown>): Promise<Sample> {
 /** Best (fastest) of the runs; event-loop delay and memory: the worst of the runs. */
 function best(samples: Sample[]): Sample {
   const fastest = samples.reduce((a, b) => (b.ms < a.ms ? b : a));
-  const worst = (k: 'p99' | 'max' | 'rssGrowthMiB'): number | undefined => {
+  const worst = (k: 'p99' | 'max' | 'rssGrowthMiB' | 'extraThreads'): number | undefined => {
     const v = samples.map((s) => s[k]).filter((x): x is number => x !== undefined);
     return v.length ? Math.max(...v) : undefined;
   };
-  return { ms: fastest.ms, p99: worst('p99'), max: worst('max'), rssGrowthMiB: worst('rssGrowthMiB') };
+  return { ms: fastest.ms, p99: worst('p99'), max: worst('max'), rssGrowthMiB: worst('rssGrowthMiB'), extraThreads: worst('extraThreads') };
 }
 
 async function fsyncFile(path: string): Promise<void> {
