@@ -97,6 +97,11 @@ async function main(): Promise<void> {
       const worst = (k: 'p99' | 'rssGrowthMiB'): number => Math.max(...['encrypt base64', 'decrypt base64', 'encrypt binary', 'decrypt binary'].map((n) => r[n]?.[k] ?? 0));
       console.log(`    extension host while encrypting/decrypting: event loop p99 ≤ ${worst('p99').toFixed(1)} ms, RSS growth ≤ ${worst('rssGrowthMiB').toFixed(0)} MiB`);
     }
+    const sel = all.selections;
+    if (sel) {
+      console.log('\nSelections (kmsWorkbench.encryptSelection, one multi-cursor edit; goal ≤ 1.5 s at 10 ms per call):');
+      for (const [k, v] of Object.entries(sel)) console.log(`  ${k.padEnd(38)} ${(v.ms / 1000).toFixed(2)} s  (${(v.ms / 1500).toFixed(2)}× the 1.5 s goal; event loop p99 ${v.p99?.toFixed(1)} ms)`);
+    }
   } finally {
     await emulator.close();
     rmSync(scratch, { recursive: true, force: true });
