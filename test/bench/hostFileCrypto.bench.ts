@@ -28,6 +28,7 @@ interface Sample {
   max?: number;
   rssGrowthMiB?: number;
   extraThreads?: number;
+  failed?: string;
 }
 
 function writeRandomFile(path: string, bytes: number): void {
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     const sel = all.selections;
     if (sel) {
       console.log('\nSelections (kmsWorkbench.encryptSelection, one multi-cursor edit; goal ≤ 1.5 s at 10 ms per call):');
-      for (const [k, v] of Object.entries(sel)) console.log(`  ${k.padEnd(38)} ${(v.ms / 1000).toFixed(2)} s  (${(v.ms / 1500).toFixed(2)}× the 1.5 s goal; event loop p99 ${v.p99?.toFixed(1)} ms)`);
+      for (const [k, v] of Object.entries(sel)) console.log(v.failed ? `  ${k.padEnd(38)} failed: ${v.failed}` : `  ${k.padEnd(38)} ${(v.ms / 1000).toFixed(2)} s  (${(v.ms / 1500).toFixed(2)}× the 1.5 s goal; event loop p99 ${v.p99?.toFixed(1)} ms)`);
     }
   } finally {
     await emulator.close();
