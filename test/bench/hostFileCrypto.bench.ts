@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       const bytes = s * MiB;
       const mbps = (k: string): number => (r[k] ? bytes / 1e6 / (r[k].ms / 1000) : NaN);
       const ratio = (a: string, b: string): string => (r[a] && r[b] ? `${(mbps(a) / mbps(b)).toFixed(2)}×` : 'n/a');
-      const host = (k: string): string => (r[k]?.p99 !== undefined ? `event loop p99 ${r[k].p99.toFixed(1)} ms (max ${r[k].max!.toFixed(0)}), RSS +${r[k].rssGrowthMiB!.toFixed(0)} MiB` : '');
+      const host = (k: string): string => (r[k]?.p99 !== undefined ? `event loop p99 ${r[k].p99.toFixed(1)} ms (max ${r[k].max!.toFixed(0)}), RSS +${r[k].rssGrowthMiB!.toFixed(0)} MiB, threads +${r[k].extraThreads ?? 0}` : '');
       console.log(`\n${s} MiB, best of ${s >= 1024 ? 'up to 2' : (process.env.KMS_BENCH_REPEATS ?? '3')} (MB/s through the command; ratio ≥ 1 is at least as fast):`);
       for (const k of Object.keys(r)) console.log(`  ${k.padEnd(30)} ${mbps(k).toFixed(0).padStart(6)} MB/s  ${host(k)}`);
       console.log('  ratios:');
