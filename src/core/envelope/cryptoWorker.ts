@@ -84,10 +84,22 @@ async function cryptInline(original: OriginalFile, sink: Writable, spec: CodecSp
     }
     await write(codec.end());
     await endSink(sink);
+  } catch (error) {
+    abandon(sink);
+    throw error;
   } finally {
     sink.off('error', onError);
     codec.dispose();
   }
+}
+
+/**
+ * After a failure or a cancel: no write queued in the sink may start (the replacement closes
+ * the temporary file and removes it), and a late write error goes nowhere.
+ */
+function abandon(sink: Writable): void {
+  sink.on('error', () => undefined);
+  if (!sink.destroyed) sink.destroy();
 }
 
 function waitForDrain(sink: Writable, signal: AbortSignal | undefined): Promise<void> {
@@ -129,7 +141,7 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
   return new Promise<void>((resolve, reject) => {
     // No inherited Node options (the extension host's are not all allowed in a worker); a
     // small heap (the buffers themselves live outside it).
-    const worker = new Worker(script, { execArgv: [], stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(script, { execArgv: [], stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
     let settled = false;
     let inFlight = 0;
     /** Read buffers back from the worker, reused. */
@@ -148,6 +160,7 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
       sink.off('error', finish);
       wakeUp();
       void worker.terminate();
+      if (error) abandon(sink);
       if (error) reject(error instanceof Error ? error : new Error('The file-crypto worker failed.', { cause: error }));
       else resolve();
     };
