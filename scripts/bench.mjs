@@ -4,6 +4,7 @@
 // against a baseline measured in the same run; nothing here asserts on time.
 //   node scripts/bench.mjs [name…]   run only the benches whose file name contains a name
 //   --no-package                     skip `npm run package` (use the existing build)
+//   --large                          also 1 GiB files where a bench offers it (KMS_BENCH_LARGE=1)
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const skipPackage = argv.includes('--no-package');
 const names = argv.filter((a) => !a.startsWith('--'));
+if (argv.includes('--large')) process.env.KMS_BENCH_LARGE = '1';
 
 const benches = readdirSync(join(root, 'test', 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))

@@ -5,6 +5,7 @@
 //   dist/webview/*.js     browser code of webviews (no vscode, no node:*)
 //   dist/secretsScan.js   the YAML parser and glob matcher, required lazily on first use; also the
 //                         pre-commit hook's check when node runs it (copied into a repository's hooks)
+//   dist/fileCryptoWorker.js the worker thread of Encrypt/Decrypt File (AES-GCM, framing, base64), self-contained
 //   out/test/**           integration tests, bundled for the extension host
 // Flags: --production (minify, no source maps), --watch, --no-tests,
 //        --tests-only (rebuild out/test only, keeping dist/ as it is, e.g. a production build).
@@ -71,6 +72,8 @@ const configs = testsOnly ? [] : [
     outdir: 'dist',
     plugins: [lazyBundlePlugin],
   },
+  // The file-crypto worker thread, self-contained (node only): started from dist/extension.js.
+  { ...nodeCommon, entryPoints: { fileCryptoWorker: 'src/core/envelope/fileCryptoWorker.ts' }, outdir: 'dist' },
 ];
 
 const webviewEntries = walk('src/webview', (p) => /(^|\/)main\.ts$/.test(p));

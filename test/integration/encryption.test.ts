@@ -107,6 +107,35 @@ describe('encrypting in place', function () {
       assert.ok(!editor.document.isDirty);
     });
 
+    it('200 selections of one edit against a slow, throttling KMS: all encrypted in one edit; one failure among them changes nothing and starts no more calls', async () => {
+      const count = 200;
+      const content = Array.from({ length: count }, (_, i) => `SECRET_${i}=value-${i}`).join('\n') + '\n';
+      const ranges = Array.from({ length: count }, (_, i): [number, number, number, number] => [i, `SECRET_${i}=`.length, i, `SECRET_${i}=value-${i}`.length]);
+      const uri = file('many.env', content);
+      const editor = await openWithSelections(uri, ranges);
+      // 10 ms per call, and the first 5 calls throttled: the SDK backs off and retries them.
+      await env.control.setFault('Encrypt', { latencyMs: 10, throttle: 5 });
+      await env.control.resetCalls();
+      const enc = await run<EncryptSelectionResult>('encryptSelection', { keyId: key });
+      assert.equal(enc.count, count);
+      const lines = editor.document.getText().split('\n');
+      for (let i = 0; i < count; i++) assert.equal(detectTextCiphertext(lines[i].slice(`SECRET_${i}=`.length))?.kind, 'blob', `line ${i + 1} is encrypted`);
+      assert.equal(await env.control.callCount('Encrypt'), count + 5, 'each throttled call was retried');
+      await vscode.commands.executeCommand('undo');
+      assert.equal(editor.document.getText(), content, 'one undo brings back all 200 values');
+
+      // The 30th call fails: nothing is replaced, and after the failure no new call starts.
+      editor.selections = ranges.map(([l1, c1, l2, c2]) => new vscode.Selection(l1, c1, l2, c2));
+      const version = editor.document.version;
+      await env.control.setFault('Encrypt', { latencyMs: 10, failOnCall: 30, error: { name: 'DisabledException' } });
+      await env.control.resetCalls();
+      await refused('encryptSelection', { keyId: key }, /Selection \d+ \(line \d+\)/);
+      assert.equal(editor.document.getText(), content);
+      assert.equal(editor.document.version, version, 'not even an empty edit');
+      const calls = await env.control.callCount('Encrypt');
+      assert.ok(calls < count, `${calls} Encrypt calls: none started after the failure`);
+    });
+
     it('says what to select when nothing is selected, and refuses to encrypt a ciphertext again', async () => {
       const uri = file('empty.env', 'A=1\n');
       await openWithSelections(uri, [[0, 2, 0, 2]]);

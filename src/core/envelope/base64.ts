@@ -8,7 +8,12 @@ import { Transform, type TransformCallback } from 'node:stream';
 /** Characters per line of base64-armored files (RFC 2045). */
 export const BASE64_LINE_LENGTH = 76;
 /** Bytes that make one full line. */
-const BYTES_PER_LINE = (BASE64_LINE_LENGTH / 4) * 3;
+export const BYTES_PER_LINE = (BASE64_LINE_LENGTH / 4) * 3;
+/**
+ * Lines encoded or decoded per string: 4,096 lines are 311 KB of text, well under the ~1 MB
+ * above which Node makes an external string (malloc'd memory the garbage collector sees late).
+ */
+const LINES_PER_SLICE = 4096;
 
 const STRICT = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -55,17 +60,28 @@ export class Base64FormatError extends Error {
  * the first (copyWithin, native): about 1.5x faster than writing each line's slice of a
  * string, which matters because armoring runs on the same thread as the encryption.
  */
-function armorLines(bytes: Buffer): Buffer {
+export function armorLines(bytes: Buffer, alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
   const textLength = Math.ceil(bytes.length / 3) * 4;
   const lines = Math.ceil(textLength / BASE64_LINE_LENGTH);
-  const out = Buffer.allocUnsafe(textLength + lines);
-  out.write(bytes.toString('base64'), 0, 'latin1');
-  for (let line = lines - 1; line >= 0; line--) {
-    const start = line * BASE64_LINE_LENGTH;
-    const end = Math.min(start + BASE64_LINE_LENGTH, textLength);
-    const at = line * (BASE64_LINE_LENGTH + 1);
-    out.copyWithin(at, start, end);
-    out[at + end - start] = 0x0a;
+  const out = alloc(textLength + lines);
+  // Slice by slice (whole lines), from the last: each slice's text is written at its lines'
+  // start, then its lines are spread out; slices further on are already in place.
+  const sliceBytes = LINES_PER_SLICE * BYTES_PER_LINE;
+  const slices = Math.ceil(bytes.length / sliceBytes);
+  for (let slice = slices - 1; slice >= 0; slice--) {
+    const from = slice * sliceBytes;
+    const part = bytes.subarray(from, Math.min(bytes.length, from + sliceBytes));
+    const base = slice * LINES_PER_SLICE * (BASE64_LINE_LENGTH + 1);
+    const partText = Math.ceil(part.length / 3) * 4;
+    const partLines = Math.ceil(partText / BASE64_LINE_LENGTH);
+    out.write(part.toString('base64'), base, 'latin1');
+    for (let line = partLines - 1; line >= 0; line--) {
+      const start = base + line * BASE64_LINE_LENGTH;
+      const end = Math.min(start + BASE64_LINE_LENGTH, base + partText);
+      const at = base + line * (BASE64_LINE_LENGTH + 1);
+      out.copyWithin(at, start, end);
+      out[at + end - start] = 0x0a;
+    }
   }
   return out;
 }
@@ -166,10 +182,19 @@ export class Base64ArmorDecoder extends Transform {
         }
       }
       if (ok) {
-        const bytes = Buffer.from(lines.toString('latin1', 0, regular), 'base64');
-        // 57 bytes per line unless a line held padding or a character the native decoder skips.
-        if (bytes.length === (regular / full) * BYTES_PER_LINE) {
-          this.push(bytes);
+        // In slices of at most LINES_PER_SLICE lines, so the text is a short-lived string on the
+        // V8 heap (collected with it) rather than an external string of malloc'd memory.
+        const parts: Buffer[] = [];
+        let good = true;
+        for (let at = 0; at < regular && good; at += LINES_PER_SLICE * full) {
+          const end = Math.min(regular, at + LINES_PER_SLICE * full);
+          const part = Buffer.from(lines.toString('latin1', at, end), 'base64');
+          // 57 bytes per line unless a line held padding or a character the native decoder skips.
+          good = part.length === ((end - at) / full) * BYTES_PER_LINE;
+          parts.push(part);
+        }
+        if (good) {
+          for (const part of parts) this.push(part);
           whole = regular;
         }
       }

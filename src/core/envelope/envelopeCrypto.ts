@@ -17,7 +17,7 @@ import type { KmsGateway } from '../kms/gateway';
 import { type EncryptionSdkModule, loadEncryptionSdk } from '../lazy/loadEncryptionSdk';
 import { checkMessageEnd } from './messageEnd';
 import { contextMismatches, formatEncryptionContext } from './encryptionContext';
-import { DEFAULT_FRAME_LENGTH, DEFAULT_SUITE_ID, type EncryptionContext, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, messageInfo, type MessageInfo, MessageFormatError, parseMessageHeader, tampered } from './messageFormat';
+import { DEFAULT_FRAME_LENGTH, DEFAULT_SUITE_ID, deriveCommittingKeys, type EncryptedDataKey, type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, messageInfo, type MessageInfo, MessageFormatError, parseMessageHeader, regionOfKeyArn, tampered, verifyCommitment, verifyHeaderAuth } from './messageFormat';
 
 /** The gateway for a region (of a key ARN); undefined: the connection's own region. */
 export type GatewayForRegion = (region: string | undefined) => KmsGateway;
@@ -206,6 +206,77 @@ export class EnvelopeCrypto {
     return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', keyArns: () => [], explain: (error) => explain(error, calls) };
   }
 
+  /**
+   * A new data key for a message (what the Encryption SDK's KMS keyring does, through our
+   * gateway): KMS GenerateDataKey under the first key, KMS Encrypt of the same data key under
+   * each additional key (in its region), with the message's encryption context. The caller
+   * zeroes `dataKey`.
+   */
+  async newDataKey(params: EncryptParams): Promise<{ dataKey: Buffer; encryptedDataKeys: EncryptedDataKey[]; keyArns: string[] }> {
+    const keyIds = checkKeySet([params.keyId, ...(params.additionalKeyIds ?? [])]);
+    const context = params.encryptionContext ?? {};
+    if (Object.prototype.hasOwnProperty.call(context, 'aws-crypto-public-key')) throw new KmsError('InvalidArgument', 'The encryption context key "aws-crypto-public-key" is reserved by the AWS Encryption SDK: use another name.');
+    const EncryptionContext = Object.keys(context).length ? context : undefined;
+    const options = { abortSignal: params.signal };
+    const gateway = this.gatewayFor(regionOfKeyName(keyIds[0]));
+    const out = await gateway.send('GenerateDataKey', { KeyId: keyIds[0], NumberOfBytes: 32, EncryptionContext }, options);
+    const dataKey = Buffer.from(out.Plaintext ?? new Uint8Array(0));
+    out.Plaintext?.fill(0);
+    try {
+      if (dataKey.length !== 32 || !out.CiphertextBlob?.length) throw new KmsError('MalformedResponse', 'KMS GenerateDataKey answered without a 32-byte data key and its ciphertext.');
+      const generator = (await keyArnOfAnswer(gateway, out.KeyId, keyIds[0])) ?? keyIds[0];
+      const encryptedDataKeys: EncryptedDataKey[] = [{ providerId: KMS_PROVIDER_ID, providerInfo: generator, encryptedDataKey: Buffer.from(out.CiphertextBlob) }];
+      for (const keyId of keyIds.slice(1)) {
+        const g = this.gatewayFor(regionOfKeyName(keyId));
+        const wrapped = await g.encrypt({ keyId, plaintext: dataKey, encryptionContext: context }, options);
+        encryptedDataKeys.push({ providerId: KMS_PROVIDER_ID, providerInfo: (await keyArnOfAnswer(g, wrapped.keyId, keyId)) ?? keyId, encryptedDataKey: Buffer.from(wrapped.ciphertext) });
+      }
+      return { dataKey, encryptedDataKeys, keyArns: encryptedDataKeys.map((k) => k.providerInfo) };
+    } catch (error) {
+      dataKey.fill(0);
+      throw error;
+    }
+  }
+
+  /**
+   * Opens the data key of a committing, unsigned message with KMS Decrypt (as the Encryption
+   * SDK's KMS keyring does: strict with `keyArn`, else each `aws-kms` data key of a trusted
+   * account in turn) and checks the key commitment and the header's authentication. The
+   * caller zeroes `dataKey`.
+   */
+  async openDataKey(header: MessageHeader, params: DecryptParams = {}): Promise<{ dataKey: Buffer; keyArn: string }> {
+    checkReadable(header, params);
+    const arns = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
+    const filter = await this.options.dataKeyTrust?.discoveryFilter('The encrypted data', params.keyArn ? [params.keyArn] : arns);
+    const candidates = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID && (params.keyArn ? k.providerInfo === params.keyArn : true) && (!filter || inFilter(k.providerInfo, filter)));
+    const failures: KmsError[] = [];
+    for (const edk of candidates) {
+      const gateway = this.gatewayFor(regionOfKeyArn(edk.providerInfo));
+      let dataKey: Buffer | undefined;
+      try {
+        const out = await gateway.decrypt({ ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext }, { abortSignal: params.signal });
+        dataKey = Buffer.from(out.plaintext);
+        out.plaintext.fill(0);
+        if (out.keyId && out.keyId !== edk.providerInfo && !edk.providerInfo.endsWith(`/${out.keyId}`)) throw new KmsError('IncorrectKeyException', 'KMS opened the data key with another key than the message names.');
+        if (dataKey.length !== header.suite.keyLength) throw tampered('its data key has the wrong length');
+        const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
+        try {
+          verifyCommitment(header, commitment);
+          verifyHeaderAuth(header, derivedKey);
+        } finally {
+          derivedKey.fill(0);
+        }
+        return { dataKey, keyArn: edk.providerInfo };
+      } catch (error) {
+        dataKey?.fill(0);
+        if (params.signal?.aborted || (error as { name?: string }).name === 'AbortError') throw error;
+        if (error instanceof KmsError && error.code === 'TamperedCiphertext') throw error;
+        failures.push(error instanceof KmsError ? error : new KmsError('DataKeyNotDecrypted', error instanceof Error ? error.message : String(error)));
+      }
+    }
+    throw failures[0] ?? new KmsError('DataKeyNotDecrypted', 'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.');
+  }
+
   private client(sdk: EncryptionSdkModule): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
     const options = { commitmentPolicy: sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS };
     return { ...sdk.buildEncrypt(options), ...sdk.buildDecrypt(options) };
@@ -261,6 +332,17 @@ export function shieldFromTeardown(stream: Duplex): Duplex {
     return stream;
   };
   return stream;
+}
+
+/** The region a key is named in (key or alias ARN); undefined: the connection's. */
+function regionOfKeyName(name: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(key|alias)\//.exec(name)?.[1];
+}
+
+/** Whether a key ARN is of an account (and partition) of a discovery filter. */
+function inFilter(arn: string, filter: DiscoveryFilter): boolean {
+  const m = /^arn:([a-z-]+):kms:[^:]*:(\d{12}):/.exec(arn);
+  return !!m && m[1] === filter.partition && filter.accountIDs.includes(m[2]);
 }
 
 function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[]): string {

@@ -5,6 +5,7 @@
 // text) or binary; or, for files of at most 4,096 bytes and only when asked, one KMS blob in
 // base64 (what `aws kms encrypt --output text --query CiphertextBlob` prints). Read: all of
 // them, whatever the setting says.
+import { randomBytes } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
@@ -16,7 +17,8 @@ import { MessageEndGuard } from './messageEnd';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat, MAX_SOPS_BYTES } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
-import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
+import { cryptFile, type CryptFileOptions } from './cryptoWorker';
+import { ALGORITHM_SUITES, DEFAULT_SUITE_ID, deriveCommittingKeys, type EncryptedDataKey, headerAuthTag, newHeaderBody, type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
 import { type KeyChange, planKeyChange, type RewrappedHeader, rewrapObstacle, rewrapStage } from './rewrap';
 import { connectionKeyService } from '../sops/kmsKeyService';
 import type { SopsKeyService } from '../sops/sopsFile';
@@ -106,6 +108,8 @@ export interface FileJob {
   readonly allowHardLinks?: boolean;
   /** SOPS files: how KMS entries are opened (their profile and role); default the connection's gateways. */
   readonly sopsKeys?: SopsKeyService;
+  /** Encrypt/decrypt of messages: the worker thread's script, or false for this thread (see cryptoWorker.ts). */
+  readonly workerScript?: string | false;
 }
 
 export interface EncryptedFile {
@@ -211,13 +215,32 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
     );
     return { path: result.path, keyId, keyIds: [keyId], format, encryptionContext, bytes: result.bytesWritten };
   }
-  const encryption = await job.envelope.encryptStream({ keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext, plaintextLength: inspection.size, signal: job.signal });
-  const result = await replaceFileAtomically(
-    path,
-    (sink, original) => run(encryption.explain, pipelineOf([...source(original, job), encryption.create(), ...(format === 'base64' ? [new Base64ArmorEncoder()] : []), sink], job.signal)),
-    replaceOptions(job, inspection),
-  );
-  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), format, encryptionContext, bytes: result.bytesWritten };
+  // The data key from KMS here (the guarded gateway); the frames, off this thread (cryptoWorker.ts).
+  const material = await job.envelope.newDataKey({ keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext, signal: job.signal });
+  try {
+    const header = newMessageHeader(material.dataKey, material.encryptedDataKeys, encryptionContext, job.envelope.frameLength);
+    const result = await replaceFileAtomically(path, (sink, original) => run((e) => e, cryptFile(original, sink, { op: 'encrypt', armor: format, dataKey: material.dataKey, header }, cryptOptions(job))), replaceOptions(job, inspection));
+    return { path: result.path, keyId: material.keyArns[0], keyIds: material.keyArns, format, encryptionContext, bytes: result.bytesWritten };
+  } finally {
+    material.dataKey.fill(0);
+  }
+}
+
+/** The header of a new message (format 2, committing suite, no signature) with its authentication. */
+function newMessageHeader(dataKey: Buffer, encryptedDataKeys: readonly EncryptedDataKey[], encryptionContext: EncryptionContext, frameLength: number): Buffer {
+  const suite = ALGORITHM_SUITES.get(DEFAULT_SUITE_ID)!;
+  const messageId = randomBytes(32);
+  const { commitment, derivedKey } = deriveCommittingKeys(suite, dataKey, messageId);
+  try {
+    const body = newHeaderBody({ suite, messageId, encryptionContext, encryptedDataKeys, frameLength, commitment });
+    return Buffer.concat([body, headerAuthTag(derivedKey, body)]);
+  } finally {
+    derivedKey.fill(0);
+  }
+}
+
+function cryptOptions(job: FileJob): CryptFileOptions {
+  return { signal: job.signal, onProgress: job.onProgress, chunkSize: job.chunkSize, workerScript: job.workerScript };
 }
 
 /**
@@ -264,6 +287,18 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const keyArn = params.keyId ? await resolveKeyArn(job.gatewayFor(undefined), params.keyId) : undefined;
+  if (!rewrapObstacle(header)) {
+    // What we write (committing, unsigned, framed): the data key opened here, the frames off this thread.
+    const opened = await job.envelope.openDataKey(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
+    try {
+      const headerBytes = Buffer.concat([header.headerBody, header.headerTag]);
+      const result = await replaceFileAtomically(path, (sink, original) => run((e) => e, cryptFile(original, sink, { op: 'decrypt', armor: format.armor, dataKey: opened.dataKey, header: headerBytes }, cryptOptions(job))), replaceOptions(job, inspection, ownerOnly));
+      return { path: result.path, keyId: opened.keyArn, format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
+    } finally {
+      opened.dataKey.fill(0);
+    }
+  }
+  // Signed messages (the AWS Encryption CLI's default): the Encryption SDK's stream.
   const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
   const result = await replaceFileAtomically(
     path,

@@ -29,9 +29,14 @@ export class FrameVerifier {
   /** Bytes of plaintext the verified frames hold. */
   plaintextLength = 0;
 
+  /** Plaintext of the frame being checked (kept only when `onFrame` wants it). */
+  private pieces: Buffer[] = [];
+
+  /** `onFrame`: receives each frame's plaintext once its tag verified (decrypting, not only checking). */
   constructor(
     private readonly header: MessageHeader,
     private readonly derivedKey: Buffer,
+    private readonly onFrame?: (plaintext: Buffer[]) => void,
   ) {
     if (header.contentType !== 'framed') throw new MessageFormatError('Only framed messages can be walked frame by frame.');
     this.cipherName = `aes-${header.suite.keyLength * 8}-gcm` as 'aes-256-gcm';
@@ -58,7 +63,8 @@ export class FrameVerifier {
         }
         case 'content': {
           const take = Math.min(state.remaining, chunk.length - at);
-          this.decipher?.update(chunk.subarray(at, at + take));
+          const plain = this.decipher?.update(chunk.subarray(at, at + take));
+          if (this.onFrame && plain?.length) this.pieces.push(plain);
           state.remaining -= take;
           at += take;
           if (state.remaining === 0) this.state = { kind: 'tag', final: state.final };
@@ -80,7 +86,8 @@ export class FrameVerifier {
   }
 
   private collect(chunk: Buffer, at: number, want: number): number {
-    const take = Math.min(want - this.fixed.length, chunk.length - at);
+    // Never negative: a final frame's start may already hold more than the 4 bytes asked first.
+    const take = Math.max(0, Math.min(want - this.fixed.length, chunk.length - at));
     if (take > 0) this.fixed = Buffer.concat([this.fixed, chunk.subarray(at, at + take)]);
     return at + take;
   }
@@ -111,7 +118,13 @@ export class FrameVerifier {
     try {
       decipher.final();
     } catch {
+      this.pieces = [];
       throw tampered(`frame ${this.expectedSequence} does not authenticate`);
+    }
+    if (this.onFrame) {
+      const pieces = this.pieces;
+      this.pieces = [];
+      this.onFrame(pieces);
     }
     this.decipher = undefined;
     this.fixed = Buffer.alloc(0);

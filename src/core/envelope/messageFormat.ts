@@ -298,6 +298,22 @@ export function rewriteHeaderBody(header: MessageHeader, changes: { encryptedDat
   return Buffer.concat([prefix, context, serializeDataKeys(changes.encryptedDataKeys), rest]);
 }
 
+/**
+ * The header body of a new format 2 framed message (what the Encryption SDK writes for a
+ * committing suite): it still needs its header authentication (headerAuthTag).
+ */
+export function newHeaderBody(fields: { suite: AlgorithmSuite; messageId: Buffer; encryptionContext: EncryptionContext; encryptedDataKeys: readonly EncryptedDataKey[]; frameLength: number; commitment: Buffer }): Buffer {
+  if (fields.suite.messageFormat !== 2 || fields.messageId.length !== 32) throw new MessageFormatError('Only format 2 messages (32-byte message id) are written.');
+  if (fields.commitment.length !== fields.suite.suiteDataLength) throw new MessageFormatError('The key commitment has the wrong length.');
+  const start = Buffer.alloc(3);
+  start.writeUInt8(2, 0);
+  start.writeUInt16BE(fields.suite.id, 1);
+  const content = Buffer.alloc(5);
+  content.writeUInt8(2, 0);
+  content.writeUInt32BE(fields.frameLength, 1);
+  return Buffer.concat([start, fields.messageId, serializeEncryptionContext(fields.encryptionContext), serializeDataKeys(fields.encryptedDataKeys), content, fields.commitment]);
+}
+
 export function sameContext(a: EncryptionContext, b: EncryptionContext): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && b[k] === a[k]);

@@ -104,14 +104,20 @@ async function collectAll<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Maps with at most `limit` promises in flight, keeping order. */
+/** Maps with at most `limit` promises in flight, keeping order. After a failure nothing new starts (those in flight finish). */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]);
+      try {
+        results[i] = await fn(items[i]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   });
   await Promise.all(workers);

@@ -231,7 +231,7 @@ describe('files in place', function () {
     kms.emulator.faults.clear();
 
     const writeFaults = [
-      { beforeWrite: (written: number) => { if (written > MiB) throw new Error('ENOSPC: no space left on device'); } },
+      { beforeWrite: (written: number, length: number) => { if (written + length > MiB) throw new Error('ENOSPC: no space left on device'); } },
       { beforeSync: () => { throw new Error('EIO: i/o error'); } },
       { beforeRename: () => { throw new Error('EXDEV: rename failed'); } },
     ];

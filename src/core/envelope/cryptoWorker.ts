@@ -1,0 +1,228 @@
+// Encrypting or decrypting a file's content off the main thread: the main side reads the
+// original (through the descriptor the atomic replacement checks) and writes into its sink,
+// both asynchronously on libuv's thread pool; a worker thread (fileCryptoWorker.ts) does the
+// AES-GCM, the framing and the base64. Reading, encrypting and writing overlap, so two cores
+// are used, and the event loop of the extension host only passes buffers along (moved, not
+// copied).
+//
+// Memory is bounded whatever the file's size: at most WINDOW chunks are in the worker, and
+// no more is read while the sink is full. A cancel terminates the worker at once; the
+// replacement then removes its temporary file (the original is untouched). The data key is
+// posted once (a copy, which the worker zeroes; the caller zeroes its own).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { OriginalFile } from '../files/atomicReplace';
+import { KmsError } from '../kms/errors';
+import type { FromWorker, ToWorker } from './cryptoWorkerProtocol';
+import { type CodecSpec, createFileCodec } from './fileCodec';
+
+/** Chunks read ahead of the worker (each `chunkSize`, default 1 MiB). */
+const WINDOW = 4;
+const DEFAULT_CHUNK = 1024 * 1024;
+/** Files smaller than this are done on the calling thread: starting a worker costs more. */
+export const INLINE_BELOW_BYTES = 256 * 1024;
+
+export interface CryptFileOptions {
+  readonly signal?: AbortSignal;
+  /** Bytes of the original read so far, of `total`. */
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly chunkSize?: number;
+  /**
+   * The worker's script (a bundle). Default: fileCryptoWorker.js beside this bundle (dist/);
+   * where there is none (the sources run by tsx in unit tests), the work runs on this thread.
+   * `false`: always on this thread.
+   */
+  readonly workerScript?: string | false;
+}
+
+/** The worker bundle next to the running bundle (dist/fileCryptoWorker.js), when there is one. */
+export function defaultWorkerScript(): string | undefined {
+  const script = join(__dirname, 'fileCryptoWorker.js');
+  return existsSync(script) ? script : undefined;
+}
+
+/** Reads `original`, turns it into the new content per `spec`, and writes (and ends) `sink`. */
+export function cryptFile(original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions = {}): Promise<void> {
+  const script = options.workerScript === false ? undefined : (options.workerScript ?? defaultWorkerScript());
+  if (!script || original.size < INLINE_BELOW_BYTES) return cryptInline(original, sink, spec, options);
+  return cryptInWorker(script, original, sink, spec, options);
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name === 'AbortError' ? reason : Object.assign(new Error('The operation was cancelled.'), { name: 'AbortError' });
+}
+
+async function cryptInline(original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions): Promise<void> {
+  const codec = createFileCodec({ ...spec, dataKey: Uint8Array.from(spec.dataKey), plaintextLength: original.size });
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  // A failed write shows as the sink's 'error' (the write itself may have returned true).
+  const state: { failure?: Error } = {};
+  const onError = (error: Error): void => {
+    state.failure ??= error;
+  };
+  sink.on('error', onError);
+  const write = async (chunks: Buffer[]): Promise<void> => {
+    for (const c of chunks) {
+      if (state.failure) throw state.failure;
+      if (!sink.write(c)) await waitForDrain(sink, options.signal);
+    }
+  };
+  try {
+    let position = 0;
+    for (;;) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      if (state.failure) throw state.failure;
+      const buffer = Buffer.allocUnsafe(chunkSize);
+      const { bytesRead } = await original.handle.read(buffer, 0, chunkSize, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      options.onProgress?.(position, original.size);
+      await write(codec.push(buffer.subarray(0, bytesRead)));
+    }
+    await write(codec.end());
+    await endSink(sink);
+  } catch (error) {
+    abandon(sink);
+    throw error;
+  } finally {
+    sink.off('error', onError);
+    codec.dispose();
+  }
+}
+
+/**
+ * After a failure or a cancel: no write queued in the sink may start (the replacement closes
+ * the temporary file and removes it), and a late write error goes nowhere.
+ */
+function abandon(sink: Writable): void {
+  sink.on('error', () => undefined);
+  if (!sink.destroyed) sink.destroy();
+}
+
+function waitForDrain(sink: Writable, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error): void => {
+      sink.off('drain', onDrain);
+      sink.off('error', onError);
+      sink.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onError = (error: Error): void => done(error);
+    const onClose = (): void => done(new Error('The file being written was closed.'));
+    const onAbort = (): void => done(abortError(signal!));
+    sink.once('drain', onDrain);
+    sink.once('error', onError);
+    sink.once('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function endSink(sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sink.end((error?: Error | null) => (error ? reject(error) : resolve()));
+  });
+}
+
+function errorFromWorker(message: Extract<FromWorker, { type: 'error' }>): Error {
+  if (message.code) return new KmsError(message.code, message.message);
+  return Object.assign(new Error(message.message), { name: message.name });
+}
+
+function cryptInWorker(script: string, original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions): Promise<void> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const signal = options.signal;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    // No inherited Node options (the extension host's are not all allowed in a worker); a
+    // small heap (the buffers themselves live outside it).
+    const worker = new Worker(script, { execArgv: [], stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
+    let settled = false;
+    let inFlight = 0;
+    /** Read buffers back from the worker, reused. */
+    const readBuffers: ArrayBuffer[] = [];
+    let wake: (() => void) | undefined;
+    const wakeUp = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      sink.off('drain', wakeUp);
+      sink.off('error', finish);
+      wakeUp();
+      void worker.terminate();
+      if (error) abandon(sink);
+      if (error) reject(error instanceof Error ? error : new Error('The file-crypto worker failed.', { cause: error }));
+      else resolve();
+    };
+    const onAbort = (): void => finish(abortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    sink.on('drain', wakeUp);
+    sink.on('error', finish);
+    worker.on('error', (error) => finish(error));
+    worker.on('exit', (code) => finish(new Error(`The file-crypto worker stopped (exit code ${code}) before it finished.`)));
+    worker.on('message', (message: FromWorker) => {
+      if (settled) return;
+      switch (message.type) {
+        case 'out': {
+          const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+          // Once in the file: decrypted bytes wiped, the memory handed back to the worker for reuse.
+          sink.write(bytes, () => {
+            if (spec.op === 'decrypt') bytes.fill(0);
+            if (!settled) post({ type: 'recycle', buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
+          });
+          break;
+        }
+        case 'ack':
+          inFlight--;
+          if (message.buffer.byteLength === chunkSize && readBuffers.length < WINDOW) readBuffers.push(message.buffer);
+          wakeUp();
+          break;
+        case 'done':
+          sink.end((error?: Error | null) => finish(error ?? undefined));
+          break;
+        case 'error':
+          finish(errorFromWorker(message));
+          break;
+      }
+    });
+    const post = (message: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
+    // The worker gets its own copy of the data key (moved), and zeroes it.
+    const dataKey = Uint8Array.from(spec.dataKey);
+    post({ type: 'start', op: spec.op, armor: spec.armor, dataKey, header: Uint8Array.from(spec.header), plaintextLength: original.size }, [dataKey.buffer]);
+
+    const read = async (): Promise<void> => {
+      let position = 0;
+      while (!settled) {
+        while (!settled && (inFlight >= WINDOW || sink.writableNeedDrain)) await new Promise<void>((r) => (wake = r));
+        if (settled) return;
+        // A buffer of its own (not from Node's pool), so it can be moved to the worker and back.
+        const reused = readBuffers.pop();
+        const buffer = reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(chunkSize);
+        const { bytesRead } = await original.handle.read(buffer, 0, chunkSize, position);
+        if (settled) {
+          buffer.fill(0);
+          return;
+        }
+        if (bytesRead === 0) {
+          post({ type: 'end' });
+          return;
+        }
+        position += bytesRead;
+        options.onProgress?.(position, original.size);
+        inFlight++;
+        post({ type: 'chunk', bytes: new Uint8Array(buffer.buffer, 0, bytesRead) }, [buffer.buffer]);
+      }
+    };
+    read().catch(finish);
+  });
+}
