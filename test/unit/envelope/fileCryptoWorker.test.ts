@@ -15,7 +15,8 @@ import { decryptFileInPlace, encryptFileInPlace, type FileJob } from '../../../s
 import { ALGORITHM_SUITES, deriveCommittingKeys, headerAuthTag, newHeaderBody } from '../../../src/core/envelope/messageFormat';
 import type { OriginalFile } from '../../../src/core/files/atomicReplace';
 import type { KmsError } from '../../../src/core/kms/errors';
-import { directEncryptionSdk, type KmsFixture, startKmsFixture } from './kmsFixture';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { directEncryptionSdk } from './encryptionSdk';
 
 const MiB = 1024 * 1024;
 
