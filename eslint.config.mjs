@@ -3,12 +3,32 @@
 // imports vscode or node built-ins).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 const noVscode = {
   paths: [{ name: 'vscode', message: 'core/ and shared/ must not import the VS Code API: move this to host/.' }],
 };
 const nodeGlobals = ['Buffer', 'process', 'require', '__dirname', '__filename', 'global', 'setImmediate'];
-const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'stream', 'url', 'util', 'events', 'buffer', 'zlib', 'tls', 'dns', 'readline', 'worker_threads'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'stream',
+  'url',
+  'util',
+  'events',
+  'buffer',
+  'zlib',
+  'tls',
+  'dns',
+  'readline',
+  'worker_threads',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-output/**', '.demo/**', '**/*.mjs', '**/*.js'] },
@@ -39,7 +59,10 @@ export default tseslint.config(
           patterns: [{ group: ['node:*'], message: 'Browser code must not use Node built-ins.' }],
         },
       ],
-      'no-restricted-globals': ['error', ...nodeGlobals.map((name) => ({ name, message: 'Browser code must not use Node globals (the webview bundles this file).' }))],
+      'no-restricted-globals': [
+        'error',
+        ...nodeGlobals.map((name) => ({ name, message: 'Browser code must not use Node globals (the webview bundles this file).' })),
+      ],
     },
   },
   {
@@ -71,4 +94,6 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  // Layout is prettier's (npm run format; npm run lint checks it): no eslint rule may disagree.
+  prettier,
 );

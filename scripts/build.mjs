@@ -29,13 +29,16 @@ const lazyBundles = [
 /** Keeps lazily loaded bundles out of the bundle that imports them. */
 const lazyBundlePlugin = lazyBundlesPlugin(lazyBundles);
 function lazyBundlesPlugin(bundles) {
-  return { name: 'lazy-bundles', setup(build) {
-    for (const { name } of bundles) {
-      build.onResolve({ filter: new RegExp(`(^|/)${name}$`) }, (a) =>
-        a.importer.endsWith(`${name}.ts`) ? undefined : { path: `./${name}.js`, external: true },
-      );
-    }
-  } };
+  return {
+    name: 'lazy-bundles',
+    setup(build) {
+      for (const { name } of bundles) {
+        build.onResolve({ filter: new RegExp(`(^|/)${name}$`) }, (a) =>
+          a.importer.endsWith(`${name}.ts`) ? undefined : { path: `./${name}.js`, external: true },
+        );
+      }
+    },
+  };
 }
 
 const common = {
@@ -65,16 +68,18 @@ function walk(dir, filter, out = []) {
   return out;
 }
 
-const configs = testsOnly ? [] : [
-  {
-    ...nodeCommon,
-    entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(lazyBundles.map((b) => [b.name, b.entry])) },
-    outdir: 'dist',
-    plugins: [lazyBundlePlugin],
-  },
-  // The file-crypto worker thread, self-contained (node only): started from dist/extension.js.
-  { ...nodeCommon, entryPoints: { fileCryptoWorker: 'src/core/envelope/fileCryptoWorker.ts' }, outdir: 'dist' },
-];
+const configs = testsOnly
+  ? []
+  : [
+      {
+        ...nodeCommon,
+        entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(lazyBundles.map((b) => [b.name, b.entry])) },
+        outdir: 'dist',
+        plugins: [lazyBundlePlugin],
+      },
+      // The file-crypto worker thread, self-contained (node only): started from dist/extension.js.
+      { ...nodeCommon, entryPoints: { fileCryptoWorker: 'src/core/envelope/fileCryptoWorker.ts' }, outdir: 'dist' },
+    ];
 
 const webviewEntries = walk('src/webview', (p) => /(^|\/)main\.ts$/.test(p));
 if (webviewEntries.length && !testsOnly) {
@@ -83,7 +88,14 @@ if (webviewEntries.length && !testsOnly) {
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
-    entryPoints: Object.fromEntries(webviewEntries.map((p) => [relative('src/webview', p).replace(/\/main\.ts$/, '').replace(/\.ts$/, ''), p])),
+    entryPoints: Object.fromEntries(
+      webviewEntries.map((p) => [
+        relative('src/webview', p)
+          .replace(/\/main\.ts$/, '')
+          .replace(/\.ts$/, ''),
+        p,
+      ]),
+    ),
     outdir: 'dist/webview',
   });
 }

@@ -19,7 +19,18 @@
 // - Native modules (node-pty, kerberos) build against the local Node headers
 //   (/usr/include/node) when present, since nodejs.org is unreachable.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir, arch } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +71,10 @@ export function installedCodeServerVersion() {
 function checkPrerequisites() {
   const major = Number(process.versions.node.split('.')[0]);
   if (major !== 20) {
-    throw new ProvisionError(`code-server ${CODE_SERVER_VERSION} needs Node 20; this is Node ${process.versions.node}.`, 'run with Node 20 (e.g. `nvm use 20`).');
+    throw new ProvisionError(
+      `code-server ${CODE_SERVER_VERSION} needs Node 20; this is Node ${process.versions.node}.`,
+      'run with Node 20 (e.g. `nvm use 20`).',
+    );
   }
   const missing = [];
   if (!which('rg')) missing.push('ripgrep');
@@ -68,7 +82,10 @@ function checkPrerequisites() {
   if (!which('make') || !which('g++')) missing.push('build-essential');
   if (!which('python3')) missing.push('python3');
   if (missing.length) {
-    throw new ProvisionError(`missing system packages needed to install code-server: ${missing.join(', ')}.`, `apt-get install -y ${missing.join(' ')}`);
+    throw new ProvisionError(
+      `missing system packages needed to install code-server: ${missing.join(', ')}.`,
+      `apt-get install -y ${missing.join(' ')}`,
+    );
   }
 }
 
@@ -111,7 +128,8 @@ function hintFor(logText) {
     return 'apt-get install -y ripgrep (its rg is packed into the ripgrep cache so nothing is downloaded from GitHub)';
   }
   if (/requires node v20/i.test(logText)) return 'run with Node 20';
-  if (/unsafe-perm/i.test(logText)) return 'install as root with --unsafe-perm (this script does; check npm_config_unsafe_perm is not overridden)';
+  if (/unsafe-perm/i.test(logText))
+    return 'install as root with --unsafe-perm (this script does; check npm_config_unsafe_perm is not overridden)';
   if (/node-gyp|gyp ERR/i.test(logText)) {
     return 'apt-get install -y build-essential python3 (and make sure Node headers are available: /usr/include/node, or set npm_config_nodedir)';
   }
@@ -151,7 +169,10 @@ export function readCodeServerVersion(binary = codeServerBinary) {
       env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data') },
     });
     if (r.status !== 0) return undefined;
-    return r.stdout.split('\n').map((l) => l.trim()).find((l) => /^\d+\.\d+\.\d+ /.test(l));
+    return r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /^\d+\.\d+\.\d+ /.test(l));
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -167,7 +188,12 @@ export async function provisionCodeServer({ force = false } = {}) {
     log(`code-server ${current} already provisioned in ${codeServerRoot}`);
     return { binary: codeServerBinary, version: current, root: codeServerRoot };
   }
-  if (current) log(current === CODE_SERVER_VERSION ? `reinstalling code-server ${current} (--force)` : `replacing code-server ${current} with ${CODE_SERVER_VERSION}`);
+  if (current)
+    log(
+      current === CODE_SERVER_VERSION
+        ? `reinstalling code-server ${current} (--force)`
+        : `replacing code-server ${current} with ${CODE_SERVER_VERSION}`,
+    );
   checkPrerequisites();
 
   const tmp = tmpdir();
@@ -178,7 +204,11 @@ export async function provisionCodeServer({ force = false } = {}) {
   mkdirSync(staging, { recursive: true });
   writeFileSync(
     join(staging, 'package.json'),
-    JSON.stringify({ name: 'code-server-test-install', private: true, description: 'Provisioned by scripts/provision-code-server.mjs' }, null, 2),
+    JSON.stringify(
+      { name: 'code-server-test-install', private: true, description: 'Provisioned by scripts/provision-code-server.mjs' },
+      null,
+      2,
+    ),
   );
   const logPath = join(dirname(codeServerRoot), 'code-server-install.log');
   writeFileSync(logPath, `code-server ${CODE_SERVER_VERSION} install, ${new Date().toISOString()}\n`);
@@ -212,7 +242,8 @@ export async function provisionCodeServer({ force = false } = {}) {
   }
 
   const versionLine = readCodeServerVersion(join(staging, 'node_modules', 'code-server', 'out', 'node', 'entry.js'));
-  if (!versionLine) throw new ProvisionError('the installed code-server does not start (`code-server --version` failed).', `read ${logPath}`);
+  if (!versionLine)
+    throw new ProvisionError('the installed code-server does not start (`code-server --version` failed).', `read ${logPath}`);
   writeFileSync(join(staging, '.provisioned.json'), JSON.stringify({ version: CODE_SERVER_VERSION, versionOutput: versionLine }, null, 2));
 
   rmSync(codeServerRoot, { recursive: true, force: true });

@@ -44,7 +44,10 @@ function parseOnly(argv) {
       console.error(`unknown argument ${argv[i]} (try --help)`);
       process.exit(2);
     }
-    for (const name of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const name of (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (!stageOrder.includes(name)) {
         console.error(`unknown stage "${name}"; stages: ${stageOrder.join(', ')}`);
         process.exit(2);
@@ -116,7 +119,17 @@ const stages = {
   webview: {
     title: 'Webview tests (the built webview bundles in Chromium, under their CSP)',
     run: () =>
-      mochaStage('webview', 'npx', ['mocha', '--no-config', '--node-option', 'import=tsx', '--timeout', '60000', '--reporter', summaryReporter, 'test/webview/**/*.test.ts']),
+      mochaStage('webview', 'npx', [
+        'mocha',
+        '--no-config',
+        '--node-option',
+        'import=tsx',
+        '--timeout',
+        '60000',
+        '--reporter',
+        summaryReporter,
+        'test/webview/**/*.test.ts',
+      ]),
   },
   package: {
     title: 'Package (.vsix)',
@@ -168,7 +181,18 @@ const stages = {
     run: () =>
       // One retry: the workbench in a browser has timing the tests cannot always control (focus,
       // when the layout is stored). A retried test is named in the output (see the reporter).
-      mochaStage('e2e', 'npx', ['mocha', '--node-option', 'import=tsx', '--timeout', '180000', '--retries', '1', '--reporter', summaryReporter, 'test/e2e/**/*.e2e.ts']),
+      mochaStage('e2e', 'npx', [
+        'mocha',
+        '--node-option',
+        'import=tsx',
+        '--timeout',
+        '180000',
+        '--retries',
+        '1',
+        '--reporter',
+        summaryReporter,
+        'test/e2e/**/*.e2e.ts',
+      ]),
   },
 };
 

@@ -62,13 +62,28 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   };
   const kms = new KmsClientFactory(clientSettings);
   const cloudTrail = new CloudTrailClientFactory(clientSettings);
-  const policyChecks = new PolicyServiceChecks({ env: clientSettings.env, userAgent: clientSettings.userAgent, credentials: async (c) => (await kms.client(c)).config.credentials });
+  const policyChecks = new PolicyServiceChecks({
+    env: clientSettings.env,
+    userAgent: clientSettings.userAgent,
+    credentials: async (c) => (await kms.client(c)).config.credentials,
+  });
   const keyChanged = new vscode.EventEmitter<KeyChange>();
   const trust = new AccountTrust(connections, kms, context.workspaceState, log);
   context.subscriptions.push(trust);
-  context.subscriptions.push(connections, keyChanged, connections.onDidChange(() => kms.forget()), { dispose: () => kms.forget() });
-  context.subscriptions.push(connections.onDidChange(() => cloudTrail.forget()), { dispose: () => cloudTrail.forget() });
-  context.subscriptions.push(connections.onDidChange(() => policyChecks.forget()), { dispose: () => policyChecks.forget() });
+  context.subscriptions.push(
+    connections,
+    keyChanged,
+    connections.onDidChange(() => kms.forget()),
+    { dispose: () => kms.forget() },
+  );
+  context.subscriptions.push(
+    connections.onDidChange(() => cloudTrail.forget()),
+    { dispose: () => cloudTrail.forget() },
+  );
+  context.subscriptions.push(
+    connections.onDidChange(() => policyChecks.forget()),
+    { dispose: () => policyChecks.forget() },
+  );
 
   const services: Services = {
     log,
@@ -92,7 +107,10 @@ export function activate(context: vscode.ExtensionContext): KmsWorkbenchApi {
   const decrypted = registerDecryptedEditing(context, services, memory);
   const tree = registerTree(context, services);
   services.keyNames.useDirectories((c) => tree.provider.directory(c));
-  const inventory = registerInventory(context, services, { directoryFor: (c) => tree.provider.directory(c), keyUsageChanged: () => tree.provider.changed() });
+  const inventory = registerInventory(context, services, {
+    directoryFor: (c) => tree.provider.directory(c),
+    keyUsageChanged: () => tree.provider.changed(),
+  });
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
   return {

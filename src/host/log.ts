@@ -34,6 +34,9 @@ export function describeError(error: unknown): string {
 /** Masks anything shaped like an AWS secret or session token that slipped into a message. */
 export function redactSecrets(message: string): string {
   return message
-    .replace(/(aws_secret_access_key|secretAccessKey|SecretAccessKey|sessionToken|SessionToken|Plaintext)(["'\s:=]+)([^\s"',}]+)/g, '$1$2****')
+    .replace(
+      /(aws_secret_access_key|secretAccessKey|SecretAccessKey|sessionToken|SessionToken|Plaintext)(["'\s:=]+)([^\s"',}]+)/g,
+      '$1$2****',
+    )
     .replace(/\b(A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{12,}\b/g, (m) => `${m.slice(0, 4)}****${m.slice(-4)}`);
 }

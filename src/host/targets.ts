@@ -53,7 +53,7 @@ export interface HasTarget {
 
 export function targetOf(arg: unknown): Target | undefined {
   if (typeof arg !== 'object' || arg === null || !('target' in arg)) return undefined;
-  const t = (arg).target;
+  const t = arg.target;
   if (typeof t !== 'object' || t === null || !('kind' in t) || !('connection' in t)) return undefined;
   return t as Target;
 }

@@ -41,7 +41,12 @@ export interface AccessView {
   readonly keyLabel: string;
   readonly keyArn: string;
   readonly groups: readonly { readonly title: string; readonly explanation: string; readonly entries: readonly AccessEntryView[] }[];
-  readonly findings: readonly { readonly severity: 'high' | 'medium' | 'low'; readonly title: string; readonly detail: string; readonly where: string }[];
+  readonly findings: readonly {
+    readonly severity: 'high' | 'medium' | 'low';
+    readonly title: string;
+    readonly detail: string;
+    readonly where: string;
+  }[];
   readonly notes: readonly string[];
 }
 
@@ -54,11 +59,16 @@ export type InsightHostMessage =
   | { readonly type: 'access'; readonly view: AccessView };
 
 /** Webview → host. */
-export type InsightWebviewMessage = { readonly type: 'ready' } | { readonly type: 'cancel' } | { readonly type: 'reload'; readonly days?: number };
+export type InsightWebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'reload'; readonly days?: number };
 
 export function isInsightWebviewMessage(value: unknown): value is InsightWebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as { type?: unknown; days?: unknown };
   if (m.type === 'ready' || m.type === 'cancel') return true;
-  return m.type === 'reload' && (m.days === undefined || (typeof m.days === 'number' && Number.isInteger(m.days) && m.days >= 1 && m.days <= 90));
+  return (
+    m.type === 'reload' && (m.days === undefined || (typeof m.days === 'number' && Number.isInteger(m.days) && m.days >= 1 && m.days <= 90))
+  );
 }

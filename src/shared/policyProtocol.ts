@@ -67,7 +67,9 @@ export interface StatusMessage {
  * (`ResultOf<kind>`); the webview checks it with `parseRequestResult` against the kind it
  * asked for, so a reply never needs a cast.
  */
-export type ReplyMessage = { readonly type: 'reply'; readonly requestId: number; readonly ok: true; readonly result: unknown } | { readonly type: 'reply'; readonly requestId: number; readonly ok: false; readonly error: string };
+export type ReplyMessage =
+  | { readonly type: 'reply'; readonly requestId: number; readonly ok: true; readonly result: unknown }
+  | { readonly type: 'reply'; readonly requestId: number; readonly ok: false; readonly error: string };
 
 /** The kinds of IAM Access Analyzer ValidatePolicy findings, most serious first. */
 export const SERVICE_FINDING_TYPES = ['ERROR', 'SECURITY_WARNING', 'WARNING', 'SUGGESTION'] as const;
@@ -94,7 +96,10 @@ export interface ServiceFinding {
 }
 
 /** What a check against a service (Access Analyzer, STS) came to. */
-export type ServiceCheckState<T> = { readonly state: 'checking' } | ({ readonly state: 'done' } & T) | { readonly state: 'unavailable'; readonly reason: string };
+export type ServiceCheckState<T> =
+  | { readonly state: 'checking' }
+  | ({ readonly state: 'done' } & T)
+  | { readonly state: 'unavailable'; readonly reason: string };
 
 /**
  * The service's checks of one policy text: IAM Access Analyzer's ValidatePolicy findings, and
@@ -186,12 +191,22 @@ function parseRequest(r: unknown): PolicyRequest | string {
   switch (r.kind) {
     case 'save':
     case 'showDiff':
-      return onlyKeys(r, ['kind', 'text']) ?? (isText(r.text) ? { kind: r.kind, text: r.text } : `${r.kind} needs the policy text (a string up to ${MAX_MESSAGE_TEXT} characters)`);
+      return (
+        onlyKeys(r, ['kind', 'text']) ??
+        (isText(r.text)
+          ? { kind: r.kind, text: r.text }
+          : `${r.kind} needs the policy text (a string up to ${MAX_MESSAGE_TEXT} characters)`)
+      );
     case 'reload':
     case 'openJson':
       return onlyKeys(r, ['kind']) ?? { kind: r.kind };
     case 'reveal':
-      return onlyKeys(r, ['kind', 'offset', 'length']) ?? (isCount(r.offset) && isCount(r.length) ? { kind: 'reveal', offset: r.offset, length: r.length } : 'reveal needs a non-negative offset and length');
+      return (
+        onlyKeys(r, ['kind', 'offset', 'length']) ??
+        (isCount(r.offset) && isCount(r.length)
+          ? { kind: 'reveal', offset: r.offset, length: r.length }
+          : 'reveal needs a non-negative offset and length')
+      );
     default:
       return `unknown request kind ${JSON.stringify(r.kind)}`;
   }
@@ -223,7 +238,9 @@ export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
     case 'edit': {
       const extra = onlyKeys(raw, ['type', 'text']);
       if (extra) return fail(extra);
-      return isText(raw.text) ? { ok: true, message: { type: 'edit', text: raw.text } } : fail(`edit needs the policy text (a string up to ${MAX_MESSAGE_TEXT} characters)`);
+      return isText(raw.text)
+        ? { ok: true, message: { type: 'edit', text: raw.text } }
+        : fail(`edit needs the policy text (a string up to ${MAX_MESSAGE_TEXT} characters)`);
     }
     case 'request': {
       const extra = onlyKeys(raw, ['type', 'requestId', 'request']);
@@ -277,7 +294,18 @@ export function parseHostMessage(raw: unknown): Parsed<HostMessage> {
       if (raw.readOnly !== undefined && typeof raw.readOnly !== 'string') return fail('readOnly must be a string');
       if (!STATUSES.includes(raw.status as SaveStatus)) return fail('init has an unknown status');
       if (raw.statusMessage !== undefined && typeof raw.statusMessage !== 'string') return fail('statusMessage must be a string');
-      return { ok: true, message: { type: 'init', key, text: raw.text, serverText: raw.serverText, readOnly: raw.readOnly, status: raw.status as SaveStatus, statusMessage: raw.statusMessage } };
+      return {
+        ok: true,
+        message: {
+          type: 'init',
+          key,
+          text: raw.text,
+          serverText: raw.serverText,
+          readOnly: raw.readOnly,
+          status: raw.status as SaveStatus,
+          statusMessage: raw.statusMessage,
+        },
+      };
     }
     case 'text': {
       if (!isText(raw.text)) return fail('text needs the policy text');
@@ -292,7 +320,9 @@ export function parseHostMessage(raw: unknown): Parsed<HostMessage> {
     }
     case 'serviceChecks': {
       if (!isText(raw.text)) return fail('serviceChecks needs the policy text');
-      const analyzer = parseCheckState(raw.analyzer, (o) => (Array.isArray(o.findings) && o.findings.every(isServiceFinding) ? { findings: o.findings as ServiceFinding[] } : undefined));
+      const analyzer = parseCheckState(raw.analyzer, (o) =>
+        Array.isArray(o.findings) && o.findings.every(isServiceFinding) ? { findings: o.findings as ServiceFinding[] } : undefined,
+      );
       const caller = parseCheckState(raw.caller, (o) => (typeof o.arn === 'string' ? { arn: o.arn } : undefined));
       if (!analyzer || !caller) return fail('serviceChecks has an invalid analyzer or caller state');
       return { ok: true, message: { type: 'serviceChecks', text: raw.text, analyzer, caller } };
@@ -300,7 +330,15 @@ export function parseHostMessage(raw: unknown): Parsed<HostMessage> {
     case 'reply': {
       if (!isCount(raw.requestId) || typeof raw.ok !== 'boolean') return fail('reply needs requestId and ok');
       if (raw.ok) return { ok: true, message: { type: 'reply', requestId: raw.requestId, ok: true, result: raw.result } };
-      return { ok: true, message: { type: 'reply', requestId: raw.requestId, ok: false, error: typeof raw.error === 'string' ? raw.error : 'The request failed.' } };
+      return {
+        ok: true,
+        message: {
+          type: 'reply',
+          requestId: raw.requestId,
+          ok: false,
+          error: typeof raw.error === 'string' ? raw.error : 'The request failed.',
+        },
+      };
     }
     default:
       return fail(`unknown message type ${JSON.stringify(raw.type)}`);

@@ -13,7 +13,18 @@
 // Goals (issue 5): at least age's throughput, at least 60% of raw AES-GCM, flat memory.
 import { execFile, spawn } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, existsSync, openSync, closeSync, fsyncSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  closeSync,
+  fsyncSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -71,7 +82,9 @@ async function worker(args: string[]): Promise<void> {
     const { KmsClientFactory } = await import('../../src/core/kms/client');
     const { FIXTURE_PROFILE } = await import('../support/kmsFixture');
     const files = JSON.parse(extra) as { config: string; credentials: string; keyId: string };
-    const factory = new KmsClientFactory({ env: { AWS_CONFIG_FILE: files.config, AWS_SHARED_CREDENTIALS_FILE: files.credentials, AWS_EC2_METADATA_DISABLED: 'true' } });
+    const factory = new KmsClientFactory({
+      env: { AWS_CONFIG_FILE: files.config, AWS_SHARED_CREDENTIALS_FILE: files.credentials, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
     const gatewayFor = regionalGateways(factory, { id: 'bench', label: 'bench', profile: FIXTURE_PROFILE, region: 'us-east-1', endpoint });
     const job = { envelope: new EnvelopeCrypto(gatewayFor), gatewayFor };
     const ops = await import('../../src/core/envelope/fileEncryption');
@@ -79,7 +92,8 @@ async function worker(args: string[]): Promise<void> {
     await (await import('../../src/core/lazy/loadEncryptionSdk')).loadEncryptionSdk();
     await gatewayFor(undefined).describeKey(files.keyId);
     const t0 = process.hrtime.bigint();
-    if (op === 'encrypt-base64' || op === 'encrypt-binary') await ops.encryptFileInPlace(file, { keyId: files.keyId, format: op === 'encrypt-base64' ? 'base64' : 'binary' }, job);
+    if (op === 'encrypt-base64' || op === 'encrypt-binary')
+      await ops.encryptFileInPlace(file, { keyId: files.keyId, format: op === 'encrypt-base64' ? 'base64' : 'binary' }, job);
     else if (op === 'decrypt') await ops.decryptFileInPlace(file, {}, job);
     else if (op === 'rewrap') await ops.reEncryptFileInPlace(file, { keyId: files.keyId }, job);
     else throw new Error(`unknown operation ${op}`);
@@ -98,7 +112,10 @@ function report(ms: number): void {
 
 function runWorker(...args: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--worker', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--worker', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -114,7 +131,9 @@ function runWorker(...args: string[]): Promise<Measured> {
 async function runTimed(command: string, args: string[]): Promise<Measured> {
   const useTime = existsSync(TIME);
   const t0 = process.hrtime.bigint();
-  const { stderr } = await promisify(execFile)(useTime ? TIME : command, useTime ? ['-f', 'KMSBENCH %M', command, ...args] : args, { maxBuffer: 16 * MiB });
+  const { stderr } = await promisify(execFile)(useTime ? TIME : command, useTime ? ['-f', 'KMSBENCH %M', command, ...args] : args, {
+    maxBuffer: 16 * MiB,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const kb = /KMSBENCH (\d+)/.exec(stderr)?.[1];
   return { ms, peakMiB: kb ? Number(kb) / 1024 : undefined };
@@ -140,7 +159,11 @@ async function main(): Promise<void> {
   const rows: { size: number; name: string; m: Measured }[] = [];
   try {
     const { KMSClient, CreateKeyCommand } = await import('@aws-sdk/client-kms');
-    const client = new KMSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = new KMSClient({
+      endpoint: emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const keyArn = (await client.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     client.destroy();
     const kmsFiles = JSON.stringify({ config: join(dir, 'config'), credentials: join(dir, 'credentials'), keyId: keyArn });
@@ -165,7 +188,9 @@ async function main(): Promise<void> {
       };
       const add = (name: string, m: Measured): void => {
         rows.push({ size, name, m });
-        console.log(`  ${String(sizeMiB).padStart(3)} MiB  ${name.padEnd(34)} ${mbps(size, m).toFixed(0).padStart(6)} MB/s   peak ${m.peakMiB?.toFixed(0).padStart(5) ?? '    ?'} MiB`);
+        console.log(
+          `  ${String(sizeMiB).padStart(3)} MiB  ${name.padEnd(34)} ${mbps(size, m).toFixed(0).padStart(6)} MB/s   peak ${m.peakMiB?.toFixed(0).padStart(5) ?? '    ?'} MiB`,
+        );
       };
       console.log(`\n${sizeMiB} MiB`);
 
@@ -204,7 +229,10 @@ async function main(): Promise<void> {
         add('age encrypt (binary) + fsync', await repeat(() => sh(`${AGE} -r ${recipient} -o ${work}.age ${plain} && sync ${work}.age`)));
         add('age decrypt (binary)', await repeat(() => runTimed(AGE, ['-d', '-i', key, '-o', `${work}.out`, `${work}.age`])));
         add('age decrypt (binary) + fsync', await repeat(() => sh(`${AGE} -d -i ${key} -o ${work}.out ${work}.age && sync ${work}.out`)));
-        add('age encrypt (armor, -a) + fsync', await repeat(() => sh(`${AGE} -a -r ${recipient} -o ${work}.age ${plain} && sync ${work}.age`)));
+        add(
+          'age encrypt (armor, -a) + fsync',
+          await repeat(() => sh(`${AGE} -a -r ${recipient} -o ${work}.age ${plain} && sync ${work}.age`)),
+        );
         add('age decrypt (armor) + fsync', await repeat(() => sh(`${AGE} -d -i ${key} -o ${work}.out ${work}.age && sync ${work}.out`)));
       }
       if (sizeMiB === 64) add('SDK defaults encrypt (4 KiB, signed)', await runWorker('esdk-defaults', fresh(), keyArn, emulator.url));
@@ -223,13 +251,24 @@ async function main(): Promise<void> {
         return x && y ? `${((mbps(size, x) / mbps(size, y)) * 100).toFixed(0)}%` : 'n/a';
       };
       console.log(`  ${sizeMiB} MiB:`);
-      console.log(`    encrypt binary: ${ratio('ours encrypt (binary)', 'raw AES-256-GCM encrypt')} of raw AES-GCM, ${ratio('ours encrypt (binary)', 'age encrypt (binary) + fsync')} of age + fsync (${ratio('ours encrypt (binary)', 'age encrypt (binary)')} of age without)`);
-      console.log(`    decrypt binary: ${ratio('ours decrypt (binary)', 'raw AES-256-GCM decrypt')} of raw AES-GCM, ${ratio('ours decrypt (binary)', 'age decrypt (binary) + fsync')} of age + fsync (${ratio('ours decrypt (binary)', 'age decrypt (binary)')} of age without)`);
-      console.log(`    re-encrypt (re-wrap): ${ratio('ours re-encrypt (binary, re-wrap)', 'raw AES-256-GCM decrypt')} of raw AES-GCM decrypt`);
-      console.log(`    base64: encrypt ${ratio('ours encrypt (base64)', 'age encrypt (armor, -a) + fsync')} of age -a + fsync, decrypt ${ratio('ours decrypt (base64)', 'age decrypt (armor) + fsync')} of age -a + fsync`);
+      console.log(
+        `    encrypt binary: ${ratio('ours encrypt (binary)', 'raw AES-256-GCM encrypt')} of raw AES-GCM, ${ratio('ours encrypt (binary)', 'age encrypt (binary) + fsync')} of age + fsync (${ratio('ours encrypt (binary)', 'age encrypt (binary)')} of age without)`,
+      );
+      console.log(
+        `    decrypt binary: ${ratio('ours decrypt (binary)', 'raw AES-256-GCM decrypt')} of raw AES-GCM, ${ratio('ours decrypt (binary)', 'age decrypt (binary) + fsync')} of age + fsync (${ratio('ours decrypt (binary)', 'age decrypt (binary)')} of age without)`,
+      );
+      console.log(
+        `    re-encrypt (re-wrap): ${ratio('ours re-encrypt (binary, re-wrap)', 'raw AES-256-GCM decrypt')} of raw AES-GCM decrypt`,
+      );
+      console.log(
+        `    base64: encrypt ${ratio('ours encrypt (base64)', 'age encrypt (armor, -a) + fsync')} of age -a + fsync, decrypt ${ratio('ours decrypt (base64)', 'age decrypt (armor) + fsync')} of age -a + fsync`,
+      );
     }
-    const peaks = (name: string): string => [64, 256].map((s) => rows.find((r) => r.size === s * MiB && r.name === name)?.m.peakMiB?.toFixed(0) ?? '?').join(' → ');
-    console.log(`  peak memory 64 → 256 MiB: ours encrypt ${peaks('ours encrypt (base64)')} MiB, ours decrypt ${peaks('ours decrypt (base64)')} MiB, raw ${peaks('raw AES-256-GCM encrypt')} MiB, age ${peaks('age encrypt (binary)')} MiB`);
+    const peaks = (name: string): string =>
+      [64, 256].map((s) => rows.find((r) => r.size === s * MiB && r.name === name)?.m.peakMiB?.toFixed(0) ?? '?').join(' → ');
+    console.log(
+      `  peak memory 64 → 256 MiB: ours encrypt ${peaks('ours encrypt (base64)')} MiB, ours decrypt ${peaks('ours decrypt (base64)')} MiB, raw ${peaks('raw AES-256-GCM encrypt')} MiB, age ${peaks('age encrypt (binary)')} MiB`,
+    );
   } finally {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const vsix = vsixPathOf();
   const bundle = join(repoRoot, 'dist', 'extension.js');
   const probe = join(repoRoot, 'out', 'test', 'integration', 'bench', 'activationProbe.js');
-  for (const f of [vsix, bundle, probe]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench (it packages and builds first)`);
+  for (const f of [vsix, bundle, probe])
+    if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench (it packages and builds first)`);
 
   console.log('Sizes (limits: dist/extension.js 1.2 MB, .vsix 1.5 MB)');
   for (const f of ['extension.js', 'awsSdk.js', 'encryptionSdk.js']) {
@@ -36,7 +37,10 @@ async function main(): Promise<void> {
   // VS Code itself spends on activating any extension is visible beside ours.
   const emptyDir = mkdtempSync(join(tmpdir(), 'kms-bench-empty-'));
   mkdirSync(join(emptyDir, 'dist'));
-  writeFileSync(join(emptyDir, 'package.json'), JSON.stringify({ name: 'empty', publisher: 'bench', version: '0.0.0', main: './dist/extension.js', engines: { vscode: '^1.100.0' } }));
+  writeFileSync(
+    join(emptyDir, 'package.json'),
+    JSON.stringify({ name: 'empty', publisher: 'bench', version: '0.0.0', main: './dist/extension.js', engines: { vscode: '^1.100.0' } }),
+  );
   writeFileSync(join(emptyDir, 'dist', 'extension.js'), 'exports.activate = () => {};\n');
 
   // The packaged extension activates on onStartupFinished, so VS Code would activate it before
@@ -57,15 +61,25 @@ async function main(): Promise<void> {
   const act = median(ours.activation);
   const base = median(empty.activation);
   console.log(`\nActivation in VS Code 1.100.3 (code-server), median of ${RUNS} fresh extension hosts each:`);
-  console.log(`  KMS Workbench activate()                  ${act.toFixed(1)} ms   (runs: ${ours.activation.map((v) => v.toFixed(1)).join(', ')})`);
-  console.log(`  empty extension activate()                ${base.toFixed(1)} ms   (runs: ${empty.activation.map((v) => v.toFixed(1)).join(', ')}) → ours is ${(act / base).toFixed(2)}× an empty extension`);
+  console.log(
+    `  KMS Workbench activate()                  ${act.toFixed(1)} ms   (runs: ${ours.activation.map((v) => v.toFixed(1)).join(', ')})`,
+  );
+  console.log(
+    `  empty extension activate()                ${base.toFixed(1)} ms   (runs: ${empty.activation.map((v) => v.toFixed(1)).join(', ')}) → ours is ${(act / base).toFixed(2)}× an empty extension`,
+  );
   for (const [k, values] of Object.entries(ours.sdk)) {
     const m = median(values);
-    console.log(`  require(dist/${k}.js) afterwards`.padEnd(44) + `${m.toFixed(1)} ms   (loaded on first use; ${(m / act).toFixed(2)}× our activation)`);
+    console.log(
+      `  require(dist/${k}.js) afterwards`.padEnd(44) +
+        `${m.toFixed(1)} ms   (loaded on first use; ${(m / act).toFixed(2)}× our activation)`,
+    );
   }
 }
 
-async function probeRuns(extension: { vsixPath?: string; extensionDevelopmentPath?: string }, id: string): Promise<{ activation: number[]; sdk: Record<string, number[]> }> {
+async function probeRuns(
+  extension: { vsixPath?: string; extensionDevelopmentPath?: string },
+  id: string,
+): Promise<{ activation: number[]; sdk: Record<string, number[]> }> {
   const probe = join(repoRoot, 'out', 'test', 'integration', 'bench', 'activationProbe.js');
   const activation: number[] = [];
   const sdk: Record<string, number[]> = {};
@@ -77,7 +91,13 @@ async function probeRuns(extension: { vsixPath?: string; extensionDevelopmentPat
         ...extension,
         extensionTestsPath: probe,
         folder: scratch,
-        env: { KMS_BENCH_OUT: outFile, KMS_BENCH_EXTENSION_ID: id, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+        env: {
+          KMS_BENCH_OUT: outFile,
+          KMS_BENCH_EXTENSION_ID: id,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        },
         settings: {},
         timeoutMs: 120_000,
       });

@@ -53,11 +53,17 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ port: 0 });
   try {
     for (const s of sizes) writeRandomFile(join(data, `plain-${s}`), s * MiB);
-    const client = new KMSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = new KMSClient({
+      endpoint: emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const keyArn = (await client.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     client.destroy();
     const outFile = join(scratch, 'result.json');
-    const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+    const load = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     console.log(`code-server, ${vsix}; sizes ${sizes.join(', ')} MiB; load average before: ${load}`);
     const result = await runExtensionTests({
       vsixPath: vsix,
@@ -80,28 +86,49 @@ async function main(): Promise<void> {
     });
     if (result.exitCode !== 0 || !existsSync(outFile)) throw new Error(`the probe failed (exit ${result.exitCode})`);
     const all = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, Record<string, Sample>>;
-    console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     for (const s of sizes) {
       const r = all[String(s)];
       const bytes = s * MiB;
       const mbps = (k: string): number => (r[k] ? bytes / 1e6 / (r[k].ms / 1000) : NaN);
       const ratio = (a: string, b: string): string => (r[a] && r[b] ? `${(mbps(a) / mbps(b)).toFixed(2)}×` : 'n/a');
-      const host = (k: string): string => (r[k]?.p99 !== undefined ? `event loop p99 ${r[k].p99.toFixed(1)} ms (max ${r[k].max!.toFixed(0)}), RSS +${r[k].rssGrowthMiB!.toFixed(0)} MiB, threads +${r[k].extraThreads ?? 0}` : '');
-      console.log(`\n${s} MiB, best of ${s >= 1024 ? 'up to 2' : (process.env.KMS_BENCH_REPEATS ?? '3')} (MB/s through the command; ratio ≥ 1 is at least as fast):`);
+      const host = (k: string): string =>
+        r[k]?.p99 !== undefined
+          ? `event loop p99 ${r[k].p99.toFixed(1)} ms (max ${r[k].max!.toFixed(0)}), RSS +${r[k].rssGrowthMiB!.toFixed(0)} MiB, threads +${r[k].extraThreads ?? 0}`
+          : '';
+      console.log(
+        `\n${s} MiB, best of ${s >= 1024 ? 'up to 2' : (process.env.KMS_BENCH_REPEATS ?? '3')} (MB/s through the command; ratio ≥ 1 is at least as fast):`,
+      );
       for (const k of Object.keys(r)) console.log(`  ${k.padEnd(30)} ${mbps(k).toFixed(0).padStart(6)} MB/s  ${host(k)}`);
       console.log('  ratios:');
-      console.log(`    encrypt base64 vs age -a      ${ratio('encrypt base64', 'age -a encrypt')}   vs raw AES-256-GCM ${ratio('encrypt base64', 'raw AES-256-GCM encrypt')}`);
+      console.log(
+        `    encrypt base64 vs age -a      ${ratio('encrypt base64', 'age -a encrypt')}   vs raw AES-256-GCM ${ratio('encrypt base64', 'raw AES-256-GCM encrypt')}`,
+      );
       console.log(`    decrypt base64 vs age -a      ${ratio('decrypt base64', 'age -a decrypt')}`);
-      console.log(`    encrypt binary vs age         ${ratio('encrypt binary', 'age encrypt')}   vs raw AES-256-GCM ${ratio('encrypt binary', 'raw AES-256-GCM encrypt')}`);
+      console.log(
+        `    encrypt binary vs age         ${ratio('encrypt binary', 'age encrypt')}   vs raw AES-256-GCM ${ratio('encrypt binary', 'raw AES-256-GCM encrypt')}`,
+      );
       console.log(`    decrypt binary vs age         ${ratio('decrypt binary', 'age decrypt')}`);
       console.log(`    re-encrypt vs decrypt+encrypt ${ratio('re-encrypt binary', 'decrypt then encrypt binary')} (faster)`);
-      const worst = (k: 'p99' | 'rssGrowthMiB'): number => Math.max(...['encrypt base64', 'decrypt base64', 'encrypt binary', 'decrypt binary'].map((n) => r[n]?.[k] ?? 0));
-      console.log(`    extension host while encrypting/decrypting: event loop p99 ≤ ${worst('p99').toFixed(1)} ms, RSS growth ≤ ${worst('rssGrowthMiB').toFixed(0)} MiB`);
+      const worst = (k: 'p99' | 'rssGrowthMiB'): number =>
+        Math.max(...['encrypt base64', 'decrypt base64', 'encrypt binary', 'decrypt binary'].map((n) => r[n]?.[k] ?? 0));
+      console.log(
+        `    extension host while encrypting/decrypting: event loop p99 ≤ ${worst('p99').toFixed(1)} ms, RSS growth ≤ ${worst('rssGrowthMiB').toFixed(0)} MiB`,
+      );
     }
     const sel = all.selections;
     if (sel) {
       console.log('\nSelections (kmsWorkbench.encryptSelection, one multi-cursor edit; goal ≤ 1.5 s at 10 ms per call):');
-      for (const [k, v] of Object.entries(sel)) console.log(v.failed ? `  ${k.padEnd(38)} failed: ${v.failed}` : `  ${k.padEnd(38)} ${(v.ms / 1000).toFixed(2)} s  (${(v.ms / 1500).toFixed(2)}× the 1.5 s goal; event loop p99 ${v.p99?.toFixed(1)} ms)`);
+      for (const [k, v] of Object.entries(sel))
+        console.log(
+          v.failed
+            ? `  ${k.padEnd(38)} failed: ${v.failed}`
+            : `  ${k.padEnd(38)} ${(v.ms / 1000).toFixed(2)} s  (${(v.ms / 1500).toFixed(2)}× the 1.5 s goal; event loop p99 ${v.p99?.toFixed(1)} ms)`,
+        );
     }
   } finally {
     await emulator.close();

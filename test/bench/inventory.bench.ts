@@ -57,7 +57,10 @@ async function main(): Promise<void> {
     await encryptFileInPlace(blob, { keyId: from, format: 'blob' }, job);
     const secret = await encryptSecret(Buffer.from('pw'), { keyId: from }, job);
     const env = t('app.env', `# config\nUSER=me\nHOST=db.internal\nPASSWORD=${secret.ciphertext}\n`);
-    const sops = t('values.sops.yaml', await encryptNew(Buffer.from('a: 1\nb: two\n'), { format: 'yaml', keys: [{ arn: from }] }, sopsKeys));
+    const sops = t(
+      'values.sops.yaml',
+      await encryptNew(Buffer.from('a: 1\nb: two\n'), { format: 'yaml', keys: [{ arn: from }] }, sopsKeys),
+    );
     const templates = [msg, bin, blob, env, sops];
 
     const ws = join(dir, 'ws');
@@ -123,7 +126,8 @@ async function main(): Promise<void> {
     const rekeyMs = performance.now() - rekeyStarted;
     emulator.faults.clear();
     const done = results.filter((r) => r.status === 'done').length;
-    if (done !== REKEY_FILES) throw new Error(`re-key: ${done} of ${REKEY_FILES} done: ${results.find((r) => r.status !== 'done')?.message}`);
+    if (done !== REKEY_FILES)
+      throw new Error(`re-key: ${done} of ${REKEY_FILES} done: ${results.find((r) => r.status !== 'done')?.message}`);
     const calls = emulator.calls();
 
     const report = {
@@ -145,9 +149,15 @@ async function main(): Promise<void> {
         kmsCalls: calls,
       },
     };
-    console.log(`inventory: ${TOTAL} files (${encrypted} encrypted) indexed in ${report.inventory.scanMs} ms; heap kept ${report.inventory.heapKeptMiB} MiB (RSS ${report.inventory.rssMiB} MiB)`);
-    console.log(`  one file changed: full pass ${report.inventory.incrementalRescanMs} ms reading ${incrementalReads} file(s); a single update ${report.inventory.singleUpdateMs} ms`);
-    console.log(`re-key: ${REKEY_FILES} files (messages, blob files, .env blobs) at ${LATENCY_MS} ms per KMS call: ${report.reKey.ms} ms, ${report.reKey.filesPerSecond} files/s; KMS calls ${JSON.stringify(calls)}`);
+    console.log(
+      `inventory: ${TOTAL} files (${encrypted} encrypted) indexed in ${report.inventory.scanMs} ms; heap kept ${report.inventory.heapKeptMiB} MiB (RSS ${report.inventory.rssMiB} MiB)`,
+    );
+    console.log(
+      `  one file changed: full pass ${report.inventory.incrementalRescanMs} ms reading ${incrementalReads} file(s); a single update ${report.inventory.singleUpdateMs} ms`,
+    );
+    console.log(
+      `re-key: ${REKEY_FILES} files (messages, blob files, .env blobs) at ${LATENCY_MS} ms per KMS call: ${report.reKey.ms} ms, ${report.reKey.filesPerSecond} files/s; KMS calls ${JSON.stringify(calls)}`,
+    );
     mkdirSync('test-output/bench', { recursive: true });
     writeFileSync('test-output/bench/inventory.json', `${JSON.stringify(report, null, 2)}\n`);
   } finally {

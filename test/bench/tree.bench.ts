@@ -68,7 +68,14 @@ async function naiveStrategy(kms: Emulator, gateway: KmsGateway): Promise<Measur
   await Promise.all(keys.map((k) => limiter.run(() => gateway.describeKey(k.KeyId!))));
   const doneMs = performance.now() - start;
   const calls = kms.calls();
-  return { firstPaintMs: doneMs, firstPageDescribedMs: doneMs, roundTripsAtFirstPaint: total(calls), roundTripsAtFirstPageDescribed: total(calls), callsAtFirstPaint: calls, maxInFlight: limiter.maxInFlight };
+  return {
+    firstPaintMs: doneMs,
+    firstPageDescribedMs: doneMs,
+    roundTripsAtFirstPaint: total(calls),
+    roundTripsAtFirstPageDescribed: total(calls),
+    callsAtFirstPaint: calls,
+    maxInFlight: limiter.maxInFlight,
+  };
 }
 
 function median(values: number[]): number {
@@ -115,10 +122,25 @@ async function main(): Promise<void> {
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}×`;
     const rows: [string, string, string, string][] = [
       ['', 'tree (lazy)', 'naive', 'naive ÷ tree'],
-      ['round trips at first paint', String(t.roundTripsAtFirstPaint), String(n.roundTripsAtFirstPaint), ratio(n.roundTripsAtFirstPaint, t.roundTripsAtFirstPaint)],
+      [
+        'round trips at first paint',
+        String(t.roundTripsAtFirstPaint),
+        String(n.roundTripsAtFirstPaint),
+        ratio(n.roundTripsAtFirstPaint, t.roundTripsAtFirstPaint),
+      ],
       ['time to first paint', ms(t.firstPaintMs), ms(n.firstPaintMs), ratio(n.firstPaintMs, t.firstPaintMs)],
-      ['round trips to a described first page', String(t.roundTripsAtFirstPageDescribed), String(n.roundTripsAtFirstPageDescribed), ratio(n.roundTripsAtFirstPageDescribed, t.roundTripsAtFirstPageDescribed)],
-      ['time to a described first page', ms(t.firstPageDescribedMs), ms(n.firstPageDescribedMs), ratio(n.firstPageDescribedMs, t.firstPageDescribedMs)],
+      [
+        'round trips to a described first page',
+        String(t.roundTripsAtFirstPageDescribed),
+        String(n.roundTripsAtFirstPageDescribed),
+        ratio(n.roundTripsAtFirstPageDescribed, t.roundTripsAtFirstPageDescribed),
+      ],
+      [
+        'time to a described first page',
+        ms(t.firstPageDescribedMs),
+        ms(n.firstPageDescribedMs),
+        ratio(n.firstPageDescribedMs, t.firstPageDescribedMs),
+      ],
       ['most DescribeKey in flight', String(t.maxInFlight), String(n.maxInFlight), ''],
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

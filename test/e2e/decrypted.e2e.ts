@@ -43,9 +43,17 @@ describe('editing an encrypted .env decrypted', function () {
   const decrypt = async (): Promise<{ text: string; keys: string[]; context: Record<string, string> }> => {
     const bytes = Buffer.from(readFileSync(envFile, 'latin1').replace(/\s+/g, ''), 'base64');
     const { plaintext, messageHeader } = await esdk.decrypt(new KmsKeyringNode({ discovery: true, clientProvider: () => kms }), bytes);
-    return { text: plaintext.toString('utf8'), keys: messageHeader.encryptedDataKeys.map((k) => k.providerInfo), context: { ...messageHeader.encryptionContext } };
+    return {
+      text: plaintext.toString('utf8'),
+      keys: messageHeader.encryptedDataKeys.map((k) => k.providerInfo),
+      context: { ...messageHeader.encryptionContext },
+    };
   };
-  const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: env!.workspace, encoding: 'utf8' });
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: env!.workspace,
+      encoding: 'utf8',
+    });
 
   before(async () => {
     // The desktop default (code-server's own default saves a second after each change).
@@ -63,7 +71,10 @@ describe('editing an encrypted .env decrypted', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && env) console.log(`      failure screenshot: ${await screenshot(env.page, `decrypted-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`);
+    if (this.currentTest?.state === 'failed' && env)
+      console.log(
+        `      failure screenshot: ${await screenshot(env.page, `decrypted-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`,
+      );
   });
 
   after(async () => {
@@ -90,16 +101,26 @@ describe('editing an encrypted .env decrypted', function () {
     }
     assert.ok(entries.includes('Open Decrypted'), `Open Decrypted is offered on the encrypted .env: ${entries.join(' | ')}`);
     assert.ok(entries.includes('Compare Decrypted with HEAD'), entries.join(' | '));
-    await menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: /^Open Decrypted$/ }) }).first().hover();
+    await menu
+      .locator('.action-item')
+      .filter({ has: page.locator('.action-label', { hasText: /^Open Decrypted$/ }) })
+      .first()
+      .hover();
     await page.waitForTimeout(200);
     console.log(`      screenshot: ${await screenshot(page, 'decrypted-explorer-menu')}`);
     await page.keyboard.press('Enter');
-    await until('the decrypted text', async () => (await activeEditorText(page).catch(() => '')).includes('SESSION_SECRET=demo-session-secret-not-real'));
+    await until('the decrypted text', async () =>
+      (await activeEditorText(page).catch(() => '')).includes('SESSION_SECRET=demo-session-secret-not-real'),
+    );
     assert.match(await activeTab(page).innerText(), /\.env/);
     // The one-time notice about what VS Code itself may persist.
     await waitForNotification(page, /Decrypted editors keep the plaintext in memory only/);
     console.log(`      screenshot: ${await screenshot(page, 'decrypted-editor')}`);
-    await page.locator('.notification-toast .codicon-notifications-clear').first().click().catch(() => undefined);
+    await page
+      .locator('.notification-toast .codicon-notifications-clear')
+      .first()
+      .click()
+      .catch(() => undefined);
   });
 
   it('saves an edited value encrypted again, under the same key and context', async () => {
@@ -127,7 +148,10 @@ describe('editing an encrypted .env decrypted', function () {
 
   it('compares the decrypted HEAD with the decrypted working copy', async () => {
     const { page } = env!;
-    await page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Compare Decrypted with HEAD"]').first().click();
+    await page
+      .locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Compare Decrypted with HEAD"]')
+      .first()
+      .click();
     const diff = page.locator('.editor-group-container.active .monaco-diff-editor').first();
     await diff.waitFor({ state: 'visible', timeout: 30_000 });
     await until('both sides', async () => {
@@ -144,10 +168,20 @@ describe('editing an encrypted .env decrypted', function () {
     await explorerRow(page, '.env').click();
     const toast = await waitForNotification(page, /\.env is encrypted with AWS KMS/);
     // The raw file shows its CodeLens too.
-    await page.locator('.editor-group-container.active .codelens-decoration').filter({ hasText: 'Open Decrypted' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page
+      .locator('.editor-group-container.active .codelens-decoration')
+      .filter({ hasText: 'Open Decrypted' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     console.log(`      screenshot: ${await screenshot(page, 'decrypted-ask')}`);
-    await toast.locator('.monaco-button').filter({ hasText: /^Open Decrypted$/ }).first().click();
-    await until('the decrypted text', async () => (await activeEditorText(page).catch(() => '')).includes('SESSION_SECRET=rotated-by-the-e2e-test'));
+    await toast
+      .locator('.monaco-button')
+      .filter({ hasText: /^Open Decrypted$/ })
+      .first()
+      .click();
+    await until('the decrypted text', async () =>
+      (await activeEditorText(page).catch(() => '')).includes('SESSION_SECRET=rotated-by-the-e2e-test'),
+    );
     console.log(`      screenshot: ${await screenshot(page, 'decrypted-reopened')}`);
   });
 
@@ -162,7 +196,11 @@ describe('editing an encrypted .env decrypted', function () {
     await waitForWorkbench(page);
     // The restored editor is the decrypted one: its text is decrypted again from the file.
     const shown = page.locator('.editor-group-container.active .monaco-editor .view-lines');
-    await until('the restored decrypted text', async () => (await shown.allInnerTexts().catch(() => [] as string[])).join('\n').includes('SESSION_SECRET=rotated-by-the-e2e-test'), 60_000);
+    await until(
+      'the restored decrypted text',
+      async () => (await shown.allInnerTexts().catch(() => [] as string[])).join('\n').includes('SESSION_SECRET=rotated-by-the-e2e-test'),
+      60_000,
+    );
     console.log(`      screenshot: ${await screenshot(page, 'decrypted-restored')}`);
   });
 });

@@ -24,7 +24,10 @@ async function contextMenu(page: Page, row: Locator, entry: string, screenshotNa
   const menu = page.locator('.context-view .monaco-menu').first();
   await menu.waitFor({ state: 'visible', timeout: 15_000 });
   const entries = (await menu.locator('.action-item .action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
-  const item = menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${entry}$`) }) }).first();
+  const item = menu
+    .locator('.action-item')
+    .filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${entry}$`) }) })
+    .first();
   await item.hover();
   await page.waitForTimeout(150);
   if (screenshotName) console.log(`      screenshot: ${await screenshot(page, screenshotName)}`);
@@ -71,7 +74,11 @@ describe('encrypting a secrets file from the Explorer', function () {
 
   before(async () => {
     env = await startE2eEnvironment();
-    const kms = new KMSClient({ region: 'us-east-1', endpoint: env.emulatorUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const kms = new KMSClient({
+      region: 'us-east-1',
+      endpoint: env.emulatorUrl,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const key = await kms.send(new CreateKeyCommand({ Description: 'Secrets of the e2e workspace' }));
     await kms.send(new CreateAliasCommand({ AliasName: ALIAS, TargetKeyId: key.KeyMetadata!.KeyId! }));
     kms.destroy();
@@ -81,7 +88,9 @@ describe('encrypting a secrets file from the Explorer', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && env) {
-      console.log(`      screenshot of the failure: ${await screenshot(env.page, `encryption-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`);
+      console.log(
+        `      screenshot of the failure: ${await screenshot(env.page, `encryption-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`,
+      );
     }
   });
 
@@ -109,7 +118,10 @@ describe('encrypting a secrets file from the Explorer', function () {
 
     await contextMenu(page, row, 'Encrypt File', 'encryption-explorer-menu');
     const widget = page.locator('.quick-input-widget');
-    await widget.locator('.quick-input-title').filter({ hasText: /Encrypt \.env with/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await widget
+      .locator('.quick-input-title')
+      .filter({ hasText: /Encrypt \.env with/ })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     const keyRow = widget.locator('.monaco-list-row').filter({ hasText: ALIAS }).first();
     await keyRow.waitFor({ state: 'visible', timeout: 30_000 });
     console.log(`      screenshot: ${await screenshot(page, 'encryption-key-picker')}`);
@@ -174,11 +186,17 @@ describe('encrypting a secrets file from the Explorer', function () {
     await keyRow.waitFor({ state: 'visible', timeout: 30_000 });
     await keyRow.click();
     await noEncryptionContext(page, /Encrypt selection with/);
-    const line = page.locator('.editor-group-container.active .view-line').filter({ hasText: /SESSION_SECRET=AQICAHh/ }).first();
+    const line = page
+      .locator('.editor-group-container.active .view-line')
+      .filter({ hasText: /SESSION_SECRET=AQICAHh/ })
+      .first();
     await line.waitFor({ state: 'visible', timeout: 30_000 });
 
     // Hover the ciphertext: what it is, and the peek link.
-    const token = line.locator('span span').filter({ hasText: /AQICAHh/ }).first();
+    const token = line
+      .locator('span span')
+      .filter({ hasText: /AQICAHh/ })
+      .first();
     await token.hover({ position: { x: 60, y: 5 } });
     const hover = page.locator('.monaco-hover').filter({ hasText: 'KMS ciphertext blob' }).first();
     await hover.waitFor({ state: 'visible', timeout: 20_000 });

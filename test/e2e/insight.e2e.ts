@@ -36,9 +36,24 @@ function history(): Parameters<EmulatorControl['addCloudTrailEvents']>[0] {
     const base = now - d * day;
     const weekday = new Date(base).getUTCDay() % 6 !== 0;
     const calls = weekday ? 6 + ((d * 7) % 5) : 2;
-    for (let i = 0; i < calls; i++) events.push({ eventName: i % 3 === 0 ? 'GenerateDataKey' : 'Decrypt', time: base + i * 600_000, keyArn: KEY_ARN, principal: 'arn:aws:sts::111122223333:assumed-role/App/i-0abc', sourceIPAddress: '10.0.1.17' });
-    if (d % 7 === 3) events.push({ eventName: 'Decrypt', time: base + 3_600_000, keyArn: KEY_ARN, principal: 'reporting-job', sourceIPAddress: '10.0.2.40' });
-    if (d % 10 === 5) events.push({ eventName: 'Encrypt', time: base + 7_200_000, keyArn: KEY_ARN, principal: 'batch', sourceIPAddress: '192.0.2.10' });
+    for (let i = 0; i < calls; i++)
+      events.push({
+        eventName: i % 3 === 0 ? 'GenerateDataKey' : 'Decrypt',
+        time: base + i * 600_000,
+        keyArn: KEY_ARN,
+        principal: 'arn:aws:sts::111122223333:assumed-role/App/i-0abc',
+        sourceIPAddress: '10.0.1.17',
+      });
+    if (d % 7 === 3)
+      events.push({
+        eventName: 'Decrypt',
+        time: base + 3_600_000,
+        keyArn: KEY_ARN,
+        principal: 'reporting-job',
+        sourceIPAddress: '10.0.2.40',
+      });
+    if (d % 10 === 5)
+      events.push({ eventName: 'Encrypt', time: base + 7_200_000, keyArn: KEY_ARN, principal: 'batch', sourceIPAddress: '192.0.2.10' });
   }
   return events;
 }
@@ -50,7 +65,16 @@ describe('key usage and effective access in the workbench', function () {
   before(async () => {
     env = await startE2eEnvironment({
       seed: {
-        keys: [{ id: KEY_ID, region: 'us-east-1', description: 'billing data', aliases: [KEY_ALIAS], policy: reviewedPolicy, grants: fixtureGrants }],
+        keys: [
+          {
+            id: KEY_ID,
+            region: 'us-east-1',
+            description: 'billing data',
+            aliases: [KEY_ALIAS],
+            policy: reviewedPolicy,
+            grants: fixtureGrants,
+          },
+        ],
       },
       settings: (url) => ({ ...defaultSettings(url), 'workbench.colorTheme': 'Default Light Modern' }),
     });
@@ -62,7 +86,10 @@ describe('key usage and effective access in the workbench', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && env) console.log(`      failure screenshot: ${await screenshot(env.page, `insight-failure-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}`)}`);
+    if (this.currentTest?.state === 'failed' && env)
+      console.log(
+        `      failure screenshot: ${await screenshot(env.page, `insight-failure-${this.currentTest.title.slice(0, 20).replace(/\W+/g, '-')}`)}`,
+      );
   });
 
   async function openFromMenu(page: Page, entry: string): Promise<void> {
@@ -75,9 +102,20 @@ describe('key usage and effective access in the workbench', function () {
       if ((await item.getAttribute('aria-expanded')) === 'false') await item.press('ArrowRight');
     };
     await expand(/^Local KMS emulator/);
-    if (!(await row(/^Customer managed keys/).waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false))) {
+    if (
+      !(await row(/^Customer managed keys/)
+        .waitFor({ state: 'visible', timeout: 15_000 })
+        .then(
+          () => true,
+          () => false,
+        ))
+    ) {
       // Seen now and then (as in the policy editor's e2e): the connection drawn open without its folders.
-      await page.locator('.part.sidebar .pane-header .actions, .part.sidebar .title-actions').getByRole('button', { name: /^Refresh/ }).first().click();
+      await page
+        .locator('.part.sidebar .pane-header .actions, .part.sidebar .title-actions')
+        .getByRole('button', { name: /^Refresh/ })
+        .first()
+        .click();
     }
     await expand(/^Customer managed keys/);
     const key = row(/^billing/);
@@ -90,7 +128,13 @@ describe('key usage and effective access in the workbench', function () {
     await item.hover();
     await item.click();
     const menu = page.locator('.context-view .monaco-menu');
-    if (!(await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
+    if (
+      !(await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await page.keyboard.press('Enter');
   }
 
   async function shoot(page: Page, frame: Frame, name: string): Promise<void> {

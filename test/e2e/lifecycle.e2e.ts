@@ -59,7 +59,10 @@ async function menuEntries(menu: Locator): Promise<string[]> {
  * opened is ignored by VS Code's menu, which waits for the right button's release).
  */
 async function chooseInMenu(menu: Locator, entry: string): Promise<void> {
-  const item = menu.locator('.action-item').filter({ has: menu.page().locator('.action-label', { hasText: new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  const item = menu
+    .locator('.action-item')
+    .filter({ has: menu.page().locator('.action-label', { hasText: new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
+    .first();
   await item.hover();
   await menu.page().waitForTimeout(150);
   await menu.page().keyboard.press('Enter');
@@ -79,7 +82,11 @@ async function expand(page: Page, text: string | RegExp): Promise<void> {
     const expanded = await item.getAttribute('aria-expanded', { timeout: 5_000 }).catch(() => undefined);
     if (expanded === 'true') return;
     if (Date.now() > deadline) throw new Error(`the tree item ${String(text)} did not expand (aria-expanded: ${String(expanded)})`);
-    if (expanded === 'false') await item.locator('.monaco-tl-twistie').click().catch(() => undefined);
+    if (expanded === 'false')
+      await item
+        .locator('.monaco-tl-twistie')
+        .click()
+        .catch(() => undefined);
     await page.waitForTimeout(500);
   }
 }
@@ -103,7 +110,9 @@ describe('key lifecycle in the workbench', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && env) {
-      console.log(`      screenshot of the failure: ${await screenshot(env.page, `lifecycle-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`);
+      console.log(
+        `      screenshot of the failure: ${await screenshot(env.page, `lifecycle-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`,
+      );
     }
   });
 
@@ -112,7 +121,8 @@ describe('key lifecycle in the workbench', function () {
     await env?.close();
   });
 
-  const state = async (): Promise<string | undefined> => (await kms!.send(new DescribeKeyCommand({ KeyId: `alias/${ALIAS}` }))).KeyMetadata?.KeyState;
+  const state = async (): Promise<string | undefined> =>
+    (await kms!.send(new DescribeKeyCommand({ KeyId: `alias/${ALIAS}` }))).KeyMetadata?.KeyState;
 
   it('creates a key from the tree through the wizard', async () => {
     const { page } = env!;
@@ -146,10 +156,20 @@ describe('key lifecycle in the workbench', function () {
     const menu = await openContextMenu(page, item);
     const entries = await menuEntries(menu);
     console.log(`      screenshot: ${await screenshot(page, 'lifecycle-context-menu-enabled')}`);
-    for (const expected of ['Disable Key…', 'Update Key Description…', 'Add or Change Tags…', 'Create Alias…', 'Create Grant…', 'Cryptographic Operations', 'Rotation', 'Schedule Key Deletion…']) {
+    for (const expected of [
+      'Disable Key…',
+      'Update Key Description…',
+      'Add or Change Tags…',
+      'Create Alias…',
+      'Create Grant…',
+      'Cryptographic Operations',
+      'Rotation',
+      'Schedule Key Deletion…',
+    ]) {
       assert.ok(entries.includes(expected), `"${expected}" is offered: ${entries.join(' | ')}`);
     }
-    for (const absent of ['Enable Key', 'Cancel Key Deletion…', 'Multi-Region']) assert.ok(!entries.includes(absent), `"${absent}" is not offered`);
+    for (const absent of ['Enable Key', 'Cancel Key Deletion…', 'Multi-Region'])
+      assert.ok(!entries.includes(absent), `"${absent}" is not offered`);
     await page.keyboard.press('Escape');
   });
 
@@ -174,7 +194,14 @@ describe('key lifecycle in the workbench', function () {
     const entries = await menuEntries(menu);
     console.log(`      screenshot: ${await screenshot(page, 'lifecycle-context-menu-pending-deletion')}`);
     assert.ok(entries.includes('Cancel Key Deletion…'), entries.join(' | '));
-    for (const absent of ['Disable Key…', 'Enable Key', 'Schedule Key Deletion…', 'Add or Change Tags…', 'Create Grant…', 'Cryptographic Operations']) {
+    for (const absent of [
+      'Disable Key…',
+      'Enable Key',
+      'Schedule Key Deletion…',
+      'Add or Change Tags…',
+      'Create Grant…',
+      'Cryptographic Operations',
+    ]) {
       assert.ok(!entries.includes(absent), `"${absent}" is not offered for a key pending deletion`);
     }
     await chooseInMenu(menu, 'Cancel Key Deletion…');

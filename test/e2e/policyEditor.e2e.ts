@@ -22,9 +22,21 @@ function emulatorGateway(emulatorUrl: string): { getKeyPolicy(keyId: string): Pr
   const dir = mkdtempSync(join(tmpdir(), 'kms-e2e-aws-'));
   writeFileSync(join(dir, 'config'), '[profile e2e]\nregion = us-east-1\n');
   writeFileSync(join(dir, 'credentials'), '[e2e]\naws_access_key_id = test\naws_secret_access_key = test\n');
-  const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
+  const env = {
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    HOME: dir,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   const factory = new KmsClientFactory({ env });
-  const connection: Connection = { id: 'e2e', label: 'e2e', profile: 'e2e', region: 'us-east-1', endpoint: emulatorUrl, endpointSource: 'connection' };
+  const connection: Connection = {
+    id: 'e2e',
+    label: 'e2e',
+    profile: 'e2e',
+    region: 'us-east-1',
+    endpoint: emulatorUrl,
+    endpointSource: 'connection',
+  };
   const gateway = factory.gateway(connection);
   return {
     getKeyPolicy: (keyId) => gateway.getKeyPolicy(keyId),
@@ -69,7 +81,8 @@ describe('key-policy editor in the workbench', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && env) console.log(`      failure screenshot: ${await screenshot(env.page, 'policy-editor-failure')}`);
+    if (this.currentTest?.state === 'failed' && env)
+      console.log(`      failure screenshot: ${await screenshot(env.page, 'policy-editor-failure')}`);
   });
 
   it('opens from the "Key policy" node of the KMS view', async () => {
@@ -87,10 +100,21 @@ describe('key-policy editor in the workbench', function () {
       if ((await item.getAttribute('aria-expanded')) === 'false') await item.press('ArrowRight');
     };
     await expand(/^Local KMS emulator/);
-    if (!(await row(/^Customer managed keys/).waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false))) {
+    if (
+      !(await row(/^Customer managed keys/)
+        .waitFor({ state: 'visible', timeout: 15_000 })
+        .then(
+          () => true,
+          () => false,
+        ))
+    ) {
       // Seen now and then: the connection is drawn open but its folders never arrive. Refresh the view.
       console.log('      (the KMS view showed the connection open without its folders; refreshing the view)');
-      await page.locator('.part.sidebar .pane-header .actions, .part.sidebar .title-actions').getByRole('button', { name: /^Refresh/ }).first().click();
+      await page
+        .locator('.part.sidebar .pane-header .actions, .part.sidebar .title-actions')
+        .getByRole('button', { name: /^Refresh/ })
+        .first()
+        .click();
     }
     await expand(/^Customer managed keys/);
     await expand(/^orders/);
@@ -130,13 +154,20 @@ describe('key-policy editor in the workbench', function () {
     assert.match(await dialog.innerText(), /Save the key policy of alias\/orders to KMS\?/);
     assert.match(await dialog.innerText(), /Adds statement "AllowAuditorsToReadThePolicy"/);
     await page.locator('.tabs-container .tab').filter({ hasText: /↔/ }).first().waitFor({ timeout: 15_000 });
-    await dialog.locator('.dialog-buttons a.monaco-button, .dialog-buttons button').filter({ hasText: /^Save$/ }).click();
+    await dialog
+      .locator('.dialog-buttons a.monaco-button, .dialog-buttons button')
+      .filter({ hasText: /^Save$/ })
+      .click();
 
     frame = await webviewFrame(page, '#section-statements');
     await frame.getByText(/Saved to KMS at/).waitFor({ timeout: 30_000 });
     const gateway = emulatorGateway(env!.emulatorUrl);
     try {
-      const saved = statementsOf(policyValueOf(await gateway.getKeyPolicy(keyId))) as { Sid?: string; Principal?: unknown; Action?: unknown }[];
+      const saved = statementsOf(policyValueOf(await gateway.getKeyPolicy(keyId))) as {
+        Sid?: string;
+        Principal?: unknown;
+        Action?: unknown;
+      }[];
       const added = saved.find((s) => s.Sid === 'AllowAuditorsToReadThePolicy');
       assert.ok(added, 'the emulator does not hold the new statement');
       assert.deepEqual(added.Principal, { AWS: 'arn:aws:iam::111122223333:role/Auditor' });

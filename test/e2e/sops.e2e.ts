@@ -53,7 +53,11 @@ describe('a SOPS file open decrypted beside its raw form', function () {
     assert.match(text, /# Database settings/);
     assert.match(text, /# inline comment/);
     assert.ok(!text.includes('ENC['), 'no ciphertext in the decrypted editor');
-    await page.locator('.notification-toast .codicon-notifications-clear').first().click().catch(() => undefined);
+    await page
+      .locator('.notification-toast .codicon-notifications-clear')
+      .first()
+      .click()
+      .catch(() => undefined);
     await page.waitForTimeout(500);
     console.log(`      screenshot: ${await screenshot(page, 'sops-decrypted-beside-raw')}`);
   });

@@ -78,7 +78,8 @@ describe('KMS tree in the workbench', function () {
     await row(page, 'Rotated 2024-06-01', 'on demand').waitFor({ state: 'visible', timeout: 15_000 });
 
     // The key icons differ by state (codicon classes on the rows).
-    const iconOf = async (label: string): Promise<string> => (await row(page, label).locator('.custom-view-tree-node-item-icon').first().getAttribute('class')) ?? '';
+    const iconOf = async (label: string): Promise<string> =>
+      (await row(page, label).locator('.custom-view-tree-node-item-icon').first().getAttribute('class')) ?? '';
     assert.match(await iconOf('to-delete'), /codicon-trash/);
     assert.match(await iconOf('old-disabled'), /codicon-circle-slash/);
     assert.match(await iconOf('release-signing'), /codicon-verified/);
@@ -119,7 +120,14 @@ describe('KMS tree in the workbench', function () {
     const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Key id' }).first();
     await hover.waitFor({ state: 'visible', timeout: 20_000 });
     const text = await hover.innerText();
-    for (const expected of ['arn:aws:kms:us-east-1:111122223333:key/', 'alias/payments/legacy', 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'AWS_KMS', 'on, every 180 days']) {
+    for (const expected of [
+      'arn:aws:kms:us-east-1:111122223333:key/',
+      'alias/payments/legacy',
+      'SYMMETRIC_DEFAULT',
+      'ENCRYPT_DECRYPT',
+      'AWS_KMS',
+      'on, every 180 days',
+    ]) {
       assert.ok(text.includes(expected), `tooltip lacks ${expected}:\n${text}`);
     }
     const path = await screenshot(page, 'tree-tooltip');
@@ -138,7 +146,12 @@ describe('KMS welcome view in the workbench', function () {
     const workspace = join(scratch, 'workspace');
     mkdirSync(workspace);
     // Empty AWS config files and no credentials in the environment: nothing to connect with.
-    const env = { ...awsEnvironment({ emulatorUrl: 'http://127.0.0.1:9', dir: join(scratch, 'aws') }), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ENDPOINT_URL_KMS: undefined };
+    const env = {
+      ...awsEnvironment({ emulatorUrl: 'http://127.0.0.1:9', dir: join(scratch, 'aws') }),
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_ENDPOINT_URL_KMS: undefined,
+    };
     server = await startCodeServer({ env, settings: { 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false } });
     browser = await launchBrowser();
     await openWorkbench(browser.page, server, workspace, { extensionDevelopmentPath: repoRoot });

@@ -12,7 +12,16 @@ import type { Locator, Page } from 'playwright-core';
 import type { SeedDocument } from '../emulator/seed';
 import { ids, richSeed } from '../integration/tree/treeSeeds';
 import { defaultSettings, startE2eEnvironment, type E2eEnvironment } from './support/environment';
-import { collapseView, notifications, openActivity, openFile, runCommand, screenshot, screenshotDir, waitForSideBarIdle } from './support/workbench';
+import {
+  collapseView,
+  notifications,
+  openActivity,
+  openFile,
+  runCommand,
+  screenshot,
+  screenshotDir,
+  waitForSideBarIdle,
+} from './support/workbench';
 
 const REGION = 'us-east-1';
 
@@ -23,9 +32,32 @@ function seed(): SeedDocument {
     ...rich,
     keys: [
       ...(rich.keys ?? []),
-      { region: REGION, id: '5e1f0000-0000-4000-8000-000000000521', spec: 'ECC_NIST_P521', usage: 'SIGN_VERIFY', description: 'Firmware signing (P-521)', aliases: ['alias/firmware-signing'] },
-      { region: REGION, id: '5e1f0000-0000-4000-8000-000000004096', spec: 'RSA_4096', usage: 'ENCRYPT_DECRYPT', description: 'Partner exchange', aliases: ['alias/partner-exchange'] },
-      { region: REGION, id: '5e1f0000-0000-4000-8000-000000000256', spec: 'ECC_SECG_P256K1', usage: 'SIGN_VERIFY', state: 'PendingDeletion', deletionDate: '2031-03-01T00:00:00Z', pendingWindowInDays: 30, aliases: ['alias/wallet-secp256k1'] },
+      {
+        region: REGION,
+        id: '5e1f0000-0000-4000-8000-000000000521',
+        spec: 'ECC_NIST_P521',
+        usage: 'SIGN_VERIFY',
+        description: 'Firmware signing (P-521)',
+        aliases: ['alias/firmware-signing'],
+      },
+      {
+        region: REGION,
+        id: '5e1f0000-0000-4000-8000-000000004096',
+        spec: 'RSA_4096',
+        usage: 'ENCRYPT_DECRYPT',
+        description: 'Partner exchange',
+        aliases: ['alias/partner-exchange'],
+      },
+      {
+        region: REGION,
+        id: '5e1f0000-0000-4000-8000-000000000256',
+        spec: 'ECC_SECG_P256K1',
+        usage: 'SIGN_VERIFY',
+        state: 'PendingDeletion',
+        deletionDate: '2031-03-01T00:00:00Z',
+        pendingWindowInDays: 30,
+        aliases: ['alias/wallet-secp256k1'],
+      },
     ],
   };
 }
@@ -113,7 +145,10 @@ describe('What a person sees (issue 14)', function () {
     writeFileSync(join(env.workspace, 'menu.env'), 'PLAIN=hunter2\n');
     // An AWS Encryption SDK message: its header names the key (a KMS blob of AWS's shape does not).
     const kms = new KMS({ endpoint: env.emulatorUrl, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const keyring = new KmsKeyringNode({ generatorKeyId: `arn:aws:kms:${REGION}:111122223333:key/${ids.payments}`, clientProvider: () => kms });
+    const keyring = new KmsKeyringNode({
+      generatorKeyId: `arn:aws:kms:${REGION}:111122223333:key/${ids.payments}`,
+      clientProvider: () => kms,
+    });
     const { result } = await buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).encrypt(keyring, 'hunter2');
     kms.destroy();
     writeFileSync(join(env.workspace, 'cipher.env'), `TOKEN=${result.toString('base64')}\n`);
@@ -148,10 +183,15 @@ describe('What a person sees (issue 14)', function () {
     await page.mouse.move(700, 700);
     console.log(`      screenshot: ${await screenshot(page, 'tree-300px')}`);
     // The state comes first, so it is what shows even where a long alias leaves the spec (or a deletion date) cut.
-    for (const [label, , state] of keys) assert.ok(await shownWhole(row(page, label), state.length), `${label}: "${state}" is cut off at 300 px`);
+    for (const [label, , state] of keys)
+      assert.ok(await shownWhole(row(page, label), state.length), `${label}: "${state}" is cut off at 300 px`);
     // The walkthrough's first picture: the side bar alone.
     const bar = await page.locator('.part.sidebar').boundingBox();
-    if (bar) await page.screenshot({ path: join(screenshotDir, 'walkthrough-connect.png'), clip: { x: bar.x, y: bar.y, width: bar.width, height: 420 } });
+    if (bar)
+      await page.screenshot({
+        path: join(screenshotDir, 'walkthrough-connect.png'),
+        clip: { x: bar.x, y: bar.y, width: bar.width, height: 420 },
+      });
   });
 
   it('the Aliases folder names each alias’s key by its other alias or its description, not its key id', async () => {
@@ -207,9 +247,17 @@ describe('What a person sees (issue 14)', function () {
     // The cursor in the ciphertext (after "TOKEN=").
     await editor.click({ position: { x: 120, y: 8 } });
     const { submenu, entries } = await kmsSubmenu(page, { x: 120, y: 8 });
-    assert.deepEqual(entries, ['Decrypt Selection', 'Re-encrypt Selection…', 'Decrypt to Peek'], 'a ciphertext under the cursor: no Encrypt');
+    assert.deepEqual(
+      entries,
+      ['Decrypt Selection', 'Re-encrypt Selection…', 'Decrypt to Peek'],
+      'a ciphertext under the cursor: no Encrypt',
+    );
     console.log(`      screenshot: ${await screenshot(page, 'editor-kms-menu-ciphertext')}`);
-    await submenu.locator('.action-item').filter({ hasText: /^Re-encrypt Selection/ }).first().click();
+    await submenu
+      .locator('.action-item')
+      .filter({ hasText: /^Re-encrypt Selection/ })
+      .first()
+      .click();
     const current = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'current key' }).first();
     await current.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await current.innerText(), /alias\/payments\/api/);
@@ -237,24 +285,38 @@ describe('What a person sees (issue 14)', function () {
       await walkthrough.getByText(step, { exact: true }).first().waitFor({ state: 'visible', timeout: 15_000 });
     }
     for (const button of ['Choose a Profile', 'Sign In with AWS SSO', 'Add a Connection']) {
-      await walkthrough.locator('.button-link, a, button').filter({ hasText: button }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await walkthrough
+        .locator('.button-link, a, button')
+        .filter({ hasText: button })
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 });
     }
     const image = walkthrough.locator('.getting-started-media img').first();
     await image.waitFor({ state: 'visible', timeout: 15_000 });
-    await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await image.elementHandle(), { timeout: 15_000 });
+    await page.waitForFunction(
+      (el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0,
+      await image.elementHandle(),
+      { timeout: 15_000 },
+    );
     await page.mouse.move(5, 700);
     console.log(`      screenshot: ${await screenshot(page, 'walkthrough')}`);
 
     // A step's button runs its command on that file, though the walkthrough is the active editor.
     await walkthrough.getByText('Encrypt a secrets file', { exact: true }).first().click();
     // The step itself is a button holding its own buttons: the innermost one with exactly this text.
-    await walkthrough.locator('.monaco-button, .button-link').filter({ hasText: /^\s*Encrypt File\s*$/ }).last().click();
+    await walkthrough
+      .locator('.monaco-button, .button-link')
+      .filter({ hasText: /^\s*Encrypt File\s*$/ })
+      .last()
+      .click();
     await page
       .locator('.quick-input-widget')
       .filter({ hasText: 'Encrypt menu.env with' })
       .waitFor({ state: 'visible', timeout: 30_000 })
       .catch(async (error: unknown) => {
-        console.log(`      screenshot: ${await screenshot(page, 'walkthrough-encrypt-failed')}; notifications: ${(await notifications(page)).join(' | ')}`);
+        console.log(
+          `      screenshot: ${await screenshot(page, 'walkthrough-encrypt-failed')}; notifications: ${(await notifications(page)).join(' | ')}`,
+        );
         throw error;
       });
     await page.keyboard.press('Escape');

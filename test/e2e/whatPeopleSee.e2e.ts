@@ -43,7 +43,11 @@ describe('what a person sees (issue 14)', function () {
   before(async () => {
     // code-server's default Auto Save (afterDelay) stays on; encrypted files open raw, so both tabs can be shown.
     env = await startE2eEnvironment({
-      settings: (url) => ({ ...defaultSettings(url), 'kmsWorkbench.openEncryptedFiles': 'raw', 'workbench.editor.decorations.badges': true }),
+      settings: (url) => ({
+        ...defaultSettings(url),
+        'kmsWorkbench.openEncryptedFiles': 'raw',
+        'workbench.editor.decorations.badges': true,
+      }),
       seed: {
         keys: [
           { ref: 'app', description: 'Application secrets' },
@@ -59,11 +63,17 @@ describe('what a person sees (issue 14)', function () {
     const { result } = await esdk.encrypt(keyring, readFileSync(envFile), { encryptionContext: { app: 'demo' } });
     writeFileSync(envFile, `${result.toString('base64').replace(/(.{76})/g, '$1\n')}\n`);
     const { CiphertextBlob } = await kms.encrypt({ KeyId: ALIAS, Plaintext: Buffer.from('sk_live_demo_not_real_4242') });
-    writeFileSync(join(env.workspace, 'config', 'peek.env'), `# A value encrypted in place\nAPI_TOKEN=${Buffer.from(CiphertextBlob!).toString('base64')}\n`);
+    writeFileSync(
+      join(env.workspace, 'config', 'peek.env'),
+      `# A value encrypted in place\nAPI_TOKEN=${Buffer.from(CiphertextBlob!).toString('base64')}\n`,
+    );
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && env) console.log(`      failure screenshot: ${await screenshot(env.page, `seen-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`);
+    if (this.currentTest?.state === 'failed' && env)
+      console.log(
+        `      failure screenshot: ${await screenshot(env.page, `seen-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`)}`,
+      );
   });
 
   after(async () => {
@@ -75,11 +85,18 @@ describe('what a person sees (issue 14)', function () {
     const { page } = env!;
     await openFile(page, '.env');
     await runCommand(page, 'KMS: Open Decrypted');
-    await until('the decrypted text', async () => (await activeEditorText(page).catch(() => '')).includes('SESSION_SECRET=demo-session-secret-not-real'));
+    await until('the decrypted text', async () =>
+      (await activeEditorText(page).catch(() => '')).includes('SESSION_SECRET=demo-session-secret-not-real'),
+    );
     assert.match(await activeTab(page).innerText(), /\.env \(decrypted\)/);
     const tabs = await page.locator('.editor-group-container.active .tabs-container .tab').allInnerTexts();
-    assert.ok(tabs.some((t) => /^\.env\b(?! \(decrypted\))/.test(t.trim())), `the raw tab is still open: ${tabs.join(' | ')}`);
-    const crumbs = (await page.locator('.editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    assert.ok(
+      tabs.some((t) => /^\.env\b(?! \(decrypted\))/.test(t.trim())),
+      `the raw tab is still open: ${tabs.join(' | ')}`,
+    );
+    const crumbs = (await page.locator('.editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item').allInnerTexts())
+      .map((t) => t.trim())
+      .filter(Boolean);
     assert.ok(!crumbs.some((c) => /kms-e2e|tmp/.test(c)), `no absolute temp path in the breadcrumb: ${crumbs.join(' › ')}`);
     await tidy(page);
     await activeTab(page).hover();
@@ -122,7 +139,12 @@ describe('what a person sees (issue 14)', function () {
     assert.match(text, /sk_live_demo_not_real_4242/);
     assert.match(text, new RegExp(`Decrypted with ${ALIAS}`));
     assert.ok(!/arn:aws:kms/.test(text), text);
-    assert.ok(await dialog.locator('.monaco-button').filter({ hasText: /^Copy$/ }).count());
+    assert.ok(
+      await dialog
+        .locator('.monaco-button')
+        .filter({ hasText: /^Copy$/ })
+        .count(),
+    );
     console.log(`      screenshot: ${await screenshot(page, 'seen-peek-dialog')}`);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
@@ -137,7 +159,13 @@ describe('what a person sees (issue 14)', function () {
     await frame.locator('#save-state').filter({ hasText: 'Read-only.' }).waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await frame.locator('#openJson').innerText(), /Show as JSON/);
     await frame.locator('#openJson').click();
-    await until('the JSON tab', async () => /key-policy\.json/.test(await activeTab(page).innerText().catch(() => '')));
+    await until('the JSON tab', async () =>
+      /key-policy\.json/.test(
+        await activeTab(page)
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
     const before = await activeEditorText(page);
     await page.locator('.editor-group-container.active .view-lines').first().click();
     await page.keyboard.type('x');

@@ -26,7 +26,10 @@ describe('Workspace Secrets view in the workbench', function () {
     awsDir = mkdtempSync(join(tmpdir(), 'kmswb-e2e-aws-'));
     writeFileSync(join(awsDir, 'config'), '[profile e2e]\nregion = us-east-1\n');
     writeFileSync(join(awsDir, 'credentials'), '[e2e]\naws_access_key_id = test\naws_secret_access_key = test\n');
-    const factory = new KmsClientFactory({ env: { AWS_CONFIG_FILE: join(awsDir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(awsDir, 'credentials'), HOME: awsDir }, maxAttempts: 1 });
+    const factory = new KmsClientFactory({
+      env: { AWS_CONFIG_FILE: join(awsDir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(awsDir, 'credentials'), HOME: awsDir },
+      maxAttempts: 1,
+    });
     const connection: Connection = { id: 'e2e', label: 'e2e', profile: 'e2e', region: 'us-east-1', endpoint: env.emulatorUrl };
     const gatewayFor = regionalGateways(factory, connection);
     const gw = gatewayFor(undefined);
@@ -51,7 +54,8 @@ describe('Workspace Secrets view in the workbench', function () {
     put('app.env', `USER=web\nPASSWORD=${blob.ciphertext}\n`);
     const keys = {
       decryptDataKey: async () => Promise.reject(new Error('not used')),
-      encryptDataKey: async (k: { arn: string }, dataKey: Uint8Array) => (await gw.encrypt({ keyId: k.arn, plaintext: dataKey })).ciphertext,
+      encryptDataKey: async (k: { arn: string }, dataKey: Uint8Array) =>
+        (await gw.encrypt({ keyId: k.arn, plaintext: dataKey })).ciphertext,
     };
     put('db.sops.yaml', await encryptNew(Buffer.from('password: x\n'), { format: 'yaml', keys: [{ arn: app }] }, keys));
     await encryptFileInPlace(put('old.txt', 'old data'), { keyId: old }, job);
@@ -80,10 +84,18 @@ describe('Workspace Secrets view in the workbench', function () {
     const shot = await screenshot(page, 'workspace-secrets');
     console.log(`      screenshot: ${shot}`);
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
-    await page.getByText(/scheduled for deletion/).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page
+      .getByText(/scheduled for deletion/)
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     const problems = await screenshot(page, 'workspace-secrets-problems');
     console.log(`      screenshot: ${problems}`);
-    assert.ok(await page.getByText(/matches a secrets pattern/).first().isVisible());
+    assert.ok(
+      await page
+        .getByText(/matches a secrets pattern/)
+        .first()
+        .isVisible(),
+    );
     mkdirSync('docs/images', { recursive: true });
     copyFileSync(shot, 'docs/images/workspace-secrets.png');
     copyFileSync(problems, 'docs/images/workspace-secrets-problems.png');

@@ -16,7 +16,8 @@ import { startEmulator } from './server';
 async function main(): Promise<void> {
   const env = process.env;
   const port = Number(env.KMS_EMULATOR_PORT ?? 4599);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KMS_EMULATOR_PORT must be a port number, not ${env.KMS_EMULATOR_PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`KMS_EMULATOR_PORT must be a port number, not ${env.KMS_EMULATOR_PORT}`);
   const emulator = await startEmulator({
     port,
     accountId: env.KMS_EMULATOR_ACCOUNT_ID || '111122223333',

@@ -74,7 +74,17 @@ export class EmulatorControl {
   }
 
   /** Adds CloudTrail events as if calls had been made then (older history for LookupEvents). */
-  async addCloudTrailEvents(events: { eventName: string; time: number | string; keyArn?: string; region?: string; principal?: string; accessKeyId?: string; sourceIPAddress?: string }[]): Promise<number> {
+  async addCloudTrailEvents(
+    events: {
+      eventName: string;
+      time: number | string;
+      keyArn?: string;
+      region?: string;
+      principal?: string;
+      accessKeyId?: string;
+      sourceIPAddress?: string;
+    }[],
+  ): Promise<number> {
     return (await this.request<{ count: number }>('POST', 'cloudtrail/events', { events })).count;
   }
 

@@ -108,8 +108,10 @@ function route(req: IncomingMessage, body: Buffer, target: ControlTarget): unkno
   }
   if (is('POST', '/_emulator/credentials')) {
     const { accessKeyId, secretAccessKey, principal } = jsonBody(body);
-    if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) throw new ControlError('accessKeyId and secretAccessKey (strings) are required');
-    if (principal !== undefined && typeof principal !== 'string') throw new ControlError('principal must be a string (an IAM user name or ARN)');
+    if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey)
+      throw new ControlError('accessKeyId and secretAccessKey (strings) are required');
+    if (principal !== undefined && typeof principal !== 'string')
+      throw new ControlError('principal must be a string (an IAM user name or ARN)');
     target.addCredential({ accessKeyId, secretAccessKey, ...(principal ? { principal } : {}) });
     return {};
   }
@@ -119,7 +121,8 @@ function route(req: IncomingMessage, body: Buffer, target: ControlTarget): unkno
     for (const [i, raw] of events.entries()) {
       const e = raw as Record<string, unknown>;
       const time = typeof e.time === 'number' ? e.time : typeof e.time === 'string' ? Date.parse(e.time) : NaN;
-      if (typeof e.eventName !== 'string' || !Number.isFinite(time)) throw new ControlError(`events[${i}] needs eventName and time (epoch ms or an ISO date)`);
+      if (typeof e.eventName !== 'string' || !Number.isFinite(time))
+        throw new ControlError(`events[${i}] needs eventName and time (epoch ms or an ISO date)`);
       const keyArn = typeof e.keyArn === 'string' ? e.keyArn : undefined;
       const region = typeof e.region === 'string' ? e.region : (keyArn?.split(':')[3] ?? 'us-east-1');
       const accessKeyId = typeof e.accessKeyId === 'string' ? e.accessKeyId : 'test';
@@ -144,8 +147,10 @@ function route(req: IncomingMessage, body: Buffer, target: ControlTarget): unkno
   }
   if (is('POST', '/_emulator/services')) {
     const { sts, accessAnalyzer, ...rest } = jsonBody(body);
-    if (Object.keys(rest).length) throw new ControlError(`unknown services ${Object.keys(rest).join(', ')}: sts and accessAnalyzer can be switched`);
-    if ((sts !== undefined && typeof sts !== 'boolean') || (accessAnalyzer !== undefined && typeof accessAnalyzer !== 'boolean')) throw new ControlError('sts and accessAnalyzer must be true or false');
+    if (Object.keys(rest).length)
+      throw new ControlError(`unknown services ${Object.keys(rest).join(', ')}: sts and accessAnalyzer can be switched`);
+    if ((sts !== undefined && typeof sts !== 'boolean') || (accessAnalyzer !== undefined && typeof accessAnalyzer !== 'boolean'))
+      throw new ControlError('sts and accessAnalyzer must be true or false');
     return target.setServices({ sts, accessAnalyzer });
   }
   const connectionError = /^\/_emulator\/custom-key-stores\/([^/]+)\/connection-error$/.exec(path);

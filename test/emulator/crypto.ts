@@ -29,7 +29,14 @@ import {
   timingSafeEqual,
   verify as nodeVerify,
 } from 'node:crypto';
-import { ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from './digestSigning';
+import {
+  ecdsaSignDigest,
+  ecdsaVerifyDigest,
+  rsaPkcs1SignDigest,
+  rsaPkcs1VerifyDigest,
+  rsaPssSignDigest,
+  rsaPssVerifyDigest,
+} from './digestSigning';
 import { invalidCiphertext } from './errors';
 import { type ClassicSigningAlgorithm, digestOf, type EncryptionAlgorithm, type MacAlgorithm } from './keySpecs';
 import { isMlDsa, isMlKem, newPostQuantumMaterial } from './postQuantum';
@@ -72,7 +79,8 @@ const namedCurves: Record<string, string> = {
 export function generateKeyPairDer(spec: AsymmetricSpec): Promise<{ privateKey: Buffer; publicKey: Buffer }> {
   const encoding = { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } } as const;
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, publicKey: Buffer, privateKey: Buffer): void => (error ? reject(error) : resolve({ privateKey, publicKey }));
+    const done = (error: Error | null, publicKey: Buffer, privateKey: Buffer): void =>
+      error ? reject(error) : resolve({ privateKey, publicKey });
     if (spec.startsWith('RSA_')) {
       generateKeyPair('rsa', { modulusLength: Number(spec.slice(4)), ...encoding }, done);
       return;
@@ -159,7 +167,10 @@ export function rsaEncrypt(material: KeyMaterial, algorithm: EncryptionAlgorithm
 
 export function rsaDecrypt(material: KeyMaterial, algorithm: EncryptionAlgorithm, ciphertext: Buffer): Buffer {
   try {
-    return privateDecrypt({ key: privateKeyOf(material), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaepHash(algorithm) }, ciphertext);
+    return privateDecrypt(
+      { key: privateKeyOf(material), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaepHash(algorithm) },
+      ciphertext,
+    );
   } catch {
     throw invalidCiphertext();
   }
@@ -174,7 +185,12 @@ function nodeSignOptions(algorithm: ClassicSigningAlgorithm, key: KeyObject): { 
 }
 
 /** Signs a message (RAW) or a digest (DIGEST); ECDSA signatures are DER, as KMS returns them. */
-export function signMessage(material: KeyMaterial, algorithm: ClassicSigningAlgorithm, message: Buffer, messageType: 'RAW' | 'DIGEST'): Buffer {
+export function signMessage(
+  material: KeyMaterial,
+  algorithm: ClassicSigningAlgorithm,
+  message: Buffer,
+  messageType: 'RAW' | 'DIGEST',
+): Buffer {
   const key = privateKeyOf(material);
   const { hash } = digestOf(algorithm);
   if (messageType === 'RAW') return nodeSign(hash, message, nodeSignOptions(algorithm, key));
@@ -184,7 +200,13 @@ export function signMessage(material: KeyMaterial, algorithm: ClassicSigningAlgo
   return ecdsaSignDigest(key, message);
 }
 
-export function verifyMessage(material: KeyMaterial, algorithm: ClassicSigningAlgorithm, message: Buffer, messageType: 'RAW' | 'DIGEST', signature: Buffer): boolean {
+export function verifyMessage(
+  material: KeyMaterial,
+  algorithm: ClassicSigningAlgorithm,
+  message: Buffer,
+  messageType: 'RAW' | 'DIGEST',
+  signature: Buffer,
+): boolean {
   const key = publicKeyOf(material);
   const { hash } = digestOf(algorithm);
   try {
@@ -199,7 +221,9 @@ export function verifyMessage(material: KeyMaterial, algorithm: ClassicSigningAl
 }
 
 export function computeMac(material: KeyMaterial, algorithm: MacAlgorithm, message: Buffer): Buffer {
-  return createHmac(digestOf(algorithm).hash, Buffer.from(material.secret ?? '', 'base64')).update(message).digest();
+  return createHmac(digestOf(algorithm).hash, Buffer.from(material.secret ?? '', 'base64'))
+    .update(message)
+    .digest();
 }
 
 export function macEquals(a: Buffer, b: Buffer): boolean {

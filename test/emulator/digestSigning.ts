@@ -216,7 +216,10 @@ const digestInfoPrefix: Record<Hash, string> = {
 };
 
 export function rsaPkcs1SignDigest(privateKey: KeyObject, hash: Hash, digest: Buffer): Buffer {
-  return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(digestInfoPrefix[hash], 'hex'), digest]));
+  return privateEncrypt(
+    { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
+    Buffer.concat([Buffer.from(digestInfoPrefix[hash], 'hex'), digest]),
+  );
 }
 
 export function rsaPkcs1VerifyDigest(publicKey: KeyObject, hash: Hash, digest: Buffer, signature: Buffer): boolean {

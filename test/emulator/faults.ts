@@ -50,11 +50,14 @@ export class Faults {
   /** Sets (replaces) the faults of one operation; "*" applies to every operation without its own. */
   set(operation: string, spec: FaultSpec): void {
     const error: unknown = spec.error;
-    if (error !== undefined && (typeof error !== 'object' || error === null)) throw new TypeError('error must be an object {name?, message?, status?}');
+    if (error !== undefined && (typeof error !== 'object' || error === null))
+      throw new TypeError('error must be an object {name?, message?, status?}');
     const { name: errorName, message, status } = (error ?? {}) as Record<string, unknown>;
-    if (errorName !== undefined && (typeof errorName !== 'string' || !/^\w+$/.test(errorName))) throw new TypeError('error.name must be an error name such as KMSInternalException');
+    if (errorName !== undefined && (typeof errorName !== 'string' || !/^\w+$/.test(errorName)))
+      throw new TypeError('error.name must be an error name such as KMSInternalException');
     if (message !== undefined && typeof message !== 'string') throw new TypeError('error.message must be a string');
-    if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)) throw new TypeError('error.status must be an HTTP error status (400-599)');
+    if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599))
+      throw new TypeError('error.status must be an HTTP error status (400-599)');
     const name = errorName ?? 'KMSInternalException';
     const failOnCall = spec.failOnCall === undefined ? undefined : count(spec.failOnCall, 'failOnCall');
     if (failOnCall === 0) throw new TypeError('failOnCall counts from 1 (the next call)');
@@ -82,7 +85,12 @@ export class Faults {
         ...(f.latencyMs ? { latencyMs: f.latencyMs } : {}),
         ...(f.throttleLeft ? { throttle: f.throttleLeft } : {}),
         ...(f.dropLeft ? { drop: f.dropLeft } : {}),
-        ...(f.failOnCall !== undefined ? { failOnCall: f.failOnCall - f.callsSinceSet, error: { name: f.error.errorName, message: f.error.message, status: f.error.status } } : {}),
+        ...(f.failOnCall !== undefined
+          ? {
+              failOnCall: f.failOnCall - f.callsSinceSet,
+              error: { name: f.error.errorName, message: f.error.message, status: f.error.status },
+            }
+          : {}),
       };
     }
     return out;

@@ -23,7 +23,15 @@ export type ClassicSigningAlgorithm = Exclude<SigningAlgorithm, 'ML_DSA_SHAKE_25
 export const macAlgorithms = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'] as const;
 export type MacAlgorithm = (typeof macAlgorithms)[number];
 
-export const dataKeyPairSpecs = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1'] as const;
+export const dataKeyPairSpecs = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+] as const;
 export type DataKeyPairSpec = (typeof dataKeyPairSpecs)[number];
 
 export type KeyKind = 'symmetric' | 'rsa' | 'ecc' | 'hmac' | 'ml-dsa' | 'ml-kem';
@@ -92,7 +100,10 @@ export function macAlgorithmsFor(spec: KeySpec): MacAlgorithm[] | undefined {
 }
 
 /** Node's name of the digest of a signing or MAC algorithm, and its length in bytes (ML-DSA has none). */
-export function digestOf(algorithm: ClassicSigningAlgorithm | MacAlgorithm): { hash: 'sha224' | 'sha256' | 'sha384' | 'sha512'; length: number } {
+export function digestOf(algorithm: ClassicSigningAlgorithm | MacAlgorithm): {
+  hash: 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  length: number;
+} {
   const bits = Number(/(\d{3})$/.exec(algorithm)?.[1]);
   return { hash: `sha${bits}` as 'sha224' | 'sha256' | 'sha384' | 'sha512', length: bits / 8 };
 }

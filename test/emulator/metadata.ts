@@ -1,5 +1,12 @@
 // KeyMetadata as DescribeKey, CreateKey and ReplicateKey return it.
-import { encapsulationAlgorithmsFor, encryptionAlgorithmsFor, keyAgreementAlgorithmsFor, kindOf, macAlgorithmsFor, signingAlgorithmsFor } from './keySpecs';
+import {
+  encapsulationAlgorithmsFor,
+  encryptionAlgorithmsFor,
+  keyAgreementAlgorithmsFor,
+  kindOf,
+  macAlgorithmsFor,
+  signingAlgorithmsFor,
+} from './keySpecs';
 import { seconds } from './operation';
 import type { Store } from './state';
 import type { Key } from './types';
@@ -53,7 +60,8 @@ export function keyMetadata(store: Store, key: Key): Record<string, unknown> {
         .map((k) => ({ Arn: store.arnOf(k), Region: k.region })),
     };
   }
-  if (key.state === 'PendingReplicaDeletion' && key.pendingWindowInDays !== undefined) meta.PendingDeletionWindowInDays = key.pendingWindowInDays;
+  if (key.state === 'PendingReplicaDeletion' && key.pendingWindowInDays !== undefined)
+    meta.PendingDeletionWindowInDays = key.pendingWindowInDays;
   if (kindOf(key.spec) === 'symmetric' && current) meta.CurrentKeyMaterialId = current.id;
   return meta;
 }

@@ -10,7 +10,12 @@ export interface Page<T> {
 }
 
 /** One page of `items`, in the order of `sortKey`. */
-export function paginate<T>(items: readonly T[], sortKey: (item: T) => string, input: Input, limits: { max: number; default: number }): Page<T> {
+export function paginate<T>(
+  items: readonly T[],
+  sortKey: (item: T) => string,
+  input: Input,
+  limits: { max: number; default: number },
+): Page<T> {
   const limit = input.int('Limit', { min: 1, max: limits.max }) ?? limits.default;
   const marker = input.string('Marker', { min: 1, max: 1024 });
   let after: string | undefined;
@@ -23,7 +28,11 @@ export function paginate<T>(items: readonly T[], sortKey: (item: T) => string, i
   const rest = after === undefined ? sorted : sorted.filter((item) => sortKey(item) > after);
   const page = rest.slice(0, limit);
   const truncated = rest.length > limit;
-  return { items: page, truncated, nextMarker: truncated ? Buffer.from(`m1:${sortKey(page[page.length - 1])}`).toString('base64url') : undefined };
+  return {
+    items: page,
+    truncated,
+    nextMarker: truncated ? Buffer.from(`m1:${sortKey(page[page.length - 1])}`).toString('base64url') : undefined,
+  };
 }
 
 /** The response members of a page, NextMarker only when truncated. */

@@ -24,7 +24,7 @@ export function peerFor(
     const account = typeof value === 'string' ? ARN.exec(value)?.[1] : undefined;
     if (account && account !== options.accountId) return options.peers[account];
   }
-  const named = KEY_FIELDS.some((f) => typeof input[f] === 'string' && (input[f]) !== '');
+  const named = KEY_FIELDS.some((f) => typeof input[f] === 'string' && input[f] !== '');
   const blob = typeof input.CiphertextBlob === 'string' ? Buffer.from(input.CiphertextBlob, 'base64') : undefined;
   if (!named && blob) {
     const header = readBlobHeader(blob);

@@ -63,7 +63,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * which needs IAM, is not made.)
  */
 export function validatePolicy(text: string): void {
-  if (Buffer.byteLength(text, 'utf8') > maxPolicyBytes) throw malformed(`The key policy is ${Buffer.byteLength(text, 'utf8')} bytes; the maximum is ${maxPolicyBytes} bytes.`);
+  if (Buffer.byteLength(text, 'utf8') > maxPolicyBytes)
+    throw malformed(`The key policy is ${Buffer.byteLength(text, 'utf8')} bytes; the maximum is ${maxPolicyBytes} bytes.`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -71,15 +72,19 @@ export function validatePolicy(text: string): void {
     throw malformed('The policy is not valid JSON.');
   }
   if (!isObject(doc)) throw malformed('The policy must be a JSON object.');
-  if (doc.Version !== undefined && doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17') throw malformed(`Policy has an invalid Version: ${JSON.stringify(doc.Version)}.`);
+  if (doc.Version !== undefined && doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17')
+    throw malformed(`Policy has an invalid Version: ${JSON.stringify(doc.Version)}.`);
   const statements = Array.isArray(doc.Statement) ? (doc.Statement as unknown[]) : doc.Statement === undefined ? [] : [doc.Statement];
   if (statements.length === 0) throw malformed('Policy is missing required element - Statement.');
   for (const statement of statements) {
     if (!isObject(statement)) throw malformed('Policy contains a statement that is not a JSON object.');
-    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') throw malformed('Policy contains a statement with an invalid or missing Effect (Allow or Deny).');
-    if (statement.Principal === undefined && statement.NotPrincipal === undefined) throw malformed('Policy contains a statement with no principal.');
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
+      throw malformed('Policy contains a statement with an invalid or missing Effect (Allow or Deny).');
+    if (statement.Principal === undefined && statement.NotPrincipal === undefined)
+      throw malformed('Policy contains a statement with no principal.');
     if (statement.Action === undefined && statement.NotAction === undefined) throw malformed('Policy contains a statement with no action.');
-    if (statement.Resource === undefined && statement.NotResource === undefined) throw malformed('Policy contains a statement with no resource.');
+    if (statement.Resource === undefined && statement.NotResource === undefined)
+      throw malformed('Policy contains a statement with no resource.');
     const principal = statement.Principal ?? statement.NotPrincipal;
     if (principal !== '*' && !isObject(principal)) throw malformed('Policy contains a statement with one or more invalid principals.');
   }

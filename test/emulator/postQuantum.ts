@@ -71,7 +71,12 @@ export function rawPublicKeyOf(spki: Buffer): Buffer {
 export function newPostQuantumMaterial(spec: MlDsaSpec | MlKemSpec, created = Date.now()): KeyMaterial {
   const seed = randomBytes(isMlDsa(spec) ? 32 : 64);
   const { publicKey } = isMlDsa(spec) ? dsa[spec].keygen(seed) : kem[spec].keygen(seed);
-  return { id: randomBytes(32).toString('hex'), created, secret: seed.toString('base64'), publicKey: spkiOf(spec, publicKey).toString('base64') };
+  return {
+    id: randomBytes(32).toString('hex'),
+    created,
+    secret: seed.toString('base64'),
+    publicKey: spkiOf(spec, publicKey).toString('base64'),
+  };
 }
 
 function pairOf(spec: MlDsaSpec | MlKemSpec, material: KeyMaterial): { publicKey: Uint8Array; secretKey: Uint8Array } {
@@ -82,19 +87,32 @@ function pairOf(spec: MlDsaSpec | MlKemSpec, material: KeyMaterial): { publicKey
 /** μ of a message as KMS computes it for MessageType RAW (pure ML-DSA, empty context). */
 export function externalMu(publicKey: Uint8Array, message: Uint8Array): Buffer {
   const tr = createHash('shake256', { outputLength: 64 }).update(publicKey).digest();
-  return createHash('shake256', { outputLength: 64 }).update(tr).update(Buffer.from([0, 0])).update(message).digest();
+  return createHash('shake256', { outputLength: 64 })
+    .update(tr)
+    .update(Buffer.from([0, 0]))
+    .update(message)
+    .digest();
 }
 
 export function mlDsaSign(spec: MlDsaSpec, material: KeyMaterial, message: Buffer, messageType: 'RAW' | 'EXTERNAL_MU'): Buffer {
   const { secretKey } = pairOf(spec, material);
-  const signature = messageType === 'RAW' ? dsa[spec].sign(message, secretKey) : dsa[spec].internal.sign(message, secretKey, { externalMu: true });
+  const signature =
+    messageType === 'RAW' ? dsa[spec].sign(message, secretKey) : dsa[spec].internal.sign(message, secretKey, { externalMu: true });
   return Buffer.from(signature);
 }
 
-export function mlDsaVerify(spec: MlDsaSpec, material: KeyMaterial, message: Buffer, messageType: 'RAW' | 'EXTERNAL_MU', signature: Buffer): boolean {
+export function mlDsaVerify(
+  spec: MlDsaSpec,
+  material: KeyMaterial,
+  message: Buffer,
+  messageType: 'RAW' | 'EXTERNAL_MU',
+  signature: Buffer,
+): boolean {
   const publicKey = rawPublicKeyOf(Buffer.from(material.publicKey ?? '', 'base64'));
   try {
-    return messageType === 'RAW' ? dsa[spec].verify(signature, message, publicKey) : dsa[spec].internal.verify(signature, message, publicKey, { externalMu: true });
+    return messageType === 'RAW'
+      ? dsa[spec].verify(signature, message, publicKey)
+      : dsa[spec].internal.verify(signature, message, publicKey, { externalMu: true });
   } catch {
     return false;
   }

@@ -50,5 +50,8 @@ export function resolveKey(ctx: OpContext, value: string, options: ResolveOption
 export function requireCustomerManaged(ctx: OpContext, key: Key, action = ctx.operation): void {
   if (key.manager !== 'AWS') return;
   const arn = ctx.store.arnOf(key);
-  throw apiError('AccessDeniedException', `User: ${ctx.callerArn} is not authorized to perform: kms:${action} on resource: ${arn} because no resource-based policy allows the kms:${action} action`);
+  throw apiError(
+    'AccessDeniedException',
+    `User: ${ctx.callerArn} is not authorized to perform: kms:${action} on resource: ${arn} because no resource-based policy allows the kms:${action} action`,
+  );
 }

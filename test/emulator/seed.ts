@@ -15,7 +15,18 @@ import { regionPattern } from './operations/multiRegion';
 import { validatePolicy, awsManagedKeyPolicy } from './policy';
 import { keyIdPattern } from './resolve';
 import { dayMs, type Store } from './state';
-import { type CustomKeyStore, type GrantConstraints, type Key, type KeySpec, keySpecs, type KeyState, keyStates, type KeyUsage, type Origin, type Tag } from './types';
+import {
+  type CustomKeyStore,
+  type GrantConstraints,
+  type Key,
+  type KeySpec,
+  keySpecs,
+  type KeyState,
+  keyStates,
+  type KeyUsage,
+  type Origin,
+  type Tag,
+} from './types';
 
 type DateLike = string | number | Date;
 
@@ -105,7 +116,8 @@ function tagsOf(tags: SeedKey['tags']): Tag[] {
 function materialFrom(base64: string, spec: KeySpec, created: number): Key['materials'][number] {
   const secret = Buffer.from(base64, 'base64');
   const expected = secretLength(spec);
-  if (secret.length !== expected) throw new Error(`seed: material of a ${spec} key must be ${expected} bytes (base64), not ${secret.length}`);
+  if (secret.length !== expected)
+    throw new Error(`seed: material of a ${spec} key must be ${expected} bytes (base64), not ${secret.length}`);
   return { id: createHash('sha256').update(secret).digest('hex'), created, secret: secret.toString('base64') };
 }
 
@@ -117,12 +129,16 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
   const ctx = { store, accountId: store.accountId };
 
   for (const ks of doc.customKeyStores ?? []) {
-    if (!ks.CustomKeyStoreId || !ks.CustomKeyStoreName) throw new Error('seed: a custom key store needs CustomKeyStoreId and CustomKeyStoreName');
+    if (!ks.CustomKeyStoreId || !ks.CustomKeyStoreName)
+      throw new Error('seed: a custom key store needs CustomKeyStoreId and CustomKeyStoreName');
     store.customKeyStores.push({ ...ks, CreationDate: ks.CreationDate === undefined ? now : toMs(ks.CreationDate, 'CreationDate') });
   }
 
   const keyRef = (value: string, region: string): Key => {
-    const key = refs.get(value) ?? store.getKey(region, value) ?? (value.startsWith('alias/') ? store.getKey(region, store.region(region).aliases.get(value)?.targetKeyId ?? '') : undefined);
+    const key =
+      refs.get(value) ??
+      store.getKey(region, value) ??
+      (value.startsWith('alias/') ? store.getKey(region, store.region(region).aliases.get(value)?.targetKeyId ?? '') : undefined);
     if (!key) throw new Error(`seed: no key "${value}" in ${region}`);
     return key;
   };
@@ -136,11 +152,19 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
   };
 
   const addGrant = (key: Key, g: SeedGrant): void => {
-    if (!g.granteePrincipal || !Array.isArray(g.operations) || g.operations.length === 0) throw new Error('seed: a grant needs granteePrincipal and operations');
+    if (!g.granteePrincipal || !Array.isArray(g.operations) || g.operations.length === 0)
+      throw new Error('seed: a grant needs granteePrincipal and operations');
     const valid = grantOperationsFor(key);
     const invalid = g.operations.filter((op) => !valid.includes(op));
     if (invalid.length) throw new Error(`seed: grant operations ${invalid.join(', ')} are not valid for a ${key.spec} ${key.usage} key`);
-    const grant = newGrant(store.accountId, { name: g.name, granteePrincipal: g.granteePrincipal, retiringPrincipal: g.retiringPrincipal, operations: g.operations, constraints: g.constraints, creationDate: now });
+    const grant = newGrant(store.accountId, {
+      name: g.name,
+      granteePrincipal: g.granteePrincipal,
+      retiringPrincipal: g.retiringPrincipal,
+      operations: g.operations,
+      constraints: g.constraints,
+      creationDate: now,
+    });
     key.grants.push(grant);
     result.grants.push({ region: key.region, keyId: key.id, grantId: grant.grantId, grantToken: grant.token });
   };
@@ -154,7 +178,8 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
     const usage = s.usage ?? usagesFor(spec)[0];
     if (!usagesFor(spec).includes(usage)) throw new Error(`${where}: usage ${usage} is not valid for ${spec}`);
     const multiRegion = s.multiRegion ?? s.id?.startsWith('mrk-') ?? false;
-    if (s.id !== undefined && (!keyIdPattern.test(s.id) || s.id.startsWith('mrk-') !== multiRegion)) throw new Error(`${where}: id must be a UUID, or mrk-<32 hex> for a multi-region key`);
+    if (s.id !== undefined && (!keyIdPattern.test(s.id) || s.id.startsWith('mrk-') !== multiRegion))
+      throw new Error(`${where}: id must be a UUID, or mrk-<32 hex> for a multi-region key`);
     if (s.id !== undefined && store.getKey(region, s.id)) throw new Error(`${where}: key ${s.id} already exists in ${region}`);
     if (s.ref !== undefined && refs.has(s.ref)) throw new Error(`${where}: duplicate ref`);
     const state = s.state ?? (s.origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled');
@@ -162,7 +187,10 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
     const manager = s.manager ?? 'CUSTOMER';
     const service = manager === 'AWS' ? /^alias\/aws\/(.+)$/.exec(s.aliases?.[0] ?? '')?.[1] : undefined;
     if (manager === 'AWS' && !service) throw new Error(`${where}: an AWS-managed key needs an alias/aws/<service> alias`);
-    const policy = typeof s.policy === 'object' ? JSON.stringify(s.policy, null, 2) : s.policy ?? (service ? awsManagedKeyPolicy(store.accountId, region, service) : undefined);
+    const policy =
+      typeof s.policy === 'object'
+        ? JSON.stringify(s.policy, null, 2)
+        : (s.policy ?? (service ? awsManagedKeyPolicy(store.accountId, region, service) : undefined));
     if (policy !== undefined) validatePolicy(policy);
     const creationDate = s.creationDate === undefined ? now : toMs(s.creationDate, `${where} creationDate`);
     const key = createKeyRecord(ctx, {
@@ -170,7 +198,8 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
       id: s.id,
       spec,
       usage,
-      description: s.description ?? (service ? `Default key that protects my ${service.toUpperCase()} resources when no other key is defined` : ''),
+      description:
+        s.description ?? (service ? `Default key that protects my ${service.toUpperCase()} resources when no other key is defined` : ''),
       origin: s.origin,
       manager,
       policy,
@@ -180,17 +209,21 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
       customKeyStoreId: s.customKeyStoreId,
     });
     if (s.material !== undefined) {
-      if (kindOf(spec) !== 'symmetric' && kindOf(spec) !== 'hmac') throw new Error(`${where}: material can be given for symmetric and HMAC keys only`);
+      if (kindOf(spec) !== 'symmetric' && kindOf(spec) !== 'hmac')
+        throw new Error(`${where}: material can be given for symmetric and HMAC keys only`);
       key.materials = [materialFrom(s.material, spec, creationDate)];
     }
     if (s.motoMetadata) {
-      if (spec !== 'SYMMETRIC_DEFAULT') throw new Error(`${where}: motoMetadata is for SYMMETRIC_DEFAULT keys (moto omits KeyUsage only for a default CreateKey)`);
+      if (spec !== 'SYMMETRIC_DEFAULT')
+        throw new Error(`${where}: motoMetadata is for SYMMETRIC_DEFAULT keys (moto omits KeyUsage only for a default CreateKey)`);
       key.motoMetadata = { omitKeySpec: s.motoMetadata.omitKeySpec ?? false };
     }
     key.state = state;
     if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
       key.pendingWindowInDays = s.pendingWindowInDays ?? 30;
-      if (state === 'PendingDeletion') key.deletionDate = s.deletionDate === undefined ? now + key.pendingWindowInDays * dayMs : toMs(s.deletionDate, `${where} deletionDate`);
+      if (state === 'PendingDeletion')
+        key.deletionDate =
+          s.deletionDate === undefined ? now + key.pendingWindowInDays * dayMs : toMs(s.deletionDate, `${where} deletionDate`);
     }
     for (const r of s.rotations ?? []) {
       const date = toMs(r.date, `${where} rotation date`);
@@ -203,16 +236,37 @@ export function applySeed(store: Store, original: SeedDocument, defaultRegion: s
       if (spec !== 'SYMMETRIC_DEFAULT') throw new Error(`${where}: rotation is for symmetric keys only`);
       const periodInDays = s.rotation?.periodInDays ?? 365;
       const last = key.rotations[key.rotations.length - 1]?.date ?? creationDate;
-      key.rotation = { enabled: true, periodInDays, nextRotationDate: s.rotation?.nextRotationDate === undefined ? Math.max(last + periodInDays * dayMs, now + dayMs) : toMs(s.rotation.nextRotationDate, `${where} nextRotationDate`) };
+      key.rotation = {
+        enabled: true,
+        periodInDays,
+        nextRotationDate:
+          s.rotation?.nextRotationDate === undefined
+            ? Math.max(last + periodInDays * dayMs, now + dayMs)
+            : toMs(s.rotation.nextRotationDate, `${where} nextRotationDate`),
+      };
     }
-    if (s.rotation?.onDemandStartDate !== undefined) key.rotation.onDemandStartDate = toMs(s.rotation.onDemandStartDate, `${where} onDemandStartDate`);
+    if (s.rotation?.onDemandStartDate !== undefined)
+      key.rotation.onDemandStartDate = toMs(s.rotation.onDemandStartDate, `${where} onDemandStartDate`);
     if (s.ref !== undefined) refs.set(s.ref, key);
     result.keys.push({ ref: s.ref, region, keyId: key.id, arn: store.arnOf(key) });
 
     for (const replicaRegion of s.replicaRegions ?? []) {
       if (!multiRegion) throw new Error(`${where}: replicaRegions need multiRegion: true`);
-      if (replicaRegion === region || !regionPattern.test(replicaRegion)) throw new Error(`${where}: invalid replica region ${replicaRegion}`);
-      const replica: Key = { ...key, region: replicaRegion, seq: store.sequence(), state: 'Enabled', deletionDate: undefined, pendingWindowInDays: undefined, tags: [...key.tags], grants: [], materials: [...key.materials], rotation: { ...key.rotation }, rotations: [...key.rotations] };
+      if (replicaRegion === region || !regionPattern.test(replicaRegion))
+        throw new Error(`${where}: invalid replica region ${replicaRegion}`);
+      const replica: Key = {
+        ...key,
+        region: replicaRegion,
+        seq: store.sequence(),
+        state: 'Enabled',
+        deletionDate: undefined,
+        pendingWindowInDays: undefined,
+        tags: [...key.tags],
+        grants: [],
+        materials: [...key.materials],
+        rotation: { ...key.rotation },
+        rotations: [...key.rotations],
+      };
       store.addKey(replica);
       result.keys.push({ ref: s.ref, region: replicaRegion, keyId: key.id, arn: store.arnOf(replica) });
     }

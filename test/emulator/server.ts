@@ -156,7 +156,8 @@ function parseBody(body: Buffer): Record<string, unknown> {
   } catch {
     throw apiError('SerializationException', 'The request body is not valid JSON.');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw apiError('SerializationException', 'The request body must be a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw apiError('SerializationException', 'The request body must be a JSON object.');
   return parsed as Record<string, unknown>;
 }
 
@@ -170,8 +171,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.onDemandRotationLimit !== undefined) store.onDemandRotationLimit = options.onDemandRotationLimit;
   if (options.omitKeyUsage) store.motoKeyMetadata = { omitKeySpec: options.omitKeySpec ?? false };
   if (options.keyUsageTrackingStart !== undefined) {
-    const start = typeof options.keyUsageTrackingStart === 'number' ? options.keyUsageTrackingStart : Date.parse(options.keyUsageTrackingStart);
-    if (!Number.isFinite(start)) throw new Error(`keyUsageTrackingStart must be epoch milliseconds or an ISO date, not ${String(options.keyUsageTrackingStart)}`);
+    const start =
+      typeof options.keyUsageTrackingStart === 'number' ? options.keyUsageTrackingStart : Date.parse(options.keyUsageTrackingStart);
+    if (!Number.isFinite(start))
+      throw new Error(`keyUsageTrackingStart must be epoch milliseconds or an ISO date, not ${String(options.keyUsageTrackingStart)}`);
     store.usageTrackingStart = start;
   }
   const cloudTrail = new CloudTrailLog(accountId);
@@ -193,13 +196,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const initialState = (): void => {
     store.clear();
-    if (options.seed !== undefined) applySeed(store, typeof options.seed === 'string' ? loadSeedFile(options.seed) : options.seed, defaultRegion);
+    if (options.seed !== undefined)
+      applySeed(store, typeof options.seed === 'string' ? loadSeedFile(options.seed) : options.seed, defaultRegion);
     store.save();
   };
   if (!store.load()) initialState();
 
   const setKeyState = (region: string, keyId: string, state: KeyState): void => {
-    if (!(keyStates as readonly string[]).includes(state)) throw new Error(`unknown key state ${String(state)}; one of ${keyStates.join(', ')}`);
+    if (!(keyStates as readonly string[]).includes(state))
+      throw new Error(`unknown key state ${String(state)}; one of ${keyStates.join(', ')}`);
     const key = store.getKey(region, keyId);
     if (!key) throw new Error(`no key ${keyId} in ${region}`);
     key.state = state;
@@ -239,10 +244,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   async function handleKms(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    if (req.method !== 'POST') throw apiError('UnsupportedOperationException', `KMS answers POST / only, not ${req.method ?? '?'} ${req.url ?? ''}.`);
+    if (req.method !== 'POST')
+      throw apiError('UnsupportedOperationException', `KMS answers POST / only, not ${req.method ?? '?'} ${req.url ?? ''}.`);
     const target = req.headers['x-amz-target'];
     const match = typeof target === 'string' ? /^TrentService\.(\w+)$/.exec(target) : null;
-    if (!match) throw apiError('UnsupportedOperationException', `X-Amz-Target must be TrentService.<Operation>, not ${typeof target === 'string' ? target : 'missing'}.`);
+    if (!match)
+      throw apiError(
+        'UnsupportedOperationException',
+        `X-Amz-Target must be TrentService.<Operation>, not ${typeof target === 'string' ? target : 'missing'}.`,
+      );
     const operationName = match[1];
     const caller = await verifySignature({ method: req.method, url: req.url ?? '/', headers: req.headers, body }, credentials);
 
@@ -274,7 +284,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (outcome.kind === 'fail') throw outcome.error;
       parsed = parseBody(body);
       // Another account's key: that account's emulator answers (and records the event), as KMS serves it.
-      const peer = Object.keys(peers).length ? peerFor(parsed, { accountId, peers, hasLocalKey: (keyId) => store.getKey(caller.region, keyId) !== undefined }) : undefined;
+      const peer = Object.keys(peers).length
+        ? peerFor(parsed, { accountId, peers, hasLocalKey: (keyId) => store.getKey(caller.region, keyId) !== undefined })
+        : undefined;
       if (peer) {
         await forwardToPeer(peer, req, body, res);
         return;
@@ -323,10 +335,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function handleCloudTrail(req: IncomingMessage, res: ServerResponse, body: Buffer, target: string): Promise<void> {
     if (req.method !== 'POST') throw apiError('UnsupportedOperationException', `CloudTrail answers POST / only, not ${req.method ?? '?'}.`);
-    const caller = await verifySignature({ method: req.method, url: req.url ?? '/', headers: req.headers, body }, credentials, new Date(), 'cloudtrail');
+    const caller = await verifySignature(
+      { method: req.method, url: req.url ?? '/', headers: req.headers, body },
+      credentials,
+      new Date(),
+      'cloudtrail',
+    );
     const operationName = cloudTrailTarget.exec(target)?.[1] ?? target;
     counter.record(`CloudTrail.${operationName}`);
-    if (operationName !== 'LookupEvents') throw apiError('UnsupportedOperationException', `The emulator's CloudTrail implements LookupEvents only, not ${operationName}.`);
+    if (operationName !== 'LookupEvents')
+      throw apiError('UnsupportedOperationException', `The emulator's CloudTrail implements LookupEvents only, not ${operationName}.`);
     const callerArn = callerArnOf(accountId, caller);
     const event: NewEvent = {
       eventName: operationName,
@@ -346,7 +364,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       cloudTrail.record({ ...event, requestParameters: loggedParameters(parsed) });
       sendJson(res, 200, output);
     } catch (error) {
-      cloudTrail.record({ ...event, requestParameters: loggedParameters(parsed), errorCode: error instanceof KmsApiError ? error.errorName : 'InternalFailure', errorMessage: error instanceof Error ? error.message : String(error) });
+      cloudTrail.record({
+        ...event,
+        requestParameters: loggedParameters(parsed),
+        errorCode: error instanceof KmsApiError ? error.errorName : 'InternalFailure',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     }
   }
@@ -360,7 +383,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/_emulator' || path.startsWith('/_emulator/')) {
-        await handleControlRequest(req, res, body, { url: emulator.url, accountId, faults, counter, seed, reset, setKeyState, advanceClock, failNextConnection, operations: Object.keys(operations), cloudTrail, addCredential, setServices });
+        await handleControlRequest(req, res, body, {
+          url: emulator.url,
+          accountId,
+          faults,
+          counter,
+          seed,
+          reset,
+          setKeyState,
+          advanceClock,
+          failNextConnection,
+          operations: Object.keys(operations),
+          cloudTrail,
+          addCredential,
+          setServices,
+        });
         return;
       }
       const target = req.headers['x-amz-target'];
@@ -380,7 +417,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
     handle().catch((error: unknown) => {
       if (error instanceof KmsApiError) sendError(res, error);
-      else sendError(res, apiError('KMSInternalException', `The KMS emulator failed: ${error instanceof Error ? error.message : String(error)}`));
+      else
+        sendError(
+          res,
+          apiError('KMSInternalException', `The KMS emulator failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
     });
   });
   server.keepAliveTimeout = 5000;

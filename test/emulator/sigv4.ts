@@ -60,21 +60,33 @@ function parseAmzDate(value: string): Date | undefined {
  * Verifies the request's SigV4 signature (for `expectedService`, default kms). Returns the caller (access key, and the region from the
  * credential scope) or throws the error KMS would answer with.
  */
-export async function verifySignature(request: SignedRequest, credentials: readonly EmulatorCredential[], now = new Date(), expectedService = 'kms'): Promise<VerifiedCaller> {
+export async function verifySignature(
+  request: SignedRequest,
+  credentials: readonly EmulatorCredential[],
+  now = new Date(),
+  expectedService = 'kms',
+): Promise<VerifiedCaller> {
   const authorization = header(request.headers, 'authorization');
   if (!authorization) throw apiError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const m = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)\s*$/.exec(authorization);
-  if (!m) throw incomplete(`Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters with the AWS4-HMAC-SHA256 algorithm. Authorization=${authorization.split(' ')[0]}`);
+  if (!m)
+    throw incomplete(
+      `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters with the AWS4-HMAC-SHA256 algorithm. Authorization=${authorization.split(' ')[0]}`,
+    );
   const [, credential, signedHeaderList, signature] = m as unknown as [string, string, string, string];
   const scope = credential.split('/');
-  if (scope.length !== 5 || scope[4] !== 'aws4_request') throw incomplete(`Credential should be scoped to a valid region, not a malformed scope. Credential=${credential}`);
+  if (scope.length !== 5 || scope[4] !== 'aws4_request')
+    throw incomplete(`Credential should be scoped to a valid region, not a malformed scope. Credential=${credential}`);
   const [accessKeyId, shortDate, region, service] = scope as [string, string, string, string];
   if (service !== expectedService) throw badSignature(`Credential should be scoped to correct service: '${expectedService}'.`);
 
   const amzDate = header(request.headers, 'x-amz-date');
   const signingDate = amzDate ? parseAmzDate(amzDate) : undefined;
-  if (!amzDate || !signingDate) throw incomplete('Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.');
-  if (amzDate.slice(0, 8) !== shortDate) throw badSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+  if (!amzDate || !signingDate) throw incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  if (amzDate.slice(0, 8) !== shortDate)
+    throw badSignature(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    );
 
   const known = credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!known) throw apiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
@@ -86,11 +98,15 @@ export async function verifySignature(request: SignedRequest, credentials: reado
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = header(request.headers, name);
-    if (value === undefined) throw badSignature(`The request signature we calculated does not match the signature you provided: signed header '${name}' is missing from the request.`);
+    if (value === undefined)
+      throw badSignature(
+        `The request signature we calculated does not match the signature you provided: signed header '${name}' is missing from the request.`,
+      );
     headers[name] = value;
   }
   const contentHash = header(request.headers, 'x-amz-content-sha256');
-  if (contentHash !== undefined && contentHash !== sha256Hex(request.body)) throw badSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
+  if (contentHash !== undefined && contentHash !== sha256Hex(request.body))
+    throw badSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
 
   const url = new URL(request.url, 'http://localhost');
   const query: Record<string, string | string[]> = {};
@@ -106,21 +122,42 @@ export async function verifySignature(request: SignedRequest, credentials: reado
     applyChecksum: false,
   });
   const signed = await signer.sign(
-    { method: request.method, protocol: 'http:', hostname: headers.host ?? 'localhost', path: url.pathname, query, headers, body: request.body },
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: headers.host ?? 'localhost',
+      path: url.pathname,
+      query,
+      headers,
+      body: request.body,
+    },
     { signingDate, signingRegion: region, signingService: expectedService, signableHeaders: new Set(signedHeaders) },
   );
   const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1] ?? '';
   const signedNames = /SignedHeaders=([^,\s]+)/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1];
-  const same = expected.length === signature.length && signedNames === signedHeaderList && timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
+  const same =
+    expected.length === signature.length &&
+    signedNames === signedHeaderList &&
+    timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
   if (!same) {
-    throw badSignature('The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+    throw badSignature(
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
   }
-  const fmt = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const fmt = (d: Date): string =>
+    d
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   if (signingDate.getTime() < now.getTime() - maxSkewMs) {
-    throw badSignature(`Signature expired: ${amzDate} is now earlier than ${fmt(new Date(now.getTime() - maxSkewMs))} (${fmt(now)} - 5 min.)`);
+    throw badSignature(
+      `Signature expired: ${amzDate} is now earlier than ${fmt(new Date(now.getTime() - maxSkewMs))} (${fmt(now)} - 5 min.)`,
+    );
   }
   if (signingDate.getTime() > now.getTime() + maxSkewMs) {
-    throw badSignature(`Signature not yet current: ${amzDate} is still later than ${fmt(new Date(now.getTime() + maxSkewMs))} (${fmt(now)} + 5 min.)`);
+    throw badSignature(
+      `Signature not yet current: ${amzDate} is still later than ${fmt(new Date(now.getTime() + maxSkewMs))} (${fmt(now)} + 5 min.)`,
+    );
   }
   if (known.expired) throw apiError('ExpiredTokenException', 'The security token included in the request is expired');
   return { accessKeyId, region, principal: known.principal };

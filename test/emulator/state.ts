@@ -140,11 +140,13 @@ export class Store {
     }
     let pending = this.generating.get(key.id);
     if (!pending) {
-      pending = generateAsymmetricMaterial(key.spec as Parameters<typeof generateAsymmetricMaterial>[0], key.creationDate).then((material) => {
-        for (const k of this.family(key)) if (k.materials.length === 0) k.materials = [material];
-        this.save();
-        return material;
-      });
+      pending = generateAsymmetricMaterial(key.spec as Parameters<typeof generateAsymmetricMaterial>[0], key.creationDate).then(
+        (material) => {
+          for (const k of this.family(key)) if (k.materials.length === 0) k.materials = [material];
+          this.save();
+          return material;
+        },
+      );
       pending.finally(() => this.generating.delete(key.id)).catch(() => undefined);
       this.generating.set(key.id, pending);
     }
@@ -229,7 +231,8 @@ export class Store {
 
   private rotateAutomatically(key: Key, now: number): boolean {
     const { rotation } = key;
-    if (!rotation.enabled || rotation.nextRotationDate === undefined || key.state !== 'Enabled' || key.spec !== 'SYMMETRIC_DEFAULT') return false;
+    if (!rotation.enabled || rotation.nextRotationDate === undefined || key.state !== 'Enabled' || key.spec !== 'SYMMETRIC_DEFAULT')
+      return false;
     if (key.multiRegion && key.primaryRegion !== key.region) return false;
     const period = (rotation.periodInDays ?? 365) * dayMs;
     let rotated = false;
@@ -284,7 +287,8 @@ export class Store {
     if (!this.persistPath || !existsSync(this.persistPath)) return false;
     const snapshot = JSON.parse(readFileSync(this.persistPath, 'utf8')) as Snapshot;
     if (snapshot.version !== 1) throw new Error(`${this.persistPath}: unknown state version ${String(snapshot.version)}`);
-    if (snapshot.accountId !== this.accountId) throw new Error(`${this.persistPath} holds account ${snapshot.accountId}, not ${this.accountId}`);
+    if (snapshot.accountId !== this.accountId)
+      throw new Error(`${this.persistPath} holds account ${snapshot.accountId}, not ${this.accountId}`);
     this.restore(snapshot);
     return true;
   }

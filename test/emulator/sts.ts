@@ -30,7 +30,11 @@ function sendXml(res: ServerResponse, status: number, xml: string): void {
 
 function sendStsError(res: ServerResponse, status: number, code: string, message: string): void {
   const type = status >= 500 ? 'Receiver' : 'Sender';
-  sendXml(res, status, `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+  sendXml(
+    res,
+    status,
+    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
 }
 
 /** A stable IAM-style unique id for an access key (AIDA + 17 characters), as STS answers in UserId. */
@@ -46,12 +50,24 @@ export async function handleSts(
 ): Promise<void> {
   let caller;
   try {
-    caller = await verifySignature({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, options.credentials, new Date(), 'sts');
+    caller = await verifySignature(
+      { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+      options.credentials,
+      new Date(),
+      'sts',
+    );
   } catch (error) {
     if (error instanceof KmsApiError) {
       // STS's names for the same refusals (403, Sender).
       const { __type: kmsName, message } = error.body();
-      const code = { InvalidSignatureException: 'SignatureDoesNotMatch', UnrecognizedClientException: 'InvalidClientTokenId', ExpiredTokenException: 'ExpiredToken', MissingAuthenticationTokenException: 'MissingAuthenticationToken', IncompleteSignatureException: 'IncompleteSignature' }[kmsName] ?? kmsName;
+      const code =
+        {
+          InvalidSignatureException: 'SignatureDoesNotMatch',
+          UnrecognizedClientException: 'InvalidClientTokenId',
+          ExpiredTokenException: 'ExpiredToken',
+          MissingAuthenticationTokenException: 'MissingAuthenticationToken',
+          IncompleteSignatureException: 'IncompleteSignature',
+        }[kmsName] ?? kmsName;
       sendStsError(res, 403, code, message);
       return;
     }
@@ -61,7 +77,12 @@ export async function handleSts(
   const action = form.get('Action') ?? '';
   options.record(`sts:${action || '(none)'}`);
   if (action !== 'GetCallerIdentity') {
-    sendStsError(res, 400, 'InvalidAction', `Could not find operation ${action || '(no Action)'} for version ${form.get('Version') ?? '(none)'}`);
+    sendStsError(
+      res,
+      400,
+      'InvalidAction',
+      `Could not find operation ${action || '(no Action)'} for version ${form.get('Version') ?? '(none)'}`,
+    );
     return;
   }
   if (form.get('Version') !== STS_VERSION) {

@@ -31,9 +31,12 @@ export class Input {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') throw serialization(name, 'a string');
-    if (rule.min !== undefined && value.length < rule.min) throw constraintViolation(name, value, `Member must have length greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && value.length > rule.max) throw constraintViolation(name, value, `Member must have length less than or equal to ${rule.max}`);
-    if (rule.pattern && !rule.pattern.test(value)) throw constraintViolation(name, value, `Member must satisfy regular expression pattern: ${rule.pattern.source}`);
+    if (rule.min !== undefined && value.length < rule.min)
+      throw constraintViolation(name, value, `Member must have length greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value.length > rule.max)
+      throw constraintViolation(name, value, `Member must have length less than or equal to ${rule.max}`);
+    if (rule.pattern && !rule.pattern.test(value))
+      throw constraintViolation(name, value, `Member must satisfy regular expression pattern: ${rule.pattern.source}`);
     return value;
   }
 
@@ -47,8 +50,10 @@ export class Input {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value)) throw serialization(name, 'an integer');
-    if (rule.min !== undefined && value < rule.min) throw constraintViolation(name, value, `Member must have value greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && value > rule.max) throw constraintViolation(name, value, `Member must have value less than or equal to ${rule.max}`);
+    if (rule.min !== undefined && value < rule.min)
+      throw constraintViolation(name, value, `Member must have value greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value > rule.max)
+      throw constraintViolation(name, value, `Member must have value less than or equal to ${rule.max}`);
     return value;
   }
 
@@ -71,11 +76,20 @@ export class Input {
   blob(name: string, rule: IntRule = {}): Buffer | undefined {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) throw serialization(name, 'a base64-encoded blob');
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1)
+      throw serialization(name, 'a base64-encoded blob');
     const bytes = Buffer.from(value, 'base64');
     const member = name.charAt(0).toLowerCase() + name.slice(1);
-    if (rule.min !== undefined && bytes.length < rule.min) throw apiError('ValidationException', `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && bytes.length > rule.max) throw apiError('ValidationException', `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${rule.max}`);
+    if (rule.min !== undefined && bytes.length < rule.min)
+      throw apiError(
+        'ValidationException',
+        `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${rule.min}`,
+      );
+    if (rule.max !== undefined && bytes.length > rule.max)
+      throw apiError(
+        'ValidationException',
+        `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${rule.max}`,
+      );
     return bytes;
   }
 
@@ -88,7 +102,8 @@ export class Input {
   enumValue<T extends string>(name: string, values: readonly T[]): T | undefined {
     const value = this.string(name);
     if (value === undefined) return undefined;
-    if (!(values as readonly string[]).includes(value)) throw constraintViolation(name, value, `Member must satisfy enum value set: [${values.join(', ')}]`);
+    if (!(values as readonly string[]).includes(value))
+      throw constraintViolation(name, value, `Member must satisfy enum value set: [${values.join(', ')}]`);
     return value as T;
   }
 
@@ -118,11 +133,15 @@ export class Input {
       if (typeof item !== 'string') throw serialization(name, 'a list of strings');
       return item;
     });
-    if (rule.min !== undefined && items.length < rule.min) throw constraintViolation(name, items, `Member must have length greater than or equal to ${rule.min}`);
-    if (rule.max !== undefined && items.length > rule.max) throw constraintViolation(name, items, `Member must have length less than or equal to ${rule.max}`);
+    if (rule.min !== undefined && items.length < rule.min)
+      throw constraintViolation(name, items, `Member must have length greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && items.length > rule.max)
+      throw constraintViolation(name, items, `Member must have length less than or equal to ${rule.max}`);
     for (const item of items) {
-      if (rule.item?.min !== undefined && item.length < rule.item.min) throw constraintViolation(name, item, `Member must have length greater than or equal to ${rule.item.min}`);
-      if (rule.item?.max !== undefined && item.length > rule.item.max) throw constraintViolation(name, item, `Member must have length less than or equal to ${rule.item.max}`);
+      if (rule.item?.min !== undefined && item.length < rule.item.min)
+        throw constraintViolation(name, item, `Member must have length greater than or equal to ${rule.item.min}`);
+      if (rule.item?.max !== undefined && item.length > rule.item.max)
+        throw constraintViolation(name, item, `Member must have length less than or equal to ${rule.item.max}`);
     }
     return items;
   }

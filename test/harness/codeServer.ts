@@ -12,7 +12,16 @@ import { stopProcessGroup, trackProcessGroup } from './processes';
 export const repoRoot = resolve(__dirname, '..', '..');
 
 /** Where scripts/provision-code-server.mjs installs code-server. */
-export const defaultCodeServerBinary = join(repoRoot, '.vscode-test', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const defaultCodeServerBinary = join(
+  repoRoot,
+  '.vscode-test',
+  'code-server',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 
 export interface CodeServerOptions {
   /** code-server's entry script (run with this Node); default: the provisioned one. */
@@ -110,7 +119,10 @@ export function codeServerVersion(binary = defaultCodeServerBinary): string {
   const home = mkdtempSync(join(tmpdir(), 'code-server-version-'));
   try {
     const r = spawnSync(process.execPath, [binary, '--version'], { encoding: 'utf8', env: isolatedEnv(home, undefined) });
-    const line = r.stdout.split('\n').map((l) => l.trim()).find((l) => /^\d+\.\d+\.\d+ /.test(l));
+    const line = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /^\d+\.\d+\.\d+ /.test(l));
     if (r.status !== 0 || !line) throw new Error(`code-server --version failed: ${r.stderr || r.stdout}`);
     return line;
   } finally {
@@ -119,7 +131,11 @@ export function codeServerVersion(binary = defaultCodeServerBinary): string {
 }
 
 /** Installs a .vsix into an extensions folder (`code-server --install-extension`). */
-export function installExtension(vsix: string, dirs: { extensionsDir: string; userDataDir: string; tempRoot: string }, binary = defaultCodeServerBinary): void {
+export function installExtension(
+  vsix: string,
+  dirs: { extensionsDir: string; userDataDir: string; tempRoot: string },
+  binary = defaultCodeServerBinary,
+): void {
   assertBinary(binary);
   if (!existsSync(vsix)) throw new Error(`no such .vsix: ${vsix} (run npm run package)`);
   const r = spawnSync(
@@ -178,15 +194,19 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
 
   const args = [
     binary,
-    '--auth', 'none',
-    '--bind-addr', `${host}:${port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `${host}:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (options.folder) args.push(options.folder);
 

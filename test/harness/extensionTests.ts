@@ -108,7 +108,8 @@ export async function runExtensionTests(options: ExtensionTestRunOptions): Promi
   const verbose = Boolean(process.env.KMS_HARNESS_VERBOSE);
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const onLine = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
-  if (!options.extensionDevelopmentPath && !options.vsixPath) throw new Error('runExtensionTests needs extensionDevelopmentPath or vsixPath');
+  if (!options.extensionDevelopmentPath && !options.vsixPath)
+    throw new Error('runExtensionTests needs extensionDevelopmentPath or vsixPath');
 
   const scratch = mkdtempSync(join(tmpdir(), 'kms-ext-tests-'));
   const folder = options.folder ?? join(scratch, 'workspace');

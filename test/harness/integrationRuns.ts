@@ -121,9 +121,16 @@ export async function runIntegration(run: IntegrationRun, timeoutMs = 5 * 60_000
 
   const scratch = mkdtempSync(join(tmpdir(), 'kms-integration-'));
   const others = run.otherAccounts
-    ? { foreign: await startEmulator({ port: 0, accountId: FOREIGN_ACCOUNT_ID }), noSts: await startEmulator({ port: 0, accountId: NO_STS_ACCOUNT_ID, sts: false }) }
+    ? {
+        foreign: await startEmulator({ port: 0, accountId: FOREIGN_ACCOUNT_ID }),
+        noSts: await startEmulator({ port: 0, accountId: NO_STS_ACCOUNT_ID, sts: false }),
+      }
     : undefined;
-  const emulator = await startEmulator({ port: 0, seed: run.seed, peers: others ? { [FOREIGN_ACCOUNT_ID]: others.foreign.url } : undefined });
+  const emulator = await startEmulator({
+    port: 0,
+    seed: run.seed,
+    peers: others ? { [FOREIGN_ACCOUNT_ID]: others.foreign.url } : undefined,
+  });
   try {
     const workspace = join(scratch, 'workspace');
     cpSync(join(repoRoot, 'test', 'fixtures', run.fixture ?? 'workspace'), workspace, { recursive: true });

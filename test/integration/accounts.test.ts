@@ -11,7 +11,18 @@ import type { EncryptSelectionResult } from '../../src/host/editor/selectionComm
 import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/keys/defaultKeySetting';
 import { ALLOW_FOR_WORKSPACE } from '../../src/host/trust/ensureKeysTrusted';
 import { EmulatorControl } from '../emulator/control';
-import { closeAllEditors, type EncryptionEnv, encryptionEnv, openWithSelections, refused, run, type Testing, testing, unchanged, withAnswers } from './encryption/support';
+import {
+  closeAllEditors,
+  type EncryptionEnv,
+  encryptionEnv,
+  openWithSelections,
+  refused,
+  run,
+  type Testing,
+  testing,
+  unchanged,
+  withAnswers,
+} from './encryption/support';
 import { emulatorUrl } from './util/env';
 
 const FOREIGN = '999988887777';
@@ -39,7 +50,10 @@ describe('keys of other accounts', function () {
     t = api!;
     env = await encryptionEnv(t);
     foreign = new EmulatorControl(foreignUrl);
-    const seeded = await foreign.seed({ keys: [{ ref: 'theirs', description: 'a key of another account' }], aliases: [{ name: 'alias/theirs', targetKeyId: 'theirs' }] });
+    const seeded = await foreign.seed({
+      keys: [{ ref: 'theirs', description: 'a key of another account' }],
+      aliases: [{ name: 'alias/theirs', targetKeyId: 'theirs' }],
+    });
     foreignKey = seeded.keys[0].arn;
     foreignAlias = `arn:aws:kms:us-east-1:${FOREIGN}:alias/theirs`;
     assert.ok(foreignKey.includes(`:${FOREIGN}:key/`), foreignKey);
@@ -145,7 +159,10 @@ describe('keys of other accounts', function () {
     const path = file('silent.env', 'A=1\nB=2\n');
     await openWithSelections(vscode.Uri.file(path), [[0, 2, 0, 3]]);
     const { ui } = await withAnswers(t, [ENCRYPT_WITH_WORKSPACE_KEY], () => run<EncryptSelectionResult>('encryptSelection'));
-    assert.match(ui.shown[0].message, new RegExp(`kmsWorkbench.defaultKey setting of this workspace encrypts with key .* in AWS account ${HOME}`));
+    assert.match(
+      ui.shown[0].message,
+      new RegExp(`kmsWorkbench.defaultKey setting of this workspace encrypts with key .* in AWS account ${HOME}`),
+    );
     const editor = await openWithSelections(vscode.Uri.file(path), [[1, 2, 1, 3]]);
     await withAnswers(t, [], () => run<EncryptSelectionResult>('encryptSelection'));
     assert.ok(!editor.document.getText().includes('B=2'));
@@ -159,7 +176,14 @@ describe('keys of other accounts', function () {
     // Counted from before the connection exists: whichever feature asks first (the encrypt, or the
     // workspace secrets view checking the keys its files name) learns the account from ListKeys.
     await noSts.resetCalls();
-    await config().update('connections', [{ label: 'Emulator', region: 'us-east-1', endpoint: emulatorUrl() }, { label: 'No STS', region: 'us-east-1', endpoint: noStsUrl }], vscode.ConfigurationTarget.Global);
+    await config().update(
+      'connections',
+      [
+        { label: 'Emulator', region: 'us-east-1', endpoint: emulatorUrl() },
+        { label: 'No STS', region: 'us-east-1', endpoint: noStsUrl },
+      ],
+      vscode.ConfigurationTarget.Global,
+    );
     try {
       // A workspace key ARN in that connection's own account: trusted, once the account is known from its ARNs.
       await config().update('defaultKey', key, vscode.ConfigurationTarget.Workspace);

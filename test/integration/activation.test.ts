@@ -19,13 +19,18 @@ describe('activation', () => {
   });
 
   it('loads the AWS SDK on first use', async () => {
-    const connection = await vscode.commands.executeCommand<{ region: string }>('kmsWorkbench.selectConnection', { connection: 'environment · us-east-1' }).then(
-      (c) => c,
-      () => undefined,
-    );
+    const connection = await vscode.commands
+      .executeCommand<{ region: string }>('kmsWorkbench.selectConnection', { connection: 'environment · us-east-1' })
+      .then(
+        (c) => c,
+        () => undefined,
+      );
     // Whether or not that connection exists here, resolving connections reads the AWS
     // config files through the SDK's parser, which lives in the lazily loaded bundle.
     void connection;
-    assert.ok(loadedBundles().some((p) => p.endsWith('awsSdk.js')), 'the AWS SDK bundle was not loaded on first use');
+    assert.ok(
+      loadedBundles().some((p) => p.endsWith('awsSdk.js')),
+      'the AWS SDK bundle was not loaded on first use',
+    );
   });
 });

@@ -7,7 +7,10 @@ import { activeExtension, emulatorUrl, manifestOf } from './util/env';
 
 const READ_ONLY_OPERATIONS = /^(Describe|List|Get)/;
 
-async function settle<T>(promise: Thenable<T>, ms: number): Promise<{ state: 'resolved' | 'rejected' | 'pending'; value?: T; error?: Error }> {
+async function settle<T>(
+  promise: Thenable<T>,
+  ms: number,
+): Promise<{ state: 'resolved' | 'rejected' | 'pending'; value?: T; error?: Error }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ state: 'pending' }>((resolve) => (timer = setTimeout(() => resolve({ state: 'pending' }), ms)));
   const settled = Promise.resolve(promise).then(
@@ -57,10 +60,12 @@ describe('command arguments', () => {
 
   it('returns its result to a scripted caller', async () => {
     await activeExtension();
-    const before = await vscode.commands.executeCommand<{ KeyId?: string } | undefined>('kmsWorkbench.describeKey', { keyId: 'alias/does-not-exist' }).then(
-      () => 'resolved',
-      (e: Error) => e.message,
-    );
+    const before = await vscode.commands
+      .executeCommand<{ KeyId?: string } | undefined>('kmsWorkbench.describeKey', { keyId: 'alias/does-not-exist' })
+      .then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      );
     assert.match(String(before), /Failed to describe the key: Not found in us-east-1/);
   });
 });

@@ -12,7 +12,21 @@ import * as vscode from 'vscode';
 import type { CompareResult, OpenDecryptedResult } from '../../src/host/decrypted/decryptedCommands';
 import { ScriptedUserInput } from '../support/scriptedUserInput';
 import { EmulatorControl } from '../emulator/control';
-import { closeAllEditors, decryptedText, documentOf, encrypted, filesContaining, type Kms, kms, run, setText, sleep, waitFor, workspaceDir, writeEncrypted } from './decrypted/support';
+import {
+  closeAllEditors,
+  decryptedText,
+  documentOf,
+  encrypted,
+  filesContaining,
+  type Kms,
+  kms,
+  run,
+  setText,
+  sleep,
+  waitFor,
+  workspaceDir,
+  writeEncrypted,
+} from './decrypted/support';
 import { emulatorUrl } from './util/env';
 
 /** Settings this suite changes (restored after). */
@@ -25,7 +39,6 @@ const SETTINGS: [section: string, key: string, value: unknown][] = [
 async function setSetting(section: string, key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
 }
-
 
 function tempFilesIn(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.includes('.kmswb-'));
@@ -142,7 +155,7 @@ describe('decrypted editing', function () {
       assert.deepEqual(back.keyArns, [keyId]);
     });
 
-    it('asks for a blob\'s encryption context when opened interactively, and remembers it for the next time', async () => {
+    it("asks for a blob's encryption context when opened interactively, and remembers it for the next time", async () => {
       const path = fresh('remembered.kms');
       await writeEncrypted(k, path, 'pin=1234', { keyId, format: 'blob', context: { team: 'ops' } });
       const ui = new ScriptedUserInput(['team=ops']);
@@ -153,7 +166,10 @@ describe('decrypted editing', function () {
       } finally {
         k.testing.setUserInput(previous);
       }
-      assert.deepEqual(ui.asked.map((a) => a.kind), ['input']);
+      assert.deepEqual(
+        ui.asked.map((a) => a.kind),
+        ['input'],
+      );
       assert.match(ui.asked[0].title ?? '', /Encryption context of \d+-remembered\.kms/);
       await closeAllEditors();
       // The remembered context is used without asking (the scripted call would fail otherwise).
@@ -182,8 +198,16 @@ describe('decrypted editing', function () {
       await writeEncrypted(k, path, 'RESTORED=yes\n', { keyId });
       const uri = vscode.Uri.from({ scheme: 'kms-decrypted', path: vscode.Uri.file(path).path });
       assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString(), 'RESTORED=yes\n');
-      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri.with({ query: 'file=../../etc/passwd' }))), (e: Error) => e instanceof vscode.FileSystemError);
-      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.from({ scheme: 'kms-decrypted', path: vscode.Uri.file(join(dir, 'nope.env')).path }))), (e: Error) => e instanceof vscode.FileSystemError);
+      await assert.rejects(
+        Promise.resolve(vscode.workspace.fs.readFile(uri.with({ query: 'file=../../etc/passwd' }))),
+        (e: Error) => e instanceof vscode.FileSystemError,
+      );
+      await assert.rejects(
+        Promise.resolve(
+          vscode.workspace.fs.readFile(vscode.Uri.from({ scheme: 'kms-decrypted', path: vscode.Uri.file(join(dir, 'nope.env')).path })),
+        ),
+        (e: Error) => e instanceof vscode.FileSystemError,
+      );
       await assert.rejects(Promise.resolve(vscode.workspace.fs.delete(uri)), (e: Error) => e instanceof vscode.FileSystemError);
     });
   });
@@ -216,14 +240,22 @@ describe('decrypted editing', function () {
           doc = documentOf((await run<OpenDecryptedResult>('openDecrypted', { uri: path })).uri)!;
           await setText(doc, 'blob changed');
         }
-        await control.setFault(operation, { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'injected by the decrypted editing test' } });
+        await control.setFault(operation, {
+          failOnCall: 1,
+          error: { name: 'AccessDeniedException', message: 'injected by the decrypted editing test' },
+        });
         assert.equal(await doc.save(), false, 'the save fails');
         assert.ok(doc.isDirty, 'the editor keeps its changes');
         assert.deepEqual(readFileSync(path), before, 'the file is byte-identical');
         assert.deepEqual(tempFilesIn(dir), [], 'no temporary file is left');
         // What VS Code shows: the provider's error, with KMS's reason.
-        await control.setFault(operation, { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'injected by the decrypted editing test' } });
-        await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(doc.uri, Buffer.from('x'))), (e: Error) => /injected by the decrypted editing test/.test(e.message));
+        await control.setFault(operation, {
+          failOnCall: 1,
+          error: { name: 'AccessDeniedException', message: 'injected by the decrypted editing test' },
+        });
+        await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(doc.uri, Buffer.from('x'))), (e: Error) =>
+          /injected by the decrypted editing test/.test(e.message),
+        );
         assert.deepEqual(readFileSync(path), before);
         await control.clearFaults();
         assert.ok(await doc.save(), 'saving again once KMS answers works');
@@ -239,13 +271,15 @@ describe('decrypted editing', function () {
       assert.deepEqual(tempFilesIn(dir), []);
     });
 
-    it('refuses to save a blob\'s text beyond 4,096 bytes, keeping the file', async () => {
+    it("refuses to save a blob's text beyond 4,096 bytes, keeping the file", async () => {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       path = fresh('small.kms');
       before = await writeEncrypted(k, path, 'short', { keyId, format: 'blob' });
       doc = documentOf((await run<OpenDecryptedResult>('openDecrypted', { uri: path })).uri)!;
       await setText(doc, 'x'.repeat(4097));
-      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(doc.uri, Buffer.from(doc.getText()))), (e: Error) => /at most 4,096 bytes/.test(e.message));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(doc.uri, Buffer.from(doc.getText()))), (e: Error) =>
+        /at most 4,096 bytes/.test(e.message),
+      );
       assert.equal(await doc.save(), false);
       assert.deepEqual(readFileSync(path), before);
     });
@@ -300,7 +334,9 @@ describe('decrypted editing', function () {
         unlinkSync(path);
         await waitFor('the notice', () => ui.asked.length === 1);
         assert.match(ui.asked[0].message ?? '', /deleted\.env was deleted on disk/);
-        await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(doc.uri, Buffer.from('A=2\n'))), (e: Error) => /deleted on disk/.test(e.message));
+        await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(doc.uri, Buffer.from('A=2\n'))), (e: Error) =>
+          /deleted on disk/.test(e.message),
+        );
         assert.throws(() => readFileSync(path), /ENOENT/, 'nothing was written');
       } finally {
         k.testing.setUserInput(previous);
@@ -312,7 +348,11 @@ describe('decrypted editing', function () {
 
   describe('Git', () => {
     let repo: string;
-    const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=KMS Tests', '-c', 'user.email=tests@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=KMS Tests', '-c', 'user.email=tests@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
 
     before(() => {
       repo = join(dir, `repo-${Date.now()}`);
@@ -339,7 +379,9 @@ describe('decrypted editing', function () {
       assert.equal(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.parse(older.right))).toString(), 'API_KEY=two\nREGION=eu\n');
       const stat = await vscode.workspace.fs.stat(vscode.Uri.parse(older.left));
       assert.equal(stat.permissions, vscode.FilePermission.Readonly, 'a revision is read-only');
-      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(vscode.Uri.parse(older.left), Buffer.from('x'))), (e: Error) => /read-only/.test(e.message));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(vscode.Uri.parse(older.left), Buffer.from('x'))), (e: Error) =>
+        /read-only/.test(e.message),
+      );
 
       // Edit the working copy decrypted and save: HEAD against it shows the new change.
       const working = documentOf(older.right)!;
@@ -389,7 +431,13 @@ describe('decrypted editing', function () {
           return active?.document.uri.scheme === 'kms-decrypted' && active.document.uri.path.endsWith('auto.env') ? active : undefined;
         });
         assert.equal(editor.document.getText(), 'AUTO=1\n');
-        await waitFor('the raw tab to close', () => !vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'file' && t.input.uri.fsPath === path)));
+        await waitFor(
+          'the raw tab to close',
+          () =>
+            !vscode.window.tabGroups.all.some((g) =>
+              g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'file' && t.input.uri.fsPath === path),
+            ),
+        );
       } finally {
         await setSetting('kmsWorkbench', 'openEncryptedFiles', 'raw');
       }
@@ -410,9 +458,22 @@ describe('decrypted editing', function () {
     const backupFiles = (): string[] => {
       const out: string[] = [];
       for (const root of [join(userData(), 'User', 'Backups'), join(userData(), 'Backups')]) {
-        for (const ws of (() => { try { return readdirSync(root); } catch { return []; } })()) {
+        for (const ws of (() => {
+          try {
+            return readdirSync(root);
+          } catch {
+            return [];
+          }
+        })()) {
           const d = join(root, ws, 'kms-decrypted');
-          for (const f of (() => { try { return readdirSync(d); } catch { return []; } })()) out.push(join(d, f));
+          for (const f of (() => {
+            try {
+              return readdirSync(d);
+            } catch {
+              return [];
+            }
+          })())
+            out.push(join(d, f));
         }
       }
       return out;
@@ -428,10 +489,14 @@ describe('decrypted editing', function () {
         await writeEncrypted(k, path, 'A=1\n', { keyId });
         const doc = documentOf((await run<OpenDecryptedResult>('openDecrypted', { uri: path })).uri)!;
         await setText(doc, `A=${marker}\n`);
-        const backups = await waitFor('a backup by VS Code', () => {
-          const found = backupFiles().filter((f) => readFileSync(f).includes(marker));
-          return found.length ? found : undefined;
-        }, 10_000);
+        const backups = await waitFor(
+          'a backup by VS Code',
+          () => {
+            const found = backupFiles().filter((f) => readFileSync(f).includes(marker));
+            return found.length ? found : undefined;
+          },
+          10_000,
+        );
         console.log(`      VS Code wrote ${backups.map((b) => b.slice(userData().length)).join(', ')}`);
         await vscode.window.showTextDocument(doc);
         await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -470,7 +535,9 @@ describe('decrypted editing', function () {
 
       const storage = k.testing.decrypted.backups();
       const places = [userData(), storage.globalStorage, ...(storage.storage ? [storage.storage] : []), workspaceDir(), tmpdir()];
-      const found = places.flatMap((place) => filesContaining(place, marker, { skip: (p) => p.includes('node_modules') || p.endsWith('.vsix') }));
+      const found = places.flatMap((place) =>
+        filesContaining(place, marker, { skip: (p) => p.includes('node_modules') || p.endsWith('.vsix') }),
+      );
       assert.deepEqual(found, [], `the marker was found on disk: ${found.join(', ')}`);
       assert.ok(!k.testing.decrypted.views().includes(opened.uri), 'the decrypted text is no longer held in memory');
     });

@@ -10,7 +10,19 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { OpenDecryptedResult } from '../../src/host/decrypted/decryptedCommands';
 import { EmulatorControl } from '../emulator/control';
-import { closeAllEditors, decryptedText, documentOf, filesContaining, type Kms, kms, run, sleep, waitFor, workspaceDir, writeEncrypted } from './decrypted/support';
+import {
+  closeAllEditors,
+  decryptedText,
+  documentOf,
+  filesContaining,
+  type Kms,
+  kms,
+  run,
+  sleep,
+  waitFor,
+  workspaceDir,
+  writeEncrypted,
+} from './decrypted/support';
 import { emulatorUrl } from './util/env';
 
 const SETTINGS: [section: string, key: string, value: unknown][] = [

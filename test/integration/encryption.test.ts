@@ -12,7 +12,18 @@ import type { FileResult } from '../../src/host/editor/fileCommands';
 import type { PeekResult } from '../../src/host/editor/ciphertextPeek';
 import { ENCRYPT_WITH_WORKSPACE_KEY } from '../../src/host/keys/defaultKeySetting';
 import type { DecryptSelectionResult, EncryptSelectionResult, ReEncryptSelectionResult } from '../../src/host/editor/selectionCommands';
-import { closeAllEditors, type EncryptionEnv, encryptionEnv, noStrayFiles, openWithSelections, refused, run, testing, unchanged, withAnswers } from './encryption/support';
+import {
+  closeAllEditors,
+  type EncryptionEnv,
+  encryptionEnv,
+  noStrayFiles,
+  openWithSelections,
+  refused,
+  run,
+  testing,
+  unchanged,
+  withAnswers,
+} from './encryption/support';
 
 const MiB = 1024 * 1024;
 let n = 0;
@@ -67,7 +78,10 @@ describe('encrypting in place', function () {
       assert.equal(enc.keyId, key);
       assert.deepEqual(enc.kinds, ['blob', 'blob', 'blob', 'message']);
       const encrypted = editor.document.getText();
-      const values = encrypted.split('\n').slice(0, 4).map((l) => l.slice(l.indexOf('=') + 1));
+      const values = encrypted
+        .split('\n')
+        .slice(0, 4)
+        .map((l) => l.slice(l.indexOf('=') + 1));
       assert.match(values[0], /^"AQICAHh[A-Za-z0-9+/=]+"$/, 'double quotes stay outside');
       assert.match(values[1], /^'AQICAHh[A-Za-z0-9+/=]+'$/, 'single quotes stay outside');
       assert.match(values[2], /^AQICAHh[A-Za-z0-9+/=]+$/);
@@ -88,7 +102,11 @@ describe('encrypting in place', function () {
     });
 
     it('replaces nothing when one selection fails: not a ciphertext, or KMS refusing one of them', async () => {
-      const { ciphertext: withContext } = await env.gateway.encrypt({ keyId: key, plaintext: Buffer.from('one'), encryptionContext: { other: 'ctx' } });
+      const { ciphertext: withContext } = await env.gateway.encrypt({
+        keyId: key,
+        plaintext: Buffer.from('one'),
+        encryptionContext: { other: 'ctx' },
+      });
       const { ciphertext: plain } = await env.gateway.encrypt({ keyId: key, plaintext: Buffer.from('two') });
       const b1 = Buffer.from(withContext).toString('base64');
       const b2 = Buffer.from(plain).toString('base64');
@@ -110,7 +128,12 @@ describe('encrypting in place', function () {
     it('200 selections of one edit against a slow, throttling KMS: all encrypted in one edit; one failure among them changes nothing and starts no more calls', async () => {
       const count = 200;
       const content = Array.from({ length: count }, (_, i) => `SECRET_${i}=value-${i}`).join('\n') + '\n';
-      const ranges = Array.from({ length: count }, (_, i): [number, number, number, number] => [i, `SECRET_${i}=`.length, i, `SECRET_${i}=value-${i}`.length]);
+      const ranges = Array.from({ length: count }, (_, i): [number, number, number, number] => [
+        i,
+        `SECRET_${i}=`.length,
+        i,
+        `SECRET_${i}=value-${i}`.length,
+      ]);
       const uri = file('many.env', content);
       const editor = await openWithSelections(uri, ranges);
       // 10 ms per call, and the first 5 calls throttled: the SDK backs off and retries them.
@@ -119,7 +142,8 @@ describe('encrypting in place', function () {
       const enc = await run<EncryptSelectionResult>('encryptSelection', { keyId: key });
       assert.equal(enc.count, count);
       const lines = editor.document.getText().split('\n');
-      for (let i = 0; i < count; i++) assert.equal(detectTextCiphertext(lines[i].slice(`SECRET_${i}=`.length))?.kind, 'blob', `line ${i + 1} is encrypted`);
+      for (let i = 0; i < count; i++)
+        assert.equal(detectTextCiphertext(lines[i].slice(`SECRET_${i}=`.length))?.kind, 'blob', `line ${i + 1} is encrypted`);
       assert.equal(await env.control.callCount('Encrypt'), count + 5, 'each throttled call was retried');
       await vscode.commands.executeCommand('undo');
       assert.equal(editor.document.getText(), content, 'one undo brings back all 200 values');
@@ -139,7 +163,11 @@ describe('encrypting in place', function () {
     it('says what to select when nothing is selected, and refuses to encrypt a ciphertext again', async () => {
       const uri = file('empty.env', 'A=1\n');
       await openWithSelections(uri, [[0, 2, 0, 2]]);
-      await refused('encryptSelection', { keyId: key }, /Select the text to encrypt \(a secret, or a quoted string: its quotes stay outside the ciphertext\)/);
+      await refused(
+        'encryptSelection',
+        { keyId: key },
+        /Select the text to encrypt \(a secret, or a quoted string: its quotes stay outside the ciphertext\)/,
+      );
       await refused('decryptSelection', {}, /No ciphertext under the cursor on line 1/);
       const { ciphertext } = await env.gateway.encrypt({ keyId: key, plaintext: Buffer.from('x') });
       const b = Buffer.from(ciphertext).toString('base64');
@@ -173,7 +201,10 @@ describe('encrypting in place', function () {
       const uri = file('interactive.env', 'SECRET=swordfish\n');
       const editor = await openWithSelections(uri, [[0, 7, 0, 16]]);
       const first = await withAnswers(env.testing, [new RegExp(`^${keyAlias}$`), 'team=blue'], () => run('encryptSelection'));
-      assert.deepEqual(first.ui.asked.map((a) => a.kind), ['pick', 'input']);
+      assert.deepEqual(
+        first.ui.asked.map((a) => a.kind),
+        ['pick', 'input'],
+      );
       const value = editor.document.getText().slice(7).trim();
       assert.equal(detectTextCiphertext(value)?.kind, 'blob');
       // The picker lists the key just used first.
@@ -185,7 +216,11 @@ describe('encrypting in place', function () {
       assert.match(second.ui.prompts[0], /\[team=blue\]$/, 'the context used in this file is offered');
 
       // A blob made elsewhere with a context: the first try (none) fails, the person is asked.
-      const { ciphertext } = await env.gateway.encrypt({ keyId: key, plaintext: Buffer.from('from-elsewhere'), encryptionContext: { svc: 'billing' } });
+      const { ciphertext } = await env.gateway.encrypt({
+        keyId: key,
+        plaintext: Buffer.from('from-elsewhere'),
+        encryptionContext: { svc: 'billing' },
+      });
       const b = Buffer.from(ciphertext).toString('base64');
       const uri2 = file('elsewhere.env', `K=${b}\n`);
       const editor2 = await openWithSelections(uri2, [[0, 5, 0, 5]]);
@@ -205,12 +240,17 @@ describe('encrypting in place', function () {
       const markdown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
       assert.match(markdown, /KMS ciphertext blob/);
       assert.match(markdown, /Decrypt to peek\]\(command:kmsWorkbench\.peekCiphertext\?/);
-      const { result, ui } = await withAnswers(env.testing, [false], () => run<PeekResult>('peekCiphertext', { uri: uri.toString(), line: 0, character: 10, fromHover: true }));
+      const { result, ui } = await withAnswers(env.testing, [false], () =>
+        run<PeekResult>('peekCiphertext', { uri: uri.toString(), line: 0, character: 10, fromHover: true }),
+      );
       assert.deepEqual(result, { kind: 'blob', keyId: key, bytes: 11 });
       // The plaintext is the dialog's text, with Copy; the key (by name) is in the detail.
       assert.equal(ui.shown[0].message, 'placeholder');
       assert.deepEqual(ui.shown[0].buttons, ['Copy']);
-      assert.match(ui.shown[0].detail ?? '', /^Decrypted with \S+, encryption context peek=yes\.\nKMS ciphertext blob, 11 bytes of text\. Shown here only: nothing was written\.$/);
+      assert.match(
+        ui.shown[0].detail ?? '',
+        /^Decrypted with \S+, encryption context peek=yes\.\nKMS ciphertext blob, 11 bytes of text\. Shown here only: nothing was written\.$/,
+      );
       assert.ok(!editor.document.isDirty);
       assert.ok(readFileSync(uri.fsPath).equals(saved));
       assert.ok(!editor.document.getText().includes('placeholder'));
@@ -272,7 +312,9 @@ describe('encrypting in place', function () {
     it('offers SOPS in the key picker of a structured file: "As a SOPS file…", then its key', async () => {
       const plain = 'db:\n    password: hunter2\n';
       const uri = file('offered.yaml', plain);
-      const { result, ui } = await withAnswers(env.testing, [/As a SOPS file/, keyAlias], () => run<{ format: string; store: string }[]>('encryptFile', uri));
+      const { result, ui } = await withAnswers(env.testing, [/As a SOPS file/, keyAlias], () =>
+        run<{ format: string; store: string }[]>('encryptFile', uri),
+      );
       assert.equal(result[0].format, 'sops');
       assert.equal(result[0].store, 'yaml');
       assert.equal(ui.asked.filter((p) => p.kind === 'pick').length, 2, 'the key picker, then the SOPS key picker');
@@ -294,7 +336,11 @@ describe('encrypting in place', function () {
       const uri = file('errors.env', 'PASSWORD=x\n');
       await run('encryptFile', { uri, keyId: disabledKey, encryptionContext: { app: 'web' } });
       const encrypted = readFileSync(uri.fsPath);
-      await refused('decryptFile', { uri, encryptionContext: { app: 'api' } }, /encryption context does not match: expected app=api \(it has app=web\)/);
+      await refused(
+        'decryptFile',
+        { uri, encryptionContext: { app: 'api' } },
+        /encryption context does not match: expected app=api \(it has app=web\)/,
+      );
       unchanged(uri.fsPath, encrypted);
       await refused('decryptFile', { uri, keyId: other }, /is not encrypted under .* but under/);
       unchanged(uri.fsPath, encrypted);
@@ -317,7 +363,11 @@ describe('encrypting in place', function () {
       const blobUri = file('small.key', 'k3y');
       await run('encryptFile', { uri: blobUri, keyId: key, format: 'blob', encryptionContext: { f: '1' } });
       const blob = readFileSync(blobUri.fsPath);
-      await refused('decryptFile', { uri: blobUri, encryptionContext: { f: '2' } }, /KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext/);
+      await refused(
+        'decryptFile',
+        { uri: blobUri, encryptionContext: { f: '2' } },
+        /KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext/,
+      );
       unchanged(blobUri.fsPath, blob);
     });
 
@@ -358,7 +408,10 @@ describe('encrypting in place', function () {
 
       await run('encryptFile', { uri, keyId: key });
       const encrypted = readFileSync(uri.fsPath);
-      await env.control.setFault('Decrypt', { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'User is not authorized to perform: kms:Decrypt' } });
+      await env.control.setFault('Decrypt', {
+        failOnCall: 1,
+        error: { name: 'AccessDeniedException', message: 'User is not authorized to perform: kms:Decrypt' },
+      });
       await refused('decryptFile', { uri }, /Access denied: you need the kms:Decrypt permission/);
       unchanged(uri.fsPath, encrypted);
       // Re-encrypt: Decrypt succeeds, then ReEncrypt fails on every attempt.
@@ -397,7 +450,11 @@ describe('encrypting in place', function () {
         // The workspace both chooses the key and turns off the context prompt: the key (and its
         // account) is shown once, the first time, so the repository never picks it unseen.
         const { result, ui } = await withAnswers(env.testing, [ENCRYPT_WITH_WORKSPACE_KEY], () => run<FileResult[]>('encryptFile', uri));
-        assert.deepEqual(ui.asked.map((a) => a.kind), ['choose'], 'no key picker, no context prompt; the workspace key confirmed once');
+        assert.deepEqual(
+          ui.asked.map((a) => a.kind),
+          ['choose'],
+          'no key picker, no context prompt; the workspace key confirmed once',
+        );
         assert.match(ui.shown[0].message, new RegExp(`encrypts with ${keyAlias}.* in AWS account \\d{12}`));
         const second = await withAnswers(env.testing, [], () => run<FileResult[]>('encryptFile', file('settings-again.env', 'A=2\n')));
         assert.deepEqual(second.ui.asked, [], 'asked once per workspace and key');
@@ -406,10 +463,15 @@ describe('encrypting in place', function () {
         assert.deepEqual([...readFileSync(uri.fsPath).subarray(0, 3)], [0x02, 0x04, 0x78]);
         await config.update('defaultKey', 'alias/does-not-exist', vscode.ConfigurationTarget.Workspace);
         const other = file('settings2.env', 'B=2\n');
-        await refused('encryptFile', { uri: other }, /The kmsWorkbench\.defaultKey setting names "alias\/does-not-exist", which does not exist/);
+        await refused(
+          'encryptFile',
+          { uri: other },
+          /The kmsWorkbench\.defaultKey setting names "alias\/does-not-exist", which does not exist/,
+        );
         unchanged(other.fsPath, Buffer.from('B=2\n'));
       } finally {
-        for (const name of ['defaultKey', 'fileFormat', 'promptForEncryptionContext']) await config.update(name, undefined, vscode.ConfigurationTarget.Workspace);
+        for (const name of ['defaultKey', 'fileFormat', 'promptForEncryptionContext'])
+          await config.update(name, undefined, vscode.ConfigurationTarget.Workspace);
       }
     });
 
@@ -417,7 +479,11 @@ describe('encrypting in place', function () {
       const uri = file('args.env', 'A=1\n');
       await refused('encryptFile', { uri: 'relative/path.env', keyId: key }, /"uri" must be a Uri or an absolute file path/);
       await refused('encryptFile', { uri, keyId: key, format: 'zip' }, /"format" must be one of base64, binary, blob/);
-      await refused('encryptFile', { uri, keyId: key, encryptionContext: { a: 1 } }, /"encryptionContext" must be an object of string values/);
+      await refused(
+        'encryptFile',
+        { uri, keyId: key, encryptionContext: { a: 1 } },
+        /"encryptionContext" must be an object of string values/,
+      );
       await refused('encryptFile', { uri, key: key }, /does not take "key"/);
       await refused('encryptFile', { uri }, /name the key with "keyId"/);
       const signing = await env.gateway.createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });

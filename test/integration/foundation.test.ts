@@ -40,7 +40,10 @@ describe('foundation', () => {
   it('names commands kmsWorkbench.<verb><Noun> in category "KMS"', async () => {
     const commands = manifestOf(await activeExtension()).contributes?.commands ?? [];
     const wrong = commands.filter((c) => !/^kmsWorkbench\.[a-z]+[A-Z][A-Za-z0-9]*$/.test(c.command) || c.category !== 'KMS');
-    assert.deepEqual(wrong.map((c) => `${c.command} (category ${c.category ?? 'none'})`), []);
+    assert.deepEqual(
+      wrong.map((c) => `${c.command} (category ${c.category ?? 'none'})`),
+      [],
+    );
   });
 
   it('declares the KMS activity-bar container with the kmsWorkbench.keys view', async () => {
@@ -49,7 +52,10 @@ describe('foundation', () => {
     assert.ok(container, 'no activity-bar view container "kms"');
     assert.equal(container.title, 'KMS');
     const views = manifest.contributes?.views?.kms ?? [];
-    assert.ok(views.some((v) => v.id === 'kmsWorkbench.keys'), 'view container "kms" has no view "kmsWorkbench.keys"');
+    assert.ok(
+      views.some((v) => v.id === 'kmsWorkbench.keys'),
+      'view container "kms" has no view "kmsWorkbench.keys"',
+    );
   });
 
   it('opens the KMS container and focuses the keys view', async () => {

@@ -38,7 +38,9 @@ function findTestFiles(root: string): string[] {
     }
   };
   walk(root);
-  const filter = process.env.KMS_INTEGRATION_FILES?.split(',').map((g) => g.trim()).filter(Boolean);
+  const filter = process.env.KMS_INTEGRATION_FILES?.split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   if (!filter?.length) return out;
   const patterns = filter.map(globToRegExp);
   return out.filter((file) => {
@@ -54,11 +56,16 @@ export function run(): Promise<void> {
   if (process.env.KMS_INTEGRATION_GREP) mocha.grep(process.env.KMS_INTEGRATION_GREP);
 
   const files = findTestFiles(__dirname);
-  console.log(`[integration] VS Code ${vscode.version} (${vscode.env.appName}, ${vscode.env.appHost}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI), Node ${process.versions.node}`);
+  console.log(
+    `[integration] VS Code ${vscode.version} (${vscode.env.appName}, ${vscode.env.appHost}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI), Node ${process.versions.node}`,
+  );
   const ext = vscode.extensions.getExtension('kms-workbench.kms-workbench');
-  console.log(`[integration] extension under test: ${ext ? `${ext.id} ${String((ext.packageJSON as { version?: string }).version)} from ${ext.extensionPath}` : 'NOT INSTALLED'}`);
+  console.log(
+    `[integration] extension under test: ${ext ? `${ext.id} ${String((ext.packageJSON as { version?: string }).version)} from ${ext.extensionPath}` : 'NOT INSTALLED'}`,
+  );
   console.log(`[integration] ${files.length} test file(s): ${files.map((f) => relative(__dirname, f)).join(', ') || '(none)'}`);
-  if (!files.length) return Promise.reject(new Error(`No test files matched ${process.env.KMS_INTEGRATION_FILES ?? '*.test.js'} in ${__dirname}`));
+  if (!files.length)
+    return Promise.reject(new Error(`No test files matched ${process.env.KMS_INTEGRATION_FILES ?? '*.test.js'} in ${__dirname}`));
   for (const file of files) mocha.addFile(file);
 
   return new Promise((resolve, reject) => {

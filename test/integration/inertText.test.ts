@@ -14,7 +14,8 @@ import { emulatorUrl } from './util/env';
 
 const REGION = 'ca-central-1';
 const KEY_ID = '0a1b2c3d-0000-4000-8000-0000000000e1';
-const EVIL = 'prod\r\r# Injected heading\n[Run](command:workbench.action.terminal.new) <img src=x onerror=alert(1)> ``x`` \u202Egnp.exe https://evil.example';
+const EVIL =
+  'prod\r\r# Injected heading\n[Run](command:workbench.action.terminal.new) <img src=x onerror=alert(1)> ``x`` \u202Egnp.exe https://evil.example';
 const md = new MarkdownIt({ html: true, linkify: true });
 
 /** The HTML elements rendered Markdown has, as tag names. */
@@ -38,7 +39,16 @@ describe('inert text from servers and files', function () {
     }
     t = api;
     tree = new TreeDriver(t);
-    await new EmulatorControl(emulatorUrl()).seed({ keys: [{ region: REGION, id: KEY_ID, description: EVIL, tags: { team: EVIL.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' '), 'evil\u202Ekey': 'v' } }] });
+    await new EmulatorControl(emulatorUrl()).seed({
+      keys: [
+        {
+          region: REGION,
+          id: KEY_ID,
+          description: EVIL,
+          tags: { team: EVIL.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' '), 'evil\u202Ekey': 'v' },
+        },
+      ],
+    });
     previousConnections = vscode.workspace.getConfiguration('kmsWorkbench').inspect('connections')?.globalValue;
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
     const inert: ConnectionSetting = { label: 'Inert', region: REGION, endpoint: emulatorUrl() };
@@ -46,7 +56,8 @@ describe('inert text from servers and files', function () {
   });
 
   after(async () => {
-    if (t) await vscode.workspace.getConfiguration('kmsWorkbench').update('connections', previousConnections, vscode.ConfigurationTarget.Global);
+    if (t)
+      await vscode.workspace.getConfiguration('kmsWorkbench').update('connections', previousConnections, vscode.ConfigurationTarget.Global);
   });
 
   it('a key whose description is hostile has a tooltip with no live heading, link or HTML', async () => {
@@ -67,7 +78,8 @@ describe('inert text from servers and files', function () {
     const tags = await tree.children(await tree.path('Inert', 'Customer managed keys', KEY_ID, 'Tags'));
     const shown = tags.map((s) => `${s.label}=${s.description}`);
     assert.ok(shown.includes('evil\\u202Ekey=v'), shown.join(' | '));
-    for (const s of tags) assert.doesNotMatch(`${s.label}${s.description}${typeof s.item.tooltip === 'string' ? s.item.tooltip : ''}`, /[\r\n\u202e]/);
+    for (const s of tags)
+      assert.doesNotMatch(`${s.label}${s.description}${typeof s.item.tooltip === 'string' ? s.item.tooltip : ''}`, /[\r\n\u202e]/);
   });
 
   it('a message whose header names a crafted key ARN gets a hover with only its own command link', async () => {
@@ -77,12 +89,21 @@ describe('inert text from servers and files', function () {
     assert.ok(root);
     const file = join(root, `inert-${Date.now().toString(36)}.env`);
     writeFileSync(file, 'secret');
-    await vscode.commands.executeCommand('kmsWorkbench.encryptFile', { uri: file, keyId: keyArn, format: 'binary', encryptionContext: { note: '`](command:workbench.action.terminal.new) # x' } });
+    await vscode.commands.executeCommand('kmsWorkbench.encryptFile', {
+      uri: file,
+      keyId: keyArn,
+      format: 'binary',
+      encryptionContext: { note: '`](command:workbench.action.terminal.new) # x' },
+    });
     const message = readFileSync(file);
     const header = parseMessageHeader(message);
     assert.ok(header);
     // A header edited by hand (its authentication no longer matches: the hover only reads it).
-    const body = rewriteHeaderBody(header, { encryptedDataKeys: [{ ...header.encryptedDataKeys[0], providerInfo: `${keyArn}\`](command:workbench.action.terminal.new)\r\r# heading` }] });
+    const body = rewriteHeaderBody(header, {
+      encryptedDataKeys: [
+        { ...header.encryptedDataKeys[0], providerInfo: `${keyArn}\`](command:workbench.action.terminal.new)\r\r# heading` },
+      ],
+    });
     const crafted = Buffer.concat([body, message.subarray(header.headerBody.length)]);
     writeFileSync(file, `X=${crafted.toString('base64')}\n`);
     const uri = vscode.Uri.file(file);
@@ -94,7 +115,11 @@ describe('inert text from servers and files', function () {
     const links = [...md.render(all).matchAll(/<a href="([^"]*)"/g)].map((m) => m[1]);
     assert.equal(links.length, 1, all);
     assert.match(links[0], /^command:kmsWorkbench\.peekCiphertext\?/);
-    assert.deepEqual(elements(all).filter((e) => ['h1', 'h2', 'img', 'script'].includes(e)), [], all);
+    assert.deepEqual(
+      elements(all).filter((e) => ['h1', 'h2', 'img', 'script'].includes(e)),
+      [],
+      all,
+    );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

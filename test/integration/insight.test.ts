@@ -98,7 +98,12 @@ describe('key insight: last use, usage, effective access', function () {
       const keyArn = meta.Arn!;
       const control = new EmulatorControl(emulatorUrl());
       await control.addCredential({ accessKeyId: 'AKIDREPORTING', secretAccessKey: 'reporting-secret', principal: 'reporting-job' });
-      const second = new KMSClient({ endpoint: emulatorUrl(), region: env.connection.region, credentials: { accessKeyId: 'AKIDREPORTING', secretAccessKey: 'reporting-secret' }, maxAttempts: 1 });
+      const second = new KMSClient({
+        endpoint: emulatorUrl(),
+        region: env.connection.region,
+        credentials: { accessKeyId: 'AKIDREPORTING', secretAccessKey: 'reporting-secret' },
+        maxAttempts: 1,
+      });
       try {
         await second.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('a') }));
         await second.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('b') }));
@@ -123,7 +128,13 @@ describe('key insight: last use, usage, effective access', function () {
       // the command and the tree (as many as the tree made: CloudTrail logs those too).
       const ours = report.events.filter((e) => e.principal === test);
       assert.equal(byPrincipal[test], ours.length);
-      assert.deepEqual(ours.filter((e) => e.eventName !== 'DescribeKey').map((e) => e.eventName).sort(), ['CreateKey', 'Decrypt', 'Encrypt']);
+      assert.deepEqual(
+        ours
+          .filter((e) => e.eventName !== 'DescribeKey')
+          .map((e) => e.eventName)
+          .sort(),
+        ['CreateKey', 'Decrypt', 'Encrypt'],
+      );
       const today = new Date().toISOString().slice(0, 10);
       const todays = report.daily.find((d) => d.date === today);
       assert.equal(todays?.byOperation.Encrypt, 3);
@@ -131,7 +142,10 @@ describe('key insight: last use, usage, effective access', function () {
       assert.equal(todays?.byOperation.CreateKey, 1);
       assert.equal(report.daily.length, 8, 'a bar for every day of the window');
       assert.equal(report.daily.find((d) => d.date === new Date(Date.now() - 3 * day).toISOString().slice(0, 10))?.byOperation.Decrypt, 2);
-      assert.deepEqual(report.topSources.find((s) => s.address === '10.0.0.7'), { address: '10.0.0.7', count: 2 });
+      assert.deepEqual(
+        report.topSources.find((s) => s.address === '10.0.0.7'),
+        { address: '10.0.0.7', count: 2 },
+      );
       assert.equal(report.topSources.find((s) => s.address === '127.0.0.1')?.count, report.totalEvents - 2);
       assert.equal(report.events[report.events.length - 1]?.principal, reporting, 'the oldest event is the one of 3 days ago');
 
@@ -151,10 +165,18 @@ describe('key insight: last use, usage, effective access', function () {
       const meta = await env.gateway.createKey({ Policy: JSON.stringify(reviewedPolicy), Description: 'access fixture' });
       const keyId = meta.KeyId!;
       for (const g of fixtureGrants) {
-        await env.gateway.createGrant({ KeyId: keyId, Name: g.name, GranteePrincipal: g.granteePrincipal, RetiringPrincipal: g.retiringPrincipal, Operations: g.operations as never, Constraints: g.constraints });
+        await env.gateway.createGrant({
+          KeyId: keyId,
+          Name: g.name,
+          GranteePrincipal: g.granteePrincipal,
+          RetiringPrincipal: g.retiringPrincipal,
+          Operations: g.operations as never,
+          Constraints: g.constraints,
+        });
       }
       const result = await run<KeyAccessResult>('showKeyAccess', { keyId });
-      const groupOf = (principal: string, source: 'policy' | 'grant'): string | undefined => result.principals.find((p) => p.principal === principal && p.source === source)?.group;
+      const groupOf = (principal: string, source: 'policy' | 'grant'): string | undefined =>
+        result.principals.find((p) => p.principal === principal && p.source === source)?.group;
       assert.equal(groupOf(`arn:aws:iam::${ACCOUNT}:root`, 'policy'), 'administrators');
       assert.equal(groupOf(`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`, 'policy'), 'administrators');
       assert.equal(groupOf(`arn:aws:iam::${ACCOUNT}:role/App`, 'policy'), 'users');

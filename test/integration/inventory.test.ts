@@ -68,7 +68,8 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
       return p;
     };
     // Through the extension's own command (the Encryption SDK is a lazy bundle of the extension).
-    const encryptFile = (path: string, keyId: string, format: string, encryptionContext: Record<string, string> = {}) => vscode.commands.executeCommand('kmsWorkbench.encryptFile', { uri: vscode.Uri.file(path), keyId, format, encryptionContext });
+    const encryptFile = (path: string, keyId: string, format: string, encryptionContext: Record<string, string> = {}) =>
+      vscode.commands.executeCommand('kmsWorkbench.encryptFile', { uri: vscode.Uri.file(path), keyId, format, encryptionContext });
     await encryptFile(put('notes.txt', 'the notes'), keys.a, 'base64', { app: 'inventory' });
     await encryptFile(put('data.txt', 'data under the disabled key'), keys.b, 'base64');
     await encryptFile(put('image.bin', 'binary data'), keys.a, 'binary');
@@ -88,7 +89,8 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
     await vscode.commands.executeCommand('kmsWorkbench.refreshWorkspaceSecrets', {});
   });
 
-  const listing = (): Thenable<WorkspaceSecretsListing> => vscode.commands.executeCommand<WorkspaceSecretsListing>('kmsWorkbench.listWorkspaceSecrets', {});
+  const listing = (): Thenable<WorkspaceSecretsListing> =>
+    vscode.commands.executeCommand<WorkspaceSecretsListing>('kmsWorkbench.listWorkspaceSecrets', {});
   const group = (l: WorkspaceSecretsListing, arn: string) => l.keys.find((k) => k.keyId === keyIdOf(arn));
 
   it('the view groups files by key with alias, state, format, context and counts', async function () {
@@ -98,15 +100,25 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
     });
     const a = group(l, keys.a)!;
     assert.match(a.alias ?? '', /^alias\/inv-a-/);
-    assert.deepEqual(a.files.map((f) => f.formatLabel).sort(), ['1 KMS ciphertext in text', 'Encryption SDK message (base64)', 'Encryption SDK message (binary)', 'SOPS (yaml)']);
+    assert.deepEqual(a.files.map((f) => f.formatLabel).sort(), [
+      '1 KMS ciphertext in text',
+      'Encryption SDK message (base64)',
+      'Encryption SDK message (binary)',
+      'SOPS (yaml)',
+    ]);
     assert.deepEqual(a.files.find((f) => f.uri.endsWith('notes.txt'))?.encryptionContext, { app: 'inventory' });
     assert.equal(group(l, keys.b)?.files.length, 1);
     assert.equal(group(l, keys.c)?.files.length, 1);
     assert.ok(!l.keys.some((k) => k.files.some((f) => /\/(ignored|excluded)\//.test(f.uri))), 'ignored or excluded files are listed');
-    assert.deepEqual(l.plaintextSecrets.map((u) => u.replace(/.*\//, '')), ['.env.local']);
+    assert.deepEqual(
+      l.plaintextSecrets.map((u) => u.replace(/.*\//, '')),
+      ['.env.local'],
+    );
     // The view itself: one group per key, files under it.
     const roots = testing.inventory.provider.getChildren();
-    const items = roots.map((n) => testing.inventory.provider.getTreeItem(n)).map((i) => ({ label: typeof i.label === 'object' ? i.label.label : (i.label ?? ''), description: i.description }));
+    const items = roots
+      .map((n) => testing.inventory.provider.getTreeItem(n))
+      .map((i) => ({ label: typeof i.label === 'object' ? i.label.label : (i.label ?? ''), description: i.description }));
     const aItem = items.find((i) => i.label.startsWith('alias/inv-a-'));
     assert.match(String(aItem?.description), /^4 files/);
     assert.match(String(items.find((i) => i.label.startsWith('alias/inv-b-'))?.description), /Disabled/);
@@ -114,16 +126,31 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
   });
 
   it('Problems entries with quick fixes: disabled, pending deletion, plaintext', async function () {
-    const codes = (name: string) => vscode.languages.getDiagnostics(vscode.Uri.file(files[name])).map((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)));
-    await waitFor('diagnostics', () => codes('data.txt').includes('key.disabled') && codes('token.kms').includes('key.pendingDeletion') && codes('.env.local').includes('plaintextSecretsFile'));
+    const codes = (name: string) =>
+      vscode.languages
+        .getDiagnostics(vscode.Uri.file(files[name]))
+        .map((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)));
+    await waitFor(
+      'diagnostics',
+      () =>
+        codes('data.txt').includes('key.disabled') &&
+        codes('token.kms').includes('key.pendingDeletion') &&
+        codes('.env.local').includes('plaintextSecretsFile'),
+    );
     const actions = async (name: string) => {
       const uri = vscode.Uri.file(files[name]);
       await vscode.workspace.openTextDocument(uri); // code actions are asked of an open document (as the Problems panel opens it)
       const d = vscode.languages.getDiagnostics(uri)[0];
       return (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range)) ?? [];
     };
-    assert.deepEqual((await actions('data.txt')).map((a) => a.title), ['Enable Key', 'Re-key File…']);
-    assert.deepEqual((await actions('token.kms')).map((a) => a.title), ['Cancel Key Deletion', 'Re-key File…']);
+    assert.deepEqual(
+      (await actions('data.txt')).map((a) => a.title),
+      ['Enable Key', 'Re-key File…'],
+    );
+    assert.deepEqual(
+      (await actions('token.kms')).map((a) => a.title),
+      ['Cancel Key Deletion', 'Re-key File…'],
+    );
     const encrypt = (await actions('.env.local')).find((a) => a.title === 'Encrypt File');
     assert.equal(encrypt?.command?.command, 'kmsWorkbench.encryptFile');
     // The Enable Key fix enables the key, and the entry goes away.
@@ -131,7 +158,11 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
     await vscode.commands.executeCommand(enable.command!.command, ...((enable.command!.arguments ?? []) as unknown[]));
     await waitFor('the disabled entry to go', () => !codes('data.txt').includes('key.disabled'));
     // Encrypting the plaintext file clears its warning.
-    await vscode.commands.executeCommand('kmsWorkbench.encryptFile', { uri: vscode.Uri.file(files['.env.local']), keyId: keys.t, encryptionContext: {} });
+    await vscode.commands.executeCommand('kmsWorkbench.encryptFile', {
+      uri: vscode.Uri.file(files['.env.local']),
+      keyId: keys.t,
+      encryptionContext: {},
+    });
     await waitFor('the plaintext entry to go', () => !codes('.env.local').includes('plaintextSecretsFile'));
   });
 
@@ -151,10 +182,18 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
   });
 
   it('re-keys every file of one key to another; after the old key is disabled every file still opens', async function () {
-    const results = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', { fromKeyId: keys.a, toKeyId: keys.t, confirm: true });
-    assert.deepEqual(results.map((r) => r.status), ['done', 'done', 'done', 'done']);
+    const results = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', {
+      fromKeyId: keys.a,
+      toKeyId: keys.t,
+      confirm: true,
+    });
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['done', 'done', 'done', 'done'],
+    );
     await gatewayFor(undefined).disableKey(keyIdOf(keys.a));
-    for (const name of ['notes.txt', 'image.bin', 'app.env', 'db.sops.yaml']) await verifyFile(files[name], [keys.t], { gatewayFor, sopsKeys });
+    for (const name of ['notes.txt', 'image.bin', 'app.env', 'db.sops.yaml'])
+      await verifyFile(files[name], [keys.t], { gatewayFor, sopsKeys });
     const l = await waitFor('the group of the old key to empty', async () => {
       const x = await listing();
       return group(x, keys.a) ? undefined : x;
@@ -169,7 +208,11 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
     const before = Object.fromEntries(Object.values(files).map((p) => [p, readFileSync(p)]));
     // Not a retryable error: the SDK would retry a 500 and succeed.
     await control.setFault('ReEncrypt', { failOnCall: 2, error: { name: 'AccessDeniedException', message: 'injected failure' } });
-    const first = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', { fromKeyId: from, toKeyId: to, confirm: true });
+    const first = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', {
+      fromKeyId: from,
+      toKeyId: to,
+      confirm: true,
+    });
     await control.clearFaults();
     // The second ReEncrypt fails: files before it are done (a SOPS file needs no ReEncrypt), the rest not run.
     assert.ok(first.filter((r) => r.status === 'done').length >= 1, JSON.stringify(first));
@@ -179,9 +222,23 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
       const p = vscode.Uri.parse(r.uri).fsPath;
       assert.deepEqual(readFileSync(p), before[p], `${p} was touched`);
     }
-    const second = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', { fromKeyId: from, toKeyId: to, confirm: true });
-    assert.ok(second.every((r) => r.status === 'done'), JSON.stringify(second));
-    const third = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', { uris: first.map((r) => r.uri), toKeyId: to, confirm: true });
-    assert.ok(third.every((r) => r.status === 'alreadyDone'), JSON.stringify(third));
+    const second = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', {
+      fromKeyId: from,
+      toKeyId: to,
+      confirm: true,
+    });
+    assert.ok(
+      second.every((r) => r.status === 'done'),
+      JSON.stringify(second),
+    );
+    const third = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', {
+      uris: first.map((r) => r.uri),
+      toKeyId: to,
+      confirm: true,
+    });
+    assert.ok(
+      third.every((r) => r.status === 'alreadyDone'),
+      JSON.stringify(third),
+    );
   });
 });

@@ -17,7 +17,23 @@ import type { PublicKeyResult } from '../../src/host/keyCommands/publicKey';
 import type { SignResult, VerifyResult } from '../../src/host/keyCommands/signVerify';
 import { EmulatorControl } from '../emulator/control';
 import { emulatorUrl } from './util/env';
-import { NodeStandIn, activeText, testing, aliasesOf, announced, closeEditors, createKey, type Env, keyNode, lifecycleEnv, refused, run, stateOf, uniqueAlias, withAnswers } from './lifecycle/support';
+import {
+  NodeStandIn,
+  activeText,
+  testing,
+  aliasesOf,
+  announced,
+  closeEditors,
+  createKey,
+  type Env,
+  keyNode,
+  lifecycleEnv,
+  refused,
+  run,
+  stateOf,
+  uniqueAlias,
+  withAnswers,
+} from './lifecycle/support';
 
 const ROLE = 'arn:aws:iam::111122223333:role/AppRole';
 const ADMIN = 'arn:aws:iam::111122223333:role/KeyAdmin';
@@ -52,7 +68,10 @@ describe('key lifecycle commands', function () {
       assert.deepEqual(await aliasesOf(env, meta.KeyId!), [alias]);
       const tags = await run<TagsResult>('tagKey', { keyId: meta.KeyId, tags: { extra: '1' } });
       assert.deepEqual(tags.tags, { env: 'test', team: 'payments', extra: '1' });
-      assert.ok(env.changes.some((c) => c.connectionId === env.connection.id && c.keyId === undefined), 'a new key is announced for the connection');
+      assert.ok(
+        env.changes.some((c) => c.connectionId === env.connection.id && c.keyId === undefined),
+        'a new key is announced for the connection',
+      );
       assert.ok(announced(env, meta.KeyId), 'the new key is announced by id');
     });
 
@@ -69,7 +88,9 @@ describe('key lifecycle commands', function () {
 
     it('writes a console-style policy with key administrators and key users', async () => {
       const meta = await createKey({ administrators: [ADMIN], users: [ROLE, 'lambda.amazonaws.com'], allowAdministratorsToDelete: false });
-      const policy = JSON.parse(await env.gateway.getKeyPolicy(meta.KeyId!)) as { Statement: { Sid: string; Principal: Record<string, unknown>; Action: string | string[] }[] };
+      const policy = JSON.parse(await env.gateway.getKeyPolicy(meta.KeyId!)) as {
+        Statement: { Sid: string; Principal: Record<string, unknown>; Action: string | string[] }[];
+      };
       const bySid = new Map(policy.Statement.map((s) => [s.Sid, s]));
       assert.deepEqual(bySid.get('Enable IAM User Permissions')?.Principal, { AWS: 'arn:aws:iam::111122223333:root' });
       assert.deepEqual(bySid.get('Allow access for Key Administrators')?.Principal, { AWS: [ADMIN] });
@@ -145,10 +166,16 @@ describe('key lifecycle commands', function () {
       const first = await withAnswers(env, [/^Symmetric/, 'Single-Region key', 'bad alias!'], () => run('createKey'));
       assert.equal(first.result, undefined, 'the wizard stopped');
       assert.match(first.ui.asked.at(-1)?.validationMessage ?? '', /"alias\/bad alias!" is not a valid alias name/);
-      const second = await withAnswers(env, [/^Symmetric/, 'Single-Region key', '', '', '', /^Console-style/, 'arn:aws:iam::111122223333:group/devs'], () => run('createKey'));
+      const second = await withAnswers(
+        env,
+        [/^Symmetric/, 'Single-Region key', '', '', '', /^Console-style/, 'arn:aws:iam::111122223333:group/devs'],
+        () => run('createKey'),
+      );
       assert.equal(second.result, undefined, 'the wizard stopped');
       assert.match(second.ui.asked.at(-1)?.validationMessage ?? '', /IAM group cannot be a principal/);
-      const third = await withAnswers(env, [/^Symmetric/, 'Single-Region key', '', '', '', /^Console-style/, 'bob'], () => run('createKey'));
+      const third = await withAnswers(env, [/^Symmetric/, 'Single-Region key', '', '', '', /^Console-style/, 'bob'], () =>
+        run('createKey'),
+      );
       assert.match(third.ui.asked.at(-1)?.validationMessage ?? '', /"bob" is not a principal format KMS accepts/);
       assert.equal((await collectKeys(env)).length, before, 'no key was created');
     });
@@ -171,7 +198,11 @@ describe('key lifecycle commands', function () {
       assert.equal(disabled.KeyState, 'Disabled');
       assert.ok(announced(env, keyId));
       await refused('disableKey', { keyId, confirm: true }, /The key is already disabled/);
-      await refused('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Decrypt'] }, /disabled, so no grant can be created\. Enable the key first/);
+      await refused(
+        'createGrant',
+        { keyId, granteePrincipal: ROLE, operations: ['Decrypt'] },
+        /disabled, so no grant can be created\. Enable the key first/,
+      );
       await refused('generateDataKey', { keyId }, /disabled, so it cannot be used to generate data keys\. Enable the key first/);
       const enabled = await run<KeyMetadata>('enableKey', { keyId });
       assert.equal(enabled.KeyState, 'Enabled');
@@ -215,7 +246,11 @@ describe('key lifecycle commands', function () {
     it('refuses without confirm and a waiting period of 6, then schedules with 7 days', async () => {
       const keyId = (await createKey()).KeyId!;
       await refused('scheduleKeyDeletion', { keyId, pendingWindowInDays: 7 }, /add "confirm": true/);
-      await refused('scheduleKeyDeletion', { keyId, pendingWindowInDays: 6, confirm: true }, /"pendingWindowInDays" must be from 7 to 30, not 6/);
+      await refused(
+        'scheduleKeyDeletion',
+        { keyId, pendingWindowInDays: 6, confirm: true },
+        /"pendingWindowInDays" must be from 7 to 30, not 6/,
+      );
       await refused('scheduleKeyDeletion', { keyId, pendingWindowInDays: 31, confirm: true }, /from 7 to 30, not 31/);
       assert.equal(await stateOf(env, keyId), 'Enabled', 'nothing was scheduled by the refusals');
       const started = Date.now();
@@ -234,7 +269,11 @@ describe('key lifecycle commands', function () {
       const days = ((await env.gateway.describeKey(keyId)).DeletionDate!.getTime() - Date.now()) / 86_400_000;
       assert.ok(days > 29.9 && days <= 30, `deletion in ${days} days`);
       await refused('tagKey', { keyId, tags: { a: 'b' } }, /pending deletion, so you cannot tag it\. Cancel the key deletion first/);
-      await refused('generateDataKey', { keyId }, /pending deletion, so it cannot be used to generate data keys\. Cancel the key deletion, then enable the key/);
+      await refused(
+        'generateDataKey',
+        { keyId },
+        /pending deletion, so it cannot be used to generate data keys\. Cancel the key deletion, then enable the key/,
+      );
       await refused('scheduleKeyDeletion', { keyId, confirm: true }, /already pending deletion/);
       await refused('enableKey', { keyId }, /only a disabled key can be enabled\. Cancel the key deletion, then enable the key/);
       await refused('createAlias', { keyId, aliasName: uniqueAlias() }, /cannot give it an alias/);
@@ -269,7 +308,9 @@ describe('key lifecycle commands', function () {
       assert.match(wrong.ui.asked[2].validationMessage ?? '', new RegExp(`Type ${alias} exactly`));
       assert.equal(await stateOf(env, keyId), 'Enabled', 'nothing is scheduled without the typed alias');
 
-      const ok = await withAnswers(env, [true, '9', alias], () => run<ScheduledDeletion>('scheduleKeyDeletion', keyNode(env, keyId, [alias])));
+      const ok = await withAnswers(env, [true, '9', alias], () =>
+        run<ScheduledDeletion>('scheduleKeyDeletion', keyNode(env, keyId, [alias])),
+      );
       assert.equal(ok.result.pendingWindowInDays, 9);
       assert.equal(await stateOf(env, keyId), 'PendingDeletion');
       assert.ok(grant.grantId);
@@ -337,7 +378,11 @@ describe('key lifecycle commands', function () {
       const created = await run<AliasResult>('createAlias', { keyId: a, aliasName: name.slice('alias/'.length) });
       assert.deepEqual(created, { aliasName: name, targetKeyId: a });
       assert.deepEqual(await aliasesOf(env, a), [name]);
-      await refused('createAlias', { keyId: a, aliasName: 'alias/bad name' }, /"aliasName": "alias\/bad name" is not a valid alias name: use only letters, digits/);
+      await refused(
+        'createAlias',
+        { keyId: a, aliasName: 'alias/bad name' },
+        /"aliasName": "alias\/bad name" is not a valid alias name: use only letters, digits/,
+      );
       await refused('createAlias', { keyId: a, aliasName: 'alias/aws/s3' }, /reserved for AWS managed keys/);
       await refused('createAlias', { keyId: b, aliasName: name }, /already exists \(it points at/);
     });
@@ -403,18 +448,31 @@ describe('key lifecycle commands', function () {
     });
 
     it('refuses an unknown principal format, wrong operations and constraints on asymmetric keys', async () => {
-      await refused('createGrant', { keyId, granteePrincipal: 'my-app', operations: ['Decrypt'] }, /"granteePrincipal": "my-app" is not a principal format KMS accepts/);
+      await refused(
+        'createGrant',
+        { keyId, granteePrincipal: 'my-app', operations: ['Decrypt'] },
+        /"granteePrincipal": "my-app" is not a principal format KMS accepts/,
+      );
       await refused('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Sign'] }, /cannot grant Sign/);
       await refused('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Explode'] }, /"Explode" is not a grant operation/);
       await refused('createGrant', { keyId, granteePrincipal: ROLE }, /"operations" is required/);
       await refused('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Decrypt'], name: 'bad name' }, /not a valid grant name/);
       const signing = (await createKey({ keySpec: 'ECC_NIST_P256' })).KeyId!;
-      await refused('createGrant', { keyId: signing, granteePrincipal: ROLE, operations: ['Sign'], encryptionContextEquals: { a: 'b' } }, /only for symmetric encryption keys/);
+      await refused(
+        'createGrant',
+        { keyId: signing, granteePrincipal: ROLE, operations: ['Sign'], encryptionContextEquals: { a: 'b' } },
+        /only for symmetric encryption keys/,
+      );
     });
 
     it('lists retirable grants, retires by token and revokes by id, both only with confirm: true', async () => {
       const retiring = 'arn:aws:iam::111122223333:role/Retirer';
-      const g1 = await run<CreatedGrant>('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Decrypt'], retiringPrincipal: retiring });
+      const g1 = await run<CreatedGrant>('createGrant', {
+        keyId,
+        granteePrincipal: ROLE,
+        operations: ['Decrypt'],
+        retiringPrincipal: retiring,
+      });
       const g2 = await run<CreatedGrant>('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Encrypt'] });
       const retirable = await run<RetirableGrants>('listRetirableGrants', { retiringPrincipal: retiring });
       assert.ok(retirable.grants.some((g) => g.GrantId === g1.grantId));
@@ -422,7 +480,11 @@ describe('key lifecycle commands', function () {
       await refused('listRetirableGrants', { retiringPrincipal: 'Retirer' }, /not a principal format/);
 
       await refused('retireGrant', { grantToken: g1.grantToken }, /add "confirm": true/);
-      await refused('retireGrant', { grantToken: g1.grantToken, grantId: g1.grantId, confirm: true }, /either "grantToken", or "keyId" and "grantId"/);
+      await refused(
+        'retireGrant',
+        { grantToken: g1.grantToken, grantId: g1.grantId, confirm: true },
+        /either "grantToken", or "keyId" and "grantId"/,
+      );
       await run('retireGrant', { grantToken: g1.grantToken, confirm: true });
       await refused('revokeGrant', { keyId, grantId: g2.grantId }, /add "confirm": true/);
       await run('revokeGrant', { keyId, grantId: g2.grantId, confirm: true });
@@ -445,8 +507,10 @@ describe('key lifecycle commands', function () {
     });
 
     it('runs the grant wizard and shows the token once', async () => {
-      const { result, ui } = await withAnswers(env, [ROLE, ['Decrypt', 'GenerateDataKey'], '', 'No constraint', 'wizard-grant', true, 'Copy Grant ID'], () =>
-        run<CreatedGrant>('createGrant', keyNode(env, keyId)),
+      const { result, ui } = await withAnswers(
+        env,
+        [ROLE, ['Decrypt', 'GenerateDataKey'], '', 'No constraint', 'wizard-grant', true, 'Copy Grant ID'],
+        () => run<CreatedGrant>('createGrant', keyNode(env, keyId)),
       );
       assert.equal(ui.remaining, 0);
       const tokenPrompt = ui.shown.at(-1);
@@ -455,7 +519,19 @@ describe('key lifecycle commands', function () {
       assert.ok(result.grantToken);
       assert.ok(tokenPrompt?.detail?.startsWith(result.grantToken), 'the token itself is shown');
       assert.equal(await vscode.env.clipboard.readText(), result.grantId, '"Copy Grant ID" copied it');
-      assert.deepEqual(ui.asked[1].labels, ['Encrypt', 'Decrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'DescribeKey', 'CreateGrant', 'RetireGrant']);
+      assert.deepEqual(ui.asked[1].labels, [
+        'Encrypt',
+        'Decrypt',
+        'GenerateDataKey',
+        'GenerateDataKeyWithoutPlaintext',
+        'GenerateDataKeyPair',
+        'GenerateDataKeyPairWithoutPlaintext',
+        'ReEncryptFrom',
+        'ReEncryptTo',
+        'DescribeKey',
+        'CreateGrant',
+        'RetireGrant',
+      ]);
     });
   });
 
@@ -474,7 +550,10 @@ describe('key lifecycle commands', function () {
       const doc = JSON.parse(text) as { Plaintext: string; CiphertextBlob: string };
       assert.equal(Buffer.from(doc.Plaintext, 'base64').length, 32);
       assert.equal(doc.CiphertextBlob, result.ciphertextBlob);
-      const decrypted = await env.gateway.decrypt({ ciphertext: Buffer.from(result.ciphertextBlob, 'base64'), encryptionContext: { purpose: 'test' } });
+      const decrypted = await env.gateway.decrypt({
+        ciphertext: Buffer.from(result.ciphertextBlob, 'base64'),
+        encryptionContext: { purpose: 'test' },
+      });
       assert.equal(Buffer.from(decrypted.plaintext).toString('base64'), doc.Plaintext);
       assert.ok(vscode.workspace.textDocuments.every((d) => d.uri.scheme !== 'untitled' || !d.getText().includes(doc.Plaintext)));
     });
@@ -484,7 +563,11 @@ describe('key lifecycle commands', function () {
       const clip = await vscode.env.clipboard.readText();
       assert.equal(Buffer.from(clip, 'base64').length, 16);
       const decrypted = await env.gateway.decrypt({ ciphertext: Buffer.from(result.ciphertextBlob, 'base64') });
-      assert.equal(Buffer.from(decrypted.plaintext).toString('base64'), clip, 'the clipboard holds the plaintext of the returned ciphertext');
+      assert.equal(
+        Buffer.from(decrypted.plaintext).toString('base64'),
+        clip,
+        'the clipboard holds the plaintext of the returned ciphertext',
+      );
     });
 
     it('generates a data key without plaintext, and key pairs with and without plaintext', async () => {
@@ -501,7 +584,10 @@ describe('key lifecycle commands', function () {
 
       const npPair = await run<DataKeyPairResult>('generateDataKeyPairWithoutPlaintext', { keyId, keyPairSpec: 'RSA_2048' });
       const privateDer = (await env.gateway.decrypt({ ciphertext: Buffer.from(npPair.privateKeyCiphertextBlob, 'base64') })).plaintext;
-      const fromPrivate = createPublicKey(createPrivateKey({ key: Buffer.from(privateDer), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'pem' });
+      const fromPrivate = createPublicKey(createPrivateKey({ key: Buffer.from(privateDer), format: 'der', type: 'pkcs8' })).export({
+        type: 'spki',
+        format: 'pem',
+      });
       assert.equal(fromPrivate, npPair.publicKey);
     });
 
@@ -546,17 +632,34 @@ describe('key lifecycle commands', function () {
 
     it('signs a digest, refusing one of the wrong length', async () => {
       const digest = Buffer.alloc(32, 7).toString('hex');
-      const signed = await run<SignResult>('signMessage', { keyId: signing.KeyId, message: digest, messageEncoding: 'hex', messageType: 'DIGEST' });
+      const signed = await run<SignResult>('signMessage', {
+        keyId: signing.KeyId,
+        message: digest,
+        messageEncoding: 'hex',
+        messageType: 'DIGEST',
+      });
       assert.equal(signed.messageType, 'DIGEST');
-      await refused('signMessage', { keyId: signing.KeyId, message: 'abcd', messageEncoding: 'hex', messageType: 'DIGEST' }, /a digest for ECDSA_SHA_256 is 32 bytes; this one is 2/);
+      await refused(
+        'signMessage',
+        { keyId: signing.KeyId, message: 'abcd', messageEncoding: 'hex', messageType: 'DIGEST' },
+        /a digest for ECDSA_SHA_256 is 32 bytes; this one is 2/,
+      );
       await refused('signMessage', { keyId: signing.KeyId, message: 'zz', messageEncoding: 'hex' }, /not hex/);
       await refused('signMessage', { keyId: signing.KeyId, message: 'x'.repeat(4097) }, /4097 bytes; KMS takes at most 4096/);
-      await refused('signMessage', { keyId: signing.KeyId, message: 'x', signingAlgorithm: 'RSASSA_PSS_SHA_256' }, /not one of this key's algorithms: ECDSA_SHA_256/);
+      await refused(
+        'signMessage',
+        { keyId: signing.KeyId, message: 'x', signingAlgorithm: 'RSASSA_PSS_SHA_256' },
+        /not one of this key's algorithms: ECDSA_SHA_256/,
+      );
     });
 
     it('refuses signing, public keys and MACs with keys of the wrong type', async () => {
       const symmetric = (await createKey()).KeyId!;
-      await refused('signMessage', { keyId: symmetric, message: 'x' }, /usage is ENCRYPT_DECRYPT; signing needs a key with usage SIGN_VERIFY/);
+      await refused(
+        'signMessage',
+        { keyId: symmetric, message: 'x' },
+        /usage is ENCRYPT_DECRYPT; signing needs a key with usage SIGN_VERIFY/,
+      );
       await refused('getPublicKey', { keyId: symmetric }, /Only asymmetric keys have a public key/);
       await refused('generateMac', { keyId: symmetric, message: 'x' }, /MACs needs a key with usage GENERATE_VERIFY_MAC/);
       await refused('verifySignature', { keyId: signing.KeyId, message: 'x' }, /"signature" \(base64\) is required/);
@@ -596,7 +699,11 @@ describe('key lifecycle commands', function () {
       const keyId = (await createKey()).KeyId!;
       await control.setKeyState(env.connection.region, keyId, 'PendingImport');
       const generated = await control.callCount('GenerateDataKey');
-      await refused('generateDataKey', { keyId }, /pending import\), so it cannot be used to generate data keys\. Import its key material first/);
+      await refused(
+        'generateDataKey',
+        { keyId },
+        /pending import\), so it cannot be used to generate data keys\. Import its key material first/,
+      );
       await refused('enableKey', { keyId }, /only a disabled key can be enabled\. Import its key material first/);
       assert.equal(await control.callCount('GenerateDataKey'), generated, 'the refusal made no GenerateDataKey call');
       const scheduled = await run<ScheduledDeletion>('scheduleKeyDeletion', { keyId, confirm: true, pendingWindowInDays: 7 });
@@ -604,7 +711,9 @@ describe('key lifecycle commands', function () {
     });
 
     it('refuses changes to AWS managed keys', async () => {
-      const seeded = await control.seed({ keys: [{ manager: 'AWS', description: 'Default key for tests', aliases: ['alias/aws/lifecycle-tests'] }] });
+      const seeded = await control.seed({
+        keys: [{ manager: 'AWS', description: 'Default key for tests', aliases: ['alias/aws/lifecycle-tests'] }],
+      });
       const keyId = seeded.keys[0].keyId;
       await refused('disableKey', { keyId, confirm: true }, /AWS managed key: AWS manages it, so it cannot be changed/);
       await refused('scheduleKeyDeletion', { keyId, confirm: true }, /AWS managed key/);
@@ -613,10 +722,24 @@ describe('key lifecycle commands', function () {
 
     it('reports what KMS refuses anyway with the state and the fix', async () => {
       const keyId = (await createKey()).KeyId!;
-      await control.setFault('DisableKey', { failOnCall: 1, error: { name: 'KMSInvalidStateException', message: `arn:aws:kms:${env.connection.region}:111122223333:key/${keyId} is pending deletion.` } });
-      await refused('disableKey', { keyId, confirm: true }, /The key's state \(pending deletion\) does not allow DisableKey\. Cancel the key deletion first/);
+      await control.setFault('DisableKey', {
+        failOnCall: 1,
+        error: {
+          name: 'KMSInvalidStateException',
+          message: `arn:aws:kms:${env.connection.region}:111122223333:key/${keyId} is pending deletion.`,
+        },
+      });
+      await refused(
+        'disableKey',
+        { keyId, confirm: true },
+        /The key's state \(pending deletion\) does not allow DisableKey\. Cancel the key deletion first/,
+      );
       await control.setFault('CreateGrant', { failOnCall: 1, error: { name: 'DisabledException', message: 'the key is disabled.' } });
-      await refused('createGrant', { keyId, granteePrincipal: ROLE, operations: ['Decrypt'] }, /The key is disabled, so it cannot be used for CreateGrant\. Enable it first/);
+      await refused(
+        'createGrant',
+        { keyId, granteePrincipal: ROLE, operations: ['Decrypt'] },
+        /The key is disabled, so it cannot be used for CreateGrant\. Enable it first/,
+      );
     });
   });
 
@@ -650,7 +773,9 @@ describe('key lifecycle commands', function () {
 
     it('generates a data key through its prompts: spec, encryption context, output', async () => {
       const keyId = (await createKey()).KeyId!;
-      const { result, ui } = await withAnswers(env, ['AES_128', 'app=web', /Open in an editor/], () => run<DataKeyResult>('generateDataKey', keyNode(env, keyId)));
+      const { result, ui } = await withAnswers(env, ['AES_128', 'app=web', /Open in an editor/], () =>
+        run<DataKeyResult>('generateDataKey', keyNode(env, keyId)),
+      );
       assert.equal(ui.remaining, 0);
       assert.deepEqual(result.encryptionContext, { app: 'web' });
       const doc = JSON.parse(activeText().text) as { Plaintext: string; EncryptionContext: Record<string, string> };
@@ -663,7 +788,9 @@ describe('key lifecycle commands', function () {
       const doc = await vscode.workspace.openTextDocument({ content: 'line one\nsign me please\n' });
       const editor = await vscode.window.showTextDocument(doc);
       editor.selection = new vscode.Selection(1, 0, 1, 'sign me please'.length);
-      const { result, ui } = await withAnswers(env, [/The selected text/, /Copy to the clipboard/], () => run<SignResult>('signMessage', keyNode(env, signing)));
+      const { result, ui } = await withAnswers(env, [/The selected text/, /Copy to the clipboard/], () =>
+        run<SignResult>('signMessage', keyNode(env, signing)),
+      );
       assert.equal(ui.remaining, 0);
       assert.equal(await vscode.env.clipboard.readText(), result.signature);
       const pub = await run<PublicKeyResult>('getPublicKey', { keyId: signing });
@@ -688,7 +815,9 @@ describe('key lifecycle commands', function () {
 
     it('generates random bytes from a connection node through its prompts', async () => {
       const node = new NodeStandIn({ kind: 'connection', connection: env.connection });
-      const { result } = await withAnswers(env, ['16', 'base64url', /Copy to the clipboard/], () => run<RandomResult>('generateRandom', node));
+      const { result } = await withAnswers(env, ['16', 'base64url', /Copy to the clipboard/], () =>
+        run<RandomResult>('generateRandom', node),
+      );
       assert.deepEqual(result, { numberOfBytes: 16, encoding: 'base64url', output: 'clipboard' });
       assert.equal(Buffer.from(await vscode.env.clipboard.readText(), 'base64url').length, 16);
     });

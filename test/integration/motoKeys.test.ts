@@ -24,7 +24,9 @@ describe('keys described without KeyUsage (moto, LocalStack)', function () {
     }
     env = await encryptionEnv(t);
     const connection = await t.services.connections.active();
-    const seeded = await env.control.seed({ keys: [{ region: connection.region, motoMetadata: { omitKeySpec: true }, aliases: [alias], description: 'as moto describes it' }] });
+    const seeded = await env.control.seed({
+      keys: [{ region: connection.region, motoMetadata: { omitKeySpec: true }, aliases: [alias], description: 'as moto describes it' }],
+    });
     keyArn = seeded.keys[0].arn;
     const raw = await env.gateway.send('DescribeKey', { KeyId: keyArn });
     assert.equal(raw.KeyMetadata?.KeyUsage, undefined, 'the emulator answers without KeyUsage');
@@ -47,7 +49,10 @@ describe('keys described without KeyUsage (moto, LocalStack)', function () {
     writeFileSync(path, 'A=hunter2\n');
     const editor = await openWithSelections(vscode.Uri.file(path), [[0, 2, 0, 9]]);
     const { result, ui } = await withAnswers(env.testing, [alias, ''], () => run<EncryptSelectionResult>('encryptSelection'));
-    assert.ok(ui.asked[0].labels?.some((l) => l === alias.slice('alias/'.length) || l === alias), JSON.stringify(ui.asked[0].labels));
+    assert.ok(
+      ui.asked[0].labels?.some((l) => l === alias.slice('alias/'.length) || l === alias),
+      JSON.stringify(ui.asked[0].labels),
+    );
     assert.equal(result.keyId, keyArn);
     assert.doesNotMatch(editor.document.getText(), /hunter2/);
   });

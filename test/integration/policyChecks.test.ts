@@ -26,12 +26,27 @@ type Testing = NonNullable<KmsWorkbenchApi['testing']>;
 const policy = (statements: unknown[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2);
 
 /** The first checks of `text` the editor posted (from its opening on) that satisfy `done`. */
-async function checksOf(session: PolicyEditorDriver, text: string, done: (m: ServiceChecksMessage) => boolean, timeoutMs = 60_000): Promise<ServiceChecksMessage> {
+async function checksOf(
+  session: PolicyEditorDriver,
+  text: string,
+  done: (m: ServiceChecksMessage) => boolean,
+  timeoutMs = 60_000,
+): Promise<ServiceChecksMessage> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = session.posted().find((m: HostMessage): m is ServiceChecksMessage => m.type === 'serviceChecks' && m.text === text && done(m));
+    const found = session
+      .posted()
+      .find((m: HostMessage): m is ServiceChecksMessage => m.type === 'serviceChecks' && m.text === text && done(m));
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for the checks of the policy (${JSON.stringify(session.posted().filter((m) => m.type === 'serviceChecks').slice(-1))})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out waiting for the checks of the policy (${JSON.stringify(
+          session
+            .posted()
+            .filter((m) => m.type === 'serviceChecks')
+            .slice(-1),
+        )})`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -109,7 +124,10 @@ describe('key-policy editor: the checks of AWS', function () {
       assert.equal(result.saved, false);
       assert.equal(ui.asked.length, 1);
       assert.match(ui.asked[0].detail ?? '', /Not checked by IAM Access Analyzer: the endpoint does not offer IAM Access Analyzer/);
-      assert.match(ui.asked[0].detail ?? '', /Your own identity is not known \(.*STS.*\): the lockout check assumed you act through the account 111122223333/);
+      assert.match(
+        ui.asked[0].detail ?? '',
+        /Your own identity is not known \(.*STS.*\): the lockout check assumed you act through the account 111122223333/,
+      );
       assert.notEqual(await gateway.getKeyPolicy(keyId), edited, 'nothing was written');
     } finally {
       await control.setServices({ sts: true, accessAnalyzer: true });
@@ -145,7 +163,14 @@ describe('key-policy editor: the checks of AWS', function () {
     // Fixed in the JSON: the findings of the new text replace the old ones.
     const fixed = policy([
       { Sid: 'Root', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
-      { Sid: 'Org', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } },
+      {
+        Sid: 'Org',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } },
+      },
     ]);
     await session.receive({ type: 'edit', text: fixed });
     const after = await checksOf(session, fixed, (m) => m.analyzer.state === 'done');
@@ -162,7 +187,10 @@ describe('key-policy editor: the checks of AWS', function () {
     const result = await save(session, theirs);
     assert.equal(result.saved, false);
     assert.equal(ui.asked.length, 2, JSON.stringify(ui.asked));
-    assert.match(ui.asked[1].message ?? '', /^This change removes your own permission to change the policy: .*arn:aws:iam::111122223333:user\/test/);
+    assert.match(
+      ui.asked[1].message ?? '',
+      /^This change removes your own permission to change the policy: .*arn:aws:iam::111122223333:user\/test/,
+    );
     assert.match(ui.asked[1].detail ?? '', /You are arn:aws:iam::111122223333:user\/test \(the identity this connection signs in as\)/);
     assert.match(ui.asked[1].detail ?? '', /Role Admin .*could still change it/);
     assert.equal(JSON.parse(await gateway.getKeyPolicy(keyId)).Statement[0].Sid, 'Me', 'nothing was written');

@@ -131,7 +131,9 @@ describe('key-policy editor', function () {
     const fromNode = await vscode.commands.executeCommand<EditKeyPolicyResult>('kmsWorkbench.editKeyPolicy', node);
     assert.equal(fromNode.opened, false);
     assert.equal(editors.sessions().filter((s) => s.keyId === keyId).length, 1);
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
     assert.equal(tabs.length, 1, `one panel titled "${session.title}"`);
   });
 
@@ -140,7 +142,10 @@ describe('key-policy editor', function () {
       Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.editKeyPolicy', { keyId: 'x', policy: '{}' })),
       /does not take "policy"\. It takes: keyId, connection/,
     );
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.editKeyPolicy', { keyId: '00000000-0000-0000-0000-000000000000' })), /Failed to open the key policy/);
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.editKeyPolicy', { keyId: '00000000-0000-0000-0000-000000000000' })),
+      /Failed to open the key policy/,
+    );
   });
 
   it('validates every message from the webview: invalid ones change nothing, invalid requests get an error reply', async () => {
@@ -173,7 +178,11 @@ describe('key-policy editor', function () {
     const waiting = session.waitForPosted((m) => m.type === 'text' && m.source === 'jsonEditor');
     const typed = new vscode.WorkspaceEdit();
     const at = doc.getText().indexOf('"Allow use of the key"');
-    typed.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + '"Allow use of the key"'.length)), '"Allow use of the key by the app"');
+    typed.replace(
+      doc.uri,
+      new vscode.Range(doc.positionAt(at), doc.positionAt(at + '"Allow use of the key"'.length)),
+      '"Allow use of the key by the app"',
+    );
     assert.ok(await vscode.workspace.applyEdit(typed));
     const posted = (await waiting) as Extract<HostMessage, { type: 'text' }>;
     assert.ok(posted.text.includes('"Allow use of the key by the app"'));
@@ -184,11 +193,18 @@ describe('key-policy editor', function () {
     const effect = doc.getText().indexOf('"Allow"');
     bad.replace(doc.uri, new vscode.Range(doc.positionAt(effect), doc.positionAt(effect + '"Allow"'.length)), '"Maybe"');
     assert.ok(await vscode.workspace.applyEdit(bad));
-    const diagnostics = await until('schema diagnostics on the JSON tab', () => {
-      const found = vscode.languages.getDiagnostics(doc.uri);
-      return found.length ? found : undefined;
-    }, 30_000);
-    assert.ok(diagnostics.some((d) => /Allow|Deny|not accepted/i.test(d.message)), diagnostics.map((d) => d.message).join('\n'));
+    const diagnostics = await until(
+      'schema diagnostics on the JSON tab',
+      () => {
+        const found = vscode.languages.getDiagnostics(doc.uri);
+        return found.length ? found : undefined;
+      },
+      30_000,
+    );
+    assert.ok(
+      diagnostics.some((d) => /Allow|Deny|not accepted/i.test(d.message)),
+      diagnostics.map((d) => d.message).join('\n'),
+    );
   });
 
   it('saves: a diff, one confirmation, PutKeyPolicy; the emulator holds the new policy', async () => {
@@ -204,8 +220,14 @@ describe('key-policy editor', function () {
     assert.equal(ui.asked.length, 1);
     assert.match(ui.asked[0].message ?? '', /^Save the key policy of .* to KMS\?$/);
     assert.equal(session.serverText(), text);
-    assert.ok(changes.some((c) => c.keyId === keyId), 'the key was announced as changed');
-    const saved = session.posted().filter((m) => m.type === 'status').pop();
+    assert.ok(
+      changes.some((c) => c.keyId === keyId),
+      'the key was announced as changed',
+    );
+    const saved = session
+      .posted()
+      .filter((m) => m.type === 'status')
+      .pop();
     assert.equal(saved?.type === 'status' && saved.status, 'saved');
 
     // Nothing to save now; saving again asks nothing.
@@ -277,7 +299,9 @@ describe('key-policy editor', function () {
     assert.deepEqual(ui.asked[0].labels, ['Compare', 'Reload']);
     assert.equal(await gateway.getKeyPolicy(keyId), theirs, 'the other change is kept');
     const diff = await until('a diff of the server policy against mine', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === session.serverUri),
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === session.serverUri),
     );
     assert.ok(diff);
     assert.equal((await vscode.workspace.openTextDocument(vscode.Uri.parse(session.serverUri))).getText(), theirs);
@@ -322,7 +346,12 @@ describe('key-policy editor', function () {
     const { session } = await open(keyId);
     const original = await gateway.getKeyPolicy(keyId);
     const lockedOut = JSON.stringify(
-      { Version: '2012-10-17', Statement: [{ Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' }] },
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
+        ],
+      },
       null,
       2,
     );
@@ -351,7 +380,11 @@ describe('key-policy editor', function () {
   });
 
   it('shows an AWS managed key read-only and refuses to save it', async () => {
-    const seeded = await new EmulatorControl(emulatorUrl()).seed({ keys: [{ ref: 'managed', region: connection.region, manager: 'AWS', aliases: [`alias/aws/policyeditortest-${Date.now().toString(36)}`] }] }); // a new alias each attempt (a retry seeds again)
+    const seeded = await new EmulatorControl(emulatorUrl()).seed({
+      keys: [
+        { ref: 'managed', region: connection.region, manager: 'AWS', aliases: [`alias/aws/policyeditortest-${Date.now().toString(36)}`] },
+      ],
+    }); // a new alias each attempt (a retry seeds again)
     const keyId = seeded.keys.find((k) => k.ref === 'managed')?.keyId;
     assert.ok(keyId, `the emulator seeded no managed key: ${JSON.stringify(seeded)}`);
     const { session } = await open(keyId);
@@ -367,7 +400,11 @@ describe('key-policy editor', function () {
   });
 
   it('an AWS managed key\u2019s JSON document refuses edits: read-only in VS Code, writes refused, the session unchanged (issue 14)', async () => {
-    const seeded = await new EmulatorControl(emulatorUrl()).seed({ keys: [{ ref: 'managedJson', region: connection.region, manager: 'AWS', aliases: [`alias/aws/policyjson${Date.now().toString(36)}`] }] });
+    const seeded = await new EmulatorControl(emulatorUrl()).seed({
+      keys: [
+        { ref: 'managedJson', region: connection.region, manager: 'AWS', aliases: [`alias/aws/policyjson${Date.now().toString(36)}`] },
+      ],
+    });
     const keyId = seeded.keys.find((k) => k.ref === 'managedJson')?.keyId;
     assert.ok(keyId);
     const { session } = await open(keyId);
@@ -397,7 +434,10 @@ describe('key-policy editor', function () {
     const { session } = await open(await newKey('policy editor: unsaved marker'));
     await until('init', () => session.posted().find(isInit));
     const original = session.text();
-    const tabLabel = (): string | undefined => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(session.title.replace(/^\u25cf /, '')))?.label;
+    const tabLabel = (): string | undefined =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(session.title.replace(/^\u25cf /, '')))?.label;
     assert.equal(tabLabel()?.startsWith('\u25cf'), false);
     await session.receive({ type: 'edit', text: withKeyUser(original) });
     await until('the marker', () => tabLabel()?.startsWith('\u25cf '));
@@ -414,17 +454,31 @@ describe('key-policy editor', function () {
   it('closing the panel ends the session and closes its JSON tab', async () => {
     const { session } = await open(await newKey('policy editor: close'));
     await session.request({ kind: 'openJson' });
-    await until('the JSON tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === session.uri));
-    const panelTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
+    await until('the JSON tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === session.uri),
+    );
+    const panelTab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
     assert.ok(panelTab);
     await vscode.window.tabGroups.close(panelTab);
     await until('the session to end', () => !editors.sessions().some((s) => s.keyId === session.keyId));
-    await until('the JSON tab to close', () => !vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === session.uri));
+    await until(
+      'the JSON tab to close',
+      () =>
+        !vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === session.uri),
+    );
   });
   it('keeps the unsaved changes of a closed editor: Reopen restores them (a save still sees a change made on KMS since), Discard lets them go', async () => {
     const keyId = await newKey('policy editor: closed with changes');
     const closePanel = async (session: PolicyEditorDriver): Promise<void> => {
-      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
+      const tab = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
       assert.ok(tab, 'the editor’s tab');
       await vscode.window.tabGroups.close(tab);
     };

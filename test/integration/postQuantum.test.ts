@@ -16,7 +16,11 @@ const rawPublicKey = (spki: Uint8Array, length: number): Uint8Array => spki.suba
 /** μ as FIPS 204 defines it for pure ML-DSA with an empty context. */
 function mu(publicKey: Uint8Array, message: Uint8Array): Buffer {
   const tr = createHash('shake256', { outputLength: 64 }).update(publicKey).digest();
-  return createHash('shake256', { outputLength: 64 }).update(tr).update(Buffer.from([0, 0])).update(message).digest();
+  return createHash('shake256', { outputLength: 64 })
+    .update(tr)
+    .update(Buffer.from([0, 0]))
+    .update(message)
+    .digest();
 }
 
 describe('post-quantum keys: ML-DSA signing and ML-KEM encapsulation from the editor', function () {
@@ -48,22 +52,51 @@ describe('post-quantum keys: ML-DSA signing and ML-KEM encapsulation from the ed
     assert.equal(ml_dsa65.verify(Buffer.from(raw.signature, 'base64'), message, publicKey), true);
 
     const representative = mu(publicKey, message);
-    const external = await run<SignResult>('signMessage', { keyId: meta.KeyId, message: representative.toString('hex'), messageEncoding: 'hex', messageType: 'EXTERNAL_MU' });
+    const external = await run<SignResult>('signMessage', {
+      keyId: meta.KeyId,
+      message: representative.toString('hex'),
+      messageEncoding: 'hex',
+      messageType: 'EXTERNAL_MU',
+    });
     assert.equal(external.messageType, 'EXTERNAL_MU');
-    assert.equal(ml_dsa65.verify(Buffer.from(external.signature, 'base64'), message, publicKey), true, 'a signature of μ is one of the message');
+    assert.equal(
+      ml_dsa65.verify(Buffer.from(external.signature, 'base64'), message, publicKey),
+      true,
+      'a signature of μ is one of the message',
+    );
 
-    const verified = await run<VerifyResult>('verifySignature', { keyId: meta.KeyId, message: message.toString('utf8'), signature: external.signature });
+    const verified = await run<VerifyResult>('verifySignature', {
+      keyId: meta.KeyId,
+      message: message.toString('utf8'),
+      signature: external.signature,
+    });
     assert.equal(verified.signatureValid, true);
-    const tampered = await run<VerifyResult>('verifySignature', { keyId: meta.KeyId, message: 'release v2.0.1 of the artefact', signature: raw.signature });
+    const tampered = await run<VerifyResult>('verifySignature', {
+      keyId: meta.KeyId,
+      message: 'release v2.0.1 of the artefact',
+      signature: raw.signature,
+    });
     assert.equal(tampered.signatureValid, false);
   });
 
   it('refuses a digest for ML-DSA, a μ that is not 64 bytes, and μ for other keys, saying what to give instead', async () => {
     const mlDsa = await createKey({ keySpec: 'ML_DSA_44', keyUsage: 'SIGN_VERIFY' });
-    await refused('signMessage', { keyId: mlDsa.KeyId, message: '00'.repeat(32), messageEncoding: 'hex', messageType: 'DIGEST' }, /DIGEST is not for ML-DSA keys.*EXTERNAL_MU/);
-    await refused('signMessage', { keyId: mlDsa.KeyId, message: '00'.repeat(32), messageEncoding: 'hex', messageType: 'EXTERNAL_MU' }, /μ is 64 bytes/);
+    await refused(
+      'signMessage',
+      { keyId: mlDsa.KeyId, message: '00'.repeat(32), messageEncoding: 'hex', messageType: 'DIGEST' },
+      /DIGEST is not for ML-DSA keys.*EXTERNAL_MU/,
+    );
+    await refused(
+      'signMessage',
+      { keyId: mlDsa.KeyId, message: '00'.repeat(32), messageEncoding: 'hex', messageType: 'EXTERNAL_MU' },
+      /μ is 64 bytes/,
+    );
     const ecc = await createKey({ keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' });
-    await refused('signMessage', { keyId: ecc.KeyId, message: '00'.repeat(64), messageEncoding: 'hex', messageType: 'EXTERNAL_MU' }, /EXTERNAL_MU is only for ML-DSA keys/);
+    await refused(
+      'signMessage',
+      { keyId: ecc.KeyId, message: '00'.repeat(64), messageEncoding: 'hex', messageType: 'EXTERNAL_MU' },
+      /EXTERNAL_MU is only for ML-DSA keys/,
+    );
   });
 
   it('ML-KEM-768: Encapsulate shows the secret in memory only; Decapsulate of its encapsulated form, and of one made outside KMS, gives the same secret', async () => {
@@ -85,8 +118,14 @@ describe('post-quantum keys: ML-DSA signing and ML-KEM encapsulation from the ed
 
     const publicKey = rawPublicKey((await env.gateway.getPublicKey(meta.KeyId!)).PublicKey!, ml_kem768.lengths.publicKey!);
     const outside = ml_kem768.encapsulate(publicKey);
-    await run<DecapsulateResult>('decapsulateSecret', { keyId: meta.KeyId, ciphertext: Buffer.from(outside.cipherText).toString('base64') });
-    assert.equal((JSON.parse(activeText().text) as { SharedSecretHex: string }).SharedSecretHex, Buffer.from(outside.sharedSecret).toString('hex'));
+    await run<DecapsulateResult>('decapsulateSecret', {
+      keyId: meta.KeyId,
+      ciphertext: Buffer.from(outside.cipherText).toString('base64'),
+    });
+    assert.equal(
+      (JSON.parse(activeText().text) as { SharedSecretHex: string }).SharedSecretHex,
+      Buffer.from(outside.sharedSecret).toString('hex'),
+    );
     await closeEditors();
   });
 
@@ -94,7 +133,11 @@ describe('post-quantum keys: ML-DSA signing and ML-KEM encapsulation from the ed
     const kem = await createKey({ keySpec: 'ML_KEM_512', keyUsage: 'ENCAPSULATE_DECAPSULATE' });
     const symmetric = await createKey({});
     await refused('encapsulateSecret', { keyId: symmetric.KeyId }, /ENCAPSULATE_DECAPSULATE/);
-    await refused('decapsulateSecret', { keyId: kem.KeyId, ciphertext: Buffer.alloc(100).toString('base64') }, /ML_KEM_512 key is 768 bytes; this is 100/);
+    await refused(
+      'decapsulateSecret',
+      { keyId: kem.KeyId, ciphertext: Buffer.alloc(100).toString('base64') },
+      /ML_KEM_512 key is 768 bytes; this is 100/,
+    );
     await refused('decapsulateSecret', { keyId: kem.KeyId }, /give the encapsulated secret/);
     await refused('encapsulateSecret', { keyId: kem.KeyId, secret: 'x' }, /secret/);
   });

@@ -9,7 +9,16 @@ import * as vscode from 'vscode';
 import { parseMessageHeader } from '../../src/core/envelope/messageFormat';
 import type { FileResult } from '../../src/host/editor/fileCommands';
 import type { EncryptSelectionResult } from '../../src/host/editor/selectionCommands';
-import { closeAllEditors, type EncryptionEnv, encryptionEnv, openWithSelections, refused, run, testing, withAnswers } from './encryption/support';
+import {
+  closeAllEditors,
+  type EncryptionEnv,
+  encryptionEnv,
+  openWithSelections,
+  refused,
+  run,
+  testing,
+  withAnswers,
+} from './encryption/support';
 
 let n = 0;
 const uniqueAlias = (name: string): string => `alias/several-${name}-${Date.now().toString(36)}-${n++}`;
@@ -89,7 +98,9 @@ describe('Encryption SDK files for several keys', function () {
   it('Encrypt Selection with "Several keys…" from the picker makes a message the hover shows both keys of', async () => {
     const uri = file('selection.env', 'PASSWORD=hunter2\n');
     const editor = await openWithSelections(uri, [[0, 9, 0, 16]]);
-    const { result, ui } = await withAnswers(env.testing, [/Several keys/, [aliases[1], aliases[2]], ''], () => run<EncryptSelectionResult>('encryptSelection'));
+    const { result, ui } = await withAnswers(env.testing, [/Several keys/, [aliases[1], aliases[2]], ''], () =>
+      run<EncryptSelectionResult>('encryptSelection'),
+    );
     assert.equal(ui.asked[1].kind, 'pickMany');
     assert.deepEqual([...result.keyIds].sort(), [arns[1], arns[2]].sort());
     assert.deepEqual(result.kinds, ['message'], 'several keys always make a message');

@@ -22,7 +22,9 @@ function changedLines(a: string, b: string): string[] {
   const la = a.split('\n');
   const lb = b.split('\n');
   assert.equal(la.length, lb.length, 'same number of lines');
-  return la.flatMap((l, i) => (l === lb[i] ? [] : [l.replace(/ENC\[.*$/, 'ENC[…]').trim()])).filter((l) => !/lastmodified|\bmac\b|sops_mac/.test(l));
+  return la
+    .flatMap((l, i) => (l === lb[i] ? [] : [l.replace(/ENC\[.*$/, 'ENC[…]').trim()]))
+    .filter((l) => !/lastmodified|\bmac\b|sops_mac/.test(l));
 }
 
 describe('SOPS files', function () {
@@ -41,7 +43,14 @@ describe('SOPS files', function () {
     }
     client = new KMS({ endpoint: emulatorUrl(), region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     keys = {
-      decryptDataKey: async (key) => (await client.decrypt({ CiphertextBlob: Buffer.from(key.enc, 'base64'), EncryptionContext: key.context ? { ...key.context } : undefined, KeyId: key.arn })).Plaintext!,
+      decryptDataKey: async (key) =>
+        (
+          await client.decrypt({
+            CiphertextBlob: Buffer.from(key.enc, 'base64'),
+            EncryptionContext: key.context ? { ...key.context } : undefined,
+            KeyId: key.arn,
+          })
+        ).Plaintext!,
       encryptDataKey: async (key, dataKey) => (await client.encrypt({ KeyId: key.arn, Plaintext: dataKey })).CiphertextBlob!,
     };
     await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
@@ -74,7 +83,10 @@ describe('SOPS files', function () {
   it('a KMS + age file keeps its age entry after an edit, and its data key still opens with the age identity', async () => {
     const before = read('kms-and-age.sops.env');
     const opened = await run<OpenDecryptedResult>('openDecrypted', { uri: file('kms-and-age.sops.env') });
-    assert.ok(opened.changesOnSave.some((c) => /age recipient age15mhdgyp/.test(c)), opened.changesOnSave.join(' '));
+    assert.ok(
+      opened.changesOnSave.some((c) => /age recipient age15mhdgyp/.test(c)),
+      opened.changesOnSave.join(' '),
+    );
     const editor = vscode.window.activeTextEditor!;
     await setText(editor.document, editor.document.getText().replace('API_KEY=fixture-key-1', 'API_KEY=new-key'));
     assert.ok(await editor.document.save());
@@ -91,14 +103,21 @@ describe('SOPS files', function () {
 
   it('adds a KMS key and removes one (values untouched; the file then opens with the other key alone)', async () => {
     const before = read('app.sops.json');
-    const added = await run<{ keyIds: string[]; added: string[] }>('addSopsKey', { uri: file('app.sops.json'), keyId: 'alias/sops-fixtures-second' });
+    const added = await run<{ keyIds: string[]; added: string[] }>('addSopsKey', {
+      uri: file('app.sops.json'),
+      keyId: 'alias/sops-fixtures-second',
+    });
     assert.deepEqual(added.added, [KEY2]);
     assert.deepEqual(added.keyIds, [KEY1, KEY2]);
     const withTwo = read('app.sops.json');
     const values = (t: string) => t.split('"sops"')[0];
     assert.equal(values(withTwo), values(before));
     await assert.rejects(Promise.resolve(run('removeSopsKey', { uri: file('app.sops.json'), keyId: KEY1 })), /confirm/);
-    const removed = await run<{ keyIds: string[]; removed: string[] }>('removeSopsKey', { uri: file('app.sops.json'), keyId: KEY1, confirm: true });
+    const removed = await run<{ keyIds: string[]; removed: string[] }>('removeSopsKey', {
+      uri: file('app.sops.json'),
+      keyId: KEY1,
+      confirm: true,
+    });
     assert.deepEqual(removed.keyIds, [KEY2]);
     await client.disableKey({ KeyId: KEY1 });
     try {
@@ -114,14 +133,21 @@ describe('SOPS files', function () {
     await run('rotateSopsDataKey', { uri: file('two-keys.sops.yaml') });
     const after = read('two-keys.sops.yaml');
     const encryptedLines = before.split('\n').filter((l) => l.includes('ENC[') && !/\bmac:/.test(l)).length;
-    assert.equal(changedLines(before, after).filter((l) => l.includes('ENC[')).length, encryptedLines, 'every encrypted value and comment changed');
+    assert.equal(
+      changedLines(before, after).filter((l) => l.includes('ENC[')).length,
+      encryptedLines,
+      'every encrypted value and comment changed',
+    );
     const a = await openDataKey(readSopsFile('two-keys.sops.yaml', before)!, keys);
     const b = await openDataKey(readSopsFile('two-keys.sops.yaml', after)!, keys);
     assert.notDeepEqual(a.dataKey, b.dataKey);
-    assert.equal((await decryptSopsText('t.yaml', after, keys)).plaintext.toString(), (await decryptSopsText('t.yaml', before, keys)).plaintext.toString());
+    assert.equal(
+      (await decryptSopsText('t.yaml', after, keys)).plaintext.toString(),
+      (await decryptSopsText('t.yaml', before, keys)).plaintext.toString(),
+    );
   });
 
-  it('Encrypt File under a .sops.yaml rule writes SOPS with the rule\'s keys and encrypted_regex, as sops did', async () => {
+  it("Encrypt File under a .sops.yaml rule writes SOPS with the rule's keys and encrypted_regex, as sops did", async () => {
     const target = file('creation-rules/secrets/prod/new.yaml');
     mkdirSync(join(dir, 'creation-rules/secrets/prod'), { recursive: true });
     writeFileSync(target, read('plain/app.yaml'));
@@ -129,28 +155,44 @@ describe('SOPS files', function () {
     assert.equal(result.format, 'sops');
     assert.deepEqual(result.keyIds, [KEY1, KEY2]);
     assert.equal(result.creationRule, join(dir, 'creation-rules/.sops.yaml'));
-    const mask = (t: string) => t.replace(/ENC\[[^\]]*\]/g, 'ENC').replace(/AQICAH[A-Za-z0-9+/=]+/g, 'BLOB').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME');
+    const mask = (t: string) =>
+      t
+        .replace(/ENC\[[^\]]*\]/g, 'ENC')
+        .replace(/AQICAH[A-Za-z0-9+/=]+/g, 'BLOB')
+        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME');
     assert.equal(mask(readFileSync(target, 'utf8')), mask(read('creation-rules/secrets/prod/app.yaml')));
     await assert.rejects(Promise.resolve(run('encryptFile', { uri: target })), /already encrypted/);
   });
 
-  it('keys a repository chose in another account are refused when scripted (a .sops.yaml rule, a SOPS file\'s own entries)', async () => {
+  it("keys a repository chose in another account are refused when scripted (a .sops.yaml rule, a SOPS file's own entries)", async () => {
     const foreign = 'arn:aws:kms:us-east-1:999999999999:key/0f0e0d0c-0b0a-4909-8807-060504030201';
     mkdirSync(join(dir, 'foreign'), { recursive: true });
     writeFileSync(join(dir, 'foreign/.sops.yaml'), `creation_rules:\n  - kms: ${KEY1},${foreign}\n`);
     writeFileSync(join(dir, 'foreign/app.env'), 'A=1\n');
-    await assert.rejects(Promise.resolve(run('encryptFile', { uri: join(dir, 'foreign/app.env') })), /names the key arn:aws:kms:us-east-1:999999999999:key\/[0-9a-f-]+, in AWS account 999999999999, which is not one of your accounts/);
+    await assert.rejects(
+      Promise.resolve(run('encryptFile', { uri: join(dir, 'foreign/app.env') })),
+      /names the key arn:aws:kms:us-east-1:999999999999:key\/[0-9a-f-]+, in AWS account 999999999999, which is not one of your accounts/,
+    );
     assert.equal(readFileSync(join(dir, 'foreign/app.env'), 'utf8'), 'A=1\n', 'nothing written');
-    const withForeign = read('encrypted-regex.sops.yaml').replace('    kms:\n', `    kms:\n        - arn: ${foreign}\n          created_at: "2026-12-03T08:29:18Z"\n          enc: AQID\n          aws_profile: ""\n`);
+    const withForeign = read('encrypted-regex.sops.yaml').replace(
+      '    kms:\n',
+      `    kms:\n        - arn: ${foreign}\n          created_at: "2026-12-03T08:29:18Z"\n          enc: AQID\n          aws_profile: ""\n`,
+    );
     writeFileSync(join(dir, 'foreign/planted.sops.yaml'), withForeign);
-    await assert.rejects(Promise.resolve(run('rotateSopsDataKey', { uri: join(dir, 'foreign/planted.sops.yaml') })), /in AWS account 999999999999, which is not one of your accounts/);
+    await assert.rejects(
+      Promise.resolve(run('rotateSopsDataKey', { uri: join(dir, 'foreign/planted.sops.yaml') })),
+      /in AWS account 999999999999, which is not one of your accounts/,
+    );
     assert.equal(readFileSync(join(dir, 'foreign/planted.sops.yaml'), 'utf8'), withForeign, 'left as it was');
   });
 
   it('Decrypt File writes what sops --decrypt prints; a tampered file is refused saying why', async () => {
     await run('decryptFile', { uri: file('app.sops.env') });
     assert.equal(read('app.sops.env'), read('plain/app.env'));
-    await assert.rejects(Promise.resolve(run('openDecrypted', { uri: file('tampered-value.sops.yaml') })), /"db\.port" does not authenticate/);
+    await assert.rejects(
+      Promise.resolve(run('openDecrypted', { uri: file('tampered-value.sops.yaml') })),
+      /"db\.port" does not authenticate/,
+    );
     await assert.rejects(Promise.resolve(run('decryptFile', { uri: file('tampered-mac.sops.yaml') })), /MAC mismatch/);
     assert.match(read('tampered-mac.sops.yaml'), /^sops:/m, 'left as it was');
   });

@@ -75,9 +75,16 @@ describe('KMS view (tree)', function () {
         ],
       );
       // The count of customer managed keys shows before the folder is expanded, like its siblings'.
-      await eventually(() => assert.equal(tree.show(folders[0].node).description, '9'), 'the customer managed keys counted before expanding');
+      await eventually(
+        () => assert.equal(tree.show(folders[0].node).description, '9'),
+        'the customer managed keys counted before expanding',
+      );
       const again = tree.show(roots[0].node);
-      assert.match(again.description, new RegExp(`^${RICH_REGION} · ${ACCOUNT} · 127\\.0\\.0\\.1:\\d+$`), 'the region (not in the label), the account, the endpoint');
+      assert.match(
+        again.description,
+        new RegExp(`^${RICH_REGION} · ${ACCOUNT} · 127\\.0\\.0\\.1:\\d+$`),
+        'the region (not in the label), the account, the endpoint',
+      );
       assert.equal((roots[0].node.target as { kind: string }).kind, 'connection');
       await eventually(async () => {
         const later = await tree.children(roots[0]);
@@ -119,7 +126,9 @@ describe('KMS view (tree)', function () {
       assert.doesNotMatch(k('payments/api').contextValue ?? '', /\bcan-importKeyMaterial\b/);
 
       assert.deepEqual(
-        ['payments/api', 'release-signing', 'webhook-mac', 'old-disabled', 'to-delete', 'byok', 'in-hsm'].map((l) => `${l}:${k(l).icon}:${k(l).iconColor ?? ''}`),
+        ['payments/api', 'release-signing', 'webhook-mac', 'old-disabled', 'to-delete', 'byok', 'in-hsm'].map(
+          (l) => `${l}:${k(l).icon}:${k(l).iconColor ?? ''}`,
+        ),
         [
           'payments/api:key:',
           'release-signing:verified:',
@@ -133,27 +142,56 @@ describe('KMS view (tree)', function () {
 
       const tokens = (label: string): string[] => k(label).contextValue.split(' ');
       assert.equal(tokens('payments/api')[0], 'key');
-      for (const token of ['can-encrypt', 'can-disable', 'can-scheduleDeletion', 'can-changeRotation', 'can-createGrant', 'state-Enabled', 'manager-CUSTOMER', 'usage-ENCRYPT_DECRYPT', 'spec-SYMMETRIC_DEFAULT', 'has-alias']) {
+      for (const token of [
+        'can-encrypt',
+        'can-disable',
+        'can-scheduleDeletion',
+        'can-changeRotation',
+        'can-createGrant',
+        'state-Enabled',
+        'manager-CUSTOMER',
+        'usage-ENCRYPT_DECRYPT',
+        'spec-SYMMETRIC_DEFAULT',
+        'has-alias',
+      ]) {
         assert.ok(tokens('payments/api').includes(token), `payments/api lacks ${token}: ${k('payments/api').contextValue}`);
       }
       assert.ok(!tokens('payments/api').includes('can-enable'));
       assert.ok(!tokens('payments/api').includes('can-sign'));
-      assert.ok(tokens('old-disabled').includes('can-enable') && !tokens('old-disabled').includes('can-encrypt') && tokens('old-disabled').includes('state-Disabled'));
+      assert.ok(
+        tokens('old-disabled').includes('can-enable') &&
+          !tokens('old-disabled').includes('can-encrypt') &&
+          tokens('old-disabled').includes('state-Disabled'),
+      );
       assert.ok(tokens('to-delete').includes('can-cancelDeletion') && !tokens('to-delete').includes('can-scheduleDeletion'));
-      assert.ok(tokens('release-signing').includes('can-sign') && !tokens('release-signing').includes('can-encrypt') && tokens('release-signing').includes('usage-SIGN_VERIFY'));
+      assert.ok(
+        tokens('release-signing').includes('can-sign') &&
+          !tokens('release-signing').includes('can-encrypt') &&
+          tokens('release-signing').includes('usage-SIGN_VERIFY'),
+      );
       assert.ok(tokens('global').includes('mr-primary'));
       assert.ok(!k(ids.bare).contextValue.includes('has-alias'));
 
       const tip = await tree.tooltip(k('payments/api'));
       // What the tooltip shows: text from the server is markdown-escaped (every ASCII punctuation), so compare unescaped.
       const shown = unescapeMarkdown(tip);
-      for (const text of [`arn:aws:kms:${RICH_REGION}:${ACCOUNT}:key/${ids.payments}`, '`alias/payments/api`, `alias/payments/legacy`', 'Payments API data key', 'Origin: AWS_KMS', 'Rotation: on, every 180 days', 'Multi-Region: no']) {
+      for (const text of [
+        `arn:aws:kms:${RICH_REGION}:${ACCOUNT}:key/${ids.payments}`,
+        '`alias/payments/api`, `alias/payments/legacy`',
+        'Payments API data key',
+        'Origin: AWS_KMS',
+        'Rotation: on, every 180 days',
+        'Multi-Region: no',
+      ]) {
         assert.ok(shown.includes(text), `tooltip lacks ${text}:\n${tip}`);
       }
       assert.match(unescapeMarkdown(await tree.tooltip(k('to-delete'))), /Deletion date: 2031-03-01/);
       assert.match(unescapeMarkdown(await tree.tooltip(k('global'))), /primary key; replicas in us-west-2/);
       const target = k('payments/api').node.target as { kind: string; keyId: string; metadata?: { KeyState?: string }; aliases?: string[] };
-      assert.deepEqual([target.kind, target.keyId, target.metadata?.KeyState, target.aliases], ['key', ids.payments, 'Enabled', ['alias/payments/api', 'alias/payments/legacy']]);
+      assert.deepEqual(
+        [target.kind, target.keyId, target.metadata?.KeyState, target.aliases],
+        ['key', ids.payments, 'Enabled', ['alias/payments/api', 'alias/payments/legacy']],
+      );
     });
 
     it('shows a key’s aliases, grants, policy, tags, rotation (with history) and, for multi-Region keys, replicas', async () => {
@@ -169,14 +207,20 @@ describe('KMS view (tree)', function () {
           ['Last used', 'info'],
         ],
       );
-      assert.deepEqual((await tree.children(await tree.child(key, 'Aliases'))).map((a) => [a.label, a.contextValue]), [
-        ['payments/api', 'alias'],
-        ['payments/legacy', 'alias'],
-      ]);
+      assert.deepEqual(
+        (await tree.children(await tree.child(key, 'Aliases'))).map((a) => [a.label, a.contextValue]),
+        [
+          ['payments/api', 'alias'],
+          ['payments/legacy', 'alias'],
+        ],
+      );
 
       const grants = await tree.child(key, 'Grants');
       const [grant] = await tree.children(grants);
-      assert.deepEqual([grant.label, grant.description, grant.contextValue], ['payments-worker', `role/payments-worker (${ACCOUNT}) · Decrypt, GenerateDataKey`, 'grant']);
+      assert.deepEqual(
+        [grant.label, grant.description, grant.contextValue],
+        ['payments-worker', `role/payments-worker (${ACCOUNT}) · Decrypt, GenerateDataKey`, 'grant'],
+      );
       assert.equal((grant.node.target as { kind: string }).kind, 'grant');
       const facts = Object.fromEntries((await tree.children(grant)).map((f) => [f.label, f.description]));
       assert.equal(facts.Grantee, `arn:aws:iam::${ACCOUNT}:role/payments-worker`);
@@ -184,7 +228,10 @@ describe('KMS view (tree)', function () {
       assert.equal(facts.Constraints, 'encryption context includes {app=payments}');
       assert.equal(facts.Name, 'payments-worker');
       assert.equal(facts['Retiring principal'], `arn:aws:iam::${ACCOUNT}:role/payments-admin`);
-      assert.ok((await tree.children(grant)).every((f) => f.icon), 'every detail row has an icon, so the labels line up');
+      assert.ok(
+        (await tree.children(grant)).every((f) => f.icon),
+        'every detail row has an icon, so the labels line up',
+      );
       assert.equal(tree.show(grants.node).description, '1');
 
       const policy = await tree.child(key, 'Key policy');
@@ -192,20 +239,33 @@ describe('KMS view (tree)', function () {
       assert.equal(policy.item.command?.arguments?.[0], policy.node);
       assert.equal((policy.node.target as { keyId: string }).keyId, ids.payments);
 
-      assert.deepEqual((await tree.children(await tree.child(key, 'Tags'))).map((x) => `${x.label}=${x.description}`), ['env=prod', 'team=payments']);
+      assert.deepEqual(
+        (await tree.children(await tree.child(key, 'Tags'))).map((x) => `${x.label}=${x.description}`),
+        ['env=prod', 'team=payments'],
+      );
 
       const rotation = await tree.child(key, 'Rotation');
       const rotationFacts = (await tree.children(rotation)).map((x) => `${x.label}: ${x.description}`);
       assert.deepEqual(rotationFacts.slice(0, 2), ['Automatic rotation: on', 'Rotation period: 180 days']);
-      assert.ok(rotationFacts.some((f) => /^Next rotation: \d{4}-\d\d-\d\d$/.test(f)), rotationFacts.join('\n'));
+      assert.ok(
+        rotationFacts.some((f) => /^Next rotation: \d{4}-\d\d-\d\d$/.test(f)),
+        rotationFacts.join('\n'),
+      );
       assert.ok(rotationFacts.includes('Rotated 2024-01-15 09:00 UTC: automatic'), rotationFacts.join('\n'));
       assert.ok(rotationFacts.includes('Rotated 2024-06-01 12:30 UTC: on demand'), rotationFacts.join('\n'));
       assert.match(tree.show(rotation.node).description, /^on, every 180 days, next \d{4}-\d\d-\d\d$/);
-      assert.ok((await tree.children(rotation)).every((f) => f.icon), 'facts and history rows all have icons, so their labels line up');
+      assert.ok(
+        (await tree.children(rotation)).every((f) => f.icon),
+        'facts and history rows all have icons, so their labels line up',
+      );
       assert.equal(policy.description, '', 'no "default" beside the policy: it would read as the default policy');
 
       const signing = await tree.path('Rich', 'Customer managed keys', 'release-signing');
-      assert.deepEqual((await tree.children(signing)).map((c) => c.label), ['Aliases', 'Grants', 'Key policy', 'Tags', 'Last used'], 'no rotation for asymmetric keys');
+      assert.deepEqual(
+        (await tree.children(signing)).map((c) => c.label),
+        ['Aliases', 'Grants', 'Key policy', 'Tags', 'Last used'],
+        'no rotation for asymmetric keys',
+      );
 
       const global = await tree.path('Rich', 'Customer managed keys', 'global');
       const replicas = await tree.child(global, 'Replicas');
@@ -216,13 +276,22 @@ describe('KMS view (tree)', function () {
           ['us-west-2', 'replica', 'replica'],
         ],
       );
-      const replicaTarget = (await tree.child(replicas, 'us-west-2')).node.target as { connection: { region: string; endpoint?: string }; keyId: string };
-      assert.deepEqual([replicaTarget.connection.region, replicaTarget.connection.endpoint, replicaTarget.keyId], ['us-west-2', url, ids.global]);
+      const replicaTarget = (await tree.child(replicas, 'us-west-2')).node.target as {
+        connection: { region: string; endpoint?: string };
+        keyId: string;
+      };
+      assert.deepEqual(
+        [replicaTarget.connection.region, replicaTarget.connection.endpoint, replicaTarget.keyId],
+        ['us-west-2', url, ids.global],
+      );
     });
 
     it('lists AWS managed keys through their aliases, and every alias of the region with its target', async () => {
       const awsKeys = await tree.children(await tree.path('Rich', 'AWS managed keys'));
-      assert.deepEqual(awsKeys.map((k) => k.label), ['aws/s3']);
+      assert.deepEqual(
+        awsKeys.map((k) => k.label),
+        ['aws/s3'],
+      );
       await tree.settled();
       const s3 = tree.show(awsKeys[0].node);
       assert.ok(s3.contextValue.includes('manager-AWS') && !s3.contextValue.includes('can-disable'), s3.contextValue);
@@ -237,7 +306,12 @@ describe('KMS view (tree)', function () {
       assert.equal(byLabel.get('aws/ebs')?.description, 'no key yet (AWS creates it on first use)');
       assert.equal(byLabel.get('aws/s3')?.contextValue, 'alias aws-managed');
       assert.equal(aliases[0].label, 'byok', 'customer aliases first');
-      assert.deepEqual(byLabel.get('payments/api')?.node.target, { kind: 'alias', connection: (byLabel.get('payments/api')?.node.target as { connection: unknown }).connection, aliasName: 'alias/payments/api', targetKeyId: ids.payments });
+      assert.deepEqual(byLabel.get('payments/api')?.node.target, {
+        kind: 'alias',
+        connection: (byLabel.get('payments/api')?.node.target as { connection: unknown }).connection,
+        aliasName: 'alias/payments/api',
+        targetKeyId: ids.payments,
+      });
     });
 
     it('opens the key policy as read-only JSON', async () => {
@@ -258,11 +332,20 @@ describe('KMS view (tree)', function () {
       const arn = await vscode.commands.executeCommand<string>('kmsWorkbench.copyArn', key.node);
       assert.equal(arn, `arn:aws:kms:${RICH_REGION}:${ACCOUNT}:key/${ids.signing}`);
       assert.equal(await vscode.env.clipboard.readText(), arn);
-      assert.equal(await vscode.commands.executeCommand('kmsWorkbench.copyKeyId', { keyId: 'alias/release-signing', connection: 'Rich' }), ids.signing);
+      assert.equal(
+        await vscode.commands.executeCommand('kmsWorkbench.copyKeyId', { keyId: 'alias/release-signing', connection: 'Rich' }),
+        ids.signing,
+      );
       assert.equal(await vscode.commands.executeCommand('kmsWorkbench.copyAlias', key.node), 'alias/release-signing');
       const alias = await tree.path('Rich', 'Aliases', 'payments/legacy');
-      assert.equal(await vscode.commands.executeCommand('kmsWorkbench.copyArn', alias.node), `arn:aws:kms:${RICH_REGION}:${ACCOUNT}:alias/payments/legacy`);
-      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.openInConsole', { keyId: ids.signing, connection: 'Rich' })), /the AWS console only shows keys in AWS KMS itself/);
+      assert.equal(
+        await vscode.commands.executeCommand('kmsWorkbench.copyArn', alias.node),
+        `arn:aws:kms:${RICH_REGION}:${ACCOUNT}:alias/payments/legacy`,
+      );
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.openInConsole', { keyId: ids.signing, connection: 'Rich' })),
+        /the AWS console only shows keys in AWS KMS itself/,
+      );
     });
   });
 
@@ -280,19 +363,30 @@ describe('KMS view (tree)', function () {
       await control.setKeyState(RICH_REGION, ids.bare, 'Enabled');
       const connection = (bare.node.target as { connection: { id: string } }).connection;
       t.services.fireKeyChanged({ connectionId: connection.id, keyId: ids.bare });
-      await eventually(async () => assert.equal((await tree.again(bare)).description, 'Enabled · symmetric'), 'the announced change to show');
+      await eventually(
+        async () => assert.equal((await tree.again(bare)).description, 'Enabled · symmetric'),
+        'the announced change to show',
+      );
     });
 
     it('picks up a new alias after a change without a key id, and everything after Refresh', async () => {
       const folder = await tree.path('Rich', 'Customer managed keys');
       const connection = (folder.node.target as { connection: { id: string } }).connection;
-      const gateway = t.services.kms.gateway((folder.node.target as { connection: Parameters<Testing['services']['kms']['gateway']>[0] }).connection);
+      const gateway = t.services.kms.gateway(
+        (folder.node.target as { connection: Parameters<Testing['services']['kms']['gateway']>[0] }).connection,
+      );
       await gateway.createAlias('alias/0-renamed', ids.bare);
       t.services.fireKeyChanged({ connectionId: connection.id });
-      await eventually(async () => assert.ok((await tree.children(folder)).some((k) => k.label === '0-renamed')), 'the new alias to name the key');
+      await eventually(
+        async () => assert.ok((await tree.children(folder)).some((k) => k.label === '0-renamed')),
+        'the new alias to name the key',
+      );
       await gateway.deleteAlias('alias/0-renamed');
       await vscode.commands.executeCommand('kmsWorkbench.refreshView');
-      await eventually(async () => assert.ok((await tree.children(await tree.path('Rich', 'Customer managed keys'))).some((k) => k.label === ids.bare)), 'Refresh to drop the deleted alias');
+      await eventually(
+        async () => assert.ok((await tree.children(await tree.path('Rich', 'Customer managed keys'))).some((k) => k.label === ids.bare)),
+        'Refresh to drop the deleted alias',
+      );
     });
   });
 
@@ -304,7 +398,10 @@ describe('KMS view (tree)', function () {
       let shown = await tree.children(folder);
       assert.equal(shown.length, 101);
       const more = shown[100];
-      assert.deepEqual([more.label, more.description, more.contextValue, more.item.command?.command], ['Load more keys…', '100 shown', 'loadMore', 'kmsWorkbench.loadMore']);
+      assert.deepEqual(
+        [more.label, more.description, more.contextValue, more.item.command?.command],
+        ['Load more keys…', '100 shown', 'loadMore', 'kmsWorkbench.loadMore'],
+      );
       assert.equal(tree.show(folder.node).description, '100+');
       assert.equal(await vscode.commands.executeCommand('kmsWorkbench.loadMore', more.node), 200);
       shown = await tree.children(folder);
@@ -313,7 +410,10 @@ describe('KMS view (tree)', function () {
       await vscode.commands.executeCommand('kmsWorkbench.loadMore', shown[200].node);
       shown = await tree.children(folder);
       assert.equal(shown.length, 250);
-      assert.ok(shown.every((s) => s.contextValue.startsWith('key')), 'no Load more after the last page');
+      assert.ok(
+        shown.every((s) => s.contextValue.startsWith('key')),
+        'no Load more after the last page',
+      );
       assert.equal(new Set(shown.map((s) => s.label)).size, 250);
       assert.equal(tree.show(folder.node).description, '250');
       assert.equal(await control.callCount('ListKeys'), 3);
@@ -324,7 +424,10 @@ describe('KMS view (tree)', function () {
       const folder = await tree.path('Paging', 'Customer managed keys');
       assert.equal((await tree.children(folder)).length, 101);
       await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'no-such-key' });
-      assert.deepEqual((await tree.settledChildren(folder)).map((k) => k.label), ['No customer managed keys match "no-such-key"']);
+      assert.deepEqual(
+        (await tree.settledChildren(folder)).map((k) => k.label),
+        ['No customer managed keys match "no-such-key"'],
+      );
       await vscode.commands.executeCommand('kmsWorkbench.clearFilter');
       const shown = await tree.children(folder);
       assert.equal(shown.length, 101);
@@ -350,7 +453,11 @@ describe('KMS view (tree)', function () {
       // Expanding the connection schedules one probe of custom key stores for 1.5 s later (after
       // first paint); on a loaded machine it may already have gone out, and is not counted.
       const { DescribeCustomKeyStores: probes = 0, ...atPaint } = await control.calls();
-      assert.deepEqual(atPaint, { ListKeys: 1, ListAliases: 10 }, 'first paint: 1 ListKeys page (100 keys) + 10 ListAliases pages (1,000 aliases)');
+      assert.deepEqual(
+        atPaint,
+        { ListKeys: 1, ListAliases: 10 },
+        'first paint: 1 ListKeys page (100 keys) + 10 ListAliases pages (1,000 aliases)',
+      );
       assert.ok(probes <= 1, `${probes} probes of custom key stores`);
       assert.equal(keys.length, 100);
       assert.equal(tree.show(keys[0]).label, 'bulk/key-0000', 'named by alias without DescribeKey');
@@ -359,7 +466,11 @@ describe('KMS view (tree)', function () {
       await tree.settled();
       const after = await control.calls();
       assert.equal(after.DescribeKey, 100, 'each shown key described once');
-      assert.equal(tree.provider.directoryOf((connection.node.target as { connection: { id: string } }).connection.id)?.limiter.maxInFlight, 8, 'at most 8 DescribeKey in flight');
+      assert.equal(
+        tree.provider.directoryOf((connection.node.target as { connection: { id: string } }).connection.id)?.limiter.maxInFlight,
+        8,
+        'at most 8 DescribeKey in flight',
+      );
       assert.equal(after.ListKeys, 1);
     });
   });
@@ -367,7 +478,13 @@ describe('KMS view (tree)', function () {
   describe('failures become nodes', () => {
     it('shows AccessDeniedException as an error node with Retry, and Retry loads it', async () => {
       await vscode.commands.executeCommand('kmsWorkbench.refreshNode', { connection: 'Rich' });
-      await control.setFault('ListAliases', { failOnCall: 1, error: { name: 'AccessDeniedException', message: `User: arn:aws:iam::${ACCOUNT}:user/dev is not authorized to perform: kms:ListAliases because no identity-based policy allows the kms:ListAliases action` } });
+      await control.setFault('ListAliases', {
+        failOnCall: 1,
+        error: {
+          name: 'AccessDeniedException',
+          message: `User: arn:aws:iam::${ACCOUNT}:user/dev is not authorized to perform: kms:ListAliases because no identity-based policy allows the kms:ListAliases action`,
+        },
+      });
       const connection = await tree.child(undefined, 'Rich');
       const [error, retry] = await tree.children(connection);
       assert.equal(error.contextValue, 'error');
@@ -382,18 +499,30 @@ describe('KMS view (tree)', function () {
     it('shows a failure deeper down in place, and an operation the endpoint lacks as "not supported by this endpoint"', async () => {
       const key = await tree.path('Rich', 'Customer managed keys', 'payments/api');
       await vscode.commands.executeCommand('kmsWorkbench.refreshNode', key.node);
-      await control.setFault('ListGrants', { failOnCall: 1, error: { name: 'UnknownOperationException', message: 'Operation ListGrants is not implemented', status: 501 } });
+      await control.setFault('ListGrants', {
+        failOnCall: 1,
+        error: { name: 'UnknownOperationException', message: 'Operation ListGrants is not implemented', status: 501 },
+      });
       const grants = await tree.child(key, 'Grants');
       const [notSupported] = await tree.children(grants);
       assert.deepEqual([notSupported.label, notSupported.contextValue], ['Grants: not supported by this endpoint', 'notSupported']);
       assert.equal(tree.show(grants.node).description, 'not supported by this endpoint');
-      assert.ok((await tree.children(key)).some((c) => c.label === 'Tags'), 'the rest of the key still shows');
-      await control.setFault('ListResourceTags', { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:ListResourceTags' } });
+      assert.ok(
+        (await tree.children(key)).some((c) => c.label === 'Tags'),
+        'the rest of the key still shows',
+      );
+      await control.setFault('ListResourceTags', {
+        failOnCall: 1,
+        error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:ListResourceTags' },
+      });
       const tags = await tree.child(key, 'Tags');
       const [tagError] = await tree.children(tags);
       assert.match(tagError.label, /kms:ListResourceTags/);
       await vscode.commands.executeCommand('kmsWorkbench.retryNode', tagError.node);
-      assert.deepEqual((await tree.children(tags)).map((x) => x.label), ['env', 'team']);
+      assert.deepEqual(
+        (await tree.children(tags)).map((x) => x.label),
+        ['env', 'team'],
+      );
     });
 
     it('shows bad credentials and an expired SSO session as nodes; Sign in runs aws sso login', async () => {
@@ -401,7 +530,10 @@ describe('KMS view (tree)', function () {
       const configFile = process.env.AWS_CONFIG_FILE!;
       const [credentials, config] = [readFileSync(credentialsFile, 'utf8'), readFileSync(configFile, 'utf8')];
       try {
-        writeFileSync(credentialsFile, `${credentials}\n[wrong-secret]\naws_access_key_id = test\naws_secret_access_key = not-the-secret\n`);
+        writeFileSync(
+          credentialsFile,
+          `${credentials}\n[wrong-secret]\naws_access_key_id = test\naws_secret_access_key = not-the-secret\n`,
+        );
         writeFileSync(
           configFile,
           `${config}\n[profile sso-expired]\nsso_session = corp\nsso_account_id = ${ACCOUNT}\nsso_role_name = Admin\nregion = ${RICH_REGION}\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = ${RICH_REGION}\n`,
@@ -421,10 +553,16 @@ describe('KMS view (tree)', function () {
           ['error', 'signIn', 'info'],
         );
         assert.match(sso[0].label, /SSO session of profile "sso-expired" has expired/);
-        assert.deepEqual([sso[1].label, sso[1].description, sso[1].item.command?.command], ['Sign in', 'aws sso login --profile sso-expired', 'kmsWorkbench.ssoLogin']);
+        assert.deepEqual(
+          [sso[1].label, sso[1].description, sso[1].item.command?.command],
+          ['Sign in', 'aws sso login --profile sso-expired', 'kmsWorkbench.ssoLogin'],
+        );
         const before = vscode.window.terminals.length;
         assert.equal(await vscode.commands.executeCommand('kmsWorkbench.ssoLogin', sso[1].node), 'sso-expired');
-        await eventually(() => assert.ok(vscode.window.terminals.some((term) => term.name === 'aws sso login (sso-expired)')), 'the sign-in terminal');
+        await eventually(
+          () => assert.ok(vscode.window.terminals.some((term) => term.name === 'aws sso login (sso-expired)')),
+          'the sign-in terminal',
+        );
         for (const term of vscode.window.terminals.slice(before)) term.dispose();
       } finally {
         writeFileSync(credentialsFile, credentials);
@@ -442,18 +580,35 @@ describe('KMS view (tree)', function () {
       const folder = await tree.path('Rich', 'Customer managed keys');
       const searching = await tree.children(folder);
       assert.ok(searching.length >= 1 && searching.length <= 2, searching.map((s) => s.label).join(' | '));
-      assert.deepEqual((await tree.settledChildren(folder)).map((k) => k.label), ['payments/api']);
+      assert.deepEqual(
+        (await tree.settledChildren(folder)).map((k) => k.label),
+        ['payments/api'],
+      );
       assert.equal(tree.show(folder.node).description, '1 matching');
 
       await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'Release signing' });
-      assert.deepEqual((await tree.settledChildren(folder)).map((k) => k.label), ['release-signing'], 'by description');
+      assert.deepEqual(
+        (await tree.settledChildren(folder)).map((k) => k.label),
+        ['release-signing'],
+        'by description',
+      );
 
       await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'webhook' });
-      assert.deepEqual((await tree.settledChildren(folder)).map((k) => k.label), ['webhook-mac'], 'by alias');
-      assert.deepEqual((await tree.children(await tree.path('Rich', 'Aliases'))).map((k) => k.label), ['webhook-mac']);
+      assert.deepEqual(
+        (await tree.settledChildren(folder)).map((k) => k.label),
+        ['webhook-mac'],
+        'by alias',
+      );
+      assert.deepEqual(
+        (await tree.children(await tree.path('Rich', 'Aliases'))).map((k) => k.label),
+        ['webhook-mac'],
+      );
 
       await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'no-such-thing' });
-      assert.deepEqual((await tree.settledChildren(folder)).map((k) => [k.label, k.contextValue]), [['No customer managed keys match "no-such-thing"', 'empty']]);
+      assert.deepEqual(
+        (await tree.settledChildren(folder)).map((k) => [k.label, k.contextValue]),
+        [['No customer managed keys match "no-such-thing"', 'empty']],
+      );
 
       await vscode.commands.executeCommand('kmsWorkbench.clearFilter');
       assert.equal(t.tree.view.description, undefined);
@@ -506,11 +661,28 @@ describe('KMS view (tree)', function () {
           'the view to pick up the new profile (file watcher)',
           30_000,
         );
-        await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'late-profile' })), /already in kmsWorkbench.connections as "Late"/);
-        await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'nope' })), /no profile "nope" in .*Known: .*late-profile/);
+        await assert.rejects(
+          Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'late-profile' })),
+          /already in kmsWorkbench.connections as "Late"/,
+        );
+        await assert.rejects(
+          Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'nope' })),
+          /no profile "nope" in .*Known: .*late-profile/,
+        );
         await vscode.workspace.getConfiguration('kmsWorkbench').update('connections', [], vscode.ConfigurationTarget.Global);
-        assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'late-profile' }), { profile: 'late-profile', region: RICH_REGION }, 'the profile’s region, not AWS_REGION');
-        await eventually(async () => assert.deepEqual((await tree.children()).map((r) => r.label), [`late-profile · ${RICH_REGION}`]), 'the chosen profile’s connection');
+        assert.deepEqual(
+          await vscode.commands.executeCommand('kmsWorkbench.chooseProfile', { profile: 'late-profile' }),
+          { profile: 'late-profile', region: RICH_REGION },
+          'the profile’s region, not AWS_REGION',
+        );
+        await eventually(
+          async () =>
+            assert.deepEqual(
+              (await tree.children()).map((r) => r.label),
+              [`late-profile · ${RICH_REGION}`],
+            ),
+          'the chosen profile’s connection',
+        );
       } finally {
         writeFileSync(credentialsFile, credentials);
         writeFileSync(configFile, config);
@@ -521,17 +693,38 @@ describe('KMS view (tree)', function () {
 
     it('adds a connection from an argument object, and the status bar follows the active connection', async () => {
       await vscode.workspace.getConfiguration('kmsWorkbench').update('connections', [], vscode.ConfigurationTarget.Global);
-      const added = await vscode.commands.executeCommand('kmsWorkbench.addConnection', { region: RICH_REGION, endpoint: url, label: 'Added' });
+      const added = await vscode.commands.executeCommand('kmsWorkbench.addConnection', {
+        region: RICH_REGION,
+        endpoint: url,
+        label: 'Added',
+      });
       assert.deepEqual(added, { region: RICH_REGION, endpoint: url, label: 'Added' });
-      await eventually(async () => assert.deepEqual((await tree.children()).map((r) => r.label), ['Added']), 'the added connection');
+      await eventually(
+        async () =>
+          assert.deepEqual(
+            (await tree.children()).map((r) => r.label),
+            ['Added'],
+          ),
+        'the added connection',
+      );
       await eventually(() => assert.equal(t.tree.statusBarText(), '$(key) Added'), 'the status bar');
-      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.addConnection', { region: RICH_REGION, endpoint: url })), /already in kmsWorkbench.connections as "Added"/);
-      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.addConnection', { region: 'Frankfurt' })), /not an AWS region name/);
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.addConnection', { region: RICH_REGION, endpoint: url })),
+        /already in kmsWorkbench.connections as "Added"/,
+      );
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.addConnection', { region: 'Frankfurt' })),
+        /not an AWS region name/,
+      );
       await setConnections(tree, [rich(), bulk(), paging()]);
       await vscode.commands.executeCommand('kmsWorkbench.selectConnection', { connection: 'Bulk' });
       await eventually(() => assert.equal(t.tree.statusBarText(), '$(key) Bulk'), 'the status bar to show Bulk');
       const roots = await tree.children();
-      assert.deepEqual(roots.map((r) => r.icon), ['cloud', 'plug', 'cloud'], 'the editor commands’ connection is marked');
+      assert.deepEqual(
+        roots.map((r) => r.icon),
+        ['cloud', 'plug', 'cloud'],
+        'the editor commands’ connection is marked',
+      );
     });
   });
   describe('reveal', () => {
@@ -552,19 +745,38 @@ describe('KMS view (tree)', function () {
 
       const result = await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Paging', keyId: target });
       assert.deepEqual(result, { keyId: target, connection: paging.id, revealed: true });
-      await eventually(() => assert.ok(selectedId()?.endsWith(`/customer/${target}`), `selected ${selectedId()}`), 'the selection (it arrives from the workbench after reveal)');
+      await eventually(
+        () => assert.ok(selectedId()?.endsWith(`/customer/${target}`), `selected ${selectedId()}`),
+        'the selection (it arrives from the workbench after reveal)',
+      );
       const folder = await tree.path('Paging', 'Customer managed keys');
       assert.equal(tree.show(folder.node).description, '250', 'the three pages are loaded');
 
       const rich = await t.services.connections.find('Rich');
-      assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/payments/api' }), { keyId: ids.payments, connection: rich.id, revealed: true });
-      await eventually(() => assert.ok(selectedId()?.endsWith(`/customer/${ids.payments}`), `selected ${selectedId()}`), 'the selection (it arrives from the workbench after reveal)');
+      assert.deepEqual(
+        await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/payments/api' }),
+        { keyId: ids.payments, connection: rich.id, revealed: true },
+      );
+      await eventually(
+        () => assert.ok(selectedId()?.endsWith(`/customer/${ids.payments}`), `selected ${selectedId()}`),
+        'the selection (it arrives from the workbench after reveal)',
+      );
       await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/aws/s3' });
-      await eventually(() => assert.ok(selectedId()?.endsWith(`/aws/${ids.awsS3}`), `selected ${selectedId()}`), 'the selection (it arrives from the workbench after reveal)');
+      await eventually(
+        () => assert.ok(selectedId()?.endsWith(`/aws/${ids.awsS3}`), `selected ${selectedId()}`),
+        'the selection (it arrives from the workbench after reveal)',
+      );
 
       await vscode.commands.executeCommand('kmsWorkbench.filterKeys', { filter: 'no-key-has-this-name' });
-      assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: ids.payments }), { keyId: ids.payments, connection: rich.id, revealed: false });
-      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/does-not-exist' })), /Failed to reveal the key in the KMS view: .*alias\/does-not-exist/);
+      assert.deepEqual(await vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: ids.payments }), {
+        keyId: ids.payments,
+        connection: rich.id,
+        revealed: false,
+      });
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('kmsWorkbench.revealKey', { connection: 'Rich', keyId: 'alias/does-not-exist' })),
+        /Failed to reveal the key in the KMS view: .*alias\/does-not-exist/,
+      );
     });
   });
 });

@@ -88,7 +88,10 @@ describe('trust boundary: connections in a malicious workspace', function () {
       JSON.stringify(
         {
           'kmsWorkbench.connections': [{ label: 'Team KMS (from workspace)', region: 'us-east-1', endpoint: listener.url }],
-          'kmsWorkbench.proposedConnections': [proposal, { label: REMOTE, region: 'us-east-1', endpoint: 'http://kms.attacker.example:4566' }],
+          'kmsWorkbench.proposedConnections': [
+            proposal,
+            { label: REMOTE, region: 'us-east-1', endpoint: 'http://kms.attacker.example:4566' },
+          ],
           'kmsWorkbench.openEncryptedFiles': 'decrypted',
         },
         null,
@@ -100,7 +103,9 @@ describe('trust boundary: connections in a malicious workspace', function () {
   async function proposalSettled(label: string, region: string): Promise<void> {
     await waitFor(`the proposal "${label}" in ${region} to be read`, async () => {
       const all = await t.services.connections.allProposals();
-      return all.some((p) => p.config.label === label && p.config.region === region && p.config.endpoint === listener.url) && all.length === 2;
+      return (
+        all.some((p) => p.config.label === label && p.config.region === region && p.config.endpoint === listener.url) && all.length === 2
+      );
     });
   }
 
@@ -126,9 +131,12 @@ describe('trust boundary: connections in a malicious workspace', function () {
     await new Promise<void>((resolve) => (listener ? listener.server.close(() => resolve()) : resolve()));
   });
 
-  it('ignores the workspace\'s kmsWorkbench.connections: only the user\'s connection is used', async () => {
+  it("ignores the workspace's kmsWorkbench.connections: only the user's connection is used", async () => {
     const connections = await t.services.connections.connections();
-    assert.deepEqual(connections.map((c) => c.label), [MINE]);
+    assert.deepEqual(
+      connections.map((c) => c.label),
+      [MINE],
+    );
     assert.equal(connections[0].endpoint, emulatorUrl());
     const active = await t.services.connections.active();
     assert.equal(active.label, MINE);
@@ -136,13 +144,19 @@ describe('trust boundary: connections in a malicious workspace', function () {
 
   it('shows the proposals as proposed, with Approve, and the http:// one to another host as not usable', async () => {
     const roots = await tree.children();
-    assert.deepEqual(roots.map((r) => r.label), [MINE, PROPOSED, REMOTE]);
+    assert.deepEqual(
+      roots.map((r) => r.label),
+      [MINE, PROPOSED, REMOTE],
+    );
     const proposed = roots[1];
     assert.equal(proposed.contextValue, 'proposedConnection');
     assert.equal(proposed.description, 'proposed by this workspace · not approved');
     assert.equal(proposed.icon, 'workspace-untrusted');
     const children = await tree.children(proposed);
-    assert.deepEqual(children.map((c) => c.label), ['Not used until you approve it', 'Profile', 'Region', 'Endpoint', 'Approve…']);
+    assert.deepEqual(
+      children.map((c) => c.label),
+      ['Not used until you approve it', 'Profile', 'Region', 'Endpoint', 'Approve…'],
+    );
     assert.equal(children[3].description, new URL(listener.url).href);
     assert.equal(children[4].item.command?.command, 'kmsWorkbench.approveConnection');
     const remote = roots[2];
@@ -183,7 +197,9 @@ describe('trust boundary: connections in a malicious workspace', function () {
     vscode.window.activeTextEditor!.selections = [new vscode.Selection(0, ciphertextAt, 0, encryptedLine.length)];
     await withAnswers(t, [false], () => run('peekCiphertext', { uri: uri.toString(), line: 0, character: ciphertextAt + 2 }));
     await run('reEncryptSelection', { keyId: keyArn });
-    vscode.window.activeTextEditor!.selections = [new vscode.Selection(0, ciphertextAt, 0, vscode.window.activeTextEditor!.document.lineAt(0).text.length)];
+    vscode.window.activeTextEditor!.selections = [
+      new vscode.Selection(0, ciphertextAt, 0, vscode.window.activeTextEditor!.document.lineAt(0).text.length),
+    ];
     await run('decryptSelection', {});
     assert.equal(vscode.window.activeTextEditor?.document.lineAt(0).text, 'TOKEN=plain-text-secret');
     await vscode.commands.executeCommand('workbench.action.files.save');
@@ -220,7 +236,9 @@ describe('trust boundary: connections in a malicious workspace', function () {
     await t.tree.provider.probesDone();
 
     // Every declared command, scripted with the proposed connection named: none uses it.
-    const manifest = (vscode.extensions.getExtension('kms-workbench.kms-workbench')?.packageJSON ?? {}) as { contributes?: { commands?: { command: string }[] } };
+    const manifest = (vscode.extensions.getExtension('kms-workbench.kms-workbench')?.packageJSON ?? {}) as {
+      contributes?: { commands?: { command: string }[] };
+    };
     for (const { command } of manifest.contributes?.commands ?? []) {
       if (command === 'kmsWorkbench.approveConnection' || command === 'kmsWorkbench.revokeConnectionApproval') continue;
       const outcome = await Promise.race([
@@ -235,7 +253,8 @@ describe('trust boundary: connections in a malicious workspace', function () {
         await vscode.commands.executeCommand('workbench.action.closeMessages');
       }
       assert.notEqual(outcome, 'resolved', `${command} accepted the proposed connection`);
-      if (/connection/.test(outcome) && !/does not take "connection"/.test(outcome)) assert.match(outcome, notApproved, `${command}: ${outcome}`);
+      if (/connection/.test(outcome) && !/does not take "connection"/.test(outcome))
+        assert.match(outcome, notApproved, `${command}: ${outcome}`);
     }
     assert.equal(listener.requests.length, 0, `nothing reached the listener: ${JSON.stringify(listener.requests)}`);
   });
@@ -260,11 +279,21 @@ describe('trust boundary: connections in a malicious workspace', function () {
   it('approves only with confirm (scripted) or the modal (interactive), showing every field in full; then the listener is used', async () => {
     await run('revokeConnectionApproval', { connection: PROPOSED }); // (a retried attempt starts from no approval)
     await refused('approveConnection', { connection: PROPOSED }, /"confirm": true/);
-    await refused('approveConnection', { connection: REMOTE, confirm: true }, /cannot be used.*plain http:\/\/ to kms\.attacker\.example.*kmsWorkbench\.allowInsecureEndpoints/);
-    await refused('approveConnection', { connection: 'nothing like it', confirm: true }, /proposes no connection "nothing like it".*"Team KMS"/);
+    await refused(
+      'approveConnection',
+      { connection: REMOTE, confirm: true },
+      /cannot be used.*plain http:\/\/ to kms\.attacker\.example.*kmsWorkbench\.allowInsecureEndpoints/,
+    );
+    await refused(
+      'approveConnection',
+      { connection: 'nothing like it', confirm: true },
+      /proposes no connection "nothing like it".*"Team KMS"/,
+    );
 
     // Interactive, from the tree's Approve node: the modal shows profile, region and endpoint; declining approves nothing.
-    const approveNode = (await tree.children((await tree.children()).find((r) => r.label === PROPOSED))).find((c) => c.label === 'Approve…')!.node;
+    const approveNode = (await tree.children((await tree.children()).find((r) => r.label === PROPOSED))).find(
+      (c) => c.label === 'Approve…',
+    )!.node;
     const declining = new ConfirmRecorder([false]);
     const previous = t.setUserInput(declining);
     try {
@@ -291,8 +320,11 @@ describe('trust boundary: connections in a malicious workspace', function () {
     assert.equal(node.contextValue, 'connection approvedProposal');
     assert.match(node.description, /proposed by the workspace, approved/);
     await tree.children(node);
-    await waitFor('the listener to get the tree\'s requests', () => listener.requests.length > 0);
-    assert.ok(listener.requests.some((r) => /ListAliases|ListKeys/.test(r.target)), JSON.stringify(listener.requests));
+    await waitFor("the listener to get the tree's requests", () => listener.requests.length > 0);
+    assert.ok(
+      listener.requests.some((r) => /ListAliases|ListKeys/.test(r.target)),
+      JSON.stringify(listener.requests),
+    );
     const before = listener.requests.length;
     await run('describeKey', { keyId: keyArn, connection: PROPOSED });
     assert.ok(listener.requests.slice(before).some((r) => r.target.endsWith('DescribeKey')));
@@ -307,11 +339,18 @@ describe('trust boundary: connections in a malicious workspace', function () {
 
     writeWorkspaceSettings({ label: PROPOSED, region: 'us-east-1', endpoint: listener.url });
     await proposalSettled(PROPOSED, 'us-east-1');
-    assert.deepEqual((await t.services.connections.connections()).map((c) => c.label), [MINE, PROPOSED], 'the same values are approved still');
+    assert.deepEqual(
+      (await t.services.connections.connections()).map((c) => c.label),
+      [MINE, PROPOSED],
+      'the same values are approved still',
+    );
 
     const revoked = await run<ApprovalResult>('revokeConnectionApproval', { connection: PROPOSED });
     assert.equal(revoked.approved, false);
-    assert.deepEqual((await t.services.connections.connections()).map((c) => c.label), [MINE]);
+    assert.deepEqual(
+      (await t.services.connections.connections()).map((c) => c.label),
+      [MINE],
+    );
     const count = listener.requests.length;
     await refused('describeKey', { keyId: keyArn, connection: PROPOSED }, /not approved/);
     const roots = await tree.children();
@@ -323,13 +362,31 @@ describe('trust boundary: connections in a malicious workspace', function () {
     const config = vscode.workspace.getConfiguration('kmsWorkbench');
     const previous = config.inspect('connections')?.globalValue;
     try {
-      await config.update('connections', [{ label: MINE, region: 'us-east-1', endpoint: emulatorUrl() }, { label: 'LAN', region: 'us-east-1', endpoint: 'http://kms.lan.example:4566' }], vscode.ConfigurationTarget.Global);
-      const entry = await waitFor('the LAN connection', async () => (await t.services.connections.entries()).find((e) => e.config.label === 'LAN'));
-      assert.match(entry.error?.message ?? '', /Endpoint "http:\/\/kms\.lan\.example:4566" \(from connection\) uses plain http:\/\/ to kms\.lan\.example.*Use https:\/\/.*"kmsWorkbench\.allowInsecureEndpoints": true/);
+      await config.update(
+        'connections',
+        [
+          { label: MINE, region: 'us-east-1', endpoint: emulatorUrl() },
+          { label: 'LAN', region: 'us-east-1', endpoint: 'http://kms.lan.example:4566' },
+        ],
+        vscode.ConfigurationTarget.Global,
+      );
+      const entry = await waitFor('the LAN connection', async () =>
+        (await t.services.connections.entries()).find((e) => e.config.label === 'LAN'),
+      );
+      assert.match(
+        entry.error?.message ?? '',
+        /Endpoint "http:\/\/kms\.lan\.example:4566" \(from connection\) uses plain http:\/\/ to kms\.lan\.example.*Use https:\/\/.*"kmsWorkbench\.allowInsecureEndpoints": true/,
+      );
       await refused('describeKey', { keyId: keyArn, connection: 'LAN' }, /No connection "LAN"/);
-      await refused('addConnection', { region: 'us-east-1', endpoint: 'http://kms.other.example:1' }, /plain http:\/\/ to kms\.other\.example.*allowInsecureEndpoints/);
+      await refused(
+        'addConnection',
+        { region: 'us-east-1', endpoint: 'http://kms.other.example:1' },
+        /plain http:\/\/ to kms\.other\.example.*allowInsecureEndpoints/,
+      );
       await config.update('allowInsecureEndpoints', true, vscode.ConfigurationTarget.Global);
-      const allowed = await waitFor('the LAN connection to resolve', async () => (await t.services.connections.entries()).find((e) => e.config.label === 'LAN' && e.connection));
+      const allowed = await waitFor('the LAN connection to resolve', async () =>
+        (await t.services.connections.entries()).find((e) => e.config.label === 'LAN' && e.connection),
+      );
       assert.equal(allowed.connection?.endpoint, 'http://kms.lan.example:4566');
     } finally {
       await config.update('allowInsecureEndpoints', undefined, vscode.ConfigurationTarget.Global);

@@ -8,7 +8,17 @@ import { join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { OpenDecryptedResult } from '../../src/host/decrypted/decryptedCommands';
 import type { DecryptSelectionResult } from '../../src/host/editor/selectionCommands';
-import { closeAllEditors, type EncryptionEnv, encryptionEnv, openWithSelections, RecordingInput, refused, run, testing, withAnswers } from './encryption/support';
+import {
+  closeAllEditors,
+  type EncryptionEnv,
+  encryptionEnv,
+  openWithSelections,
+  RecordingInput,
+  refused,
+  run,
+  testing,
+  withAnswers,
+} from './encryption/support';
 
 async function setGlobal(section: string, key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
@@ -128,10 +138,16 @@ describe('what a person sees (issue 14)', function () {
     const text = await blob('TOKEN=from-file\n');
     writeFileSync(path, `${text}\n`);
     const editor = await openWithSelections(vscode.Uri.file(path), [[0, 0, 0, text.length]]);
-    const { result, ui } = await withAnswers(env.testing, ['Open Decrypted Instead'], () => run<DecryptSelectionResult | undefined>('decryptSelection'));
+    const { result, ui } = await withAnswers(env.testing, ['Open Decrypted Instead'], () =>
+      run<DecryptSelectionResult | undefined>('decryptSelection'),
+    );
     assert.equal(result, undefined);
     assert.deepEqual(ui.shown[0].buttons, ['Decrypt Anyway', 'Open Decrypted Instead']);
-    const decrypted = await waitFor('the decrypted editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'kms-decrypted' && e.document.getText() === 'TOKEN=from-file\n'));
+    const decrypted = await waitFor('the decrypted editor', () =>
+      vscode.window.visibleTextEditors.find(
+        (e) => e.document.uri.scheme === 'kms-decrypted' && e.document.getText() === 'TOKEN=from-file\n',
+      ),
+    );
     assert.ok(decrypted);
     assert.equal(editor.document.getText(), `${text}\n`, 'the raw file is untouched');
     await env.testing.editor.forgetAutoSaveWarning();
@@ -158,7 +174,11 @@ describe('what a person sees (issue 14)', function () {
     const path = join(env.folder, 'small.env');
     writeFileSync(path, 'X=small\n');
     await openWithSelections(vscode.Uri.file(path), [[0, 2, 0, 7]]);
-    const message = await refused('encryptSelection', { keyId: disabled }, /The key is disabled, so it cannot be used to encrypt\. Enable the key first\./);
+    const message = await refused(
+      'encryptSelection',
+      { keyId: disabled },
+      /The key is disabled, so it cannot be used to encrypt\. Enable the key first\./,
+    );
     assert.ok(!/data keys/.test(message), message);
     await closeAllEditors();
   });
@@ -180,7 +200,10 @@ describe('what a person sees (issue 14)', function () {
     // Two selections encrypted, then decrypted: the count and the key.
     const two = join(env.folder, 'two.env');
     writeFileSync(two, 'A=first\nB=second\n');
-    await openWithSelections(vscode.Uri.file(two), [[0, 2, 0, 7], [1, 2, 1, 8]]);
+    await openWithSelections(vscode.Uri.file(two), [
+      [0, 2, 0, 7],
+      [1, 2, 1, 8],
+    ]);
     await run('encryptSelection', { keyId: alias, encryptionContext: {} });
     assert.equal(env.testing.editor.lastDoneMessage(), `Encrypted 2 selections with ${alias}`);
     const editor = vscode.window.activeTextEditor!;

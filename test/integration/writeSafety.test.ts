@@ -5,7 +5,19 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -74,7 +86,11 @@ describe('in-place writes: what is asked before a file is rewritten', function (
     const target = file('TOKEN=outside\n', 'target.env', outside);
     const link = join(env.folder, `link-${n++}.env`);
     symlinkSync(target, link);
-    await refused('encryptFile', { uri: link, keyId: key }, /symbolic link to .*target\.env, outside the workspace folders.*"confirm": true/);
+    await refused(
+      'encryptFile',
+      { uri: link, keyId: key },
+      /symbolic link to .*target\.env, outside the workspace folders.*"confirm": true/,
+    );
     assert.equal(readFileSync(target, 'utf8'), 'TOKEN=outside\n');
     await run('encryptFile', { uri: link, keyId: key, confirm: true });
     assert.ok(await encrypted(target));
@@ -141,7 +157,9 @@ describe('in-place writes: what is asked before a file is rewritten', function (
     const { ui } = await withAnswers(env.testing, ['Open Decrypted'], () => run('decryptFile', vscode.Uri.file(tracked)));
     assert.match(ui.shown[0]?.message ?? '', /tracked by git.*git commit -a/);
     unchanged(tracked, encryptedBytes);
-    const decryptedEditor = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme !== 'file' && e.document.getText() === 'SECRET=tracked\n');
+    const decryptedEditor = vscode.window.visibleTextEditors.find(
+      (e) => e.document.uri.scheme !== 'file' && e.document.getText() === 'SECRET=tracked\n',
+    );
     assert.ok(decryptedEditor, 'the decrypted editor is open instead');
   });
 

@@ -30,8 +30,16 @@ export interface AwsProfileFiles {
 export function awsProfileFiles(options: { prefix?: string; config?: string; credentials?: string } = {}): AwsProfileFiles {
   const dir = mkdtempSync(join(tmpdir(), options.prefix ?? 'kmswb-test-'));
   writeFileSync(join(dir, 'config'), options.config ?? `[profile ${FIXTURE_PROFILE}]\nregion = ${FIXTURE_REGION}\n`);
-  writeFileSync(join(dir, 'credentials'), options.credentials ?? `[${FIXTURE_PROFILE}]\naws_access_key_id = test\naws_secret_access_key = test\n`);
-  const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
+  writeFileSync(
+    join(dir, 'credentials'),
+    options.credentials ?? `[${FIXTURE_PROFILE}]\naws_access_key_id = test\naws_secret_access_key = test\n`,
+  );
+  const env = {
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    HOME: dir,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   return { dir, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -52,7 +60,10 @@ export interface KmsFixture {
    * The same profile through another endpoint (a proxy, a silent server), with its own client
    * factory: forget() it when done.
    */
-  clientAt(endpoint: string, options?: { id?: string; label?: string; maxAttempts?: number; timeouts?: KmsClientSettings['timeouts'] }): KmsClient;
+  clientAt(
+    endpoint: string,
+    options?: { id?: string; label?: string; maxAttempts?: number; timeouts?: KmsClientSettings['timeouts'] },
+  ): KmsClient;
   close(): Promise<void>;
 }
 
@@ -83,7 +94,14 @@ export async function startKmsFixture(options: KmsFixtureOptions = {}): Promise<
   const emulator = await startEmulator({ ...options.emulator, port: 0 });
   const files = awsProfileFiles({ prefix: options.prefix, config: options.config?.(emulator.url) });
   const factory = new KmsClientFactory({ ...options.client, env: files.env, maxAttempts: options.maxAttempts ?? 1 });
-  const connection: Connection = { id: 'emu', label: 'emulator', profile: FIXTURE_PROFILE, region: FIXTURE_REGION, endpoint: emulator.url, ...options.connection };
+  const connection: Connection = {
+    id: 'emu',
+    label: 'emulator',
+    profile: FIXTURE_PROFILE,
+    region: FIXTURE_REGION,
+    endpoint: emulator.url,
+    ...options.connection,
+  };
   const gatewayFor = regionalGateways(factory, connection);
   const gateway = gatewayFor(undefined);
   return {

@@ -1,4 +1,11 @@
-import { type ConfirmOptions, type InputOptions, type PickItem, type StepOptions, type UserInput, UserCancelledError } from '../../src/host/ui/userInput';
+import {
+  type ConfirmOptions,
+  type InputOptions,
+  type PickItem,
+  type StepOptions,
+  type UserInput,
+  UserCancelledError,
+} from '../../src/host/ui/userInput';
 
 /**
  * One scripted answer: for a pick, a label (exact string or RegExp); for an input, the
@@ -38,7 +45,13 @@ export class ScriptedUserInput implements UserInput {
   async pick<T>(itemsOrPromise: readonly PickItem<T>[] | Promise<readonly PickItem<T>[]>, options: StepOptions): Promise<T> {
     const items = await itemsOrPromise;
     const labels = items.map((i) => i.label);
-    this.asked.push({ kind: 'pick', title: options.title ?? options.placeholder, labels, step: options.step, totalSteps: options.totalSteps });
+    this.asked.push({
+      kind: 'pick',
+      title: options.title ?? options.placeholder,
+      labels,
+      step: options.step,
+      totalSteps: options.totalSteps,
+    });
     const answer = this.next('pick', options.title);
     const found = items.find((i) => matches(i.label, answer as string | RegExp) || matches(i.description ?? '', answer as string | RegExp));
     if (!found) throw new Error(`Scripted answer ${String(answer)} matches no item of "${options.title ?? ''}": ${labels.join(' | ')}`);
@@ -57,15 +70,33 @@ export class ScriptedUserInput implements UserInput {
     const answer = this.next('input', options.title ?? options.prompt);
     const value = String(answer);
     const problem = options.validate?.(value);
-    this.asked.push({ kind: 'input', title: options.title ?? options.prompt, validationMessage: problem, step: options.step, totalSteps: options.totalSteps });
+    this.asked.push({
+      kind: 'input',
+      title: options.title ?? options.prompt,
+      validationMessage: problem,
+      step: options.step,
+      totalSteps: options.totalSteps,
+    });
     if (problem) return Promise.reject(new Error(`Scripted input "${value}" was refused: ${problem}`));
     return Promise.resolve(value);
   }
 
   async confirm(message: string, options: ConfirmOptions): Promise<void> {
-    this.asked.push({ kind: 'confirm', message, detail: options.detail, severity: options.severity ?? 'warning', labels: options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel] });
+    this.asked.push({
+      kind: 'confirm',
+      message,
+      detail: options.detail,
+      severity: options.severity ?? 'warning',
+      labels: options.alternative ? [options.confirmLabel, options.alternative.label] : [options.confirmLabel],
+    });
     const answer = this.next('confirm', message);
-    if (options.alternative && typeof answer !== 'boolean' && typeof answer !== 'symbol' && !Array.isArray(answer) && matches(options.alternative.label, answer as string | RegExp)) {
+    if (
+      options.alternative &&
+      typeof answer !== 'boolean' &&
+      typeof answer !== 'symbol' &&
+      !Array.isArray(answer) &&
+      matches(options.alternative.label, answer as string | RegExp)
+    ) {
       await options.alternative.run();
       throw new UserCancelledError();
     }

@@ -44,9 +44,20 @@ const usage: UsageView = {
     { date: '2026-12-05', total: 2, byOperation: { Decrypt: 1, Encrypt: 1 } },
   ],
   operations: ['Decrypt', 'Encrypt'],
-  topPrincipals: [{ principal: hostile, count: 3, errors: 1 }, { principal: 'arn:aws:iam::111122223333:user/test', count: 2, errors: 0 }],
+  topPrincipals: [
+    { principal: hostile, count: 3, errors: 1 },
+    { principal: 'arn:aws:iam::111122223333:user/test', count: 2, errors: 0 },
+  ],
   topSources: [{ address: '10.0.0.1', count: 5 }],
-  events: [{ time: '2026-12-05T10:00:00.000Z', eventName: '<script>window.__pwned=2</script>', principal: hostile, sourceIPAddress: '10.0.0.1', errorCode: 'DisabledException' }],
+  events: [
+    {
+      time: '2026-12-05T10:00:00.000Z',
+      eventName: '<script>window.__pwned=2</script>',
+      principal: hostile,
+      sourceIPAddress: '10.0.0.1',
+      errorCode: 'DisabledException',
+    },
+  ],
 };
 
 const access: AccessView = {
@@ -55,7 +66,15 @@ const access: AccessView = {
   keyArn: usage.keyArn,
   notes: ['IAM identity policies are not included.'],
   findings: [{ severity: 'high', title: 'Any principal', detail: hostile, where: 'statement Open' }],
-  groups: [{ title: 'Everyone', explanation: 'Any principal.', entries: [{ principal: '*', description: 'anyone', actions: ['kms:*'], conditions: [hostile], source: 'policy', statementSid: 'Open' }] }],
+  groups: [
+    {
+      title: 'Everyone',
+      explanation: 'Any principal.',
+      entries: [
+        { principal: '*', description: 'anyone', actions: ['kms:*'], conditions: [hostile], source: 'policy', statementSid: 'Open' },
+      ],
+    },
+  ],
 };
 
 describe('insight webview (Chromium, message protocol)', function () {
@@ -78,8 +97,17 @@ describe('insight webview (Chromium, message protocol)', function () {
       if (path === '/index.html') {
         const origin = `http://${req.headers.host ?? ''}`;
         const nonce = randomBytes(18).toString('base64');
-        const html = insightHtml({ cspSource: origin, scriptUri: `${origin}/insight.js`, styleUri: `${origin}/insight.css`, nonce, title: 'Key usage' });
-        return send('text/html', html.replace(`<script nonce="${nonce}"`, `<script nonce="${nonce}">${stub}</script>\n<script nonce="${nonce}"`));
+        const html = insightHtml({
+          cspSource: origin,
+          scriptUri: `${origin}/insight.js`,
+          styleUri: `${origin}/insight.css`,
+          nonce,
+          title: 'Key usage',
+        });
+        return send(
+          'text/html',
+          html.replace(`<script nonce="${nonce}"`, `<script nonce="${nonce}">${stub}</script>\n<script nonce="${nonce}"`),
+        );
       }
       res.writeHead(404);
       res.end();

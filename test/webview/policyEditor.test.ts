@@ -27,7 +27,14 @@ const key: PolicyKeyInfo = {
   keyState: 'Enabled',
   keyManager: 'CUSTOMER',
 };
-const init = (text: string, extra: Partial<InitMessage> = {}): InitMessage => ({ type: 'init', key, text, serverText: text, status: 'idle', ...extra });
+const init = (text: string, extra: Partial<InitMessage> = {}): InitMessage => ({
+  type: 'init',
+  key,
+  text,
+  serverText: text,
+  status: 'idle',
+  ...extra,
+});
 
 const isEdit = (m: WebviewMessage): m is Extract<WebviewMessage, { type: 'edit' }> => m.type === 'edit';
 const isRequest = (m: WebviewMessage): m is Extract<WebviewMessage, { type: 'request' }> => m.type === 'request';
@@ -92,7 +99,10 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     const input = w.page.getByRole('textbox', { name: 'IAM user or role ARN to add as administrator' });
     await input.fill('arn:aws:iam::111122223333:group/Admins');
     await w.page.getByRole('button', { name: 'Add administrator' }).click();
-    await w.page.getByText(/an IAM group cannot be a principal/).first().waitFor();
+    await w.page
+      .getByText(/an IAM group cannot be a principal/)
+      .first()
+      .waitFor();
     assert.equal(await input.getAttribute('aria-invalid'), 'true');
     assert.equal((await w.posted()).filter(isEdit).length, 0);
   });
@@ -126,7 +136,13 @@ describe('policy editor webview (Chromium, message protocol)', function () {
       {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+          {
+            Sid: 'Enable IAM User Permissions',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+            Action: 'kms:*',
+            Resource: '*',
+          },
           { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: ['kms:Decrpyt'], Resource: '*' },
         ],
       },
@@ -146,7 +162,13 @@ describe('policy editor webview (Chromium, message protocol)', function () {
       {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+          {
+            Sid: 'Enable IAM User Permissions',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+            Action: 'kms:*',
+            Resource: '*',
+          },
           { Sid: 'Org', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:111122223333:key/*' },
         ],
       },
@@ -156,7 +178,12 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     await w.fromHost(init(text));
     assert.match(await w.page.locator('#analyzer-state').innerText(), /checking this policy/);
     const findings = placeServiceFindings(validatePolicyDocument(text), text);
-    const checks: ServiceChecksMessage = { type: 'serviceChecks', text, analyzer: { state: 'done', findings }, caller: { state: 'done', arn: 'arn:aws:iam::111122223333:user/alice' } };
+    const checks: ServiceChecksMessage = {
+      type: 'serviceChecks',
+      text,
+      analyzer: { state: 'done', findings },
+      caller: { state: 'done', arn: 'arn:aws:iam::111122223333:user/alice' },
+    };
     await w.fromHost(checks);
     assert.match(await w.page.locator('#analyzer-state').innerText(), /IAM Access Analyzer: 1 security warning, 1 suggestion/);
     assert.match(await w.page.locator('#caller-state').innerText(), /you \(arn:aws:iam::111122223333:user\/alice\)/);
@@ -175,9 +202,20 @@ describe('policy editor webview (Chromium, message protocol)', function () {
 
   it('says what AWS could not check: Access Analyzer unreachable, no STS (the lockout check assumes the account)', async () => {
     await w.fromHost(init(API_DEFAULT));
-    await w.fromHost({ type: 'serviceChecks', text: API_DEFAULT, analyzer: { state: 'unavailable', reason: 'the endpoint does not offer IAM Access Analyzer (HTTP 404).' }, caller: { state: 'unavailable', reason: 'STS did not answer in time.' } });
-    assert.equal(await w.page.locator('#analyzer-state').innerText(), 'Not checked by IAM Access Analyzer: the endpoint does not offer IAM Access Analyzer (HTTP 404).');
-    assert.match(await w.page.locator('#caller-state').innerText(), /Your identity could not be read from STS \(STS did not answer in time\.\): the lockout check assumes you act through the account 111122223333/);
+    await w.fromHost({
+      type: 'serviceChecks',
+      text: API_DEFAULT,
+      analyzer: { state: 'unavailable', reason: 'the endpoint does not offer IAM Access Analyzer (HTTP 404).' },
+      caller: { state: 'unavailable', reason: 'STS did not answer in time.' },
+    });
+    assert.equal(
+      await w.page.locator('#analyzer-state').innerText(),
+      'Not checked by IAM Access Analyzer: the endpoint does not offer IAM Access Analyzer (HTTP 404).',
+    );
+    assert.match(
+      await w.page.locator('#caller-state').innerText(),
+      /Your identity could not be read from STS \(STS did not answer in time\.\): the lockout check assumes you act through the account 111122223333/,
+    );
   });
 
   it('reorders statements with the keyboard, keeping focus on the moved statement', async () => {
@@ -188,11 +226,21 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     const text = (await w.waitForPosted(isEdit)).text;
     assert.deepEqual(
       (statementsOf(policyValueOf(text)) as { Sid: string }[]).map((s) => s.Sid),
-      ['Allow access for Key Administrators', 'Enable IAM User Permissions', 'Allow use of the key', 'Allow attachment of persistent resources'],
+      [
+        'Allow access for Key Administrators',
+        'Enable IAM User Permissions',
+        'Allow use of the key',
+        'Allow attachment of persistent resources',
+      ],
     );
-    assert.equal(await w.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Move statement 2 "Enable IAM User Permissions" down');
+    assert.equal(
+      await w.page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      'Move statement 2 "Enable IAM User Permissions" down',
+    );
     await w.page.keyboard.press('Space');
-    await w.page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'edit').length === 2);
+    await w.page.waitForFunction(
+      () => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'edit').length === 2,
+    );
     assert.equal((statementsOf(policyValueOf(await lastEdit(w)))[2] as { Sid: string }).Sid, 'Enable IAM User Permissions');
   });
 
@@ -233,7 +281,9 @@ describe('policy editor webview (Chromium, message protocol)', function () {
     await w.page.getByRole('textbox', { name: 'IAM user or role ARN to add as key user' }).fill('arn:aws:iam::111122223333:role/AppRole');
     await w.page.getByRole('button', { name: 'Add key user' }).click();
     const text = await lastEdit(w);
-    assert.ok(text.includes('{"Sid":"Weird","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","NotAction":"kms:Encrypt","Resource":"*"}'));
+    assert.ok(
+      text.includes('{"Sid":"Weird","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","NotAction":"kms:Encrypt","Resource":"*"}'),
+    );
     assert.ok(text.includes('"Extra":1'));
   });
 
@@ -260,8 +310,16 @@ describe('policy editor webview (Chromium, message protocol)', function () {
   });
 
   it('is read-only for an AWS managed key', async () => {
-    await w.fromHost(init(API_DEFAULT, { key: { ...key, keyManager: 'AWS' }, readOnly: 'This is an AWS managed key: AWS manages it, so it cannot be changed. Its policy is shown read-only.' }));
-    await w.page.getByText(/AWS managed key/).first().waitFor();
+    await w.fromHost(
+      init(API_DEFAULT, {
+        key: { ...key, keyManager: 'AWS' },
+        readOnly: 'This is an AWS managed key: AWS manages it, so it cannot be changed. Its policy is shown read-only.',
+      }),
+    );
+    await w.page
+      .getByText(/AWS managed key/)
+      .first()
+      .waitFor();
     assert.equal(await w.page.getByRole('button', { name: 'Save' }).isDisabled(), true);
     assert.equal(await w.page.getByRole('button', { name: 'Add statement' }).count(), 0);
     // Nothing here can be changed: no "Unsaved changes", and JSON is to look at, not to edit.
@@ -281,8 +339,15 @@ describe('policy editor webview (Chromium, message protocol)', function () {
   for (const theme of ['light', 'dark'] as const) {
     it(`renders in a ${theme} theme (screenshot)`, async () => {
       await w.open({ theme, width: 1000, height: 1100 });
-      const withWarning = CONSOLE_POLICY.replace('"Sid": "Allow use of the key",', '"Sid": "Allow use of the key",\n            "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333"}},');
-      await w.fromHost(init(withWarning.replace('"kms:DescribeKey"\n', '"kms:DescribeKey",\n                "kms:PutKeyPolicy"\n'), { serverText: CONSOLE_POLICY }));
+      const withWarning = CONSOLE_POLICY.replace(
+        '"Sid": "Allow use of the key",',
+        '"Sid": "Allow use of the key",\n            "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333"}},',
+      );
+      await w.fromHost(
+        init(withWarning.replace('"kms:DescribeKey"\n', '"kms:DescribeKey",\n                "kms:PutKeyPolicy"\n'), {
+          serverText: CONSOLE_POLICY,
+        }),
+      );
       mkdirSync(screenshots, { recursive: true });
       await w.page.screenshot({ path: join(screenshots, `webview-policy-editor-${theme}.png`), fullPage: false });
     });

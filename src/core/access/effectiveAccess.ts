@@ -44,7 +44,13 @@ export interface AccessEntry {
 export type FindingSeverity = 'high' | 'medium' | 'low';
 
 export interface AccessFinding {
-  readonly code: 'PublicAccess' | 'AllowWithNotPrincipal' | 'CrossAccountDecrypt' | 'GrantWithoutConstraints' | 'GrantContextCase' | 'UnparsablePolicy';
+  readonly code:
+    | 'PublicAccess'
+    | 'AllowWithNotPrincipal'
+    | 'CrossAccountDecrypt'
+    | 'GrantWithoutConstraints'
+    | 'GrantContextCase'
+    | 'UnparsablePolicy';
   readonly severity: FindingSeverity;
   readonly title: string;
   readonly detail: string;
@@ -61,7 +67,10 @@ export interface GrantInput {
   readonly RetiringPrincipal?: string;
   readonly IssuingAccount?: string;
   readonly Operations?: readonly string[];
-  readonly Constraints?: { readonly EncryptionContextSubset?: Record<string, string>; readonly EncryptionContextEquals?: Record<string, string> };
+  readonly Constraints?: {
+    readonly EncryptionContextSubset?: Record<string, string>;
+    readonly EncryptionContextEquals?: Record<string, string>;
+  };
 }
 
 export interface EffectiveAccess {
@@ -141,7 +150,8 @@ const OPERATOR_WORDS: Record<string, string> = {
   NotIpAddress: 'is not in',
 };
 
-const quote = (values: readonly string[]): string => (values.length === 1 ? `"${values[0]}"` : `one of ${values.map((v) => `"${v}"`).join(', ')}`);
+const quote = (values: readonly string[]): string =>
+  values.length === 1 ? `"${values[0]}"` : `one of ${values.map((v) => `"${v}"`).join(', ')}`;
 
 export interface ConditionClause {
   readonly operator: string;
@@ -156,7 +166,10 @@ export function conditionClauses(condition: unknown): ConditionClause[] {
   for (const [operator, block] of Object.entries(condition)) {
     if (!isJsonObject(block)) continue;
     for (const [key, raw] of Object.entries(block)) {
-      const values = stringList(typeof raw === 'boolean' || typeof raw === 'number' ? String(raw) : Array.isArray(raw) ? raw.map((v) => String(v)) : raw) ?? [];
+      const values =
+        stringList(
+          typeof raw === 'boolean' || typeof raw === 'number' ? String(raw) : Array.isArray(raw) ? raw.map((v) => String(v)) : raw,
+        ) ?? [];
       out.push({ operator, key, values });
     }
   }
@@ -187,7 +200,10 @@ export function describeClause(c: ConditionClause): string {
     if (lower === 'aws:sourceip' && base === 'IpAddress') return `only from addresses in ${v}${when}`;
     if (lower === 'aws:securetransport' && base === 'Bool') return c.values[0] === 'true' ? 'only over TLS' : 'only without TLS';
     if (lower === 'aws:multifactorauthpresent' && base === 'Bool') return c.values[0] === 'true' ? 'only with MFA' : 'only without MFA';
-    if (lower === 'kms:grantisforawsresource' && base === 'Bool') return c.values[0] === 'true' ? 'only grants made by an AWS service for an AWS resource (kms:GrantIsForAWSResource)' : 'only grants not made for an AWS resource';
+    if (lower === 'kms:grantisforawsresource' && base === 'Bool')
+      return c.values[0] === 'true'
+        ? 'only grants made by an AWS service for an AWS resource (kms:GrantIsForAWSResource)'
+        : 'only grants not made for an AWS resource';
     if (lower.startsWith('kms:encryptioncontext:')) {
       const contextKey = c.key.slice('kms:EncryptionContext:'.length);
       return `only with encryption context ${contextKey} ${OPERATOR_WORDS[base] ?? base} ${v}${caseNote} (the key name matches in any case)${when}`;
@@ -200,7 +216,8 @@ export function describeClause(c: ConditionClause): string {
     if (lower === 'kms:grantoperations') return `only grants for ${v}${when}`;
     if (lower === 'kms:granteeprincipal') return `only grants to ${v}${when}`;
     if (lower === 'kms:retiringprincipal') return `only grants retirable by ${v}${when}`;
-    if (lower === 'kms:encryptionalgorithm' || lower === 'kms:signingalgorithm' || lower === 'kms:macalgorithm') return `only with algorithm ${v}${when}`;
+    if (lower === 'kms:encryptionalgorithm' || lower === 'kms:signingalgorithm' || lower === 'kms:macalgorithm')
+      return `only with algorithm ${v}${when}`;
   }
   return `${c.key} ${OPERATOR_WORDS[base] ?? base}${parsed?.setQualifier ? ` (${parsed.setQualifier})` : ''} ${quote(c.values)}${when}`;
 }
@@ -248,7 +265,13 @@ function describePrincipal(type: string, value: string, accountId: string): stri
   return describeAwsPrincipal(value);
 }
 
-function groupOf(input: { type: string; value: string; actions: ReadonlySet<string>; clauses: readonly ConditionClause[]; accountId: string }): AccessGroup {
+function groupOf(input: {
+  type: string;
+  value: string;
+  actions: ReadonlySet<string>;
+  clauses: readonly ConditionClause[];
+  accountId: string;
+}): AccessGroup {
   if (input.clauses.some((c) => c.key.toLowerCase() === 'kms:viaservice' && !/Not/.test(c.operator))) return 'services';
   if (input.type === 'Service' || (input.type === 'grant' && isServicePrincipal(input.value))) return 'services';
   if (input.type === '*' || input.value === '*') return 'everyone';
@@ -275,7 +298,13 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
   try {
     document = JSON.parse(input.policy);
   } catch (error) {
-    findings.push({ code: 'UnparsablePolicy', severity: 'high', title: 'The key policy is not valid JSON', detail: error instanceof Error ? error.message : String(error), where: 'key policy' });
+    findings.push({
+      code: 'UnparsablePolicy',
+      severity: 'high',
+      title: 'The key policy is not valid JSON',
+      detail: error instanceof Error ? error.message : String(error),
+      where: 'key policy',
+    });
     document = {};
   }
   const policyContextKeys: { key: string; values: readonly string[]; where: string; ignoreCase: boolean }[] = [];
@@ -292,7 +321,12 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
     const clauses = conditionClauses(raw.Condition);
     for (const c of clauses) {
       if (c.key.toLowerCase().startsWith('kms:encryptioncontext:')) {
-        policyContextKeys.push({ key: c.key.slice('kms:EncryptionContext:'.length), values: c.values, where, ignoreCase: /IgnoreCase/.test(c.operator) });
+        policyContextKeys.push({
+          key: c.key.slice('kms:EncryptionContext:'.length),
+          values: c.values,
+          where,
+          ignoreCase: /IgnoreCase/.test(c.operator),
+        });
       }
     }
     const conditions = clauses.map(describeClause);
@@ -311,7 +345,14 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
         statementIndex: index,
       });
       if (effect === 'Allow') {
-        findings.push({ code: 'AllowWithNotPrincipal', severity: 'high', title: 'Allow with NotPrincipal', detail: `${where} allows everyone except ${entries.map((e) => e.value).join(', ')}: name the principals to allow instead.`, where, statementSid: sid });
+        findings.push({
+          code: 'AllowWithNotPrincipal',
+          severity: 'high',
+          title: 'Allow with NotPrincipal',
+          detail: `${where} allows everyone except ${entries.map((e) => e.value).join(', ')}: name the principals to allow instead.`,
+          where,
+          statementSid: sid,
+        });
       }
       return;
     }
@@ -363,11 +404,17 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
     const conditions: string[] = [];
     const equals = grant.Constraints?.EncryptionContextEquals;
     const subset = grant.Constraints?.EncryptionContextSubset;
-    const pairs = (m: Record<string, string>): string => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ');
-    if (equals && Object.keys(equals).length) conditions.push(`only with exactly the encryption context ${pairs(equals)} (keys and values case-sensitive)`);
-    if (subset && Object.keys(subset).length) conditions.push(`only when the encryption context includes ${pairs(subset)} (keys and values case-sensitive)`);
+    const pairs = (m: Record<string, string>): string =>
+      Object.entries(m)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
+    if (equals && Object.keys(equals).length)
+      conditions.push(`only with exactly the encryption context ${pairs(equals)} (keys and values case-sensitive)`);
+    if (subset && Object.keys(subset).length)
+      conditions.push(`only when the encryption context includes ${pairs(subset)} (keys and values case-sensitive)`);
     if (grant.RetiringPrincipal) conditions.push(`can be retired by ${grant.RetiringPrincipal}`);
-    if (grant.IssuingAccount && !grant.IssuingAccount.endsWith(`:${accountId}:root`) && grant.IssuingAccount !== accountId) conditions.push(`issued by ${grant.IssuingAccount}`);
+    if (grant.IssuingAccount && !grant.IssuingAccount.endsWith(`:${accountId}:root`) && grant.IssuingAccount !== accountId)
+      conditions.push(`issued by ${grant.IssuingAccount}`);
     const type = isServicePrincipal(grantee) ? 'grant' : 'AWS';
     const group = groupOf({ type: type === 'grant' ? 'grant' : 'AWS', value: grantee, actions: actionSet, clauses: [], accountId });
     principals.push({
@@ -395,7 +442,14 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
     }
     const account = principalAccount(grantee);
     if (account && account !== accountId && actionsAllowAny(actionSet, DECRYPT_ACTIONS)) {
-      findings.push({ code: 'CrossAccountDecrypt', severity: 'medium', title: `Account ${account} may decrypt`, detail: `${where} lets ${describeAwsPrincipal(grantee)} of another account decrypt with this key.`, where, grantId });
+      findings.push({
+        code: 'CrossAccountDecrypt',
+        severity: 'medium',
+        title: `Account ${account} may decrypt`,
+        detail: `${where} lets ${describeAwsPrincipal(grantee)} of another account decrypt with this key.`,
+        where,
+        grantId,
+      });
     }
     // The case rule: grant constraints are case-sensitive in keys and values.
     const constraintMap = { ...(subset ?? {}), ...(equals ?? {}) };
@@ -412,7 +466,11 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
       });
     }
     for (const [key, value] of Object.entries(constraintMap)) {
-      const near = policyContextKeys.find((p) => p.key.toLowerCase() === key.toLowerCase() && (p.key !== key || p.values.some((v) => v !== value && v.toLowerCase() === value.toLowerCase())));
+      const near = policyContextKeys.find(
+        (p) =>
+          p.key.toLowerCase() === key.toLowerCase() &&
+          (p.key !== key || p.values.some((v) => v !== value && v.toLowerCase() === value.toLowerCase())),
+      );
       if (!near) continue;
       findings.push({
         code: 'GrantContextCase',

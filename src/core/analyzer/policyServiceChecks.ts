@@ -68,7 +68,12 @@ export class PolicyServiceChecks {
     }
   }
 
-  private async validate(connection: Connection, text: string, resourceType: ValidatePolicyResourceType | undefined, signal?: AbortSignal): Promise<RawServiceFinding[]> {
+  private async validate(
+    connection: Connection,
+    text: string,
+    resourceType: ValidatePolicyResourceType | undefined,
+    signal?: AbortSignal,
+  ): Promise<RawServiceFinding[]> {
     const findings: RawServiceFinding[] = [];
     const [sdk, client] = await Promise.all([loadAwsSdk(), this.analyzer(connection)]);
     let nextToken: string | undefined;
@@ -112,7 +117,12 @@ export class PolicyServiceChecks {
     try {
       const files = await AwsConfigFiles.load(this.settings.env);
       const sts = resolveStsEndpoint(connection, this.settings.env, files);
-      const identity = await callerIdentity({ endpoint: sts.url, region: connection.region, credentials: await this.settings.credentials(connection), signal });
+      const identity = await callerIdentity({
+        endpoint: sts.url,
+        region: connection.region,
+        credentials: await this.settings.credentials(connection),
+        signal,
+      });
       return identity.arn;
     } catch (error) {
       throw describeFailure('STS', 'sts:GetCallerIdentity', error, signal);
@@ -130,7 +140,11 @@ export class PolicyServiceChecks {
   }
 
   private async createAnalyzer(connection: Connection): Promise<AccessAnalyzerClient> {
-    const [sdk, files, credentials] = await Promise.all([loadAwsSdk(), AwsConfigFiles.load(this.settings.env), this.settings.credentials(connection)]);
+    const [sdk, files, credentials] = await Promise.all([
+      loadAwsSdk(),
+      AwsConfigFiles.load(this.settings.env),
+      this.settings.credentials(connection),
+    ]);
     const endpoint = serviceEndpoint(connection, 'accessanalyzer', this.settings.env, files);
     return new sdk.AccessAnalyzerClient({
       region: connection.region,
@@ -150,7 +164,8 @@ export function describeFailure(service: string, permission: string, error: unkn
   const name = e.name ?? 'Error';
   const message = (e.message ?? String(error)).split('\n')[0].trim().slice(0, 300);
   if (signal?.aborted) return new ServiceCheckError('Cancelled', 'Cancelled.');
-  if (name === 'AbortError' || name === 'TimeoutError' || e.code === 'ABORT_ERR') return new ServiceCheckError('Timeout', `${service} did not answer in time.`);
+  if (name === 'AbortError' || name === 'TimeoutError' || e.code === 'ABORT_ERR')
+    return new ServiceCheckError('Timeout', `${service} did not answer in time.`);
   const status = e.$metadata?.httpStatusCode;
   switch (name) {
     case 'AccessDeniedException':
@@ -171,8 +186,11 @@ export function describeFailure(service: string, permission: string, error: unkn
       return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (${message})`);
   }
   // A server without the service answers in another protocol (a KMS JSON error to STS's XML client).
-  if (/Deserialization error|parse error|Unexpected token|not valid JSON/i.test(e.message ?? '')) return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (it answered in another protocol).`);
-  if (status === 404 || status === 501) return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (HTTP ${status}).`);
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/i.test(`${e.code ?? ''} ${message}`)) return new ServiceCheckError('Unreachable', `${service} could not be reached (${message}).`);
+  if (/Deserialization error|parse error|Unexpected token|not valid JSON/i.test(e.message ?? ''))
+    return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (it answered in another protocol).`);
+  if (status === 404 || status === 501)
+    return new ServiceCheckError('NotSupportedByEndpoint', `the endpoint does not offer ${service} (HTTP ${status}).`);
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/i.test(`${e.code ?? ''} ${message}`))
+    return new ServiceCheckError('Unreachable', `${service} could not be reached (${message}).`);
   return new ServiceCheckError(name, `${service} failed: ${message}`);
 }

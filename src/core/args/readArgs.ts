@@ -94,7 +94,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value === '' ? 'an empty string' : `the string "${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
+  if (typeof value === 'string')
+    return value === '' ? 'an empty string' : `the string "${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
   if (typeof value === 'object' || typeof value === 'function') return `an ${typeof value}`;
   return `${typeof value} ${String(JSON.stringify(value))}`;
 }

@@ -61,7 +61,12 @@ export function describeConnectionConfig(config: ConnectionConfig): string {
  * skipped when `ignore_configured_endpoint_urls` is set (env or profile). The SDK reads
  * these from the default profile only, so the result is passed to the client explicitly.
  */
-export function resolveConnection(config: ConnectionConfig, env: Environment, files: AwsConfigFiles, policy: EndpointPolicy = {}): Connection {
+export function resolveConnection(
+  config: ConnectionConfig,
+  env: Environment,
+  files: AwsConfigFiles,
+  policy: EndpointPolicy = {},
+): Connection {
   const profile = config.profile?.trim() || undefined;
   const effectiveProfile = profile ?? env.AWS_PROFILE ?? 'default';
   const settings = files.profile(effectiveProfile);
@@ -101,8 +106,7 @@ function resolveEndpoint(
   const explicit = nonEmpty(config.endpoint);
   if (explicit) return { url: explicit, source: 'connection' };
   const settings = files.profile(profileName);
-  const ignore =
-    isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(settings?.ignore_configured_endpoint_urls);
+  const ignore = isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(settings?.ignore_configured_endpoint_urls);
   if (ignore) return undefined;
   const fromKmsEnv = nonEmpty(env.AWS_ENDPOINT_URL_KMS);
   if (fromKmsEnv) return { url: fromKmsEnv, source: 'AWS_ENDPOINT_URL_KMS' };

@@ -27,5 +27,9 @@ export function credentialProviderFor(
   };
   const base = connection.profile ? sdk.fromIni({ ...shared, profile: connection.profile }) : sdk.fromNodeProviderChain(shared);
   if (!connection.roleArn) return base;
-  return sdk.fromTemporaryCredentials({ masterCredentials: base, params: { RoleArn: connection.roleArn, RoleSessionName: 'kms-workbench-sops', DurationSeconds: 900 }, clientConfig: { region: connection.region } });
+  return sdk.fromTemporaryCredentials({
+    masterCredentials: base,
+    params: { RoleArn: connection.roleArn, RoleSessionName: 'kms-workbench-sops', DurationSeconds: 900 },
+    clientConfig: { region: connection.region },
+  });
 }

@@ -15,7 +15,12 @@ import type { Connection } from './connection';
  * `service` is the SDK's service id in lower case as the config files write it (`cloudtrail`,
  * `sts`); its environment variable is the upper-case form (AWS_ENDPOINT_URL_CLOUDTRAIL).
  */
-export function serviceEndpoint(connection: Pick<Connection, 'profile' | 'endpoint' | 'endpointSource'>, service: string, env: Environment, files: Pick<AwsConfigFiles, 'profile' | 'servicesSection'>): { url: string; source: string } | undefined {
+export function serviceEndpoint(
+  connection: Pick<Connection, 'profile' | 'endpoint' | 'endpointSource'>,
+  service: string,
+  env: Environment,
+  files: Pick<AwsConfigFiles, 'profile' | 'servicesSection'>,
+): { url: string; source: string } | undefined {
   if (connection.endpoint && connection.endpointSource === 'connection') return { url: connection.endpoint, source: 'connection' };
   const profileName = connection.profile ?? env.AWS_PROFILE ?? 'default';
   const settings = files.profile(profileName);
@@ -46,7 +51,8 @@ function checked(url: string, source: string): { url: string; source: string } {
   } catch {
     throw new ServiceEndpointError(`Endpoint "${url}" (from ${source}) is not a URL: write it like http://localhost:4566.`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ServiceEndpointError(`Endpoint "${url}" (from ${source}) must start with http:// or https://.`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ServiceEndpointError(`Endpoint "${url}" (from ${source}) must start with http:// or https://.`);
   return { url, source };
 }
 

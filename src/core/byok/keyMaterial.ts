@@ -8,7 +8,12 @@ import { freshMaterialLength, materialProblem } from './wrapKeyMaterial';
  * after use; nothing here keeps a copy.
  */
 
-const CURVES: Record<string, string> = { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1', ECC_SECG_P256K1: 'secp256k1' };
+const CURVES: Record<string, string> = {
+  ECC_NIST_P256: 'prime256v1',
+  ECC_NIST_P384: 'secp384r1',
+  ECC_NIST_P521: 'secp521r1',
+  ECC_SECG_P256K1: 'secp256k1',
+};
 
 /** Whether material of this spec is a private key (DER PKCS#8) rather than secret bytes. */
 export function isAsymmetricSpec(keySpec: string | undefined): boolean {
@@ -17,7 +22,9 @@ export function isAsymmetricSpec(keySpec: string | undefined): boolean {
 
 /** Whether fresh material can be made here for this key spec. */
 export function canGenerate(keySpec: string | undefined): boolean {
-  return freshMaterialLength(keySpec) !== undefined || (keySpec !== undefined && (keySpec.startsWith('RSA_') || CURVES[keySpec] !== undefined));
+  return (
+    freshMaterialLength(keySpec) !== undefined || (keySpec !== undefined && (keySpec.startsWith('RSA_') || CURVES[keySpec] !== undefined))
+  );
 }
 
 /** Fresh material for a key spec: random bytes (symmetric: 32, HMAC: the digest size), or a new private key (PKCS#8 DER). */
@@ -39,7 +46,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** Material from base64 text (an argument or a paste). */
 export function materialFromBase64(text: string, keySpec: string | undefined): Checked<Buffer> {
   const compact = text.replace(/\s+/g, '');
-  if (!compact || !BASE64.test(compact) || compact.length % 4 !== 0) return problem('The key material must be base64 (as `openssl rand -base64 32` prints it).');
+  if (!compact || !BASE64.test(compact) || compact.length % 4 !== 0)
+    return problem('The key material must be base64 (as `openssl rand -base64 32` prints it).');
   return checked(Buffer.from(compact, 'base64'), keySpec);
 }
 
@@ -51,7 +59,8 @@ export function materialFromFile(bytes: Uint8Array, keySpec: string | undefined)
   const buffer = Buffer.from(bytes);
   const head = buffer.subarray(0, 64).toString('latin1');
   if (head.includes('-----BEGIN')) {
-    if (!isAsymmetricSpec(keySpec)) return problem(`This is a PEM file; ${keySpec ?? 'SYMMETRIC_DEFAULT'} key material is plain bytes (32 for a symmetric key).`);
+    if (!isAsymmetricSpec(keySpec))
+      return problem(`This is a PEM file; ${keySpec ?? 'SYMMETRIC_DEFAULT'} key material is plain bytes (32 for a symmetric key).`);
     try {
       return checked(createPrivateKey({ key: buffer, format: 'pem' }).export({ type: 'pkcs8', format: 'der' }), keySpec);
     } catch {
@@ -81,6 +90,7 @@ export function checkExpiry(text: string, now = new Date()): Checked<Date> {
   if (!trimmed || Number.isNaN(date.getTime())) return problem(`"${text}" is not a date: write it as 2026-12-31 or 2026-12-31T18:00:00Z.`);
   if (date.getTime() <= now.getTime()) return problem(`${date.toISOString()} is not in the future.`);
   const max = now.getTime() + 365 * 24 * 60 * 60 * 1000;
-  if (date.getTime() > max) return problem(`KMS lets imported key material expire at most 365 days ahead (${new Date(max).toISOString().slice(0, 10)}).`);
+  if (date.getTime() > max)
+    return problem(`KMS lets imported key material expire at most 365 days ahead (${new Date(max).toISOString().slice(0, 10)}).`);
   return ok(date);
 }

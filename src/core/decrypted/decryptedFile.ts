@@ -94,7 +94,12 @@ export async function decryptFileToMemory(path: string, options: DecryptOptions,
 }
 
 /** Decrypts the bytes of an encrypted file (e.g. a Git revision of it) into memory. */
-export async function decryptBytesToMemory(bytes: Buffer, name: string, options: DecryptOptions, crypto: DecryptedCrypto): Promise<DecryptedContent> {
+export async function decryptBytesToMemory(
+  bytes: Buffer,
+  name: string,
+  options: DecryptOptions,
+  crypto: DecryptedCrypto,
+): Promise<DecryptedContent> {
   if (bytes.length > MAX_CIPHERTEXT_BYTES) throw tooLarge(name, bytes.length);
   const fileName = name.replace(/ at [^/\\]*$/, '');
   const format = detectFileFormat(bytes, bytes.length, fileName);
@@ -103,12 +108,26 @@ export async function decryptBytesToMemory(bytes: Buffer, name: string, options:
     const out = await decryptSopsText(fileName, originalText, crypto.sopsKeys ?? connectionKeyService(crypto.gatewayFor));
     checked(out.plaintext, name);
     const others = format.masterKeys.filter((k) => !k.startsWith('KMS key'));
-    const changesOnSave = [`It is a SOPS file (${format.store}): a save encrypts only the values you change with its data key (the others keep their ciphertext) and writes it the way sops does (comments on their own lines, no blank lines).`];
+    const changesOnSave = [
+      `It is a SOPS file (${format.store}): a save encrypts only the values you change with its data key (the others keep their ciphertext) and writes it the way sops does (comments on their own lines, no blank lines).`,
+    ];
     if (others.length) changesOnSave.push(`Its other master keys (${others.join('; ')}) are kept and still open it.`);
-    return { plaintext: out.plaintext, target: { format: 'sops', keyId: out.openedWith, encryptionContext: {}, changesOnSave, sops: { originalText, name: fileName, kmsKeys: format.kmsKeys } } };
+    return {
+      plaintext: out.plaintext,
+      target: {
+        format: 'sops',
+        keyId: out.openedWith,
+        encryptionContext: {},
+        changesOnSave,
+        sops: { originalText, name: fileName, kmsKeys: format.kmsKeys },
+      },
+    };
   }
   if (format.kind === 'plaintext') {
-    throw new KmsError('NotEncrypted', `${name} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob. Open it as usual.`);
+    throw new KmsError(
+      'NotEncrypted',
+      `${name} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob. Open it as usual.`,
+    );
   }
   if (format.kind === 'blob') {
     const encryptionContext = options.blobContext ?? {};
@@ -133,18 +152,32 @@ export async function decryptBytesToMemory(bytes: Buffer, name: string, options:
   if (others.length) {
     const names = await crypto.names?.().catch(() => undefined);
     const name = (ref: string): string => (names ? keyName(ref, names) : ref);
-    changesOnSave.push(`Its data key is also wrapped under ${names ? keyNames(others, names, others.length) : others.join(', ')}; once saved, only ${name(keyId)} can decrypt it.`);
+    changesOnSave.push(
+      `Its data key is also wrapped under ${names ? keyNames(others, names, others.length) : others.join(', ')}; once saved, only ${name(keyId)} can decrypt it.`,
+    );
   }
   const written = ALGORITHM_SUITES.get(DEFAULT_SUITE_ID)?.name ?? '';
-  if (out.info.algorithmSuite !== written) changesOnSave.push(`It uses ${out.info.algorithmSuite}; it is saved with ${written} (committing, not signed).`);
+  if (out.info.algorithmSuite !== written)
+    changesOnSave.push(`It uses ${out.info.algorithmSuite}; it is saved with ${written} (committing, not signed).`);
   return {
     plaintext: out.plaintext,
-    target: { format: format.armor === 'base64' ? 'message-base64' : 'message-binary', keyId, encryptionContext: withoutReservedKeys(out.info.encryptionContext), changesOnSave },
+    target: {
+      format: format.armor === 'base64' ? 'message-base64' : 'message-binary',
+      keyId,
+      encryptionContext: withoutReservedKeys(out.info.encryptionContext),
+      changesOnSave,
+    },
   };
 }
 
 /** The file's new bytes: `plaintext` encrypted as `target` says (same format, key and context). */
-export async function encryptForTarget(plaintext: Uint8Array, target: EncryptionTarget, name: string, crypto: DecryptedCrypto, signal?: AbortSignal): Promise<Buffer> {
+export async function encryptForTarget(
+  plaintext: Uint8Array,
+  target: EncryptionTarget,
+  name: string,
+  crypto: DecryptedCrypto,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   if (target.format === 'sops') {
     if (!target.sops) throw new KmsError('SopsFormat', `${name}: the SOPS file it was opened from is not known; reopen it.`);
     const doc = readSopsFile(target.sops.name, target.sops.originalText);
@@ -159,7 +192,10 @@ export async function encryptForTarget(plaintext: Uint8Array, target: Encryption
   }
   if (target.format === 'blob') {
     if (plaintext.byteLength === 0) {
-      throw new KmsError('PlaintextEmpty', `${name} is a KMS ciphertext blob, and KMS Encrypt needs 1 to 4,096 bytes: an empty text cannot be saved in it. Undo, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limits.`);
+      throw new KmsError(
+        'PlaintextEmpty',
+        `${name} is a KMS ciphertext blob, and KMS Encrypt needs 1 to 4,096 bytes: an empty text cannot be saved in it. Undo, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limits.`,
+      );
     }
     if (plaintext.byteLength > MAX_BLOB_PLAINTEXT) {
       throw new KmsError(
@@ -167,10 +203,16 @@ export async function encryptForTarget(plaintext: Uint8Array, target: Encryption
         `${name} is a KMS ciphertext blob, and KMS Encrypt takes at most 4,096 bytes; the text has ${plaintext.byteLength.toLocaleString('en-US')}. Shorten it, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limit.`,
       );
     }
-    const out = await crypto.gatewayFor(undefined).encrypt({ keyId: target.keyId, plaintext, encryptionContext: target.encryptionContext }, { abortSignal: signal });
+    const out = await crypto
+      .gatewayFor(undefined)
+      .encrypt({ keyId: target.keyId, plaintext, encryptionContext: target.encryptionContext }, { abortSignal: signal });
     return Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1');
   }
-  const { message } = await crypto.envelope.encryptBuffer(plaintext, { keyId: target.keyId, encryptionContext: target.encryptionContext, signal });
+  const { message } = await crypto.envelope.encryptBuffer(plaintext, {
+    keyId: target.keyId,
+    encryptionContext: target.encryptionContext,
+    signal,
+  });
   return target.format === 'message-base64' ? armorBase64(message) : message;
 }
 
@@ -185,7 +227,12 @@ export interface ReplaceOutcome {
  * version the editor started from (`expectedHash`); otherwise nothing is written and a
  * KmsError (FileChangedOnDisk or FileDeleted) says why.
  */
-export async function replaceIfUnchanged(path: string, bytes: Uint8Array, expectedHash: string, options: { faults?: WriteFaults; signal?: AbortSignal } = {}): Promise<ReplaceOutcome> {
+export async function replaceIfUnchanged(
+  path: string,
+  bytes: Uint8Array,
+  expectedHash: string,
+  options: { faults?: WriteFaults; signal?: AbortSignal } = {},
+): Promise<ReplaceOutcome> {
   const name = basename(path);
   try {
     const result = await replaceFileAtomically(
@@ -231,7 +278,10 @@ export function changedOnDisk(name: string): KmsError {
 }
 
 function deleted(name: string): KmsError {
-  return new KmsError('FileDeleted', `${name} was deleted on disk after it was decrypted, so nothing was written. Restore the file (for example with git checkout) and save again, or close the editor to drop the changes.`);
+  return new KmsError(
+    'FileDeleted',
+    `${name} was deleted on disk after it was decrypted, so nothing was written. Restore the file (for example with git checkout) and save again, or close the editor to drop the changes.`,
+  );
 }
 
 function checked(plaintext: Buffer, name: string): void {
@@ -264,8 +314,15 @@ function explainBlobFailure(error: unknown, name: string, tried: EncryptionConte
   if (!(error instanceof KmsError) || error.code !== 'InvalidCiphertextException') return error;
   const context = formatEncryptionContext(tried);
   const triedText = context ? `the encryption context ${context}` : 'no encryption context';
-  const what = confidence === 'plausible' ? 'it is base64 of no ciphertext shape known here, so it may not be a KMS ciphertext at all; otherwise' : 'most likely';
-  return new KmsError(error.code, `KMS could not decrypt ${name} with ${triedText}: ${what} the encryption context is wrong (it must match exactly), or the ciphertext belongs to another account or region, or it was altered.`, error.details);
+  const what =
+    confidence === 'plausible'
+      ? 'it is base64 of no ciphertext shape known here, so it may not be a KMS ciphertext at all; otherwise'
+      : 'most likely';
+  return new KmsError(
+    error.code,
+    `KMS could not decrypt ${name} with ${triedText}: ${what} the encryption context is wrong (it must match exactly), or the ciphertext belongs to another account or region, or it was altered.`,
+    error.details,
+  );
 }
 
 function fileError(error: unknown, name: string): unknown {

@@ -24,5 +24,8 @@ export function checkEditableText(plaintext: Uint8Array, name: string): void {
 }
 
 function notText(name: string, why: string): KmsError {
-  return new KmsError('NotText', `${name} decrypts to binary data (${why}), which a text editor would damage on save. Use KMS: Decrypt File to decrypt it on disk instead.`);
+  return new KmsError(
+    'NotText',
+    `${name} decrypts to binary data (${why}), which a text editor would damage on save. Use KMS: Decrypt File to decrypt it on disk instead.`,
+  );
 }

@@ -114,13 +114,15 @@ export function fromDecryptedUriParts(parts: DecryptedUriParts): DecryptedLocati
       shownParts = shownParts.slice(1);
     }
     const realDir = realParts.slice(0, -1);
-    if (shownParts.length > realDir.length || realDir.slice(realDir.length - shownParts.length).join('/') !== shownParts.join('/')) return undefined;
+    if (shownParts.length > realDir.length || realDir.slice(realDir.length - shownParts.length).join('/') !== shownParts.join('/'))
+      return undefined;
     if (plaintextNameOf(realParts[realParts.length - 1]) !== name) return undefined;
     return { realPath: real, ...(ref !== null ? { ref } : {}) };
   }
   if (params.has('in')) return undefined;
   const file = params.get('file');
-  if (file !== null && (file === '' || file.includes('/') || file === '.' || file === '..' || plaintextNameOf(file) !== name)) return undefined;
+  if (file !== null && (file === '' || file.includes('/') || file === '.' || file === '..' || plaintextNameOf(file) !== name))
+    return undefined;
   return { realPath: `${dir}/${file ?? name}`, ...(ref !== null ? { ref } : {}) };
 }
 
@@ -136,7 +138,8 @@ export function realFolderOf(folderPath: string, query: string, viewPath: (realP
   if (!shown) return undefined;
   const shownParts = segments(shown);
   const folderParts = segments(folderPath);
-  if (folderParts.length >= shownParts.length || folderParts.join('/') !== shownParts.slice(0, folderParts.length).join('/')) return undefined;
+  if (folderParts.length >= shownParts.length || folderParts.join('/') !== shownParts.slice(0, folderParts.length).join('/'))
+    return undefined;
   const realParts = segments(real);
   const up = shownParts.length - folderParts.length;
   if (realParts.length - up < 0) return undefined;

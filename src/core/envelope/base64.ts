@@ -162,7 +162,10 @@ export class Base64ArmorDecoder extends Transform {
     try {
       if (this.pending.length) this.slow(this.pending);
       this.pending = Buffer.alloc(0);
-      if (this.carry.length) throw new Base64FormatError(`the base64 text ends in the middle of a group (${this.carry.length} characters left over): the file is truncated`);
+      if (this.carry.length)
+        throw new Base64FormatError(
+          `the base64 text ends in the middle of a group (${this.carry.length} characters left over): the file is truncated`,
+        );
       callback();
     } catch (error) {
       callback(error as Error);

@@ -31,9 +31,13 @@ export function ciphertextMarkdown(found: TextCiphertext, name: NameKey = asWrit
   if (kms.length === 1) lines.push(`Key: ${markdownCode(name(kms[0]))}`);
   else if (kms.length > 1) lines.push(`Keys (any one of the ${kms.length} decrypts): ${kms.map((k) => markdownCode(name(k))).join(', ')}`);
   if (others.length) lines.push(`Data keys of other providers: ${others.map((p) => markdownCode(p)).join(', ')}`);
-  const context = formatEncryptionContext(Object.fromEntries(Object.entries(info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
+  const context = formatEncryptionContext(
+    Object.fromEntries(Object.entries(info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))),
+  );
   lines.push(`Encryption context: ${context ? markdownCode(context) : 'none'}`);
-  lines.push(`Algorithm suite: ${markdownCode(info.algorithmSuite)}${info.frameLength ? ` · frames of ${info.frameLength.toLocaleString('en-US')} bytes` : ''}`);
+  lines.push(
+    `Algorithm suite: ${markdownCode(info.algorithmSuite)}${info.frameLength ? ` · frames of ${info.frameLength.toLocaleString('en-US')} bytes` : ''}`,
+  );
   return lines.join('  \n');
 }
 

@@ -52,7 +52,9 @@ export function cryptFile(original: OriginalFile, sink: Writable, spec: CodecSpe
 
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error && reason.name === 'AbortError' ? reason : Object.assign(new Error('The operation was cancelled.'), { name: 'AbortError' });
+  return reason instanceof Error && reason.name === 'AbortError'
+    ? reason
+    : Object.assign(new Error('The operation was cancelled.'), { name: 'AbortError' });
 }
 
 async function cryptInline(original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions): Promise<void> {
@@ -141,7 +143,12 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
   return new Promise<void>((resolve, reject) => {
     // No inherited Node options (the extension host's are not all allowed in a worker); a
     // small heap (the buffers themselves live outside it).
-    const worker = new Worker(script, { execArgv: [], stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
+    const worker = new Worker(script, {
+      execArgv: [],
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
+    });
     let settled = false;
     let inFlight = 0;
     /** Read buffers back from the worker, reused. */
@@ -198,7 +205,9 @@ function cryptInWorker(script: string, original: OriginalFile, sink: Writable, s
     const post = (message: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
     // The worker gets its own copy of the data key (moved), and zeroes it.
     const dataKey = Uint8Array.from(spec.dataKey);
-    post({ type: 'start', op: spec.op, armor: spec.armor, dataKey, header: Uint8Array.from(spec.header), plaintextLength: original.size }, [dataKey.buffer]);
+    post({ type: 'start', op: spec.op, armor: spec.armor, dataKey, header: Uint8Array.from(spec.header), plaintextLength: original.size }, [
+      dataKey.buffer,
+    ]);
 
     const read = async (): Promise<void> => {
       let position = 0;

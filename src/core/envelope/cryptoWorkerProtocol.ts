@@ -8,7 +8,14 @@
 // reused: memory stays flat however large the file.
 
 export type ToWorker =
-  | { readonly type: 'start'; readonly op: 'encrypt' | 'decrypt'; readonly armor: 'base64' | 'binary'; readonly dataKey: Uint8Array; readonly header: Uint8Array; readonly plaintextLength?: number }
+  | {
+      readonly type: 'start';
+      readonly op: 'encrypt' | 'decrypt';
+      readonly armor: 'base64' | 'binary';
+      readonly dataKey: Uint8Array;
+      readonly header: Uint8Array;
+      readonly plaintextLength?: number;
+    }
   | { readonly type: 'chunk'; readonly bytes: Uint8Array }
   | { readonly type: 'recycle'; readonly buffer: ArrayBuffer }
   | { readonly type: 'end' };

@@ -102,7 +102,12 @@ export function detectSops(bytes: Buffer, name: string): FileFormat | undefined 
   try {
     const doc = readSopsFile(name, text);
     if (!doc) return undefined;
-    return { kind: 'sops', store: doc.format, kmsKeys: doc.metadata.groups.flatMap((g) => g.kms.map((k) => k.arn)), masterKeys: describeMasterKeys(doc.metadata) };
+    return {
+      kind: 'sops',
+      store: doc.format,
+      kmsKeys: doc.metadata.groups.flatMap((g) => g.kms.map((k) => k.arn)),
+      masterKeys: describeMasterKeys(doc.metadata),
+    };
   } catch {
     return undefined;
   }

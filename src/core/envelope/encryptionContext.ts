@@ -12,9 +12,16 @@ export function parseEncryptionContext(text: string): EncryptionContext {
     try {
       parsed = JSON.parse(trimmed);
     } catch {
-      throw new ArgumentError('The encryption context is not valid JSON. Write key=value pairs separated by commas, or a JSON object of strings.');
+      throw new ArgumentError(
+        'The encryption context is not valid JSON. Write key=value pairs separated by commas, or a JSON object of strings.',
+      );
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      Array.isArray(parsed) ||
+      Object.values(parsed).some((v) => typeof v !== 'string')
+    ) {
       throw new ArgumentError('A JSON encryption context must be an object of string values, like {"app": "web"}.');
     }
     return checkContext(parsed as EncryptionContext);
@@ -24,7 +31,10 @@ export function parseEncryptionContext(text: string): EncryptionContext {
     const pair = part.trim();
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ArgumentError(`"${pair}" is not a key=value pair. Write the encryption context as key=value pairs separated by commas, e.g. app=web, env=prod.`);
+    if (eq <= 0)
+      throw new ArgumentError(
+        `"${pair}" is not a key=value pair. Write the encryption context as key=value pairs separated by commas, e.g. app=web, env=prod.`,
+      );
     const key = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
     if (Object.prototype.hasOwnProperty.call(context, key)) throw new ArgumentError(`The encryption context names "${key}" twice.`);
@@ -38,7 +48,8 @@ export function checkContext(context: EncryptionContext): EncryptionContext {
   for (const [key, value] of Object.entries(context)) {
     if (key.trim() === '') throw new ArgumentError('An encryption context key is empty.');
     if (value === '') throw new ArgumentError(`The encryption context value of "${key}" is empty: KMS needs a value for every key.`);
-    if (key.startsWith('aws-crypto-')) throw new ArgumentError(`"${key}": encryption context keys starting with "aws-crypto-" are reserved by the AWS Encryption SDK.`);
+    if (key.startsWith('aws-crypto-'))
+      throw new ArgumentError(`"${key}": encryption context keys starting with "aws-crypto-" are reserved by the AWS Encryption SDK.`);
   }
   return context;
 }

@@ -17,7 +17,24 @@ import type { KmsGateway } from '../kms/gateway';
 import { type EncryptionSdkModule, loadEncryptionSdk } from '../lazy/loadEncryptionSdk';
 import { checkMessageEnd } from './messageEnd';
 import { contextMismatches, formatEncryptionContext } from './encryptionContext';
-import { DEFAULT_FRAME_LENGTH, DEFAULT_SUITE_ID, deriveCommittingKeys, type EncryptedDataKey, type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, messageInfo, type MessageInfo, MessageFormatError, parseMessageHeader, regionOfKeyArn, tampered, verifyCommitment, verifyHeaderAuth } from './messageFormat';
+import {
+  DEFAULT_FRAME_LENGTH,
+  DEFAULT_SUITE_ID,
+  deriveCommittingKeys,
+  type EncryptedDataKey,
+  type EncryptionContext,
+  KMS_PROVIDER_ID,
+  MAX_ENCRYPTED_DATA_KEYS,
+  type MessageHeader,
+  messageInfo,
+  type MessageInfo,
+  MessageFormatError,
+  parseMessageHeader,
+  regionOfKeyArn,
+  tampered,
+  verifyCommitment,
+  verifyHeaderAuth,
+} from './messageFormat';
 
 /** The gateway for a region (of a key ARN); undefined: the connection's own region. */
 export type GatewayForRegion = (region: string | undefined) => KmsGateway;
@@ -154,7 +171,11 @@ export class EnvelopeCrypto {
     const { sdk, calls, keyring } = await this.encryptKeyring(params);
     const client = this.client(sdk);
     try {
-      const { result, messageHeader } = await client.encrypt(keyring, plaintext, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} });
+      const { result, messageHeader } = await client.encrypt(keyring, plaintext, {
+        suiteId: DEFAULT_SUITE_ID,
+        frameLength: this.frameLength,
+        encryptionContext: params.encryptionContext ?? {},
+      });
       const header = parseMessageHeader(result);
       if (!header) throw new MessageFormatError('The Encryption SDK wrote an incomplete header.');
       return { message: result, keyArn: calls.keyArn ?? keyArnOf(messageHeader.encryptedDataKeys), info: messageInfo(header) };
@@ -191,7 +212,14 @@ export class EnvelopeCrypto {
       // No plaintextLength: the SDK (v5) subtracts a chunk that spans a frame boundary twice
       // from it and then fails with "Encrypted data exceeded plaintextLength", as an uncaught
       // exception of its inner pipeline. It is only a check; the frames do not need it.
-      create: () => shieldFromTeardown(client.encryptStream(keyring, { suiteId: DEFAULT_SUITE_ID, frameLength: this.frameLength, encryptionContext: params.encryptionContext ?? {} })),
+      create: () =>
+        shieldFromTeardown(
+          client.encryptStream(keyring, {
+            suiteId: DEFAULT_SUITE_ID,
+            frameLength: this.frameLength,
+            encryptionContext: params.encryptionContext ?? {},
+          }),
+        ),
       keyArn: () => calls.keyArn ?? '',
       keyArns: () => [...calls.keyArns],
       explain: (error) => explain(error, calls),
@@ -203,7 +231,12 @@ export class EnvelopeCrypto {
     checkReadable(header, params);
     const { sdk, calls, keyring } = await this.decryptKeyring(params.keyArn, header, params.signal);
     const client = this.client(sdk);
-    return { create: () => shieldFromTeardown(client.decryptStream(keyring)), keyArn: () => calls.keyArn ?? '', keyArns: () => [], explain: (error) => explain(error, calls) };
+    return {
+      create: () => shieldFromTeardown(client.decryptStream(keyring)),
+      keyArn: () => calls.keyArn ?? '',
+      keyArns: () => [],
+      explain: (error) => explain(error, calls),
+    };
   }
 
   /**
@@ -215,7 +248,11 @@ export class EnvelopeCrypto {
   async newDataKey(params: EncryptParams): Promise<{ dataKey: Buffer; encryptedDataKeys: EncryptedDataKey[]; keyArns: string[] }> {
     const keyIds = checkKeySet([params.keyId, ...(params.additionalKeyIds ?? [])]);
     const context = params.encryptionContext ?? {};
-    if (Object.prototype.hasOwnProperty.call(context, 'aws-crypto-public-key')) throw new KmsError('InvalidArgument', 'The encryption context key "aws-crypto-public-key" is reserved by the AWS Encryption SDK: use another name.');
+    if (Object.prototype.hasOwnProperty.call(context, 'aws-crypto-public-key'))
+      throw new KmsError(
+        'InvalidArgument',
+        'The encryption context key "aws-crypto-public-key" is reserved by the AWS Encryption SDK: use another name.',
+      );
     const EncryptionContext = Object.keys(context).length ? context : undefined;
     const options = { abortSignal: params.signal };
     const gateway = this.gatewayFor(regionOfKeyName(keyIds[0]));
@@ -223,13 +260,20 @@ export class EnvelopeCrypto {
     const dataKey = Buffer.from(out.Plaintext ?? new Uint8Array(0));
     out.Plaintext?.fill(0);
     try {
-      if (dataKey.length !== 32 || !out.CiphertextBlob?.length) throw new KmsError('MalformedResponse', 'KMS GenerateDataKey answered without a 32-byte data key and its ciphertext.');
+      if (dataKey.length !== 32 || !out.CiphertextBlob?.length)
+        throw new KmsError('MalformedResponse', 'KMS GenerateDataKey answered without a 32-byte data key and its ciphertext.');
       const generator = (await keyArnOfAnswer(gateway, out.KeyId, keyIds[0])) ?? keyIds[0];
-      const encryptedDataKeys: EncryptedDataKey[] = [{ providerId: KMS_PROVIDER_ID, providerInfo: generator, encryptedDataKey: Buffer.from(out.CiphertextBlob) }];
+      const encryptedDataKeys: EncryptedDataKey[] = [
+        { providerId: KMS_PROVIDER_ID, providerInfo: generator, encryptedDataKey: Buffer.from(out.CiphertextBlob) },
+      ];
       for (const keyId of keyIds.slice(1)) {
         const g = this.gatewayFor(regionOfKeyName(keyId));
         const wrapped = await g.encrypt({ keyId, plaintext: dataKey, encryptionContext: context }, options);
-        encryptedDataKeys.push({ providerId: KMS_PROVIDER_ID, providerInfo: (await keyArnOfAnswer(g, wrapped.keyId, keyId)) ?? keyId, encryptedDataKey: Buffer.from(wrapped.ciphertext) });
+        encryptedDataKeys.push({
+          providerId: KMS_PROVIDER_ID,
+          providerInfo: (await keyArnOfAnswer(g, wrapped.keyId, keyId)) ?? keyId,
+          encryptedDataKey: Buffer.from(wrapped.ciphertext),
+        });
       }
       return { dataKey, encryptedDataKeys, keyArns: encryptedDataKeys.map((k) => k.providerInfo) };
     } catch (error) {
@@ -248,16 +292,25 @@ export class EnvelopeCrypto {
     checkReadable(header, params);
     const arns = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
     const filter = await this.options.dataKeyTrust?.discoveryFilter('The encrypted data', params.keyArn ? [params.keyArn] : arns);
-    const candidates = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID && (params.keyArn ? k.providerInfo === params.keyArn : true) && (!filter || inFilter(k.providerInfo, filter)));
+    const candidates = header.encryptedDataKeys.filter(
+      (k) =>
+        k.providerId === KMS_PROVIDER_ID &&
+        (params.keyArn ? k.providerInfo === params.keyArn : true) &&
+        (!filter || inFilter(k.providerInfo, filter)),
+    );
     const failures: KmsError[] = [];
     for (const edk of candidates) {
       const gateway = this.gatewayFor(regionOfKeyArn(edk.providerInfo));
       let dataKey: Buffer | undefined;
       try {
-        const out = await gateway.decrypt({ ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext }, { abortSignal: params.signal });
+        const out = await gateway.decrypt(
+          { ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext },
+          { abortSignal: params.signal },
+        );
         dataKey = Buffer.from(out.plaintext);
         out.plaintext.fill(0);
-        if (out.keyId && out.keyId !== edk.providerInfo && !edk.providerInfo.endsWith(`/${out.keyId}`)) throw new KmsError('IncorrectKeyException', 'KMS opened the data key with another key than the message names.');
+        if (out.keyId && out.keyId !== edk.providerInfo && !edk.providerInfo.endsWith(`/${out.keyId}`))
+          throw new KmsError('IncorrectKeyException', 'KMS opened the data key with another key than the message names.');
         if (dataKey.length !== header.suite.keyLength) throw tampered('its data key has the wrong length');
         const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
         try {
@@ -271,25 +324,48 @@ export class EnvelopeCrypto {
         dataKey?.fill(0);
         if (params.signal?.aborted || (error as { name?: string }).name === 'AbortError') throw error;
         if (error instanceof KmsError && error.code === 'TamperedCiphertext') throw error;
-        failures.push(error instanceof KmsError ? error : new KmsError('DataKeyNotDecrypted', error instanceof Error ? error.message : String(error)));
+        failures.push(
+          error instanceof KmsError ? error : new KmsError('DataKeyNotDecrypted', error instanceof Error ? error.message : String(error)),
+        );
       }
     }
-    throw failures[0] ?? new KmsError('DataKeyNotDecrypted', 'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.');
+    throw (
+      failures[0] ??
+      new KmsError(
+        'DataKeyNotDecrypted',
+        'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.',
+      )
+    );
   }
 
-  private client(sdk: EncryptionSdkModule): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
-    const options = { commitmentPolicy: sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS };
+  private client(
+    sdk: EncryptionSdkModule,
+  ): ReturnType<EncryptionSdkModule['buildEncrypt']> & ReturnType<EncryptionSdkModule['buildDecrypt']> {
+    const options = {
+      commitmentPolicy: sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+      maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS,
+    };
     return { ...sdk.buildEncrypt(options), ...sdk.buildDecrypt(options) };
   }
 
-  private async encryptKeyring(params: EncryptParams): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async encryptKeyring(
+    params: EncryptParams,
+  ): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     const additional = checkKeySet([params.keyId, ...(params.additionalKeyIds ?? [])]).slice(1);
     const sdk = await loadEncryptionSdk();
     const calls = new KmsCalls(this.gatewayFor, params.signal);
-    return { sdk, calls, keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: params.keyId, keyIds: additional }) };
+    return {
+      sdk,
+      calls,
+      keyring: new sdk.KmsKeyring({ clientProvider: calls.clientProvider, generatorKeyId: params.keyId, keyIds: additional }),
+    };
   }
 
-  private async decryptKeyring(keyArn: string | undefined, header: MessageHeader, signal: AbortSignal | undefined): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
+  private async decryptKeyring(
+    keyArn: string | undefined,
+    header: MessageHeader,
+    signal: AbortSignal | undefined,
+  ): Promise<{ sdk: EncryptionSdkModule; calls: KmsCalls; keyring: InstanceType<EncryptionSdkModule['KmsKeyring']> }> {
     // Before the SDK is loaded or KMS is called: data keys only under keys of trusted accounts.
     const arns = header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
     const discoveryFilter = await this.options.dataKeyTrust?.discoveryFilter('The encrypted data', keyArn ? [keyArn] : arns);
@@ -356,10 +432,15 @@ function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[])
 export function checkKeySet(keyIds: readonly string[]): string[] {
   const ids = keyIds.map((k) => (typeof k === 'string' ? k.trim() : ''));
   if (ids.length === 0) throw new KmsError('InvalidArgument', 'Name at least one key to encrypt with.');
-  if (ids.some((k) => k === '')) throw new KmsError('InvalidArgument', 'A key to encrypt with is empty: name each key by key id, key ARN, alias name or alias ARN.');
+  if (ids.some((k) => k === ''))
+    throw new KmsError('InvalidArgument', 'A key to encrypt with is empty: name each key by key id, key ARN, alias name or alias ARN.');
   const twice = ids.filter((k, i) => ids.indexOf(k) !== i);
   if (twice.length) throw new KmsError('InvalidArgument', `${[...new Set(twice)].join(', ')} is named more than once: name each key once.`);
-  if (ids.length > MAX_ENCRYPTED_DATA_KEYS) throw new KmsError('InvalidArgument', `A message can be encrypted for at most ${MAX_ENCRYPTED_DATA_KEYS} keys (readers refuse more data keys), not ${ids.length}.`);
+  if (ids.length > MAX_ENCRYPTED_DATA_KEYS)
+    throw new KmsError(
+      'InvalidArgument',
+      `A message can be encrypted for at most ${MAX_ENCRYPTED_DATA_KEYS} keys (readers refuse more data keys), not ${ids.length}.`,
+    );
   return ids;
 }
 
@@ -382,18 +463,27 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
     );
   }
   if (!header.encryptedDataKeys.some((k) => k.providerId === 'aws-kms')) {
-    throw new KmsError('NotKmsEncrypted', `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS cannot decrypt it.`);
+    throw new KmsError(
+      'NotKmsEncrypted',
+      `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS cannot decrypt it.`,
+    );
   }
   if (params.keyArn) {
     const arns = header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
     if (!arns.includes(params.keyArn)) {
-      throw new KmsError('IncorrectKeyException', `The encrypted data is not encrypted under ${params.keyArn} but under ${arns.join(', ')}. Decrypt it without naming a key, or name the key it was encrypted under.`);
+      throw new KmsError(
+        'IncorrectKeyException',
+        `The encrypted data is not encrypted under ${params.keyArn} but under ${arns.join(', ')}. Decrypt it without naming a key, or name the key it was encrypted under.`,
+      );
     }
   }
   if (params.expectedContext) {
     const wrong = contextMismatches(header.encryptionContext, params.expectedContext);
     if (wrong.length) {
-      throw new KmsError('EncryptionContextMismatch', `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(header.encryptionContext) || 'empty'}.`);
+      throw new KmsError(
+        'EncryptionContextMismatch',
+        `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(header.encryptionContext) || 'empty'}.`,
+      );
     }
   }
 }
@@ -408,12 +498,26 @@ export function explain(error: unknown, calls: { failures: readonly KmsError[]; 
   if (/Commitment does not match/i.test(message)) return tampered('its key commitment does not match its data key');
   if (/Incomplete message|premature close/i.test(message)) return tampered('it is truncated');
   if (/requiring only committed messages|Configuration conflict/i.test(message)) {
-    return new KmsError('UncommittedMessage', 'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).');
+    return new KmsError(
+      'UncommittedMessage',
+      'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).',
+    );
   }
-  if (/maxEncryptedDataKeys|encrypted data keys/i.test(message)) return new KmsError('TooManyDataKeys', `The message has more than ${MAX_ENCRYPTED_DATA_KEYS} encrypted data keys; such messages are refused.`);
-  if (/Malformed|Unknown|Unsupported|Lengths do not match|Final frame|not enough data|Invalid/i.test(message) || error instanceof MessageFormatError) {
+  if (/maxEncryptedDataKeys|encrypted data keys/i.test(message))
+    return new KmsError(
+      'TooManyDataKeys',
+      `The message has more than ${MAX_ENCRYPTED_DATA_KEYS} encrypted data keys; such messages are refused.`,
+    );
+  if (
+    /Malformed|Unknown|Unsupported|Lengths do not match|Final frame|not enough data|Invalid/i.test(message) ||
+    error instanceof MessageFormatError
+  ) {
     return tampered(message.replace(/\.$/, ''));
   }
-  if (/Unable to decrypt data key/i.test(message)) return new KmsError('DataKeyNotDecrypted', 'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.');
+  if (/Unable to decrypt data key/i.test(message))
+    return new KmsError(
+      'DataKeyNotDecrypted',
+      'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.',
+    );
   return error;
 }

@@ -15,7 +15,15 @@ import { type CipherGCM, createCipheriv } from 'node:crypto';
 import { KmsError } from '../kms/errors';
 import { armorLines, Base64ArmorDecoder, Base64FormatError, BYTES_PER_LINE } from './base64';
 import { FrameVerifier } from './frames';
-import { ALGORITHM_SUITES, deriveCommittingKeys, IV_LENGTH, type MessageHeader, MessageFormatError, parseMessageHeader, tampered } from './messageFormat';
+import {
+  ALGORITHM_SUITES,
+  deriveCommittingKeys,
+  IV_LENGTH,
+  type MessageHeader,
+  MessageFormatError,
+  parseMessageHeader,
+  tampered,
+} from './messageFormat';
 
 const FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Frame', 'utf8');
 const FINAL_FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Final Frame', 'utf8');
@@ -71,7 +79,13 @@ function joined(pieces: readonly Buffer[], pool: BufferPool): Buffer {
 export function createFileCodec(spec: CodecSpec, pool: BufferPool = FRESH): FileCodec {
   const header = parseMessageHeader(Buffer.from(spec.header));
   if (!header) throw tampered('it is truncated inside its header');
-  if (header.version !== 2 || !header.suite.committing || header.suite.signed || header.contentType !== 'framed' || !ALGORITHM_SUITES.has(header.suite.id)) {
+  if (
+    header.version !== 2 ||
+    !header.suite.committing ||
+    header.suite.signed ||
+    header.contentType !== 'framed' ||
+    !ALGORITHM_SUITES.has(header.suite.id)
+  ) {
     throw new MessageFormatError(`${header.suite.name} messages are not handled by the file codec.`);
   }
   let derivedKey: Buffer;
@@ -80,7 +94,10 @@ export function createFileCodec(spec: CodecSpec, pool: BufferPool = FRESH): File
   } finally {
     spec.dataKey.fill(0);
   }
-  const inner = spec.op === 'encrypt' ? new FrameEncoder(header, derivedKey, Buffer.from(spec.header), spec.plaintextLength ?? 0, pool) : new FrameDecoder(header, derivedKey, Buffer.from(spec.header), pool);
+  const inner =
+    spec.op === 'encrypt'
+      ? new FrameEncoder(header, derivedKey, Buffer.from(spec.header), spec.plaintextLength ?? 0, pool)
+      : new FrameDecoder(header, derivedKey, Buffer.from(spec.header), pool);
   if (spec.armor === 'binary') return inner;
   return spec.op === 'encrypt' ? armoredOutput(inner, pool) : armoredInput(inner);
 }
@@ -209,7 +226,8 @@ class FrameDecoder implements FileCodec {
     let body = chunk;
     if (this.headerSeen < this.headerBytes.length) {
       const take = Math.min(this.headerBytes.length - this.headerSeen, chunk.length);
-      if (!chunk.subarray(0, take).equals(this.headerBytes.subarray(this.headerSeen, this.headerSeen + take))) throw tampered('its header changed while it was read');
+      if (!chunk.subarray(0, take).equals(this.headerBytes.subarray(this.headerSeen, this.headerSeen + take)))
+        throw tampered('its header changed while it was read');
       this.headerSeen += take;
       body = chunk.subarray(take);
     }

@@ -25,7 +25,13 @@ const pool: BufferPool = {
     return Buffer.from(buffer, 0, size);
   },
   free(buffer) {
-    if (buffer.byteOffset === 0 && buffer.buffer instanceof ArrayBuffer && buffer.buffer.byteLength >= MIN_OUTPUT && spares.length < MAX_SPARES) spares.push(buffer.buffer);
+    if (
+      buffer.byteOffset === 0 &&
+      buffer.buffer instanceof ArrayBuffer &&
+      buffer.buffer.byteLength >= MIN_OUTPUT &&
+      spares.length < MAX_SPARES
+    )
+      spares.push(buffer.buffer);
   },
 };
 
@@ -48,14 +54,25 @@ function fail(failure: unknown): void {
   // The structure is broken: the file was altered or cut short (as the main side says it).
   const error = failure instanceof MessageFormatError ? tampered(failure.message.replace(/\.$/, '')) : failure;
   const e = error as { name?: string; message?: string; code?: string };
-  post({ type: 'error', name: e?.name ?? 'Error', code: error instanceof KmsError ? error.code : undefined, message: e?.message ?? String(error) });
+  post({
+    type: 'error',
+    name: e?.name ?? 'Error',
+    code: error instanceof KmsError ? error.code : undefined,
+    message: e?.message ?? String(error),
+  });
 }
 
 port.on('message', (message: ToWorker) => {
   try {
     switch (message.type) {
       case 'start': {
-        const spec: CodecSpec = { op: message.op, armor: message.armor, dataKey: message.dataKey, header: message.header, plaintextLength: message.plaintextLength };
+        const spec: CodecSpec = {
+          op: message.op,
+          armor: message.armor,
+          dataKey: message.dataKey,
+          header: message.header,
+          plaintextLength: message.plaintextLength,
+        };
         codec = createFileCodec(spec, pool);
         break;
       }

@@ -11,14 +11,37 @@ import { basename } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KmsError } from '../kms/errors';
-import { type FileState, type OriginalFile, replaceFileAtomically, type ReplaceOptions, withFileLock, type WriteFaults } from '../files/atomicReplace';
+import {
+  type FileState,
+  type OriginalFile,
+  replaceFileAtomically,
+  type ReplaceOptions,
+  withFileLock,
+  type WriteFaults,
+} from '../files/atomicReplace';
 import { Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, decodeArmorPrefix, encodeBase64, withoutBom } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, isEncryptedFormat, MAX_SOPS_BYTES } from './detect';
 import { type EnvelopeCrypto, type GatewayForRegion, resolveKeyArn } from './envelopeCrypto';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
 import { cryptFile, type CryptFileOptions } from './cryptoWorker';
-import { ALGORITHM_SUITES, DEFAULT_SUITE_ID, deriveCommittingKeys, type EncryptedDataKey, headerAuthTag, newHeaderBody, type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader, MessageFormatError, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
+import {
+  ALGORITHM_SUITES,
+  DEFAULT_SUITE_ID,
+  deriveCommittingKeys,
+  type EncryptedDataKey,
+  headerAuthTag,
+  newHeaderBody,
+  type EncryptionContext,
+  KMS_PROVIDER_ID,
+  MAX_ENCRYPTED_DATA_KEYS,
+  type MessageHeader,
+  MessageFormatError,
+  messageInfo,
+  type MessageInfo,
+  parseMessageHeader,
+  tampered,
+} from './messageFormat';
 import { type KeyChange, planKeyChange, type RewrappedHeader, rewrapObstacle, rewrapStage } from './rewrap';
 import { connectionKeyService } from '../sops/kmsKeyService';
 import type { SopsKeyService } from '../sops/sopsFile';
@@ -51,7 +74,12 @@ export async function inspectFile(path: string): Promise<FileInspection> {
   for (;;) {
     const head = await readHead(path, want);
     let format = detectFileFormat(head, size, basename(path));
-    if (format.kind === 'plaintext' && size > head.length && size <= MAX_SOPS_BYTES && /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))) {
+    if (
+      format.kind === 'plaintext' &&
+      size > head.length &&
+      size <= MAX_SOPS_BYTES &&
+      /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))
+    ) {
       // A SOPS file keeps its metadata at the end: look at all of it.
       format = detectFileFormat(await readFile(path), size, basename(path));
     }
@@ -185,16 +213,34 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
   const inspection = await inspectFile(path);
   const name = basename(path);
   if (isEncryptedFormat(inspection.format)) {
-    throw new KmsError('AlreadyEncrypted', `${name} is already encrypted (${describeFormat(inspection.format)}${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}). Decrypt it first, or re-encrypt it to change its key.`);
+    throw new KmsError(
+      'AlreadyEncrypted',
+      `${name} is already encrypted (${describeFormat(inspection.format)}${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}). Decrypt it first, or re-encrypt it to change its key.`,
+    );
   }
   const format = params.format ?? 'base64';
-  if (format === 'sops') throw new KmsError('InvalidArgument', `${name}: SOPS files are written by encryptSopsFileInPlace (../sops/sopsFiles.ts), which needs key ARNs.`);
+  if (format === 'sops')
+    throw new KmsError(
+      'InvalidArgument',
+      `${name}: SOPS files are written by encryptSopsFileInPlace (../sops/sopsFiles.ts), which needs key ARNs.`,
+    );
   const encryptionContext = params.encryptionContext ?? {};
   if (format === 'blob') {
-    if (params.additionalKeyIds?.length) throw new KmsError('InvalidArgument', `A KMS ciphertext blob is encrypted under exactly one key; to encrypt ${name} for several keys use the base64 or binary format (an Encryption SDK message).`);
-    if (inspection.size === 0) throw new KmsError('PlaintextEmpty', `${name} is empty; KMS Encrypt needs 1 to 4,096 bytes. Use the base64 or binary format for empty files.`);
+    if (params.additionalKeyIds?.length)
+      throw new KmsError(
+        'InvalidArgument',
+        `A KMS ciphertext blob is encrypted under exactly one key; to encrypt ${name} for several keys use the base64 or binary format (an Encryption SDK message).`,
+      );
+    if (inspection.size === 0)
+      throw new KmsError(
+        'PlaintextEmpty',
+        `${name} is empty; KMS Encrypt needs 1 to 4,096 bytes. Use the base64 or binary format for empty files.`,
+      );
     if (inspection.size > MAX_BLOB_PLAINTEXT) {
-      throw new KmsError('PlaintextTooLarge', `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). Use the base64 or binary format, which have no size limit.`);
+      throw new KmsError(
+        'PlaintextTooLarge',
+        `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). Use the base64 or binary format, which have no size limit.`,
+      );
     }
     // Read after the replacement took its snapshot: a change during the KMS call is not overwritten.
     let keyId = params.keyId;
@@ -204,7 +250,9 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
         const plaintext = await original.readAll();
         if (plaintext.length === 0 || plaintext.length > MAX_BLOB_PLAINTEXT) throw changedMeanwhile(path);
         try {
-          const out = await job.gatewayFor(undefined).encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
+          const out = await job
+            .gatewayFor(undefined)
+            .encrypt({ keyId: params.keyId, plaintext, encryptionContext }, { abortSignal: job.signal });
           keyId = out.keyId;
           await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
         } finally {
@@ -216,18 +264,40 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
     return { path: result.path, keyId, keyIds: [keyId], format, encryptionContext, bytes: result.bytesWritten };
   }
   // The data key from KMS here (the guarded gateway); the frames, off this thread (cryptoWorker.ts).
-  const material = await job.envelope.newDataKey({ keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext, signal: job.signal });
+  const material = await job.envelope.newDataKey({
+    keyId: params.keyId,
+    additionalKeyIds: params.additionalKeyIds,
+    encryptionContext,
+    signal: job.signal,
+  });
   try {
     const header = newMessageHeader(material.dataKey, material.encryptedDataKeys, encryptionContext, job.envelope.frameLength);
-    const result = await replaceFileAtomically(path, (sink, original) => run((e) => e, cryptFile(original, sink, { op: 'encrypt', armor: format, dataKey: material.dataKey, header }, cryptOptions(job))), replaceOptions(job, inspection));
-    return { path: result.path, keyId: material.keyArns[0], keyIds: material.keyArns, format, encryptionContext, bytes: result.bytesWritten };
+    const result = await replaceFileAtomically(
+      path,
+      (sink, original) =>
+        run((e) => e, cryptFile(original, sink, { op: 'encrypt', armor: format, dataKey: material.dataKey, header }, cryptOptions(job))),
+      replaceOptions(job, inspection),
+    );
+    return {
+      path: result.path,
+      keyId: material.keyArns[0],
+      keyIds: material.keyArns,
+      format,
+      encryptionContext,
+      bytes: result.bytesWritten,
+    };
   } finally {
     material.dataKey.fill(0);
   }
 }
 
 /** The header of a new message (format 2, committing suite, no signature) with its authentication. */
-function newMessageHeader(dataKey: Buffer, encryptedDataKeys: readonly EncryptedDataKey[], encryptionContext: EncryptionContext, frameLength: number): Buffer {
+function newMessageHeader(
+  dataKey: Buffer,
+  encryptedDataKeys: readonly EncryptedDataKey[],
+  encryptionContext: EncryptionContext,
+  frameLength: number,
+): Buffer {
   const suite = ALGORITHM_SUITES.get(DEFAULT_SUITE_ID)!;
   const messageId = randomBytes(32);
   const { commitment, derivedKey } = deriveCommittingKeys(suite, dataKey, messageId);
@@ -247,17 +317,31 @@ function cryptOptions(job: FileJob): CryptFileOptions {
  * `keyId` (optional): decrypt only if the file is encrypted under this key. `mode`: the
  * plaintext is readable by its owner only (default), or keeps the file's mode.
  */
-export function decryptFileInPlace(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
+export function decryptFileInPlace(
+  path: string,
+  params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode },
+  job: FileJob,
+): Promise<DecryptedFile> {
   return withFileLock(path, () => decryptUnlocked(path, params, job));
 }
 
-async function decryptUnlocked(path: string, params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode }, job: FileJob): Promise<DecryptedFile> {
+async function decryptUnlocked(
+  path: string,
+  params: { encryptionContext?: EncryptionContext; keyId?: string; mode?: DecryptedFileMode },
+  job: FileJob,
+): Promise<DecryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   const ownerOnly = params.mode !== 'keep';
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'sops') {
-    const out = await decryptSopsFileInPlace(path, { keys: job.sopsKeys ?? connectionKeyService(job.gatewayFor), signal: job.signal, faults: job.faults, allowHardLinks: job.allowHardLinks, ownerOnly });
+    const out = await decryptSopsFileInPlace(path, {
+      keys: job.sopsKeys ?? connectionKeyService(job.gatewayFor),
+      signal: job.signal,
+      faults: job.faults,
+      allowHardLinks: job.allowHardLinks,
+      ownerOnly,
+    });
     return { path, keyId: out.openedWith, format: 'sops', encryptionContext: {}, bytes: out.bytes };
   }
   if (format.kind === 'blob') {
@@ -267,11 +351,15 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
       path,
       async (sink, original) => {
         const bytes = blobOfText(await original.readAll());
-        const out = await job.gatewayFor(undefined)
+        const out = await job
+          .gatewayFor(undefined)
           .decrypt({ ciphertext: bytes, encryptionContext, keyId: params.keyId }, { abortSignal: job.signal })
           .catch((error: unknown) => {
             throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
-              ? new KmsError(error.code, `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`)
+              ? new KmsError(
+                  error.code,
+                  `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`,
+                )
               : error;
           });
         keyId = out.keyId;
@@ -292,8 +380,27 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
     const opened = await job.envelope.openDataKey(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
     try {
       const headerBytes = Buffer.concat([header.headerBody, header.headerTag]);
-      const result = await replaceFileAtomically(path, (sink, original) => run((e) => e, cryptFile(original, sink, { op: 'decrypt', armor: format.armor, dataKey: opened.dataKey, header: headerBytes }, cryptOptions(job))), replaceOptions(job, inspection, ownerOnly));
-      return { path: result.path, keyId: opened.keyArn, format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
+      const result = await replaceFileAtomically(
+        path,
+        (sink, original) =>
+          run(
+            (e) => e,
+            cryptFile(
+              original,
+              sink,
+              { op: 'decrypt', armor: format.armor, dataKey: opened.dataKey, header: headerBytes },
+              cryptOptions(job),
+            ),
+          ),
+        replaceOptions(job, inspection, ownerOnly),
+      );
+      return {
+        path: result.path,
+        keyId: opened.keyArn,
+        format: format.armor,
+        encryptionContext: { ...header.encryptionContext },
+        bytes: result.bytesWritten,
+      };
     } finally {
       opened.dataKey.fill(0);
     }
@@ -302,27 +409,58 @@ async function decryptUnlocked(path: string, params: { encryptionContext?: Encry
   const decryption = await job.envelope.decryptStream(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
   const result = await replaceFileAtomically(
     path,
-    (sink, original) => run(decryption.explain, pipelineOf([...source(original, job), ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []), new MessageEndGuard(header), decryption.create(), sink], job.signal)),
+    (sink, original) =>
+      run(
+        decryption.explain,
+        pipelineOf(
+          [
+            ...source(original, job),
+            ...(format.armor === 'base64' ? [new Base64ArmorDecoder()] : []),
+            new MessageEndGuard(header),
+            decryption.create(),
+            sink,
+          ],
+          job.signal,
+        ),
+      ),
     replaceOptions(job, inspection, ownerOnly),
   );
-  return { path: result.path, keyId: decryption.keyArn(), format: format.armor, encryptionContext: { ...header.encryptionContext }, bytes: result.bytesWritten };
+  return {
+    path: result.path,
+    keyId: decryption.keyArn(),
+    format: format.armor,
+    encryptionContext: { ...header.encryptionContext },
+    bytes: result.bytesWritten,
+  };
 }
 
 export function reEncryptFileInPlace(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
   return withFileLock(path, () => reEncryptUnlocked(path, params, job));
 }
 
-type ReEncryptParams = { keyId: string; encryptionContext?: EncryptionContext; sourceEncryptionContext?: EncryptionContext; format?: FileOutputFormat };
+type ReEncryptParams = {
+  keyId: string;
+  encryptionContext?: EncryptionContext;
+  sourceEncryptionContext?: EncryptionContext;
+  format?: FileOutputFormat;
+};
 
 async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'sops') {
-    throw new KmsError('SopsUnsupported', `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`);
+    throw new KmsError(
+      'SopsUnsupported',
+      `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`,
+    );
   }
   if (format.kind === 'blob') {
-    if (params.format && params.format !== 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`);
+    if (params.format && params.format !== 'blob')
+      throw new KmsError(
+        'InvalidArgument',
+        `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`,
+      );
     const sourceContext = params.sourceEncryptionContext ?? {};
     const encryptionContext = params.encryptionContext ?? sourceContext;
     let keyId = '';
@@ -331,35 +469,74 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
       path,
       async (sink, original) => {
         const bytes = blobOfText(await original.readAll());
-        const out = await job.gatewayFor(undefined).reEncrypt({ ciphertext: bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: job.signal });
+        const out = await job.gatewayFor(undefined).reEncrypt(
+          {
+            ciphertext: bytes,
+            destinationKeyId: params.keyId,
+            sourceEncryptionContext: sourceContext,
+            destinationEncryptionContext: encryptionContext,
+          },
+          { abortSignal: job.signal },
+        );
         keyId = out.keyId;
         sourceKeyId = out.sourceKeyId;
         await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
       },
       replaceOptions(job, inspection),
     );
-    return { path: result.path, keyId, keyIds: [keyId], sourceKeyId, format: 'blob', encryptionContext, bytes: result.bytesWritten, method: 'blob' };
+    return {
+      path: result.path,
+      keyId,
+      keyIds: [keyId],
+      sourceKeyId,
+      format: 'blob',
+      encryptionContext,
+      bytes: result.bytesWritten,
+      method: 'blob',
+    };
   }
-  if (params.format === 'blob') throw new KmsError('InvalidArgument', `${basename(path)} is an Encryption SDK message; it can be re-encrypted as base64 or binary, not as a KMS blob.`);
+  if (params.format === 'blob')
+    throw new KmsError(
+      'InvalidArgument',
+      `${basename(path)} is an Encryption SDK message; it can be re-encrypted as base64 or binary, not as a KMS blob.`,
+    );
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const outFormat = params.format ?? format.armor;
-  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job));
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] =>
+    format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job);
   const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
 
   if (!rewrapObstacle(header)) {
     let keyId = '';
     let sourceKeyId = '';
     let encryptionContext: EncryptionContext = header.encryptionContext;
-    const stage = rewrapStage(job.gatewayFor, { keyId: params.keyId, encryptionContext: params.encryptionContext }, {
-      signal: job.signal,
-      onHeader: (h) => {
-        keyId = h.keyArn;
-        sourceKeyId = h.sourceKeyArn;
-        encryptionContext = h.encryptionContext;
+    const stage = rewrapStage(
+      job.gatewayFor,
+      { keyId: params.keyId, encryptionContext: params.encryptionContext },
+      {
+        signal: job.signal,
+        onHeader: (h) => {
+          keyId = h.keyArn;
+          sourceKeyId = h.sourceKeyArn;
+          encryptionContext = h.encryptionContext;
+        },
       },
-    });
-    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job, inspection));
-    return { path: result.path, keyId, keyIds: [keyId], sourceKeyId, format: outFormat, encryptionContext, bytes: result.bytesWritten, method: 'rewrap' };
+    );
+    const result = await replaceFileAtomically(
+      path,
+      (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)),
+      replaceOptions(job, inspection),
+    );
+    return {
+      path: result.path,
+      keyId,
+      keyIds: [keyId],
+      sourceKeyId,
+      format: outFormat,
+      encryptionContext,
+      bytes: result.bytesWritten,
+      method: 'rewrap',
+    };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
   const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
@@ -389,20 +566,47 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
   const format = inspection.format;
   const name = basename(path);
   if (format.kind === 'plaintext') throw notEncrypted(path);
-  if (format.kind === 'sops') throw new KmsError('SopsUnsupported', `${name} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File".`);
+  if (format.kind === 'sops')
+    throw new KmsError(
+      'SopsUnsupported',
+      `${name} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File".`,
+    );
   if (format.kind === 'blob') {
-    throw new KmsError('InvalidArgument', `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`);
+    throw new KmsError(
+      'InvalidArgument',
+      `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`,
+    );
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
-  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] => (format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job));
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] =>
+    format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job);
   const output = (): Transform[] => (format.armor === 'base64' ? [new Base64ArmorEncoder()] : []);
   if (!rewrapObstacle(header)) {
     let rewrapped: RewrappedHeader | undefined;
-    const stage = rewrapStage(job.gatewayFor, { ...change, limit: MAX_ENCRYPTED_DATA_KEYS }, { signal: job.signal, onHeader: (h) => (rewrapped = h) });
-    const result = await replaceFileAtomically(path, (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)), replaceOptions(job, inspection));
+    const stage = rewrapStage(
+      job.gatewayFor,
+      { ...change, limit: MAX_ENCRYPTED_DATA_KEYS },
+      { signal: job.signal, onHeader: (h) => (rewrapped = h) },
+    );
+    const result = await replaceFileAtomically(
+      path,
+      (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)),
+      replaceOptions(job, inspection),
+    );
     if (!rewrapped) throw new KmsError('RewrapFailed', `${name}: the header was not rewritten.`);
     const keyIds = [...(rewrapped.keyArns ?? [])];
-    return { path: result.path, keyId: keyIds[0], keyIds, sourceKeyId: rewrapped.sourceKeyArn, format: format.armor, encryptionContext: header.encryptionContext, bytes: result.bytesWritten, method: 'rewrap', added: rewrapped.added ?? [], removed: rewrapped.removed ?? [] };
+    return {
+      path: result.path,
+      keyId: keyIds[0],
+      keyIds,
+      sourceKeyId: rewrapped.sourceKeyArn,
+      format: format.armor,
+      encryptionContext: header.encryptionContext,
+      bytes: result.bytesWritten,
+      method: 'rewrap',
+      added: rewrapped.added ?? [],
+      removed: rewrapped.removed ?? [],
+    };
   }
   // Signed or format-1 messages: decrypted and encrypted again for the new set of keys.
   const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
@@ -422,10 +626,20 @@ async function decryptAndEncryptAgain(
   header: MessageHeader,
   inspection: FileInspection,
   job: FileJob,
-  how: { input: (original: OriginalFile) => [NodeJS.ReadableStream, ...Transform[]]; output: () => Transform[]; keyIds: readonly string[]; encryptionContext: EncryptionContext },
+  how: {
+    input: (original: OriginalFile) => [NodeJS.ReadableStream, ...Transform[]];
+    output: () => Transform[];
+    keyIds: readonly string[];
+    encryptionContext: EncryptionContext;
+  },
 ): Promise<{ path: string; keyId: string; keyIds: string[]; sourceKeyId: string; bytes: number }> {
   const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
-  const encryption = await job.envelope.encryptStream({ keyId: how.keyIds[0], additionalKeyIds: how.keyIds.slice(1), encryptionContext: how.encryptionContext, signal: job.signal });
+  const encryption = await job.envelope.encryptStream({
+    keyId: how.keyIds[0],
+    additionalKeyIds: how.keyIds.slice(1),
+    encryptionContext: how.encryptionContext,
+    signal: job.signal,
+  });
   const result = await replaceFileAtomically(
     path,
     (sink, original) =>
@@ -434,11 +648,20 @@ async function decryptAndEncryptAgain(
           const fromDecrypt = decryption.explain(error);
           return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
         },
-        pipelineOf([...how.input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...how.output(), sink], job.signal),
+        pipelineOf(
+          [...how.input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...how.output(), sink],
+          job.signal,
+        ),
       ),
     replaceOptions(job, inspection),
   );
-  return { path: result.path, keyId: encryption.keyArn(), keyIds: encryption.keyArns(), sourceKeyId: decryption.keyArn(), bytes: result.bytesWritten };
+  return {
+    path: result.path,
+    keyId: encryption.keyArn(),
+    keyIds: encryption.keyArns(),
+    sourceKeyId: decryption.keyArn(),
+    bytes: result.bytesWritten,
+  };
 }
 
 /** The Encryption SDK adds "aws-crypto-public-key" to the context of signed messages; it is not the person's. */
@@ -446,7 +669,12 @@ function withoutReservedKeys(context: EncryptionContext): EncryptionContext {
   return Object.fromEntries(Object.entries(context).filter(([k]) => !k.startsWith('aws-crypto-')));
 }
 
-type Stage = NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream | ((source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>) | Writable;
+type Stage =
+  | NodeJS.ReadableStream
+  | NodeJS.WritableStream
+  | NodeJS.ReadWriteStream
+  | ((source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>)
+  | Writable;
 
 function pipelineOf(stages: Stage[], signal: AbortSignal | undefined): Promise<void> {
   return (pipeline as unknown as (...args: unknown[]) => Promise<void>)(...stages, { signal });
@@ -465,7 +693,10 @@ async function run(explain: (error: unknown) => unknown, done: Promise<void>): P
 }
 
 function notEncrypted(path: string): KmsError {
-  return new KmsError('NotEncrypted', `${basename(path)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob, so there is nothing to decrypt.`);
+  return new KmsError(
+    'NotEncrypted',
+    `${basename(path)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob, so there is nothing to decrypt.`,
+  );
 }
 
 function blobOfText(content: Buffer): Buffer {
@@ -473,7 +704,10 @@ function blobOfText(content: Buffer): Buffer {
 }
 
 function changedMeanwhile(path: string): KmsError {
-  return new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being encrypted; it was left as it is now. Try again.`);
+  return new KmsError(
+    'FileChangedOnDisk',
+    `${basename(path)} changed on disk while it was being encrypted; it was left as it is now. Try again.`,
+  );
 }
 
 /** For headers larger than the inspected head (huge encryption contexts). */

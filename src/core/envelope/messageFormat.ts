@@ -30,7 +30,14 @@ export interface AlgorithmSuite {
   readonly suiteDataLength: number;
 }
 
-const suite = (id: number, name: string, keyLength: 16 | 24 | 32, kdf: AlgorithmSuite['kdf'], signed: boolean, committing = false): AlgorithmSuite => ({
+const suite = (
+  id: number,
+  name: string,
+  keyLength: 16 | 24 | 32,
+  kdf: AlgorithmSuite['kdf'],
+  signed: boolean,
+  committing = false,
+): AlgorithmSuite => ({
   id,
   name,
   messageFormat: committing ? 2 : 1,
@@ -170,7 +177,8 @@ function text(bytes: Buffer, what: string): string {
  * not an Encryption SDK message header.
  */
 export function parseMessageHeader(bytes: Buffer, options: { maxEncryptedDataKeys?: number } = {}): MessageHeader | undefined {
-  if (bytes.length >= 4 && !looksLikeMessageStart(bytes)) throw new MessageFormatError('Not an AWS Encryption SDK message: unknown version or algorithm suite.');
+  if (bytes.length >= 4 && !looksLikeMessageStart(bytes))
+    throw new MessageFormatError('Not an AWS Encryption SDK message: unknown version or algorithm suite.');
   const r = new Reader(bytes);
   try {
     const version = r.u8();
@@ -178,7 +186,8 @@ export function parseMessageHeader(bytes: Buffer, options: { maxEncryptedDataKey
     if (version === 1 && r.u8() !== 0x80) throw new MessageFormatError('Unknown message type.');
     const suiteId = r.u16();
     const suiteInfo = ALGORITHM_SUITES.get(suiteId);
-    if (!suiteInfo || suiteInfo.messageFormat !== version) throw new MessageFormatError(`Unknown algorithm suite 0x${suiteId.toString(16).padStart(4, '0')} for message format ${version}.`);
+    if (!suiteInfo || suiteInfo.messageFormat !== version)
+      throw new MessageFormatError(`Unknown algorithm suite 0x${suiteId.toString(16).padStart(4, '0')} for message format ${version}.`);
     const messageId = Buffer.from(r.bytes(version === 2 ? 32 : 16));
 
     const contextStart = r.offset;
@@ -190,7 +199,8 @@ export function parseMessageHeader(bytes: Buffer, options: { maxEncryptedDataKey
     const edkCount = r.u16();
     if (edkCount === 0) throw new MessageFormatError('The message header has no encrypted data key.');
     const maxEdks = options.maxEncryptedDataKeys ?? MAX_ENCRYPTED_DATA_KEYS;
-    if (edkCount > maxEdks) throw new MessageFormatError(`The message header has ${edkCount} encrypted data keys; more than ${maxEdks} are refused.`);
+    if (edkCount > maxEdks)
+      throw new MessageFormatError(`The message header has ${edkCount} encrypted data keys; more than ${maxEdks} are refused.`);
     const encryptedDataKeys: EncryptedDataKey[] = [];
     for (let i = 0; i < edkCount; i++) {
       const providerId = text(r.bytes(r.u16()), 'key provider id');
@@ -244,7 +254,8 @@ function parseContext(aad: Buffer): EncryptionContext {
     for (let i = 0; i < count; i++) {
       const key = text(r.bytes(r.u16()), 'encryption context');
       const value = text(r.bytes(r.u16()), 'encryption context');
-      if (Object.prototype.hasOwnProperty.call(context, key)) throw new MessageFormatError(`The encryption context has the key "${key}" twice.`);
+      if (Object.prototype.hasOwnProperty.call(context, key))
+        throw new MessageFormatError(`The encryption context has the key "${key}" twice.`);
       context[key] = value;
     }
     if (r.offset !== aad.length) throw new MessageFormatError('The encryption context has bytes after its last pair.');
@@ -278,7 +289,11 @@ export function serializeEncryptionContext(context: EncryptionContext): Buffer {
 function serializeDataKeys(keys: readonly EncryptedDataKey[]): Buffer {
   return Buffer.concat([
     u16(keys.length),
-    ...keys.flatMap((k) => [withLength(Buffer.from(k.providerId, 'utf8')), withLength(Buffer.from(k.providerInfo, 'utf8')), withLength(k.encryptedDataKey)]),
+    ...keys.flatMap((k) => [
+      withLength(Buffer.from(k.providerId, 'utf8')),
+      withLength(Buffer.from(k.providerInfo, 'utf8')),
+      withLength(k.encryptedDataKey),
+    ]),
   ]);
 }
 
@@ -287,11 +302,17 @@ function serializeDataKeys(keys: readonly EncryptedDataKey[]): Buffer {
  * encryption context); every other byte stays as it was. The result still needs its header
  * authentication (headerAuthTag).
  */
-export function rewriteHeaderBody(header: MessageHeader, changes: { encryptedDataKeys: readonly EncryptedDataKey[]; encryptionContext?: EncryptionContext }): Buffer {
+export function rewriteHeaderBody(
+  header: MessageHeader,
+  changes: { encryptedDataKeys: readonly EncryptedDataKey[]; encryptionContext?: EncryptionContext },
+): Buffer {
   const [contextStart, contextEnd] = header.contextSpan;
   const body = header.headerBody;
   const prefix = body.subarray(0, contextStart);
-  const context = changes.encryptionContext && !sameContext(changes.encryptionContext, header.encryptionContext) ? serializeEncryptionContext(changes.encryptionContext) : body.subarray(contextStart, contextEnd);
+  const context =
+    changes.encryptionContext && !sameContext(changes.encryptionContext, header.encryptionContext)
+      ? serializeEncryptionContext(changes.encryptionContext)
+      : body.subarray(contextStart, contextEnd);
   // The EDK section runs from the context's end to the content type; find its end by re-serializing the old one.
   const oldKeys = serializeDataKeys(header.encryptedDataKeys);
   const rest = body.subarray(contextEnd + oldKeys.length);
@@ -302,8 +323,16 @@ export function rewriteHeaderBody(header: MessageHeader, changes: { encryptedDat
  * The header body of a new format 2 framed message (what the Encryption SDK writes for a
  * committing suite): it still needs its header authentication (headerAuthTag).
  */
-export function newHeaderBody(fields: { suite: AlgorithmSuite; messageId: Buffer; encryptionContext: EncryptionContext; encryptedDataKeys: readonly EncryptedDataKey[]; frameLength: number; commitment: Buffer }): Buffer {
-  if (fields.suite.messageFormat !== 2 || fields.messageId.length !== 32) throw new MessageFormatError('Only format 2 messages (32-byte message id) are written.');
+export function newHeaderBody(fields: {
+  suite: AlgorithmSuite;
+  messageId: Buffer;
+  encryptionContext: EncryptionContext;
+  encryptedDataKeys: readonly EncryptedDataKey[];
+  frameLength: number;
+  commitment: Buffer;
+}): Buffer {
+  if (fields.suite.messageFormat !== 2 || fields.messageId.length !== 32)
+    throw new MessageFormatError('Only format 2 messages (32-byte message id) are written.');
   if (fields.commitment.length !== fields.suite.suiteDataLength) throw new MessageFormatError('The key commitment has the wrong length.');
   const start = Buffer.alloc(3);
   start.writeUInt8(2, 0);
@@ -311,7 +340,14 @@ export function newHeaderBody(fields: { suite: AlgorithmSuite; messageId: Buffer
   const content = Buffer.alloc(5);
   content.writeUInt8(2, 0);
   content.writeUInt32BE(fields.frameLength, 1);
-  return Buffer.concat([start, fields.messageId, serializeEncryptionContext(fields.encryptionContext), serializeDataKeys(fields.encryptedDataKeys), content, fields.commitment]);
+  return Buffer.concat([
+    start,
+    fields.messageId,
+    serializeEncryptionContext(fields.encryptionContext),
+    serializeDataKeys(fields.encryptedDataKeys),
+    content,
+    fields.commitment,
+  ]);
 }
 
 export function sameContext(a: EncryptionContext, b: EncryptionContext): boolean {
@@ -322,11 +358,18 @@ export function sameContext(a: EncryptionContext, b: EncryptionContext): boolean
 // ---------------------------------------------------------------------------- keys
 
 /** The key commitment and the derived data-encryption key of a committing (format 2) message. */
-export function deriveCommittingKeys(suiteInfo: AlgorithmSuite, dataKey: Uint8Array, messageId: Buffer): { commitment: Buffer; derivedKey: Buffer } {
-  if (!suiteInfo.committing || suiteInfo.kdf !== 'sha512') throw new MessageFormatError(`${suiteInfo.name} is not a committing algorithm suite.`);
+export function deriveCommittingKeys(
+  suiteInfo: AlgorithmSuite,
+  dataKey: Uint8Array,
+  messageId: Buffer,
+): { commitment: Buffer; derivedKey: Buffer } {
+  if (!suiteInfo.committing || suiteInfo.kdf !== 'sha512')
+    throw new MessageFormatError(`${suiteInfo.name} is not a committing algorithm suite.`);
   const suiteIdBytes = u16(suiteInfo.id);
   const commitment = Buffer.from(hkdfSync('sha512', dataKey, messageId, Buffer.from('COMMITKEY', 'ascii'), 32));
-  const derivedKey = Buffer.from(hkdfSync('sha512', dataKey, messageId, Buffer.concat([suiteIdBytes, Buffer.from('DERIVEKEY', 'ascii')]), suiteInfo.keyLength));
+  const derivedKey = Buffer.from(
+    hkdfSync('sha512', dataKey, messageId, Buffer.concat([suiteIdBytes, Buffer.from('DERIVEKEY', 'ascii')]), suiteInfo.keyLength),
+  );
   return { commitment, derivedKey };
 }
 
@@ -352,11 +395,15 @@ export function verifyHeaderAuth(header: MessageHeader, derivedKey: Buffer): voi
 
 /** Checks the key commitment of a format 2 header against the one derived from the data key. */
 export function verifyCommitment(header: MessageHeader, commitment: Buffer): void {
-  if (header.suiteData.length !== commitment.length || !timingSafeEqual(header.suiteData, commitment)) throw tampered('its key commitment does not match its data key');
+  if (header.suiteData.length !== commitment.length || !timingSafeEqual(header.suiteData, commitment))
+    throw tampered('its key commitment does not match its data key');
 }
 
 export function tampered(detail: string): KmsError {
-  return new KmsError('TamperedCiphertext', `The encrypted data was altered or is damaged (${detail}): it cannot be decrypted, and it was left as it was.`);
+  return new KmsError(
+    'TamperedCiphertext',
+    `The encrypted data was altered or is damaged (${detail}): it cannot be decrypted, and it was left as it was.`,
+  );
 }
 
 // ---------------------------------------------------------------------------- info

@@ -76,7 +76,12 @@ export function rewrapObstacle(header: MessageHeader): string | undefined {
 }
 
 /** Opens the data key with KMS, checks the header, and writes a header for the new key. */
-export async function rewrapHeader(header: MessageHeader, gatewayFor: GatewayForRegion, params: RewrapParams, options: { signal?: AbortSignal } = {}): Promise<RewrappedHeader> {
+export async function rewrapHeader(
+  header: MessageHeader,
+  gatewayFor: GatewayForRegion,
+  params: RewrapParams,
+  options: { signal?: AbortSignal } = {},
+): Promise<RewrappedHeader> {
   const obstacle = rewrapObstacle(header);
   if (obstacle) throw new KmsError('RewrapNotPossible', `The message cannot be re-wrapped in place: ${obstacle}.`);
   checkReadable(header, {});
@@ -90,17 +95,36 @@ export async function rewrapHeader(header: MessageHeader, gatewayFor: GatewayFor
     const sourceRegion = regionOfKeyArn(edk.providerInfo);
     let wrapped: { ciphertext: Uint8Array; keyId: string };
     if (destinationRegion && destinationRegion !== sourceRegion) {
-      wrapped = await gatewayFor(destinationRegion).encrypt({ keyId: params.keyId, plaintext: dataKey, encryptionContext }, { abortSignal: options.signal });
+      wrapped = await gatewayFor(destinationRegion).encrypt(
+        { keyId: params.keyId, plaintext: dataKey, encryptionContext },
+        { abortSignal: options.signal },
+      );
     } else {
       wrapped = await gatewayFor(sourceRegion).reEncrypt(
-        { ciphertext: edk.encryptedDataKey, sourceKeyId: edk.providerInfo, destinationKeyId: params.keyId, sourceEncryptionContext: header.encryptionContext, destinationEncryptionContext: encryptionContext },
+        {
+          ciphertext: edk.encryptedDataKey,
+          sourceKeyId: edk.providerInfo,
+          destinationKeyId: params.keyId,
+          sourceEncryptionContext: header.encryptionContext,
+          destinationEncryptionContext: encryptionContext,
+        },
         { abortSignal: options.signal },
       );
     }
     const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, destinationRegion ?? sourceRegion);
-    const newEdk: EncryptedDataKey = { providerId: KMS_PROVIDER_ID, providerInfo: keyArn, encryptedDataKey: Buffer.from(wrapped.ciphertext) };
+    const newEdk: EncryptedDataKey = {
+      providerId: KMS_PROVIDER_ID,
+      providerInfo: keyArn,
+      encryptedDataKey: Buffer.from(wrapped.ciphertext),
+    };
     const body = rewriteHeaderBody(header, { encryptedDataKeys: [newEdk], encryptionContext });
-    return { bytes: Buffer.concat([body, headerAuthTag(derivedKey, body)]), derivedKey, keyArn, sourceKeyArn: edk.providerInfo, encryptionContext };
+    return {
+      bytes: Buffer.concat([body, headerAuthTag(derivedKey, body)]),
+      derivedKey,
+      keyArn,
+      sourceKeyArn: edk.providerInfo,
+      encryptionContext,
+    };
   } finally {
     dataKey.fill(0);
   }
@@ -111,9 +135,17 @@ export async function rewrapHeader(header: MessageHeader, gatewayFor: GatewayFor
  * asked for. Refuses a key named twice, adding a key the message has, removing one it has
  * not, a change that changes nothing, removing every KMS key, and more keys than readers accept.
  */
-export async function planKeyChange(current: readonly string[], change: KeyChange, gatewayFor: GatewayForRegion, limit: number): Promise<{ add: string[]; remove: string[]; result: string[] }> {
+export async function planKeyChange(
+  current: readonly string[],
+  change: KeyChange,
+  gatewayFor: GatewayForRegion,
+  limit: number,
+): Promise<{ add: string[]; remove: string[]; result: string[] }> {
   if (change.keyIds && (change.add?.length || change.remove?.length)) {
-    throw new KmsError('InvalidArgument', 'Name either the whole new set of keys ("keyIds") or the keys to add and remove ("addKeyIds", "removeKeyIds"), not both.');
+    throw new KmsError(
+      'InvalidArgument',
+      'Name either the whole new set of keys ("keyIds") or the keys to add and remove ("addKeyIds", "removeKeyIds"), not both.',
+    );
   }
   const resolve = async (ref: string): Promise<string> => {
     const name = ref.trim();
@@ -134,7 +166,8 @@ export async function planKeyChange(current: readonly string[], change: KeyChang
   let remove: string[];
   if (change.keyIds) {
     const wanted = await resolveAll(change.keyIds, '"keyIds"');
-    if (wanted.length === 0) throw new KmsError('InvalidArgument', '"keyIds" is empty: a message must stay encrypted for at least one key.');
+    if (wanted.length === 0)
+      throw new KmsError('InvalidArgument', '"keyIds" is empty: a message must stay encrypted for at least one key.');
     add = wanted.filter((a) => !current.includes(a));
     remove = current.filter((a) => !wanted.includes(a));
   } else {
@@ -143,16 +176,32 @@ export async function planKeyChange(current: readonly string[], change: KeyChang
     const both = add.filter((a) => remove.includes(a));
     if (both.length) throw new KmsError('InvalidArgument', `${both.join(', ')} is both added and removed.`);
     const present = add.filter((a) => current.includes(a));
-    if (present.length) throw new KmsError('KeyAlreadyPresent', `The message is already encrypted for ${present.join(', ')}. Its keys are ${current.join(', ')}.`);
+    if (present.length)
+      throw new KmsError(
+        'KeyAlreadyPresent',
+        `The message is already encrypted for ${present.join(', ')}. Its keys are ${current.join(', ')}.`,
+      );
     const absent = remove.filter((a) => !current.includes(a));
-    if (absent.length) throw new KmsError('KeyNotPresent', `The message is not encrypted for ${absent.join(', ')}, so it cannot be removed. Its keys are ${current.join(', ')}.`);
+    if (absent.length)
+      throw new KmsError(
+        'KeyNotPresent',
+        `The message is not encrypted for ${absent.join(', ')}, so it cannot be removed. Its keys are ${current.join(', ')}.`,
+      );
   }
-  if (!add.length && !remove.length) throw new KmsError('NoKeyChange', `The message is already encrypted for exactly these keys: ${current.join(', ')}.`);
+  if (!add.length && !remove.length)
+    throw new KmsError('NoKeyChange', `The message is already encrypted for exactly these keys: ${current.join(', ')}.`);
   const result = [...current.filter((a) => !remove.includes(a)), ...add];
   if (result.length === 0) {
-    throw new KmsError('LastKey', `Removing ${remove.join(', ')} would leave the message with no key that can decrypt it. Add another key in the same call ("addKeyIds"), or decrypt the file instead.`);
+    throw new KmsError(
+      'LastKey',
+      `Removing ${remove.join(', ')} would leave the message with no key that can decrypt it. Add another key in the same call ("addKeyIds"), or decrypt the file instead.`,
+    );
   }
-  if (result.length > limit) throw new KmsError('InvalidArgument', `A message can be encrypted for at most ${limit} keys (readers refuse more data keys); this change would give it ${result.length}.`);
+  if (result.length > limit)
+    throw new KmsError(
+      'InvalidArgument',
+      `A message can be encrypted for at most ${limit} keys (readers refuse more data keys); this change would give it ${result.length}.`,
+    );
   return { add, remove, result };
 }
 
@@ -166,7 +215,12 @@ function regionOfAliasArn(name: string): string | undefined {
  * under each added key (KMS Encrypt, in that key's region) and the header written with the
  * data keys of the new set (other providers' data keys kept) and a new tag.
  */
-export async function rekeyHeader(header: MessageHeader, gatewayFor: GatewayForRegion, change: KeyChange, options: { signal?: AbortSignal; limit: number }): Promise<RewrappedHeader> {
+export async function rekeyHeader(
+  header: MessageHeader,
+  gatewayFor: GatewayForRegion,
+  change: KeyChange,
+  options: { signal?: AbortSignal; limit: number },
+): Promise<RewrappedHeader> {
   const obstacle = rewrapObstacle(header);
   if (obstacle) throw new KmsError('RewrapNotPossible', `The keys of this message cannot be changed in place: ${obstacle}.`);
   checkReadable(header, {});
@@ -180,8 +234,15 @@ export async function rekeyHeader(header: MessageHeader, gatewayFor: GatewayForR
     const added: EncryptedDataKey[] = [];
     for (const keyArn of plan.add) {
       const region = regionOfKeyArn(keyArn);
-      const wrapped = await gatewayFor(region).encrypt({ keyId: keyArn, plaintext: dataKey, encryptionContext: header.encryptionContext }, { abortSignal: options.signal });
-      added.push({ providerId: KMS_PROVIDER_ID, providerInfo: await keyArnFor(wrapped.keyId, gatewayFor, region), encryptedDataKey: Buffer.from(wrapped.ciphertext) });
+      const wrapped = await gatewayFor(region).encrypt(
+        { keyId: keyArn, plaintext: dataKey, encryptionContext: header.encryptionContext },
+        { abortSignal: options.signal },
+      );
+      added.push({
+        providerId: KMS_PROVIDER_ID,
+        providerInfo: await keyArnFor(wrapped.keyId, gatewayFor, region),
+        encryptedDataKey: Buffer.from(wrapped.ciphertext),
+      });
     }
     const kept = header.encryptedDataKeys.filter((k) => !(k.providerId === KMS_PROVIDER_ID && plan.remove.includes(k.providerInfo)));
     const encryptedDataKeys = [...kept, ...added];
@@ -211,16 +272,24 @@ async function keyArnFor(keyId: string, gatewayFor: GatewayForRegion, region: st
 }
 
 /** Asks KMS to decrypt each `aws-kms` data key in turn; the first that opens wins. */
-async function openDataKey(header: MessageHeader, gatewayFor: GatewayForRegion, signal: AbortSignal | undefined): Promise<{ dataKey: Buffer; edk: EncryptedDataKey }> {
+async function openDataKey(
+  header: MessageHeader,
+  gatewayFor: GatewayForRegion,
+  signal: AbortSignal | undefined,
+): Promise<{ dataKey: Buffer; edk: EncryptedDataKey }> {
   const failures: Error[] = [];
   for (const edk of header.encryptedDataKeys) {
     if (edk.providerId !== KMS_PROVIDER_ID) continue;
     try {
-      const out = await gatewayFor(regionOfKeyArn(edk.providerInfo)).decrypt({ ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext }, { abortSignal: signal });
+      const out = await gatewayFor(regionOfKeyArn(edk.providerInfo)).decrypt(
+        { ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext },
+        { abortSignal: signal },
+      );
       const dataKey = Buffer.from(out.plaintext);
       out.plaintext.fill(0);
       // KMS answers with the key ARN; other servers may answer with the bare key id.
-      if (out.keyId && out.keyId !== edk.providerInfo && !edk.providerInfo.endsWith(`/${out.keyId}`)) throw new KmsError('IncorrectKeyException', 'KMS opened the data key with another key than the message names.');
+      if (out.keyId && out.keyId !== edk.providerInfo && !edk.providerInfo.endsWith(`/${out.keyId}`))
+        throw new KmsError('IncorrectKeyException', 'KMS opened the data key with another key than the message names.');
       if (dataKey.length !== header.suite.keyLength) throw tampered('its data key has the wrong length');
       return { dataKey, edk };
     } catch (error) {
@@ -235,7 +304,11 @@ async function openDataKey(header: MessageHeader, gatewayFor: GatewayForRegion, 
  * A pipeline stage: reads a message, yields it re-wrapped (new header, body copied after
  * each frame is checked). `onHeader` sees the new header's details once KMS is done.
  */
-export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams | (KeyChange & { readonly limit: number }), options: { signal?: AbortSignal; onHeader?: (h: RewrappedHeader, old: MessageHeader) => void } = {}) {
+export function rewrapStage(
+  gatewayFor: GatewayForRegion,
+  params: RewrapParams | (KeyChange & { readonly limit: number }),
+  options: { signal?: AbortSignal; onHeader?: (h: RewrappedHeader, old: MessageHeader) => void } = {},
+) {
   return async function* rewrap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     let head = Buffer.alloc(0);
     let verifier: FrameVerifier | undefined;
@@ -249,7 +322,10 @@ export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams |
             if (head.length > 1024 * 1024) throw tampered('its header is longer than 1 MiB');
             continue;
           }
-          const rewrapped = 'keyId' in params ? await rewrapHeader(header, gatewayFor, params, options) : await rekeyHeader(header, gatewayFor, params, { ...options, limit: params.limit });
+          const rewrapped =
+            'keyId' in params
+              ? await rewrapHeader(header, gatewayFor, params, options)
+              : await rekeyHeader(header, gatewayFor, params, { ...options, limit: params.limit });
           derivedKey = rewrapped.derivedKey;
           options.onHeader?.(rewrapped, header);
           verifier = new FrameVerifier(header, derivedKey);
@@ -274,7 +350,12 @@ export function rewrapStage(gatewayFor: GatewayForRegion, params: RewrapParams |
 }
 
 /** Re-wraps a whole message held in memory. */
-export async function rewrapBuffer(message: Buffer, gatewayFor: GatewayForRegion, params: RewrapParams, signal?: AbortSignal): Promise<{ message: Buffer; keyArn: string; sourceKeyArn: string; encryptionContext: EncryptionContext }> {
+export async function rewrapBuffer(
+  message: Buffer,
+  gatewayFor: GatewayForRegion,
+  params: RewrapParams,
+  signal?: AbortSignal,
+): Promise<{ message: Buffer; keyArn: string; sourceKeyArn: string; encryptionContext: EncryptionContext }> {
   const header = parseMessageHeader(message);
   if (!header) throw tampered('it is truncated inside its header');
   const rewrapped = await rewrapHeader(header, gatewayFor, params, { signal });
@@ -283,7 +364,12 @@ export async function rewrapBuffer(message: Buffer, gatewayFor: GatewayForRegion
     const body = message.subarray(header.length);
     verifier.push(body);
     verifier.end();
-    return { message: Buffer.concat([rewrapped.bytes, body]), keyArn: rewrapped.keyArn, sourceKeyArn: rewrapped.sourceKeyArn, encryptionContext: rewrapped.encryptionContext };
+    return {
+      message: Buffer.concat([rewrapped.bytes, body]),
+      keyArn: rewrapped.keyArn,
+      sourceKeyArn: rewrapped.sourceKeyArn,
+      encryptionContext: rewrapped.encryptionContext,
+    };
   } finally {
     rewrapped.derivedKey.fill(0);
   }

@@ -53,7 +53,11 @@ export async function encryptSecret(
   if (plaintext.byteLength === 0) throw new KmsError('PlaintextEmpty', 'There is nothing to encrypt: the text is empty.');
   const encryptionContext = params.encryptionContext ?? {};
   if (params.additionalKeyIds?.length) {
-    const out = await crypto.envelope.encryptBuffer(plaintext, { keyId: params.keyId, additionalKeyIds: params.additionalKeyIds, encryptionContext });
+    const out = await crypto.envelope.encryptBuffer(plaintext, {
+      keyId: params.keyId,
+      additionalKeyIds: params.additionalKeyIds,
+      encryptionContext,
+    });
     return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, keyIds: out.info.keyArns, encryptionContext };
   }
   if (plaintext.byteLength <= MAX_BLOB_PLAINTEXT) {
@@ -68,7 +72,12 @@ export async function encryptSecret(
  * `keyId` (optional) names the key the ciphertext must be encrypted under: KMS refuses with
  * IncorrectKeyException when it is not.
  */
-export async function decryptSecret(found: TextCiphertext, params: { encryptionContext?: EncryptionContext; keyId?: string }, crypto: SecretCrypto, signal?: AbortSignal): Promise<DecryptedSecret> {
+export async function decryptSecret(
+  found: TextCiphertext,
+  params: { encryptionContext?: EncryptionContext; keyId?: string },
+  crypto: SecretCrypto,
+  signal?: AbortSignal,
+): Promise<DecryptedSecret> {
   if (found.kind === 'message') {
     const keyArn = params.keyId ? await resolveKeyArn(crypto.gatewayFor(undefined), params.keyId) : undefined;
     const out = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.encryptionContext, keyArn, signal });
@@ -76,7 +85,9 @@ export async function decryptSecret(found: TextCiphertext, params: { encryptionC
   }
   const encryptionContext = params.encryptionContext ?? {};
   try {
-    const out = await crypto.gatewayFor(undefined).decrypt({ ciphertext: found.bytes, encryptionContext, keyId: params.keyId }, { abortSignal: signal });
+    const out = await crypto
+      .gatewayFor(undefined)
+      .decrypt({ ciphertext: found.bytes, encryptionContext, keyId: params.keyId }, { abortSignal: signal });
     return { plaintext: Buffer.from(out.plaintext), kind: 'blob', keyId: out.keyId, encryptionContext };
   } catch (error) {
     throw explainBlobFailure(error, found, encryptionContext);
@@ -93,14 +104,33 @@ export async function reEncryptSecret(
     const header = found.header;
     if (header && !rewrapObstacle(header)) {
       if (params.sourceEncryptionContext) checkExpected(header.encryptionContext, params.sourceEncryptionContext);
-      const out = await rewrapBuffer(found.bytes, crypto.gatewayFor, { keyId: params.keyId, encryptionContext: params.encryptionContext }, signal);
-      return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, sourceKeyId: out.sourceKeyArn, encryptionContext: out.encryptionContext };
+      const out = await rewrapBuffer(
+        found.bytes,
+        crypto.gatewayFor,
+        { keyId: params.keyId, encryptionContext: params.encryptionContext },
+        signal,
+      );
+      return {
+        ciphertext: out.message.toString('base64'),
+        kind: 'message',
+        keyId: out.keyArn,
+        sourceKeyId: out.sourceKeyArn,
+        encryptionContext: out.encryptionContext,
+      };
     }
     const opened = await crypto.envelope.decryptBuffer(found.bytes, { expectedContext: params.sourceEncryptionContext, signal });
     try {
-      const encryptionContext = params.encryptionContext ?? Object.fromEntries(Object.entries(opened.info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-')));
+      const encryptionContext =
+        params.encryptionContext ??
+        Object.fromEntries(Object.entries(opened.info.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-')));
       const out = await crypto.envelope.encryptBuffer(opened.plaintext, { keyId: params.keyId, encryptionContext, signal });
-      return { ciphertext: out.message.toString('base64'), kind: 'message', keyId: out.keyArn, sourceKeyId: opened.keyArn, encryptionContext };
+      return {
+        ciphertext: out.message.toString('base64'),
+        kind: 'message',
+        keyId: out.keyArn,
+        sourceKeyId: opened.keyArn,
+        encryptionContext,
+      };
     } finally {
       opened.plaintext.fill(0);
     }
@@ -108,9 +138,15 @@ export async function reEncryptSecret(
   const sourceContext = params.sourceEncryptionContext ?? {};
   const encryptionContext = params.encryptionContext ?? sourceContext;
   try {
-    const out = await crypto
-      .gatewayFor(undefined)
-      .reEncrypt({ ciphertext: found.bytes, destinationKeyId: params.keyId, sourceEncryptionContext: sourceContext, destinationEncryptionContext: encryptionContext }, { abortSignal: signal });
+    const out = await crypto.gatewayFor(undefined).reEncrypt(
+      {
+        ciphertext: found.bytes,
+        destinationKeyId: params.keyId,
+        sourceEncryptionContext: sourceContext,
+        destinationEncryptionContext: encryptionContext,
+      },
+      { abortSignal: signal },
+    );
     return { ciphertext: encodeBase64(out.ciphertext), kind: 'blob', keyId: out.keyId, sourceKeyId: out.sourceKeyId, encryptionContext };
   } catch (error) {
     throw explainBlobFailure(error, found, sourceContext);
@@ -119,7 +155,11 @@ export async function reEncryptSecret(
 
 function checkExpected(actual: EncryptionContext, expected: EncryptionContext): void {
   const wrong = contextMismatches(actual, expected);
-  if (wrong.length) throw new KmsError('EncryptionContextMismatch', `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(actual) || 'empty'}.`);
+  if (wrong.length)
+    throw new KmsError(
+      'EncryptionContextMismatch',
+      `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(actual) || 'empty'}.`,
+    );
 }
 
 /** InvalidCiphertextException on a blob: say which context was tried, and that it may not be a ciphertext at all. */
@@ -128,7 +168,15 @@ function explainBlobFailure(error: unknown, found: TextCiphertext, tried: Encryp
   const context = formatEncryptionContext(tried);
   const triedText = context ? `the encryption context ${context}` : 'no encryption context';
   if (found.confidence === 'plausible') {
-    return new KmsError(error.code, `KMS could not decrypt this text with ${triedText}. It is base64 of no ciphertext shape known here, so it may not be a KMS ciphertext at all; otherwise the key, the encryption context or the text is wrong.`, error.details);
+    return new KmsError(
+      error.code,
+      `KMS could not decrypt this text with ${triedText}. It is base64 of no ciphertext shape known here, so it may not be a KMS ciphertext at all; otherwise the key, the encryption context or the text is wrong.`,
+      error.details,
+    );
   }
-  return new KmsError(error.code, `KMS could not decrypt this ciphertext with ${triedText}: wrong encryption context, another account's or region's key, or altered ciphertext. The encryption context must match exactly.`, error.details);
+  return new KmsError(
+    error.code,
+    `KMS could not decrypt this ciphertext with ${triedText}: wrong encryption context, another account's or region's key, or altered ciphertext. The encryption context must match exactly.`,
+    error.details,
+  );
 }

@@ -134,7 +134,11 @@ export function isTemporaryFileName(name: string): boolean {
  * original only through `original`, and resolves when done) and puts it in place of `target`
  * atomically.
  */
-export async function replaceFileAtomically(target: string, write: (sink: Writable, original: OriginalFile) => Promise<void>, options: ReplaceOptions = {}): Promise<ReplaceResult> {
+export async function replaceFileAtomically(
+  target: string,
+  write: (sink: Writable, original: OriginalFile) => Promise<void>,
+  options: ReplaceOptions = {},
+): Promise<ReplaceResult> {
   const path = await realpath(target);
   const input = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   let temp: string | undefined;
@@ -143,9 +147,13 @@ export async function replaceFileAtomically(target: string, write: (sink: Writab
     const before = await input.stat();
     if (!before.isFile()) throw new KmsError('NotAFile', `${target} is not a regular file.`);
     const expect = options.expect;
-    if (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino)) throw changedOnDisk(path);
+    if (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino))
+      throw changedOnDisk(path);
     if (before.nlink > 1 && !options.allowHardLinks) {
-      throw new KmsError('HardLinked', `${basename(path)} has ${before.nlink - 1} other hard link${before.nlink > 2 ? 's' : ''}: they would keep the old content when it is rewritten. Confirm to rewrite it anyway (scripted: confirm: true), or copy it to a file of its own.`);
+      throw new KmsError(
+        'HardLinked',
+        `${basename(path)} has ${before.nlink - 1} other hard link${before.nlink > 2 ? 's' : ''}: they would keep the old content when it is rewritten. Confirm to rewrite it anyway (scripted: confirm: true), or copy it to a file of its own.`,
+      );
     }
     const dir = dirname(path);
     await removeStaleTemporaryFiles(dir);
@@ -189,7 +197,8 @@ function originalFile(path: string, size: number, handle: FileHandle): OriginalF
     size,
     handle,
     // The stream must not close the descriptor: the replacement still needs it, and closes it.
-    stream: (highWaterMark = 1024 * 1024) => createReadStream('', { fd: handle, start: 0, highWaterMark, autoClose: false, emitClose: true }),
+    stream: (highWaterMark = 1024 * 1024) =>
+      createReadStream('', { fd: handle, start: 0, highWaterMark, autoClose: false, emitClose: true }),
     async readAll() {
       const buffer = Buffer.alloc(size);
       let read = 0;
@@ -204,7 +213,10 @@ function originalFile(path: string, size: number, handle: FileHandle): OriginalF
 }
 
 function changedOnDisk(path: string): KmsError {
-  return new KmsError('FileChangedOnDisk', `${basename(path)} changed on disk while it was being rewritten; it was left as it is now. Try again.`);
+  return new KmsError(
+    'FileChangedOnDisk',
+    `${basename(path)} changed on disk while it was being rewritten; it was left as it is now. Try again.`,
+  );
 }
 
 function changed(a: Stats, b: Stats): boolean {

@@ -12,7 +12,13 @@ export function isTrackedByGit(path: string, options: { signal?: AbortSignal; ti
       'git',
       // core.fsmonitor off: a repository's own config must not make this run a program.
       ['-c', 'core.fsmonitor=false', 'ls-files', '--error-unmatch', '--', basename(path)],
-      { cwd: dirname(path), timeout: options.timeoutMs ?? GIT_TIMEOUT_MS, signal: options.signal, windowsHide: true, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } },
+      {
+        cwd: dirname(path),
+        timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
+        signal: options.signal,
+        windowsHide: true,
+        env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
+      },
       (error) => resolve(!error),
     );
   });

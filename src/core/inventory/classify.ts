@@ -70,7 +70,10 @@ export async function classifyFile(path: string): Promise<InventoryEntry | undef
   const info = await stat(path);
   if (!info.isFile() || info.size === 0) return undefined;
   const head = await readHead(path, Math.min(info.size, HEAD_BYTES));
-  return classifyBytes(path, head, info.size, info.mtimeMs, { more: (length) => readHead(path, length), tail: (length) => readTail(path, info.size, length) });
+  return classifyBytes(path, head, info.size, info.mtimeMs, {
+    more: (length) => readHead(path, length),
+    tail: (length) => readTail(path, info.size, length),
+  });
 }
 
 /** Further reads classifyBytes may ask for when the head is not enough. */
@@ -88,7 +91,13 @@ const TAIL_BYTES = 16 * 1024;
  * `n` bytes when the head is not enough (a SOPS file, a long message header); without it, only
  * `head` is used (e.g. the pre-commit hook passing a whole staged blob).
  */
-export async function classifyBytes(path: string, head: Buffer, size: number, mtimeMs = 0, reader?: MoreBytes): Promise<InventoryEntry | undefined> {
+export async function classifyBytes(
+  path: string,
+  head: Buffer,
+  size: number,
+  mtimeMs = 0,
+  reader?: MoreBytes,
+): Promise<InventoryEntry | undefined> {
   const base = { path, size, mtimeMs };
   const format = detectFileFormat(head, size);
   if (format.kind === 'message') {
@@ -107,7 +116,11 @@ export async function classifyBytes(path: string, head: Buffer, size: number, mt
   // SOPS metadata sits at the end of YAML/JSON/dotenv files: a file larger than its head is
   // read whole only when its tail looks like SOPS.
   const whole = size === head.length;
-  const looksSops = whole ? mightBeSops(headText) : size <= MAX_SOPS_BYTES && reader !== undefined && mightBeSops(headText + (await reader.tail(Math.min(TAIL_BYTES, size))).toString('utf8'));
+  const looksSops = whole
+    ? mightBeSops(headText)
+    : size <= MAX_SOPS_BYTES &&
+      reader !== undefined &&
+      mightBeSops(headText + (await reader.tail(Math.min(TAIL_BYTES, size))).toString('utf8'));
   if (looksSops) {
     const text = whole ? headText : (await reader!.more(size)).toString('utf8');
     const sops = sopsEntry(base, text);
@@ -116,7 +129,11 @@ export async function classifyBytes(path: string, head: Buffer, size: number, mt
   return embeddedEntry(base, headText, size > head.length);
 }
 
-function messageEntry(base: { path: string; size: number; mtimeMs: number }, armor: 'base64' | 'binary', header: MessageHeader | undefined): InventoryEntry {
+function messageEntry(
+  base: { path: string; size: number; mtimeMs: number },
+  armor: 'base64' | 'binary',
+  header: MessageHeader | undefined,
+): InventoryEntry {
   const formatLabel = `Encryption SDK message (${armor})`;
   if (!header) return { ...base, format: 'message', formatLabel, keyRefs: [UNNAMED_KEY] };
   const info = messageInfo(header);
@@ -178,7 +195,10 @@ function embeddedEntry(base: { path: string; size: number; mtimeMs: number }, te
     for (const token of tokensIn(l, MIN_TOKEN)) {
       const hit = detectTextCiphertext(token.text);
       if (!hit || hit.confidence !== 'structure') continue;
-      const keyRef = hit.kind === 'message' ? (hit.header?.encryptedDataKeys.find((k) => k.providerId === 'aws-kms')?.providerInfo ?? UNNAMED_KEY) : (blobKeyRef(hit.bytes, hit.blob ?? analyzeBlob(hit.bytes)) ?? UNNAMED_KEY);
+      const keyRef =
+        hit.kind === 'message'
+          ? (hit.header?.encryptedDataKeys.find((k) => k.providerId === 'aws-kms')?.providerInfo ?? UNNAMED_KEY)
+          : (blobKeyRef(hit.bytes, hit.blob ?? analyzeBlob(hit.bytes)) ?? UNNAMED_KEY);
       count++;
       refs.push(keyRef);
       if (found.length < MAX_EMBEDDED) found.push({ line, character: token.start, length: token.text.length, kind: hit.kind, keyRef });

@@ -21,7 +21,11 @@ export interface HookLocation {
 /** The repository containing `folder`, and its hooks folder (core.hooksPath honoured). */
 export async function hookLocation(folder: string): Promise<HookLocation> {
   const top = await git(folder, ['rev-parse', '--show-toplevel'], { allowFailure: true });
-  if (top.code !== 0) throw new KmsError('NotAGitRepository', `${folder} is not in a git repository: run git init first, or choose a folder inside a repository.`);
+  if (top.code !== 0)
+    throw new KmsError(
+      'NotAGitRepository',
+      `${folder} is not in a git repository: run git init first, or choose a folder inside a repository.`,
+    );
   const root = top.stdout.toString('utf8').trim();
   const configured = (await git(root, ['config', '--get', 'core.hooksPath'], { allowFailure: true })).stdout.toString('utf8').trim();
   let hooksDir: string;
@@ -68,7 +72,10 @@ export interface InstallResult {
 }
 
 /** Installs (or refreshes) the hook; `scriptPath` is the bundled dist/secretsScan.js (the pre-commit check when node runs it). */
-export async function installHook(folder: string, options: { scriptPath: string; secretsFiles: readonly string[] }): Promise<InstallResult> {
+export async function installHook(
+  folder: string,
+  options: { scriptPath: string; secretsFiles: readonly string[] },
+): Promise<InstallResult> {
   const where = await hookLocation(folder);
   await mkdir(where.hooksDir, { recursive: true });
   let reinstalled = false;
@@ -78,7 +85,11 @@ export async function installHook(folder: string, options: { scriptPath: string;
     if (current.includes(HOOK_MARKER)) reinstalled = true;
     else {
       const previous = join(where.hooksDir, PREVIOUS_HOOK);
-      if (await exists(previous)) throw new KmsError('HookConflict', `${previous} already exists: a previous pre-commit hook was set aside there and not put back. Move it away first.`);
+      if (await exists(previous))
+        throw new KmsError(
+          'HookConflict',
+          `${previous} already exists: a previous pre-commit hook was set aside there and not put back. Move it away first.`,
+        );
       await rename(where.hookPath, previous);
       previousHook = previous;
     }
@@ -104,7 +115,11 @@ export async function uninstallHook(folder: string): Promise<UninstallResult> {
   const previous = join(where.hooksDir, PREVIOUS_HOOK);
   if (await exists(where.hookPath)) {
     const current = await readFile(where.hookPath, 'utf8');
-    if (!current.includes(HOOK_MARKER)) throw new KmsError('HookNotOurs', `${where.hookPath} is not the KMS Workbench hook (it was changed or replaced); remove it by hand if you mean to.`);
+    if (!current.includes(HOOK_MARKER))
+      throw new KmsError(
+        'HookNotOurs',
+        `${where.hookPath} is not the KMS Workbench hook (it was changed or replaced); remove it by hand if you mean to.`,
+      );
   } else if (!(await exists(previous))) {
     return { hookPath: where.hookPath, removed: false };
   }

@@ -19,7 +19,11 @@ export interface ScanProgress {
   readonly total: number;
 }
 
-export type IndexChange = { readonly path: string; readonly entry: InventoryEntry | undefined; readonly previous: InventoryEntry | undefined };
+export type IndexChange = {
+  readonly path: string;
+  readonly entry: InventoryEntry | undefined;
+  readonly previous: InventoryEntry | undefined;
+};
 
 interface Stamp {
   readonly size: number;
@@ -67,7 +71,10 @@ export class InventoryIndex {
    * Looks at `paths` (all of a workspace, say), `concurrency` at a time; paths the index knew
    * but `paths` lacks are forgotten when `replace` is set. Reports progress; stops when aborted.
    */
-  async scan(paths: readonly string[], options: { concurrency?: number; signal?: AbortSignal; onProgress?: (p: ScanProgress) => void; replace?: boolean } = {}): Promise<void> {
+  async scan(
+    paths: readonly string[],
+    options: { concurrency?: number; signal?: AbortSignal; onProgress?: (p: ScanProgress) => void; replace?: boolean } = {},
+  ): Promise<void> {
     const changes: IndexChange[] = [];
     if (options.replace) {
       const keep = new Set(paths);
@@ -142,7 +149,12 @@ export class InventoryIndex {
     }
     return [...byKey.entries()]
       .map(([keyId, g]) => ({ keyId, refs: [...g.refs].sort(), files: g.files.sort((a, b) => a.path.localeCompare(b.path)) }))
-      .sort((a, b) => (a.keyId === UNNAMED_KEY ? 1 : 0) - (b.keyId === UNNAMED_KEY ? 1 : 0) || b.files.length - a.files.length || a.keyId.localeCompare(b.keyId));
+      .sort(
+        (a, b) =>
+          (a.keyId === UNNAMED_KEY ? 1 : 0) - (b.keyId === UNNAMED_KEY ? 1 : 0) ||
+          b.files.length - a.files.length ||
+          a.keyId.localeCompare(b.keyId),
+      );
   }
 
   /** The encrypted files that name `keyIdOrArn` (by key id). */

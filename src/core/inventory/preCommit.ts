@@ -25,7 +25,11 @@ export interface PreCommitVerdict {
 }
 
 /** Runs git with a timeout; resolves stdout (at most `maxBytes`, then stops reading). */
-export function git(cwd: string, args: readonly string[], options: { maxBytes?: number; timeoutMs?: number; allowFailure?: boolean } = {}): Promise<{ stdout: Buffer; code: number; stderr: string }> {
+export function git(
+  cwd: string,
+  args: readonly string[],
+  options: { maxBytes?: number; timeoutMs?: number; allowFailure?: boolean } = {},
+): Promise<{ stdout: Buffer; code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     const chunks: Buffer[] = [];
@@ -62,9 +66,15 @@ export function git(cwd: string, args: readonly string[], options: { maxBytes?: 
 
 /** Checks what is staged in the repository at `cwd`. */
 export async function checkStaged(cwd: string, config: PreCommitConfig): Promise<PreCommitVerdict> {
-  const names = (await git(cwd, ['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z'])).stdout.toString('utf8').split('\0').filter(Boolean);
+  const names = (await git(cwd, ['diff', '--cached', '--name-only', '--diff-filter=ACMR', '-z'])).stdout
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
   // .sops.yaml creation rules as staged (or, when not staged, as committed/in the index).
-  const configs = (await git(cwd, ['ls-files', '-z', '--cached', '--', '.sops.yaml', '*/.sops.yaml'])).stdout.toString('utf8').split('\0').filter(Boolean);
+  const configs = (await git(cwd, ['ls-files', '-z', '--cached', '--', '.sops.yaml', '*/.sops.yaml'])).stdout
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
   const rules: SopsPathRule[] = [];
   for (const c of configs) {
     const text = (await git(cwd, ['show', `:${c}`], { maxBytes: 1024 * 1024, allowFailure: true })).stdout.toString('utf8');
@@ -100,7 +110,12 @@ export function refusalText(verdict: PreCommitVerdict): string {
 }
 
 /** The hook's main: returns the exit code. */
-export async function runPreCommit(cwd: string, config: PreCommitConfig, env: NodeJS.ProcessEnv, out: { error(text: string): void }): Promise<number> {
+export async function runPreCommit(
+  cwd: string,
+  config: PreCommitConfig,
+  env: NodeJS.ProcessEnv,
+  out: { error(text: string): void },
+): Promise<number> {
   if (env[SKIP_ENV] === '1') {
     out.error(`KMS Workbench: pre-commit check skipped (${SKIP_ENV}=1).\n`);
     return 0;
@@ -111,7 +126,9 @@ export async function runPreCommit(cwd: string, config: PreCommitConfig, env: No
     out.error(refusalText(verdict));
     return 1;
   } catch (error) {
-    out.error(`KMS Workbench: the pre-commit check could not run: ${error instanceof Error ? error.message : String(error)}\nTo commit once without it: git commit --no-verify\n`);
+    out.error(
+      `KMS Workbench: the pre-commit check could not run: ${error instanceof Error ? error.message : String(error)}\nTo commit once without it: git commit --no-verify\n`,
+    );
     return 1;
   }
 }

@@ -61,10 +61,13 @@ export function planReKey(entries: readonly InventoryEntry[], params: { toKeyArn
     const base = { path: e.path, format: e.format, formatLabel: e.formatLabel, fromKeys: e.keyRefs, replacing, method } as const;
     const alreadyDone = [...targets].every((t) => named.some((r) => keyIdOf(r) === t)) && replacing.length === 0;
     if (alreadyDone) return { ...base, alreadyDone };
-    if (e.format !== 'sops' && params.toKeyArns.length > 1) return { ...base, obstacle: `${e.formatLabel} files are re-keyed to one key; only SOPS files take several` };
+    if (e.format !== 'sops' && params.toKeyArns.length > 1)
+      return { ...base, obstacle: `${e.formatLabel} files are re-keyed to one key; only SOPS files take several` };
     if (e.format !== 'sops' && e.keyRefs.includes(UNNAMED_KEY) && !from) return { ...base, replacing: [UNNAMED_KEY] };
-    if (replacing.length === 0 && !e.keyRefs.includes(UNNAMED_KEY)) return { ...base, obstacle: `it is not encrypted under ${params.fromKeyId}` };
-    if (e.format === 'message' && named.length > 1) return { ...base, obstacle: 'it has data keys under several KMS keys; re-encrypt it with KMS: Re-encrypt File…' };
+    if (replacing.length === 0 && !e.keyRefs.includes(UNNAMED_KEY))
+      return { ...base, obstacle: `it is not encrypted under ${params.fromKeyId}` };
+    if (e.format === 'message' && named.length > 1)
+      return { ...base, obstacle: 'it has data keys under several KMS keys; re-encrypt it with KMS: Re-encrypt File…' };
     if (e.partial) return { ...base, obstacle: 'it is too large to rewrite its embedded ciphertexts safely' };
     return base;
   });
@@ -149,7 +152,11 @@ export async function runReKey(plan: ReKeyPlan, run: ReKeyRun & { concurrency?: 
     const item = plan.items[index];
     const base = { path: item.path, format: item.format, fromKeys: item.fromKeys };
     if (stopped || run.signal?.aborted) {
-      results[index] = { ...base, status: 'notRun', message: run.signal?.aborted ? 'cancelled before this file' : 'not run: an earlier file failed' };
+      results[index] = {
+        ...base,
+        status: 'notRun',
+        message: run.signal?.aborted ? 'cancelled before this file' : 'not run: an earlier file failed',
+      };
       return;
     }
     run.onFile?.(started++, plan.items.length, item.path);
@@ -230,7 +237,12 @@ async function reKeyEmbedded(item: ReKeyPlanItem, to: string, fromKeyId: string 
       if (from && (ref === UNNAMED_KEY || keyIdOf(ref) !== from)) continue;
       if (ref !== UNNAMED_KEY && keyIdOf(ref) === keyIdOf(to)) continue;
       run.signal?.throwIfAborted();
-      const re = await run.gatewayFor(undefined).reEncrypt({ ciphertext: hit.bytes, destinationKeyId: to, sourceEncryptionContext: {}, destinationEncryptionContext: {} }, { abortSignal: run.signal });
+      const re = await run
+        .gatewayFor(undefined)
+        .reEncrypt(
+          { ciphertext: hit.bytes, destinationKeyId: to, sourceEncryptionContext: {}, destinationEncryptionContext: {} },
+          { abortSignal: run.signal },
+        );
       out += line.slice(last, t.start) + encodeBase64(re.ciphertext);
       last = t.end;
       changed++;
@@ -238,7 +250,10 @@ async function reKeyEmbedded(item: ReKeyPlanItem, to: string, fromKeyId: string 
     if (last > 0) lines[i] = out + line.slice(last);
   }
   if (changed === 0) throw new KmsError('NothingToReKey', `${basename(item.path)} has no KMS blob under the source key any more.`);
-  await replaceFileAtomically(item.path, (sink) => pipeline([Buffer.from(lines.join('\n'), 'utf8')], sink, { signal: run.signal }), { signal: run.signal, faults: run.job.faults });
+  await replaceFileAtomically(item.path, (sink) => pipeline([Buffer.from(lines.join('\n'), 'utf8')], sink, { signal: run.signal }), {
+    signal: run.signal,
+    faults: run.job.faults,
+  });
 }
 
 async function reKeySops(item: ReKeyPlanItem, plan: ReKeyPlan, run: ReKeyRun): Promise<void> {
@@ -250,9 +265,14 @@ async function reKeySops(item: ReKeyPlanItem, plan: ReKeyPlan, run: ReKeyRun): P
   const remove = kms.filter((k) => removing.has(keyIdOf(k.arn))).map((k) => k.arn);
   // The new key takes the context (and profile, role) of the entry it replaces.
   const template = kms.find((k) => removing.has(keyIdOf(k.arn)));
-  const add = plan.toKeyArns.filter((arn) => !kms.some((k) => keyIdOf(k.arn) === keyIdOf(arn))).map((arn) => ({ arn, context: template?.context, awsProfile: template?.awsProfile }));
+  const add = plan.toKeyArns
+    .filter((arn) => !kms.some((k) => keyIdOf(k.arn) === keyIdOf(arn)))
+    .map((arn) => ({ arn, context: template?.context, awsProfile: template?.awsProfile }));
   const out = await updateKmsKeys(doc, { add, remove }, run.sopsKeys, run.signal);
-  await replaceFileAtomically(item.path, (sink) => pipeline([Buffer.from(out.text, 'utf8')], sink, { signal: run.signal }), { signal: run.signal, faults: run.job.faults });
+  await replaceFileAtomically(item.path, (sink) => pipeline([Buffer.from(out.text, 'utf8')], sink, { signal: run.signal }), {
+    signal: run.signal,
+    faults: run.job.faults,
+  });
 }
 
 /**
@@ -260,25 +280,41 @@ async function reKeySops(item: ReKeyPlanItem, plan: ReKeyPlan, run: ReKeyRun): P
  * its data key (message, SOPS) or blob(s) with them. Plaintext is wiped at once. Returns the
  * keys it names.
  */
-export async function verifyFile(path: string, toKeyArns: readonly string[], run: Pick<ReKeyRun, 'gatewayFor' | 'sopsKeys' | 'signal'>): Promise<string[]> {
+export async function verifyFile(
+  path: string,
+  toKeyArns: readonly string[],
+  run: Pick<ReKeyRun, 'gatewayFor' | 'sopsKeys' | 'signal'>,
+): Promise<string[]> {
   const entry = await classifyFile(path);
   if (!entry) throw new KmsError('VerifyFailed', `${basename(path)} is no longer recognised as encrypted.`);
   const targets = toKeyArns.map(keyIdOf);
   const names = entry.keyRefs.filter((r) => r !== UNNAMED_KEY);
-  for (const t of targets) if (!names.some((r) => keyIdOf(r) === t)) throw new KmsError('VerifyFailed', `${basename(path)} does not name the new key ${t}.`);
+  for (const t of targets)
+    if (!names.some((r) => keyIdOf(r) === t)) throw new KmsError('VerifyFailed', `${basename(path)} does not name the new key ${t}.`);
   const wipe = (p: Uint8Array): void => void p.fill(0);
   switch (entry.format) {
     case 'message': {
       const { header } = await inspectFile(path);
       const edk = header?.encryptedDataKeys.find((k) => k.providerId === KMS_PROVIDER_ID && targets.includes(keyIdOf(k.providerInfo)));
       if (!header || !edk) throw new KmsError('VerifyFailed', `${basename(path)}: the header has no data key under the new key.`);
-      const out = await run.gatewayFor(regionOfKeyArn(edk.providerInfo)).decrypt({ ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext }, { abortSignal: run.signal });
+      const out = await run
+        .gatewayFor(regionOfKeyArn(edk.providerInfo))
+        .decrypt(
+          { ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext },
+          { abortSignal: run.signal },
+        );
       wipe(out.plaintext);
       break;
     }
     case 'blob-file': {
       const bytes = Buffer.from((await readFile(path, 'latin1')).trim(), 'base64');
-      wipe((await run.gatewayFor(undefined).decrypt({ ciphertext: bytes, keyId: toKeyArns[0], encryptionContext: {} }, { abortSignal: run.signal })).plaintext);
+      wipe(
+        (
+          await run
+            .gatewayFor(undefined)
+            .decrypt({ ciphertext: bytes, keyId: toKeyArns[0], encryptionContext: {} }, { abortSignal: run.signal })
+        ).plaintext,
+      );
       break;
     }
     case 'embedded': {
@@ -289,7 +325,13 @@ export async function verifyFile(path: string, toKeyArns: readonly string[], run
           if (!hit || hit.kind !== 'blob' || hit.confidence !== 'structure') continue;
           const ref = blobKeyRef(hit.bytes, hit.blob) ?? UNNAMED_KEY;
           if (ref !== UNNAMED_KEY && !targets.includes(keyIdOf(ref))) continue;
-          wipe((await run.gatewayFor(undefined).decrypt({ ciphertext: hit.bytes, keyId: toKeyArns[0], encryptionContext: {} }, { abortSignal: run.signal })).plaintext);
+          wipe(
+            (
+              await run
+                .gatewayFor(undefined)
+                .decrypt({ ciphertext: hit.bytes, keyId: toKeyArns[0], encryptionContext: {} }, { abortSignal: run.signal })
+            ).plaintext,
+          );
         }
       }
       break;
@@ -307,6 +349,7 @@ export async function verifyFile(path: string, toKeyArns: readonly string[], run
 
 async function readBounded(path: string): Promise<string> {
   const buffer = await readFile(path);
-  if (buffer.length > MAX_SOPS_BYTES) throw new KmsError('FileTooLarge', `${basename(path)} is larger than ${MAX_SOPS_BYTES / 1024 / 1024} MiB; re-key it on its own.`);
+  if (buffer.length > MAX_SOPS_BYTES)
+    throw new KmsError('FileTooLarge', `${basename(path)} is larger than ${MAX_SOPS_BYTES / 1024 / 1024} MiB; re-key it on its own.`);
   return buffer.toString('utf8');
 }

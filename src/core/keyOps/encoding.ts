@@ -44,7 +44,7 @@ export function decodeMessage(value: string, encoding: MessageEncoding, what = '
 export function decodeBase64(value: string, what: string): Checked<Uint8Array> {
   const t = value.replace(/\s+/g, '');
   const standard = t.replace(/-/g, '+').replace(/_/g, '/');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(standard) || (standard.replace(/=+$/, '').length % 4 === 1)) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(standard) || standard.replace(/=+$/, '').length % 4 === 1) {
     return problem(`${what} is not base64.`);
   }
   return ok(new Uint8Array(Buffer.from(standard, 'base64')));
@@ -53,7 +53,8 @@ export function decodeBase64(value: string, what: string): Checked<Uint8Array> {
 /** Bytes in a message shorter than `max` (KMS takes 1–4,096 bytes for Sign and MACs). */
 export function checkMessageLength(bytes: Uint8Array, max: number, what = 'The message', tooLongHint = ''): Checked<Uint8Array> {
   if (bytes.length === 0) return problem(`${what} is empty: KMS needs at least one byte.`);
-  if (bytes.length > max) return problem(`${what} is ${bytes.length} bytes; KMS takes at most ${max}.${tooLongHint ? ` ${tooLongHint}` : ''}`);
+  if (bytes.length > max)
+    return problem(`${what} is ${bytes.length} bytes; KMS takes at most ${max}.${tooLongHint ? ` ${tooLongHint}` : ''}`);
   return ok(bytes);
 }
 

@@ -81,7 +81,8 @@ export const KEY_TYPES: readonly KeyTypeInfo[] = [
   {
     id: 'keyAgreement',
     label: 'Asymmetric: key agreement',
-    detail: 'An elliptic-curve key pair for ECDH (DeriveSharedSecret): KMS derives a shared secret from its private key and another party\'s public key.',
+    detail:
+      "An elliptic-curve key pair for ECDH (DeriveSharedSecret): KMS derives a shared secret from its private key and another party's public key.",
     usage: 'KEY_AGREEMENT',
     specs: [
       { spec: 'ECC_NIST_P256', description: 'Elliptic curve NIST P-256 (secp256r1)' },
@@ -94,7 +95,8 @@ export const KEY_TYPES: readonly KeyTypeInfo[] = [
   {
     id: 'keyEncapsulation',
     label: 'Post-quantum: key encapsulation (ML-KEM)',
-    detail: 'An ML-KEM key pair (FIPS 203): Encapsulate makes a shared secret and its encapsulated form with the public key; only KMS decapsulates it.',
+    detail:
+      'An ML-KEM key pair (FIPS 203): Encapsulate makes a shared secret and its encapsulated form with the public key; only KMS decapsulates it.',
     usage: 'ENCAPSULATE_DECAPSULATE',
     specs: [
       { spec: 'ML_KEM_512', description: 'ML-KEM-512, post-quantum (FIPS 203)' },
@@ -117,14 +119,21 @@ export function specsFor(type: KeyTypeId, region: string): KeySpecInfo[] {
 }
 
 export const ALL_KEY_SPECS: readonly string[] = [...new Set(KEY_TYPES.flatMap((t) => t.specs.map((s) => s.spec)))];
-export const KEY_USAGES: readonly KeyUsageName[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'ENCAPSULATE_DECAPSULATE'];
+export const KEY_USAGES: readonly KeyUsageName[] = [
+  'ENCRYPT_DECRYPT',
+  'SIGN_VERIFY',
+  'GENERATE_VERIFY_MAC',
+  'KEY_AGREEMENT',
+  'ENCAPSULATE_DECAPSULATE',
+];
 
 /**
  * The key type a key spec and key usage make. RSA and SM2 keys can encrypt or sign, so
  * they need the usage; the others imply it.
  */
 export function keyTypeOf(spec: string, usage: string | undefined): Checked<{ type: KeyTypeId; usage: KeyUsageName }> {
-  if (!ALL_KEY_SPECS.includes(spec)) return problem(`${quote(spec)} is not a key spec KMS offers here: use one of ${ALL_KEY_SPECS.join(', ')}.`);
+  if (!ALL_KEY_SPECS.includes(spec))
+    return problem(`${quote(spec)} is not a key spec KMS offers here: use one of ${ALL_KEY_SPECS.join(', ')}.`);
   const candidates = KEY_TYPES.filter((t) => t.specs.some((s) => s.spec === spec));
   if (usage === undefined) {
     // ECC keys sign unless KEY_AGREEMENT is asked for; RSA and SM2 keys need the usage.
@@ -181,7 +190,17 @@ const MANAGEMENT: GrantOperation[] = ['DescribeKey', 'CreateGrant', 'RetireGrant
 export function grantOperationsFor(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'>): GrantOperation[] {
   switch (keyTypeOfMetadata(meta)) {
     case 'symmetric':
-      return ['Encrypt', 'Decrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', ...MANAGEMENT];
+      return [
+        'Encrypt',
+        'Decrypt',
+        'GenerateDataKey',
+        'GenerateDataKeyWithoutPlaintext',
+        'GenerateDataKeyPair',
+        'GenerateDataKeyPairWithoutPlaintext',
+        'ReEncryptFrom',
+        'ReEncryptTo',
+        ...MANAGEMENT,
+      ];
     case 'asymmetricEncrypt':
       return ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GetPublicKey', ...MANAGEMENT];
     case 'signVerify':
@@ -199,13 +218,20 @@ export function grantOperationsFor(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage
 }
 
 /** Checks the operations of a new grant against the key's type. */
-export function checkGrantOperations(operations: readonly string[], meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'>): Checked<GrantOperation[]> {
+export function checkGrantOperations(
+  operations: readonly string[],
+  meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'>,
+): Checked<GrantOperation[]> {
   if (operations.length === 0) return problem('Choose at least one operation for the grant.');
   const allowed = grantOperationsFor(meta);
   const unknown = operations.filter((o) => !(GRANT_OPERATIONS as readonly string[]).includes(o));
-  if (unknown.length) return problem(`${unknown.map((o) => quote(o)).join(', ')} ${unknown.length > 1 ? 'are not grant operations' : 'is not a grant operation'}: use ${allowed.join(', ')}.`);
+  if (unknown.length)
+    return problem(
+      `${unknown.map((o) => quote(o)).join(', ')} ${unknown.length > 1 ? 'are not grant operations' : 'is not a grant operation'}: use ${allowed.join(', ')}.`,
+    );
   const wrong = operations.filter((o) => !allowed.includes(o as GrantOperation));
-  if (wrong.length) return problem(`A ${meta.KeySpec} ${meta.KeyUsage} key cannot grant ${wrong.join(', ')}: it allows ${allowed.join(', ')}.`);
+  if (wrong.length)
+    return problem(`A ${meta.KeySpec} ${meta.KeyUsage} key cannot grant ${wrong.join(', ')}: it allows ${allowed.join(', ')}.`);
   return ok([...new Set(operations)] as GrantOperation[]);
 }
 
@@ -224,7 +250,16 @@ export function constraintRefusal(meta: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'
 export const DATA_KEY_SPECS = ['AES_256', 'AES_128'] as const;
 export type DataKeySpec = (typeof DATA_KEY_SPECS)[number];
 
-export const DATA_KEY_PAIR_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'SM2'] as const;
+export const DATA_KEY_PAIR_SPECS = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'SM2',
+] as const;
 export type DataKeyPairSpec = (typeof DATA_KEY_PAIR_SPECS)[number];
 
 /** The digest length in bytes that a signing algorithm signs (for MessageType DIGEST). */

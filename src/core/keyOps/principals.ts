@@ -37,7 +37,8 @@ export function parsePrincipal(input: string, options: { partition?: string } = 
   if (/^\d+$/.test(v)) return problem(`${quote(v)} is not an AWS account id: account ids have exactly 12 digits.`);
   if (v.startsWith('arn:')) return parseArn(v);
   if (isServicePrincipal(v)) return ok({ kind: 'service', value: v });
-  if (/\.amazonaws\.com/.test(v)) return problem(`${quote(v)} is not a service principal: write it like dynamodb.amazonaws.com, in lower case.`);
+  if (/\.amazonaws\.com/.test(v))
+    return problem(`${quote(v)} is not a service principal: write it like dynamodb.amazonaws.com, in lower case.`);
   return problem(`${quote(v)} is not a principal format KMS accepts. Use ${PRINCIPAL_FORMS}.`);
 }
 
@@ -47,12 +48,16 @@ function parseArn(v: string): Checked<Principal> {
   const parsed = parseAwsPrincipal(v);
   if (!parsed.ok) return problem(parsed.problem);
   const p = parsed.principal;
-  if (p.kind === 'anyone' || p.kind === 'unique-id') return problem(`${quote(v)} is not a principal format KMS accepts. Use ${PRINCIPAL_FORMS}.`);
+  if (p.kind === 'anyone' || p.kind === 'unique-id')
+    return problem(`${quote(v)} is not a principal format KMS accepts. Use ${PRINCIPAL_FORMS}.`);
   return ok({ kind: p.kind, value: v, accountId: p.accountId, partition: p.partition ?? 'aws' });
 }
 
 /** Several principals typed in one line or passed as a list; all must parse. */
-export function parsePrincipals(values: readonly string[], options: { partition?: string; allowServices?: boolean; role?: string } = {}): Checked<Principal[]> {
+export function parsePrincipals(
+  values: readonly string[],
+  options: { partition?: string; allowServices?: boolean; role?: string } = {},
+): Checked<Principal[]> {
   const out: Principal[] = [];
   for (const value of values) {
     const p = parsePrincipal(value, options);

@@ -39,10 +39,14 @@ export function deletionImpactLines(impact: DeletionImpact): string[] {
         : 'Multi-Region replicas: none.',
     );
   } else if (impact.metadata.MultiRegion && mr?.MultiRegionKeyType === 'REPLICA') {
-    lines.push(`This is a multi-Region replica of the primary key in ${mr.PrimaryKey?.Region ?? 'another Region'}; the primary and the other replicas stay.`);
+    lines.push(
+      `This is a multi-Region replica of the primary key in ${mr.PrimaryKey?.Region ?? 'another Region'}; the primary and the other replicas stay.`,
+    );
   }
   if (impact.metadata.KeyState === 'Enabled') {
-    lines.push('Not sure what still uses it? Disable the key first and watch for failures (CloudTrail shows recent use): disabling can be undone at once.');
+    lines.push(
+      'Not sure what still uses it? Disable the key first and watch for failures (CloudTrail shows recent use): disabling can be undone at once.',
+    );
   }
   return lines;
 }
@@ -60,7 +64,10 @@ export function deletionDate(now: Date, days: number): Date {
 
 export function formatDate(date: Date | undefined): string {
   if (!date) return 'unknown';
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 }
 
 export interface RotationStatus {
@@ -74,7 +81,12 @@ export interface RotationStatus {
  * A Markdown report of a key's rotation: status, next date, and every rotation so far
  * (`rotations` undefined: the endpoint cannot list them).
  */
-export function rotationReport(label: string, keyId: string, status: RotationStatus, rotations: readonly RotationsListEntry[] | undefined): string {
+export function rotationReport(
+  label: string,
+  keyId: string,
+  status: RotationStatus,
+  rotations: readonly RotationsListEntry[] | undefined,
+): string {
   const lines = [`# Rotation of ${label}`, '', `Key: \`${keyId}\``, ''];
   if (status.KeyRotationEnabled) {
     lines.push(`- Automatic rotation: **on**, every ${status.RotationPeriodInDays ?? 365} days`);
@@ -82,7 +94,8 @@ export function rotationReport(label: string, keyId: string, status: RotationSta
   } else {
     lines.push('- Automatic rotation: **off**');
   }
-  if (status.OnDemandRotationStartDate) lines.push(`- On-demand rotation in progress since ${formatDate(status.OnDemandRotationStartDate)}`);
+  if (status.OnDemandRotationStartDate)
+    lines.push(`- On-demand rotation in progress since ${formatDate(status.OnDemandRotationStartDate)}`);
   if (rotations === undefined) {
     lines.push('', '## History', '', 'This endpoint cannot list rotations (ListKeyRotations is not supported).');
     return `${lines.join('\n')}\n`;
@@ -93,7 +106,9 @@ export function rotationReport(label: string, keyId: string, status: RotationSta
   } else {
     lines.push('| Date | Type |', '| --- | --- |');
     for (const r of [...rotations].sort((a, b) => (b.RotationDate?.getTime() ?? 0) - (a.RotationDate?.getTime() ?? 0))) {
-      lines.push(`| ${formatDate(r.RotationDate)} | ${r.RotationType === 'ON_DEMAND' ? 'on demand' : r.RotationType === 'AUTOMATIC' ? 'automatic' : (r.RotationType ?? '?')} |`);
+      lines.push(
+        `| ${formatDate(r.RotationDate)} | ${r.RotationType === 'ON_DEMAND' ? 'on demand' : r.RotationType === 'AUTOMATIC' ? 'automatic' : (r.RotationType ?? '?')} |`,
+      );
     }
     lines.push('', 'Old key material stays: ciphertexts made before a rotation still decrypt.');
   }

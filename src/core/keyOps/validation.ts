@@ -25,7 +25,8 @@ export function checkIntegerText(text: string, range: { min: number; max: number
   if (t === '') return problem(`Enter ${what}: a whole number from ${range.min} to ${range.max}.`);
   if (!/^\d+$/.test(t)) return problem(`${quote(t)} is not a whole number: enter ${what} from ${range.min} to ${range.max}.`);
   const n = Number(t);
-  if (n < range.min || n > range.max) return problem(`${what[0].toUpperCase()}${what.slice(1)} must be from ${range.min} to ${range.max}, not ${n}.`);
+  if (n < range.min || n > range.max)
+    return problem(`${what[0].toUpperCase()}${what.slice(1)} must be from ${range.min} to ${range.max}, not ${n}.`);
   return ok(n);
 }
 
@@ -55,11 +56,15 @@ export function checkAliasName(input: string): Checked<string> {
   if (input === '') return problem('Enter an alias name, like alias/my-app.');
   const name = input.startsWith('alias/') ? input : `alias/${input}`;
   if (name === 'alias/') return problem('"alias/" needs a name after it, like alias/my-app.');
-  if (name.length > ALIAS_NAME_MAX) return problem(`The alias name is ${name.length} characters long; KMS allows at most ${ALIAS_NAME_MAX}.`);
-  if (/^alias\/aws\//i.test(name)) return problem(`${quote(name)}: names under alias/aws/ are reserved for AWS managed keys. Choose another name.`);
+  if (name.length > ALIAS_NAME_MAX)
+    return problem(`The alias name is ${name.length} characters long; KMS allows at most ${ALIAS_NAME_MAX}.`);
+  if (/^alias\/aws\//i.test(name))
+    return problem(`${quote(name)}: names under alias/aws/ are reserved for AWS managed keys. Choose another name.`);
   if (!ALIAS_PATTERN.test(name)) {
     const bad = [...new Set(name.slice('alias/'.length).replace(/[a-zA-Z0-9/_-]/g, ''))].map((c) => (c === ' ' ? 'space' : `"${c}"`));
-    return problem(`${quote(name)} is not a valid alias name: use only letters, digits, "/", "_" and "-" after alias/ (found ${bad.join(', ')}).`);
+    return problem(
+      `${quote(name)} is not a valid alias name: use only letters, digits, "/", "_" and "-" after alias/ (found ${bad.join(', ')}).`,
+    );
   }
   if (name.endsWith('/')) return problem(`${quote(name)} ends with "/": add a name after it.`);
   return ok(name);
@@ -71,7 +76,8 @@ export function isAwsManagedAlias(aliasName: string): boolean {
 }
 
 export function checkDescription(text: string): Checked<string> {
-  if (text.length > DESCRIPTION_MAX) return problem(`The description is ${text.length} characters long; KMS allows at most ${DESCRIPTION_MAX}.`);
+  if (text.length > DESCRIPTION_MAX)
+    return problem(`The description is ${text.length} characters long; KMS allows at most ${DESCRIPTION_MAX}.`);
   return ok(text);
 }
 
@@ -86,13 +92,15 @@ export function checkTagKey(key: string): Checked<string> {
   if (key === '') return problem('A tag key cannot be empty.');
   if ([...key].length > TAG_KEY_MAX) return problem(`The tag key ${quote(key)} is longer than ${TAG_KEY_MAX} characters.`);
   if (/^aws:/i.test(key)) return problem(`The tag key ${quote(key)} starts with "aws:", which is reserved for AWS. Choose another key.`);
-  if (!TAG_CHARS.test(key)) return problem(`The tag key ${quote(key)} has characters tags cannot hold: use letters, digits, spaces and _ . : / = + - @.`);
+  if (!TAG_CHARS.test(key))
+    return problem(`The tag key ${quote(key)} has characters tags cannot hold: use letters, digits, spaces and _ . : / = + - @.`);
   return ok(key);
 }
 
 export function checkTagValue(key: string, value: string): Checked<string> {
   if ([...value].length > TAG_VALUE_MAX) return problem(`The value of tag ${quote(key)} is longer than ${TAG_VALUE_MAX} characters.`);
-  if (!TAG_CHARS.test(value)) return problem(`The value of tag ${quote(key)} has characters tags cannot hold: use letters, digits, spaces and _ . : / = + - @.`);
+  if (!TAG_CHARS.test(value))
+    return problem(`The value of tag ${quote(key)} has characters tags cannot hold: use letters, digits, spaces and _ . : / = + - @.`);
   return ok(value);
 }
 
@@ -108,7 +116,9 @@ export function checkTags(map: Readonly<Record<string, string>>, existingKeys: r
   }
   const total = new Set([...existingKeys.filter((k) => !/^aws:/i.test(k)), ...tags.map((t) => t.TagKey)]).size;
   if (total > TAGS_PER_KEY_MAX) {
-    return problem(`A key can have at most ${TAGS_PER_KEY_MAX} tags; this would make ${total}${existingKeys.length ? ` (it has ${existingKeys.length})` : ''}. Remove some first.`);
+    return problem(
+      `A key can have at most ${TAGS_PER_KEY_MAX} tags; this would make ${total}${existingKeys.length ? ` (it has ${existingKeys.length})` : ''}. Remove some first.`,
+    );
   }
   return ok(tags);
 }
@@ -146,7 +156,8 @@ export function checkTagKeys(keys: readonly string[]): Checked<string[]> {
 /** A grant's friendly name: 1–256 of letters, digits, ":", "/", "_" and "-". */
 export function checkGrantName(name: string): Checked<string> {
   if (name.length > GRANT_NAME_MAX) return problem(`The grant name is longer than ${GRANT_NAME_MAX} characters.`);
-  if (!/^[a-zA-Z0-9:/_-]+$/.test(name)) return problem(`${quote(name)} is not a valid grant name: use only letters, digits, ":", "/", "_" and "-".`);
+  if (!/^[a-zA-Z0-9:/_-]+$/.test(name))
+    return problem(`${quote(name)} is not a valid grant name: use only letters, digits, ":", "/", "_" and "-".`);
   return ok(name);
 }
 
@@ -170,9 +181,12 @@ export function parseEncryptionContextText(text: string): Checked<EncryptionCont
     try {
       parsed = JSON.parse(t);
     } catch (error) {
-      return problem(`The encryption context is not valid JSON (${error instanceof Error ? error.message : String(error)}). Write {"key":"value"} or key=value, key=value.`);
+      return problem(
+        `The encryption context is not valid JSON (${error instanceof Error ? error.message : String(error)}). Write {"key":"value"} or key=value, key=value.`,
+      );
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return problem('The encryption context must be a JSON object of strings, like {"app":"web"}.');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return problem('The encryption context must be a JSON object of strings, like {"app":"web"}.');
     const context: EncryptionContext = {};
     for (const [k, v] of Object.entries(parsed)) {
       if (typeof v !== 'string') return problem(`The encryption context value of ${quote(k)} must be a string.`);
@@ -207,7 +221,8 @@ export function checkConstraintContext(context: EncryptionContext): Checked<Encr
   if (!checked.ok) return checked;
   const n = Object.keys(context).length;
   if (n === 0) return problem('A grant constraint needs at least one encryption context pair.');
-  if (n > CONSTRAINT_PAIRS_MAX) return problem(`A grant constraint can hold at most ${CONSTRAINT_PAIRS_MAX} encryption context pairs, not ${n}.`);
+  if (n > CONSTRAINT_PAIRS_MAX)
+    return problem(`A grant constraint can hold at most ${CONSTRAINT_PAIRS_MAX} encryption context pairs, not ${n}.`);
   const long = Object.entries(context).find(([, v]) => v.length > CONSTRAINT_VALUE_MAX);
   if (long) return problem(`The constraint value of ${quote(long[0])} is longer than ${CONSTRAINT_VALUE_MAX} characters.`);
   return ok(context);

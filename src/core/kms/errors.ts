@@ -64,7 +64,17 @@ interface ErrorLike {
 /** A key ARN quoted in a service message (KMS names the key it refused). */
 const KEY_ARN_IN_TEXT = /arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+/;
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'TimeoutError',
+]);
 
 /** Turns anything the SDK or a credential provider throws into a KmsError. */
 export function toKmsError(error: unknown, ctx: CallContext): KmsError {
@@ -77,7 +87,13 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
   const make = (code: string, message: string, extra: { ssoLoginProfile?: string; fix?: KeyStateFix } = {}): KmsError => {
     const { fix, ...rest } = extra;
     const keyId = KEY_ARN_IN_TEXT.exec(serviceMessage)?.[0] ?? ctx.keyId;
-    return new KmsError(code, message, { operation: op, serviceMessage, cause: error, ...rest, ...(fix && keyId ? { fix: { action: fix, keyId, connectionId: ctx.connectionId } } : {}) });
+    return new KmsError(code, message, {
+      operation: op,
+      serviceMessage,
+      cause: error,
+      ...rest,
+      ...(fix && keyId ? { fix: { action: fix, keyId, connectionId: ctx.connectionId } } : {}),
+    });
   };
   const sso = ssoProblem(name, serviceMessage);
   if (sso) {
@@ -90,48 +106,107 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
   }
   switch (name) {
     case 'CredentialsProviderError':
-      return make('NoCredentials', `No usable credentials for ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}: ${serviceMessage || 'none found'}. Configure them (aws configure${ctx.profile ? ` --profile ${ctx.profile}` : ''}) or pick another profile.`);
+      return make(
+        'NoCredentials',
+        `No usable credentials for ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}: ${serviceMessage || 'none found'}. Configure them (aws configure${ctx.profile ? ` --profile ${ctx.profile}` : ''}) or pick another profile.`,
+      );
     case 'ExpiredTokenException':
     case 'ExpiredToken':
-      return make(name, `The credentials of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} have expired. Refresh them (for SSO: aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}).`, ctx.profile ? { ssoLoginProfile: ctx.profile } : {});
+      return make(
+        name,
+        `The credentials of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} have expired. Refresh them (for SSO: aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}).`,
+        ctx.profile ? { ssoLoginProfile: ctx.profile } : {},
+      );
     case 'UnrecognizedClientException':
-      return make(name, `${where} does not recognise the access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}. Check the credentials, or that the endpoint is the one they belong to.`);
+      return make(
+        name,
+        `${where} does not recognise the access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}. Check the credentials, or that the endpoint is the one they belong to.`,
+      );
     case 'InvalidSignatureException':
-      return make(name, `${where} rejected the request signature: the secret access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} is wrong, or the system clock is off.`);
+      return make(
+        name,
+        `${where} rejected the request signature: the secret access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} is wrong, or the system clock is off.`,
+      );
     case 'AccessDeniedException': {
       const permission = /perform:?\s+(kms:\w+)/i.exec(serviceMessage)?.[1] ?? `kms:${op}`;
-      return make(name, `Access denied: you need the ${permission} permission on this key (its key policy or your IAM policy must allow it). KMS said: ${serviceMessage}`);
+      return make(
+        name,
+        `Access denied: you need the ${permission} permission on this key (its key policy or your IAM policy must allow it). KMS said: ${serviceMessage}`,
+      );
     }
     case 'DisabledException':
       return make(name, `The key is disabled, so it cannot be used for ${op}. Enable it first. (${serviceMessage})`, { fix: 'enableKey' });
     case 'KMSInvalidStateException': {
-      const state = /(pending ?deletion|pending ?replica ?deletion|pending ?import|disabled|unavailable|creating|updating|enabled)/i.exec(serviceMessage)?.[1];
-      const hint = state && /pending ?deletion/i.test(state) ? ' Cancel the key deletion first (the key then stays disabled until you enable it).' : state && /import/i.test(state) ? ' Import key material first.' : '';
-      const fix: KeyStateFix | undefined = state && /pending ?deletion/i.test(state) && !/replica/i.test(state) ? 'cancelKeyDeletion' : state && /^disabled$/i.test(state) ? 'enableKey' : undefined;
-      return make(name, `The key's state${state ? ` (${state.toLowerCase()})` : ''} does not allow ${op}.${hint} KMS said: ${serviceMessage}`, fix ? { fix } : {});
+      const state = /(pending ?deletion|pending ?replica ?deletion|pending ?import|disabled|unavailable|creating|updating|enabled)/i.exec(
+        serviceMessage,
+      )?.[1];
+      const hint =
+        state && /pending ?deletion/i.test(state)
+          ? ' Cancel the key deletion first (the key then stays disabled until you enable it).'
+          : state && /import/i.test(state)
+            ? ' Import key material first.'
+            : '';
+      const fix: KeyStateFix | undefined =
+        state && /pending ?deletion/i.test(state) && !/replica/i.test(state)
+          ? 'cancelKeyDeletion'
+          : state && /^disabled$/i.test(state)
+            ? 'enableKey'
+            : undefined;
+      return make(
+        name,
+        `The key's state${state ? ` (${state.toLowerCase()})` : ''} does not allow ${op}.${hint} KMS said: ${serviceMessage}`,
+        fix ? { fix } : {},
+      );
     }
     case 'InvalidCiphertextException':
-      return make(name, 'KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext. Check the encryption context first: it must match exactly.');
+      return make(
+        name,
+        'KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext. Check the encryption context first: it must match exactly.',
+      );
     case 'IncorrectKeyException':
-      return make(name, 'The ciphertext was encrypted under a different KMS key than the one given. Decrypt without naming a key, or name the key it was made with.');
+      return make(
+        name,
+        'The ciphertext was encrypted under a different KMS key than the one given. Decrypt without naming a key, or name the key it was made with.',
+      );
     case 'InvalidKeyUsageException':
       return make(name, `This key cannot be used for ${op}: its key usage or key spec does not allow it. (${serviceMessage})`);
     case 'NotFoundException':
-      return make(name, `Not found in ${ctx.region ?? 'this region'}: ${serviceMessage || 'the key or alias does not exist'}. Check the key id, alias or region.`);
+      return make(
+        name,
+        `Not found in ${ctx.region ?? 'this region'}: ${serviceMessage || 'the key or alias does not exist'}. Check the key id, alias or region.`,
+      );
     case 'ThrottlingException':
-      return make(name, `KMS is throttling ${op} requests${ctx.attempts ? ` (still after ${ctx.attempts} attempts)` : ''}. Wait a moment and try again, or ask for a higher request quota.`);
+      return make(
+        name,
+        `KMS is throttling ${op} requests${ctx.attempts ? ` (still after ${ctx.attempts} attempts)` : ''}. Wait a moment and try again, or ask for a higher request quota.`,
+      );
     case 'UnsupportedOperationException':
       return make('NotSupportedByEndpoint', `${op} is not supported by this endpoint (${where}). ${serviceMessage}`.trim());
     case 'IncorrectKeyMaterialException':
-      return make(name, `KMS refused the key material: a KMS key with imported material only ever takes the material it was first given (after an expiry or a deletion, import that same material again), and the material must suit the key spec (32 bytes for a symmetric key). To use new material, create a new key with origin EXTERNAL. KMS said: ${serviceMessage}`);
+      return make(
+        name,
+        `KMS refused the key material: a KMS key with imported material only ever takes the material it was first given (after an expiry or a deletion, import that same material again), and the material must suit the key spec (32 bytes for a symmetric key). To use new material, create a new key with origin EXTERNAL. KMS said: ${serviceMessage}`,
+      );
     case 'ExpiredImportTokenException':
-      return make(name, `The import token expired (it is valid 24 hours): get new import parameters and wrap the material again. KMS said: ${serviceMessage}`);
+      return make(
+        name,
+        `The import token expired (it is valid 24 hours): get new import parameters and wrap the material again. KMS said: ${serviceMessage}`,
+      );
     case 'InvalidImportTokenException':
-      return make(name, `The import token does not belong to this key or these parameters: get import parameters for this key and use them together. KMS said: ${serviceMessage}`);
+      return make(
+        name,
+        `The import token does not belong to this key or these parameters: get import parameters for this key and use them together. KMS said: ${serviceMessage}`,
+      );
     case 'CustomKeyStoreInvalidStateException':
-      return make(name, `The custom key store's connection state does not allow ${op}: a store must be disconnected to be deleted or to change its cluster, password, proxy endpoint or connectivity; a FAILED store must be disconnected before it connects again; keys are created only in a connected store. KMS said: ${serviceMessage}`);
+      return make(
+        name,
+        `The custom key store's connection state does not allow ${op}: a store must be disconnected to be deleted or to change its cluster, password, proxy endpoint or connectivity; a FAILED store must be disconnected before it connects again; keys are created only in a connected store. KMS said: ${serviceMessage}`,
+      );
     case 'CustomKeyStoreHasCMKsException':
-      return make(name, `The custom key store still holds KMS keys (keys pending deletion count): schedule their deletion and wait for it to finish before deleting the store. KMS said: ${serviceMessage}`);
+      return make(
+        name,
+        `The custom key store still holds KMS keys (keys pending deletion count): schedule their deletion and wait for it to finish before deleting the store. KMS said: ${serviceMessage}`,
+      );
     case 'CustomKeyStoreNotFoundException':
       return make(name, `No such custom key store in ${ctx.region ?? 'this Region'}. KMS said: ${serviceMessage}`);
     case 'CustomKeyStoreNameInUseException':
@@ -174,7 +249,10 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
   }
   const network = networkCode(error);
   if (network) {
-    return make('EndpointUnreachable', `Cannot reach ${where} (${network}). Check the endpoint URL and that the server is running, or your network.`);
+    return make(
+      'EndpointUnreachable',
+      `Cannot reach ${where} (${network}). Check the endpoint URL and that the server is running, or your network.`,
+    );
   }
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   if (looksUnsupported(name, serviceMessage, status)) {
@@ -198,7 +276,8 @@ function networkCode(error: unknown): string | undefined {
     const c = current as ErrorLike;
     if (c.code && NETWORK_CODES.has(c.code)) return c.code;
     if (c.name && NETWORK_CODES.has(c.name)) return c.name;
-    if (c.message && /socket hang up|ECONNREFUSED|ECONNRESET|ENOTFOUND/i.test(c.message)) return /ECONNREFUSED|ECONNRESET|ENOTFOUND/i.exec(c.message)?.[0] ?? 'connection dropped';
+    if (c.message && /socket hang up|ECONNREFUSED|ECONNRESET|ENOTFOUND/i.test(c.message))
+      return /ECONNREFUSED|ECONNRESET|ENOTFOUND/i.exec(c.message)?.[0] ?? 'connection dropped';
     current = c.cause;
   }
   return undefined;

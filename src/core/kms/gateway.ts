@@ -80,7 +80,12 @@ export class KmsGateway {
     try {
       return await this.client();
     } catch (error) {
-      throw toKmsError(error, { operation, profile: this.connection.profile, region: this.connection.region, endpoint: this.connection.endpoint });
+      throw toKmsError(error, {
+        operation,
+        profile: this.connection.profile,
+        region: this.connection.region,
+        endpoint: this.connection.endpoint,
+      });
     }
   }
 
@@ -164,7 +169,10 @@ export class KmsGateway {
 
   // ---- imported key material ---------------------------------------------------------
 
-  async getParametersForImport(input: Kms.GetParametersForImportCommandInput, options?: CallOptions): Promise<{ importToken: Uint8Array; publicKey: Uint8Array; parametersValidTo?: Date }> {
+  async getParametersForImport(
+    input: Kms.GetParametersForImportCommandInput,
+    options?: CallOptions,
+  ): Promise<{ importToken: Uint8Array; publicKey: Uint8Array; parametersValidTo?: Date }> {
     const out = await this.send('GetParametersForImport', input, options);
     return {
       importToken: required(out.ImportToken, 'GetParametersForImport', 'ImportToken'),
@@ -183,17 +191,50 @@ export class KmsGateway {
 
   // ---- cryptography -----------------------------------------------------------------
 
-  async encrypt(input: { keyId: string; plaintext: Uint8Array; encryptionContext?: EncryptionContext; algorithm?: Kms.EncryptionAlgorithmSpec }, options?: CallOptions): Promise<{ ciphertext: Uint8Array; keyId: string }> {
-    const out = await this.send('Encrypt', { KeyId: input.keyId, Plaintext: input.plaintext, EncryptionContext: nonEmpty(input.encryptionContext), EncryptionAlgorithm: input.algorithm }, options);
+  async encrypt(
+    input: { keyId: string; plaintext: Uint8Array; encryptionContext?: EncryptionContext; algorithm?: Kms.EncryptionAlgorithmSpec },
+    options?: CallOptions,
+  ): Promise<{ ciphertext: Uint8Array; keyId: string }> {
+    const out = await this.send(
+      'Encrypt',
+      {
+        KeyId: input.keyId,
+        Plaintext: input.plaintext,
+        EncryptionContext: nonEmpty(input.encryptionContext),
+        EncryptionAlgorithm: input.algorithm,
+      },
+      options,
+    );
     return { ciphertext: required(out.CiphertextBlob, 'Encrypt', 'CiphertextBlob'), keyId: out.KeyId ?? input.keyId };
   }
 
-  async decrypt(input: { ciphertext: Uint8Array; encryptionContext?: EncryptionContext; keyId?: string; algorithm?: Kms.EncryptionAlgorithmSpec }, options?: CallOptions): Promise<{ plaintext: Uint8Array; keyId: string }> {
-    const out = await this.send('Decrypt', { CiphertextBlob: input.ciphertext, EncryptionContext: nonEmpty(input.encryptionContext), KeyId: input.keyId, EncryptionAlgorithm: input.algorithm }, options);
+  async decrypt(
+    input: { ciphertext: Uint8Array; encryptionContext?: EncryptionContext; keyId?: string; algorithm?: Kms.EncryptionAlgorithmSpec },
+    options?: CallOptions,
+  ): Promise<{ plaintext: Uint8Array; keyId: string }> {
+    const out = await this.send(
+      'Decrypt',
+      {
+        CiphertextBlob: input.ciphertext,
+        EncryptionContext: nonEmpty(input.encryptionContext),
+        KeyId: input.keyId,
+        EncryptionAlgorithm: input.algorithm,
+      },
+      options,
+    );
     return { plaintext: out.Plaintext ?? new Uint8Array(0), keyId: out.KeyId ?? input.keyId ?? '' };
   }
 
-  async reEncrypt(input: { ciphertext: Uint8Array; destinationKeyId: string; sourceEncryptionContext?: EncryptionContext; destinationEncryptionContext?: EncryptionContext; sourceKeyId?: string }, options?: CallOptions): Promise<{ ciphertext: Uint8Array; keyId: string; sourceKeyId: string }> {
+  async reEncrypt(
+    input: {
+      ciphertext: Uint8Array;
+      destinationKeyId: string;
+      sourceEncryptionContext?: EncryptionContext;
+      destinationEncryptionContext?: EncryptionContext;
+      sourceKeyId?: string;
+    },
+    options?: CallOptions,
+  ): Promise<{ ciphertext: Uint8Array; keyId: string; sourceKeyId: string }> {
     const out = await this.send(
       'ReEncrypt',
       {
@@ -205,14 +246,20 @@ export class KmsGateway {
       },
       options,
     );
-    return { ciphertext: required(out.CiphertextBlob, 'ReEncrypt', 'CiphertextBlob'), keyId: out.KeyId ?? input.destinationKeyId, sourceKeyId: out.SourceKeyId ?? '' };
+    return {
+      ciphertext: required(out.CiphertextBlob, 'ReEncrypt', 'CiphertextBlob'),
+      keyId: out.KeyId ?? input.destinationKeyId,
+      sourceKeyId: out.SourceKeyId ?? '',
+    };
   }
 
   generateDataKey(input: Kms.GenerateDataKeyCommandInput): Promise<Kms.GenerateDataKeyCommandOutput> {
     return this.send('GenerateDataKey', input);
   }
 
-  generateDataKeyWithoutPlaintext(input: Kms.GenerateDataKeyWithoutPlaintextCommandInput): Promise<Kms.GenerateDataKeyWithoutPlaintextCommandOutput> {
+  generateDataKeyWithoutPlaintext(
+    input: Kms.GenerateDataKeyWithoutPlaintextCommandInput,
+  ): Promise<Kms.GenerateDataKeyWithoutPlaintextCommandOutput> {
     return this.send('GenerateDataKeyWithoutPlaintext', input);
   }
 
@@ -220,7 +267,9 @@ export class KmsGateway {
     return this.send('GenerateDataKeyPair', input);
   }
 
-  generateDataKeyPairWithoutPlaintext(input: Kms.GenerateDataKeyPairWithoutPlaintextCommandInput): Promise<Kms.GenerateDataKeyPairWithoutPlaintextCommandOutput> {
+  generateDataKeyPairWithoutPlaintext(
+    input: Kms.GenerateDataKeyPairWithoutPlaintextCommandInput,
+  ): Promise<Kms.GenerateDataKeyPairWithoutPlaintextCommandOutput> {
     return this.send('GenerateDataKeyPairWithoutPlaintext', input);
   }
 
@@ -243,20 +292,38 @@ export class KmsGateway {
     }
   }
 
-  async deriveSharedSecret(input: { keyId: string; publicKey: Uint8Array }, options?: CallOptions): Promise<{ sharedSecret: Uint8Array; keyId: string }> {
-    const out = await this.send('DeriveSharedSecret', { KeyId: input.keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: input.publicKey }, options);
+  async deriveSharedSecret(
+    input: { keyId: string; publicKey: Uint8Array },
+    options?: CallOptions,
+  ): Promise<{ sharedSecret: Uint8Array; keyId: string }> {
+    const out = await this.send(
+      'DeriveSharedSecret',
+      { KeyId: input.keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: input.publicKey },
+      options,
+    );
     return { sharedSecret: required(out.SharedSecret, 'DeriveSharedSecret', 'SharedSecret'), keyId: out.KeyId ?? input.keyId };
   }
 
   /** ML-KEM: a fresh 32-byte shared secret and its encapsulated form (for the holder of the private key, KMS). */
   async encapsulate(keyId: string, options?: CallOptions): Promise<{ sharedSecret: Uint8Array; ciphertext: Uint8Array; keyId: string }> {
     const out = await this.send('Encapsulate', { KeyId: keyId, EncapsulationAlgorithm: 'ML_KEM' }, options);
-    return { sharedSecret: required(out.SharedSecret, 'Encapsulate', 'SharedSecret'), ciphertext: required(out.SharedSecretCiphertextBlob, 'Encapsulate', 'SharedSecretCiphertextBlob'), keyId: out.KeyId ?? keyId };
+    return {
+      sharedSecret: required(out.SharedSecret, 'Encapsulate', 'SharedSecret'),
+      ciphertext: required(out.SharedSecretCiphertextBlob, 'Encapsulate', 'SharedSecretCiphertextBlob'),
+      keyId: out.KeyId ?? keyId,
+    };
   }
 
   /** ML-KEM: the shared secret of an encapsulated form made with the key's public key. */
-  async decapsulate(input: { keyId: string; ciphertext: Uint8Array }, options?: CallOptions): Promise<{ sharedSecret: Uint8Array; keyId: string }> {
-    const out = await this.send('Decapsulate', { KeyId: input.keyId, SharedSecretCiphertextBlob: input.ciphertext, EncapsulationAlgorithm: 'ML_KEM' }, options);
+  async decapsulate(
+    input: { keyId: string; ciphertext: Uint8Array },
+    options?: CallOptions,
+  ): Promise<{ sharedSecret: Uint8Array; keyId: string }> {
+    const out = await this.send(
+      'Decapsulate',
+      { KeyId: input.keyId, SharedSecretCiphertextBlob: input.ciphertext, EncapsulationAlgorithm: 'ML_KEM' },
+      options,
+    );
     return { sharedSecret: required(out.SharedSecret, 'Decapsulate', 'SharedSecret'), keyId: out.KeyId ?? input.keyId };
   }
 
@@ -344,8 +411,17 @@ export class KmsGateway {
     return required(out.Policy, 'GetKeyPolicy', 'Policy');
   }
 
-  async putKeyPolicy(keyId: string, policy: string, options: { policyName?: string; bypassPolicyLockoutSafetyCheck?: boolean } = {}): Promise<void> {
-    await this.send('PutKeyPolicy', { KeyId: keyId, Policy: policy, PolicyName: options.policyName ?? 'default', BypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck });
+  async putKeyPolicy(
+    keyId: string,
+    policy: string,
+    options: { policyName?: string; bypassPolicyLockoutSafetyCheck?: boolean } = {},
+  ): Promise<void> {
+    await this.send('PutKeyPolicy', {
+      KeyId: keyId,
+      Policy: policy,
+      PolicyName: options.policyName ?? 'default',
+      BypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+    });
   }
 
   listKeyPoliciesPage(keyId: string, marker?: string): Promise<Page<string>> {
@@ -436,7 +512,9 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 function required<T>(value: T | undefined, operation: string, field: string): T {
   if (value === undefined || value === null) {
-    throw new KmsError('MalformedResponse', `${operation} answered without ${field}: the endpoint does not behave like KMS.`, { operation });
+    throw new KmsError('MalformedResponse', `${operation} answered without ${field}: the endpoint does not behave like KMS.`, {
+      operation,
+    });
   }
   return value;
 }

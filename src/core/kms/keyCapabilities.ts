@@ -55,8 +55,11 @@ type SpecAndUsage = Partial<Pick<KeyMetadata, 'KeySpec' | 'KeyUsage' | 'Customer
  */
 export function normalizeKeyMetadata<T extends SpecAndUsage>(meta: T): T {
   const spec =
-    meta.KeySpec ?? meta.CustomerMasterKeySpec ?? (meta.EncryptionAlgorithms?.includes('SYMMETRIC_DEFAULT') ? 'SYMMETRIC_DEFAULT' : undefined);
-  const usage = meta.KeyUsage ?? (spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : spec?.startsWith('HMAC_') ? 'GENERATE_VERIFY_MAC' : undefined);
+    meta.KeySpec ??
+    meta.CustomerMasterKeySpec ??
+    (meta.EncryptionAlgorithms?.includes('SYMMETRIC_DEFAULT') ? 'SYMMETRIC_DEFAULT' : undefined);
+  const usage =
+    meta.KeyUsage ?? (spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : spec?.startsWith('HMAC_') ? 'GENERATE_VERIFY_MAC' : undefined);
   if (spec === meta.KeySpec && usage === meta.KeyUsage) return meta;
   return { ...meta, KeySpec: spec, KeyUsage: usage };
 }
@@ -94,32 +97,59 @@ export function explainRefusal(sent: Meta, action: KeyAction): string | undefine
   switch (action) {
     case 'encrypt':
     case 'decrypt':
-      return first(() => needUsage('ENCRYPT_DECRYPT', action === 'encrypt' ? 'encryption' : 'decryption'), () => needEnabledFor(action));
+      return first(
+        () => needUsage('ENCRYPT_DECRYPT', action === 'encrypt' ? 'encryption' : 'decryption'),
+        () => needEnabledFor(action),
+      );
     case 'generateDataKey':
     case 'generateDataKeyPair':
       return first(
-        () => (symmetric && usage === 'ENCRYPT_DECRYPT' ? undefined : 'Data keys need a symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT).'),
+        () =>
+          symmetric && usage === 'ENCRYPT_DECRYPT'
+            ? undefined
+            : 'Data keys need a symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT).',
         () => needEnabledFor('generate data keys'),
       );
     case 'sign':
     case 'verify':
-      return first(() => needUsage('SIGN_VERIFY', action === 'sign' ? 'signing' : 'verifying'), () => needEnabledFor(action));
+      return first(
+        () => needUsage('SIGN_VERIFY', action === 'sign' ? 'signing' : 'verifying'),
+        () => needEnabledFor(action),
+      );
     case 'getPublicKey':
-      return first(() => (symmetric || usage === 'GENERATE_VERIFY_MAC' ? 'Only asymmetric keys have a public key.' : undefined), () => needEnabledFor('get its public key'));
+      return first(
+        () => (symmetric || usage === 'GENERATE_VERIFY_MAC' ? 'Only asymmetric keys have a public key.' : undefined),
+        () => needEnabledFor('get its public key'),
+      );
     case 'generateMac':
     case 'verifyMac':
-      return first(() => needUsage('GENERATE_VERIFY_MAC', 'MACs'), () => needEnabledFor(action === 'generateMac' ? 'generate MACs' : 'verify MACs'));
+      return first(
+        () => needUsage('GENERATE_VERIFY_MAC', 'MACs'),
+        () => needEnabledFor(action === 'generateMac' ? 'generate MACs' : 'verify MACs'),
+      );
     case 'enable':
       return first(needCustomer, () =>
-        state === 'Disabled' ? undefined : state === 'Enabled' ? 'The key is already enabled.' : `The key is ${describeState(state)}; only a disabled key can be enabled. ${fixForState(state)}`.trim(),
+        state === 'Disabled'
+          ? undefined
+          : state === 'Enabled'
+            ? 'The key is already enabled.'
+            : `The key is ${describeState(state)}; only a disabled key can be enabled. ${fixForState(state)}`.trim(),
       );
     case 'disable':
       return first(needCustomer, () =>
-        state === 'Enabled' ? undefined : state === 'Disabled' ? 'The key is already disabled.' : `The key is ${describeState(state)}; only an enabled key can be disabled.`,
+        state === 'Enabled'
+          ? undefined
+          : state === 'Disabled'
+            ? 'The key is already disabled.'
+            : `The key is ${describeState(state)}; only an enabled key can be disabled.`,
       );
     case 'scheduleDeletion':
       return first(needCustomer, () =>
-        pendingDeletion ? `The key is already ${describeState(state)}.` : ['Enabled', 'Disabled', 'PendingImport', 'Unavailable'].includes(state) ? undefined : `The key is ${describeState(state)}; wait until it is ready.`,
+        pendingDeletion
+          ? `The key is already ${describeState(state)}.`
+          : ['Enabled', 'Disabled', 'PendingImport', 'Unavailable'].includes(state)
+            ? undefined
+            : `The key is ${describeState(state)}; wait until it is ready.`,
       );
     case 'cancelDeletion':
       return first(needCustomer, () => (pendingDeletion ? undefined : 'The key is not pending deletion.'));
@@ -130,7 +160,9 @@ export function explainRefusal(sent: Meta, action: KeyAction): string | undefine
     case 'createAlias':
       return first(needCustomer, () => notPendingDeletion('give it an alias'));
     case 'createGrant':
-      return first(needCustomer, () => (state === 'Enabled' ? undefined : `The key is ${describeState(state)}, so no grant can be created. ${fixForState(state)}`.trim()));
+      return first(needCustomer, () =>
+        state === 'Enabled' ? undefined : `The key is ${describeState(state)}, so no grant can be created. ${fixForState(state)}`.trim(),
+      );
     case 'editPolicy':
       return needCustomer();
     case 'viewRotation':
@@ -140,7 +172,10 @@ export function explainRefusal(sent: Meta, action: KeyAction): string | undefine
       return first(
         needCustomer,
         () => (symmetric && usage === 'ENCRYPT_DECRYPT' ? undefined : 'Rotation is only for symmetric encryption keys.'),
-        () => (meta.Origin === undefined || meta.Origin === 'AWS_KMS' ? undefined : `Keys with ${meta.Origin} key material cannot rotate in KMS.`),
+        () =>
+          meta.Origin === undefined || meta.Origin === 'AWS_KMS'
+            ? undefined
+            : `Keys with ${meta.Origin} key material cannot rotate in KMS.`,
         () => (role === 'REPLICA' ? 'Rotation of a multi-Region key is set on its primary key.' : undefined),
         () => needEnabledFor(action === 'rotateNow' ? 'rotate now' : 'change rotation'),
       );
@@ -155,20 +190,40 @@ export function explainRefusal(sent: Meta, action: KeyAction): string | undefine
     case 'importKeyMaterial':
       return first(
         needCustomer,
-        () => (meta.Origin === 'EXTERNAL' ? undefined : `Key material can be imported only into keys created with origin EXTERNAL; this key's material comes from ${meta.Origin ?? 'AWS_KMS'}.`),
-        () => (['PendingImport', 'Enabled', 'Disabled'].includes(state) ? undefined : `The key is ${describeState(state)}, so no key material can be imported. ${fixForState(state)}`.trim()),
+        () =>
+          meta.Origin === 'EXTERNAL'
+            ? undefined
+            : `Key material can be imported only into keys created with origin EXTERNAL; this key's material comes from ${meta.Origin ?? 'AWS_KMS'}.`,
+        () =>
+          ['PendingImport', 'Enabled', 'Disabled'].includes(state)
+            ? undefined
+            : `The key is ${describeState(state)}, so no key material can be imported. ${fixForState(state)}`.trim(),
       );
     case 'deleteImportedKeyMaterial':
       return first(
         needCustomer,
-        () => (meta.Origin === 'EXTERNAL' ? undefined : 'Only keys with imported key material (origin EXTERNAL) have material that can be deleted.'),
-        () => (state === 'Enabled' || state === 'Disabled' ? undefined : state === 'PendingImport' ? 'The key has no key material to delete (it is waiting for an import).' : `The key is ${describeState(state)}.`),
+        () =>
+          meta.Origin === 'EXTERNAL'
+            ? undefined
+            : 'Only keys with imported key material (origin EXTERNAL) have material that can be deleted.',
+        () =>
+          state === 'Enabled' || state === 'Disabled'
+            ? undefined
+            : state === 'PendingImport'
+              ? 'The key has no key material to delete (it is waiting for an import).'
+              : `The key is ${describeState(state)}.`,
       );
     case 'deriveSharedSecret':
-      return first(() => needUsage('KEY_AGREEMENT', 'DeriveSharedSecret (ECDH)'), () => needEnabledFor('derive a shared secret'));
+      return first(
+        () => needUsage('KEY_AGREEMENT', 'DeriveSharedSecret (ECDH)'),
+        () => needEnabledFor('derive a shared secret'),
+      );
     case 'encapsulate':
     case 'decapsulate':
-      return first(() => needUsage('ENCAPSULATE_DECAPSULATE', action === 'encapsulate' ? 'Encapsulate (ML-KEM)' : 'Decapsulate (ML-KEM)'), () => needEnabledFor(action === 'encapsulate' ? 'encapsulate a shared secret' : 'decapsulate a shared secret'));
+      return first(
+        () => needUsage('ENCAPSULATE_DECAPSULATE', action === 'encapsulate' ? 'Encapsulate (ML-KEM)' : 'Decapsulate (ML-KEM)'),
+        () => needEnabledFor(action === 'encapsulate' ? 'encapsulate a shared secret' : 'decapsulate a shared secret'),
+      );
     default: {
       const never: never = action;
       return `Unknown action ${String(never)}`;

@@ -40,7 +40,8 @@ export function keyName(ref: string, context: KeyNameContext = {}): string {
   if (context.region !== undefined && arn.region !== context.region) elsewhere.push(arn.region);
   // Aliases are listed per account and Region: the connection's aliases say nothing of another's key.
   const sameDirectory = !otherAccount && (context.region === undefined || arn.region === context.region);
-  const name = arn.resource === 'alias' ? arn.name : ((sameDirectory ? preferredAlias(context.aliasesOf?.(arn.name)) : undefined) ?? arn.name);
+  const name =
+    arn.resource === 'alias' ? arn.name : ((sameDirectory ? preferredAlias(context.aliasesOf?.(arn.name)) : undefined) ?? arn.name);
   return elsewhere.length ? `${name} (${elsewhere.join(', ')})` : name;
 }
 

@@ -25,7 +25,10 @@ export interface KmsOperations {
   Encrypt: [Kms.EncryptCommandInput, Kms.EncryptCommandOutput];
   GenerateDataKey: [Kms.GenerateDataKeyCommandInput, Kms.GenerateDataKeyCommandOutput];
   GenerateDataKeyPair: [Kms.GenerateDataKeyPairCommandInput, Kms.GenerateDataKeyPairCommandOutput];
-  GenerateDataKeyPairWithoutPlaintext: [Kms.GenerateDataKeyPairWithoutPlaintextCommandInput, Kms.GenerateDataKeyPairWithoutPlaintextCommandOutput];
+  GenerateDataKeyPairWithoutPlaintext: [
+    Kms.GenerateDataKeyPairWithoutPlaintextCommandInput,
+    Kms.GenerateDataKeyPairWithoutPlaintextCommandOutput,
+  ];
   GenerateDataKeyWithoutPlaintext: [Kms.GenerateDataKeyWithoutPlaintextCommandInput, Kms.GenerateDataKeyWithoutPlaintextCommandOutput];
   GenerateMac: [Kms.GenerateMacCommandInput, Kms.GenerateMacCommandOutput];
   GenerateRandom: [Kms.GenerateRandomCommandInput, Kms.GenerateRandomCommandOutput];

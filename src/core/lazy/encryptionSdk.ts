@@ -16,4 +16,6 @@ export { AlgorithmSuiteIdentifier, CommitmentPolicy } from '@aws-crypto/material
  * The KMS keyring of `@aws-crypto/kms-keyring-node` without its default client supplier: the
  * same class construction (KmsKeyringClass over KeyringNode), always given a clientProvider.
  */
-export class KmsKeyring extends KmsKeyringClass<NodeAlgorithmSuite, AwsEsdkKMSInterface>(KeyringNode as unknown as Newable<Keyring<NodeAlgorithmSuite>>) {}
+export class KmsKeyring extends KmsKeyringClass<NodeAlgorithmSuite, AwsEsdkKMSInterface>(
+  KeyringNode as unknown as Newable<Keyring<NodeAlgorithmSuite>>,
+) {}

@@ -1,6 +1,9 @@
 import type * as SecretsScan from './secretsScan';
 
-export type SecretsScanModule = Pick<typeof SecretsScan, 'isAlias' | 'isMap' | 'isPair' | 'isScalar' | 'isSeq' | 'parse' | 'parseAllDocuments' | 'picomatch'>;
+export type SecretsScanModule = Pick<
+  typeof SecretsScan,
+  'isAlias' | 'isMap' | 'isPair' | 'isScalar' | 'isSeq' | 'parse' | 'parseAllDocuments' | 'picomatch'
+>;
 
 let loaded: SecretsScanModule | undefined;
 

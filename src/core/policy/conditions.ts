@@ -52,7 +52,9 @@ export function parseConditionOperator(op: string): ParsedOperator | undefined {
 /** A sentence for an unknown operator, suggesting the closest known one. */
 export function explainUnknownOperator(op: string): string {
   const lower = op.toLowerCase();
-  const exactCase = BASE_OPERATORS.find((o) => o.toLowerCase() === lower.replace(/^(forallvalues|foranyvalue):/, '').replace(/ifexists$/, ''));
+  const exactCase = BASE_OPERATORS.find(
+    (o) => o.toLowerCase() === lower.replace(/^(forallvalues|foranyvalue):/, '').replace(/ifexists$/, ''),
+  );
   if (exactCase) return `Condition operator "${op}" is not written as IAM expects: operators are case-sensitive (e.g. "${exactCase}").`;
   const bare = op.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
   const close = BASE_OPERATORS.map((o) => ({ o, d: editDistance(bare.toLowerCase(), o.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];

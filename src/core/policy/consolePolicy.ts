@@ -49,7 +49,11 @@ export const KEY_REPLICATION_ACTIONS: readonly string[] = ['kms:ReplicateKey'];
 
 /** What the console gives key administrators of this kind of key. */
 export function administratorActions(options: { allowDeletion: boolean; multiRegion?: boolean }): string[] {
-  return [...KEY_ADMIN_ACTIONS, ...(options.multiRegion ? KEY_REPLICATION_ACTIONS : []), ...(options.allowDeletion ? KEY_DELETION_ACTIONS : [])];
+  return [
+    ...KEY_ADMIN_ACTIONS,
+    ...(options.multiRegion ? KEY_REPLICATION_ACTIONS : []),
+    ...(options.allowDeletion ? KEY_DELETION_ACTIONS : []),
+  ];
 }
 
 /** What the console gives key users, by the key's usage and spec. */
@@ -150,7 +154,13 @@ const ADMIN_SETS: ReadonlyArray<{ actions: readonly string[]; canDelete: boolean
 })();
 
 function isGrantCondition(c: unknown): boolean {
-  return isJsonObject(c) && Object.keys(c).length === 1 && isJsonObject(c.Bool) && Object.keys(c.Bool).length === 1 && [true, 'true'].includes(c.Bool['kms:GrantIsForAWSResource'] as string | boolean);
+  return (
+    isJsonObject(c) &&
+    Object.keys(c).length === 1 &&
+    isJsonObject(c.Bool) &&
+    Object.keys(c.Bool).length === 1 &&
+    [true, 'true'].includes(c.Bool['kms:GrantIsForAWSResource'] as string | boolean)
+  );
 }
 
 /** A statement that is exactly one of the console's role statements, and its principals. */
@@ -168,7 +178,12 @@ export function consoleRoleOf(s: unknown, account: PolicyAccount = {}): { role: 
     return isGrantCondition(s.Condition) && sameActionSet(actions, KEY_GRANT_ACTIONS) ? { role: 'grants', principals } : undefined;
   }
   const { accountId } = account;
-  if (accountId && principals.length === 1 && [accountId, accountRootArn(accountId, account.partition)].includes(principals[0]) && sameActionSet(actions, ['kms:*'])) {
+  if (
+    accountId &&
+    principals.length === 1 &&
+    [accountId, accountRootArn(accountId, account.partition)].includes(principals[0]) &&
+    sameActionSet(actions, ['kms:*'])
+  ) {
     return { role: 'account', principals };
   }
   const admin = ADMIN_SETS.find((set) => sameActionSet(actions, set.actions));
@@ -185,7 +200,12 @@ function memberPrincipal(members: readonly string[]): JsonObject {
 }
 
 /** A new role statement as the console writes it. */
-export function consoleRoleStatement(role: MemberRole, members: readonly string[], kind: KeyKind = {}, options: { sid?: string } = {}): JsonObject {
+export function consoleRoleStatement(
+  role: MemberRole,
+  members: readonly string[],
+  kind: KeyKind = {},
+  options: { sid?: string } = {},
+): JsonObject {
   const Principal = memberPrincipal(members);
   switch (role) {
     case 'admins':
@@ -200,13 +220,26 @@ export function consoleRoleStatement(role: MemberRole, members: readonly string[
     case 'users':
       return { Sid: options.sid ?? CONSOLE_SIDS.users, Effect: 'Allow', Principal, Action: keyUserActions(kind), Resource: '*' };
     case 'grants':
-      return { Sid: options.sid ?? CONSOLE_SIDS.grants, Effect: 'Allow', Principal, Action: [...KEY_GRANT_ACTIONS], Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } };
+      return {
+        Sid: options.sid ?? CONSOLE_SIDS.grants,
+        Effect: 'Allow',
+        Principal,
+        Action: [...KEY_GRANT_ACTIONS],
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      };
   }
 }
 
 /** The account statement: the account root may do `kms:*` (so IAM policies count and the key cannot be locked out). */
 export function accountStatement(accountId: string, partition = 'aws'): JsonObject {
-  return { Sid: CONSOLE_SIDS.account, Effect: 'Allow', Principal: { AWS: accountRootArn(accountId, partition) }, Action: 'kms:*', Resource: '*' };
+  return {
+    Sid: CONSOLE_SIDS.account,
+    Effect: 'Allow',
+    Principal: { AWS: accountRootArn(accountId, partition) },
+    Action: 'kms:*',
+    Resource: '*',
+  };
 }
 
 /** KMS's default key policy (what CreateKey attaches when given none): the account root may do `kms:*`. */
@@ -233,7 +266,8 @@ export interface ConsolePolicyInput {
 export function consoleKeyPolicy(input: ConsolePolicyInput): JsonObject {
   const statements: JsonObject[] = [accountStatement(input.accountId, input.partition)];
   const admins = input.administrators.filter((p) => !isServicePrincipal(p));
-  if (admins.length) statements.push(consoleRoleStatement(input.allowAdministratorsToDelete ? 'admins-delete' : 'admins', admins, input.kind));
+  if (admins.length)
+    statements.push(consoleRoleStatement(input.allowAdministratorsToDelete ? 'admins-delete' : 'admins', admins, input.kind));
   if (input.users.length) statements.push(consoleRoleStatement('users', input.users, input.kind));
   const awsUsers = input.users.filter((p) => !isServicePrincipal(p));
   if (awsUsers.length && keyKindUsesGrantsStatement(input.kind)) statements.push(consoleRoleStatement('grants', awsUsers, input.kind));
@@ -243,5 +277,7 @@ export function consoleKeyPolicy(input: ConsolePolicyInput): JsonObject {
 /** Why KMS would refuse a policy text for its size (at most 32,768 bytes of UTF-8), or undefined. */
 export function policySizeProblem(json: string): string | undefined {
   const bytes = utf8Length(json);
-  return bytes > POLICY_SIZE_LIMIT ? `The key policy would be ${bytes} bytes; KMS allows at most ${POLICY_SIZE_LIMIT}. Name fewer principals.` : undefined;
+  return bytes > POLICY_SIZE_LIMIT
+    ? `The key policy would be ${bytes} bytes; KMS allows at most ${POLICY_SIZE_LIMIT}. Name fewer principals.`
+    : undefined;
 }

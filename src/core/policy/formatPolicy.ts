@@ -29,7 +29,10 @@ export function detectStyle(text: string): JsonStyle {
   const lines = text.split(/\r?\n/);
   let indent = '';
   if (lines.length > 1) {
-    const indents = lines.slice(1).map((l) => /^[ \t]*/.exec(l)?.[0] ?? '').filter((s) => s.length > 0);
+    const indents = lines
+      .slice(1)
+      .map((l) => /^[ \t]*/.exec(l)?.[0] ?? '')
+      .filter((s) => s.length > 0);
     if (indents.length) {
       const tabs = indents[0].startsWith('\t');
       const smallest = Math.min(...indents.map((s) => s.length));
@@ -47,11 +50,19 @@ export function detectStyle(text: string): JsonStyle {
 /** A value as text in a style, starting at nesting depth `depth`. */
 export function stringifyStyled(value: unknown, style: JsonStyle, depth = 0): string {
   if (Array.isArray(value)) {
-    return wrapArray(value.map((v) => stringifyStyled(v, style, depth + arrayStep(style))), style, depth);
+    return wrapArray(
+      value.map((v) => stringifyStyled(v, style, depth + arrayStep(style))),
+      style,
+      depth,
+    );
   }
   if (isJsonObject(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-    return wrapObject(keys.map((k) => `${JSON.stringify(k)}${style.colon}${stringifyStyled(value[k], style, depth + 1)}`), style, depth);
+    return wrapObject(
+      keys.map((k) => `${JSON.stringify(k)}${style.colon}${stringifyStyled(value[k], style, depth + 1)}`),
+      style,
+      depth,
+    );
   }
   return JSON.stringify(value) ?? 'null';
 }

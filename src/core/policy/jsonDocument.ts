@@ -91,7 +91,8 @@ export function parseJson(text: string): JsonParseResult {
     while (pos < text.length) {
       const c = text.charCodeAt(pos);
       if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
-      else if (c === 0x2f && (text[pos + 1] === '/' || text[pos + 1] === '*')) fail('Comments are not allowed in a key policy: remove the comment.', pos, 2);
+      else if (c === 0x2f && (text[pos + 1] === '/' || text[pos + 1] === '*'))
+        fail('Comments are not allowed in a key policy: remove the comment.', pos, 2);
       else break;
     }
   };
@@ -149,7 +150,14 @@ export function parseJson(text: string): JsonParseResult {
         continue;
       }
       const code = ch.charCodeAt(0);
-      if (code < 0x20) fail(ch === '\n' ? 'Unterminated string: a string cannot span lines; add the closing double quote.' : 'Control characters must be escaped in strings.', ch === '\n' ? start : pos, 1);
+      if (code < 0x20)
+        fail(
+          ch === '\n'
+            ? 'Unterminated string: a string cannot span lines; add the closing double quote.'
+            : 'Control characters must be escaped in strings.',
+          ch === '\n' ? start : pos,
+          1,
+        );
       out += ch;
       pos++;
     }
@@ -167,7 +175,14 @@ export function parseJson(text: string): JsonParseResult {
   const parseValue = (path: (string | number)[], depth: number): JsonNode => {
     if (depth > MAX_DEPTH) fail('The JSON is nested too deeply.', pos);
     skipWhitespace();
-    if (pos >= text.length) fail(path.length === 0 ? 'The text is empty: a key policy is a JSON object like {"Version": "2012-10-17", "Statement": [...]}.' : 'Unexpected end of the text: a value is missing.', pos, 0);
+    if (pos >= text.length)
+      fail(
+        path.length === 0
+          ? 'The text is empty: a key policy is a JSON object like {"Version": "2012-10-17", "Statement": [...]}.'
+          : 'Unexpected end of the text: a value is missing.',
+        pos,
+        0,
+      );
     const ch = text[pos];
     const start = pos;
     if (ch === '{') {

@@ -113,7 +113,10 @@ export function wildcardRegExp(pattern: string, caseInsensitive = true): RegExp 
   const cacheKey = `${caseInsensitive ? 'i' : 's'}:${pattern}`;
   let re = regexCache.get(cacheKey);
   if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, caseInsensitive ? 'i' : '');
     if (regexCache.size > 500) regexCache.clear();
     regexCache.set(cacheKey, re);

@@ -132,14 +132,17 @@ function evaluate(policy: unknown, subject: Subject, action: string, keyArn: str
       allowedBy.push(statementLabel(s, i));
     }
   }
-  const access: Access = deny === 'yes' ? 'blocked' : allow === 'no' ? 'none' : allow === 'conditional' || deny === 'conditional' ? 'conditional' : 'allowed';
+  const access: Access =
+    deny === 'yes' ? 'blocked' : allow === 'no' ? 'none' : allow === 'conditional' || deny === 'conditional' ? 'conditional' : 'allowed';
   return { access, allowedBy, deniedBy };
 }
 
 function subjectsOf(ctx: LockoutContext): Subject[] {
   const root = accountRootArn(ctx.accountId, ctx.partition);
   const caller = ctx.callerArn;
-  const subjects: Subject[] = [{ label: `the account ${ctx.accountId}`, isCaller: caller === root, matches: (v) => v === '*' || delegatesToAccount(v, ctx.accountId) }];
+  const subjects: Subject[] = [
+    { label: `the account ${ctx.accountId}`, isCaller: caller === root, matches: (v) => v === '*' || delegatesToAccount(v, ctx.accountId) },
+  ];
   if (caller && caller !== root) {
     const callerAccount = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(caller)?.[1];
     subjects.push({
@@ -154,8 +157,15 @@ function subjectsOf(ctx: LockoutContext): Subject[] {
 
 const rank: Record<Access, number> = { allowed: 3, conditional: 2, none: 1, blocked: 0 };
 
-function best(policy: unknown, subjects: Subject[], action: string, keyArn: string | undefined): { subject: Subject; evaluation: Evaluation } {
-  return subjects.map((subject) => ({ subject, evaluation: evaluate(policy, subject, action, keyArn) })).sort((a, b) => rank[b.evaluation.access] - rank[a.evaluation.access])[0];
+function best(
+  policy: unknown,
+  subjects: Subject[],
+  action: string,
+  keyArn: string | undefined,
+): { subject: Subject; evaluation: Evaluation } {
+  return subjects
+    .map((subject) => ({ subject, evaluation: evaluate(policy, subject, action, keyArn) }))
+    .sort((a, b) => rank[b.evaluation.access] - rank[a.evaluation.access])[0];
 }
 
 /** AWS principals the policy lets change itself without conditions (and no Deny blocks). */
@@ -186,7 +196,10 @@ function listWords(items: string[]): string {
 export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: unknown): LockoutReport {
   const subjects = subjectsOf(ctx);
   const who = subjects.length > 1 ? `${subjects[0].label} or ${subjects[1].label}` : subjects[0].label;
-  const noLonger = subjects.length > 1 ? `Neither ${subjects[0].label} nor ${subjects[1].label} could change this key policy any more.` : `${capitalize(subjects[0].label)} could no longer change this key policy.`;
+  const noLonger =
+    subjects.length > 1
+      ? `Neither ${subjects[0].label} nor ${subjects[1].label} could change this key policy any more.`
+      : `${capitalize(subjects[0].label)} could no longer change this key policy.`;
   const put = best(policy, subjects, 'kms:PutKeyPolicy', ctx.keyArn);
   const canChangePolicy = principalsThatCanChangePolicy(policy, ctx.keyArn);
 
@@ -216,7 +229,10 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
     const callerWords = `${ctx.callerArn} (the identity this connection signs in as)`;
     const stillCan = put.evaluation.access === 'allowed' ? [put.subject.label] : others.map(describeAwsPrincipal);
     details.push(`You are ${callerWords}: the policy on KMS lets you change it, the new one does not.`);
-    if (stillCan.length) details.push(`${capitalize(listWords(stillCan))} could still change it; make sure you can act as ${stillCan.length > 1 ? 'one of them' : 'it'}.`);
+    if (stillCan.length)
+      details.push(
+        `${capitalize(listWords(stillCan))} could still change it; make sure you can act as ${stillCan.length > 1 ? 'one of them' : 'it'}.`,
+      );
     else details.push('Nobody could change or repair the policy afterwards; only AWS Support can help restore access to the key.');
     if (lostSentence) details.push(lostSentence);
     return {
@@ -236,7 +252,9 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
     if (lostSentence) details.push(lostSentence);
     return {
       level: lost.length ? 'reduced' : 'safe',
-      headline: lost.length ? `${capitalize(put.subject.label)} can still change this key policy, but loses some administration.` : `${capitalize(put.subject.label)} can still change this key policy.`,
+      headline: lost.length
+        ? `${capitalize(put.subject.label)} can still change this key policy, but loses some administration.`
+        : `${capitalize(put.subject.label)} can still change this key policy.`,
       details,
       needsConfirmation: false,
       lost,
@@ -247,7 +265,9 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
 
   const deniedBy = put.evaluation.deniedBy;
   if (put.evaluation.access === 'blocked') {
-    details.push(`Statement${deniedBy.length > 1 ? 's' : ''} ${listWords(deniedBy)} den${deniedBy.length > 1 ? 'y' : 'ies'} kms:PutKeyPolicy to ${who}, and a Deny overrides every Allow.`);
+    details.push(
+      `Statement${deniedBy.length > 1 ? 's' : ''} ${listWords(deniedBy)} den${deniedBy.length > 1 ? 'y' : 'ies'} kms:PutKeyPolicy to ${who}, and a Deny overrides every Allow.`,
+    );
   } else if (put.evaluation.access === 'conditional') {
     details.push(
       put.evaluation.deniedBy.length
@@ -255,19 +275,22 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
         : `Only statement${put.evaluation.allowedBy.length > 1 ? 's' : ''} ${listWords(put.evaluation.allowedBy)} allow${put.evaluation.allowedBy.length > 1 ? '' : 's'} it, and only when ${put.evaluation.allowedBy.length > 1 ? 'their conditions hold' : 'its condition holds'}.`,
     );
   } else {
-    details.push(`No statement allows kms:PutKeyPolicy to ${who} (IAM policies in the account count only when the key policy allows the account).`);
+    details.push(
+      `No statement allows kms:PutKeyPolicy to ${who} (IAM policies in the account count only when the key policy allows the account).`,
+    );
   }
   if (lostSentence) details.push(lostSentence);
 
   if (put.evaluation.access === 'conditional' || others.length) {
-    if (others.length) details.push(`Only ${listWords(others.map(describeAwsPrincipal))} could still change it. Make sure ${others.length > 1 ? 'they exist' : 'it exists'} and that you can act as ${others.length > 1 ? 'one of them' : 'it'}.`);
+    if (others.length)
+      details.push(
+        `Only ${listWords(others.map(describeAwsPrincipal))} could still change it. Make sure ${others.length > 1 ? 'they exist' : 'it exists'} and that you can act as ${others.length > 1 ? 'one of them' : 'it'}.`,
+      );
     details.push('If that fails, nobody can change the policy and only AWS Support can help restore access to the key.');
     return {
       level: 'at-risk',
       headline:
-        put.evaluation.access === 'conditional'
-          ? `${capitalize(who)} could change this key policy only under conditions.`
-          : noLonger,
+        put.evaluation.access === 'conditional' ? `${capitalize(who)} could change this key policy only under conditions.` : noLonger,
       details,
       needsConfirmation: true,
       lost,
@@ -275,8 +298,18 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
       removesCallersPermission,
     };
   }
-  details.push('Nobody could change or repair the policy afterwards; only AWS Support can help restore access to the key. KMS may also refuse the change with its own lockout safety check.');
-  return { level: 'locked-out', headline: `After this change nobody could change this key policy: you would lock yourself out of the key.`, details, needsConfirmation: true, lost, canChangePolicy, removesCallersPermission };
+  details.push(
+    'Nobody could change or repair the policy afterwards; only AWS Support can help restore access to the key. KMS may also refuse the change with its own lockout safety check.',
+  );
+  return {
+    level: 'locked-out',
+    headline: `After this change nobody could change this key policy: you would lock yourself out of the key.`,
+    details,
+    needsConfirmation: true,
+    lost,
+    canChangePolicy,
+    removesCallersPermission,
+  };
 }
 
 function capitalize(s: string): string {

@@ -46,10 +46,18 @@ export function describePolicyChanges(before: unknown, after: unknown, ctx: Form
   const fb = readPolicyForm(before, ctx);
   const fa = readPolicyForm(after, ctx);
   if (fb.ok && fa.ok) {
-    out.push(...listChange('Key administrators', fb.admins.map((a) => a.principal), fa.admins.map((a) => a.principal), describeAwsPrincipal));
+    out.push(
+      ...listChange(
+        'Key administrators',
+        fb.admins.map((a) => a.principal),
+        fa.admins.map((a) => a.principal),
+        describeAwsPrincipal,
+      ),
+    );
     for (const admin of fa.admins) {
       const was = fb.admins.find((a) => a.principal === admin.principal);
-      if (was && was.canDelete !== admin.canDelete) out.push(`${describeAwsPrincipal(admin.principal)} ${admin.canDelete ? 'may now' : 'may no longer'} delete the key.`);
+      if (was && was.canDelete !== admin.canDelete)
+        out.push(`${describeAwsPrincipal(admin.principal)} ${admin.canDelete ? 'may now' : 'may no longer'} delete the key.`);
     }
     out.push(...listChange('Key users', fb.users, fa.users, describeAwsPrincipal));
     out.push(...listChange('Other AWS accounts', fb.accounts, fa.accounts, (a) => a));
@@ -87,7 +95,8 @@ export function describePolicyChanges(before: unknown, after: unknown, ctx: Form
   const order = pairs.filter(([j]) => j !== undefined).map(([j]) => j as number);
   if (order.some((j, n) => n > 0 && j < order[n - 1])) out.push('Reorders statements.');
   if (isJsonObject(before) && isJsonObject(after)) {
-    for (const k of ['Version', 'Id']) if (canonicalJson(before[k]) !== canonicalJson(after[k])) out.push(`Changes ${k} to ${JSON.stringify(after[k]) ?? 'nothing'}.`);
+    for (const k of ['Version', 'Id'])
+      if (canonicalJson(before[k]) !== canonicalJson(after[k])) out.push(`Changes ${k} to ${JSON.stringify(after[k]) ?? 'nothing'}.`);
   }
   return out.length ? out : ['Changes the layout only.'];
 }

@@ -13,7 +13,15 @@
  * console's key-user actions (and its companion grants statement), other AWS accounts the
  * account principals among the key users.
  */
-import { CONSOLE_SIDS, type ConsoleRole, type KeyKind, consoleRoleOf, consoleRoleStatement, keyKindUsesGrantsStatement, rolePrincipalsOf } from './consolePolicy';
+import {
+  CONSOLE_SIDS,
+  type ConsoleRole,
+  type KeyKind,
+  consoleRoleOf,
+  consoleRoleStatement,
+  keyKindUsesGrantsStatement,
+  rolePrincipalsOf,
+} from './consolePolicy';
 import { CURRENT_POLICY_VERSION, type JsonObject, isJsonObject } from './policyModel';
 import { accountRootArn, isServicePrincipal, parseAwsPrincipal } from './principals';
 import { type StatementFields, readStatementFields, writeStatementFields } from './statementFields';
@@ -68,7 +76,8 @@ export function readPolicyForm(policy: unknown, ctx: FormContext = {}): PolicyFo
   const empty = { admins: [], users: [], accounts: [], statements: [] };
   if (!isJsonObject(policy)) return { ok: false, reason: 'The policy is not a JSON object.', ...empty };
   const raw = policy.Statement;
-  if (raw !== undefined && !Array.isArray(raw) && !isJsonObject(raw)) return { ok: false, reason: 'Statement is not a list of statements.', ...empty };
+  if (raw !== undefined && !Array.isArray(raw) && !isJsonObject(raw))
+    return { ok: false, reason: 'Statement is not a list of statements.', ...empty };
   const list: unknown[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
 
   const admins = new Map<string, boolean>();
@@ -173,14 +182,23 @@ export function normalizeRolePrincipal(list: RoleList, input: string, ctx: FormC
   if (list === 'accounts') {
     const id = /^\d{12}$/.test(value) ? value : /^arn:[^:]+:iam::(\d{12}):root$/.exec(value)?.[1];
     if (!id) return { error: `"${value}" is not an AWS account id: enter the 12 digits (e.g. 444455556666).` };
-    if (ctx.accountId && id === ctx.accountId) return { error: `${id} is this key's own account. To let it use the key, add its users or roles as key users instead.` };
+    if (ctx.accountId && id === ctx.accountId)
+      return { error: `${id} is this key's own account. To let it use the key, add its users or roles as key users instead.` };
     return { principal: accountRootArn(id, ctx.partition) };
   }
   if (list === 'users' && isServicePrincipal(value)) return { principal: value };
   const parsed = parseAwsPrincipal(value);
-  if (!parsed.ok) return { error: list === 'users' && /^[a-z0-9.-]+$/.test(value) ? `"${value}" is not a principal: use an IAM user or role ARN, or an AWS service such as lambda.amazonaws.com.` : parsed.problem };
-  if (parsed.principal.kind === 'anyone') return { error: `"*" would mean everyone in every AWS account. Name a user or role, or write a statement with a Condition.` };
-  if (parsed.principal.kind === 'account' && parsed.principal.form === 'id') return { principal: accountRootArn(parsed.principal.accountId, ctx.partition) };
+  if (!parsed.ok)
+    return {
+      error:
+        list === 'users' && /^[a-z0-9.-]+$/.test(value)
+          ? `"${value}" is not a principal: use an IAM user or role ARN, or an AWS service such as lambda.amazonaws.com.`
+          : parsed.problem,
+    };
+  if (parsed.principal.kind === 'anyone')
+    return { error: `"*" would mean everyone in every AWS account. Name a user or role, or write a statement with a Condition.` };
+  if (parsed.principal.kind === 'account' && parsed.principal.form === 'id')
+    return { principal: accountRootArn(parsed.principal.accountId, ctx.partition) };
   return { principal: value };
 }
 
@@ -213,7 +231,10 @@ function awsPrincipalsOf(s: unknown): string[] {
 function withAwsPrincipals(s: JsonObject, members: string[]): JsonObject | undefined {
   if (members.length === 0) return undefined;
   const principal = isJsonObject(s.Principal) ? s.Principal : {};
-  const byType: Record<string, string[]> = { AWS: members.filter((m) => !isServicePrincipal(m)), Service: members.filter(isServicePrincipal) };
+  const byType: Record<string, string[]> = {
+    AWS: members.filter((m) => !isServicePrincipal(m)),
+    Service: members.filter(isServicePrincipal),
+  };
   const next: JsonObject = {};
   // Existing types keep their place and their form (a single string stays a string).
   for (const key of [...Object.keys(principal), 'AWS', 'Service']) {
@@ -241,7 +262,11 @@ function roleStatement(role: 'admins' | 'admins-delete' | 'users' | 'grants', pr
  * principal list. Empty statements are removed, missing ones created where the console
  * puts them (after the account statement and the roles before them).
  */
-function setRolePrincipals(policy: unknown, ctx: FormContext, changes: Partial<Record<'admins' | 'admins-delete' | 'users' | 'grants', string[]>>): JsonObject {
+function setRolePrincipals(
+  policy: unknown,
+  ctx: FormContext,
+  changes: Partial<Record<'admins' | 'admins-delete' | 'users' | 'grants', string[]>>,
+): JsonObject {
   let list = statementList(policy);
   const order: ('admins' | 'admins-delete' | 'users' | 'grants')[] = ['admins-delete', 'admins', 'users', 'grants'];
   for (const role of order) {
@@ -258,7 +283,12 @@ function setRolePrincipals(policy: unknown, ctx: FormContext, changes: Partial<R
     }
     if (principals.length === 0) continue;
     // Where the console would put it: after the statements of the roles before it.
-    const before = { 'admins-delete': [found.account], admins: [found.account, found.adminsDelete], users: [found.account, found.adminsDelete, found.admins], grants: [found.account, found.adminsDelete, found.admins, found.users] }[role];
+    const before = {
+      'admins-delete': [found.account],
+      admins: [found.account, found.adminsDelete],
+      users: [found.account, found.adminsDelete, found.admins],
+      grants: [found.account, found.adminsDelete, found.admins, found.users],
+    }[role];
     const anchors = before.filter((i): i is number => i !== undefined);
     const at = anchors.length ? Math.max(...anchors) + 1 : role === 'grants' || role === 'users' ? list.length : 0;
     list.splice(at, 0, roleStatement(role, principals, ctx));
@@ -274,7 +304,13 @@ function roleMembers(policy: unknown, ctx: FormContext): Record<'admins' | 'admi
 }
 
 /** Adds a principal to a role list (an administrator, a key user or another account). */
-export function addRoleMember(policy: unknown, list: RoleList, input: string, ctx: FormContext = {}, options: { canDelete?: boolean } = {}): { value: JsonObject; principal: string } | { error: string } {
+export function addRoleMember(
+  policy: unknown,
+  list: RoleList,
+  input: string,
+  ctx: FormContext = {},
+  options: { canDelete?: boolean } = {},
+): { value: JsonObject; principal: string } | { error: string } {
   const normalized = normalizeRolePrincipal(list, input, ctx);
   if ('error' in normalized) return normalized;
   const { principal } = normalized;
@@ -291,7 +327,11 @@ export function addRoleMember(policy: unknown, list: RoleList, input: string, ct
       }),
     };
   }
-  if ((members.users ?? []).includes(principal)) return { error: list === 'accounts' ? `The account ${principal.split(':')[4]} can already use the key.` : `${principal} is already a key user.` };
+  if ((members.users ?? []).includes(principal))
+    return {
+      error:
+        list === 'accounts' ? `The account ${principal.split(':')[4]} can already use the key.` : `${principal} is already a key user.`,
+    };
   const changes: Partial<Record<'users' | 'grants', string[]>> = { users: [...(members.users ?? []), principal] };
   // Grants for AWS resources are for IAM principals; an AWS service is only a key user.
   if (!isServicePrincipal(principal) && (members.grants || keyKindUsesGrantsStatement(ctx.keyKind))) {

@@ -21,7 +21,14 @@ export class GrammarChecker {
   /** Adds an issue at a node: its value, its key (for "unknown element"), or its first character. */
   private add(severity: IssueSeverity, code: string, message: string, path: JsonPath, at: 'value' | 'key' | 'open' = 'value'): void {
     const { node, property } = nodeAtPath(this.root, path);
-    const statementIndex = path[0] !== 'Statement' || path.length < 2 ? undefined : typeof path[1] === 'number' ? path[1] : this.statementIsObject() ? 0 : undefined;
+    const statementIndex =
+      path[0] !== 'Statement' || path.length < 2
+        ? undefined
+        : typeof path[1] === 'number'
+          ? path[1]
+          : this.statementIsObject()
+            ? 0
+            : undefined;
     if (at === 'key' && property) {
       this.addRaw(severity, code, message, property.keyOffset, property.keyLength, path, statementIndex);
       return;
@@ -45,7 +52,15 @@ export class GrammarChecker {
     for (const p of root.properties) {
       if (!(TOP_LEVEL_KEYS as readonly string[]).includes(p.key)) {
         const hint = TOP_LEVEL_KEYS.find((k) => k.toLowerCase() === p.key.toLowerCase());
-        this.add('error', 'unknown-element', hint ? `"${p.key}" must be written "${hint}" (element names are case-sensitive).` : `"${p.key}" is not a key policy element. A key policy has Version, Id and Statement.`, [p.key], 'key');
+        this.add(
+          'error',
+          'unknown-element',
+          hint
+            ? `"${p.key}" must be written "${hint}" (element names are case-sensitive).`
+            : `"${p.key}" is not a key policy element. A key policy has Version, Id and Statement.`,
+          [p.key],
+          'key',
+        );
       }
     }
     const value = nodeValue(root) as Record<string, unknown>;
@@ -60,9 +75,18 @@ export class GrammarChecker {
     if (isJsonObject(statements)) {
       this.checkStatement(statements, ['Statement'], 0);
     } else if (Array.isArray(statements)) {
-      if (statements.length === 0) this.add('error', 'no-statement', 'Statement is empty: nobody could use or manage the key. Add at least one statement.', ['Statement']);
+      if (statements.length === 0)
+        this.add('error', 'no-statement', 'Statement is empty: nobody could use or manage the key. Add at least one statement.', [
+          'Statement',
+        ]);
       statements.forEach((s, i) => {
-        if (!isJsonObject(s)) this.add('error', 'statement-type', `Statement ${i + 1} must be an object {"Effect": …, "Principal": …, "Action": …, "Resource": "*"}.`, ['Statement', i]);
+        if (!isJsonObject(s))
+          this.add(
+            'error',
+            'statement-type',
+            `Statement ${i + 1} must be an object {"Effect": …, "Principal": …, "Action": …, "Resource": "*"}.`,
+            ['Statement', i],
+          );
         else this.checkStatement(s, ['Statement', i], i);
       });
       this.checkSids(statements);
@@ -73,12 +97,23 @@ export class GrammarChecker {
 
   private checkVersion(value: Record<string, unknown>): void {
     if (!('Version' in value)) {
-      this.add('warning', 'no-version', 'No Version: IAM then reads the policy as version 2008-10-17, which has no policy variables. Add "Version": "2012-10-17".', [], 'open');
+      this.add(
+        'warning',
+        'no-version',
+        'No Version: IAM then reads the policy as version 2008-10-17, which has no policy variables. Add "Version": "2012-10-17".',
+        [],
+        'open',
+      );
       return;
     }
     const v = value.Version;
     if (typeof v !== 'string' || !(POLICY_VERSIONS as readonly string[]).includes(v)) {
-      this.add('error', 'version', `Version must be "2012-10-17" (or the older "2008-10-17"), not ${JSON.stringify(v)}. It is the policy language version, not a date you choose.`, ['Version']);
+      this.add(
+        'error',
+        'version',
+        `Version must be "2012-10-17" (or the older "2008-10-17"), not ${JSON.stringify(v)}. It is the policy language version, not a date you choose.`,
+        ['Version'],
+      );
       return;
     }
     this.version = v;
@@ -89,7 +124,12 @@ export class GrammarChecker {
     statements.forEach((s, i) => {
       if (!isJsonObject(s) || typeof s.Sid !== 'string' || s.Sid === '') return;
       const first = seen.get(s.Sid);
-      if (first !== undefined) this.add('warning', 'duplicate-sid', `Sid "${s.Sid}" is also used by statement ${first + 1}: give each statement its own Sid.`, ['Statement', i, 'Sid']);
+      if (first !== undefined)
+        this.add('warning', 'duplicate-sid', `Sid "${s.Sid}" is also used by statement ${first + 1}: give each statement its own Sid.`, [
+          'Statement',
+          i,
+          'Sid',
+        ]);
       else seen.set(s.Sid, i);
     });
   }
@@ -102,7 +142,9 @@ export class GrammarChecker {
         this.add(
           'error',
           'unknown-element',
-          hint ? `"${key}" must be written "${hint}" (element names are case-sensitive).` : `"${key}" is not a statement element. Statements have Sid, Effect, Principal, Action, Resource and Condition (or NotPrincipal, NotAction, NotResource).`,
+          hint
+            ? `"${key}" must be written "${hint}" (element names are case-sensitive).`
+            : `"${key}" is not a statement element. Statements have Sid, Effect, Principal, Action, Resource and Condition (or NotPrincipal, NotAction, NotResource).`,
           [...path, key],
           'key',
         );
@@ -111,39 +153,78 @@ export class GrammarChecker {
     if ('Sid' in s && typeof s.Sid !== 'string') this.add('error', 'sid-type', `${label}: Sid must be a string.`, [...path, 'Sid']);
 
     // Effect
-    if (!('Effect' in s)) this.add('error', 'no-effect', `${label} has no Effect: add "Effect": "Allow" or "Effect": "Deny".`, path, 'open');
+    if (!('Effect' in s))
+      this.add('error', 'no-effect', `${label} has no Effect: add "Effect": "Allow" or "Effect": "Deny".`, path, 'open');
     else if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
-      const fixed = typeof s.Effect === 'string' && ['allow', 'deny'].includes(s.Effect.toLowerCase()) ? ` Write "${s.Effect.charAt(0).toUpperCase()}${s.Effect.slice(1).toLowerCase()}" (case-sensitive).` : '';
-      this.add('error', 'effect', `${label}: Effect must be "Allow" or "Deny", not ${JSON.stringify(s.Effect)}.${fixed}`, [...path, 'Effect']);
+      const fixed =
+        typeof s.Effect === 'string' && ['allow', 'deny'].includes(s.Effect.toLowerCase())
+          ? ` Write "${s.Effect.charAt(0).toUpperCase()}${s.Effect.slice(1).toLowerCase()}" (case-sensitive).`
+          : '';
+      this.add('error', 'effect', `${label}: Effect must be "Allow" or "Deny", not ${JSON.stringify(s.Effect)}.${fixed}`, [
+        ...path,
+        'Effect',
+      ]);
     }
 
     // Principal
     const hasP = 'Principal' in s;
     const hasNotP = 'NotPrincipal' in s;
-    if (!hasP && !hasNotP) this.add('error', 'no-principal', `${label} has no Principal. Every statement of a key policy names who it applies to, e.g. "Principal": {"AWS": "arn:aws:iam::111122223333:root"}.`, path, 'open');
-    if (hasP && hasNotP) this.add('error', 'principal-both', `${label} has both Principal and NotPrincipal: keep one.`, [...path, 'NotPrincipal'], 'key');
+    if (!hasP && !hasNotP)
+      this.add(
+        'error',
+        'no-principal',
+        `${label} has no Principal. Every statement of a key policy names who it applies to, e.g. "Principal": {"AWS": "arn:aws:iam::111122223333:root"}.`,
+        path,
+        'open',
+      );
+    if (hasP && hasNotP)
+      this.add('error', 'principal-both', `${label} has both Principal and NotPrincipal: keep one.`, [...path, 'NotPrincipal'], 'key');
     if (hasP) this.checkPrincipal(s.Principal, [...path, 'Principal'], label);
     if (hasNotP) {
       this.checkPrincipal(s.NotPrincipal, [...path, 'NotPrincipal'], label);
-      if (s.Effect === 'Allow') this.add('warning', 'allow-not-principal', `${label} allows everyone except the principals listed (Allow with NotPrincipal). Name the principals with Principal instead.`, [...path, 'NotPrincipal'], 'key');
+      if (s.Effect === 'Allow')
+        this.add(
+          'warning',
+          'allow-not-principal',
+          `${label} allows everyone except the principals listed (Allow with NotPrincipal). Name the principals with Principal instead.`,
+          [...path, 'NotPrincipal'],
+          'key',
+        );
     }
 
     // Action
     const hasA = 'Action' in s;
     const hasNotA = 'NotAction' in s;
-    if (!hasA && !hasNotA) this.add('error', 'no-action', `${label} has no Action, so it has no effect: add "Action": […], e.g. "kms:Decrypt".`, path, 'open');
-    if (hasA && hasNotA) this.add('error', 'action-both', `${label} has both Action and NotAction: keep one.`, [...path, 'NotAction'], 'key');
+    if (!hasA && !hasNotA)
+      this.add('error', 'no-action', `${label} has no Action, so it has no effect: add "Action": […], e.g. "kms:Decrypt".`, path, 'open');
+    if (hasA && hasNotA)
+      this.add('error', 'action-both', `${label} has both Action and NotAction: keep one.`, [...path, 'NotAction'], 'key');
     if (hasA) this.checkActions(s.Action, [...path, 'Action'], label);
     if (hasNotA) {
       this.checkActions(s.NotAction, [...path, 'NotAction'], label);
-      if (s.Effect === 'Allow') this.add('warning', 'allow-not-action', `${label} allows every action except those listed (Allow with NotAction), including actions KMS adds later. List the actions to allow instead.`, [...path, 'NotAction'], 'key');
+      if (s.Effect === 'Allow')
+        this.add(
+          'warning',
+          'allow-not-action',
+          `${label} allows every action except those listed (Allow with NotAction), including actions KMS adds later. List the actions to allow instead.`,
+          [...path, 'NotAction'],
+          'key',
+        );
     }
 
     // Resource
     const hasR = 'Resource' in s;
     const hasNotR = 'NotResource' in s;
-    if (!hasR && !hasNotR) this.add('error', 'no-resource', `${label} has no Resource, so it has no effect: add "Resource": "*" (in a key policy, "*" means this key).`, path, 'open');
-    if (hasR && hasNotR) this.add('error', 'resource-both', `${label} has both Resource and NotResource: keep one.`, [...path, 'NotResource'], 'key');
+    if (!hasR && !hasNotR)
+      this.add(
+        'error',
+        'no-resource',
+        `${label} has no Resource, so it has no effect: add "Resource": "*" (in a key policy, "*" means this key).`,
+        path,
+        'open',
+      );
+    if (hasR && hasNotR)
+      this.add('error', 'resource-both', `${label} has both Resource and NotResource: keep one.`, [...path, 'NotResource'], 'key');
     if (hasR) this.checkResources(s.Resource, [...path, 'Resource'], label, false);
     if (hasNotR) this.checkResources(s.NotResource, [...path, 'NotResource'], label, true);
 
@@ -157,26 +238,54 @@ export class GrammarChecker {
     if (p === '*') return;
     if (typeof p === 'string') {
       const parsed = parseAwsPrincipal(p);
-      this.add('error', 'principal-form', `${label}: Principal must be "*" or an object such as {"AWS": ${JSON.stringify(parsed.ok ? p : 'arn:aws:iam::111122223333:root')}}.`, path);
+      this.add(
+        'error',
+        'principal-form',
+        `${label}: Principal must be "*" or an object such as {"AWS": ${JSON.stringify(parsed.ok ? p : 'arn:aws:iam::111122223333:root')}}.`,
+        path,
+      );
       return;
     }
     if (!isJsonObject(p)) {
-      this.add('error', 'principal-form', `${label}: Principal must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}.`, path);
+      this.add(
+        'error',
+        'principal-form',
+        `${label}: Principal must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}.`,
+        path,
+      );
       return;
     }
-    if (Object.keys(p).length === 0) this.add('error', 'principal-empty', `${label}: Principal is empty: name at least one principal.`, path);
+    if (Object.keys(p).length === 0)
+      this.add('error', 'principal-empty', `${label}: Principal is empty: name at least one principal.`, path);
     for (const [type, values] of Object.entries(p)) {
       if (!(PRINCIPAL_TYPES as readonly string[]).includes(type)) {
         const hint = PRINCIPAL_TYPES.find((t) => t.toLowerCase() === type.toLowerCase());
-        this.add('error', 'principal-type', hint ? `${label}: write the principal type as "${hint}".` : `${label}: "${type}" is not a principal type. Use AWS, Service, Federated or CanonicalUser.`, [...path, type], 'key');
+        this.add(
+          'error',
+          'principal-type',
+          hint
+            ? `${label}: write the principal type as "${hint}".`
+            : `${label}: "${type}" is not a principal type. Use AWS, Service, Federated or CanonicalUser.`,
+          [...path, type],
+          'key',
+        );
         continue;
       }
       const list = Array.isArray(values) ? values : [values];
-      if (Array.isArray(values) && values.length === 0) this.add('error', 'principal-empty', `${label}: the ${type} principal list is empty: name at least one, or remove "${type}".`, [...path, type]);
+      if (Array.isArray(values) && values.length === 0)
+        this.add('error', 'principal-empty', `${label}: the ${type} principal list is empty: name at least one, or remove "${type}".`, [
+          ...path,
+          type,
+        ]);
       list.forEach((v, i) => {
         const itemPath = Array.isArray(values) ? [...path, type, i] : [...path, type];
         if (typeof v !== 'string') {
-          this.add('error', 'principal-value', `${label}: principals are strings (ARNs, account ids, service names), not ${JSON.stringify(v)}.`, itemPath);
+          this.add(
+            'error',
+            'principal-value',
+            `${label}: principals are strings (ARNs, account ids, service names), not ${JSON.stringify(v)}.`,
+            itemPath,
+          );
           return;
         }
         this.checkPrincipalValue(type as (typeof PRINCIPAL_TYPES)[number], v, itemPath, label);
@@ -193,10 +302,20 @@ export class GrammarChecker {
           return;
         }
         if (parsed.principal.kind === 'unique-id') {
-          this.add('warning', 'principal-deleted', `${label}: ${v} is the unique id of a deleted IAM ${v.startsWith('AROA') ? 'role' : 'user'}. It grants nothing; re-creating it does not restore access. Remove it or name the new ARN.`, path);
+          this.add(
+            'warning',
+            'principal-deleted',
+            `${label}: ${v} is the unique id of a deleted IAM ${v.startsWith('AROA') ? 'role' : 'user'}. It grants nothing; re-creating it does not restore access. Remove it or name the new ARN.`,
+            path,
+          );
         }
         if (parsed.principal.kind === 'assumed-role') {
-          this.add('warning', 'principal-session', `${label}: ${v} is one role session; it stops applying when the session ends. Name the role (arn:${parsed.principal.partition}:iam::${parsed.principal.accountId}:role/${parsed.principal.roleName}) instead.`, path);
+          this.add(
+            'warning',
+            'principal-session',
+            `${label}: ${v} is one role session; it stops applying when the session ends. Name the role (arn:${parsed.principal.partition}:iam::${parsed.principal.accountId}:role/${parsed.principal.roleName}) instead.`,
+            path,
+          );
         }
         return;
       }
@@ -220,7 +339,12 @@ export class GrammarChecker {
 
   private checkActions(a: unknown, path: JsonPath, label: string): void {
     if (Array.isArray(a) && a.length === 0) {
-      this.add('error', 'action-empty', `${label}: the action list is empty, so the statement has no effect. Add actions such as "kms:Decrypt".`, path);
+      this.add(
+        'error',
+        'action-empty',
+        `${label}: the action list is empty, so the statement has no effect. Add actions such as "kms:Decrypt".`,
+        path,
+      );
       return;
     }
     if (typeof a !== 'string' && !Array.isArray(a)) {
@@ -243,26 +367,47 @@ export class GrammarChecker {
     const m = /^([A-Za-z0-9-]+):([A-Za-z0-9*?]+)$/.exec(action);
     if (!m) {
       const suggestion = suggestActions(action)[0];
-      this.add('error', 'action-form', `${label}: "${action}" is not an action. Actions look like "kms:Decrypt"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`, path);
+      this.add(
+        'error',
+        'action-form',
+        `${label}: "${action}" is not an action. Actions look like "kms:Decrypt"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`,
+        path,
+      );
       return;
     }
     const [, service, name] = m;
     if (service.toLowerCase() !== 'kms') {
-      this.add('warning', 'action-service', `${label}: "${action}" is not a KMS action, so it has no effect in a key policy. Grant it in an IAM or ${service} policy instead.`, path);
+      this.add(
+        'warning',
+        'action-service',
+        `${label}: "${action}" is not a KMS action, so it has no effect in a key policy. Grant it in an IAM or ${service} policy instead.`,
+        path,
+      );
       return;
     }
     if (/[*?]/.test(name)) {
-      if (expandActionPattern(action).length === 0) this.add('warning', 'action-matches-nothing', `${label}: "${action}" matches no KMS action.`, path);
+      if (expandActionPattern(action).length === 0)
+        this.add('warning', 'action-matches-nothing', `${label}: "${action}" matches no KMS action.`, path);
       return;
     }
     const info = kmsActionInfo(action);
     if (!info) {
       const suggestions = suggestActions(action);
-      this.add('warning', 'unknown-action', `${label}: "${action}" is not a known KMS action${suggestions.length ? `. Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '; check the spelling.'}`, path);
+      this.add(
+        'warning',
+        'unknown-action',
+        `${label}: "${action}" is not a known KMS action${suggestions.length ? `. Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '; check the spelling.'}`,
+        path,
+      );
       return;
     }
     if (!info.keyResource) {
-      this.add('warning', 'action-not-key', `${label}: "kms:${info.name}" is not an action on a key, so it has no effect in a key policy. Allow it in an IAM policy instead.`, path);
+      this.add(
+        'warning',
+        'action-not-key',
+        `${label}: "kms:${info.name}" is not an action on a key, so it has no effect in a key policy. Allow it in an IAM policy instead.`,
+        path,
+      );
     }
   }
 
@@ -273,7 +418,13 @@ export class GrammarChecker {
       return;
     }
     if (not) {
-      this.add('warning', 'not-resource', `${label}: NotResource in a key policy is unusual (the policy is about this key only). Use "Resource": "*".`, path, 'key');
+      this.add(
+        'warning',
+        'not-resource',
+        `${label}: NotResource in a key policy is unusual (the policy is about this key only). Use "Resource": "*".`,
+        path,
+        'key',
+      );
       return;
     }
     for (const [i, value] of list.entries()) {
@@ -281,13 +432,23 @@ export class GrammarChecker {
       const itemPath = Array.isArray(r) ? [...path, i] : path;
       if (this.context.keyArn && actionPatternMatches(value, this.context.keyArn)) continue;
       if (!this.context.keyArn && /^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(value)) continue;
-      this.add('warning', 'resource-other', `${label}: in a key policy the resource is always this key; "${value}" ${this.context.keyArn ? 'does not name it, so the statement has no effect' : 'is not a key ARN'}. Use "*".`, itemPath);
+      this.add(
+        'warning',
+        'resource-other',
+        `${label}: in a key policy the resource is always this key; "${value}" ${this.context.keyArn ? 'does not name it, so the statement has no effect' : 'is not a key ARN'}. Use "*".`,
+        itemPath,
+      );
     }
   }
 
   private checkCondition(c: unknown, path: JsonPath, label: string): void {
     if (!isJsonObject(c)) {
-      this.add('error', 'condition-type', `${label}: Condition is an object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.`, path);
+      this.add(
+        'error',
+        'condition-type',
+        `${label}: Condition is an object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.`,
+        path,
+      );
       return;
     }
     for (const [op, block] of Object.entries(c)) {
@@ -295,24 +456,49 @@ export class GrammarChecker {
       const parsed = parseConditionOperator(op);
       if (!parsed) this.add('error', 'condition-operator', `${label}: ${explainUnknownOperator(op)}`, opPath, 'key');
       if (!isJsonObject(block) || Object.keys(block).length === 0) {
-        this.add('error', 'condition-block', `${label}: "${op}" takes an object of condition keys and values, e.g. {"aws:PrincipalOrgID": "o-abc123"}.`, opPath);
+        this.add(
+          'error',
+          'condition-block',
+          `${label}: "${op}" takes an object of condition keys and values, e.g. {"aws:PrincipalOrgID": "o-abc123"}.`,
+          opPath,
+        );
         continue;
       }
       for (const [key, values] of Object.entries(block)) {
         const keyPath = [...opPath, key];
-        if (!/^[A-Za-z0-9-]+:\S+$/.test(key)) this.add('error', 'condition-key', `${label}: "${key}" is not a condition key; keys look like "kms:CallerAccount" or "aws:PrincipalArn".`, keyPath, 'key');
+        if (!/^[A-Za-z0-9-]+:\S+$/.test(key))
+          this.add(
+            'error',
+            'condition-key',
+            `${label}: "${key}" is not a condition key; keys look like "kms:CallerAccount" or "aws:PrincipalArn".`,
+            keyPath,
+            'key',
+          );
         const list = Array.isArray(values) ? values : [values];
-        if (Array.isArray(values) && values.length === 0) this.add('error', 'condition-value', `${label}: the values of "${key}" are empty.`, keyPath);
+        if (Array.isArray(values) && values.length === 0)
+          this.add('error', 'condition-value', `${label}: the values of "${key}" are empty.`, keyPath);
         list.forEach((v, i) => {
           const vPath = Array.isArray(values) ? [...keyPath, i] : keyPath;
           if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-            this.add('error', 'condition-value', `${label}: condition values are strings, numbers or booleans, not ${JSON.stringify(v)}.`, vPath);
+            this.add(
+              'error',
+              'condition-value',
+              `${label}: condition values are strings, numbers or booleans, not ${JSON.stringify(v)}.`,
+              vPath,
+            );
             return;
           }
-          if (parsed?.base === 'Null' && !(['true', 'false', true, false] as unknown[]).includes(v)) this.add('error', 'condition-value', `${label}: Null takes "true" or "false".`, vPath);
-          if (parsed?.base === 'Bool' && !(['true', 'false', true, false] as unknown[]).includes(v)) this.add('error', 'condition-value', `${label}: Bool takes "true" or "false".`, vPath);
+          if (parsed?.base === 'Null' && !(['true', 'false', true, false] as unknown[]).includes(v))
+            this.add('error', 'condition-value', `${label}: Null takes "true" or "false".`, vPath);
+          if (parsed?.base === 'Bool' && !(['true', 'false', true, false] as unknown[]).includes(v))
+            this.add('error', 'condition-value', `${label}: Bool takes "true" or "false".`, vPath);
           if (typeof v === 'string' && /\$\{[^}]*\}/.test(v) && this.version !== '2012-10-17') {
-            this.add('warning', 'policy-variable', `${label}: policy variables like ${/\$\{[^}]*\}/.exec(v)?.[0] ?? ''} work only with "Version": "2012-10-17".`, vPath);
+            this.add(
+              'warning',
+              'policy-variable',
+              `${label}: policy variables like ${/\$\{[^}]*\}/.exec(v)?.[0] ?? ''} work only with "Version": "2012-10-17".`,
+              vPath,
+            );
           }
         });
       }
@@ -338,11 +524,23 @@ export class GrammarChecker {
       );
     }
     if (s.Effect === 'Deny' && everyone && !hasCondition && 'Principal' in s && actions.has('kms:PutKeyPolicy')) {
-      this.add('warning', 'deny-everyone', `${label} denies everyone (including the account and its administrators) ${summarizeActions(actions)} this key, with no Condition. Nobody could change the policy again.`, [...path, 'Effect']);
+      this.add(
+        'warning',
+        'deny-everyone',
+        `${label} denies everyone (including the account and its administrators) ${summarizeActions(actions)} this key, with no Condition. Nobody could change the policy again.`,
+        [...path, 'Effect'],
+      );
     }
     if (s.Effect === 'Allow' && typeof s.Sid === 'string') {
       const excess = sidExcess(s.Sid, actions, s.Principal, this.context.accountId);
-      if (excess) this.add('warning', 'broader-than-sid', `${label}: the Sid suggests ${excess.scope}, but the actions also allow ${excess.extra}.`, [...path, 'Action' in s ? 'Action' : 'NotAction'], 'key');
+      if (excess)
+        this.add(
+          'warning',
+          'broader-than-sid',
+          `${label}: the Sid suggests ${excess.scope}, but the actions also allow ${excess.extra}.`,
+          [...path, 'Action' in s ? 'Action' : 'NotAction'],
+          'key',
+        );
     }
   }
 }

@@ -11,7 +11,17 @@ export const POLICY_VERSIONS = ['2012-10-17', '2008-10-17'] as const;
 export const CURRENT_POLICY_VERSION = '2012-10-17';
 
 export const TOP_LEVEL_KEYS = ['Version', 'Id', 'Statement'] as const;
-export const STATEMENT_KEYS = ['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'] as const;
+export const STATEMENT_KEYS = [
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+] as const;
 export type StatementKey = (typeof STATEMENT_KEYS)[number];
 
 export type JsonObject = Record<string, unknown>;
@@ -23,7 +33,7 @@ export function isJsonObject(v: unknown): v is JsonObject {
 /** A string, or a non-empty list of strings, as a list; undefined for anything else. */
 export function stringList(v: unknown): string[] | undefined {
   if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return [...(v)];
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return [...v];
   return undefined;
 }
 

@@ -14,7 +14,13 @@ export type AwsPrincipal =
   | { readonly kind: 'anyone' }
   | { readonly kind: 'account'; readonly accountId: string; readonly partition?: string; readonly form: 'id' | 'root' }
   | { readonly kind: 'user' | 'role'; readonly accountId: string; readonly partition: string; readonly path: string; readonly name: string }
-  | { readonly kind: 'assumed-role'; readonly accountId: string; readonly partition: string; readonly roleName: string; readonly sessionName: string }
+  | {
+      readonly kind: 'assumed-role';
+      readonly accountId: string;
+      readonly partition: string;
+      readonly roleName: string;
+      readonly sessionName: string;
+    }
   | { readonly kind: 'federated-user'; readonly accountId: string; readonly partition: string; readonly name: string }
   | { readonly kind: 'unique-id'; readonly id: string };
 
@@ -22,7 +28,9 @@ export type ParsedAwsPrincipal = { readonly ok: true; readonly principal: AwsPri
 
 const ACCOUNT_ID = /^\d{12}$/;
 const PARTITION = `(${PARTITIONS.join('|')})`;
-const IAM_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}):(root|user|role|group|policy|oidc-provider|saml-provider|instance-profile)(?:/(.*))?$`);
+const IAM_ARN = new RegExp(
+  `^arn:${PARTITION}:iam::(\\d{12}):(root|user|role|group|policy|oidc-provider|saml-provider|instance-profile)(?:/(.*))?$`,
+);
 const STS_ARN = new RegExp(`^arn:${PARTITION}:sts::(\\d{12}):(assumed-role|federated-user)/(.+)$`);
 /** IAM user and role names: letters, digits and +=,.@_- (at most 128). */
 const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
@@ -40,10 +48,16 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
   if (/^\d+$/.test(v)) return { ok: false, problem: `"${v}" is not an AWS account id: account ids have exactly 12 digits.` };
   if (UNIQUE_ID.test(v)) return { ok: true, principal: { kind: 'unique-id', id: v } };
   if (!v.startsWith('arn:')) {
-    return { ok: false, problem: `"${v}" is not a principal: use an account id (12 digits), an IAM ARN like arn:aws:iam::111122223333:role/Name, or "*".` };
+    return {
+      ok: false,
+      problem: `"${v}" is not a principal: use an account id (12 digits), an IAM ARN like arn:aws:iam::111122223333:role/Name, or "*".`,
+    };
   }
   if (v.includes('*') || v.includes('?')) {
-    return { ok: false, problem: `"${v}": wildcards are not allowed in principal ARNs. Use "*" with a Condition on aws:PrincipalArn (ArnLike) instead.` };
+    return {
+      ok: false,
+      problem: `"${v}": wildcards are not allowed in principal ARNs. Use "*" with a Condition on aws:PrincipalArn (ArnLike) instead.`,
+    };
   }
   const iam = IAM_ARN.exec(v);
   if (iam) {
@@ -52,14 +66,21 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
       if (rest !== undefined) return { ok: false, problem: `"${v}": the account root ARN ends with ":root".` };
       return { ok: true, principal: { kind: 'account', accountId, partition, form: 'root' } };
     }
-    if (type === 'group') return { ok: false, problem: `"${v}": an IAM group cannot be a principal. Name its users or roles, or allow the account and give the group an IAM policy.` };
-    if (type !== 'user' && type !== 'role') return { ok: false, problem: `"${v}": an IAM ${type} cannot be a principal here. Use a user, a role or the account.` };
+    if (type === 'group')
+      return {
+        ok: false,
+        problem: `"${v}": an IAM group cannot be a principal. Name its users or roles, or allow the account and give the group an IAM policy.`,
+      };
+    if (type !== 'user' && type !== 'role')
+      return { ok: false, problem: `"${v}": an IAM ${type} cannot be a principal here. Use a user, a role or the account.` };
     if (!rest) return { ok: false, problem: `"${v}" names no ${type}: add its name after "${type}/".` };
     const parts = rest.split('/');
     const name = parts.pop() as string;
     if (!name) return { ok: false, problem: `"${v}" ends with "/": add the ${type} name.` };
-    if (!IAM_NAME.test(name)) return { ok: false, problem: `"${v}": "${name}" is not a valid IAM ${type} name (letters, digits and +=,.@_- only).` };
-    if (parts.some((p) => !/^[\x21-\x7e]+$/.test(p))) return { ok: false, problem: `"${v}": the path of the ${type} has an empty or invalid part.` };
+    if (!IAM_NAME.test(name))
+      return { ok: false, problem: `"${v}": "${name}" is not a valid IAM ${type} name (letters, digits and +=,.@_- only).` };
+    if (parts.some((p) => !/^[\x21-\x7e]+$/.test(p)))
+      return { ok: false, problem: `"${v}": the path of the ${type} has an empty or invalid part.` };
     return { ok: true, principal: { kind: type, accountId, partition, path: parts.length ? `/${parts.join('/')}/` : '/', name } };
   }
   const sts = STS_ARN.exec(v);
@@ -67,7 +88,8 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
     const [, partition, accountId, type, rest] = sts;
     if (type === 'assumed-role') {
       const [roleName, sessionName, ...extra] = rest.split('/');
-      if (!roleName || !sessionName || extra.length) return { ok: false, problem: `"${v}": an assumed-role ARN has the form arn:aws:sts::<account>:assumed-role/<role>/<session>.` };
+      if (!roleName || !sessionName || extra.length)
+        return { ok: false, problem: `"${v}": an assumed-role ARN has the form arn:aws:sts::<account>:assumed-role/<role>/<session>.` };
       return { ok: true, principal: { kind: 'assumed-role', accountId, partition, roleName, sessionName } };
     }
     return { ok: true, principal: { kind: 'federated-user', accountId, partition, name: rest } };
@@ -80,7 +102,10 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
   if (partition !== undefined && !(PARTITIONS as readonly string[]).includes(partition)) {
     return { ok: false, problem: `"${v}": "${partition}" is not an AWS partition (aws, aws-cn, aws-us-gov…).` };
   }
-  return { ok: false, problem: `"${v}" is not an IAM principal ARN: use arn:aws:iam::<account>:root, …:user/<name>, …:role/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>.` };
+  return {
+    ok: false,
+    problem: `"${v}" is not an IAM principal ARN: use arn:aws:iam::<account>:root, …:user/<name>, …:role/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>.`,
+  };
 }
 
 /** Whether the value is an AWS service principal such as "lambda.amazonaws.com" (the only ones a key's users may include besides IAM principals). */

@@ -64,7 +64,8 @@ export function checkPolicyForSave(text: string, ctx: Pick<SaveContext, 'account
   const validation = validatePolicy(text, { accountId: ctx.accountId, keyArn: ctx.keyArn });
   if (validation.errorCount) {
     const first = validation.issues.find((i) => i.severity === 'error');
-    const message = `Not saved: the policy has ${plural(validation.errorCount, 'error')}. ${first ? `Line ${first.line}: ${first.message}` : ''}`.trim();
+    const message =
+      `Not saved: the policy has ${plural(validation.errorCount, 'error')}. ${first ? `Line ${first.line}: ${first.message}` : ''}`.trim();
     return { kind: 'invalid', message, validation };
   }
   return { kind: 'valid', text, value: validation.value, validation };
@@ -87,10 +88,13 @@ export function decideSave(checked: CheckedPolicy, baseText: string, serverText:
   if (server !== base) {
     return { kind: 'conflict', serverText, message: `Not saved: the key policy of ${ctx.label} was changed on KMS since you opened it.` };
   }
-  if (server === comparable(checked.text, checked.value)) return { kind: 'unchanged', message: 'No changes to save: the policy on KMS is the same.' };
+  if (server === comparable(checked.text, checked.value))
+    return { kind: 'unchanged', message: 'No changes to save: the policy on KMS is the same.' };
 
   const after = checked.value;
-  const lockout = ctx.accountId ? checkLockout(after, { accountId: ctx.accountId, partition: ctx.partition, keyArn: ctx.keyArn, callerArn: ctx.callerArn }, serverValue) : undefined;
+  const lockout = ctx.accountId
+    ? checkLockout(after, { accountId: ctx.accountId, partition: ctx.partition, keyArn: ctx.keyArn, callerArn: ctx.callerArn }, serverValue)
+    : undefined;
   const changes = describePolicyChanges(serverValue, after, { accountId: ctx.accountId, partition: ctx.partition, keyKind: ctx.keyKind });
   const { validation } = checked;
   const firstWarning = validation.issues.find((i) => i.severity === 'warning')?.message ?? '';
@@ -107,12 +111,16 @@ export function decideSave(checked: CheckedPolicy, baseText: string, serverText:
     changes,
     lockout,
     confirm: { message: `Save the key policy of ${ctx.label} to KMS?`, detail, confirmLabel: 'Save' },
-    confirmLockout: lockout?.needsConfirmation ? { message: lockout.headline, detail: lockout.details.join('\n\n'), confirmLabel: 'Save Anyway' } : undefined,
+    confirmLockout: lockout?.needsConfirmation
+      ? { message: lockout.headline, detail: lockout.details.join('\n\n'), confirmLabel: 'Save Anyway' }
+      : undefined,
   };
 }
 
 /** What the service's checks found, or could not check, for the save confirmation. */
-export function serviceCheckNotes(ctx: Pick<SaveContext, 'serviceFindings' | 'analyzerUnavailable' | 'callerUnknown' | 'callerArn' | 'accountId'>): string[] {
+export function serviceCheckNotes(
+  ctx: Pick<SaveContext, 'serviceFindings' | 'analyzerUnavailable' | 'callerUnknown' | 'callerArn' | 'accountId'>,
+): string[] {
   const notes: string[] = [];
   const findings = ctx.serviceFindings ?? [];
   if (findings.length) {
@@ -123,6 +131,9 @@ export function serviceCheckNotes(ctx: Pick<SaveContext, 'serviceFindings' | 'an
     notes.push('\nIAM Access Analyzer found nothing to report.');
   }
   if (ctx.analyzerUnavailable) notes.push(`\nNot checked by IAM Access Analyzer: ${ctx.analyzerUnavailable}`);
-  if (!ctx.callerArn && ctx.callerUnknown) notes.push(`\nYour own identity is not known (${ctx.callerUnknown}): the lockout check assumed you act through the account${ctx.accountId ? ` ${ctx.accountId}` : ''} (its root).`);
+  if (!ctx.callerArn && ctx.callerUnknown)
+    notes.push(
+      `\nYour own identity is not known (${ctx.callerUnknown}): the lockout check assumed you act through the account${ctx.accountId ? ` ${ctx.accountId}` : ''} (its root).`,
+    );
   return notes;
 }

@@ -72,7 +72,8 @@ export function locationPath(path: readonly RawPathElement[] | undefined): { ste
 export function statementIndexOf(steps: JsonPath, policyValue: unknown): number | undefined {
   if (steps[0] !== 'Statement') return undefined;
   if (typeof steps[1] === 'number') return steps[1];
-  const statement = typeof policyValue === 'object' && policyValue !== null ? (policyValue as Record<string, unknown>).Statement : undefined;
+  const statement =
+    typeof policyValue === 'object' && policyValue !== null ? (policyValue as Record<string, unknown>).Statement : undefined;
   return statement !== undefined && !Array.isArray(statement) ? 0 : undefined;
 }
 
@@ -96,7 +97,9 @@ export function placeServiceFindings(findings: readonly RawServiceFinding[], tex
   }
   const out: ServiceFinding[] = [];
   for (const f of findings) {
-    const findingType = (SERVICE_FINDING_TYPES as readonly string[]).includes(f.findingType ?? '') ? (f.findingType as ServiceFindingType) : 'WARNING';
+    const findingType = (SERVICE_FINDING_TYPES as readonly string[]).includes(f.findingType ?? '')
+      ? (f.findingType as ServiceFindingType)
+      : 'WARNING';
     const location = f.locations?.[0];
     const { steps, where } = locationPath(location?.path);
     let offset = 0;

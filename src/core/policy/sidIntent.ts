@@ -7,7 +7,23 @@ type SidScope = 'read' | 'use' | 'grant' | 'admin';
 
 const SCOPE_WORDS: Record<SidScope, readonly string[]> = {
   read: ['read', 'readonly', 'view', 'viewer', 'viewers', 'describe', 'list', 'audit', 'auditor', 'auditors', 'monitor', 'monitoring'],
-  use: ['use', 'usage', 'user', 'users', 'encrypt', 'encryption', 'decrypt', 'decryption', 'sign', 'signing', 'verify', 'crypto', 'cryptographic', 'consumer', 'consumers'],
+  use: [
+    'use',
+    'usage',
+    'user',
+    'users',
+    'encrypt',
+    'encryption',
+    'decrypt',
+    'decryption',
+    'sign',
+    'signing',
+    'verify',
+    'crypto',
+    'cryptographic',
+    'consumer',
+    'consumers',
+  ],
   grant: ['attach', 'attachment', 'grant', 'grants', 'persistent'],
   admin: ['admin', 'admins', 'administrator', 'administrators', 'administration', 'manage', 'management', 'manager', 'managers'],
 };
@@ -50,12 +66,25 @@ export function sidScope(sid: string): SidScope | undefined {
   return meaningful.length === 1 ? meaningful[0] : undefined;
 }
 
-export function sidExcess(sid: string, actions: Set<string>, principal: unknown, accountId: string | undefined): { scope: string; extra: string } | undefined {
+export function sidExcess(
+  sid: string,
+  actions: Set<string>,
+  principal: unknown,
+  accountId: string | undefined,
+): { scope: string; extra: string } | undefined {
   const scope = sidScope(sid);
   if (!scope) return undefined;
   // The account root statement is meant to be broad (it delegates to IAM policies).
   const aws = isJsonObject(principal) ? stringList(principal.AWS) : undefined;
-  if (aws && aws.length === 1 && accountId && [accountId, `arn:aws:iam::${accountId}:root`].includes(aws[0]) && scope !== 'read' && scope !== 'use') return undefined;
+  if (
+    aws &&
+    aws.length === 1 &&
+    accountId &&
+    [accountId, `arn:aws:iam::${accountId}:root`].includes(aws[0]) &&
+    scope !== 'read' &&
+    scope !== 'use'
+  )
+    return undefined;
   const byCategory = new Map<ActionCategory, string[]>();
   for (const action of actions) {
     const info = kmsActionInfo(action);

@@ -29,13 +29,16 @@ export interface StatementFields {
   readonly condition: string;
 }
 
-
 export function readStatementFields(s: unknown): { fields: StatementFields } | { reason: string } {
   if (!isJsonObject(s)) return { reason: 'It is not an object.' };
   const unknown = Object.keys(s).filter((k) => !(STATEMENT_KEYS as readonly string[]).includes(k));
-  if (unknown.length) return { reason: `It has ${unknown.map((k) => `"${k}"`).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not a statement element.` };
+  if (unknown.length)
+    return {
+      reason: `It has ${unknown.map((k) => `"${k}"`).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not a statement element.`,
+    };
   if ('Sid' in s && typeof s.Sid !== 'string') return { reason: 'Its Sid is not a string.' };
-  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return { reason: `Its Effect is ${JSON.stringify(s.Effect) ?? 'missing'}; the form knows "Allow" and "Deny".` };
+  if (s.Effect !== 'Allow' && s.Effect !== 'Deny')
+    return { reason: `Its Effect is ${JSON.stringify(s.Effect) ?? 'missing'}; the form knows "Allow" and "Deny".` };
   for (const [a, b] of [
     ['Principal', 'NotPrincipal'],
     ['Action', 'NotAction'],
@@ -89,7 +92,8 @@ export function writeStatementFields(original: unknown, fields: StatementFields)
     } catch (e) {
       return { error: `The Condition is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
-    if (!isJsonObject(condition)) return { error: 'The Condition must be a JSON object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.' };
+    if (!isJsonObject(condition))
+      return { error: 'The Condition must be a JSON object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.' };
   }
 
   const next: Array<[string, unknown]> = [];

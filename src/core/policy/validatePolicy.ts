@@ -55,13 +55,27 @@ export function validatePolicy(text: string, context: ValidationContext = {}): P
   const byteLength = utf8Length(text);
   const parsed = parseJson(text);
 
-  const add = (severity: IssueSeverity, code: string, message: string, offset: number, length: number, path: JsonPath = [], statementIndex?: number): void => {
+  const add = (
+    severity: IssueSeverity,
+    code: string,
+    message: string,
+    offset: number,
+    length: number,
+    path: JsonPath = [],
+    statementIndex?: number,
+  ): void => {
     const { line, column } = positionAt(text, offset);
     issues.push({ severity, code, message, path, statementIndex, offset, length, line, column });
   };
 
   if (byteLength > POLICY_SIZE_LIMIT) {
-    add('error', 'too-large', `The policy is ${byteLength.toLocaleString('en-US')} bytes; KMS accepts at most ${POLICY_SIZE_LIMIT.toLocaleString('en-US')}. Remove statements or whitespace, or combine principals into fewer statements.`, 0, 0);
+    add(
+      'error',
+      'too-large',
+      `The policy is ${byteLength.toLocaleString('en-US')} bytes; KMS accepts at most ${POLICY_SIZE_LIMIT.toLocaleString('en-US')}. Remove statements or whitespace, or combine principals into fewer statements.`,
+      0,
+      0,
+    );
   }
   checkCharacters(text, add);
 
@@ -71,7 +85,15 @@ export function validatePolicy(text: string, context: ValidationContext = {}): P
   const root = parsed.root;
   for (const d of parsed.duplicateKeys) {
     const statementIndex = d.path[0] === 'Statement' && typeof d.path[1] === 'number' ? d.path[1] : undefined;
-    add('error', 'duplicate-key', `"${d.key}" appears twice in the same object; only the last one would count. Remove one.`, d.offset, d.length, [...d.path, d.key], statementIndex);
+    add(
+      'error',
+      'duplicate-key',
+      `"${d.key}" appears twice in the same object; only the last one would count. Remove one.`,
+      d.offset,
+      d.length,
+      [...d.path, d.key],
+      statementIndex,
+    );
   }
 
   new GrammarChecker(root, context, add).check();
@@ -91,16 +113,33 @@ function finish(issues: PolicyIssue[], byteLength: number, syntaxOk: boolean, va
   };
 }
 
-export type Add = (severity: IssueSeverity, code: string, message: string, offset: number, length: number, path?: JsonPath, statementIndex?: number) => void;
+export type Add = (
+  severity: IssueSeverity,
+  code: string,
+  message: string,
+  offset: number,
+  length: number,
+  path?: JsonPath,
+  statementIndex?: number,
+) => void;
 
 function checkCharacters(text: string, add: Add): void {
   let reported = 0;
   for (let i = 0; i < text.length && reported < 5; i++) {
     const code = text.charCodeAt(i);
     if (isAllowedPolicyChar(code) || code === 0xfeff) continue;
-    const shown = code < 0x20 || (code >= 0x7f && code <= 0xa0) ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `"${String.fromCodePoint(text.codePointAt(i) ?? code)}"`;
+    const shown =
+      code < 0x20 || (code >= 0x7f && code <= 0xa0)
+        ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+        : `"${String.fromCodePoint(text.codePointAt(i) ?? code)}"`;
     const pair = code >= 0xd800 && code <= 0xdbff && i + 1 < text.length;
-    add('error', 'character', `KMS accepts only printable ASCII and Latin-1 characters, tabs and line breaks in a key policy; ${shown} is not one. Replace it (e.g. with plain ASCII text).`, i, pair ? 2 : 1);
+    add(
+      'error',
+      'character',
+      `KMS accepts only printable ASCII and Latin-1 characters, tabs and line breaks in a key policy; ${shown} is not one. Replace it (e.g. with plain ASCII text).`,
+      i,
+      pair ? 2 : 1,
+    );
     if (pair) i++;
     reported++;
   }

@@ -29,7 +29,19 @@ export function pathAad(path: readonly string[]): string {
 
 /** Encrypts one value (never an empty string: sops leaves those as they are). */
 export function encryptValue(value: Exclude<SopsLeaf, null> | SopsComment, dataKey: Buffer, aad: string, typeName?: 'str'): string {
-  const type = typeName ?? (value instanceof SopsComment ? 'comment' : typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : value instanceof SopsInt ? 'int' : value instanceof SopsFloat ? 'float' : 'bytes');
+  const type =
+    typeName ??
+    (value instanceof SopsComment
+      ? 'comment'
+      : typeof value === 'string'
+        ? 'str'
+        : typeof value === 'boolean'
+          ? 'bool'
+          : value instanceof SopsInt
+            ? 'int'
+            : value instanceof SopsFloat
+              ? 'float'
+              : 'bytes');
   const iv = randomBytes(32);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -40,8 +52,14 @@ export function encryptValue(value: Exclude<SopsLeaf, null> | SopsComment, dataK
 /** What an encrypted value opens to: its bytes and recorded type. Throws SopsError('SopsTampered') when GCM refuses. */
 export function decryptValueBytes(text: string, dataKey: Buffer, aad: string, where: string): { bytes: Buffer; type: string } {
   const parsed = parseEncryptedValue(text);
-  if (!parsed) throw new SopsError('SopsFormat', `The value at ${where} is not a SOPS encrypted value (ENC[AES256_GCM,…]).`, { path: where });
-  if (parsed.tag.length !== 16 || parsed.iv.length === 0) throw new SopsError('SopsTampered', `The encrypted value at ${where} is damaged (its IV or tag has the wrong length): the file was changed by hand or corrupted. Restore it from version control.`, { path: where });
+  if (!parsed)
+    throw new SopsError('SopsFormat', `The value at ${where} is not a SOPS encrypted value (ENC[AES256_GCM,…]).`, { path: where });
+  if (parsed.tag.length !== 16 || parsed.iv.length === 0)
+    throw new SopsError(
+      'SopsTampered',
+      `The encrypted value at ${where} is damaged (its IV or tag has the wrong length): the file was changed by hand or corrupted. Restore it from version control.`,
+      { path: where },
+    );
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, parsed.iv);
     decipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -58,7 +76,13 @@ export function decryptValueBytes(text: string, dataKey: Buffer, aad: string, wh
 }
 
 /** Decrypts one value into the leaf sops would hold (`raw` keeps `str` values as bytes, for binary files). */
-export function decryptValue(text: string, dataKey: Buffer, aad: string, where: string, raw = false): Exclude<SopsLeaf, null> | SopsComment {
+export function decryptValue(
+  text: string,
+  dataKey: Buffer,
+  aad: string,
+  where: string,
+  raw = false,
+): Exclude<SopsLeaf, null> | SopsComment {
   const { bytes, type } = decryptValueBytes(text, dataKey, aad, where);
   const s = bytes.toString('utf8');
   switch (type) {

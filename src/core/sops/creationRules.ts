@@ -68,7 +68,16 @@ export function kmsKeysFromString(value: string, context?: Record<string, string
 
 function otherKeys(source: Record<string, unknown>, where: string): string[] {
   const out: string[] = [];
-  const names: Record<string, string> = { age: 'age', pgp: 'PGP', gcp_kms: 'Google Cloud KMS', azure_keyvault: 'Azure Key Vault', hc_vault_transit_uri: 'HashiCorp Vault', hc_vault: 'HashiCorp Vault', azure_kv: 'Azure Key Vault', merge: 'merged groups' };
+  const names: Record<string, string> = {
+    age: 'age',
+    pgp: 'PGP',
+    gcp_kms: 'Google Cloud KMS',
+    azure_keyvault: 'Azure Key Vault',
+    hc_vault_transit_uri: 'HashiCorp Vault',
+    hc_vault: 'HashiCorp Vault',
+    azure_kv: 'Azure Key Vault',
+    merge: 'merged groups',
+  };
   for (const [k, label] of Object.entries(names)) {
     const v = source[k];
     if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
@@ -78,7 +87,8 @@ function otherKeys(source: Record<string, unknown>, where: string): string[] {
 }
 
 function parseRule(raw: unknown, index: number, cliContext?: Record<string, string>): CreationRule {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SopsError('SopsRule', `Creation rule ${index + 1} of .sops.yaml is not a mapping.`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new SopsError('SopsRule', `Creation rule ${index + 1} of .sops.yaml is not a mapping.`);
   const r = raw as Record<string, unknown>;
   const awsProfile = str(r.aws_profile);
   let kms: NewKmsKey[] = [];
@@ -91,9 +101,18 @@ function parseRule(raw: unknown, index: number, cliContext?: Record<string, stri
       for (const k of Array.isArray(group.kms) ? group.kms : []) {
         const entry = (k ?? {}) as Record<string, unknown>;
         const arn = str(entry.arn);
-        if (!arn) throw new SopsError('SopsRule', `A KMS key of key group ${gi + 1} in creation rule ${index + 1} of .sops.yaml has no arn.`);
-        const ctx = entry.context && typeof entry.context === 'object' ? Object.fromEntries(Object.entries(entry.context as Record<string, unknown>).map(([a, b]) => [a, str(b) ?? ''])) : undefined;
-        kms.push({ arn, role: str(entry.role) || undefined, context: ctx && Object.keys(ctx).length ? ctx : undefined, awsProfile: str(entry.aws_profile) || undefined });
+        if (!arn)
+          throw new SopsError('SopsRule', `A KMS key of key group ${gi + 1} in creation rule ${index + 1} of .sops.yaml has no arn.`);
+        const ctx =
+          entry.context && typeof entry.context === 'object'
+            ? Object.fromEntries(Object.entries(entry.context as Record<string, unknown>).map(([a, b]) => [a, str(b) ?? '']))
+            : undefined;
+        kms.push({
+          arn,
+          role: str(entry.role) || undefined,
+          context: ctx && Object.keys(ctx).length ? ctx : undefined,
+          awsProfile: str(entry.aws_profile) || undefined,
+        });
       }
       unsupported.push(...otherKeys(group, `key group ${gi + 1}`));
     });
@@ -126,7 +145,12 @@ function parseRule(raw: unknown, index: number, cliContext?: Record<string, stri
  * rule matches. `cliContext` is the encryption context given for the `kms` string form (sops's
  * --encryption-context); key groups carry their own.
  */
-export function matchCreationRule(configText: string, configPath: string, filePath: string, cliContext?: Record<string, string>): CreationRule | undefined {
+export function matchCreationRule(
+  configText: string,
+  configPath: string,
+  filePath: string,
+  cliContext?: Record<string, string>,
+): CreationRule | undefined {
   let conf: unknown;
   try {
     conf = secretsScan().parse(configText);
@@ -148,7 +172,10 @@ export function matchCreationRule(configText: string, configPath: string, filePa
 }
 
 /** The matching creation rule for a file, from the nearest `.sops.yaml`, or undefined. */
-export async function creationRuleFor(filePath: string, options: { stopAt?: string; context?: Record<string, string> } = {}): Promise<RuleMatch | undefined> {
+export async function creationRuleFor(
+  filePath: string,
+  options: { stopAt?: string; context?: Record<string, string> } = {},
+): Promise<RuleMatch | undefined> {
   const config = await findSopsConfig(dirname(filePath), options.stopAt);
   if (!config) return undefined;
   const rule = matchCreationRule(config.text, config.path, filePath, options.context);

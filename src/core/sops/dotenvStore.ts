@@ -27,8 +27,10 @@ export function emitDotenv(tree: SopsBranch): string {
       continue;
     }
     const value = item.value;
-    if (isBranch(value) || isList(value)) throw new SopsError('SopsFormat', `The value of ${item.key} is a collection: a dotenv file holds only strings.`);
-    if (typeof value !== 'string') throw new SopsError('SopsFormat', `The value of ${item.key} is not a string: a dotenv file holds only strings.`);
+    if (isBranch(value) || isList(value))
+      throw new SopsError('SopsFormat', `The value of ${item.key} is a collection: a dotenv file holds only strings.`);
+    if (typeof value !== 'string')
+      throw new SopsError('SopsFormat', `The value of ${item.key} is not a string: a dotenv file holds only strings.`);
     out += `${item.key}=${value.replace(/\n/g, '\\n')}\n`;
   }
   return out;

@@ -4,7 +4,8 @@ import { branch, isBranch, SopsComment, SopsError, type SopsBranch, type SopsIte
 
 function unquote(value: string): string {
   if (value.startsWith('"""') && value.endsWith('"""') && value.length >= 6) return value.slice(3, -3);
-  if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith('`') && value.endsWith('`')))) return value.slice(1, -1);
+  if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith('`') && value.endsWith('`'))))
+    return value.slice(1, -1);
   return value;
 }
 
@@ -36,7 +37,11 @@ export function parseIni(text: string): SopsBranch {
       continue;
     }
     let pos = -1;
-    for (let i = 0; i < line.length; i++) if (line[i] === '=' || line[i] === ':') { pos = i; break; }
+    for (let i = 0; i < line.length; i++)
+      if (line[i] === '=' || line[i] === ':') {
+        pos = i;
+        break;
+      }
     const key = (pos < 0 ? line : line.slice(0, pos)).trim();
     let value = pos < 0 ? '' : line.slice(pos + 1).trim();
     if (value.startsWith('"""') && !(value.length >= 6 && value.endsWith('"""'))) {
@@ -81,7 +86,8 @@ export function emitIni(tree: SopsBranch): string {
   let out = '';
   for (const item of tree) {
     if (item.key instanceof SopsComment) continue;
-    if (!isBranch(item.value)) throw new SopsError('SopsFormat', `The INI entry ${item.key} is not a section: INI files hold key = value pairs inside [sections].`);
+    if (!isBranch(item.value))
+      throw new SopsError('SopsFormat', `The INI entry ${item.key} is not a section: INI files hold key = value pairs inside [sections].`);
     const section = item.value;
     const keys = section.filter((i) => !(i.key instanceof SopsComment));
     if (item.key === 'DEFAULT' && keys.length === 0) continue;
@@ -93,7 +99,8 @@ export function emitIni(tree: SopsBranch): string {
         continue;
       }
       const v = entry.value;
-      if (typeof v !== 'string') throw new SopsError('SopsFormat', `The value of ${item.key}.${entry.key} is not a string: INI files hold only strings.`);
+      if (typeof v !== 'string')
+        throw new SopsError('SopsFormat', `The value of ${item.key}.${entry.key} is not a string: INI files hold only strings.`);
       body += `${entry.key.padEnd(width)} = ${formatValue(v)}\n`;
     }
     out += item.key === 'DEFAULT' ? `${body}\n` : `[${item.key}]\n${body}\n`;

@@ -1,7 +1,19 @@
 // JSON SOPS files (and binary files, which sops stores as JSON with one `data` value): read
 // keeping the order of keys (JSON.parse would move integer-like keys first), written as sops
 // writes them (Go's encoding/json, then indented with tabs, no final newline).
-import { branch, goFormatFloat, isBranch, isList, SopsComment, SopsError, SopsFloat, SopsInt, type SopsBranch, type SopsList, type SopsValue } from './tree';
+import {
+  branch,
+  goFormatFloat,
+  isBranch,
+  isList,
+  SopsComment,
+  SopsError,
+  SopsFloat,
+  SopsInt,
+  type SopsBranch,
+  type SopsList,
+  type SopsValue,
+} from './tree';
 
 class JsonReader {
   private i = 0;
@@ -23,9 +35,9 @@ class JsonReader {
     if (c === '{') return this.object();
     if (c === '[') return this.array();
     if (c === '"') return this.string();
-    if (c === 't' && this.s.startsWith('true', this.i)) return (this.i += 4), true;
-    if (c === 'f' && this.s.startsWith('false', this.i)) return (this.i += 5), false;
-    if (c === 'n' && this.s.startsWith('null', this.i)) return (this.i += 4), null;
+    if (c === 't' && this.s.startsWith('true', this.i)) return ((this.i += 4), true);
+    if (c === 'f' && this.s.startsWith('false', this.i)) return ((this.i += 5), false);
+    if (c === 'n' && this.s.startsWith('null', this.i)) return ((this.i += 4), null);
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(this.s.slice(this.i, this.i + 400));
     if (m) {
       this.i += m[0].length;
@@ -57,7 +69,7 @@ class JsonReader {
     this.i++;
     const out = branch();
     this.ws();
-    if (this.s[this.i] === '}') return this.i++, out;
+    if (this.s[this.i] === '}') return (this.i++, out);
     for (;;) {
       this.ws();
       if (this.s[this.i] !== '"') this.fail('a key that is not a string');
@@ -78,7 +90,7 @@ class JsonReader {
     this.i++;
     const out: SopsList = [];
     this.ws();
-    if (this.s[this.i] === ']') return this.i++, out;
+    if (this.s[this.i] === ']') return (this.i++, out);
     for (;;) {
       out.push(this.value());
       this.ws();
@@ -113,7 +125,8 @@ export function goJsonString(s: string): string {
     else if (c === '\n') out += '\\n';
     else if (c === '\r') out += '\\r';
     else if (c === '\t') out += '\\t';
-    else if (code < 0x20 || c === '<' || c === '>' || c === '&' || code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else if (code < 0x20 || c === '<' || c === '>' || c === '&' || code === 0x2028 || code === 0x2029)
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += c;
   }
   return `${out}"`;

@@ -34,7 +34,17 @@ export function sopsKeyService(gatewaysFor: SopsGatewaysFor): SopsKeyService {
       } catch (error) {
         first ??= error instanceof Error ? error : new Error(String(error));
         // A refusal about the ciphertext or the key itself will not change with other credentials.
-        if (error instanceof KmsError && ['InvalidCiphertextException', 'IncorrectKeyException', 'DisabledException', 'KMSInvalidStateException', 'NotFoundException'].includes(error.code)) throw error;
+        if (
+          error instanceof KmsError &&
+          [
+            'InvalidCiphertextException',
+            'IncorrectKeyException',
+            'DisabledException',
+            'KMSInvalidStateException',
+            'NotFoundException',
+          ].includes(error.code)
+        )
+          throw error;
       }
     }
     throw first ?? new KmsError('NoConnection', `No connection can reach ${key.arn}.`);
@@ -42,11 +52,18 @@ export function sopsKeyService(gatewaysFor: SopsGatewaysFor): SopsKeyService {
   return {
     decryptDataKey: async (key: KmsMasterKey, signal?: AbortSignal) => {
       const ciphertext = Buffer.from(key.enc, 'base64');
-      const out = await attempt(key, (g) => g.decrypt({ ciphertext, encryptionContext: key.context ? { ...key.context } : undefined, keyId: key.arn }, { abortSignal: signal }));
+      const out = await attempt(key, (g) =>
+        g.decrypt({ ciphertext, encryptionContext: key.context ? { ...key.context } : undefined, keyId: key.arn }, { abortSignal: signal }),
+      );
       return out.plaintext;
     },
     encryptDataKey: async (key: NewKmsKey, dataKey: Uint8Array, signal?: AbortSignal) => {
-      const out = await attempt(key, (g) => g.encrypt({ keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined }, { abortSignal: signal }));
+      const out = await attempt(key, (g) =>
+        g.encrypt(
+          { keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined },
+          { abortSignal: signal },
+        ),
+      );
       return out.ciphertext;
     },
   };

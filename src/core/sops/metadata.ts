@@ -2,7 +2,18 @@
 // GCP and any unknown type kept as they are), lastmodified, the encrypted MAC and the
 // partial-encryption options. Kept as the tree it was read from, so a save rewrites only
 // `lastmodified`, `mac` and, when re-keyed, the KMS entries.
-import { branch, isBranch, isList, SopsComment, SopsError, SopsFloat, SopsInt, type SopsBranch, type SopsList, type SopsValue } from './tree';
+import {
+  branch,
+  isBranch,
+  isList,
+  SopsComment,
+  SopsError,
+  SopsFloat,
+  SopsInt,
+  type SopsBranch,
+  type SopsList,
+  type SopsValue,
+} from './tree';
 
 export interface KmsMasterKey {
   readonly arn: string;
@@ -85,7 +96,14 @@ function kmsKey(entry: SopsBranch): KmsMasterKey {
     context = {};
     for (const item of ctx) if (typeof item.key === 'string') context[item.key] = text(item.value) ?? '';
   }
-  return { arn, enc, createdAt: text(field(entry, 'created_at')), context, awsProfile: text(field(entry, 'aws_profile')) || undefined, role: text(field(entry, 'role')) || undefined };
+  return {
+    arn,
+    enc,
+    createdAt: text(field(entry, 'created_at')),
+    context,
+    awsProfile: text(field(entry, 'aws_profile')) || undefined,
+    role: text(field(entry, 'role')) || undefined,
+  };
 }
 
 const ID_FIELDS: Record<string, string[]> = {
@@ -104,20 +122,42 @@ function group(b: SopsBranch): KeyGroup {
     if (!(KEY_TYPES as readonly string[]).includes(item.key) && !isList(item.value)) continue;
     for (const e of entries(item.value)) {
       const fields = ID_FIELDS[item.key] ?? [];
-      const id = fields.map((f) => text(field(e, f))).filter(Boolean).join('/') || e.map((i) => (typeof i.key === 'string' ? `${i.key}=${text(i.value) ?? '…'}` : '')).filter((s) => !s.startsWith('enc=')).join(', ');
+      const id =
+        fields
+          .map((f) => text(field(e, f)))
+          .filter(Boolean)
+          .join('/') ||
+        e
+          .map((i) => (typeof i.key === 'string' ? `${i.key}=${text(i.value) ?? '…'}` : ''))
+          .filter((s) => !s.startsWith('enc='))
+          .join(', ');
       others.push({ type: item.key, id });
     }
   }
   return { kms, others };
 }
 
-const TOP_LEVEL_NON_KEYS = new Set(['lastmodified', 'mac', 'version', 'shamir_threshold', 'key_groups', 'unencrypted_suffix', 'encrypted_suffix', 'unencrypted_regex', 'encrypted_regex', 'unencrypted_comment_regex', 'encrypted_comment_regex', 'mac_only_encrypted']);
+const TOP_LEVEL_NON_KEYS = new Set([
+  'lastmodified',
+  'mac',
+  'version',
+  'shamir_threshold',
+  'key_groups',
+  'unencrypted_suffix',
+  'encrypted_suffix',
+  'unencrypted_regex',
+  'encrypted_regex',
+  'unencrypted_comment_regex',
+  'encrypted_comment_regex',
+  'mac_only_encrypted',
+]);
 
 /** Reads the metadata tree of a file. */
 export function readMetadata(tree: SopsBranch): SopsMetadata {
   const lastModified = text(field(tree, 'lastmodified'));
   const mac = text(field(tree, 'mac'));
-  if (lastModified === undefined) throw new SopsError('SopsFormat', 'The sops metadata has no lastmodified: the file is damaged or not a SOPS file.');
+  if (lastModified === undefined)
+    throw new SopsError('SopsFormat', 'The sops metadata has no lastmodified: the file is damaged or not a SOPS file.');
   const keyGroups = field(tree, 'key_groups');
   const usesKeyGroups = isList(keyGroups) && keyGroups.some(isBranch);
   let groups: KeyGroup[];
@@ -147,10 +187,17 @@ export function readMetadata(tree: SopsBranch): SopsMetadata {
 
 /** Every master key of the file, for messages ("KMS key …, age recipient …"). */
 export function describeMasterKeys(meta: SopsMetadata): string[] {
-  const names: Record<string, string> = { age: 'age recipient', pgp: 'PGP key', hc_vault: 'HashiCorp Vault key', azure_kv: 'Azure Key Vault key', gcp_kms: 'Google Cloud KMS key' };
+  const names: Record<string, string> = {
+    age: 'age recipient',
+    pgp: 'PGP key',
+    hc_vault: 'HashiCorp Vault key',
+    azure_kv: 'Azure Key Vault key',
+    gcp_kms: 'Google Cloud KMS key',
+  };
   const out: string[] = [];
   for (const g of meta.groups) {
-    for (const k of g.kms) out.push(`KMS key ${k.arn}${k.role ? ` (role ${k.role})` : ''}${k.awsProfile ? ` (profile ${k.awsProfile})` : ''}`);
+    for (const k of g.kms)
+      out.push(`KMS key ${k.arn}${k.role ? ` (role ${k.role})` : ''}${k.awsProfile ? ` (profile ${k.awsProfile})` : ''}`);
     for (const o of g.others) out.push(`${names[o.type] ?? `${o.type} key`} ${o.id}`);
   }
   return out;
@@ -161,9 +208,20 @@ export function kmsEntryTree(key: KmsMasterKey): SopsBranch {
   const b = branch([{ key: 'arn', value: key.arn }]);
   if (key.role) b.push({ key: 'role', value: key.role });
   if (key.context && Object.keys(key.context).length > 0) {
-    b.push({ key: 'context', value: branch(Object.keys(key.context).sort().map((k) => ({ key: k, value: key.context![k] }))) });
+    b.push({
+      key: 'context',
+      value: branch(
+        Object.keys(key.context)
+          .sort()
+          .map((k) => ({ key: k, value: key.context![k] })),
+      ),
+    });
   }
-  b.push({ key: 'created_at', value: key.createdAt ?? rfc3339(new Date()) }, { key: 'enc', value: key.enc }, { key: 'aws_profile', value: key.awsProfile ?? '' });
+  b.push(
+    { key: 'created_at', value: key.createdAt ?? rfc3339(new Date()) },
+    { key: 'enc', value: key.enc },
+    { key: 'aws_profile', value: key.awsProfile ?? '' },
+  );
   return b;
 }
 
@@ -191,7 +249,8 @@ export function flattenTree(tree: SopsBranch): Array<[string, string]> {
   const visit = (value: SopsValue | SopsComment, prefix: string): void => {
     if (value instanceof SopsComment) return;
     if (isBranch(value)) {
-      for (const item of value) if (typeof item.key === 'string') visit(item.value, prefix === '' ? item.key : `${prefix}__map_${item.key}`);
+      for (const item of value)
+        if (typeof item.key === 'string') visit(item.value, prefix === '' ? item.key : `${prefix}__map_${item.key}`);
     } else if (isList(value)) {
       value.filter((v) => !(v instanceof SopsComment)).forEach((v, i) => visit(v, `${prefix}__list_${i}`));
     } else if (value !== null) {
@@ -223,7 +282,8 @@ export function unflattenTree(pairs: ReadonlyArray<readonly [string, string]>): 
         child = field(b, key);
         if (child === undefined) b.push({ key, value: (child = make()) });
       }
-      if (!isBranch(child) && !isList(child)) throw new SopsError('SopsFormat', `The sops metadata entry ${flatKey} conflicts with another one.`);
+      if (!isBranch(child) && !isList(child))
+        throw new SopsError('SopsFormat', `The sops metadata entry ${flatKey} conflicts with another one.`);
       container = child;
       key = next;
     }

@@ -32,9 +32,11 @@ function inverse(a: number): number {
 export function combineShares(shares: readonly Uint8Array[]): Buffer {
   if (shares.length < 2) throw new SopsError('SopsFormat', 'Shamir recombination needs at least two shares.');
   const len = shares[0].length;
-  if (len < 2 || shares.some((s) => s.length !== len)) throw new SopsError('SopsFormat', 'The Shamir shares of this file have different lengths: the file is damaged.');
+  if (len < 2 || shares.some((s) => s.length !== len))
+    throw new SopsError('SopsFormat', 'The Shamir shares of this file have different lengths: the file is damaged.');
   const xs = shares.map((s) => s[len - 1]);
-  if (new Set(xs).size !== xs.length) throw new SopsError('SopsFormat', 'Two Shamir shares of this file have the same x coordinate: the file is damaged.');
+  if (new Set(xs).size !== xs.length)
+    throw new SopsError('SopsFormat', 'Two Shamir shares of this file have the same x coordinate: the file is damaged.');
   const secret = Buffer.alloc(len - 1);
   for (let byte = 0; byte < len - 1; byte++) {
     let value = 0;
@@ -54,7 +56,8 @@ export function combineShares(shares: readonly Uint8Array[]): Buffer {
 
 /** Splits `secret` into `parts` shares, any `threshold` of which recombine it. */
 export function splitSecret(secret: Uint8Array, parts: number, threshold: number): Buffer[] {
-  if (threshold < 2 || parts < threshold || parts > 255) throw new SopsError('SopsFormat', `A Shamir threshold must be at least 2 and at most the number of key groups (${parts}).`);
+  if (threshold < 2 || parts < threshold || parts > 255)
+    throw new SopsError('SopsFormat', `A Shamir threshold must be at least 2 and at most the number of key groups (${parts}).`);
   const xs: number[] = [];
   const pool = randomBytes(512);
   for (const b of pool) if (b !== 0 && !xs.includes(b) && xs.length < parts) xs.push(b);

@@ -5,7 +5,20 @@
 // builds clients itself.
 import { createHash, randomBytes } from 'node:crypto';
 import { decryptValue, encryptValue, isEncryptedValue, pathAad } from './cipher';
-import { describeMasterKeys, field, text as scalarText, type KmsMasterKey, kmsEntryTree, macAad, type PartialEncryption, readMetadata, rfc3339, setField, type SopsMetadata, unflattenTree } from './metadata';
+import {
+  describeMasterKeys,
+  field,
+  text as scalarText,
+  type KmsMasterKey,
+  kmsEntryTree,
+  macAad,
+  type PartialEncryption,
+  readMetadata,
+  rfc3339,
+  setField,
+  type SopsMetadata,
+  unflattenTree,
+} from './metadata';
 import { combineShares } from './shamir';
 import { branch, isBranch, isList, leafBytes, SopsComment, SopsError, type SopsBranch, type SopsLeaf, type SopsValue } from './tree';
 import { emitEncrypted, emitPlain, parsePlain, parseStore } from './sopsStores';
@@ -57,18 +70,29 @@ export function mightBeSops(text: string): boolean {
   return text.includes('sops') && text.includes('lastmodified') && (text.includes('mac') || text.includes('ENC[AES256_GCM'));
 }
 
-function splitMetadata(format: SopsFormat, parsed: SopsBranch[]): { branches: SopsBranch[]; metadataTree?: SopsBranch; flatOrder?: string[] } {
+function splitMetadata(
+  format: SopsFormat,
+  parsed: SopsBranch[],
+): { branches: SopsBranch[]; metadataTree?: SopsBranch; flatOrder?: string[] } {
   if (format === 'dotenv') {
     const b = parsed[0];
-    const flat = b.filter((i) => typeof i.key === 'string' && i.key.startsWith('sops_')).map((i) => [(i.key as string).slice(5), scalarText(i.value) ?? ''] as [string, string]);
+    const flat = b
+      .filter((i) => typeof i.key === 'string' && i.key.startsWith('sops_'))
+      .map((i) => [(i.key as string).slice(5), scalarText(i.value) ?? ''] as [string, string]);
     if (flat.length === 0) return { branches: parsed };
-    return { branches: [branch(b.filter((i) => !(typeof i.key === 'string' && i.key.startsWith('sops_'))))], metadataTree: unflattenTree(flat), flatOrder: flat.map(([k]) => k) };
+    return {
+      branches: [branch(b.filter((i) => !(typeof i.key === 'string' && i.key.startsWith('sops_'))))],
+      metadataTree: unflattenTree(flat),
+      flatOrder: flat.map(([k]) => k),
+    };
   }
   if (format === 'ini') {
     const b = parsed[0];
     const section = b.find((i) => i.key === 'sops');
     if (!section || !isBranch(section.value)) return { branches: parsed };
-    const flat = section.value.filter((i) => typeof i.key === 'string').map((i) => [i.key as string, scalarText(i.value) ?? ''] as [string, string]);
+    const flat = section.value
+      .filter((i) => typeof i.key === 'string')
+      .map((i) => [i.key as string, scalarText(i.value) ?? ''] as [string, string]);
     return { branches: [branch(b.filter((i) => i !== section))], metadataTree: unflattenTree(flat), flatOrder: flat.map(([k]) => k) };
   }
   let metadataTree: SopsBranch | undefined;
@@ -104,9 +128,16 @@ export function readSopsFile(name: string, text: string): SopsDocument | undefin
     if (format === 'json') {
       const keys = split.branches[0].filter((i) => typeof i.key === 'string');
       if (keys.length === 1 && keys[0].key === 'data' && typeof keys[0].value === 'string' && byName !== 'json') format = 'binary';
-      else if (keys.length === 1 && keys[0].key === 'data' && typeof keys[0].value === 'string' && isEncryptedValue(keys[0].value)) format = 'binary';
+      else if (keys.length === 1 && keys[0].key === 'data' && typeof keys[0].value === 'string' && isEncryptedValue(keys[0].value))
+        format = 'binary';
     }
-    return { format, branches: split.branches, metadataTree: split.metadataTree, metadata: readMetadata(split.metadataTree), flatOrder: split.flatOrder };
+    return {
+      format,
+      branches: split.branches,
+      metadataTree: split.metadataTree,
+      metadata: readMetadata(split.metadataTree),
+      flatOrder: split.flatOrder,
+    };
   }
   if (lastError instanceof Error && byName !== 'binary') throw lastError;
   return undefined;
@@ -137,12 +168,25 @@ export interface DecryptedSops {
 
 function reuseKey(aad: string, value: Exclude<SopsLeaf, null> | SopsComment): string {
   const type = value instanceof SopsComment ? 'comment' : typeof value === 'string' ? 'str' : typeof value;
-  const bytes = value instanceof SopsComment ? Buffer.from(value.value) : typeof value === 'string' ? Buffer.from(value) : typeof value === 'boolean' ? Buffer.from(String(value)) : value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(`${value.constructor.name}:${String((value as { value: unknown }).value)}`);
+  const bytes =
+    value instanceof SopsComment
+      ? Buffer.from(value.value)
+      : typeof value === 'string'
+        ? Buffer.from(value)
+        : typeof value === 'boolean'
+          ? Buffer.from(String(value))
+          : value instanceof Uint8Array
+            ? Buffer.from(value)
+            : Buffer.from(`${value.constructor.name}:${String((value as { value: unknown }).value)}`);
   return `${aad}\u0000${type}\u0000${bytes.toString('base64')}`;
 }
 
 /** The data key of a file, from the first KMS entry the key service can open (Shamir-combined for several groups). */
-export async function openDataKey(doc: SopsDocument, keys: SopsKeyService, signal?: AbortSignal): Promise<{ dataKey: Buffer; openedWith: string }> {
+export async function openDataKey(
+  doc: SopsDocument,
+  keys: SopsKeyService,
+  signal?: AbortSignal,
+): Promise<{ dataKey: Buffer; openedWith: string }> {
   const meta = doc.metadata;
   const failures: string[] = [];
   const openGroup = async (group: SopsMetadata['groups'][number]): Promise<{ key: Buffer; by: string } | undefined> => {
@@ -168,7 +212,8 @@ export async function openDataKey(doc: SopsDocument, keys: SopsKeyService, signa
   if (meta.groups.length <= 1) {
     const opened = await openGroup(meta.groups[0]);
     if (opened) {
-      if (opened.key.length !== 32) throw new SopsError('SopsFormat', `The data key under ${opened.by} is ${opened.key.length} bytes, not 32: the file is damaged.`);
+      if (opened.key.length !== 32)
+        throw new SopsError('SopsFormat', `The data key under ${opened.by} is ${opened.key.length} bytes, not 32: the file is damaged.`);
       return { dataKey: opened.key, openedWith: opened.by };
     }
   } else {
@@ -185,7 +230,8 @@ export async function openDataKey(doc: SopsDocument, keys: SopsKeyService, signa
     }
     if (shares.length >= threshold) {
       const key = combineShares(shares);
-      if (key.length !== 32) throw new SopsError('SopsFormat', 'The key groups of this file recombine to a data key of the wrong length: the file is damaged.');
+      if (key.length !== 32)
+        throw new SopsError('SopsFormat', 'The key groups of this file recombine to a data key of the wrong length: the file is damaged.');
       return { dataKey: key, openedWith: used.join(' + ') };
     }
     const others = describeMasterKeys(meta).filter((d) => !d.startsWith('KMS key'));
@@ -222,10 +268,19 @@ export function decryptWithKey(doc: SopsDocument, dataKey: Buffer): { plain: Sop
             }
           }
         } else if (typeof value === 'string' && value !== '') {
-          if (!isEncryptedValue(value)) throw new SopsError('SopsTampered', `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) but is clear text: the file was edited by hand. Nothing was decrypted.`, { path: path.join('.') });
+          if (!isEncryptedValue(value))
+            throw new SopsError(
+              'SopsTampered',
+              `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) but is clear text: the file was edited by hand. Nothing was decrypted.`,
+              { path: path.join('.') },
+            );
           clear = decryptValue(value, dataKey, aad, pathName(path), raw && path.length === 1 && path[0] === 'data');
         } else if (typeof value !== 'string') {
-          throw new SopsError('SopsTampered', `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) but is a clear ${typeof value === 'boolean' ? 'boolean' : 'number'}: the file was edited by hand. Nothing was decrypted.`, { path: path.join('.') });
+          throw new SopsError(
+            'SopsTampered',
+            `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) but is a clear ${typeof value === 'boolean' ? 'boolean' : 'number'}: the file was edited by hand. Nothing was decrypted.`,
+            { path: path.join('.') },
+          );
         }
         if (clear !== value && typeof value === 'string') {
           const k = reuseKey(aad, clear);
@@ -247,7 +302,10 @@ export function decryptWithKey(doc: SopsDocument, dataKey: Buffer): { plain: Sop
       const m = decryptValue(meta.mac, dataKey, macAad(meta.lastModified), 'the MAC');
       fileMac = typeof m === 'string' ? m : '';
     } catch {
-      throw new SopsError('SopsMacMismatch', 'The MAC of this SOPS file does not authenticate against its lastmodified time (MAC mismatch): the metadata was changed by hand. Nothing was decrypted; restore the file from version control.');
+      throw new SopsError(
+        'SopsMacMismatch',
+        'The MAC of this SOPS file does not authenticate against its lastmodified time (MAC mismatch): the metadata was changed by hand. Nothing was decrypted; restore the file from version control.',
+      );
     }
   }
   if (fileMac !== computed) {
@@ -283,7 +341,13 @@ export async function decryptSops(doc: SopsDocument, keys: SopsKeyService, signa
 
 // ------------------------------------------------------------------------ encrypt
 
-export function encryptTrees(format: SopsFormat, plain: readonly SopsBranch[], rules: PartialEncryption, dataKey: Buffer, reusable?: Map<string, string[]>): { branches: SopsBranch[]; mac: string; reused: number; fresh: number } {
+export function encryptTrees(
+  format: SopsFormat,
+  plain: readonly SopsBranch[],
+  rules: PartialEncryption,
+  dataKey: Buffer,
+  reusable?: Map<string, string[]>,
+): { branches: SopsBranch[]; mac: string; reused: number; fresh: number } {
   const hash = macHash(rules);
   let reused = 0;
   let fresh = 0;
@@ -362,12 +426,31 @@ function emptyKeyList(format: SopsFormat): SopsValue {
 }
 
 /** A new SOPS file: a random data key, wrapped by each KMS key (as sops does), every value encrypted. */
-export async function encryptNew(plaintext: Buffer, options: NewSopsOptions, keys: SopsKeyService, signal?: AbortSignal, now = new Date()): Promise<string> {
+export async function encryptNew(
+  plaintext: Buffer,
+  options: NewSopsOptions,
+  keys: SopsKeyService,
+  signal?: AbortSignal,
+  now = new Date(),
+): Promise<string> {
   if (options.keys.length === 0) throw new SopsError('SopsRule', 'A SOPS file needs at least one KMS key.');
-  const partialCount = [options.unencryptedSuffix, options.encryptedSuffix, options.unencryptedRegex, options.encryptedRegex, options.unencryptedCommentRegex, options.encryptedCommentRegex].filter(Boolean).length;
-  if (partialCount > 1) throw new SopsError('SopsRule', 'Use only one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex, unencrypted_comment_regex and encrypted_comment_regex (sops refuses several).');
-  const rules: PartialEncryption = partialCount === 0 ? { unencryptedSuffix: '_unencrypted', macOnlyEncrypted: options.macOnlyEncrypted } : options;
-  for (const r of [rules.unencryptedRegex, rules.encryptedRegex, rules.unencryptedCommentRegex, rules.encryptedCommentRegex]) if (r) goRegex(r);
+  const partialCount = [
+    options.unencryptedSuffix,
+    options.encryptedSuffix,
+    options.unencryptedRegex,
+    options.encryptedRegex,
+    options.unencryptedCommentRegex,
+    options.encryptedCommentRegex,
+  ].filter(Boolean).length;
+  if (partialCount > 1)
+    throw new SopsError(
+      'SopsRule',
+      'Use only one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex, unencrypted_comment_regex and encrypted_comment_regex (sops refuses several).',
+    );
+  const rules: PartialEncryption =
+    partialCount === 0 ? { unencryptedSuffix: '_unencrypted', macOnlyEncrypted: options.macOnlyEncrypted } : options;
+  for (const r of [rules.unencryptedRegex, rules.encryptedRegex, rules.unencryptedCommentRegex, rules.encryptedCommentRegex])
+    if (r) goRegex(r);
   const plain = parsePlain(options.format, plaintext);
   const dataKey = randomBytes(32);
   try {
@@ -408,7 +491,12 @@ export async function encryptNew(plaintext: Buffer, options: NewSopsOptions, key
 }
 
 /** Decrypts a whole file to what sops --decrypt prints. */
-export async function decryptSopsText(name: string, text: string, keys: SopsKeyService, signal?: AbortSignal): Promise<{ plaintext: Buffer; document: SopsDocument; openedWith: string }> {
+export async function decryptSopsText(
+  name: string,
+  text: string,
+  keys: SopsKeyService,
+  signal?: AbortSignal,
+): Promise<{ plaintext: Buffer; document: SopsDocument; openedWith: string }> {
   const doc = readSopsFile(name, text);
   if (!doc) throw new SopsError('SopsFormat', 'This file has no SOPS metadata.');
   const decrypted = await decryptSops(doc, keys, signal);

@@ -8,7 +8,17 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type FileState, replaceFileAtomically, withFileLock, type WriteFaults } from '../files/atomicReplace';
 import { KmsError } from '../kms/errors';
-import { decryptSopsText, encryptNew, formatForName, type NewKmsKey, type NewSopsOptions, readSopsFile, type SopsDocument, type SopsFormat, type SopsKeyService } from './sopsFile';
+import {
+  decryptSopsText,
+  encryptNew,
+  formatForName,
+  type NewKmsKey,
+  type NewSopsOptions,
+  readSopsFile,
+  type SopsDocument,
+  type SopsFormat,
+  type SopsKeyService,
+} from './sopsFile';
 import { rotateDataKey, updateKmsKeys } from './sopsRekey';
 
 export interface SopsJob {
@@ -36,23 +46,40 @@ async function readDocument(path: string): Promise<{ text: string; doc: SopsDocu
 }
 
 async function write(path: string, bytes: Buffer, job: SopsJob, expect: FileState, ownerOnly = false): Promise<number> {
-  const result = await replaceFileAtomically(path, (sink) => pipeline([bytes], sink, { signal: job.signal }), { faults: job.faults, signal: job.signal, allowHardLinks: job.allowHardLinks, expect, ownerOnly });
+  const result = await replaceFileAtomically(path, (sink) => pipeline([bytes], sink, { signal: job.signal }), {
+    faults: job.faults,
+    signal: job.signal,
+    allowHardLinks: job.allowHardLinks,
+    expect,
+    ownerOnly,
+  });
   return result.bytesWritten;
 }
 
 /** Decrypts a SOPS file in place. The caller holds the file's lock (decryptFileInPlace does). */
-export async function decryptSopsFileInPlace(path: string, job: SopsJob): Promise<{ openedWith: string; store: SopsFormat; bytes: number }> {
+export async function decryptSopsFileInPlace(
+  path: string,
+  job: SopsJob,
+): Promise<{ openedWith: string; store: SopsFormat; bytes: number }> {
   const state = await stateOf(path);
   const text = await readFile(path, 'utf8');
   const out = await decryptSopsText(basename(path), text, job.keys, job.signal);
   try {
-    return { openedWith: out.openedWith, store: out.document.format, bytes: await write(path, out.plaintext, job, state, job.ownerOnly ?? true) };
+    return {
+      openedWith: out.openedWith,
+      store: out.document.format,
+      bytes: await write(path, out.plaintext, job, state, job.ownerOnly ?? true),
+    };
   } finally {
     out.plaintext.fill(0);
   }
 }
 
-export function encryptSopsFileInPlace(path: string, options: Omit<NewSopsOptions, 'format'> & { format?: SopsFormat }, job: SopsJob): Promise<{ store: SopsFormat; bytes: number }> {
+export function encryptSopsFileInPlace(
+  path: string,
+  options: Omit<NewSopsOptions, 'format'> & { format?: SopsFormat },
+  job: SopsJob,
+): Promise<{ store: SopsFormat; bytes: number }> {
   return withFileLock(path, async () => {
     const state = await stateOf(path);
     const plaintext = await readFile(path);
@@ -66,7 +93,11 @@ export function encryptSopsFileInPlace(path: string, options: Omit<NewSopsOption
   });
 }
 
-export function updateSopsKeysInPlace(path: string, change: { add?: readonly NewKmsKey[]; remove?: readonly string[] }, job: SopsJob): Promise<{ added: string[]; removed: string[]; kmsKeys: string[] }> {
+export function updateSopsKeysInPlace(
+  path: string,
+  change: { add?: readonly NewKmsKey[]; remove?: readonly string[] },
+  job: SopsJob,
+): Promise<{ added: string[]; removed: string[]; kmsKeys: string[] }> {
   return withFileLock(path, async () => {
     const { doc, state } = await readDocument(path);
     const out = await updateKmsKeys(doc, change, job.keys, job.signal);

@@ -2,13 +2,27 @@
 // for keys added, entries dropped for keys removed) and rotate (a new data key for every value).
 import { randomBytes } from 'node:crypto';
 import { field, text as scalarText, kmsEntryTree, rfc3339, setField } from './metadata';
-import { cloneTree, decryptSops, decryptWithKey, encryptTrees, type NewKmsKey, openDataKey, type SopsDocument, type SopsKeyService, withMac } from './sopsFile';
+import {
+  cloneTree,
+  decryptSops,
+  decryptWithKey,
+  encryptTrees,
+  type NewKmsKey,
+  openDataKey,
+  type SopsDocument,
+  type SopsKeyService,
+  withMac,
+} from './sopsFile';
 import { emitEncrypted } from './sopsStores';
 import { isBranch, isList, SopsError, type SopsBranch, type SopsList } from './tree';
 
 function kmsListOf(doc: SopsDocument): { list: SopsList; holder: SopsBranch } {
   if (doc.metadata.usesKeyGroups) {
-    if (doc.metadata.groups.length > 1) throw new SopsError('SopsUnsupported', 'This SOPS file splits its data key over several key groups (Shamir): add or remove its keys with sops updatekeys.');
+    if (doc.metadata.groups.length > 1)
+      throw new SopsError(
+        'SopsUnsupported',
+        'This SOPS file splits its data key over several key groups (Shamir): add or remove its keys with sops updatekeys.',
+      );
     const groups = field(doc.metadataTree, 'key_groups') as SopsList;
     const g = groups.find(isBranch)!;
     const found = field(g, 'kms');
@@ -36,16 +50,28 @@ export interface UpdateKeysResult {
  * sops updatekeys for KMS keys: the data key is wrapped for `add` and the entries of `remove`
  * are dropped; every other master key entry and every value stays as it is.
  */
-export async function updateKmsKeys(doc: SopsDocument, change: { add?: readonly NewKmsKey[]; remove?: readonly string[] }, keys: SopsKeyService, signal?: AbortSignal, now = new Date()): Promise<UpdateKeysResult> {
+export async function updateKmsKeys(
+  doc: SopsDocument,
+  change: { add?: readonly NewKmsKey[]; remove?: readonly string[] },
+  keys: SopsKeyService,
+  signal?: AbortSignal,
+  now = new Date(),
+): Promise<UpdateKeysResult> {
   const copy: SopsDocument = { ...doc, metadataTree: cloneTree(doc.metadataTree) };
   const { list, holder } = kmsListOf(copy);
   const current = list.filter(isBranch).map((b) => scalarText(field(b, 'arn')) ?? '');
   const remove = new Set(change.remove ?? []);
-  for (const r of remove) if (!current.some((c) => sameKey(c, r))) throw new SopsError('SopsRule', `The SOPS file has no KMS key ${r}. Its KMS keys: ${current.join(', ') || 'none'}.`);
+  for (const r of remove)
+    if (!current.some((c) => sameKey(c, r)))
+      throw new SopsError('SopsRule', `The SOPS file has no KMS key ${r}. Its KMS keys: ${current.join(', ') || 'none'}.`);
   const add = (change.add ?? []).filter((k) => !current.some((c) => sameKey(c, k.arn) && !remove.has(c)));
   const remaining = list.filter((e) => !(isBranch(e) && remove.has(scalarText(field(e, 'arn')) ?? '')));
   const othersLeft = doc.metadata.groups.some((g) => g.others.length > 0);
-  if (remaining.filter(isBranch).length + add.length === 0 && !othersLeft) throw new SopsError('SopsRule', 'Removing these keys would leave the file with no master key at all, so nobody could open it again. Add another key first.');
+  if (remaining.filter(isBranch).length + add.length === 0 && !othersLeft)
+    throw new SopsError(
+      'SopsRule',
+      'Removing these keys would leave the file with no master key at all, so nobody could open it again. Add another key first.',
+    );
   const added: string[] = [];
   if (add.length > 0) {
     const { dataKey } = await openDataKey(doc, keys, signal);
@@ -70,8 +96,13 @@ export async function updateKmsKeys(doc: SopsDocument, change: { add?: readonly 
 /** sops rotate: a new data key, every value re-encrypted, every KMS entry re-wrapped. */
 export async function rotateDataKey(doc: SopsDocument, keys: SopsKeyService, signal?: AbortSignal, now = new Date()): Promise<string> {
   const others = doc.metadata.groups.flatMap((g) => g.others);
-  if (others.length > 0) throw new SopsError('SopsUnsupported', `This SOPS file is also encrypted for ${others.map((o) => `${o.type} ${o.id}`).join(', ')}, which KMS Workbench cannot re-wrap a new data key for. Rotate it with sops (sops rotate -i).`);
-  if (doc.metadata.groups.length > 1) throw new SopsError('SopsUnsupported', 'This SOPS file splits its data key over several key groups (Shamir): rotate it with sops.');
+  if (others.length > 0)
+    throw new SopsError(
+      'SopsUnsupported',
+      `This SOPS file is also encrypted for ${others.map((o) => `${o.type} ${o.id}`).join(', ')}, which KMS Workbench cannot re-wrap a new data key for. Rotate it with sops (sops rotate -i).`,
+    );
+  if (doc.metadata.groups.length > 1)
+    throw new SopsError('SopsUnsupported', 'This SOPS file splits its data key over several key groups (Shamir): rotate it with sops.');
   const decrypted = await decryptSops(doc, keys, signal);
   const newKey = randomBytes(32);
   try {

@@ -49,14 +49,24 @@ export function parsePlain(format: SopsFormat, plaintext: Buffer): SopsBranch[] 
   const text = plaintext.toString('utf8');
   const trees = parseStore(format, text);
   for (const t of trees) {
-    if (t.some((i) => i.key === 'sops')) throw new SopsError('SopsFormat', 'The plaintext has a top-level "sops" entry: SOPS keeps its metadata there. Rename that key.');
-    if (format === 'dotenv' && t.some((i) => typeof i.key === 'string' && i.key.startsWith('sops_'))) throw new SopsError('SopsFormat', 'The plaintext has a key starting with "sops_": SOPS keeps its metadata under that prefix in dotenv files. Rename that key.');
+    if (t.some((i) => i.key === 'sops'))
+      throw new SopsError('SopsFormat', 'The plaintext has a top-level "sops" entry: SOPS keeps its metadata there. Rename that key.');
+    if (format === 'dotenv' && t.some((i) => typeof i.key === 'string' && i.key.startsWith('sops_')))
+      throw new SopsError(
+        'SopsFormat',
+        'The plaintext has a key starting with "sops_": SOPS keeps its metadata under that prefix in dotenv files. Rename that key.',
+      );
   }
   return trees;
 }
 
 /** The encrypted file for these trees and metadata, in the document's format. */
-export function emitEncrypted(format: SopsFormat, branches: readonly SopsBranch[], metadataTree: SopsBranch, flatOrder?: readonly string[]): string {
+export function emitEncrypted(
+  format: SopsFormat,
+  branches: readonly SopsBranch[],
+  metadataTree: SopsBranch,
+  flatOrder?: readonly string[],
+): string {
   switch (format) {
     case 'yaml':
       return emitYaml(branches.map((b) => branch([...b, { key: 'sops', value: metadataTree }])));

@@ -59,7 +59,11 @@ export function goRegex(source: string): RegExp {
   return re;
 }
 
-export type LeafVisitor = (value: Exclude<SopsLeaf, null> | SopsComment, path: readonly string[], comments: readonly string[]) => SopsLeaf | SopsComment;
+export type LeafVisitor = (
+  value: Exclude<SopsLeaf, null> | SopsComment,
+  path: readonly string[],
+  comments: readonly string[],
+) => SopsLeaf | SopsComment;
 
 /** sops's walk: every leaf and comment in order, keys extending the path (list items do not). */
 export function walkBranch(b: SopsBranch, path: string[], visit: LeafVisitor): SopsBranch {

@@ -3,7 +3,19 @@
 // describe, a line comment moved above its item, no blank lines, go-yaml's choice of quoting.
 import type { Document, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { secretsScan as yaml } from '../lazy/loadSecretsScan';
-import { branch, goFormatFloat, isBranch, isList, SopsComment, SopsError, SopsFloat, SopsInt, type SopsBranch, type SopsList, type SopsValue } from './tree';
+import {
+  branch,
+  goFormatFloat,
+  isBranch,
+  isList,
+  SopsComment,
+  SopsError,
+  SopsFloat,
+  SopsInt,
+  type SopsBranch,
+  type SopsList,
+  type SopsValue,
+} from './tree';
 
 // ------------------------------------------------------------------------------ read
 
@@ -48,7 +60,8 @@ function keyText(node: unknown, doc: Document, where: string): string {
   if (yaml().isAlias(node)) return keyText(node.resolve(doc), doc, where);
   if (yaml().isScalar(node)) {
     if (node.value === null || node.value === undefined) return '';
-    if (typeof node.value === 'object') throw new SopsError('SopsFormat', `A key under ${where} is not text: SOPS supports only string keys.`);
+    if (typeof node.value === 'object')
+      throw new SopsError('SopsFormat', `A key under ${where} is not text: SOPS supports only string keys.`);
     if (typeof node.value === 'string') return node.value;
     return node.source !== undefined && node.type === 'PLAIN' ? node.source : `${node.value as number | boolean | bigint}`;
   }
@@ -105,7 +118,8 @@ export function parseYaml(text: string): SopsBranch[] {
     let b: SopsBranch;
     if (contents === null || (yaml().isScalar(contents) && (contents.value === null || contents.value === undefined))) b = branch();
     else if (yaml().isMap(contents)) b = mapBranch(contents, doc, '(top)');
-    else if (yaml().isSeq(contents)) throw new SopsError('SopsFormat', 'YAML documents that are sequences are not supported by SOPS: the top level must be a mapping.');
+    else if (yaml().isSeq(contents))
+      throw new SopsError('SopsFormat', 'YAML documents that are sequences are not supported by SOPS: the top level must be a mapping.');
     else throw new SopsError('SopsFormat', 'The top level of a SOPS YAML document must be a mapping.');
     const head = commentLines(doc.commentBefore).map((c) => ({ key: c, value: null }));
     const foot = commentLines(doc.comment).map((c) => ({ key: c, value: null }));
@@ -133,13 +147,23 @@ function resolvesToNonString(s: string): boolean {
   // base 60 floats (YAML 1.1), quoted by go-yaml
   if (/^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(s)) return true;
   // timestamps
-  if (/^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$/.test(s)) return true;
+  if (/^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$/.test(s))
+    return true;
   if (s === '<<') return true;
   return false;
 }
 
 function isPrintable(ch: number): boolean {
-  return ch === 0x09 || ch === 0x0a || ch === 0x0d || (ch >= 0x20 && ch <= 0x7e) || ch === 0x85 || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd && ch !== 0xfeff) || (ch >= 0x10000 && ch <= 0x10ffff);
+  return (
+    ch === 0x09 ||
+    ch === 0x0a ||
+    ch === 0x0d ||
+    (ch >= 0x20 && ch <= 0x7e) ||
+    ch === 0x85 ||
+    (ch >= 0xa0 && ch <= 0xd7ff) ||
+    (ch >= 0xe000 && ch <= 0xfffd && ch !== 0xfeff) ||
+    (ch >= 0x10000 && ch <= 0x10ffff)
+  );
 }
 
 /** libyaml's analyze_scalar, for block context: may the text be written plain / single-quoted? */
@@ -210,17 +234,39 @@ function doubleQuoted(s: string): string {
   for (const c of s) {
     const code = c.codePointAt(0)!;
     switch (c) {
-      case '\0': out += '\\0'; break;
-      case '\x07': out += '\\a'; break;
-      case '\b': out += '\\b'; break;
-      case '\t': out += '\\t'; break;
-      case '\n': out += '\\n'; break;
-      case '\v': out += '\\v'; break;
-      case '\f': out += '\\f'; break;
-      case '\r': out += '\\r'; break;
-      case '\x1b': out += '\\e'; break;
-      case '"': out += '\\"'; break;
-      case '\\': out += '\\\\'; break;
+      case '\0':
+        out += '\\0';
+        break;
+      case '\x07':
+        out += '\\a';
+        break;
+      case '\b':
+        out += '\\b';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\v':
+        out += '\\v';
+        break;
+      case '\f':
+        out += '\\f';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\x1b':
+        out += '\\e';
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
       default:
         if (code === 0x85) out += '\\N';
         else if (code === 0xa0) out += '\\_';
@@ -238,7 +284,12 @@ function doubleQuoted(s: string): string {
 /** A string as go-yaml writes it; block literals return their lines after the indicator. */
 function yamlString(s: string, indent: number, isKey: boolean): { inline: string; block?: string[] } {
   const a = analyze(s);
-  if (!isKey && s.includes('\n') && a.single !== false && !/[^\n\t\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(s.replace(/[\u{10000}-\u{10ffff}]/gu, ''))) {
+  if (
+    !isKey &&
+    s.includes('\n') &&
+    a.single !== false &&
+    !/[^\n\t\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(s.replace(/[\u{10000}-\u{10ffff}]/gu, ''))
+  ) {
     // Literal block (go-yaml uses it for every multi-line string in block context).
     let chomp = '-';
     let body = s;

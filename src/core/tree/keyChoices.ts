@@ -33,7 +33,11 @@ export interface KeyChoice {
  * Sorted: recently used first, then keys with an alias by alias, then the rest by key id
  * (as the tree does); current keys are not moved, only marked.
  */
-export function keyChoices(metadata: readonly KeyMetadata[], aliasesByKey: ReadonlyMap<string, readonly string[]>, options: { readonly recent?: readonly string[]; readonly current?: readonly string[] } = {}): KeyChoice[] {
+export function keyChoices(
+  metadata: readonly KeyMetadata[],
+  aliasesByKey: ReadonlyMap<string, readonly string[]>,
+  options: { readonly recent?: readonly string[]; readonly current?: readonly string[] } = {},
+): KeyChoice[] {
   const recent = options.recent ?? [];
   const current = options.current ?? [];
   const seen = new Set<string>();
@@ -52,7 +56,9 @@ export function keyChoices(metadata: readonly KeyMetadata[], aliasesByKey: Reado
     const alias = [...aliases].sort((a, b) => rankOf(a) - rankOf(b))[0];
     const others = aliases.filter((a) => a !== alias).map(shortAliasName);
     const description = [others.length ? `also ${others.join(', ')}` : undefined, alias ? keyId : undefined].filter(Boolean).join(' · ');
-    const detail = [stateLabel(meta), shortKeySpec(meta.KeySpec ?? meta.CustomerMasterKeySpec), meta.Description].filter(Boolean).join(' · ');
+    const detail = [stateLabel(meta), shortKeySpec(meta.KeySpec ?? meta.CustomerMasterKeySpec), meta.Description]
+      .filter(Boolean)
+      .join(' · ');
     choices.push({
       keyId,
       ref: alias ?? keyId,

@@ -4,7 +4,10 @@ import type { Page } from '../kms/gateway';
 import type { RotationInfo } from './keyPresentation';
 
 /** A part of the tree the endpoint may lack: its value, or why it is not there. */
-export type Section<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'notSupported'; readonly message: string } | { readonly kind: 'failed'; readonly error: unknown };
+export type Section<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  | { readonly kind: 'notSupported'; readonly message: string }
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 export interface RotationDetails {
   readonly status: RotationInfo;
@@ -25,7 +28,10 @@ export interface RotationSource {
  * such as LocalStack lack ListKeyRotations, which leaves the status still worth showing.
  */
 export async function loadRotation(source: RotationSource, keyId: string): Promise<RotationDetails> {
-  const [status, history] = await Promise.all([source.getKeyRotationStatus(keyId), section(() => source.listKeyRotationsPage(keyId, undefined, 100))]);
+  const [status, history] = await Promise.all([
+    source.getKeyRotationStatus(keyId),
+    section(() => source.listKeyRotationsPage(keyId, undefined, 100)),
+  ]);
   return {
     status,
     history: history.kind === 'ok' ? { kind: 'ok', value: history.value.items } : history,

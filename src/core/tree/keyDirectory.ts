@@ -99,13 +99,14 @@ export class KeyDirectory {
   /** Every key of the region, page by page (customer and AWS managed alike, as ListKeys gives them). */
   get keys(): PagedList<KeyListEntry> {
     const state = this.state;
-    return state.keys(() => (marker) =>
-      this.source()
-        .listKeysPage(marker, this.pageSize, state.call)
-        .then((page) => {
-          state.noteArn(page.items.find((k) => k.KeyArn)?.KeyArn);
-          return page;
-        }),
+    return state.keys(
+      () => (marker) =>
+        this.source()
+          .listKeysPage(marker, this.pageSize, state.call)
+          .then((page) => {
+            state.noteArn(page.items.find((k) => k.KeyArn)?.KeyArn);
+            return page;
+          }),
     );
   }
 

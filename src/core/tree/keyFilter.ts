@@ -43,7 +43,9 @@ export class KeyFilter {
   }
 
   verdict(facts: KeyFacts): FilterVerdict {
-    const cheap = [facts.keyId, facts.keyArn, facts.metadata?.Arn, ...facts.aliases].filter((f): f is string => !!f).map((f) => f.toLowerCase());
+    const cheap = [facts.keyId, facts.keyArn, facts.metadata?.Arn, ...facts.aliases]
+      .filter((f): f is string => !!f)
+      .map((f) => f.toLowerCase());
     let open = this.terms.filter((term) => !cheap.some((f) => f.includes(term)));
     if (open.length === 0) return 'match';
     if (!facts.metadata) return 'needDescription';

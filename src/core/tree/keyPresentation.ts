@@ -1,4 +1,10 @@
-import type { CustomKeyStoresListEntry, GetKeyRotationStatusCommandOutput, GrantListEntry, KeyMetadata, RotationsListEntry } from '@aws-sdk/client-kms';
+import type {
+  CustomKeyStoresListEntry,
+  GetKeyRotationStatusCommandOutput,
+  GrantListEntry,
+  KeyMetadata,
+  RotationsListEntry,
+} from '@aws-sdk/client-kms';
 import { KmsError } from '../kms/errors';
 import { inertLine, markdownCode, markdownText } from '../text/inertText';
 import { shortAliasName } from './aliasIndex';
@@ -60,7 +66,8 @@ export function shortKeySpec(spec: string | undefined): string | undefined {
  */
 export function shortStateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDate' | 'PendingDeletionWindowInDays'>): string {
   if (meta.KeyState === 'PendingDeletion') return meta.DeletionDate ? `Deletes ${formatDate(meta.DeletionDate)}` : 'Pending deletion';
-  if (meta.KeyState === 'PendingReplicaDeletion') return meta.DeletionDate ? `Replica deletes ${formatDate(meta.DeletionDate)}` : 'Pending replica deletion';
+  if (meta.KeyState === 'PendingReplicaDeletion')
+    return meta.DeletionDate ? `Replica deletes ${formatDate(meta.DeletionDate)}` : 'Pending replica deletion';
   return stateLabel(meta);
 }
 
@@ -72,9 +79,12 @@ export function shortStateLabel(meta: Pick<KeyMetadata, 'KeyState' | 'DeletionDa
 export function keyDescription(meta: KeyMetadata | undefined, failure?: unknown): string {
   if (meta) {
     const material = meta.KeyState !== 'PendingImport' && meta.ValidTo ? `expires ${formatDate(meta.ValidTo)}` : undefined;
-    return inertLine([shortStateLabel(meta), shortKeySpec(meta.KeySpec ?? meta.CustomerMasterKeySpec), material].filter(Boolean).join(' · '));
+    return inertLine(
+      [shortStateLabel(meta), shortKeySpec(meta.KeySpec ?? meta.CustomerMasterKeySpec), material].filter(Boolean).join(' · '),
+    );
   }
-  if (failure !== undefined) return failure instanceof KmsError && failure.code === 'AccessDeniedException' ? 'no permission to describe' : 'could not describe';
+  if (failure !== undefined)
+    return failure instanceof KmsError && failure.code === 'AccessDeniedException' ? 'no permission to describe' : 'could not describe';
   return '';
 }
 
@@ -83,7 +93,10 @@ export function keyDescription(meta: KeyMetadata | undefined, failure?: unknown)
  * key, else the key's description, else a shortened key id (the full id is in the tooltip).
  * `undefined` target: an AWS managed alias whose key AWS has not created yet.
  */
-export function aliasTargetText(aliasName: string, target: { readonly keyId?: string; readonly aliases: readonly string[]; readonly description?: string }): string {
+export function aliasTargetText(
+  aliasName: string,
+  target: { readonly keyId?: string; readonly aliases: readonly string[]; readonly description?: string },
+): string {
   if (!target.keyId) return 'no key yet (AWS creates it on first use)';
   const other = target.aliases.find((a) => a !== aliasName);
   if (other) return inertLine(`→ ${shortAliasName(other)}`);
@@ -103,7 +116,8 @@ export function shortKeyId(keyId: string): string {
  * signing, MAC, key agreement).
  */
 export function keyIcon(meta: KeyMetadata | undefined, failure?: unknown): IconChoice {
-  if (!meta) return failure !== undefined ? { id: 'warning', color: 'list.warningForeground' } : { id: 'key', color: 'descriptionForeground' };
+  if (!meta)
+    return failure !== undefined ? { id: 'warning', color: 'list.warningForeground' } : { id: 'key', color: 'descriptionForeground' };
   switch (meta.KeyState) {
     case 'Disabled':
       return { id: 'circle-slash', color: 'disabledForeground' };
@@ -195,11 +209,15 @@ function multiRegionText(m: KeyMetadata): string | undefined {
 // ---- rotation ------------------------------------------------------------------------
 
 /** GetKeyRotationStatus's answer. */
-export type RotationInfo = Pick<GetKeyRotationStatusCommandOutput, 'KeyRotationEnabled' | 'RotationPeriodInDays' | 'NextRotationDate' | 'OnDemandRotationStartDate'>;
+export type RotationInfo = Pick<
+  GetKeyRotationStatusCommandOutput,
+  'KeyRotationEnabled' | 'RotationPeriodInDays' | 'NextRotationDate' | 'OnDemandRotationStartDate'
+>;
 
 /** "on, every 365 days", "off", "on, every 90 days, next 2025-06-01". */
 export function rotationSummary(rotation: RotationInfo): string {
-  if (!rotation.KeyRotationEnabled) return rotation.OnDemandRotationStartDate ? 'automatic rotation off; on-demand rotation in progress' : 'off';
+  if (!rotation.KeyRotationEnabled)
+    return rotation.OnDemandRotationStartDate ? 'automatic rotation off; on-demand rotation in progress' : 'off';
   const parts = ['on'];
   if (rotation.RotationPeriodInDays) parts.push(`every ${rotation.RotationPeriodInDays} days`);
   if (rotation.NextRotationDate) parts.push(`next ${formatDate(rotation.NextRotationDate)}`);
@@ -216,10 +234,23 @@ export interface Fact {
 
 /** The facts listed under a key's Rotation node (each with an icon, like the history rows beside them). */
 export function rotationFacts(rotation: RotationInfo): Fact[] {
-  const facts: Fact[] = [{ label: 'Automatic rotation', value: rotation.KeyRotationEnabled ? 'on' : 'off', icon: rotation.KeyRotationEnabled ? 'sync' : 'sync-ignored' }];
-  if (rotation.KeyRotationEnabled && rotation.RotationPeriodInDays) facts.push({ label: 'Rotation period', value: `${rotation.RotationPeriodInDays} days`, icon: 'watch' });
-  if (rotation.KeyRotationEnabled && rotation.NextRotationDate) facts.push({ label: 'Next rotation', value: formatDate(rotation.NextRotationDate), icon: 'calendar' });
-  if (rotation.OnDemandRotationStartDate) facts.push({ label: 'On-demand rotation', value: `in progress since ${formatTimestamp(rotation.OnDemandRotationStartDate)}`, icon: 'loading' });
+  const facts: Fact[] = [
+    {
+      label: 'Automatic rotation',
+      value: rotation.KeyRotationEnabled ? 'on' : 'off',
+      icon: rotation.KeyRotationEnabled ? 'sync' : 'sync-ignored',
+    },
+  ];
+  if (rotation.KeyRotationEnabled && rotation.RotationPeriodInDays)
+    facts.push({ label: 'Rotation period', value: `${rotation.RotationPeriodInDays} days`, icon: 'watch' });
+  if (rotation.KeyRotationEnabled && rotation.NextRotationDate)
+    facts.push({ label: 'Next rotation', value: formatDate(rotation.NextRotationDate), icon: 'calendar' });
+  if (rotation.OnDemandRotationStartDate)
+    facts.push({
+      label: 'On-demand rotation',
+      value: `in progress since ${formatTimestamp(rotation.OnDemandRotationStartDate)}`,
+      icon: 'loading',
+    });
   return facts;
 }
 
@@ -227,7 +258,12 @@ export function rotationFacts(rotation: RotationInfo): Fact[] {
 export function rotationHistoryEntry(entry: RotationsListEntry): { label: string; description: string } {
   return {
     label: entry.RotationDate ? formatTimestamp(entry.RotationDate) : 'unknown date',
-    description: entry.RotationType === 'ON_DEMAND' ? 'on demand' : entry.RotationType === 'AUTOMATIC' ? 'automatic' : inertLine(entry.RotationType ?? ''),
+    description:
+      entry.RotationType === 'ON_DEMAND'
+        ? 'on demand'
+        : entry.RotationType === 'AUTOMATIC'
+          ? 'automatic'
+          : inertLine(entry.RotationType ?? ''),
   };
 }
 
@@ -263,13 +299,19 @@ export function grantConstraints(grant: GrantListEntry): string {
     Object.entries(ctx)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-  if (c?.EncryptionContextEquals && Object.keys(c.EncryptionContextEquals).length) parts.push(`encryption context equals {${render(c.EncryptionContextEquals)}}`);
-  if (c?.EncryptionContextSubset && Object.keys(c.EncryptionContextSubset).length) parts.push(`encryption context includes {${render(c.EncryptionContextSubset)}}`);
+  if (c?.EncryptionContextEquals && Object.keys(c.EncryptionContextEquals).length)
+    parts.push(`encryption context equals {${render(c.EncryptionContextEquals)}}`);
+  if (c?.EncryptionContextSubset && Object.keys(c.EncryptionContextSubset).length)
+    parts.push(`encryption context includes {${render(c.EncryptionContextSubset)}}`);
   return parts.join('; ') || 'none';
 }
 
 export function grantTooltip(grant: GrantListEntry): string {
-  return [`**Grant ${markdownText(grant.Name ?? shortPrincipal(grant.GranteePrincipal))}**`, '', ...grantFacts(grant).map((f) => `- ${f.label}: ${markdownText(f.value)}`)].join('\n');
+  return [
+    `**Grant ${markdownText(grant.Name ?? shortPrincipal(grant.GranteePrincipal))}**`,
+    '',
+    ...grantFacts(grant).map((f) => `- ${f.label}: ${markdownText(f.value)}`),
+  ].join('\n');
 }
 
 /**
@@ -287,23 +329,33 @@ export function shortPrincipal(principal: string | undefined): string {
 
 /** What a ConnectionErrorCode of DescribeCustomKeyStores means and what fixes it (the KMS developer guide's troubleshooting). */
 export const CONNECTION_ERRORS: Readonly<Record<string, string>> = {
-  CLUSTER_NOT_FOUND: 'KMS cannot find the CloudHSM cluster: it was deleted, or the id is wrong. Update the store with the id of a related cluster (made from a backup).',
-  INSUFFICIENT_CLOUDHSM_HSMS: 'The CloudHSM cluster has no active HSM (it needs at least one, two for keys to be created). Add HSMs to the cluster.',
-  INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: 'A subnet of the CloudHSM cluster has no free IP address for KMS. Free addresses, or use a cluster with larger subnets.',
+  CLUSTER_NOT_FOUND:
+    'KMS cannot find the CloudHSM cluster: it was deleted, or the id is wrong. Update the store with the id of a related cluster (made from a backup).',
+  INSUFFICIENT_CLOUDHSM_HSMS:
+    'The CloudHSM cluster has no active HSM (it needs at least one, two for keys to be created). Add HSMs to the cluster.',
+  INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET:
+    'A subnet of the CloudHSM cluster has no free IP address for KMS. Free addresses, or use a cluster with larger subnets.',
   INTERNAL_ERROR: 'KMS could not finish the connection because of an internal error. Disconnect and connect again.',
-  INVALID_CREDENTIALS: 'KMS cannot log in as kmsuser (CloudHSM), or the XKS proxy rejected the authentication credential (external store). Update the store with the current kmsuser password or proxy credential.',
-  NETWORK_ERRORS: 'A network problem kept KMS from the cluster or proxy (security group, route, VPC endpoint or DNS). Fix the network configuration, disconnect and connect again.',
-  SUBNET_NOT_FOUND: 'A subnet of the CloudHSM cluster was deleted. Create a cluster from a backup in existing subnets and update the store.',
-  USER_LOCKED_OUT: 'The kmsuser account of the cluster is locked out (too many wrong passwords). Change its password in CloudHSM, then update the store with it.',
+  INVALID_CREDENTIALS:
+    'KMS cannot log in as kmsuser (CloudHSM), or the XKS proxy rejected the authentication credential (external store). Update the store with the current kmsuser password or proxy credential.',
+  NETWORK_ERRORS:
+    'A network problem kept KMS from the cluster or proxy (security group, route, VPC endpoint or DNS). Fix the network configuration, disconnect and connect again.',
+  SUBNET_NOT_FOUND:
+    'A subnet of the CloudHSM cluster was deleted. Create a cluster from a backup in existing subnets and update the store.',
+  USER_LOCKED_OUT:
+    'The kmsuser account of the cluster is locked out (too many wrong passwords). Change its password in CloudHSM, then update the store with it.',
   USER_LOGGED_IN: 'kmsuser is logged in to the cluster elsewhere, so KMS cannot rotate its password. Log kmsuser out, then connect again.',
   USER_NOT_FOUND: 'The cluster has no kmsuser crypto user. Create kmsuser (CU) with the password given to KMS, then connect again.',
   XKS_PROXY_ACCESS_DENIED: 'The XKS proxy denied KMS access (its authorization rules). Allow the key store in the proxy.',
-  XKS_PROXY_INVALID_CONFIGURATION: 'The XKS proxy is misconfigured (for example its URI path or the key store it expects). Check the proxy and the store settings.',
+  XKS_PROXY_INVALID_CONFIGURATION:
+    'The XKS proxy is misconfigured (for example its URI path or the key store it expects). Check the proxy and the store settings.',
   XKS_PROXY_INVALID_RESPONSE: 'The XKS proxy answered something KMS cannot use. Check the proxy software and its logs.',
-  XKS_PROXY_INVALID_TLS_CONFIGURATION: 'The TLS certificate of the XKS proxy is not valid for its endpoint (a public CA must sign it, with the endpoint host name). Fix the certificate.',
+  XKS_PROXY_INVALID_TLS_CONFIGURATION:
+    'The TLS certificate of the XKS proxy is not valid for its endpoint (a public CA must sign it, with the endpoint host name). Fix the certificate.',
   XKS_PROXY_NOT_REACHABLE: 'KMS cannot reach the XKS proxy at its endpoint. Check the URI, DNS and that the proxy is running.',
   XKS_PROXY_TIMED_OUT: 'The XKS proxy did not answer in time (KMS waits 250 ms). Check the proxy and the network between it and KMS.',
-  XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION: 'The VPC endpoint service of the proxy is misconfigured (acceptance, principals, private DNS). Fix its configuration.',
+  XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION:
+    'The VPC endpoint service of the proxy is misconfigured (acceptance, principals, private DNS). Fix its configuration.',
   XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND: 'KMS cannot find the VPC endpoint service of the proxy. Check its name, or update the store.',
 };
 
@@ -323,7 +375,9 @@ const CONNECTION_STATE_WORDS: Readonly<Record<string, string>> = {
 
 export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: string; description: string; tooltip: string } {
   const type = store.CustomKeyStoreType === 'EXTERNAL_KEY_STORE' ? 'external key store' : 'CloudHSM key store';
-  const state = store.ConnectionState ? (CONNECTION_STATE_WORDS[store.ConnectionState] ?? store.ConnectionState.toLowerCase().replace(/_/g, ' ')) : 'unknown state';
+  const state = store.ConnectionState
+    ? (CONNECTION_STATE_WORDS[store.ConnectionState] ?? store.ConnectionState.toLowerCase().replace(/_/g, ' '))
+    : 'unknown state';
   const proxy = store.XksProxyConfiguration;
   const rows: [string, string | undefined][] = [
     ['Id', store.CustomKeyStoreId],
@@ -332,14 +386,25 @@ export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: s
     ['Connection error', connectionErrorText(store.ConnectionErrorCode)],
     ['CloudHSM cluster', store.CloudHsmClusterId],
     ['Proxy', proxy?.UriEndpoint ? `${proxy.UriEndpoint}${proxy.UriPath ?? ''}` : undefined],
-    ['Proxy connectivity', proxy?.Connectivity === 'VPC_ENDPOINT_SERVICE' ? `VPC endpoint service ${proxy.VpcEndpointServiceName ?? ''}`.trim() : proxy?.Connectivity === 'PUBLIC_ENDPOINT' ? 'public endpoint' : undefined],
+    [
+      'Proxy connectivity',
+      proxy?.Connectivity === 'VPC_ENDPOINT_SERVICE'
+        ? `VPC endpoint service ${proxy.VpcEndpointServiceName ?? ''}`.trim()
+        : proxy?.Connectivity === 'PUBLIC_ENDPOINT'
+          ? 'public endpoint'
+          : undefined,
+    ],
     ['Proxy access key id', proxy?.AccessKeyId],
     ['Created', store.CreationDate ? formatTimestamp(store.CreationDate) : undefined],
   ];
   return {
     label: inertLine(store.CustomKeyStoreName ?? store.CustomKeyStoreId ?? 'custom key store'),
     description: inertLine(`${type} · ${state}${store.ConnectionErrorCode ? ` (${store.ConnectionErrorCode})` : ''}`),
-    tooltip: [`**${markdownText(store.CustomKeyStoreName ?? '')}**`, '', ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${markdownText(v)}`] : []))].join('\n'),
+    tooltip: [
+      `**${markdownText(store.CustomKeyStoreName ?? '')}**`,
+      '',
+      ...rows.flatMap(([k, v]) => (v ? [`- ${k}: ${markdownText(v)}`] : [])),
+    ].join('\n'),
   };
 }
 
@@ -350,7 +415,10 @@ export function customKeyStoreLabel(store: CustomKeyStoresListEntry): { label: s
  * as the generated "profile · region" does), the account id once known, the endpoint's host
  * for a custom endpoint, and whether the workspace proposed it.
  */
-export function connectionDescription(connection: { readonly label: string; readonly region: string; readonly endpoint?: string }, known: { readonly accountId?: string; readonly approvedProposal?: boolean }): string {
+export function connectionDescription(
+  connection: { readonly label: string; readonly region: string; readonly endpoint?: string },
+  known: { readonly accountId?: string; readonly approvedProposal?: boolean },
+): string {
   const parts: string[] = [];
   if (!connection.label.split(' · ').includes(connection.region)) parts.push(connection.region);
   if (known.accountId) parts.push(known.accountId);

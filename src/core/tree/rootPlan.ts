@@ -23,7 +23,11 @@ export function environmentCredentialSource(env: Environment, files: Pick<AwsCon
  */
 export type RootPlan = { readonly kind: 'welcome'; readonly hasProfiles: boolean } | { readonly kind: 'connections' };
 
-export function planRoot(input: { readonly configured: boolean; readonly env: Environment; readonly files: Pick<AwsConfigFiles, 'hasProfile' | 'profileNames'> }): RootPlan {
+export function planRoot(input: {
+  readonly configured: boolean;
+  readonly env: Environment;
+  readonly files: Pick<AwsConfigFiles, 'hasProfile' | 'profileNames'>;
+}): RootPlan {
   if (input.configured) return { kind: 'connections' };
   if (environmentCredentialSource(input.env, input.files)) return { kind: 'connections' };
   return { kind: 'welcome', hasProfiles: input.files.profileNames().length > 0 };

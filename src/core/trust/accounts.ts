@@ -83,10 +83,13 @@ export function parseTrustedAccounts(raw: unknown): TrustedAccountsSetting {
   const entries: TrustedAccountEntry[] = [];
   const problems: string[] = [];
   if (raw === undefined || raw === null) return { entries, problems };
-  if (!Array.isArray(raw)) return { entries, problems: ['kmsWorkbench.trustedAccounts must be a list of 12-digit AWS account ids, like ["123456789012"].'] };
+  if (!Array.isArray(raw))
+    return { entries, problems: ['kmsWorkbench.trustedAccounts must be a list of 12-digit AWS account ids, like ["123456789012"].'] };
   for (const item of raw) {
     if (typeof item !== 'string') {
-      problems.push(`kmsWorkbench.trustedAccounts: ${JSON.stringify(item)} is not a string; write account ids as strings, like "123456789012".`);
+      problems.push(
+        `kmsWorkbench.trustedAccounts: ${JSON.stringify(item)} is not a string; write account ids as strings, like "123456789012".`,
+      );
       continue;
     }
     const text = item.trim();
@@ -94,7 +97,9 @@ export function parseTrustedAccounts(raw: unknown): TrustedAccountsSetting {
     const partition = colon >= 0 ? text.slice(0, colon) : undefined;
     const accountId = colon >= 0 ? text.slice(colon + 1) : text;
     if (!ACCOUNT_ID.test(accountId) || (partition !== undefined && !PARTITION.test(partition))) {
-      problems.push(`kmsWorkbench.trustedAccounts: "${item}" is not an AWS account id; write 12 digits ("123456789012"), or a partition and the id ("aws-cn:123456789012").`);
+      problems.push(
+        `kmsWorkbench.trustedAccounts: "${item}" is not an AWS account id; write 12 digits ("123456789012"), or a partition and the id ("aws-cn:123456789012").`,
+      );
       continue;
     }
     entries.push({ accountId, partition });

@@ -7,7 +7,13 @@ import type { Connection } from '../aws/connection';
 import { loadAwsSdk } from '../lazy/loadAwsSdk';
 import { type AccountRef, accountOfPrincipalArn } from './accounts';
 
-export type StsEndpointSource = 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL' | 'profile services section' | 'profile endpoint_url' | 'the KMS endpoint' | 'AWS default';
+export type StsEndpointSource =
+  | 'AWS_ENDPOINT_URL_STS'
+  | 'AWS_ENDPOINT_URL'
+  | 'profile services section'
+  | 'profile endpoint_url'
+  | 'the KMS endpoint'
+  | 'AWS default';
 
 /**
  * Where STS is for a connection, in the SDK's order: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
@@ -16,7 +22,11 @@ export type StsEndpointSource = 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL' | 'p
  * KMS endpoint (LocalStack serves every service on one port; a local server's credentials
  * must never be sent to AWS), that same endpoint; else AWS's regional STS endpoint.
  */
-export function resolveStsEndpoint(connection: Pick<Connection, 'profile' | 'endpoint'>, env: Environment, files: Pick<AwsConfigFiles, 'profile' | 'servicesSection'>): { url?: string; source: StsEndpointSource } {
+export function resolveStsEndpoint(
+  connection: Pick<Connection, 'profile' | 'endpoint'>,
+  env: Environment,
+  files: Pick<AwsConfigFiles, 'profile' | 'servicesSection'>,
+): { url?: string; source: StsEndpointSource } {
   const profileName = connection.profile ?? env.AWS_PROFILE ?? 'default';
   const settings = files.profile(profileName);
   const ignore = isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(settings?.ignore_configured_endpoint_urls);

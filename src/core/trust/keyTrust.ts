@@ -191,7 +191,11 @@ export function guardGateway(gateway: KmsGateway, guard: KeyTrustGuard): KmsGate
   const guarded = Object.create(gateway) as KmsGateway;
   const send = gateway.send.bind(gateway);
   Object.defineProperty(guarded, 'send', {
-    value: async <K extends KmsOperationName>(operation: K, input: OperationInput<K>, options?: CallOptions): Promise<OperationOutput<K>> => {
+    value: async <K extends KmsOperationName>(
+      operation: K,
+      input: OperationInput<K>,
+      options?: CallOptions,
+    ): Promise<OperationOutput<K>> => {
       const record = (input ?? {}) as unknown as Record<string, unknown>;
       await guard.beforeCall(operation, record);
       const output = await send(operation, input, options);
@@ -220,7 +224,10 @@ export function guardGateways(gatewayFor: GatewayForRegion, guard: KeyTrustGuard
  * The keys a ciphertext shows it is under, for marking them (Re-encrypt's key picker): the KMS
  * key ARNs of a message's data keys, or a blob's key hint (a key ARN, or a bare key id).
  */
-export function currentKeyRefs(ciphertext: { header?: { encryptedDataKeys: readonly { providerId: string; providerInfo: string }[] }; blob?: { keyHint?: string } }): string[] {
+export function currentKeyRefs(ciphertext: {
+  header?: { encryptedDataKeys: readonly { providerId: string; providerInfo: string }[] };
+  blob?: { keyHint?: string };
+}): string[] {
   if (ciphertext.header) return visibleKeyArns(ciphertext);
   return ciphertext.blob?.keyHint ? [ciphertext.blob.keyHint] : [];
 }
@@ -230,7 +237,10 @@ export function currentKeyRefs(ciphertext: { header?: { encryptedDataKeys: reado
  * message header, or the ARN a local-kms blob starts with. AWS blobs show none (KMS's answer
  * is checked instead).
  */
-export function visibleKeyArns(ciphertext: { header?: { encryptedDataKeys: readonly { providerId: string; providerInfo: string }[] }; blob?: { keyHint?: string } }): string[] {
+export function visibleKeyArns(ciphertext: {
+  header?: { encryptedDataKeys: readonly { providerId: string; providerInfo: string }[] };
+  blob?: { keyHint?: string };
+}): string[] {
   if (ciphertext.header) return ciphertext.header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
   const hint = ciphertext.blob?.keyHint;
   return hint && accountOfKeyRef(hint) ? [hint] : [];

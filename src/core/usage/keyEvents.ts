@@ -39,10 +39,16 @@ export class UsageError extends Error {
     if (name === 'AbortError' || e.code === 'ABORT_ERR') return new UsageError('Cancelled', 'Cancelled.');
     switch (name) {
       case 'ThrottlingException':
-        return new UsageError(name, `CloudTrail is throttling LookupEvents (2 calls a second per account and region): try again in a moment. (${message})`);
+        return new UsageError(
+          name,
+          `CloudTrail is throttling LookupEvents (2 calls a second per account and region): try again in a moment. (${message})`,
+        );
       case 'AccessDeniedException':
       case 'AccessDenied':
-        return new UsageError(name, `This identity may not read CloudTrail: allow cloudtrail:LookupEvents in its IAM policy${connection.profile ? ` (profile ${connection.profile})` : ''}. (${message})`);
+        return new UsageError(
+          name,
+          `This identity may not read CloudTrail: allow cloudtrail:LookupEvents in its IAM policy${connection.profile ? ` (profile ${connection.profile})` : ''}. (${message})`,
+        );
       case 'UnrecognizedClientException':
       case 'InvalidClientTokenId':
       case 'InvalidSignatureException':
@@ -56,9 +62,16 @@ export class UsageError extends Error {
         break;
     }
     const status = e.$metadata?.httpStatusCode;
-    if (status === 404 || status === 501) return new UsageError('NotSupportedByEndpoint', `CloudTrail LookupEvents is not supported by ${where} (HTTP ${status}).`);
-    const network = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|TimeoutError|socket hang up/i.exec(`${e.code ?? ''} ${name} ${message}`);
-    if (network) return new UsageError('EndpointUnreachable', `Cannot reach ${where} (${network[0]}). Check the endpoint URL, that the server is running, or your network.`);
+    if (status === 404 || status === 501)
+      return new UsageError('NotSupportedByEndpoint', `CloudTrail LookupEvents is not supported by ${where} (HTTP ${status}).`);
+    const network = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|TimeoutError|socket hang up/i.exec(
+      `${e.code ?? ''} ${name} ${message}`,
+    );
+    if (network)
+      return new UsageError(
+        'EndpointUnreachable',
+        `Cannot reach ${where} (${network[0]}). Check the endpoint URL, that the server is running, or your network.`,
+      );
     return new UsageError(name, `CloudTrail LookupEvents failed: ${message}`);
   }
 }
@@ -118,7 +131,11 @@ function abortError(): Error {
  * The signal cancels between and during calls.
  */
 export async function fetchKeyEvents(source: LookupSource, options: FetchOptions): Promise<FetchedEvents> {
-  if (!Number.isInteger(options.days) || options.days < 1 || options.days > MAX_DAYS) throw new UsageError('InvalidDays', `days must be a whole number from 1 to ${MAX_DAYS} (CloudTrail keeps 90 days), not ${options.days}.`);
+  if (!Number.isInteger(options.days) || options.days < 1 || options.days > MAX_DAYS)
+    throw new UsageError(
+      'InvalidDays',
+      `days must be a whole number from 1 to ${MAX_DAYS} (CloudTrail keeps 90 days), not ${options.days}.`,
+    );
   const sleep = options.sleep ?? abortableSleep;
   const clock = options.clock ?? Date.now;
   const now = options.now ?? new Date();
@@ -140,7 +157,13 @@ export async function fetchKeyEvents(source: LookupSource, options: FetchOptions
       calls++;
       try {
         out = await source.lookupEvents(
-          { LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: options.keyArn }], StartTime: start, EndTime: now, MaxResults: PAGE_SIZE, NextToken: token },
+          {
+            LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: options.keyArn }],
+            StartTime: start,
+            EndTime: now,
+            MaxResults: PAGE_SIZE,
+            NextToken: token,
+          },
           options.signal,
         );
       } catch (error) {
@@ -213,7 +236,7 @@ function parseRecord(text: string | undefined): TrailRecord {
   if (!text) return {};
   try {
     const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed) : {};
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }
@@ -237,7 +260,8 @@ export function summarizeKeyUsage(fetched: FetchedEvents, options: { keyArn: str
   const now = options.now ?? new Date();
   const from = new Date(now.getTime() - options.days * 24 * 60 * 60 * 1000);
   const dayKeys: string[] = [];
-  for (let d = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); d <= now.getTime(); d += 24 * 60 * 60 * 1000) dayKeys.push(new Date(d).toISOString().slice(0, 10));
+  for (let d = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); d <= now.getTime(); d += 24 * 60 * 60 * 1000)
+    dayKeys.push(new Date(d).toISOString().slice(0, 10));
   const perDay = new Map<string, Map<string, number>>(dayKeys.map((k) => [k, new Map()]));
   const perOperation = new Map<string, number>();
   const principals = new Map<string, { count: number; errors: number }>();
@@ -270,7 +294,8 @@ export function summarizeKeyUsage(fetched: FetchedEvents, options: { keyArn: str
     });
   }
   events.sort((a, b) => b.time.localeCompare(a.time));
-  const byCount = <T>(m: Map<string, T>, count: (v: T) => number): [string, T][] => [...m.entries()].sort((a, b) => count(b[1]) - count(a[1]) || a[0].localeCompare(b[0]));
+  const byCount = <T>(m: Map<string, T>, count: (v: T) => number): [string, T][] =>
+    [...m.entries()].sort((a, b) => count(b[1]) - count(a[1]) || a[0].localeCompare(b[0]));
   return {
     keyArn: options.keyArn,
     days: options.days,
@@ -283,8 +308,12 @@ export function summarizeKeyUsage(fetched: FetchedEvents, options: { keyArn: str
       return { date, total: [...ops.values()].reduce((a, b) => a + b, 0), byOperation: Object.fromEntries(ops) };
     }),
     operations: byCount(perOperation, (n) => n).map(([name]) => name),
-    topPrincipals: byCount(principals, (v) => v.count).slice(0, TOP).map(([principal, v]) => ({ principal, count: v.count, errors: v.errors })),
-    topSources: byCount(sources, (n) => n).slice(0, TOP).map(([address, count]) => ({ address, count })),
+    topPrincipals: byCount(principals, (v) => v.count)
+      .slice(0, TOP)
+      .map(([principal, v]) => ({ principal, count: v.count, errors: v.errors })),
+    topSources: byCount(sources, (n) => n)
+      .slice(0, TOP)
+      .map(([address, count]) => ({ address, count })),
     events,
     calls: fetched.calls,
     throttled: fetched.throttled,

@@ -104,7 +104,9 @@ export function lastUseWarning(use: KeyLastUse | { readonly problem: string }, a
       'Safer: disable the key first and watch for failed calls (DisabledException in CloudTrail, or Show Key Usage) for a while; infrequent jobs may still need it. Schedule the deletion once nothing has tried to use it.',
     );
   } else {
-    lines.push('While it is disabled, watch for failed calls (DisabledException in CloudTrail, or Show Key Usage) to find anything that still needs it.');
+    lines.push(
+      'While it is disabled, watch for failed calls (DisabledException in CloudTrail, or Show Key Usage) to find anything that still needs it.',
+    );
   }
   return lines.join(' ');
 }

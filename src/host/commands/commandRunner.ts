@@ -60,11 +60,13 @@ export function reportFailure(action: string, error: unknown, services: Services
   if (fixButton) buttons.push(fixButton);
   buttons.push('Show Log');
   // The reason may quote a server's message or a file's text: shown as text.
-  void vscode.window.showErrorMessage(inertMessage(`Failed to ${action}: ${reason}`, { keepLineBreaks: true }), ...buttons).then((choice) => {
-    if (choice === 'Show Log') services.log.show();
-    if (choice === 'Run aws sso login' && ssoProfile) runSsoLogin(ssoProfile);
-    if (choice !== undefined && choice === fixButton && fix) void runFix(fix, services);
-  });
+  void vscode.window
+    .showErrorMessage(inertMessage(`Failed to ${action}: ${reason}`, { keepLineBreaks: true }), ...buttons)
+    .then((choice) => {
+      if (choice === 'Show Log') services.log.show();
+      if (choice === 'Run aws sso login' && ssoProfile) runSsoLogin(ssoProfile);
+      if (choice !== undefined && choice === fixButton && fix) void runFix(fix, services);
+    });
 }
 
 /** The button that fixes a key's state, by the fix a KmsError carries. */

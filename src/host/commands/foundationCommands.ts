@@ -35,7 +35,16 @@ export const selectConnection: CommandSpec<Connection> = {
       connection = await services.ui.pick(
         entries.flatMap((e) =>
           e.connection
-            ? [{ label: e.connection.label, description: [e.connection.profile ?? 'environment', e.connection.region, e.connection.endpoint].filter(Boolean).join(' · '), detail: e.connection.id === active?.id ? 'in use' : undefined, value: e.connection }]
+            ? [
+                {
+                  label: e.connection.label,
+                  description: [e.connection.profile ?? 'environment', e.connection.region, e.connection.endpoint]
+                    .filter(Boolean)
+                    .join(' · '),
+                  detail: e.connection.id === active?.id ? 'in use' : undefined,
+                  value: e.connection,
+                },
+              ]
             : [],
         ),
         { title: 'Connection for the KMS editor commands' },

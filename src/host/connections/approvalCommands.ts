@@ -27,14 +27,21 @@ function proposalOf(arg: unknown): ProposalEntry | undefined {
 
 function matchesRef(p: ProposalEntry, ref: string): boolean {
   const c = p.connection;
-  return p.fingerprint === ref || p.config.label === ref || describeConnectionConfig(p.config) === ref || (c !== undefined && (c.id === ref || c.label === ref));
+  return (
+    p.fingerprint === ref ||
+    p.config.label === ref ||
+    describeConnectionConfig(p.config) === ref ||
+    (c !== undefined && (c.id === ref || c.label === ref))
+  );
 }
 
 function findProposal(proposals: readonly ProposalEntry[], ref: string, command: string): ProposalEntry {
   const found = proposals.find((p) => matchesRef(p, ref));
   if (found) return found;
   const known = proposals.map((p) => `"${describeConnectionConfig(p.config)}"`).join(', ');
-  throw new ArgumentError(`${command}: this workspace proposes no connection "${ref}". ${known ? `It proposes: ${known}.` : 'It proposes none (kmsWorkbench.proposedConnections in its settings).'}`);
+  throw new ArgumentError(
+    `${command}: this workspace proposes no connection "${ref}". ${known ? `It proposes: ${known}.` : 'It proposes none (kmsWorkbench.proposedConnections in its settings).'}`,
+  );
 }
 
 function result(p: ProposalEntry, approved: boolean): ApprovalResult {
@@ -45,7 +52,8 @@ function result(p: ProposalEntry, approved: boolean): ApprovalResult {
 export function approvalDetail(p: ProposalEntry): string {
   const fields = describeProposalFields(p.config);
   const lines = [`Proposed in: ${p.source}`, `Profile: ${fields.profile}`, `Region: ${fields.region}`, `Endpoint: ${fields.endpoint}`];
-  if (p.connection?.endpoint && !p.config.endpoint) lines.push(`(Your ${p.connection.endpointSource ?? 'settings'} make that ${p.connection.endpoint}.)`);
+  if (p.connection?.endpoint && !p.config.endpoint)
+    lines.push(`(Your ${p.connection.endpointSource ?? 'settings'} make that ${p.connection.endpoint}.)`);
   if (p.config.label) lines.push(`Shown as: ${p.config.label}`);
   lines.push(
     '',
@@ -72,7 +80,9 @@ export const approveConnection: CommandSpec<ApprovalResult> = {
     const args = Args.from(command, arg, ['connection', 'confirm']);
     const scripted = isPlainObject(arg);
     if (!isWorkspaceTrusted()) {
-      throw new ArgumentError('This workspace is in Restricted Mode: the connections it proposes are not used and cannot be approved. Trust the workspace first (Workspaces: Manage Workspace Trust).');
+      throw new ArgumentError(
+        'This workspace is in Restricted Mode: the connections it proposes are not used and cannot be approved. Trust the workspace first (Workspaces: Manage Workspace Trust).',
+      );
     }
     const all = await services.connections.allProposals();
     const ref = args.string('connection', 'the label of a proposed connection, its fingerprint or its id');
@@ -84,15 +94,25 @@ export const approveConnection: CommandSpec<ApprovalResult> = {
       const pending = all.filter((p) => !p.approved && !p.sameAs);
       if (!pending.length) throw new ArgumentError('This workspace proposes no connection waiting for approval.');
       proposal = await services.ui.pick(
-        pending.map((p) => ({ label: describeConnectionConfig(p.config), description: describeProposalFields(p.config).endpoint, detail: p.error ? `Not usable: ${p.error.message}` : p.source, value: p })),
+        pending.map((p) => ({
+          label: describeConnectionConfig(p.config),
+          description: describeProposalFields(p.config).endpoint,
+          detail: p.error ? `Not usable: ${p.error.message}` : p.source,
+          value: p,
+        })),
         { title: 'Approve a connection this workspace proposes' },
       );
     }
-    if (proposal.error) throw new ArgumentError(`The proposed connection "${describeConnectionConfig(proposal.config)}" cannot be used, so it cannot be approved: ${proposal.error.message}`);
+    if (proposal.error)
+      throw new ArgumentError(
+        `The proposed connection "${describeConnectionConfig(proposal.config)}" cannot be used, so it cannot be approved: ${proposal.error.message}`,
+      );
     if (proposal.approved) return result(proposal, true);
     if (scripted) {
       if (args.boolean('confirm') !== true) {
-        throw new ArgumentError(`${command} lets this workspace's proposed connection "${describeConnectionConfig(proposal.config)}" receive your signed requests and plaintext: add "confirm": true to the argument object to go ahead.`);
+        throw new ArgumentError(
+          `${command} lets this workspace's proposed connection "${describeConnectionConfig(proposal.config)}" receive your signed requests and plaintext: add "confirm": true to the argument object to go ahead.`,
+        );
       }
     } else {
       await services.ui.confirm(`Approve the connection "${describeConnectionConfig(proposal.config)}" that this workspace proposes?`, {
@@ -123,14 +143,20 @@ export const revokeConnectionApproval: CommandSpec<ApprovalResult> = {
     const ref = args.string('connection', 'the label of a proposed connection, its fingerprint or its id');
     const target = targetOf(arg);
     let proposal = proposalOf(arg);
-    if (!proposal && target?.kind === 'connection' && target.approvedProposal) proposal = all.find((p) => p.fingerprint === target.approvedProposal);
+    if (!proposal && target?.kind === 'connection' && target.approvedProposal)
+      proposal = all.find((p) => p.fingerprint === target.approvedProposal);
     if (!proposal && ref !== undefined) proposal = findProposal(all, ref, command);
     if (!proposal) {
       if (isPlainObject(arg)) throw new ArgumentError(`${command} needs "connection": the label of a connection this workspace proposes.`);
       const approved = all.filter((p) => p.approved);
       if (!approved.length) throw new ArgumentError('No connection this workspace proposes is approved.');
       proposal = await services.ui.pick(
-        approved.map((p) => ({ label: describeConnectionConfig(p.config), description: describeProposalFields(p.config).endpoint, detail: p.source, value: p })),
+        approved.map((p) => ({
+          label: describeConnectionConfig(p.config),
+          description: describeProposalFields(p.config).endpoint,
+          detail: p.source,
+          value: p,
+        })),
         { title: 'Revoke the approval of a proposed connection' },
       );
     }

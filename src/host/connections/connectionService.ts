@@ -1,7 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AwsConfigFiles, type Environment } from '../../core/aws/awsConfigFiles';
-import { type Connection, type ConnectionConfig, ConnectionConfigError, describeConnectionConfig, type EndpointPolicy, resolveConnection } from '../../core/aws/connection';
+import {
+  type Connection,
+  type ConnectionConfig,
+  ConnectionConfigError,
+  describeConnectionConfig,
+  type EndpointPolicy,
+  resolveConnection,
+} from '../../core/aws/connection';
 import { connectionFingerprint, parseConnectionList } from '../../core/aws/connectionSettings';
 import { ArgumentError } from '../../core/args/argumentError';
 import { KmsError } from '../../core/kms/errors';
@@ -78,11 +85,15 @@ export class ConnectionService implements vscode.Disposable {
         if (which) this.invalidate(`${which} changed`);
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.invalidate('the workspace folders changed')),
-      onDidChangeWorkspaceTrust((trusted) => this.invalidate(trusted ? 'the workspace is trusted now' : 'the workspace is in Restricted Mode')),
+      onDidChangeWorkspaceTrust((trusted) =>
+        this.invalidate(trusted ? 'the workspace is trusted now' : 'the workspace is in Restricted Mode'),
+      ),
     );
     const { configPath, credentialsPath } = AwsConfigFiles.paths(env);
     for (const file of [configPath, credentialsPath]) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+      );
       const onFile = (): void => this.invalidate(`${file} changed`);
       watcher.onDidChange(onFile);
       watcher.onDidCreate(onFile);
@@ -161,9 +172,14 @@ export class ConnectionService implements vscode.Disposable {
 
   /** Remembers the user's approval of a proposed connection for this workspace. */
   async approve(proposal: ProposalEntry): Promise<void> {
-    if (!isWorkspaceTrusted()) throw new ArgumentError('This workspace is in Restricted Mode: its proposed connections cannot be approved. Trust the workspace first (Workspaces: Manage Workspace Trust).');
+    if (!isWorkspaceTrusted())
+      throw new ArgumentError(
+        'This workspace is in Restricted Mode: its proposed connections cannot be approved. Trust the workspace first (Workspaces: Manage Workspace Trust).',
+      );
     await this.approvals.approve(proposal.fingerprint);
-    this.log.info(`Proposed connection approved for this workspace: ${describeConnectionConfig(proposal.config)} (${proposal.config.endpoint ?? 'no endpoint'})`);
+    this.log.info(
+      `Proposed connection approved for this workspace: ${describeConnectionConfig(proposal.config)} (${proposal.config.endpoint ?? 'no endpoint'})`,
+    );
     this.invalidate('a proposed connection was approved');
   }
 
@@ -186,7 +202,10 @@ export class ConnectionService implements vscode.Disposable {
     const chosen = usable.find((e) => e.connection?.id === stored) ?? usable[0];
     if (chosen?.connection) return chosen.connection;
     const firstError = entries.find((e) => e.error)?.error;
-    throw new KmsError('NoConnection', firstError ? firstError.message : 'No KMS connection is configured: add one to kmsWorkbench.connections or configure an AWS profile.');
+    throw new KmsError(
+      'NoConnection',
+      firstError ? firstError.message : 'No KMS connection is configured: add one to kmsWorkbench.connections or configure an AWS profile.',
+    );
   }
 
   async setActive(connection: Connection): Promise<void> {
@@ -223,7 +242,9 @@ export class ConnectionService implements vscode.Disposable {
       inspected?.workspaceValue !== undefined ? 'the workspace settings' : undefined,
       inspected?.workspaceFolderValue !== undefined ? 'a folder\u2019s settings' : undefined,
     ].filter(Boolean);
-    const note = ignored.length ? `kmsWorkbench.connections in ${ignored.join(' and ')} is ignored: connections come from your user settings only. A repository can propose connections in kmsWorkbench.proposedConnections, which you approve one by one.` : undefined;
+    const note = ignored.length
+      ? `kmsWorkbench.connections in ${ignored.join(' and ')} is ignored: connections come from your user settings only. A repository can propose connections in kmsWorkbench.proposedConnections, which you approve one by one.`
+      : undefined;
     if (note && note !== this.lastIgnoredNote) this.log.warn(note);
     this.lastIgnoredNote = note;
     return inspected?.globalValue;
@@ -234,12 +255,15 @@ export class ConnectionService implements vscode.Disposable {
     const out: { config: ConnectionConfig; source: string }[] = [];
     const window = vscode.workspace.getConfiguration('kmsWorkbench').inspect<unknown>('proposedConnections');
     if (window?.globalValue !== undefined) {
-      this.log.warn('kmsWorkbench.proposedConnections in your user settings is not read: put your own connections in kmsWorkbench.connections.');
+      this.log.warn(
+        'kmsWorkbench.proposedConnections in your user settings is not read: put your own connections in kmsWorkbench.connections.',
+      );
     }
     for (const config of parseConnectionList(window?.workspaceValue)) out.push({ config, source: 'workspace settings' });
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const inspected = vscode.workspace.getConfiguration('kmsWorkbench', folder.uri).inspect<unknown>('proposedConnections');
-      for (const config of parseConnectionList(inspected?.workspaceFolderValue)) out.push({ config, source: `settings of folder ${folder.name}` });
+      for (const config of parseConnectionList(inspected?.workspaceFolderValue))
+        out.push({ config, source: `settings of folder ${folder.name}` });
     }
     const seen = new Set<string>();
     return out.filter((p) => {
@@ -269,14 +293,24 @@ export class ConnectionService implements vscode.Disposable {
         const fingerprint = connectionFingerprint(config);
         const resolved = resolve(config);
         const sameAs = resolved.connection && entries.find((e) => e.connection?.id === resolved.connection?.id)?.connection?.label;
-        const proposal: ProposalEntry = { fingerprint, config, source, approved: this.approvals.isApproved(fingerprint), ...resolved, sameAs };
+        const proposal: ProposalEntry = {
+          fingerprint,
+          config,
+          source,
+          approved: this.approvals.isApproved(fingerprint),
+          ...resolved,
+          sameAs,
+        };
         proposals.push(proposal);
         const alreadyShown = entries.some((e) => e.connection && e.connection.id === proposal.connection?.id);
         if (trusted && proposal.approved && proposal.connection && !alreadyShown) {
           entries.push({ index: entries.length, config, connection: proposal.connection, approvedProposal: fingerprint });
         }
       }
-      if (proposals.length) this.log.info(`This workspace proposes ${proposals.length} connection(s): ${proposals.filter((p) => p.approved).length} approved${trusted ? '' : ' (Restricted Mode: none is shown or used)'}.`);
+      if (proposals.length)
+        this.log.info(
+          `This workspace proposes ${proposals.length} connection(s): ${proposals.filter((p) => p.approved).length} approved${trusted ? '' : ' (Restricted Mode: none is shown or used)'}.`,
+        );
       return { files, entries, proposals };
     })();
     this.cache.catch(() => (this.cache = undefined));

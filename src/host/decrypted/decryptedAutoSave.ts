@@ -77,7 +77,10 @@ export class DecryptedAutoSave implements vscode.Disposable {
         this.log.error(`Could not write the auto-saved changes of ${uri.path}`, error);
         const name = basename(uri.path);
         void vscode.window
-          .showErrorMessage(`The changes to ${name} (decrypted) could not be encrypted and saved: ${reason} They are kept in memory; open the file decrypted again and save to retry.`, 'Open Decrypted')
+          .showErrorMessage(
+            `The changes to ${name} (decrypted) could not be encrypted and saved: ${reason} They are kept in memory; open the file decrypted again and save to retry.`,
+            'Open Decrypted',
+          )
           .then((choice) => {
             if (choice === 'Open Decrypted') void vscode.window.showTextDocument(uri, { preview: false });
           });

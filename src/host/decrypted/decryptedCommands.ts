@@ -51,13 +51,24 @@ export interface DecryptedCommandDeps {
  */
 function encryptedFileOf(arg: unknown, all: readonly unknown[], args: Args, command: string): vscode.Uri {
   const raw = args.raw('uri');
-  const given = raw instanceof vscode.Uri ? raw : typeof raw === 'string' && raw.startsWith('kms-decrypted:') ? vscode.Uri.parse(raw) : arg instanceof vscode.Uri && !args.has('uri') ? arg : undefined;
+  const given =
+    raw instanceof vscode.Uri
+      ? raw
+      : typeof raw === 'string' && raw.startsWith('kms-decrypted:')
+        ? vscode.Uri.parse(raw)
+        : arg instanceof vscode.Uri && !args.has('uri')
+          ? arg
+          : undefined;
   const candidate = given ?? (args.has('uri') ? undefined : vscode.window.activeTextEditor?.document.uri);
   if (candidate) {
     const view = viewOf(candidate);
     if (view) return view.file;
     if (candidate.scheme === 'file') return candidate;
-    if (!args.has('uri')) throw new KmsError('NotAFile', `${candidate.toString()} is not a file on disk; only encrypted files on disk can be opened decrypted.`);
+    if (!args.has('uri'))
+      throw new KmsError(
+        'NotAFile',
+        `${candidate.toString()} is not a file on disk; only encrypted files on disk can be opened decrypted.`,
+      );
   }
   return targetFiles(arg, all, args, command)[0];
 }
@@ -93,8 +104,18 @@ export function openDecrypted(deps: DecryptedCommandDeps): CommandSpec<OpenDecry
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
       deps.opened(uri);
       const changesOnSave = state.target.changesOnSave;
-      if (changesOnSave.length) void vscode.window.showWarningMessage(`Saving ${basename(file.fsPath)} from its decrypted editor changes how it is encrypted. ${changesOnSave.join(' ')}`);
-      return { uri: uri.toString(), file: file.fsPath, format: state.target.format, keyId: state.target.keyId, encryptionContext: { ...state.target.encryptionContext }, changesOnSave: [...changesOnSave] };
+      if (changesOnSave.length)
+        void vscode.window.showWarningMessage(
+          `Saving ${basename(file.fsPath)} from its decrypted editor changes how it is encrypted. ${changesOnSave.join(' ')}`,
+        );
+      return {
+        uri: uri.toString(),
+        file: file.fsPath,
+        format: state.target.format,
+        keyId: state.target.keyId,
+        encryptionContext: { ...state.target.encryptionContext },
+        changesOnSave: [...changesOnSave],
+      };
     },
   };
 }
@@ -114,7 +135,8 @@ export function compareDecryptedWithHead(deps: DecryptedCommandDeps): CommandSpe
       const args = Args.from(command, arg, ['uri', 'ref', 'encryptionContext', 'connection']);
       const file = encryptedFileOf(arg, all, args, command);
       const ref = args.string('ref', 'a Git revision such as HEAD, HEAD~1, a branch, tag or commit') ?? 'HEAD';
-      if (!isValidRef(ref)) throw new ArgumentError(`${command}: "ref" must be a Git revision such as HEAD, HEAD~1, a branch, tag or commit, not "${ref}".`);
+      if (!isValidRef(ref))
+        throw new ArgumentError(`${command}: "ref" must be a Git revision such as HEAD, HEAD~1, a branch, tag or commit, not "${ref}".`);
       const encryptionContext = args.stringMap('encryptionContext');
       const connection = args.string('connection', 'a connection label or id');
       const interactive = !isScripted(arg);

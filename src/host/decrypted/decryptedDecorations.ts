@@ -13,7 +13,11 @@ export class DecryptedDecorations implements vscode.FileDecorationProvider, vsco
   private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly fs: DecryptedFileSystem) {
-    this.disposables = [this.changed, vscode.window.registerFileDecorationProvider(this), fs.onDidChangePending((uri) => this.changed.fire([uri]))];
+    this.disposables = [
+      this.changed,
+      vscode.window.registerFileDecorationProvider(this),
+      fs.onDidChangePending((uri) => this.changed.fire([uri])),
+    ];
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {

@@ -148,7 +148,9 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
    */
   private watchFile(file: vscode.Uri, loadedMtime: number): void {
     if (this.watchers.has(file.fsPath)) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file.fsPath)), basename(file.fsPath)));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(dirname(file.fsPath)), basename(file.fsPath)),
+    );
     // Our own change events reach watchers too (they match by path, whatever the scheme): only the file counts.
     const changed = (uri: vscode.Uri): void => {
       if (uri.scheme === 'file') this.fileChanged(file);
@@ -174,7 +176,13 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       );
     }, STAT_INTERVAL_MS);
     poll.unref?.();
-    const parts: vscode.Disposable[] = [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed), { dispose: () => clearInterval(poll) }];
+    const parts: vscode.Disposable[] = [
+      watcher,
+      watcher.onDidChange(changed),
+      watcher.onDidCreate(changed),
+      watcher.onDidDelete(changed),
+      { dispose: () => clearInterval(poll) },
+    ];
     this.watchers.set(file.fsPath, {
       dispose: () => {
         for (const part of parts) part.dispose();
@@ -212,7 +220,16 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       return view;
     }
     const loaded = await this.loader.loadWorking(location.file, options);
-    const view: View = { ...location, uri, plaintext: loaded.plaintext, mtime: loaded.state.mtimeMs, ctime: loaded.state.mtimeMs, loadedAt: now, working: loaded.state, queue: Promise.resolve() };
+    const view: View = {
+      ...location,
+      uri,
+      plaintext: loaded.plaintext,
+      mtime: loaded.state.mtimeMs,
+      ctime: loaded.state.mtimeMs,
+      loadedAt: now,
+      working: loaded.state,
+      queue: Promise.resolve(),
+    };
     this.views.set(uri.toString(), view);
     this.watchFile(location.file, loaded.state.mtimeMs);
     return view;
@@ -272,7 +289,10 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
 
   private async save(view: View, content: Uint8Array): Promise<void> {
     const working = view.working;
-    if (!working) throw vscode.FileSystemError.NoPermissions(`${basename(view.file.fsPath)} at ${view.ref ?? 'this revision'} is read-only: it shows a version from Git history.`);
+    if (!working)
+      throw vscode.FileSystemError.NoPermissions(
+        `${basename(view.file.fsPath)} at ${view.ref ?? 'this revision'} is read-only: it shows a version from Git history.`,
+      );
     if (view.blocked) throw new KmsError('CannotSave', view.blocked);
     const name = basename(view.file.fsPath);
     try {
@@ -290,14 +310,18 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
     } catch (error) {
       this.log.error(`Failed to save ${view.file.fsPath} from its decrypted editor`, error);
       // A newer version on disk: decrypt it, so VS Code's conflict handling (Compare / Overwrite) takes over.
-      if (error instanceof KmsError && (error.code === 'FileChangedOnDisk' || error.code === 'FileDeleted')) void this.enqueue(view, () => this.refresh(view));
+      if (error instanceof KmsError && (error.code === 'FileChangedOnDisk' || error.code === 'FileDeleted'))
+        void this.enqueue(view, () => this.refresh(view));
       throw error;
     }
   }
 
   /** Holds the text of an Auto Save in memory: to VS Code it is saved, to the disk nothing happened. */
   private holdBack(view: View, content: Uint8Array): void {
-    if (!view.working) throw vscode.FileSystemError.NoPermissions(`${basename(view.file.fsPath)} at ${view.ref ?? 'this revision'} is read-only: it shows a version from Git history.`);
+    if (!view.working)
+      throw vscode.FileSystemError.NoPermissions(
+        `${basename(view.file.fsPath)} at ${view.ref ?? 'this revision'} is read-only: it shows a version from Git history.`,
+      );
     view.pending?.fill(0);
     view.pending = Buffer.from(content);
     // A newer mtime, so VS Code's own conflict check sees its write went through.
@@ -403,7 +427,13 @@ async function folderStat(uri: vscode.Uri): Promise<vscode.FileStat | undefined>
   const folder = realFolderOfDecrypted(uri) ?? vscode.Uri.from({ scheme: 'file', path: uri.path });
   const info = await stat(folder.fsPath).catch(() => undefined);
   if (!info?.isDirectory()) return undefined;
-  return { type: vscode.FileType.Directory, ctime: info.ctimeMs, mtime: info.mtimeMs, size: 0, permissions: vscode.FilePermission.Readonly };
+  return {
+    type: vscode.FileType.Directory,
+    ctime: info.ctimeMs,
+    mtime: info.mtimeMs,
+    size: 0,
+    permissions: vscode.FilePermission.Readonly,
+  };
 }
 
 function reasonOf(error: unknown): string {

@@ -6,7 +6,12 @@
 import { basename } from 'node:path';
 import type * as vscode from 'vscode';
 import { Args } from '../../core/args/readArgs';
-import { decryptBytesToMemory, decryptFileToMemory, type DecryptedContent, type EncryptionTarget } from '../../core/decrypted/decryptedFile';
+import {
+  decryptBytesToMemory,
+  decryptFileToMemory,
+  type DecryptedContent,
+  type EncryptionTarget,
+} from '../../core/decrypted/decryptedFile';
 import { detectFileFormat } from '../../core/envelope/detect';
 import { contextMismatches, formatEncryptionContext } from '../../core/envelope/encryptionContext';
 import { inspectFile } from '../../core/envelope/fileEncryption';
@@ -50,16 +55,28 @@ export class KmsDecryptedLoader implements DecryptedLoader {
   async loadWorking(file: vscode.Uri, options: LoadOptions): Promise<{ plaintext: Buffer; state: WorkingState }> {
     const kms = options.previous?.kms ?? (await this.kmsFor(options));
     const inspection = await inspectFile(file.fsPath).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new KmsError('FileNotFound', `${basename(file.fsPath)} does not exist (any more).`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new KmsError('FileNotFound', `${basename(file.fsPath)} does not exist (any more).`);
       throw error;
     });
     const blob = inspection.format.kind === 'blob';
     // Before any KMS call: data keys only under keys of trusted accounts.
-    await kms.guard.checkDataKeys(basename(file.fsPath), visibleKeyArns({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined }));
+    await kms.guard.checkDataKeys(
+      basename(file.fsPath),
+      visibleKeyArns({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined }),
+    );
     const previousContext = options.previous?.target.format === 'blob' ? options.previous.target.encryptionContext : undefined;
-    const content = await this.withBlobContext(file, blob, { ...options, encryptionContext: options.encryptionContext ?? previousContext }, (blobContext) => decryptFileToMemory(file.fsPath, { blobContext }, kms));
+    const content = await this.withBlobContext(
+      file,
+      blob,
+      { ...options, encryptionContext: options.encryptionContext ?? previousContext },
+      (blobContext) => decryptFileToMemory(file.fsPath, { blobContext }, kms),
+    );
     checkGivenContext(content, blob, options.encryptionContext, basename(file.fsPath));
-    return { plaintext: content.plaintext, state: { kms, target: content.target, ciphertextHash: content.ciphertextHash, mtimeMs: content.mtimeMs } };
+    return {
+      plaintext: content.plaintext,
+      state: { kms, target: content.target, ciphertextHash: content.ciphertextHash, mtimeMs: content.mtimeMs },
+    };
   }
 
   async loadRevision(file: vscode.Uri, ref: string, options: LoadOptions): Promise<Buffer> {
@@ -68,17 +85,35 @@ export class KmsDecryptedLoader implements DecryptedLoader {
     const bytes = await this.git.revision(file, ref);
     const format = detectFileFormat(bytes, bytes.length);
     const blob = format.kind === 'blob';
-    await kms.guard.checkDataKeys(name, visibleKeyArns({ header: format.kind === 'message' ? format.header : undefined, blob: format.kind === 'blob' ? format.blob : undefined }));
-    const content = await this.withBlobContext(file, blob, options, (blobContext) => decryptBytesToMemory(bytes, name, { blobContext }, kms));
+    await kms.guard.checkDataKeys(
+      name,
+      visibleKeyArns({
+        header: format.kind === 'message' ? format.header : undefined,
+        blob: format.kind === 'blob' ? format.blob : undefined,
+      }),
+    );
+    const content = await this.withBlobContext(file, blob, options, (blobContext) =>
+      decryptBytesToMemory(bytes, name, { blobContext }, kms),
+    );
     return content.plaintext;
   }
 
   private kmsFor(options: LoadOptions): Promise<EditorKms> {
-    return editorKms(this.deps.services, Args.from('kmsWorkbench.openDecrypted', options.connection === undefined ? undefined : { connection: options.connection }, ['connection']));
+    return editorKms(
+      this.deps.services,
+      Args.from('kmsWorkbench.openDecrypted', options.connection === undefined ? undefined : { connection: options.connection }, [
+        'connection',
+      ]),
+    );
   }
 
   /** Runs `decrypt` with the right blob context (asking for it when KMS refuses the one tried). */
-  private async withBlobContext<T>(file: vscode.Uri, blob: boolean, options: LoadOptions, decrypt: (blobContext: EncryptionContext | undefined) => Promise<T>): Promise<T> {
+  private async withBlobContext<T>(
+    file: vscode.Uri,
+    blob: boolean,
+    options: LoadOptions,
+    decrypt: (blobContext: EncryptionContext | undefined) => Promise<T>,
+  ): Promise<T> {
     if (!blob) return decrypt(undefined);
     const key = file.toString();
     const tried = options.encryptionContext ?? this.deps.memory.contextFor(key);
@@ -106,5 +141,8 @@ function checkGivenContext(content: DecryptedContent, blob: boolean, given: Encr
   const wrong = contextMismatches(content.target.encryptionContext, given);
   if (!wrong.length) return;
   content.plaintext.fill(0);
-  throw new KmsError('EncryptionContextMismatch', `${name}'s encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(content.target.encryptionContext) || 'empty'}.`);
+  throw new KmsError(
+    'EncryptionContextMismatch',
+    `${name}'s encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(content.target.encryptionContext) || 'empty'}.`,
+  );
 }

@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { type DecryptedLocation, type DecryptedRoot, fromDecryptedUriParts, realFolderOf, toDecryptedUriParts } from '../../core/decrypted/names';
+import {
+  type DecryptedLocation,
+  type DecryptedRoot,
+  fromDecryptedUriParts,
+  realFolderOf,
+  toDecryptedUriParts,
+} from '../../core/decrypted/names';
 
 /** The scheme of decrypted editors: plaintext served from memory, never from disk. */
 export const DECRYPTED_SCHEME = 'kms-decrypted';

@@ -67,17 +67,40 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
     // Keys named as a person reads them (alias; account only when not the connection's); the Explorer's tooltip keeps the ARNs.
     const names = await this.keyNames?.activeContext(LENS_NAME_WAIT_MS);
     const name = (ref: string): string => keyName(ref, names);
-    const keys = format.kind === 'message' ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? []) : format.kind === 'sops' ? format.masterKeys : [];
+    const keys =
+      format.kind === 'message'
+        ? (format.header?.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo) ?? [])
+        : format.kind === 'sops'
+          ? format.masterKeys
+          : [];
     if (format.kind === 'sops') {
       return [
-        new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts only the changed values again with the file\'s data key', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
-        new vscode.CodeLens(top, { title: inertLabel(`SOPS file (${format.store}) for ${keys.map((k) => (k.startsWith('arn:') ? name(k) : k)).join('; ') || 'no master key'}`), command: '' }),
+        new vscode.CodeLens(top, {
+          title: '$(unlock) Open Decrypted',
+          tooltip: "Edit the plaintext in memory; saving encrypts only the changed values again with the file's data key",
+          command: 'kmsWorkbench.openDecrypted',
+          arguments: [document.uri],
+        }),
+        new vscode.CodeLens(top, {
+          title: inertLabel(
+            `SOPS file (${format.store}) for ${keys.map((k) => (k.startsWith('arn:') ? name(k) : k)).join('; ') || 'no master key'}`,
+          ),
+          command: '',
+        }),
       ];
     }
     return [
-      new vscode.CodeLens(top, { title: '$(unlock) Open Decrypted', tooltip: 'Edit the plaintext in memory; saving encrypts it again with the same key and context', command: 'kmsWorkbench.openDecrypted', arguments: [document.uri] }),
+      new vscode.CodeLens(top, {
+        title: '$(unlock) Open Decrypted',
+        tooltip: 'Edit the plaintext in memory; saving encrypts it again with the same key and context',
+        command: 'kmsWorkbench.openDecrypted',
+        arguments: [document.uri],
+      }),
       // The summary names the keys from the file's header: icon syntax in it stays text.
-      new vscode.CodeLens(top, { title: inertLabel(encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined, name)), command: '' }),
+      new vscode.CodeLens(top, {
+        title: inertLabel(encryptedFileSummary(describeFormat(format), format.kind === 'message' ? format.header : undefined, name)),
+        command: '',
+      }),
     ];
   }
 
@@ -98,11 +121,15 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
       }
       this.asked.add(file.fsPath);
       const choice = await this.services.ui.choose(
-        inertMessage(`${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`),
+        inertMessage(
+          `${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`,
+        ),
         ['Open Decrypted', 'Always', 'Never'],
       );
       if (choice === 'Always' || choice === 'Never') {
-        await vscode.workspace.getConfiguration('kmsWorkbench').update('openEncryptedFiles', choice === 'Always' ? 'decrypted' : 'raw', vscode.ConfigurationTarget.Global);
+        await vscode.workspace
+          .getConfiguration('kmsWorkbench')
+          .update('openEncryptedFiles', choice === 'Always' ? 'decrypted' : 'raw', vscode.ConfigurationTarget.Global);
       }
       if (choice === 'Open Decrypted' || choice === 'Always') await this.openInstead(file);
     } catch (error) {
@@ -118,7 +145,8 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
     if (!result) return;
     for (const group of vscode.window.tabGroups.all) {
       for (const tab of group.tabs) {
-        if (tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === file.toString() && !tab.isDirty) await vscode.window.tabGroups.close(tab, true);
+        if (tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === file.toString() && !tab.isDirty)
+          await vscode.window.tabGroups.close(tab, true);
       }
     }
   }

@@ -36,7 +36,10 @@ export class VscodeGitRevisions implements GitRevisions {
       return Buffer.from(await repository.buffer(ref, file.fsPath));
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new KmsError('NotInRevision', `${basename(file.fsPath)} has no version at ${ref} in ${repository.rootUri.fsPath} (is it new, untracked, or is ${ref} not a revision?)${/fatal: (.*)/.exec(detail)?.[1] ? `: ${/fatal: (.*)/.exec(detail)![1]}` : ''}.`);
+      throw new KmsError(
+        'NotInRevision',
+        `${basename(file.fsPath)} has no version at ${ref} in ${repository.rootUri.fsPath} (is it new, untracked, or is ${ref} not a revision?)${/fatal: (.*)/.exec(detail)?.[1] ? `: ${/fatal: (.*)/.exec(detail)![1]}` : ''}.`,
+      );
     }
   }
 
@@ -51,16 +54,25 @@ export class VscodeGitRevisions implements GitRevisions {
     // A repository the Git extension has not opened (created after it scanned, or outside the workspace).
     const root = findGitRoot(dirname(file.fsPath));
     const opened = root ? await api.openRepository(vscode.Uri.file(root)) : null;
-    if (!opened) throw new KmsError('NotInGit', `${basename(file.fsPath)} is not in a Git repository, so there is no committed version to compare with.`);
+    if (!opened)
+      throw new KmsError(
+        'NotInGit',
+        `${basename(file.fsPath)} is not in a Git repository, so there is no committed version to compare with.`,
+      );
     return opened;
   }
 }
 
 async function gitApi(): Promise<GitApi> {
   const extension = vscode.extensions.getExtension<GitExtension>('vscode.git');
-  if (!extension) throw new KmsError('GitUnavailable', 'The built-in Git extension is not installed or is disabled: enable "Git" (vscode.git) in the Extensions view to compare with Git history.');
+  if (!extension)
+    throw new KmsError(
+      'GitUnavailable',
+      'The built-in Git extension is not installed or is disabled: enable "Git" (vscode.git) in the Extensions view to compare with Git history.',
+    );
   const git = extension.isActive ? extension.exports : await extension.activate();
-  if (!git.enabled) throw new KmsError('GitUnavailable', 'Git is turned off in VS Code (setting git.enabled): turn it on to compare with Git history.');
+  if (!git.enabled)
+    throw new KmsError('GitUnavailable', 'Git is turned off in VS Code (setting git.enabled): turn it on to compare with Git history.');
   return git.getAPI(1);
 }
 

@@ -16,7 +16,8 @@ export function persistenceNotice(context: vscode.ExtensionContext): () => void 
         : 'While one has unsaved changes, VS Code backs it up to disk until it is saved or closed (kmsWorkbench.removeDecryptedBackups is off). ') +
       'Other extensions can read open editors, and Save As or copying writes the plaintext where you put it.';
     void vscode.window.showInformationMessage(message, 'Learn More').then((choice) => {
-      if (choice === 'Learn More') void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(context.extensionUri, 'README.md'));
+      if (choice === 'Learn More')
+        void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(context.extensionUri, 'README.md'));
     });
   };
 }

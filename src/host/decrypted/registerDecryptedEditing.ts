@@ -34,7 +34,11 @@ export interface DecryptedEditingTesting {
   setWriteFaults(spec?: { at: 'sync' | 'rename' }): void;
 }
 
-export function registerDecryptedEditing(context: vscode.ExtensionContext, services: Services, memory: EncryptionMemory): DecryptedEditingTesting {
+export function registerDecryptedEditing(
+  context: vscode.ExtensionContext,
+  services: Services,
+  memory: EncryptionMemory,
+): DecryptedEditingTesting {
   // The same memory as the in-place commands: a blob's remembered encryption context is shared.
   const deps: EditorDeps = { services, memory, fileChanged: () => undefined };
   const fs = new DecryptedFileSystem(new KmsDecryptedLoader(deps, new VscodeGitRevisions()), services.log);
@@ -53,7 +57,12 @@ export function registerDecryptedEditing(context: vscode.ExtensionContext, servi
 
   return {
     views: () => fs.uris().map((u) => u.toString()),
-    backups: () => ({ removed: scrubber.removed, roots: backupRoots(context.globalStorageUri), globalStorage: context.globalStorageUri.fsPath, storage: context.storageUri?.fsPath }),
+    backups: () => ({
+      removed: scrubber.removed,
+      roots: backupRoots(context.globalStorageUri),
+      globalStorage: context.globalStorageUri.fsPath,
+      storage: context.storageUri?.fsPath,
+    }),
     setWriteFaults: (spec) => {
       fs.writeFaults = spec ? writeFaults(spec.at) : undefined;
     },

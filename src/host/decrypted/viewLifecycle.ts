@@ -43,7 +43,9 @@ export class DecryptedViewLifecycle implements vscode.Disposable {
         if (doc.uri.scheme === DECRYPTED_SCHEME && !shownUris().has(doc.uri.toString())) this.fs.drop(doc.uri);
       }),
       fs.onDidRefresh((e) => {
-        this.tell(e.uri, e.outcome).catch((error: unknown) => this.services.log.error(`Could not tell about the change of ${e.uri.path}`, error));
+        this.tell(e.uri, e.outcome).catch((error: unknown) =>
+          this.services.log.error(`Could not tell about the change of ${e.uri.path}`, error),
+        );
       }),
     );
     this.timer = setInterval(() => this.dropUnshown(UNSHOWN_MS), UNSHOWN_MS);
@@ -55,7 +57,12 @@ export class DecryptedViewLifecycle implements vscode.Disposable {
     const shown = shownUris();
     for (const tab of tabs) {
       const input = tab.input;
-      const uris = input instanceof vscode.TabInputText ? [input.uri] : input instanceof vscode.TabInputTextDiff ? [input.original, input.modified] : [];
+      const uris =
+        input instanceof vscode.TabInputText
+          ? [input.uri]
+          : input instanceof vscode.TabInputTextDiff
+            ? [input.original, input.modified]
+            : [];
       for (const uri of uris) {
         if (uri.scheme !== DECRYPTED_SCHEME || shown.has(uri.toString())) continue;
         if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString() && d.isDirty)) continue;
@@ -93,10 +100,18 @@ export class DecryptedViewLifecycle implements vscode.Disposable {
       return;
     }
     if (outcome === 'deleted') {
-      await this.services.ui.choose(`${name} was deleted on disk while open decrypted. The editor keeps its text, but it cannot be saved until the file is back.`, [], { severity: 'warning' });
+      await this.services.ui.choose(
+        `${name} was deleted on disk while open decrypted. The editor keeps its text, but it cannot be saved until the file is back.`,
+        [],
+        { severity: 'warning' },
+      );
       return;
     }
-    await this.services.ui.choose(`${name} changed on disk and its new version cannot be decrypted here. The editor keeps the version decrypted before and cannot be saved over the newer file.`, [], { severity: 'warning' });
+    await this.services.ui.choose(
+      `${name} changed on disk and its new version cannot be decrypted here. The editor keeps the version decrypted before and cannot be saved over the newer file.`,
+      [],
+      { severity: 'warning' },
+    );
   }
 
   dispose(): void {

@@ -52,8 +52,12 @@ export class CiphertextHover implements vscode.HoverProvider {
     info.supportHtml = false;
     const link = new vscode.MarkdownString(undefined, true);
     link.isTrusted = { enabledCommands: ['kmsWorkbench.peekCiphertext'] };
-    const args = encodeURIComponent(JSON.stringify([{ uri: document.uri.toString(), line: position.line, character: position.character, fromHover: true }]));
-    link.appendMarkdown(`[$(unlock) Decrypt to peek](command:kmsWorkbench.peekCiphertext?${args} "Decrypt and show the plaintext in a dialog; nothing is written")`);
+    const args = encodeURIComponent(
+      JSON.stringify([{ uri: document.uri.toString(), line: position.line, character: position.character, fromHover: true }]),
+    );
+    link.appendMarkdown(
+      `[$(unlock) Decrypt to peek](command:kmsWorkbench.peekCiphertext?${args} "Decrypt and show the plaintext in a dialog; nothing is written")`,
+    );
     return new vscode.Hover([info, link], new vscode.Range(position.line, token.start, position.line, token.end));
   }
 }
@@ -74,8 +78,10 @@ async function ciphertextToPeek(args: Args): Promise<{ found: TextCiphertext; te
     if (!uri) throw new ArgumentError('kmsWorkbench.peekCiphertext: "uri" must be a Uri, a URI string or an absolute path.');
     const line = args.number('line', 'a line number (from 0)', { min: 0, max: 10_000_000 }) ?? 0;
     const character = args.number('character', 'a character offset in the line (from 0)', { min: 0, max: 100_000_000 }) ?? 0;
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
-    if (line >= document.lineCount) throw new ArgumentError(`kmsWorkbench.peekCiphertext: the document has ${document.lineCount} lines; "line" ${line} is past its end.`);
+    const document =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+    if (line >= document.lineCount)
+      throw new ArgumentError(`kmsWorkbench.peekCiphertext: the document has ${document.lineCount} lines; "line" ${line} is past its end.`);
     const token = tokenAt(document.lineAt(line).text, character, MIN_HOVER_TOKEN);
     const found = token ? detectTextCiphertext(token.text) : undefined;
     if (!token || !found) throw new KmsError('NoCiphertext', `No ciphertext at line ${line + 1}, character ${character + 1}.`);
@@ -91,7 +97,11 @@ async function ciphertextToPeek(args: Args): Promise<{ found: TextCiphertext; te
     text = splitQuoted(editor.document.getText(selection), { trim: true }).inner;
   }
   const found = text ? detectTextCiphertext(text) : undefined;
-  if (!found) throw new KmsError('NoCiphertext', 'No ciphertext under the cursor: put the cursor in (or select) a base64 KMS ciphertext or Encryption SDK message.');
+  if (!found)
+    throw new KmsError(
+      'NoCiphertext',
+      'No ciphertext under the cursor: put the cursor in (or select) a base64 KMS ciphertext or Encryption SDK message.',
+    );
   return { found, text, uri: editor.document.uri };
 }
 
@@ -101,10 +111,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function shown(plaintext: Buffer): { shown: string; binary: boolean } {
   try {
     const text = utf8.decode(plaintext);
-    return { shown: text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${(text.length - MAX_SHOWN).toLocaleString('en-US')} more characters; Copy takes them all)` : text, binary: false };
+    return {
+      shown:
+        text.length > MAX_SHOWN
+          ? `${text.slice(0, MAX_SHOWN)}\n… (${(text.length - MAX_SHOWN).toLocaleString('en-US')} more characters; Copy takes them all)`
+          : text,
+      binary: false,
+    };
   } catch {
-    const hex = plaintext.subarray(0, 256).toString('hex').replace(/(.{2})/g, '$1 ').trim();
-    return { shown: `Binary data, ${plaintext.length} bytes${plaintext.length > 256 ? ' (the first 256 shown)' : ''}:\n${hex}`, binary: true };
+    const hex = plaintext
+      .subarray(0, 256)
+      .toString('hex')
+      .replace(/(.{2})/g, '$1 ')
+      .trim();
+    return {
+      shown: `Binary data, ${plaintext.length} bytes${plaintext.length > 256 ? ' (the first 256 shown)' : ''}:\n${hex}`,
+      binary: true,
+    };
   }
 }
 
@@ -129,7 +152,14 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
     id: 'kmsWorkbench.peekCiphertext',
     action: 'decrypt the ciphertext to peek at it',
     run: async (arg, services) => {
-      const args = Args.from('kmsWorkbench.peekCiphertext', arg, ['uri', 'line', 'character', 'encryptionContext', 'connection', 'fromHover']);
+      const args = Args.from('kmsWorkbench.peekCiphertext', arg, [
+        'uri',
+        'line',
+        'character',
+        'encryptionContext',
+        'connection',
+        'fromHover',
+      ]);
       // The hover's link passes an argument object, but a person clicked it and can be asked.
       const interactive = !isScripted(arg) || args.boolean('fromHover') === true;
       const { found, text, uri } = await ciphertextToPeek(args);
@@ -156,9 +186,13 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
       // Copy puts the whole plaintext on the clipboard (the dialog shortens long text); never anywhere else.
       const copied = copyable(secret.plaintext);
       secret.plaintext.fill(0);
-      const context = formatEncryptionContext(Object.fromEntries(Object.entries(secret.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))));
+      const context = formatEncryptionContext(
+        Object.fromEntries(Object.entries(secret.encryptionContext).filter(([k]) => !k.startsWith('aws-crypto-'))),
+      );
       const key = keyName(secret.keyId, await kms.names());
-      services.log.info(`Peeked at a ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) decrypted with ${secret.keyId}`);
+      services.log.info(
+        `Peeked at a ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) decrypted with ${secret.keyId}`,
+      );
       // The plaintext is the dialog's text; the key, kind and context its detail.
       const choice = await deps.services.ui.choose(inertMessage(display.shown, { keepLineBreaks: true }), [copied.button], {
         modal: true,

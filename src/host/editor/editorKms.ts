@@ -76,7 +76,8 @@ export function editorKmsFor(services: Services, connection: Connection): Editor
     envelope: new EnvelopeCrypto(gatewayFor, { dataKeyTrust: guard }),
     guard,
     sopsKeys: sopsKeysFor(services, connection, guard),
-    checkSopsKeys: (kmsKeys, name) => checkRepositoryKeys(services, connection, kmsKeys, { interactive: true, source: `The SOPS file ${name}` }),
+    checkSopsKeys: (kmsKeys, name) =>
+      checkRepositoryKeys(services, connection, kmsKeys, { interactive: true, source: `The SOPS file ${name}` }),
     names: () => services.keyNames.context(connection),
   };
 }
@@ -146,7 +147,9 @@ function noEncryptionKey(kms: EditorKms): string {
 export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: string, keyArn: string, interactive: boolean): void {
   if (!key.chosenBy) return;
   const account = accountOfKeyRef(keyArn);
-  const shown = keyArn ? `${describeKeyRef(key.keyId)} (${keyArn}${account ? `, AWS account ${formatAccount(account)}` : ''})` : key.chosenBy.key;
+  const shown = keyArn
+    ? `${describeKeyRef(key.keyId)} (${keyArn}${account ? `, AWS account ${formatAccount(account)}` : ''})`
+    : key.chosenBy.key;
   const message = `${what} with ${shown}, chosen by ${key.chosenBy.setting[0].toLowerCase()}${key.chosenBy.setting.slice(1)}.`;
   deps.services.log.info(message);
   if (interactive) void vscode.window.showInformationMessage(message);
@@ -157,7 +160,12 @@ export function announceWorkspaceKey(deps: EditorDeps, key: ChosenKey, what: str
  * one decrypts; keys of other regions or accounts by ARN), else what chooseKey gives.
  * Interactively the picker also offers "Several keys…", a multi-select of the connection's keys.
  */
-export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; use?: KeyUse }): Promise<ChosenKey[]> {
+export async function chooseKeys(
+  deps: EditorDeps,
+  kms: EditorKms,
+  args: Args,
+  options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; use?: KeyUse },
+): Promise<ChosenKey[]> {
   const keys = await chooseKeysOrSops(deps, kms, args, { ...options, offerSops: false });
   if (keys === 'sops') throw new UserCancelledError();
   return keys;
@@ -167,8 +175,14 @@ export async function chooseKeys(deps: EditorDeps, kms: EditorKms, args: Args, o
  * chooseKeys for Encrypt File: with `offerSops` (a structured file, no format asked for), the
  * picker's last entry "As a SOPS file…" answers 'sops'.
  */
-export async function chooseKeysOrSops(deps: EditorDeps, kms: EditorKms, args: Args, options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean; use?: KeyUse }): Promise<ChosenKey[] | 'sops'> {
-  if (args.has('keyId') && args.has('keyIds')) throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
+export async function chooseKeysOrSops(
+  deps: EditorDeps,
+  kms: EditorKms,
+  args: Args,
+  options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean; use?: KeyUse },
+): Promise<ChosenKey[] | 'sops'> {
+  if (args.has('keyId') && args.has('keyIds'))
+    throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
   const named = args.stringArray('keyIds', 'an array of key ids, key ARNs, alias names or alias ARNs');
   if (named) {
     let refs: string[];
@@ -224,11 +238,16 @@ export type KeyUse = 'encrypt' | 'generateDataKey';
  * unless kmsWorkbench.promptForEncryptionContext is off) typed by the person, `initial`
  * filled in.
  */
-export async function askEncryptionContext(deps: EditorDeps, args: Args, options: { interactive: boolean; scope?: vscode.Uri; initial?: EncryptionContext; title: string; prompt?: string }): Promise<EncryptionContext> {
+export async function askEncryptionContext(
+  deps: EditorDeps,
+  args: Args,
+  options: { interactive: boolean; scope?: vscode.Uri; initial?: EncryptionContext; title: string; prompt?: string },
+): Promise<EncryptionContext> {
   const given = args.stringMap('encryptionContext', 'an object of string values, like { "app": "web" }');
   if (given) return checkedContext(given);
   if (!options.interactive) return {};
-  if (!vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<boolean>('promptForEncryptionContext', true) && !options.prompt) return options.initial ?? {};
+  if (!vscode.workspace.getConfiguration('kmsWorkbench', options.scope).get<boolean>('promptForEncryptionContext', true) && !options.prompt)
+    return options.initial ?? {};
   return parseEncryptionContext(
     await deps.services.ui.input({
       title: options.title,
@@ -282,7 +301,12 @@ const DONE_MESSAGE_MS = 8000;
  * `done(keys)` gives the sentence, e.g. `Encrypted 2 selections with ${keys}`. The full ARNs
  * are in the log. Returns the sentence.
  */
-export async function reportDone(deps: EditorDeps, kms: EditorKms, keyRefs: readonly string[], done: (keys: string) => string): Promise<string> {
+export async function reportDone(
+  deps: EditorDeps,
+  kms: EditorKms,
+  keyRefs: readonly string[],
+  done: (keys: string) => string,
+): Promise<string> {
   const refs = keyRefs.filter((r) => r !== '');
   const names = refs.length ? keyNames(refs, await kms.names()) : 'its key';
   const message = done(names);

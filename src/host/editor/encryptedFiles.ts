@@ -42,7 +42,11 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
     );
     // Files changed outside the editor (a terminal, git): only those already looked at matter.
     const all = vscode.workspace.createFileSystemWatcher('**/*', true, false, false);
-    this.disposables.push(all, all.onDidChange((uri) => this.known.has(uri.fsPath) && this.refresh(uri)), all.onDidDelete((uri) => this.forget(uri)));
+    this.disposables.push(
+      all,
+      all.onDidChange((uri) => this.known.has(uri.fsPath) && this.refresh(uri)),
+      all.onDidDelete((uri) => this.forget(uri)),
+    );
     void this.scan();
   }
 
@@ -69,7 +73,12 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
       let head = await readHead(uri.fsPath, Math.min(info.size, HEAD_BYTES)).catch(() => undefined);
       if (!head) return undefined;
       let format = detectFileFormat(head, info.size, basename(uri.fsPath));
-      if (format.kind === 'plaintext' && info.size > head.length && info.size <= MAX_SOPS_BYTES && /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))) {
+      if (
+        format.kind === 'plaintext' &&
+        info.size > head.length &&
+        info.size <= MAX_SOPS_BYTES &&
+        /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))
+      ) {
         // SOPS metadata is at the end of the file.
         head = await readFile(uri.fsPath).catch(() => undefined);
         if (head) format = detectFileFormat(head, info.size, basename(uri.fsPath));

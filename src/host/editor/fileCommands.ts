@@ -6,7 +6,18 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
-import { decryptFileInPlace, type DecryptedFile, type DecryptedFileMode, encryptFileInPlace, FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile, reEncryptFileInPlace, rekeyFileInPlace } from '../../core/envelope/fileEncryption';
+import {
+  decryptFileInPlace,
+  type DecryptedFile,
+  type DecryptedFileMode,
+  encryptFileInPlace,
+  FILE_OUTPUT_FORMATS,
+  type FileJob,
+  type FileOutputFormat,
+  inspectFile,
+  reEncryptFileInPlace,
+  rekeyFileInPlace,
+} from '../../core/envelope/fileEncryption';
 import { isEncryptedFormat } from '../../core/envelope/detect';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { isTrackedByGit } from '../../core/files/gitTracked';
@@ -17,7 +28,23 @@ import { withCancellableProgress } from '../ui/cancellableProgress';
 import { UserCancelledError } from '../ui/userInput';
 import { settleWriteHazards } from './writeHazards';
 import { lastFileEditorUri } from './lastFileEditor';
-import { NO_ARGS, announceWorkspaceKey, countOf, reportDone, askEncryptionContext, checkUsableKeys, chooseKey, chooseKeysOrSops, type EditorDeps, type EditorKms, editorKms, fileFormatSetting, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import {
+  NO_ARGS,
+  announceWorkspaceKey,
+  countOf,
+  reportDone,
+  askEncryptionContext,
+  checkUsableKeys,
+  chooseKey,
+  chooseKeysOrSops,
+  type EditorDeps,
+  type EditorKms,
+  editorKms,
+  fileFormatSetting,
+  isContextProblem,
+  isScripted,
+  sourceContextArg,
+} from './editorKms';
 import { encryptFilesAsSops, encryptsAsSops, type SopsFileResult } from '../sops/sopsCommands';
 import { formatForName } from '../../core/sops/sopsFile';
 
@@ -44,7 +71,14 @@ export interface FileResult {
 
 const FILE_FIELDS = ['uri', 'uris', 'connection', 'confirm'] as const;
 
-function hazards(deps: EditorDeps, uris: readonly vscode.Uri[], args: Args, interactive: boolean, verb: string, command: string): Promise<Set<string>> {
+function hazards(
+  deps: EditorDeps,
+  uris: readonly vscode.Uri[],
+  args: Args,
+  interactive: boolean,
+  verb: string,
+  command: string,
+): Promise<Set<string>> {
   return settleWriteHazards(deps.services, uris, { interactive, confirmed: args.boolean('confirm') === true, verb, command });
 }
 /** From this many bytes in all, file commands show a progress notification with Cancel at once (smaller: after a moment). */
@@ -62,13 +96,19 @@ export function targetFiles(arg: unknown, all: readonly unknown[], args: Args, c
       if (/^file:\/\//.test(value)) return vscode.Uri.parse(value);
       if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value)) return vscode.Uri.file(value);
     }
-    throw new ArgumentError(`${command}: "${field}" must be a Uri or an absolute file path, not ${typeof value === 'string' ? `"${value}"` : typeof value}.`);
+    throw new ArgumentError(
+      `${command}: "${field}" must be a Uri or an absolute file path, not ${typeof value === 'string' ? `"${value}"` : typeof value}.`,
+    );
   };
   let uris: vscode.Uri[];
   if (args.has('uri') || args.has('uris')) {
     const many = args.raw('uris');
-    if (many !== undefined && !Array.isArray(many)) throw new ArgumentError(`${command}: "uris" must be an array of Uris or absolute file paths.`);
-    uris = [...(args.has('uri') ? [toUri(args.raw('uri'), 'uri')] : []), ...((many as unknown[] | undefined) ?? []).map((u, i) => toUri(u, `uris[${i}]`))];
+    if (many !== undefined && !Array.isArray(many))
+      throw new ArgumentError(`${command}: "uris" must be an array of Uris or absolute file paths.`);
+    uris = [
+      ...(args.has('uri') ? [toUri(args.raw('uri'), 'uri')] : []),
+      ...((many as unknown[] | undefined) ?? []).map((u, i) => toUri(u, `uris[${i}]`)),
+    ];
     if (uris.length === 0) throw new ArgumentError(`${command}: "uris" is empty: name at least one file.`);
   } else if (arg instanceof vscode.Uri) {
     const selected = Array.isArray(all[1]) ? (all[1] as unknown[]).filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
@@ -81,7 +121,8 @@ export function targetFiles(arg: unknown, all: readonly unknown[], args: Args, c
     uris = [uri];
   }
   for (const uri of uris) {
-    if (uri.scheme !== 'file') throw new KmsError('NotAFile', `${uri.toString()} is not a file on disk; only files on disk can be encrypted in place.`);
+    if (uri.scheme !== 'file')
+      throw new KmsError('NotAFile', `${uri.toString()} is not a file on disk; only files on disk can be encrypted in place.`);
   }
   const seen = new Set<string>();
   return uris.filter((u) => !seen.has(u.fsPath) && seen.add(u.fsPath));
@@ -96,9 +137,17 @@ async function settleUnsavedEditors(deps: EditorDeps, uris: readonly vscode.Uri[
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === uri.fsPath && d.isDirty);
     if (!doc) continue;
     const name = basename(uri.fsPath);
-    if (!interactive) throw new KmsError('UnsavedChanges', `${name} has unsaved changes in an editor: save or revert them first, so they are not lost when the file is ${verb}ed.`);
+    if (!interactive)
+      throw new KmsError(
+        'UnsavedChanges',
+        `${name} has unsaved changes in an editor: save or revert them first, so they are not lost when the file is ${verb}ed.`,
+      );
     const save = `Save and ${verb[0].toUpperCase()}${verb.slice(1)}`;
-    const choice = await deps.services.ui.choose(`${name} has unsaved changes.`, [save], { modal: true, severity: 'warning', detail: `Save them before the file is ${verb}ed in place? Otherwise nothing is changed.` });
+    const choice = await deps.services.ui.choose(`${name} has unsaved changes.`, [save], {
+      modal: true,
+      severity: 'warning',
+      detail: `Save them before the file is ${verb}ed in place? Otherwise nothing is changed.`,
+    });
     if (choice !== save) throw new UserCancelledError();
     if (!(await doc.save())) throw new KmsError('UnsavedChanges', `${name} could not be saved; it was not ${verb}ed.`);
   }
@@ -108,11 +157,24 @@ async function settleUnsavedEditors(deps: EditorDeps, uris: readonly vscode.Uri[
  * Runs `each` for every file, one after another, with a cancellable progress notification.
  * A failure stops at that file (the files before it stay done) and says which were done.
  */
-async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: { ing: string; ed: string }, each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>, kms: EditorKms): Promise<FileResult[]> {
+async function forEachFile(
+  deps: EditorDeps,
+  uris: readonly vscode.Uri[],
+  verb: { ing: string; ed: string },
+  each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>,
+  kms: EditorKms,
+): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
   // Large files get a notification with Cancel at once; small ones after a moment (if still running).
-  const sizes = await Promise.all(uris.map((u) => stat(u.fsPath).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    uris.map((u) =>
+      stat(u.fsPath).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
   const large = sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
   await withCancellableProgress(
     title,
@@ -129,7 +191,10 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
             const fileShare = 100 / uris.length;
             const now = Math.floor((total ? done / total : 1) * fileShare);
             if (now > reported) {
-              report({ increment: now - reported, message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined });
+              report({
+                increment: now - reported,
+                message: uris.length > 1 ? `${index + 1} of ${uris.length}: ${basename(uri.fsPath)}` : undefined,
+              });
               reported = now;
             }
           },
@@ -138,8 +203,11 @@ async function forEachFile(deps: EditorDeps, uris: readonly vscode.Uri[], verb: 
           results.push(await each(uri, job));
         } catch (error) {
           if (signal.aborted) throw error;
-          const done = results.length ? ` (${results.map((r) => basename(r.uri.fsPath)).join(', ')} ${results.length === 1 ? 'was' : 'were'} ${verb.ed})` : '';
-          if (error instanceof KmsError && uris.length > 1) throw new KmsError(error.code, `${basename(uri.fsPath)}: ${error.message}${done}`, error.details);
+          const done = results.length
+            ? ` (${results.map((r) => basename(r.uri.fsPath)).join(', ')} ${results.length === 1 ? 'was' : 'were'} ${verb.ed})`
+            : '';
+          if (error instanceof KmsError && uris.length > 1)
+            throw new KmsError(error.code, `${basename(uri.fsPath)}: ${error.message}${done}`, error.details);
           throw error;
         } finally {
           deps.fileChanged(uri);
@@ -169,7 +237,11 @@ async function refuseUntrustedFiles(kms: EditorKms, uris: readonly vscode.Uri[])
  * the file stays encrypted) or Decrypt Anyway; a scripted call goes ahead and its result says
  * `trackedByGit: true`.
  */
-async function settleTrackedFiles(deps: EditorDeps, uris: readonly vscode.Uri[], interactive: boolean): Promise<{ paths: Set<string>; openedInstead: Set<string> }> {
+async function settleTrackedFiles(
+  deps: EditorDeps,
+  uris: readonly vscode.Uri[],
+  interactive: boolean,
+): Promise<{ paths: Set<string>; openedInstead: Set<string> }> {
   const paths = new Set<string>();
   const openedInstead = new Set<string>();
   for (const uri of uris) {
@@ -181,11 +253,15 @@ async function settleTrackedFiles(deps: EditorDeps, uris: readonly vscode.Uri[],
     const name = basename(uri.fsPath);
     const open = 'Open Decrypted';
     const decrypt = 'Decrypt Anyway';
-    const choice = await deps.services.ui.choose(`${name} is tracked by git: decrypted in place, its plaintext is one "git commit -a" away from the repository.`, [open, decrypt], {
-      modal: true,
-      severity: 'warning',
-      detail: 'Open Decrypted shows and edits the plaintext in an editor while the file on disk stays encrypted.',
-    });
+    const choice = await deps.services.ui.choose(
+      `${name} is tracked by git: decrypted in place, its plaintext is one "git commit -a" away from the repository.`,
+      [open, decrypt],
+      {
+        modal: true,
+        severity: 'warning',
+        detail: 'Open Decrypted shows and edits the plaintext in an editor while the file on disk stays encrypted.',
+      },
+    );
     if (choice === open) {
       openedInstead.add(uri.fsPath);
       await vscode.commands.executeCommand('kmsWorkbench.openDecrypted', uri);
@@ -226,7 +302,10 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (isEncryptedFormat(inspection.format)) {
-          throw new KmsError('AlreadyEncrypted', `${basename(uri.fsPath)} is already encrypted${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}. Decrypt it first, or re-encrypt it to change its key.`);
+          throw new KmsError(
+            'AlreadyEncrypted',
+            `${basename(uri.fsPath)} is already encrypted${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}. Decrypt it first, or re-encrypt it to change its key.`,
+          );
         }
       }
       await settleUnsavedEditors(deps, uris, interactive, 'encrypt');
@@ -236,43 +315,104 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
       const kms = await editorKms(services, args);
       // A structured file (YAML, JSON, dotenv, INI) with no format asked for: the picker also offers SOPS.
       const offerSops = format === undefined && uris.every((u) => formatForName(basename(u.fsPath)) !== 'binary');
-      const picked = await chooseKeysOrSops(deps, kms, args, { title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`, scope: uris[0], interactive, command: 'kmsWorkbench.encryptFile', offerSops });
+      const picked = await chooseKeysOrSops(deps, kms, args, {
+        title: uris.length === 1 ? `Encrypt ${basename(uris[0].fsPath)} with` : `Encrypt ${uris.length} files with`,
+        scope: uris[0],
+        interactive,
+        command: 'kmsWorkbench.encryptFile',
+        offerSops,
+      });
       if (picked === 'sops') return encryptFilesAsSops(deps, services, uris, args, interactive);
       const keys = picked;
-      if (keys.length > 1 && format === 'blob') throw new ArgumentError('kmsWorkbench.encryptFile: a KMS blob is encrypted under exactly one key; with several keys use "format": "base64" or "binary".');
-      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uris[0], title: `Encrypt with ${keys.map((k) => k.label).join(' + ')}` });
-      const results = await forEachFile(deps, uris, { ing: 'Encrypting', ed: 'encrypted' }, async (uri, job) => {
-        const out = await encryptFileInPlace(uri.fsPath, { keyId: keys[0].keyId, additionalKeyIds: keys.slice(1).map((k) => k.keyId), encryptionContext, format: format ?? fileFormatSetting(uri) }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
-        if (out.format === 'blob') await deps.memory.rememberContext(uri.toString(), encryptionContext);
-        services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyIds.join(', ')}`);
-        return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext };
-      }, kms);
-      announceWorkspaceKey(deps, keys[0], uris.length === 1 ? `Encrypted ${basename(uris[0].fsPath)}` : `Encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
-      if (results.length) await reportDone(deps, kms, results.flatMap((r) => r.keyIds ?? [r.keyId]), (names) => `Encrypted ${countOf(results.length, basename(results[0].uri.fsPath), 'files')} with ${names}`);
+      if (keys.length > 1 && format === 'blob')
+        throw new ArgumentError(
+          'kmsWorkbench.encryptFile: a KMS blob is encrypted under exactly one key; with several keys use "format": "base64" or "binary".',
+        );
+      const encryptionContext = await askEncryptionContext(deps, args, {
+        interactive,
+        scope: uris[0],
+        title: `Encrypt with ${keys.map((k) => k.label).join(' + ')}`,
+      });
+      const results = await forEachFile(
+        deps,
+        uris,
+        { ing: 'Encrypting', ed: 'encrypted' },
+        async (uri, job) => {
+          const out = await encryptFileInPlace(
+            uri.fsPath,
+            {
+              keyId: keys[0].keyId,
+              additionalKeyIds: keys.slice(1).map((k) => k.keyId),
+              encryptionContext,
+              format: format ?? fileFormatSetting(uri),
+            },
+            { ...job, allowHardLinks: hardLinked.has(uri.fsPath) },
+          );
+          if (out.format === 'blob') await deps.memory.rememberContext(uri.toString(), encryptionContext);
+          services.log.info(`Encrypted ${uri.fsPath} (${out.format}) with ${out.keyIds.join(', ')}`);
+          return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext };
+        },
+        kms,
+      );
+      announceWorkspaceKey(
+        deps,
+        keys[0],
+        uris.length === 1 ? `Encrypted ${basename(uris[0].fsPath)}` : `Encrypted ${uris.length} files`,
+        results[0]?.keyId ?? '',
+        interactive,
+      );
+      if (results.length)
+        await reportDone(
+          deps,
+          kms,
+          results.flatMap((r) => r.keyIds ?? [r.keyId]),
+          (names) => `Encrypted ${countOf(results.length, basename(results[0].uri.fsPath), 'files')} with ${names}`,
+        );
       return results;
     },
   };
 }
 
 /** reEncryptFile with `addKeyIds`/`removeKeyIds` or `keyIds`: the keys of messages change, their content does not. */
-async function changeKeys(deps: EditorDeps, arg: unknown, all: readonly unknown[], args: Args, services: Parameters<CommandSpec<FileResult[]>['run']>[1]): Promise<FileResult[]> {
+async function changeKeys(
+  deps: EditorDeps,
+  arg: unknown,
+  all: readonly unknown[],
+  args: Args,
+  services: Parameters<CommandSpec<FileResult[]>['run']>[1],
+): Promise<FileResult[]> {
   const command = 'kmsWorkbench.reEncryptFile';
-  if (args.has('keyId')) throw new ArgumentError(`${command}: "keyId" re-encrypts under one key; to keep a message's keys and add or remove some use "addKeyIds"/"removeKeyIds" (or "keyIds", the new set) without "keyId".`);
-  if (args.has('keyIds') && (args.has('addKeyIds') || args.has('removeKeyIds'))) throw new ArgumentError(`${command}: name either the new set of keys ("keyIds") or the keys to add and remove ("addKeyIds", "removeKeyIds"), not both.`);
+  if (args.has('keyId'))
+    throw new ArgumentError(
+      `${command}: "keyId" re-encrypts under one key; to keep a message's keys and add or remove some use "addKeyIds"/"removeKeyIds" (or "keyIds", the new set) without "keyId".`,
+    );
+  if (args.has('keyIds') && (args.has('addKeyIds') || args.has('removeKeyIds')))
+    throw new ArgumentError(
+      `${command}: name either the new set of keys ("keyIds") or the keys to add and remove ("addKeyIds", "removeKeyIds"), not both.`,
+    );
   for (const field of ['encryptionContext', 'sourceEncryptionContext', 'format']) {
-    if (args.has(field)) throw new ArgumentError(`${command}: "${field}" cannot be changed while adding or removing keys (the header keeps its context and the file its format); re-encrypt with "keyId" for that.`);
+    if (args.has(field))
+      throw new ArgumentError(
+        `${command}: "${field}" cannot be changed while adding or removing keys (the header keeps its context and the file its format); re-encrypt with "keyId" for that.`,
+      );
   }
   const list = (field: string): string[] | undefined => args.stringArray(field, 'an array of key ids, key ARNs, alias names or alias ARNs');
   const add = list('addKeyIds') ?? [];
   const remove = list('removeKeyIds') ?? [];
   const keyIds = list('keyIds');
-  if (!keyIds && add.length === 0 && remove.length === 0) throw new ArgumentError(`${command}: "addKeyIds" and "removeKeyIds" are empty: name a key to add or remove.`);
+  if (!keyIds && add.length === 0 && remove.length === 0)
+    throw new ArgumentError(`${command}: "addKeyIds" and "removeKeyIds" are empty: name a key to add or remove.`);
   const interactive = !isScripted(arg);
   const uris = targetFiles(arg, all, args, command);
   for (const uri of uris) {
     const format = (await inspectFile(uri.fsPath)).format;
-    if (format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it has no keys to change: encrypt it instead.`);
-    if (format.kind === 'blob') throw new KmsError('InvalidArgument', `${basename(uri.fsPath)} is a KMS ciphertext blob, which is encrypted under exactly one key. Decrypt it and encrypt it again as an Encryption SDK message (base64 or binary) to use several keys.`);
+    if (format.kind === 'plaintext')
+      throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it has no keys to change: encrypt it instead.`);
+    if (format.kind === 'blob')
+      throw new KmsError(
+        'InvalidArgument',
+        `${basename(uri.fsPath)} is a KMS ciphertext blob, which is encrypted under exactly one key. Decrypt it and encrypt it again as an Encryption SDK message (base64 or binary) to use several keys.`,
+      );
   }
   await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
   const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', command);
@@ -280,11 +420,32 @@ async function changeKeys(deps: EditorDeps, arg: unknown, all: readonly unknown[
   await refuseUntrustedFiles(kms, uris);
   // Keys that are added must be able to encrypt (refused early, with the key-state table's reason).
   await checkUsableKeys(kms, add);
-  return forEachFile(deps, uris, { ing: 'Changing the keys of', ed: 'changed' }, async (uri, job) => {
-    const out = await rekeyFileInPlace(uri.fsPath, keyIds ? { keyIds } : { add, remove }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
-    services.log.info(`Changed the keys of ${uri.fsPath} (${out.method}): added ${out.added.join(', ') || 'none'}, removed ${out.removed.join(', ') || 'none'}`);
-    return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method, addedKeyIds: out.added, removedKeyIds: out.removed };
-  }, kms);
+  return forEachFile(
+    deps,
+    uris,
+    { ing: 'Changing the keys of', ed: 'changed' },
+    async (uri, job) => {
+      const out = await rekeyFileInPlace(uri.fsPath, keyIds ? { keyIds } : { add, remove }, {
+        ...job,
+        allowHardLinks: hardLinked.has(uri.fsPath),
+      });
+      services.log.info(
+        `Changed the keys of ${uri.fsPath} (${out.method}): added ${out.added.join(', ') || 'none'}, removed ${out.removed.join(', ') || 'none'}`,
+      );
+      return {
+        uri,
+        keyId: out.keyId,
+        keyIds: out.keyIds,
+        format: out.format,
+        encryptionContext: out.encryptionContext,
+        sourceKeyId: out.sourceKeyId,
+        method: out.method,
+        addedKeyIds: out.added,
+        removedKeyIds: out.removed,
+      };
+    },
+    kms,
+  );
 }
 
 /**
@@ -339,7 +500,11 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.decryptFile');
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
-        if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob.`);
+        if (inspection.format.kind === 'plaintext')
+          throw new KmsError(
+            'NotEncrypted',
+            `${basename(uri.fsPath)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob.`,
+          );
       }
       await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 'decrypt', 'kmsWorkbench.decryptFile');
@@ -350,19 +515,38 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       await refuseUntrustedFiles(kms, uris);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
-      const mode = vscode.workspace.getConfiguration('kmsWorkbench').get<DecryptedFileMode>('decryptedFileMode') === 'keep' ? 'keep' : 'ownerOnly';
-      const decrypted = await forEachFile(deps, toDecrypt, { ing: 'Decrypting', ed: 'decrypted' }, async (uri, job) => {
-        const file = uri.toString();
-        const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> =>
-          decryptFileInPlace(uri.fsPath, { encryptionContext, keyId, mode }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
-        const { result: out, askedContext } = await withBlobContext(deps, uri, { given, interactive }, attempt);
-        if (askedContext) await deps.memory.rememberContext(file, askedContext);
-        services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
-        const trackedByGit = tracked.paths.has(uri.fsPath);
-        if (trackedByGit) services.log.warn(`${uri.fsPath} is tracked by git: its plaintext is one "git commit -a" away.`);
-        return { uri, keyId: out.keyId, format: out.format, encryptionContext: out.encryptionContext, ...(trackedByGit ? { trackedByGit } : {}) };
-      }, kms);
-      if (decrypted.length) await reportDone(deps, kms, decrypted.map((r) => r.keyId), (names) => `Decrypted ${countOf(decrypted.length, basename(decrypted[0].uri.fsPath), 'files')} (${names})`);
+      const mode =
+        vscode.workspace.getConfiguration('kmsWorkbench').get<DecryptedFileMode>('decryptedFileMode') === 'keep' ? 'keep' : 'ownerOnly';
+      const decrypted = await forEachFile(
+        deps,
+        toDecrypt,
+        { ing: 'Decrypting', ed: 'decrypted' },
+        async (uri, job) => {
+          const file = uri.toString();
+          const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> =>
+            decryptFileInPlace(uri.fsPath, { encryptionContext, keyId, mode }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
+          const { result: out, askedContext } = await withBlobContext(deps, uri, { given, interactive }, attempt);
+          if (askedContext) await deps.memory.rememberContext(file, askedContext);
+          services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
+          const trackedByGit = tracked.paths.has(uri.fsPath);
+          if (trackedByGit) services.log.warn(`${uri.fsPath} is tracked by git: its plaintext is one "git commit -a" away.`);
+          return {
+            uri,
+            keyId: out.keyId,
+            format: out.format,
+            encryptionContext: out.encryptionContext,
+            ...(trackedByGit ? { trackedByGit } : {}),
+          };
+        },
+        kms,
+      );
+      if (decrypted.length)
+        await reportDone(
+          deps,
+          kms,
+          decrypted.map((r) => r.keyId),
+          (names) => `Decrypted ${countOf(decrypted.length, basename(decrypted[0].uri.fsPath), 'files')} (${names})`,
+        );
       return decrypted;
     },
   };
@@ -385,37 +569,91 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
     id: 'kmsWorkbench.reEncryptFile',
     action: 're-encrypt the file',
     run: async (arg, services, all) => {
-      const args = ArgsReader.from('kmsWorkbench.reEncryptFile', arg, [...FILE_FIELDS, 'keyId', 'addKeyIds', 'removeKeyIds', 'keyIds', 'encryptionContext', 'sourceEncryptionContext', 'format']);
+      const args = ArgsReader.from('kmsWorkbench.reEncryptFile', arg, [
+        ...FILE_FIELDS,
+        'keyId',
+        'addKeyIds',
+        'removeKeyIds',
+        'keyIds',
+        'encryptionContext',
+        'sourceEncryptionContext',
+        'format',
+      ]);
       if (args.has('addKeyIds') || args.has('removeKeyIds') || args.has('keyIds')) return changeKeys(deps, arg, all, args, services);
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.reEncryptFile');
       const format = formatArg(args);
-      if (format === 'sops') throw new ArgumentError('kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.');
+      if (format === 'sops')
+        throw new ArgumentError(
+          'kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.',
+        );
       // The keys the files are under now: the key picker marks them.
       const current = new Set<string>();
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
-        if (inspection.format.kind === 'plaintext') throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
-        for (const ref of currentKeyRefs({ header: inspection.header, blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined })) current.add(ref);
+        if (inspection.format.kind === 'plaintext')
+          throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
+        for (const ref of currentKeyRefs({
+          header: inspection.header,
+          blob: inspection.format.kind === 'blob' ? inspection.format.blob : undefined,
+        }))
+          current.add(ref);
       }
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');
       const kms = await editorKms(services, args);
       await refuseUntrustedFiles(kms, uris);
-      const key = await chooseKey(deps, kms, args, { title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`, scope: uris[0], interactive, current: [...current] });
-      const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
+      const key = await chooseKey(deps, kms, args, {
+        title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`,
+        scope: uris[0],
+        interactive,
+        current: [...current],
+      });
+      const newContext = args.has('encryptionContext')
+        ? await askEncryptionContext(deps, args, { interactive: false, title: '' })
+        : undefined;
       const sourceContext = sourceContextArg(args);
-      const results = await forEachFile(deps, uris, { ing: 'Re-encrypting', ed: 're-encrypted' }, async (uri, job) => {
-        const file = uri.toString();
-        const attempt = (source: EncryptionContext | undefined) =>
-          reEncryptFileInPlace(uri.fsPath, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
-        const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
-        if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
-        services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
-        return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext, sourceKeyId: out.sourceKeyId, method: out.method };
-      }, kms);
-      announceWorkspaceKey(deps, key, uris.length === 1 ? `Re-encrypted ${basename(uris[0].fsPath)}` : `Re-encrypted ${uris.length} files`, results[0]?.keyId ?? '', interactive);
-      if (results.length) await reportDone(deps, kms, results.map((r) => r.keyId), (names) => `Re-encrypted ${countOf(results.length, basename(results[0].uri.fsPath), 'files')} with ${names}`);
+      const results = await forEachFile(
+        deps,
+        uris,
+        { ing: 'Re-encrypting', ed: 're-encrypted' },
+        async (uri, job) => {
+          const file = uri.toString();
+          const attempt = (source: EncryptionContext | undefined) =>
+            reEncryptFileInPlace(
+              uri.fsPath,
+              { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format },
+              { ...job, allowHardLinks: hardLinked.has(uri.fsPath) },
+            );
+          const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
+          if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
+          services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
+          return {
+            uri,
+            keyId: out.keyId,
+            keyIds: out.keyIds,
+            format: out.format,
+            encryptionContext: out.encryptionContext,
+            sourceKeyId: out.sourceKeyId,
+            method: out.method,
+          };
+        },
+        kms,
+      );
+      announceWorkspaceKey(
+        deps,
+        key,
+        uris.length === 1 ? `Re-encrypted ${basename(uris[0].fsPath)}` : `Re-encrypted ${uris.length} files`,
+        results[0]?.keyId ?? '',
+        interactive,
+      );
+      if (results.length)
+        await reportDone(
+          deps,
+          kms,
+          results.map((r) => r.keyId),
+          (names) => `Re-encrypted ${countOf(results.length, basename(results[0].uri.fsPath), 'files')} with ${names}`,
+        );
       return results;
     },
   };

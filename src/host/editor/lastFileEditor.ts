@@ -20,6 +20,8 @@ export function trackLastFileEditor(): vscode.Disposable {
 export function lastFileEditorUri(): vscode.Uri | undefined {
   const uri = last;
   if (!uri) return undefined;
-  const open = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()));
+  const open = vscode.window.tabGroups.all.some((g) =>
+    g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()),
+  );
   return open ? uri : undefined;
 }

@@ -17,7 +17,16 @@ import { sopsCommands } from '../sops/sopsCommands';
 
 /** The editor encryption commands (issue 5), in menu order. */
 export function editorEncryptionCommands(deps: EditorDeps): CommandSpec[] {
-  return [encryptSelection(deps), decryptSelection(deps), reEncryptSelection(deps), peekCiphertext(deps), encryptFile(deps), decryptFile(deps), reEncryptFile(deps), ...sopsCommands(deps)] as CommandSpec[];
+  return [
+    encryptSelection(deps),
+    decryptSelection(deps),
+    reEncryptSelection(deps),
+    peekCiphertext(deps),
+    encryptFile(deps),
+    decryptFile(deps),
+    reEncryptFile(deps),
+    ...sopsCommands(deps),
+  ] as CommandSpec[];
 }
 
 /**
@@ -41,7 +50,11 @@ export interface EditorEncryptionTesting {
   lastDoneMessage(): string | undefined;
 }
 
-export function registerEditorEncryption(context: vscode.ExtensionContext, services: Services, memory: EncryptionMemory): EditorEncryptionTesting {
+export function registerEditorEncryption(
+  context: vscode.ExtensionContext,
+  services: Services,
+  memory: EncryptionMemory,
+): EditorEncryptionTesting {
   const files = new EncryptedFiles();
   const deps: EditorDeps = {
     services,
@@ -49,7 +62,13 @@ export function registerEditorEncryption(context: vscode.ExtensionContext, servi
     fileChanged: (uri) => files.refresh(uri),
   };
   registerCommands(context, services, editorEncryptionCommands(deps));
-  context.subscriptions.push(files, vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover(services.keyNames)), scheduleTemporaryFileSweep(services), trackSelectionContext(), trackLastFileEditor());
+  context.subscriptions.push(
+    files,
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CiphertextHover(services.keyNames)),
+    scheduleTemporaryFileSweep(services),
+    trackSelectionContext(),
+    trackLastFileEditor(),
+  );
   return {
     setWriteFaults: (spec) => {
       deps.writeFaults = spec ? writeFaults(spec) : undefined;

@@ -17,7 +17,21 @@ import { KmsError } from '../../core/kms/errors';
 import { currentKeyRefs, visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
 import { mapLimit } from '../ui/keyPicker';
-import { NO_ARGS, announceWorkspaceKey, countOf, reportDone, askEncryptionContext, chooseKey, chooseKeys, type EditorDeps, type EditorKms, editorKms, isContextProblem, isScripted, sourceContextArg } from './editorKms';
+import {
+  NO_ARGS,
+  announceWorkspaceKey,
+  countOf,
+  reportDone,
+  askEncryptionContext,
+  chooseKey,
+  chooseKeys,
+  type EditorDeps,
+  type EditorKms,
+  editorKms,
+  isContextProblem,
+  isScripted,
+  sourceContextArg,
+} from './editorKms';
 
 /**
  * At most this many KMS calls in flight for one multi-cursor edit: 200 selections against a
@@ -69,12 +83,15 @@ interface Target {
 function activeEditor(what: string): vscode.TextEditor {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new KmsError('NoEditor', `Open a file and ${what}.`);
-  if (editor.document.uri.scheme === 'output' || editor.document.uri.scheme === 'vscode-settings') throw new KmsError('NoEditor', `This editor cannot be changed: open a file and ${what}.`);
+  if (editor.document.uri.scheme === 'output' || editor.document.uri.scheme === 'vscode-settings')
+    throw new KmsError('NoEditor', `This editor cannot be changed: open a file and ${what}.`);
   return editor;
 }
 
 function label(editor: vscode.TextEditor, index: number, range: vscode.Range): string {
-  return editor.selections.length > 1 ? `Selection ${index + 1} (line ${range.start.line + 1})` : `The selection (line ${range.start.line + 1})`;
+  return editor.selections.length > 1
+    ? `Selection ${index + 1} (line ${range.start.line + 1})`
+    : `The selection (line ${range.start.line + 1})`;
 }
 
 /** Prefixes a failure with the selection it happened in (when there are several). */
@@ -85,8 +102,14 @@ function inSelection(target: Target, error: unknown, several: boolean): Error {
 }
 
 /** Applies every replacement as one edit, unless the document changed meanwhile. */
-async function replaceAll(editor: vscode.TextEditor, version: number, replacements: readonly { range: vscode.Range; text: string }[], verb: string): Promise<void> {
-  if (editor.document.version !== version) throw new KmsError('DocumentChanged', `The document changed while ${verb}; nothing was replaced. Try again.`);
+async function replaceAll(
+  editor: vscode.TextEditor,
+  version: number,
+  replacements: readonly { range: vscode.Range; text: string }[],
+  verb: string,
+): Promise<void> {
+  if (editor.document.version !== version)
+    throw new KmsError('DocumentChanged', `The document changed while ${verb}; nothing was replaced. Try again.`);
   const ok = await editor.edit((edit) => {
     for (const r of replacements) edit.replace(r.range, r.text);
   });
@@ -99,7 +122,10 @@ function asText(target: Target, secret: DecryptedSecret): string {
   try {
     return utf8.decode(secret.plaintext);
   } catch {
-    throw new KmsError('BinaryPlaintext', `${target.label} decrypts to ${secret.plaintext.length} bytes of binary data, not UTF-8 text, so it cannot go into the document. Decrypt it to a file instead (aws kms decrypt, or KMS: Decrypt File for an encrypted file).`);
+    throw new KmsError(
+      'BinaryPlaintext',
+      `${target.label} decrypts to ${secret.plaintext.length} bytes of binary data, not UTF-8 text, so it cannot go into the document. Decrypt it to a file instead (aws kms decrypt, or KMS: Decrypt File for an encrypted file).`,
+    );
   } finally {
     secret.plaintext.fill(0);
   }
@@ -111,16 +137,26 @@ function encryptTargets(editor: vscode.TextEditor): Target[] {
   const doc = editor.document;
   const empty = editor.selections.filter((s) => s.isEmpty).length;
   if (empty === editor.selections.length) {
-    throw new KmsError('NothingSelected', 'Select the text to encrypt (a secret, or a quoted string: its quotes stay outside the ciphertext). With several cursors, select the text at each.');
+    throw new KmsError(
+      'NothingSelected',
+      'Select the text to encrypt (a secret, or a quoted string: its quotes stay outside the ciphertext). With several cursors, select the text at each.',
+    );
   }
-  if (empty) throw new KmsError('NothingSelected', `${empty} of ${editor.selections.length} cursors select nothing: select the text to encrypt at every cursor, or remove the empty ones.`);
+  if (empty)
+    throw new KmsError(
+      'NothingSelected',
+      `${empty} of ${editor.selections.length} cursors select nothing: select the text to encrypt at every cursor, or remove the empty ones.`,
+    );
   return editor.selections.map((selection, i) => {
     const parts = splitQuoted(doc.getText(selection), { trim: false });
     const target: Target = { label: label(editor, i, selection), range: selection, ...parts };
     if (parts.inner.length === 0) throw new KmsError('NothingSelected', `${target.label} holds only quotes: select text to encrypt.`);
     const already = detectTextCiphertext(parts.inner.trim());
     if (already?.confidence === 'structure') {
-      throw new KmsError('AlreadyEncrypted', `${target.label} is already encrypted (${already.kind === 'blob' ? 'a KMS ciphertext blob' : 'an AWS Encryption SDK message'}). Decrypt it first, or use KMS: Re-encrypt Selection to change its key.`);
+      throw new KmsError(
+        'AlreadyEncrypted',
+        `${target.label} is already encrypted (${already.kind === 'blob' ? 'a KMS ciphertext blob' : 'an AWS Encryption SDK message'}). Decrypt it first, or use KMS: Re-encrypt Selection to change its key.`,
+      );
     }
     return target;
   });
@@ -135,14 +171,22 @@ function ciphertextTargets(editor: vscode.TextEditor, verb: string): Target[] {
       const token = tokenAt(line, selection.active.character, MIN_TOKEN);
       const found = token ? detectTextCiphertext(token.text) : undefined;
       const where = `line ${selection.active.line + 1}${editor.selections.length > 1 ? ` (cursor ${i + 1})` : ''}`;
-      if (!token || !found) throw new KmsError('NoCiphertext', `No ciphertext under the cursor on ${where}: put the cursor in a base64 KMS ciphertext or Encryption SDK message, or select it, to ${verb} it.`);
+      if (!token || !found)
+        throw new KmsError(
+          'NoCiphertext',
+          `No ciphertext under the cursor on ${where}: put the cursor in a base64 KMS ciphertext or Encryption SDK message, or select it, to ${verb} it.`,
+        );
       const range = new vscode.Range(selection.active.line, token.start, selection.active.line, token.end);
       return { label: label(editor, i, range), range, prefix: '', inner: token.text, suffix: '', found };
     }
     const parts = splitQuoted(doc.getText(selection), { trim: true });
     const target: Target = { label: label(editor, i, selection), range: selection, ...parts };
     const found = detectTextCiphertext(parts.inner);
-    if (!found) throw new KmsError('NotEncrypted', `${target.label} is not a ciphertext: expected the base64 of a KMS ciphertext blob (what aws kms encrypt prints) or of an AWS Encryption SDK message.`);
+    if (!found)
+      throw new KmsError(
+        'NotEncrypted',
+        `${target.label} is not a ciphertext: expected the base64 of a KMS ciphertext blob (what aws kms encrypt prints) or of an AWS Encryption SDK message.`,
+      );
     return { ...target, found };
   });
 }
@@ -173,10 +217,21 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
       const kms = await editorKms(services, args);
       // Up to 4,096 bytes under one key is one KMS Encrypt call: a refusal names that operation.
       const use = targets.every((t) => Buffer.byteLength(t.inner, 'utf8') <= MAX_BLOB_PLAINTEXT) ? 'encrypt' : 'generateDataKey';
-      const keys = await chooseKeys(deps, kms, args, { title: 'Encrypt selection with', scope: uri, interactive, command: 'kmsWorkbench.encryptSelection', use });
+      const keys = await chooseKeys(deps, kms, args, {
+        title: 'Encrypt selection with',
+        scope: uri,
+        interactive,
+        command: 'kmsWorkbench.encryptSelection',
+        use,
+      });
       const key = keys[0];
       const additionalKeyIds = keys.slice(1).map((k) => k.keyId);
-      const encryptionContext = await askEncryptionContext(deps, args, { interactive, scope: uri, initial: deps.memory.contextFor(uri.toString()), title: `Encrypt selection with ${keys.map((k) => k.label).join(' + ')}` });
+      const encryptionContext = await askEncryptionContext(deps, args, {
+        interactive,
+        scope: uri,
+        initial: deps.memory.contextFor(uri.toString()),
+        title: `Encrypt selection with ${keys.map((k) => k.label).join(' + ')}`,
+      });
       const several = targets.length > 1;
       const results = await withProgress(`Encrypting ${several ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
         mapLimit(targets, CONCURRENCY, async (t) => {
@@ -190,12 +245,38 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
           }
         }),
       );
-      await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })), 'encrypting');
-      await deps.memory.rememberContext(uri.toString(), encryptionContext, results.filter((r) => r.kind === 'blob').map((r) => r.ciphertext));
+      await replaceAll(
+        editor,
+        version,
+        targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })),
+        'encrypting',
+      );
+      await deps.memory.rememberContext(
+        uri.toString(),
+        encryptionContext,
+        results.filter((r) => r.kind === 'blob').map((r) => r.ciphertext),
+      );
       services.log.info(`Encrypted ${targets.length} selection(s) in ${uri.fsPath || uri.toString()} with ${results[0].keyId}`);
-      announceWorkspaceKey(deps, keys[0], several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection', results[0].keyId, interactive);
-      await reportDone(deps, kms, results[0].keyIds ?? [results[0].keyId], (names) => `Encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`);
-      return { count: targets.length, keyId: results[0].keyId, keyIds: [...(results[0].keyIds ?? [results[0].keyId])], kinds: results.map((r) => r.kind), encryptionContext };
+      announceWorkspaceKey(
+        deps,
+        keys[0],
+        several ? `Encrypted ${targets.length} selections` : 'Encrypted the selection',
+        results[0].keyId,
+        interactive,
+      );
+      await reportDone(
+        deps,
+        kms,
+        results[0].keyIds ?? [results[0].keyId],
+        (names) => `Encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`,
+      );
+      return {
+        count: targets.length,
+        keyId: results[0].keyId,
+        keyIds: [...(results[0].keyIds ?? [results[0].keyId])],
+        kinds: results.map((r) => r.kind),
+        encryptionContext,
+      };
     },
   };
 }
@@ -224,11 +305,23 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const secrets = await withProgress(`Decrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
-        withContextRetry(deps, targets, uri, { given, interactive, verb: 'decrypt' }, (t, encryptionContext) => decryptSecret(t.found!, { encryptionContext, keyId }, kms, signal)),
+        withContextRetry(deps, targets, uri, { given, interactive, verb: 'decrypt' }, (t, encryptionContext) =>
+          decryptSecret(t.found!, { encryptionContext, keyId }, kms, signal),
+        ),
       );
       const texts = targets.map((t, i) => asText(t, secrets[i]));
-      await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + texts[i] + t.suffix })), 'decrypting');
-      await reportDone(deps, kms, secrets.map((s) => s.keyId), (names) => `Decrypted ${countOf(targets.length, 'the selection', 'selections')} (${names})`);
+      await replaceAll(
+        editor,
+        version,
+        targets.map((t, i) => ({ range: t.range, text: t.prefix + texts[i] + t.suffix })),
+        'decrypting',
+      );
+      await reportDone(
+        deps,
+        kms,
+        secrets.map((s) => s.keyId),
+        (names) => `Decrypted ${countOf(targets.length, 'the selection', 'selections')} (${names})`,
+      );
       return { count: targets.length, keyIds: secrets.map((s) => s.keyId), kinds: secrets.map((s) => s.kind) };
     },
   };
@@ -262,18 +355,53 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
         current: targets.flatMap((t) => (t.found ? currentKeyRefs(t.found) : [])),
         use: targets.every((t) => t.found?.kind === 'blob') ? 'encrypt' : 'generateDataKey',
       });
-      const newContext = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
-      const results = await withProgress(`Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
-        withContextRetry(deps, targets, uri, { given: sourceContextArg(args), interactive, verb: 're-encrypt' }, (t, sourceEncryptionContext) =>
-          reEncryptSecret(t.found!, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext }, kms, signal),
-        ),
+      const newContext = args.has('encryptionContext')
+        ? await askEncryptionContext(deps, args, { interactive: false, title: '' })
+        : undefined;
+      const results = await withProgress(
+        `Re-encrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`,
+        (signal) =>
+          withContextRetry(
+            deps,
+            targets,
+            uri,
+            { given: sourceContextArg(args), interactive, verb: 're-encrypt' },
+            (t, sourceEncryptionContext) =>
+              reEncryptSecret(t.found!, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext }, kms, signal),
+          ),
       );
-      await replaceAll(editor, version, targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })), 're-encrypting');
+      await replaceAll(
+        editor,
+        version,
+        targets.map((t, i) => ({ range: t.range, text: t.prefix + results[i].ciphertext + t.suffix })),
+        're-encrypting',
+      );
       const blobs = results.filter((r) => r.kind === 'blob');
-      if (blobs.length) await deps.memory.rememberContext(uri.toString(), blobs[0].encryptionContext, blobs.map((r) => r.ciphertext));
-      announceWorkspaceKey(deps, key, targets.length > 1 ? `Re-encrypted ${targets.length} selections` : 'Re-encrypted the selection', results[0].keyId, interactive);
-      await reportDone(deps, kms, [results[0].keyId], (names) => `Re-encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`);
-      return { count: targets.length, keyId: results[0].keyId, sourceKeyIds: results.map((r) => r.sourceKeyId), kinds: results.map((r) => r.kind) };
+      if (blobs.length)
+        await deps.memory.rememberContext(
+          uri.toString(),
+          blobs[0].encryptionContext,
+          blobs.map((r) => r.ciphertext),
+        );
+      announceWorkspaceKey(
+        deps,
+        key,
+        targets.length > 1 ? `Re-encrypted ${targets.length} selections` : 'Re-encrypted the selection',
+        results[0].keyId,
+        interactive,
+      );
+      await reportDone(
+        deps,
+        kms,
+        [results[0].keyId],
+        (names) => `Re-encrypted ${countOf(targets.length, 'the selection', 'selections')} with ${names}`,
+      );
+      return {
+        count: targets.length,
+        keyId: results[0].keyId,
+        sourceKeyIds: results.map((r) => r.sourceKeyId),
+        kinds: results.map((r) => r.kind),
+      };
     },
   };
 }
@@ -297,13 +425,24 @@ async function warnAutoSavedPlaintext(deps: EditorDeps, document: vscode.TextDoc
   const inspection = await inspectFile(document.uri.fsPath).catch(() => undefined);
   const encryptedFile = inspection !== undefined && isEncryptedFormat(inspection.format);
   const alternative = encryptedFile ? OPEN_DECRYPTED_INSTEAD : DECRYPT_TO_PEEK;
-  const when = autoSave === 'afterDelay' ? 'within a second' : autoSave === 'onFocusChange' ? 'when the editor loses focus' : 'when the window loses focus';
-  const choice = await deps.services.ui.choose(`Auto Save is on: the decrypted text will be written to ${basename(document.uri.fsPath)} on disk ${when}.`, [DECRYPT_ANYWAY, alternative], {
-    modal: true,
-    detail: `VS Code's Local History then keeps copies of it too, and git sees a plaintext change. ${
-      encryptedFile ? 'Open Decrypted edits the plaintext in memory only and encrypts it again on save.' : 'Decrypt to Peek shows the plaintext in a dialog and writes nothing.'
-    }\n\nYou are asked once for this workspace.`,
-  });
+  const when =
+    autoSave === 'afterDelay'
+      ? 'within a second'
+      : autoSave === 'onFocusChange'
+        ? 'when the editor loses focus'
+        : 'when the window loses focus';
+  const choice = await deps.services.ui.choose(
+    `Auto Save is on: the decrypted text will be written to ${basename(document.uri.fsPath)} on disk ${when}.`,
+    [DECRYPT_ANYWAY, alternative],
+    {
+      modal: true,
+      detail: `VS Code's Local History then keeps copies of it too, and git sees a plaintext change. ${
+        encryptedFile
+          ? 'Open Decrypted edits the plaintext in memory only and encrypts it again on save.'
+          : 'Decrypt to Peek shows the plaintext in a dialog and writes nothing.'
+      }\n\nYou are asked once for this workspace.`,
+    },
+  );
   if (choice === DECRYPT_ANYWAY) {
     await deps.memory.acknowledgeAutoSavePlaintext();
     return;
@@ -332,7 +471,8 @@ async function withContextRetry<R>(
 ): Promise<R[]> {
   const several = targets.length > 1;
   const file = uri.toString();
-  const contextOf = (t: Target): EncryptionContext | undefined => options.given ?? (t.found?.kind === 'blob' ? deps.memory.contextFor(file, t.inner) : undefined);
+  const contextOf = (t: Target): EncryptionContext | undefined =>
+    options.given ?? (t.found?.kind === 'blob' ? deps.memory.contextFor(file, t.inner) : undefined);
   const results = new Array<R>(targets.length);
   const retry: number[] = [];
   const failed: { first?: Error } = {};
@@ -365,7 +505,11 @@ async function withContextRetry<R>(
     }
   });
   rethrow();
-  await deps.memory.rememberContext(file, context, retry.map((i) => targets[i].inner));
+  await deps.memory.rememberContext(
+    file,
+    context,
+    retry.map((i) => targets[i].inner),
+  );
   return results;
 }
 

@@ -21,14 +21,17 @@ export async function sweepTemporaryFiles(services: Services, untouchedMs = UNTO
       if (await removeIfStaleTemporaryFile(uri.fsPath, untouchedMs)) removed.push(uri.fsPath);
     }
   }
-  if (removed.length) services.log.info(`Removed ${removed.length} temporary file(s) left by an interrupted encrypt or decrypt: ${removed.join(', ')}`);
+  if (removed.length)
+    services.log.info(`Removed ${removed.length} temporary file(s) left by an interrupted encrypt or decrypt: ${removed.join(', ')}`);
   return removed;
 }
 
 /** Starts the sweep in the background after activation; never slows activation or fails it. */
 export function scheduleTemporaryFileSweep(services: Services): vscode.Disposable {
   const timer = setTimeout(() => {
-    sweepTemporaryFiles(services).catch((error: unknown) => services.log.warn(`Could not look for left-over temporary files: ${error instanceof Error ? error.message : String(error)}`));
+    sweepTemporaryFiles(services).catch((error: unknown) =>
+      services.log.warn(`Could not look for left-over temporary files: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }, STARTUP_DELAY_MS);
   return { dispose: () => clearTimeout(timer) };
 }

@@ -33,24 +33,34 @@ export async function settleWriteHazards(services: Services, uris: readonly vsco
     if (facts.otherHardLinks > 0) {
       hardLinked.add(uri.fsPath);
       const keeps = options.verb === 'decrypt' ? 'ciphertext' : options.verb === 'encrypt' ? 'plaintext' : 'old ciphertext';
-      findings.push(`${name} has ${facts.otherHardLinks} other hard link${facts.otherHardLinks > 1 ? 's' : ''} (other names of the same file): they keep the ${keeps} after it is ${options.verb}ed.`);
+      findings.push(
+        `${name} has ${facts.otherHardLinks} other hard link${facts.otherHardLinks > 1 ? 's' : ''} (other names of the same file): they keep the ${keeps} after it is ${options.verb}ed.`,
+      );
     }
     if (facts.symlink && !folders.some((root) => inside(facts.realPath, root))) {
-      findings.push(`${name} is a symbolic link to ${facts.realPath}, outside the workspace folders: that file is the one ${options.verb}ed.`);
+      findings.push(
+        `${name} is a symbolic link to ${facts.realPath}, outside the workspace folders: that file is the one ${options.verb}ed.`,
+      );
     }
     if (facts.readOnly) findings.push(`${name} is read-only: it is replaced all the same (its folder allows it).`);
   }
   if (findings.length === 0) return hardLinked;
   if (!options.interactive) {
     if (options.confirmed) return hardLinked;
-    throw new KmsError('ConfirmationRequired', `${findings.join(' ')} Add "confirm": true to the argument object of ${options.command} to ${options.verb} anyway.`);
+    throw new KmsError(
+      'ConfirmationRequired',
+      `${findings.join(' ')} Add "confirm": true to the argument object of ${options.command} to ${options.verb} anyway.`,
+    );
   }
   const verb = `${options.verb[0].toUpperCase()}${options.verb.slice(1)}`;
-  await services.ui.confirm(findings.length === 1 ? findings[0] : `${findings.length} things to know before the files are ${options.verb}ed in place.`, {
-    modal: true,
-    detail: findings.length === 1 ? `${verb} it anyway?` : `${findings.join('\n')}\n\n${verb} anyway?`,
-    confirmLabel: `${verb} Anyway`,
-  });
+  await services.ui.confirm(
+    findings.length === 1 ? findings[0] : `${findings.length} things to know before the files are ${options.verb}ed in place.`,
+    {
+      modal: true,
+      detail: findings.length === 1 ? `${verb} it anyway?` : `${findings.join('\n')}\n\n${verb} anyway?`,
+      confirmLabel: `${verb} Anyway`,
+    },
+  );
   return hardLinked;
 }
 

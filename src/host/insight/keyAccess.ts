@@ -42,7 +42,9 @@ export const showKeyAccess: CommandSpec<KeyAccessResult> = {
     const keyArn = key.metadata.Arn;
     if (!keyArn) throw new KmsError('MalformedResponse', `DescribeKey gave no ARN for ${key.label}.`);
     const label = key.label.replace(/^alias\//, '');
-    const panel = show ? InsightPanel.show(services.extensionUri, `access|${key.connection.id}|${key.keyId}`, `Access: ${label}`) : undefined;
+    const panel = show
+      ? InsightPanel.show(services.extensionUri, `access|${key.connection.id}|${key.keyId}`, `Access: ${label}`)
+      : undefined;
     panel?.post({ type: 'loading', title: `Who can use ${label}`, detail: 'Reading the key policy and grants…', cancellable: false });
     try {
       const notes = [IAM_NOT_INCLUDED];

@@ -31,7 +31,11 @@ export function showKeyUsage(cloudTrail: CloudTrailClientFactory): CommandSpec<K
       const days = args.number('days', `a whole number of days from 1 to ${MAX_DAYS}`, { min: 1, max: MAX_DAYS }) ?? MAX_DAYS;
       const key = await resolveKey(arg, args, services, { title: 'Show key usage', includeAwsManaged: true });
       const keyArn = key.metadata.Arn;
-      if (!keyArn) throw new KmsError('MalformedResponse', `DescribeKey gave no ARN for ${key.label}: CloudTrail names keys by ARN, so the lookup cannot be made.`);
+      if (!keyArn)
+        throw new KmsError(
+          'MalformedResponse',
+          `DescribeKey gave no ARN for ${key.label}: CloudTrail names keys by ARN, so the lookup cannot be made.`,
+        );
       const panel = InsightPanel.show(services.extensionUri, `usage|${key.connection.id}|${key.keyId}`, `Usage: ${shortLabel(key)}`);
       const load = (d: number): Promise<KeyUsageReport> => loadUsage(cloudTrail, services, panel, key, keyArn, d);
       let current: Promise<KeyUsageReport> | undefined;
@@ -51,7 +55,14 @@ function shortLabel(key: ResolvedKey): string {
   return key.label.replace(/^alias\//, '');
 }
 
-async function loadUsage(cloudTrail: CloudTrailClientFactory, services: Services, panel: InsightPanel, key: ResolvedKey, keyArn: string, days: number): Promise<KeyUsageReport> {
+async function loadUsage(
+  cloudTrail: CloudTrailClientFactory,
+  services: Services,
+  panel: InsightPanel,
+  key: ResolvedKey,
+  keyArn: string,
+  days: number,
+): Promise<KeyUsageReport> {
   const controller = new AbortController();
   const title = `Key usage: ${shortLabel(key)}`;
   panel.post({ type: 'loading', title, detail: `Reading CloudTrail events of the last ${days} days…`, cancellable: true });
@@ -77,7 +88,9 @@ async function loadUsage(cloudTrail: CloudTrailClientFactory, services: Services
     );
     const report = summarizeKeyUsage(fetched, { keyArn, days });
     panel.post({ type: 'usage', view: toView(report, shortLabel(key)) });
-    services.log.info(`Key usage of ${keyArn}: ${report.totalEvents} events in ${report.calls} LookupEvents calls (${report.throttled} throttled).`);
+    services.log.info(
+      `Key usage of ${keyArn}: ${report.totalEvents} events in ${report.calls} LookupEvents calls (${report.throttled} throttled).`,
+    );
     return report;
   } catch (error) {
     const e = UsageError.from(error, key.connection);
@@ -108,6 +121,13 @@ function toView(report: KeyUsageReport, keyLabel: string): UsageView {
     operations: report.operations,
     topPrincipals: report.topPrincipals,
     topSources: report.topSources,
-    events: report.events.map((e) => ({ time: e.time, eventName: e.eventName, principal: e.principal, sourceIPAddress: e.sourceIPAddress, userAgent: e.userAgent, errorCode: e.errorCode })),
+    events: report.events.map((e) => ({
+      time: e.time,
+      eventName: e.eventName,
+      principal: e.principal,
+      sourceIPAddress: e.sourceIPAddress,
+      userAgent: e.userAgent,
+      errorCode: e.errorCode,
+    })),
   };
 }

@@ -28,10 +28,15 @@ export const showKeyLastUsage: CommandSpec<KeyLastUse> = {
     const use = await loadLastUse(key.gateway, key.keyId);
     if (!isScripted(arg)) {
       const text = describeLastUse(use);
-      notify(text ? `${key.label}: ${text}.${use.mayHaveBeenUsedBefore && !use.time ? ' The key is older than the tracking: an earlier use would not show.' : ''}` : `${key.label}: this endpoint does not report when a key was last used.`, {
-        title: 'Show Key Usage',
-        run: () => vscode.commands.executeCommand('kmsWorkbench.showKeyUsage', { keyId: key.keyId, connection: key.connection.id }),
-      });
+      notify(
+        text
+          ? `${key.label}: ${text}.${use.mayHaveBeenUsedBefore && !use.time ? ' The key is older than the tracking: an earlier use would not show.' : ''}`
+          : `${key.label}: this endpoint does not report when a key was last used.`,
+        {
+          title: 'Show Key Usage',
+          run: () => vscode.commands.executeCommand('kmsWorkbench.showKeyUsage', { keyId: key.keyId, connection: key.connection.id }),
+        },
+      );
     }
     return use;
   },

@@ -30,8 +30,17 @@ async function gitVisible(dir: string): Promise<Set<string> | undefined> {
   try {
     const top = await git(dir, ['rev-parse', '--show-prefix'], { allowFailure: true, timeoutMs: GIT_TIMEOUT_MS });
     if (top.code !== 0) return undefined;
-    const out = await git(dir, ['ls-files', '-co', '--exclude-standard', '-z', '--', '.'], { timeoutMs: GIT_TIMEOUT_MS, maxBytes: 256 * 1024 * 1024 });
-    return new Set(out.stdout.toString('utf8').split('\0').filter(Boolean).map((p) => join(dir, p)));
+    const out = await git(dir, ['ls-files', '-co', '--exclude-standard', '-z', '--', '.'], {
+      timeoutMs: GIT_TIMEOUT_MS,
+      maxBytes: 256 * 1024 * 1024,
+    });
+    return new Set(
+      out.stdout
+        .toString('utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((p) => join(dir, p)),
+    );
   } catch {
     return undefined;
   }
@@ -50,7 +59,14 @@ export async function gitIgnored(dir: string, paths: readonly string[]): Promise
       child.on('error', () => resolve(new Set()));
       child.on('close', () => {
         clearTimeout(timer);
-        resolve(new Set(out.split('\0').filter(Boolean).map((p) => (p.startsWith('/') ? p : join(dir, p)))));
+        resolve(
+          new Set(
+            out
+              .split('\0')
+              .filter(Boolean)
+              .map((p) => (p.startsWith('/') ? p : join(dir, p))),
+          ),
+        );
       });
       // git exits at once outside a repository: a closed stdin is not an error here.
       child.stdin.on('error', () => undefined);

@@ -74,7 +74,14 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
     id: RE_ENCRYPT_FILES,
     action: 're-key the files',
     run: async (arg, services, all) => {
-      const args = Args.from(RE_ENCRYPT_FILES, isPlainObject(arg) ? arg : undefined, ['uris', 'fromKeyId', 'toKeyId', 'toKeyIds', 'connection', 'confirm']);
+      const args = Args.from(RE_ENCRYPT_FILES, isPlainObject(arg) ? arg : undefined, [
+        'uris',
+        'fromKeyId',
+        'toKeyId',
+        'toKeyIds',
+        'connection',
+        'confirm',
+      ]);
       const scripted = isScripted(arg);
       const confirmed = scripted ? confirmedByArgs(RE_ENCRYPT_FILES, arg, args, 're-encrypts files in place') : false;
       await deps.secrets.ready();
@@ -84,7 +91,8 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
       const nodes = nodesOf(arg, all);
       if (args.has('uris')) {
         const raw = args.raw('uris');
-        if (!Array.isArray(raw) || raw.length === 0) throw new ArgumentError(`${RE_ENCRYPT_FILES}: "uris" must be a non-empty array of Uris or absolute file paths.`);
+        if (!Array.isArray(raw) || raw.length === 0)
+          throw new ArgumentError(`${RE_ENCRYPT_FILES}: "uris" must be a non-empty array of Uris or absolute file paths.`);
         entries = [];
         for (const [i, u] of raw.entries()) {
           const path = toPath(u, `uris[${i}]`);
@@ -111,11 +119,16 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
         if (!entry) throw new KmsError('NotEncrypted', `${basename(arg.fsPath)} is not encrypted: nothing to re-key.`);
         entries = [entry];
       } else {
-        if (scripted) throw new ArgumentError(`${RE_ENCRYPT_FILES}: name the files with "uris" or the key they are under with "fromKeyId".`);
+        if (scripted)
+          throw new ArgumentError(`${RE_ENCRYPT_FILES}: name the files with "uris" or the key they are under with "fromKeyId".`);
         const groups = deps.secrets.index.groups().filter((g) => g.keyId !== UNNAMED_KEY);
         if (groups.length === 0) throw new KmsError('NoFiles', 'No encrypted file in this workspace names its key.');
         const group = await services.ui.pick(
-          groups.map((g) => ({ label: deps.secrets.known.peek(g.keyId)?.aliases?.[0] ?? g.keyId, description: `${g.files.length} files`, value: g })),
+          groups.map((g) => ({
+            label: deps.secrets.known.peek(g.keyId)?.aliases?.[0] ?? g.keyId,
+            description: `${g.files.length} files`,
+            value: g,
+          })),
           { title: 'Re-key all files under which key?' },
         );
         fromKeyId = group.keyId;
@@ -135,7 +148,11 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
         if (scripted) throw new ArgumentError(`${RE_ENCRYPT_FILES}: name the new key with "toKeyId" (or "toKeyIds").`);
         const picked = await pickKey(services.ui, gatewayFor(undefined), connection, {
           title: `Re-key ${entries.length} file${entries.length === 1 ? '' : 's'} to`,
-          filter: (meta) => meta.KeyState === 'Enabled' && meta.KeyUsage === 'ENCRYPT_DECRYPT' && meta.KeySpec === 'SYMMETRIC_DEFAULT' && (!fromKeyId || meta.KeyId !== keyIdOf(fromKeyId)),
+          filter: (meta) =>
+            meta.KeyState === 'Enabled' &&
+            meta.KeyUsage === 'ENCRYPT_DECRYPT' &&
+            meta.KeySpec === 'SYMMETRIC_DEFAULT' &&
+            (!fromKeyId || meta.KeyId !== keyIdOf(fromKeyId)),
           emptyMessage: `No other enabled symmetric key in ${connection.label}.`,
         });
         targets = [picked.ref];
@@ -145,7 +162,8 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
       const toKeyArns: string[] = [];
       for (const t of targets) {
         const meta = await gatewayFor(regionOfKeyArn(t)).describeKey(t);
-        if (meta.KeyState !== 'Enabled') throw new KmsError('KeyNotUsable', `The new key ${t} is ${meta.KeyState ?? 'not usable'}: files cannot be re-keyed to it.`);
+        if (meta.KeyState !== 'Enabled')
+          throw new KmsError('KeyNotUsable', `The new key ${t} is ${meta.KeyState ?? 'not usable'}: files cannot be re-keyed to it.`);
         if (!meta.Arn) throw new KmsError('MalformedResponse', `DescribeKey did not name the ARN of ${t}.`);
         toKeyArns.push(meta.Arn);
       }
@@ -168,8 +186,24 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
       // The run.
       const envelope = kms.envelope;
       const sopsKeys: SopsKeyService = {
-        decryptDataKey: async (key, signal) => (await gatewayFor(regionOfKeyArn(key.arn)).decrypt({ ciphertext: Buffer.from(key.enc, 'base64'), keyId: key.arn, encryptionContext: key.context ? { ...key.context } : undefined }, { abortSignal: signal })).plaintext,
-        encryptDataKey: async (key, dataKey, signal) => (await gatewayFor(regionOfKeyArn(key.arn)).encrypt({ keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined }, { abortSignal: signal })).ciphertext,
+        decryptDataKey: async (key, signal) =>
+          (
+            await gatewayFor(regionOfKeyArn(key.arn)).decrypt(
+              {
+                ciphertext: Buffer.from(key.enc, 'base64'),
+                keyId: key.arn,
+                encryptionContext: key.context ? { ...key.context } : undefined,
+              },
+              { abortSignal: signal },
+            )
+          ).plaintext,
+        encryptDataKey: async (key, dataKey, signal) =>
+          (
+            await gatewayFor(regionOfKeyArn(key.arn)).encrypt(
+              { keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined },
+              { abortSignal: signal },
+            )
+          ).ciphertext,
       };
       const results = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Re-keying files', cancellable: true },
@@ -186,7 +220,8 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
                 load: () => deps.workspaceState.get<ReKeyJournalState>(JOURNAL_KEY),
                 save: (state) => Promise.resolve(deps.workspaceState.update(JOURNAL_KEY, state)),
               },
-              onFile: (done, total, path) => progress.report({ message: `${done + 1} of ${total}: ${basename(path)}`, increment: 100 / total }),
+              onFile: (done, total, path) =>
+                progress.report({ message: `${done + 1} of ${total}: ${basename(path)}`, increment: 100 / total }),
             });
           } finally {
             sub.dispose();
@@ -206,8 +241,19 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
       if (failed) {
         const text = `Re-keyed ${done} file${done === 1 ? '' : 's'}; ${basename(failed.path)} failed: ${failed.message}${notRun ? ` ${notRun} not started — run the re-key again to finish (done files are skipped).` : ''}`;
         if (!scripted) void vscode.window.showWarningMessage(text, 'Show Log').then((c) => c && services.log.show());
-      } else if (!scripted) notify(`Re-keyed ${done} file${done === 1 ? '' : 's'} to ${toKeyArns.map(label).join(', ')}${results.some((r) => r.status === 'skipped') ? ` (${results.filter((r) => r.status === 'skipped').length} skipped: see the log)` : ''}.`);
-      return results.map((r) => ({ uri: vscode.Uri.file(r.path).toString(), status: r.status, format: r.format, fromKeys: r.fromKeys, keyIds: r.keyIds, method: r.method, message: r.message }));
+      } else if (!scripted)
+        notify(
+          `Re-keyed ${done} file${done === 1 ? '' : 's'} to ${toKeyArns.map(label).join(', ')}${results.some((r) => r.status === 'skipped') ? ` (${results.filter((r) => r.status === 'skipped').length} skipped: see the log)` : ''}.`,
+        );
+      return results.map((r) => ({
+        uri: vscode.Uri.file(r.path).toString(),
+        status: r.status,
+        format: r.format,
+        fromKeys: r.fromKeys,
+        keyIds: r.keyIds,
+        method: r.method,
+        message: r.message,
+      }));
     },
   };
 }
@@ -230,7 +276,22 @@ export function refreshWorkspaceSecrets(deps: InventoryDeps): CommandSpec<{ file
 }
 
 export interface WorkspaceSecretsListing {
-  readonly keys: readonly { keyId: string; refs: readonly string[]; alias?: string; state?: string; connection?: string; files: readonly { uri: string; format: string; formatLabel: string; keyRefs: readonly string[]; encryptionContext?: Record<string, string>; otherMasterKeys?: readonly string[]; problems: readonly string[] }[] }[];
+  readonly keys: readonly {
+    keyId: string;
+    refs: readonly string[];
+    alias?: string;
+    state?: string;
+    connection?: string;
+    files: readonly {
+      uri: string;
+      format: string;
+      formatLabel: string;
+      keyRefs: readonly string[];
+      encryptionContext?: Record<string, string>;
+      otherMasterKeys?: readonly string[];
+      problems: readonly string[];
+    }[];
+  }[];
   readonly plaintextSecrets: readonly string[];
 }
 
@@ -278,7 +339,10 @@ async function hookFolder(command: string, args: Args, services: Services): Prom
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) throw new KmsError('NoFolder', 'Open a folder (a git repository) first.');
   if (folders.length === 1) return folders[0].uri.fsPath;
-  return services.ui.pick<string>(folders.map((f) => ({ label: f.name, description: f.uri.fsPath, value: f.uri.fsPath })), { title: 'Which repository?' });
+  return services.ui.pick<string>(
+    folders.map((f) => ({ label: f.name, description: f.uri.fsPath, value: f.uri.fsPath })),
+    { title: 'Which repository?' },
+  );
 }
 
 function toFolder(command: string, value: string): string {
@@ -310,8 +374,13 @@ export function installPreCommitHook(): CommandSpec<InstallResult> {
           confirmLabel: 'Install Hook',
         });
       }
-      const result = await installHook(folder, { scriptPath: join(services.extensionUri.fsPath, 'dist', 'secretsScan.js'), secretsFiles: globs });
-      services.log.info(`Pre-commit hook ${result.reinstalled ? 'refreshed' : 'installed'} at ${result.hookPath}${result.previousHook ? ` (the previous hook runs first: ${result.previousHook})` : ''}.`);
+      const result = await installHook(folder, {
+        scriptPath: join(services.extensionUri.fsPath, 'dist', 'secretsScan.js'),
+        secretsFiles: globs,
+      });
+      services.log.info(
+        `Pre-commit hook ${result.reinstalled ? 'refreshed' : 'installed'} at ${result.hookPath}${result.previousHook ? ` (the previous hook runs first: ${result.previousHook})` : ''}.`,
+      );
       if (!isScripted(arg)) notify(`Installed the pre-commit hook${result.previousHook ? '; your previous hook still runs first' : ''}.`);
       return result;
     },
@@ -332,9 +401,18 @@ export function uninstallPreCommitHook(): CommandSpec<UninstallResult> {
       const args = Args.from(id, isPlainObject(arg) ? arg : undefined, ['folder', 'confirm']);
       const confirmed = confirmedByArgs(id, arg, args, 'removes a git hook from the repository');
       const folder = await hookFolder(id, args, services);
-      if (!confirmed) await services.ui.confirm('Uninstall the KMS Workbench pre-commit hook?', { detail: 'Plaintext secrets files will no longer be refused at commit. A hook that was there before is put back.', confirmLabel: 'Uninstall Hook' });
+      if (!confirmed)
+        await services.ui.confirm('Uninstall the KMS Workbench pre-commit hook?', {
+          detail: 'Plaintext secrets files will no longer be refused at commit. A hook that was there before is put back.',
+          confirmLabel: 'Uninstall Hook',
+        });
       const result = await uninstallHook(folder);
-      if (!isScripted(arg)) notify(result.removed ? `Removed the pre-commit hook${result.restored ? ' and put back the previous one' : ''}.` : 'The KMS Workbench pre-commit hook was not installed.');
+      if (!isScripted(arg))
+        notify(
+          result.removed
+            ? `Removed the pre-commit hook${result.restored ? ' and put back the previous one' : ''}.`
+            : 'The KMS Workbench pre-commit hook was not installed.',
+        );
       return result;
     },
   };

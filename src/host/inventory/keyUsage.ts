@@ -46,13 +46,31 @@ export class ReKeyRequest {
  * and confirmation). Returns the sentence for the confirmation that follows, or undefined
  * when no workspace file uses the key.
  */
-export async function offerReKeyFirst(ui: { choose<T extends string>(message: string, buttons: readonly T[], options?: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' }): Promise<T | undefined> }, keyId: string, label: string, consequence: string, runReKey: (request: ReKeyRequest) => Thenable<unknown>): Promise<string | undefined> {
+export async function offerReKeyFirst(
+  ui: {
+    choose<T extends string>(
+      message: string,
+      buttons: readonly T[],
+      options?: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' },
+    ): Promise<T | undefined>;
+  },
+  keyId: string,
+  label: string,
+  consequence: string,
+  runReKey: (request: ReKeyRequest) => Thenable<unknown>,
+): Promise<string | undefined> {
   const n = workspaceFilesUsing(keyId).length;
   if (n === 0) return undefined;
   const sentence = `${n} file${n === 1 ? ' in this workspace is' : 's in this workspace are'} encrypted under this key.`;
-  const choice = await ui.choose(`${sentence} ${consequence}`, ['Re-key Them First…', 'Continue'], { modal: true, severity: 'warning', detail: `Re-keying moves them to another key (message headers re-wrapped, blobs re-encrypted by KMS, SOPS keys updated) before ${label} changes.` });
+  const choice = await ui.choose(`${sentence} ${consequence}`, ['Re-key Them First…', 'Continue'], {
+    modal: true,
+    severity: 'warning',
+    detail: `Re-keying moves them to another key (message headers re-wrapped, blobs re-encrypted by KMS, SOPS keys updated) before ${label} changes.`,
+  });
   if (choice === undefined) throw new UserCancelledError();
   if (choice === 'Re-key Them First…') await runReKey(new ReKeyRequest(keyId));
   const left = workspaceFilesUsing(keyId).length;
-  return left === 0 ? undefined : `${left} file${left === 1 ? ' in this workspace is' : 's in this workspace are'} encrypted under this key.`;
+  return left === 0
+    ? undefined
+    : `${left} file${left === 1 ? ' in this workspace is' : 's in this workspace are'} encrypted under this key.`;
 }

@@ -5,7 +5,15 @@ import type { KeyDirectory } from '../../core/tree/keyDirectory';
 import { type CommandSpec, registerCommands } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { onDidChangeWorkspaceTrust } from '../trust/workspaceTrust';
-import { installPreCommitHook, type InventoryDeps, listWorkspaceSecrets, reEncryptFiles, refreshWorkspaceSecrets, SecretsCodeActions, uninstallPreCommitHook } from './inventoryCommands';
+import {
+  installPreCommitHook,
+  type InventoryDeps,
+  listWorkspaceSecrets,
+  reEncryptFiles,
+  refreshWorkspaceSecrets,
+  SecretsCodeActions,
+  uninstallPreCommitHook,
+} from './inventoryCommands';
 import { KnownKeys } from './knownKeys';
 import { onDidChangeWorkspaceUsage } from './keyUsage';
 import { SECRETS_VIEW_ID, type SecretsNode, SecretsViewProvider } from './secretsView';
@@ -25,7 +33,11 @@ export interface InventoryTesting {
  * quick fixes, re-keying many files, and the pre-commit hook commands. Key state is looked up
  * through the KMS tree's key directories (`directoryFor`), in the user's connections only.
  */
-export function registerInventory(context: vscode.ExtensionContext, services: Services, options: { directoryFor: (c: Connection) => KeyDirectory; keyUsageChanged: () => void }): InventoryTesting {
+export function registerInventory(
+  context: vscode.ExtensionContext,
+  services: Services,
+  options: { directoryFor: (c: Connection) => KeyDirectory; keyUsageChanged: () => void },
+): InventoryTesting {
   const known = new KnownKeys(
     () => services.connections.connections(),
     options.directoryFor,
@@ -50,12 +62,20 @@ export function registerInventory(context: vscode.ExtensionContext, services: Se
       provider.refresh();
       describe();
     }),
-    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new SecretsCodeActions(), { providedCodeActionKinds: SecretsCodeActions.kinds }),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new SecretsCodeActions(), {
+      providedCodeActionKinds: SecretsCodeActions.kinds,
+    }),
     // In Restricted Mode the scan still runs (reading files is harmless); key look-ups use only the user's connections.
     onDidChangeWorkspaceTrust(() => void secrets.resolveKeys()),
     onDidChangeWorkspaceUsage(options.keyUsageChanged),
   );
-  registerCommands(context, services, [reEncryptFiles(deps), refreshWorkspaceSecrets(deps), listWorkspaceSecrets(deps), installPreCommitHook(), uninstallPreCommitHook()] as CommandSpec[]);
+  registerCommands(context, services, [
+    reEncryptFiles(deps),
+    refreshWorkspaceSecrets(deps),
+    listWorkspaceSecrets(deps),
+    installPreCommitHook(),
+    uninstallPreCommitHook(),
+  ] as CommandSpec[]);
   void secrets.rescan();
   return {
     secrets,

@@ -101,17 +101,24 @@ export class SecretsViewProvider implements vscode.TreeDataProvider<SecretsNode>
     t.id = `key:${group.keyId}`;
     const where = [parsed.account, parsed.region].filter(Boolean).join(' · ');
     const state = known?.state && known.state !== 'Enabled' ? known.state : undefined;
-    const problems = group.files.flatMap((f) => this.secrets.problemsOf(f)).filter((p) => p.keyRef === ref || parseKeyRef(p.keyRef).keyId === group.keyId);
+    const problems = group.files
+      .flatMap((f) => this.secrets.problemsOf(f))
+      .filter((p) => p.keyRef === ref || parseKeyRef(p.keyRef).keyId === group.keyId);
     const n = group.files.length;
     t.description = [`${n} file${n === 1 ? '' : 's'}`, state, where].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(undefined, false);
     md.appendText(`${group.keyId === UNNAMED_KEY ? label : keyLabel(ref, known)}\n\n`);
     if (known) md.appendText(`State: ${known.state ?? 'unknown'} — known to ${known.connectionLabel ?? known.connectionId}\n\n`);
-    else if (group.keyId !== UNNAMED_KEY) md.appendText(this.secrets.known.peek(group.keyId) === null ? 'None of your connections knows this key.\n\n' : 'Not looked up yet.\n\n');
+    else if (group.keyId !== UNNAMED_KEY)
+      md.appendText(
+        this.secrets.known.peek(group.keyId) === null ? 'None of your connections knows this key.\n\n' : 'Not looked up yet.\n\n',
+      );
     for (const r of group.refs) md.appendText(`${r}\n`);
     if (problems[0]) md.appendText(`\n${problems[0].message}`);
     t.tooltip = md;
-    t.iconPath = problems.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('key');
+    t.iconPath = problems.length
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon('key');
     t.contextValue = `${SecretsContext.key}${group.keyId === UNNAMED_KEY ? '.unnamed' : ''}${known?.state === 'Disabled' ? '.disabled' : ''}${known?.state === 'PendingDeletion' ? '.pendingDeletion' : ''}`;
     return t;
   }
@@ -126,9 +133,14 @@ export class SecretsViewProvider implements vscode.TreeDataProvider<SecretsNode>
     const others = entry.otherMasterKeys?.length ? `also ${entry.otherMasterKeys.map((o) => o.split(' ')[0]).join(', ')}` : undefined;
     t.description = [entry.formatLabel, context || sopsContexts, others].filter(Boolean).join(' · ');
     const problems = this.secrets.problemsOf(entry);
-    const lines = [entry.path, `Format: ${entry.formatLabel}`, `Keys: ${entry.keyRefs.map((r) => (r === UNNAMED_KEY ? 'not named in the ciphertext' : r)).join(', ')}`];
+    const lines = [
+      entry.path,
+      `Format: ${entry.formatLabel}`,
+      `Keys: ${entry.keyRefs.map((r) => (r === UNNAMED_KEY ? 'not named in the ciphertext' : r)).join(', ')}`,
+    ];
     if (entry.encryptionContext) lines.push(`Encryption context: ${formatEncryptionContext(entry.encryptionContext) || 'none'}`);
-    if (entry.kmsContexts) for (const [arn, c] of Object.entries(entry.kmsContexts)) lines.push(`Context of ${arn}: ${formatEncryptionContext(c)}`);
+    if (entry.kmsContexts)
+      for (const [arn, c] of Object.entries(entry.kmsContexts)) lines.push(`Context of ${arn}: ${formatEncryptionContext(c)}`);
     if (entry.otherMasterKeys?.length) lines.push(`Other SOPS master keys: ${entry.otherMasterKeys.join(', ')}`);
     if (entry.otherProviders?.length) lines.push(`Other key providers: ${entry.otherProviders.join(', ')}`);
     for (const p of problems) lines.push(`⚠ ${p.message}`);

@@ -20,7 +20,10 @@ export const DIAGNOSTIC_SOURCE = 'KMS Workbench';
 /** Diagnostic codes; the code actions read them. */
 export const PLAINTEXT_CODE = 'plaintextSecretsFile';
 
-export type InventoryState = { kind: 'idle' } | { kind: 'scanning'; done: number; total: number } | { kind: 'ready'; files: number; encrypted: number; gitApplied: boolean; truncated: boolean };
+export type InventoryState =
+  | { kind: 'idle' }
+  | { kind: 'scanning'; done: number; total: number }
+  | { kind: 'ready'; files: number; encrypted: number; gitApplied: boolean; truncated: boolean };
 
 export class WorkspaceSecrets implements vscode.Disposable {
   readonly index = new InventoryIndex();
@@ -113,7 +116,9 @@ export class WorkspaceSecrets implements vscode.Disposable {
       this.plaintextSecrets.clear();
       for (const p of paths) if (!this.index.get(p) && this.isSecretsPath(p)) this.plaintextSecrets.add(p);
       this.state = { kind: 'ready', files: paths.length, encrypted: this.index.entries().length, gitApplied, truncated };
-      this.services.log.info(`Workspace secrets: ${this.index.entries().length} encrypted files of ${paths.length}${gitApplied ? ' (.gitignore applied)' : ''}.`);
+      this.services.log.info(
+        `Workspace secrets: ${this.index.entries().length} encrypted files of ${paths.length}${gitApplied ? ' (.gitignore applied)' : ''}.`,
+      );
       await this.resolveKeys();
     };
     this.scanning = run().catch((error: unknown) => {
@@ -229,7 +234,11 @@ export class WorkspaceSecrets implements vscode.Disposable {
       all.push([vscode.Uri.file(entry.path), problems.map((p) => keyDiagnostic(entry, p))]);
     }
     for (const path of this.plaintextSecrets) {
-      const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), 'This file matches a secrets pattern (kmsWorkbench.secretsFiles or a .sops.yaml creation rule) but is not encrypted. Encrypt it before committing it.', vscode.DiagnosticSeverity.Warning);
+      const d = new vscode.Diagnostic(
+        new vscode.Range(0, 0, 0, 0),
+        'This file matches a secrets pattern (kmsWorkbench.secretsFiles or a .sops.yaml creation rule) but is not encrypted. Encrypt it before committing it.',
+        vscode.DiagnosticSeverity.Warning,
+      );
       d.source = DIAGNOSTIC_SOURCE;
       d.code = PLAINTEXT_CODE;
       all.push([vscode.Uri.file(path), [d]]);
@@ -258,7 +267,11 @@ export const problemOf = new WeakMap<vscode.Diagnostic, KeyProblem>();
 function keyDiagnostic(entry: InventoryEntry, problem: KeyProblem): vscode.Diagnostic {
   const at = entry.embedded?.find((e) => e.keyRef === problem.keyRef);
   const range = at ? new vscode.Range(at.line, at.character, at.line, at.character + at.length) : new vscode.Range(0, 0, 0, 0);
-  const d = new vscode.Diagnostic(range, problem.message, problem.fileStillOpens ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(
+    range,
+    problem.message,
+    problem.fileStillOpens ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning,
+  );
   d.source = DIAGNOSTIC_SOURCE;
   d.code = `key.${problem.kind}`;
   problemOf.set(d, problem);

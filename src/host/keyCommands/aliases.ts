@@ -44,14 +44,27 @@ export const createAlias: CommandSpec<AliasResult> = {
     const taken = (name: string): AliasListEntry | undefined => existing.find((a) => a.AliasName === name);
     const aliasName =
       checkedName ??
-      (await inputChecked(services.ui, { title: `New alias for ${key.label}`, placeholder: 'alias/my-app', prompt: 'Letters, digits, "/", "_" and "-" after alias/.' }, (text) => {
-        const c = checkAliasName(text);
-        if (!c.ok) return c;
-        const other = taken(c.value);
-        return other ? { ok: false, problem: `${c.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name, or move it with "Point Alias at Another Key".` } : c;
-      }));
+      (await inputChecked(
+        services.ui,
+        { title: `New alias for ${key.label}`, placeholder: 'alias/my-app', prompt: 'Letters, digits, "/", "_" and "-" after alias/.' },
+        (text) => {
+          const c = checkAliasName(text);
+          if (!c.ok) return c;
+          const other = taken(c.value);
+          return other
+            ? {
+                ok: false,
+                problem: `${c.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name, or move it with "Point Alias at Another Key".`,
+              }
+            : c;
+        },
+      ));
     const other = taken(aliasName);
-    if (other) throw new KmsError('AlreadyExistsException', `${aliasName} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name, or move it with kmsWorkbench.updateAlias.`);
+    if (other)
+      throw new KmsError(
+        'AlreadyExistsException',
+        `${aliasName} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name, or move it with kmsWorkbench.updateAlias.`,
+      );
     await key.gateway.createAlias(aliasName, key.keyId);
     keyChanged(services, key.connection, key.keyId);
     keyChanged(services, key.connection);
@@ -72,7 +85,8 @@ interface ResolvedAlias {
  */
 async function resolveAlias(command: string, arg: unknown, args: Args, services: Services, title: string): Promise<ResolvedAlias> {
   const target = targetOf(arg);
-  if (target?.kind === 'alias') return refuseAwsManaged(command, { connection: target.connection, aliasName: target.aliasName, targetKeyId: target.targetKeyId });
+  if (target?.kind === 'alias')
+    return refuseAwsManaged(command, { connection: target.connection, aliasName: target.aliasName, targetKeyId: target.targetKeyId });
   const connection = await resolveConnection(arg, args, services);
   const gateway = services.kms.gateway(connection);
   const givenName = args.string('aliasName', 'an alias name like alias/my-app');
@@ -80,12 +94,22 @@ async function resolveAlias(command: string, arg: unknown, args: Args, services:
     const name = givenName.startsWith('alias/') ? givenName : `alias/${givenName}`;
     refuseAwsManaged(command, { connection, aliasName: name });
     const found = (await collect(gateway.listAliases())).find((a) => a.AliasName === name);
-    if (!found) throw new KmsError('NotFoundException', `There is no alias ${name} in ${connection.label}. Check its spelling, the connection and the Region.`);
+    if (!found)
+      throw new KmsError(
+        'NotFoundException',
+        `There is no alias ${name} in ${connection.label}. Check its spelling, the connection and the Region.`,
+      );
     return { connection, aliasName: name, targetKeyId: found.TargetKeyId };
   }
   const keyTarget = keyTargetOf(arg);
-  const aliases = (await collect(gateway.listAliases(keyTarget?.keyId))).filter((a) => a.AliasName && a.TargetKeyId && !isAwsManagedAlias(a.AliasName));
-  if (aliases.length === 0) throw new KmsError('NotFoundException', keyTarget ? `Key ${keyTarget.keyId} has no alias.` : `${connection.label} has no customer managed aliases.`);
+  const aliases = (await collect(gateway.listAliases(keyTarget?.keyId))).filter(
+    (a) => a.AliasName && a.TargetKeyId && !isAwsManagedAlias(a.AliasName),
+  );
+  if (aliases.length === 0)
+    throw new KmsError(
+      'NotFoundException',
+      keyTarget ? `Key ${keyTarget.keyId} has no alias.` : `${connection.label} has no customer managed aliases.`,
+    );
   const picked = await services.ui.pick(
     aliases.map((a) => ({ label: inertLabel(a.AliasName ?? ''), description: inertLabel(a.TargetKeyId ?? ''), value: a })),
     { title: `${title} (${connection.label})`, placeholder: 'Choose an alias' },
@@ -95,7 +119,9 @@ async function resolveAlias(command: string, arg: unknown, args: Args, services:
 
 function refuseAwsManaged(command: string, alias: ResolvedAlias): ResolvedAlias {
   if (isAwsManagedAlias(alias.aliasName)) {
-    throw new ArgumentError(`${command}: ${alias.aliasName} belongs to an AWS managed key; AWS manages it, so it cannot be changed or deleted.`);
+    throw new ArgumentError(
+      `${command}: ${alias.aliasName} belongs to an AWS managed key; AWS manages it, so it cannot be changed or deleted.`,
+    );
   }
   return alias;
 }

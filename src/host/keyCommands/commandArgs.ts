@@ -34,7 +34,13 @@ export function argValue<T>(command: string, field: string, checked: Checked<T>)
 
 /** An input box whose text must pass `check`; the check's sentence shows while typing. */
 export async function inputChecked<T>(ui: UserInput, options: InputOptions, check: (text: string) => Checked<T>): Promise<T> {
-  const text = await ui.input({ ...options, validate: (v) => { const c = check(v); return c.ok ? undefined : c.problem; } });
+  const text = await ui.input({
+    ...options,
+    validate: (v) => {
+      const c = check(v);
+      return c.ok ? undefined : c.problem;
+    },
+  });
   const checked = check(text);
   if (!checked.ok) throw new ArgumentError(checked.problem);
   return checked.value;

@@ -19,7 +19,22 @@ import { keyChanged, resolveConnection } from './resolveKey';
 import { WizardSteps } from '../ui/wizardSteps';
 
 const ID = 'kmsWorkbench.createKey';
-const FIELDS = ['connection', 'keySpec', 'keyUsage', 'multiRegion', 'origin', 'customKeyStoreId', 'xksKeyId', 'alias', 'description', 'tags', 'policy', 'administrators', 'users', 'allowAdministratorsToDelete'];
+const FIELDS = [
+  'connection',
+  'keySpec',
+  'keyUsage',
+  'multiRegion',
+  'origin',
+  'customKeyStoreId',
+  'xksKeyId',
+  'alias',
+  'description',
+  'tags',
+  'policy',
+  'administrators',
+  'users',
+  'allowAdministratorsToDelete',
+];
 
 /** Where a new key's material comes from (CreateKey's Origin). */
 export const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] as const;
@@ -102,29 +117,59 @@ function requestFromArgs(args: Args, connection: Connection): CreateKeyRequest {
   const partition = partitionOf(connection.region);
   const adminList = args.stringArray('administrators', 'an array of principal ARNs or account ids');
   const userList = args.stringArray('users', 'an array of principal ARNs, account ids or service principals');
-  const administrators = adminList ? argValue(ID, 'administrators', parsePrincipals(adminList, { partition, allowServices: false, role: 'a key administrator' })) : [];
+  const administrators = adminList
+    ? argValue(ID, 'administrators', parsePrincipals(adminList, { partition, allowServices: false, role: 'a key administrator' }))
+    : [];
   const users = userList ? argValue(ID, 'users', parsePrincipals(userList, { partition })) : [];
   const policy = args.oneOf('policy', ['default', 'console'] as const) ?? (adminList || userList ? 'console' : 'default');
   if (policy === 'default' && (administrators.length || users.length)) {
     throw new ArgumentError(`${ID}: "administrators" and "users" make a console-style policy: set "policy" to "console" or leave it out.`);
   }
   const allowAdministratorsToDelete = args.boolean('allowAdministratorsToDelete') ?? true;
-  return { type, usage, spec, multiRegion, origin, customKeyStoreId, xksKeyId, alias, description, tags, policy, administrators, allowAdministratorsToDelete, users };
+  return {
+    type,
+    usage,
+    spec,
+    multiRegion,
+    origin,
+    customKeyStoreId,
+    xksKeyId,
+    alias,
+    description,
+    tags,
+    policy,
+    administrators,
+    allowAdministratorsToDelete,
+    users,
+  };
 }
 
 /** What each origin needs and allows, as ArgumentErrors naming the field. */
-function checkOrigin(origin: KeyOrigin, spec: string, multiRegion: boolean, customKeyStoreId: string | undefined, xksKeyId: string | undefined): void {
+function checkOrigin(
+  origin: KeyOrigin,
+  spec: string,
+  multiRegion: boolean,
+  customKeyStoreId: string | undefined,
+  xksKeyId: string | undefined,
+): void {
   const inStore = origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE';
   if (inStore) {
-    if (!customKeyStoreId) throw new ArgumentError(`${ID}: "customKeyStoreId": origin ${origin} creates the key in a custom key store: give its id (cks-…).`);
-    if (spec !== 'SYMMETRIC_DEFAULT') throw new ArgumentError(`${ID}: "keySpec": keys in a custom key store are symmetric (SYMMETRIC_DEFAULT), not ${spec}.`);
+    if (!customKeyStoreId)
+      throw new ArgumentError(`${ID}: "customKeyStoreId": origin ${origin} creates the key in a custom key store: give its id (cks-…).`);
+    if (spec !== 'SYMMETRIC_DEFAULT')
+      throw new ArgumentError(`${ID}: "keySpec": keys in a custom key store are symmetric (SYMMETRIC_DEFAULT), not ${spec}.`);
     if (multiRegion) throw new ArgumentError(`${ID}: "multiRegion": keys in a custom key store are single-Region.`);
   } else if (customKeyStoreId !== undefined) {
     throw new ArgumentError(`${ID}: "customKeyStoreId" is only for origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE (origin is ${origin}).`);
   }
-  if (origin === 'EXTERNAL_KEY_STORE' && !xksKeyId) throw new ArgumentError(`${ID}: "xksKeyId": a key in an external key store is backed by a key of the external key manager: give that key's id.`);
-  if (origin !== 'EXTERNAL_KEY_STORE' && xksKeyId !== undefined) throw new ArgumentError(`${ID}: "xksKeyId" is only for origin EXTERNAL_KEY_STORE.`);
-  if (xksKeyId !== undefined && !/^[a-zA-Z0-9-_.]{1,128}$/.test(xksKeyId)) throw new ArgumentError(`${ID}: "xksKeyId": 1 to 128 letters, digits, "-", "_" and ".".`);
+  if (origin === 'EXTERNAL_KEY_STORE' && !xksKeyId)
+    throw new ArgumentError(
+      `${ID}: "xksKeyId": a key in an external key store is backed by a key of the external key manager: give that key's id.`,
+    );
+  if (origin !== 'EXTERNAL_KEY_STORE' && xksKeyId !== undefined)
+    throw new ArgumentError(`${ID}: "xksKeyId" is only for origin EXTERNAL_KEY_STORE.`);
+  if (xksKeyId !== undefined && !/^[a-zA-Z0-9-_.]{1,128}$/.test(xksKeyId))
+    throw new ArgumentError(`${ID}: "xksKeyId": 1 to 128 letters, digits, "-", "_" and ".".`);
 }
 
 /** The prompts every run of the wizard shows at least: type, spec, Regionality, alias, description, tags, policy. */
@@ -150,7 +195,12 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
   const existingAliases = await collect(gateway.listAliases());
   const alias = await inputChecked<string | undefined>(
     ui,
-    { title: title('alias (optional)'), ...steps.next(), placeholder: 'alias/my-app — or leave empty', prompt: 'Letters, digits, "/", "_" and "-" after alias/.' },
+    {
+      title: title('alias (optional)'),
+      ...steps.next(),
+      placeholder: 'alias/my-app — or leave empty',
+      prompt: 'Letters, digits, "/", "_" and "-" after alias/.',
+    },
     (text) => (text.trim() === '' ? ok(undefined) : aliasAvailable(checkAliasName(text), existingAliases)),
   );
   const description = await inputChecked<string | undefined>(
@@ -160,7 +210,12 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
   );
   const tags = await inputChecked(
     ui,
-    { title: title('tags (optional)'), ...steps.next(), placeholder: 'env=prod, team=payments — or leave empty', prompt: 'key=value pairs separated by commas.' },
+    {
+      title: title('tags (optional)'),
+      ...steps.next(),
+      placeholder: 'env=prod, team=payments — or leave empty',
+      prompt: 'key=value pairs separated by commas.',
+    },
     (text) => parseTagsText(text),
   );
   const policy = await ui.pick(
@@ -172,7 +227,8 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
       },
       {
         label: 'Console-style key policy',
-        detail: 'Name key administrators and key users, as the AWS console does. The account statement stays, so the key cannot be locked out.',
+        detail:
+          'Name key administrators and key users, as the AWS console does. The account statement stays, so the key cannot be locked out.',
         value: 'console' as const,
       },
     ],
@@ -184,17 +240,27 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
   const partition = partitionOf(connection.region);
   if (policy === 'console') {
     steps.add(2); // administrators, users
-    const principalPrompt = 'Separate several with commas. An account id, arn:aws:iam::<account>:root|user/<name>|role/<name>, or an assumed-role ARN.';
+    const principalPrompt =
+      'Separate several with commas. An account id, arn:aws:iam::<account>:root|user/<name>|role/<name>, or an assumed-role ARN.';
     administrators = await inputChecked(
       ui,
-      { title: title('key administrators (may manage the key, not use it)'), ...steps.next(), placeholder: 'arn:aws:iam::111122223333:role/KeyAdmin — or leave empty', prompt: principalPrompt },
+      {
+        title: title('key administrators (may manage the key, not use it)'),
+        ...steps.next(),
+        placeholder: 'arn:aws:iam::111122223333:role/KeyAdmin — or leave empty',
+        prompt: principalPrompt,
+      },
       (text) => parsePrincipals(splitList(text), { partition, allowServices: false, role: 'a key administrator' }),
     );
     if (administrators.length) {
       steps.add();
       allowAdministratorsToDelete = await ui.pick(
         [
-          { label: 'Allow key administrators to delete this key', description: 'kms:ScheduleKeyDeletion, kms:CancelKeyDeletion', value: true },
+          {
+            label: 'Allow key administrators to delete this key',
+            description: 'kms:ScheduleKeyDeletion, kms:CancelKeyDeletion',
+            value: true,
+          },
           { label: 'Do not allow key administrators to delete this key', value: false },
         ],
         { title: title('key deletion'), ...steps.next() },
@@ -227,12 +293,15 @@ async function askRequest(ui: UserInput, gateway: KmsGateway, connection: Connec
     allowAdministratorsToDelete,
     users,
   };
-  await ui.confirm(`Create a ${multiRegion ? 'multi-Region' : 'single-Region'} ${spec} ${request.usage} key${alias ? ` named ${alias}` : ''}?`, {
-    detail: summary(request, connection).join('\n'),
-    confirmLabel: 'Create Key',
-    // A summary to check, not a danger: an information dialog, not a warning.
-    severity: 'info',
-  });
+  await ui.confirm(
+    `Create a ${multiRegion ? 'multi-Region' : 'single-Region'} ${spec} ${request.usage} key${alias ? ` named ${alias}` : ''}?`,
+    {
+      detail: summary(request, connection).join('\n'),
+      confirmLabel: 'Create Key',
+      // A summary to check, not a danger: an information dialog, not a warning.
+      severity: 'info',
+    },
+  );
   return request;
 }
 
@@ -262,18 +331,46 @@ async function askPlacement(
   steps: WizardSteps,
 ): Promise<{ multiRegion: boolean; origin: KeyOrigin; customKeyStoreId?: string; xksKeyId?: string }> {
   const symmetric = spec === 'SYMMETRIC_DEFAULT';
-  const mrDetail = 'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.';
-  const byok = 'Created without key material; "Import Key Material…" then wraps yours (or fresh material made here, shown once) and imports it. You keep a copy and may let it expire.';
+  const mrDetail =
+    'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.';
+  const byok =
+    'Created without key material; "Import Key Material…" then wraps yours (or fresh material made here, shown once) and imports it. You keep a copy and may let it expire.';
   const placement = await ui.pick<Placement>(
     [
-      { label: 'Single-Region key', detail: `The key lives in ${connection.region} only; KMS makes its key material.`, value: { multiRegion: false, origin: 'AWS_KMS' } },
+      {
+        label: 'Single-Region key',
+        detail: `The key lives in ${connection.region} only; KMS makes its key material.`,
+        value: { multiRegion: false, origin: 'AWS_KMS' },
+      },
       { label: 'Multi-Region key', detail: mrDetail, value: { multiRegion: true, origin: 'AWS_KMS' } },
-      { label: 'Single-Region key with imported key material', description: 'EXTERNAL (bring your own key)', detail: byok, value: { multiRegion: false, origin: 'EXTERNAL' }, group: 'Your own key material' },
-      { label: 'Multi-Region key with imported key material', description: 'EXTERNAL', detail: 'Import the same material into the primary and each replica.', value: { multiRegion: true, origin: 'EXTERNAL' } },
+      {
+        label: 'Single-Region key with imported key material',
+        description: 'EXTERNAL (bring your own key)',
+        detail: byok,
+        value: { multiRegion: false, origin: 'EXTERNAL' },
+        group: 'Your own key material',
+      },
+      {
+        label: 'Multi-Region key with imported key material',
+        description: 'EXTERNAL',
+        detail: 'Import the same material into the primary and each replica.',
+        value: { multiRegion: true, origin: 'EXTERNAL' },
+      },
       ...(symmetric
         ? [
-            { label: 'In an AWS CloudHSM key store', description: 'AWS_CLOUDHSM', detail: 'The key material is made and kept in your CloudHSM cluster; the store must be connected.', value: { multiRegion: false, origin: 'AWS_CLOUDHSM' as const }, group: 'Custom key stores' },
-            { label: 'In an external key store', description: 'EXTERNAL_KEY_STORE', detail: 'Backed by a key of your external key manager, reached through its XKS proxy; the store must be connected.', value: { multiRegion: false, origin: 'EXTERNAL_KEY_STORE' as const } },
+            {
+              label: 'In an AWS CloudHSM key store',
+              description: 'AWS_CLOUDHSM',
+              detail: 'The key material is made and kept in your CloudHSM cluster; the store must be connected.',
+              value: { multiRegion: false, origin: 'AWS_CLOUDHSM' as const },
+              group: 'Custom key stores',
+            },
+            {
+              label: 'In an external key store',
+              description: 'EXTERNAL_KEY_STORE',
+              detail: 'Backed by a key of your external key manager, reached through its XKS proxy; the store must be connected.',
+              value: { multiRegion: false, origin: 'EXTERNAL_KEY_STORE' as const },
+            },
           ]
         : []),
     ],
@@ -283,12 +380,17 @@ async function askPlacement(
   if (origin === 'AWS_KMS' || origin === 'EXTERNAL') return { multiRegion, origin };
   steps.add(origin === 'EXTERNAL_KEY_STORE' ? 2 : 1); // the store, and the external key's id
   const stores = (await collect(customKeyStores(gateway))).filter((s) => (s.CustomKeyStoreType ?? 'AWS_CLOUDHSM') === origin);
-  if (!stores.length) throw new KmsError('NoCustomKeyStore', `There is no ${origin === 'AWS_CLOUDHSM' ? 'CloudHSM' : 'external'} key store in ${connection.region}. Create one in the Custom key stores folder first.`);
+  if (!stores.length)
+    throw new KmsError(
+      'NoCustomKeyStore',
+      `There is no ${origin === 'AWS_CLOUDHSM' ? 'CloudHSM' : 'external'} key store in ${connection.region}. Create one in the Custom key stores folder first.`,
+    );
   const customKeyStoreId = await ui.pick(
     stores.map((s) => ({
       label: s.CustomKeyStoreName ?? s.CustomKeyStoreId ?? '?',
       description: `${s.CustomKeyStoreId ?? ''} · ${s.ConnectionState ?? ''}`,
-      detail: s.ConnectionState === 'CONNECTED' ? undefined : 'Not connected: KMS creates keys only in a connected store. Connect it first.',
+      detail:
+        s.ConnectionState === 'CONNECTED' ? undefined : 'Not connected: KMS creates keys only in a connected store. Connect it first.',
       value: s.CustomKeyStoreId ?? '',
     })),
     { title: title('custom key store'), ...steps.next() },
@@ -315,7 +417,9 @@ async function* customKeyStores(gateway: KmsGateway): AsyncIterable<CustomKeySto
 function aliasAvailable(checked: Checked<string>, existing: readonly AliasListEntry[]): Checked<string> {
   if (!checked.ok) return checked;
   const other = existing.find((a) => a.AliasName === checked.value);
-  return other ? { ok: false, problem: `${checked.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name.` } : checked;
+  return other
+    ? { ok: false, problem: `${checked.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name.` }
+    : checked;
 }
 
 function summary(r: CreateKeyRequest, connection: Connection): string[] {
@@ -349,10 +453,20 @@ function buildPolicy(r: CreateKeyRequest, account: Account): string {
   return json;
 }
 
-async function performCreate(services: Services, connection: Connection, gateway: KmsGateway, r: CreateKeyRequest, interactive: boolean): Promise<KeyMetadata> {
+async function performCreate(
+  services: Services,
+  connection: Connection,
+  gateway: KmsGateway,
+  r: CreateKeyRequest,
+  interactive: boolean,
+): Promise<KeyMetadata> {
   if (r.alias) {
     const taken = (await collect(gateway.listAliases())).find((a) => a.AliasName === r.alias);
-    if (taken) throw new KmsError('AlreadyExistsException', `${r.alias} already exists (it points at ${taken.TargetKeyId ?? 'another key'}). Choose another alias; no key was created.`);
+    if (taken)
+      throw new KmsError(
+        'AlreadyExistsException',
+        `${r.alias} already exists (it points at ${taken.TargetKeyId ?? 'another key'}). Choose another alias; no key was created.`,
+      );
   }
   // The console-style policy names the account: take it from any key's ARN; with no key in
   // the Region yet, the new key's own ARN tells it, and the policy is put right after.
@@ -378,7 +492,9 @@ async function performCreate(services: Services, connection: Connection, gateway
       if (!own) throw new Error(`its ARN (${metadata.Arn ?? 'none'}) names no account`);
       await gateway.putKeyPolicy(keyId, buildPolicy(r, own));
     } catch (error) {
-      problems.push(`its console-style key policy was refused, so it has KMS's default policy (${error instanceof Error ? error.message : String(error)})`);
+      problems.push(
+        `its console-style key policy was refused, so it has KMS's default policy (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
   if (r.alias) {
@@ -395,12 +511,14 @@ async function performCreate(services: Services, connection: Connection, gateway
   }
   const name = r.alias ? `${r.alias} (${keyId})` : keyId;
   if (r.origin === 'EXTERNAL') {
-    notify(
-      `Created key ${name}: ${r.spec}, ${r.usage}, waiting for its key material (PendingImport). Import the material to use it.`,
-      { title: 'Import Key Material…', run: () => vscode.commands.executeCommand(IMPORT_COMMAND, { connection: connection.id, keyId }) },
-    );
+    notify(`Created key ${name}: ${r.spec}, ${r.usage}, waiting for its key material (PendingImport). Import the material to use it.`, {
+      title: 'Import Key Material…',
+      run: () => vscode.commands.executeCommand(IMPORT_COMMAND, { connection: connection.id, keyId }),
+    });
   } else {
-    notify(`Created key ${name}: ${r.spec}, ${r.usage}${r.multiRegion ? ', multi-Region' : ''}${r.origin === 'AWS_KMS' ? '' : `, ${ORIGIN_WORDS[r.origin]}`}.`);
+    notify(
+      `Created key ${name}: ${r.spec}, ${r.usage}${r.multiRegion ? ', multi-Region' : ''}${r.origin === 'AWS_KMS' ? '' : `, ${ORIGIN_WORDS[r.origin]}`}.`,
+    );
   }
   return metadata;
 }

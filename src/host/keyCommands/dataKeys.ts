@@ -38,13 +38,24 @@ export interface DataKeyPairResult {
   readonly output: Output;
 }
 
-async function encryptionContextOf(command: string, args: Args, services: Services, scripted: boolean, step: { step: number; totalSteps: number }): Promise<EncryptionContext | undefined> {
+async function encryptionContextOf(
+  command: string,
+  args: Args,
+  services: Services,
+  scripted: boolean,
+  step: { step: number; totalSteps: number },
+): Promise<EncryptionContext | undefined> {
   const given = args.stringMap('encryptionContext');
   if (given) return argValue(command, 'encryptionContext', checkEncryptionContext(given));
   if (scripted) return undefined;
   const context = await inputChecked(
     services.ui,
-    { title: 'Encryption context (optional)', ...step, placeholder: 'app=web, stage=prod — or leave empty', prompt: 'Decrypting the data key will need exactly this context.' },
+    {
+      title: 'Encryption context (optional)',
+      ...step,
+      placeholder: 'app=web, stage=prod — or leave empty',
+      prompt: 'Decrypting the data key will need exactly this context.',
+    },
     parseEncryptionContextText,
   );
   return Object.keys(context).length ? context : undefined;
@@ -100,7 +111,13 @@ export function generateDataKey(deps: KeyCommandDeps): CommandSpec<DataKeyResult
       const ciphertextBlob = base64(out.CiphertextBlob);
       await deliver(deps.docs, output, {
         fileName: `data-key-${fileLabel(key.label)}.json`,
-        document: jsonText({ KeyId: out.KeyId, KeySpec: keySpec, EncryptionContext: context, Plaintext: plaintext, CiphertextBlob: ciphertextBlob }),
+        document: jsonText({
+          KeyId: out.KeyId,
+          KeySpec: keySpec,
+          EncryptionContext: context,
+          Plaintext: plaintext,
+          CiphertextBlob: ciphertextBlob,
+        }),
         clipboard: plaintext,
       });
       warnSecret(output, 'The plaintext data key', {
@@ -127,7 +144,10 @@ export function generateDataKeyWithoutPlaintext(deps: KeyCommandDeps): CommandSp
       const scripted = isScripted(arg);
       args.oneOf('keySpec', DATA_KEY_SPECS);
       args.oneOf('output', ['editor', 'clipboard', 'none']);
-      const key = await resolveKey(arg, args, services, { title: 'Generate data key (without plaintext) under key', action: 'generateDataKey' });
+      const key = await resolveKey(arg, args, services, {
+        title: 'Generate data key (without plaintext) under key',
+        action: 'generateDataKey',
+      });
       const keySpec = await dataKeySpecOf(args, services, scripted);
       const context = await encryptionContextOf(DATA_KEY_NP, args, services, scripted, { step: 2, totalSteps: 3 });
       const output = await chooseOutput(services.ui, args, scripted, { secret: false, what: 'the encrypted data key', allowNone: true });
@@ -170,7 +190,8 @@ async function pairRun(
   const out = withPlaintext ? await key.gateway.generateDataKeyPair(input) : await key.gateway.generateDataKeyPairWithoutPlaintext(input);
   const publicKeyPem = out.PublicKey ? toPem(out.PublicKey, 'PUBLIC KEY') : '';
   const privateKeyCiphertextBlob = base64(out.PrivateKeyCiphertextBlob);
-  const privatePlaintext: Uint8Array | undefined = 'PrivateKeyPlaintext' in out ? (out.PrivateKeyPlaintext as Uint8Array | undefined) : undefined;
+  const privatePlaintext: Uint8Array | undefined =
+    'PrivateKeyPlaintext' in out ? (out.PrivateKeyPlaintext as Uint8Array | undefined) : undefined;
   const privateKeyPem = privatePlaintext ? toPem(privatePlaintext, 'PRIVATE KEY') : undefined;
   const document = jsonText({
     KeyId: out.KeyId,
@@ -198,7 +219,14 @@ async function pairRun(
   } else if (output === 'clipboard') {
     notify('The public key and the encrypted private key (as JSON) are on the clipboard.');
   }
-  return { keyId: out.KeyId ?? key.keyId, keyPairSpec, publicKey: publicKeyPem, privateKeyCiphertextBlob, encryptionContext: context, output };
+  return {
+    keyId: out.KeyId ?? key.keyId,
+    keyPairSpec,
+    publicKey: publicKeyPem,
+    privateKeyCiphertextBlob,
+    encryptionContext: context,
+    output,
+  };
 }
 
 /**
@@ -218,5 +246,9 @@ export function generateDataKeyPair(deps: KeyCommandDeps): CommandSpec<DataKeyPa
  * `{ keyId, keyPairSpec, publicKey (PEM), privateKeyCiphertextBlob, encryptionContext, output }`.
  */
 export function generateDataKeyPairWithoutPlaintext(deps: KeyCommandDeps): CommandSpec<DataKeyPairResult> {
-  return { id: PAIR_NP, action: 'generate a data key pair without plaintext', run: (arg, services) => pairRun(deps, PAIR_NP, arg, services, false) };
+  return {
+    id: PAIR_NP,
+    action: 'generate a data key pair without plaintext',
+    run: (arg, services) => pairRun(deps, PAIR_NP, arg, services, false),
+  };
 }

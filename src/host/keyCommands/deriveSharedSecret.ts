@@ -32,12 +32,13 @@ async function readFile(path: string): Promise<Uint8Array> {
 
 async function peerKey(arg: unknown, args: Args, services: Services, key: ResolvedKey): Promise<Buffer> {
   const spec = key.metadata.KeySpec;
-  const text = args.string('publicKey', 'the other party\'s public key: PEM, or DER in base64');
+  const text = args.string('publicKey', "the other party's public key: PEM, or DER in base64");
   const path = args.string('publicKeyFile', 'the path of a PEM or DER public key file');
   if (text !== undefined && path !== undefined) throw new ArgumentError(`${DERIVE}: give "publicKey" or "publicKeyFile", not both.`);
   if (text !== undefined) return argValue(DERIVE, 'publicKey', peerPublicKey(text, spec));
   if (path !== undefined) return argValue(DERIVE, 'publicKeyFile', peerPublicKey(await readFile(path), spec));
-  if (isScripted(arg)) throw new ArgumentError(`${DERIVE}: give the other party's public key: "publicKey" (PEM or base64 DER) or "publicKeyFile" (a path).`);
+  if (isScripted(arg))
+    throw new ArgumentError(`${DERIVE}: give the other party's public key: "publicKey" (PEM or base64 DER) or "publicKeyFile" (a path).`);
   const source = await services.ui.pick(
     [
       { label: '$(file) From a file…', description: 'PEM or DER (SubjectPublicKeyInfo)', value: 'file' as const },
@@ -46,7 +47,11 @@ async function peerKey(arg: unknown, args: Args, services: Services, key: Resolv
     { title: `Derive a shared secret with ${key.label}: the other party's public key (${spec ?? ''})`, step: 1, totalSteps: 2 },
   );
   if (source === 'clipboard') return argValue(DERIVE, 'clipboard', peerPublicKey(await vscode.env.clipboard.readText(), spec));
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use This Public Key', title: `The other party's public key (${spec ?? ''})` });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Use This Public Key',
+    title: `The other party's public key (${spec ?? ''})`,
+  });
   if (!picked?.[0]) throw new UserCancelledError();
   return argValue(DERIVE, 'publicKeyFile', peerPublicKey(await readFile(picked[0].fsPath), spec));
 }

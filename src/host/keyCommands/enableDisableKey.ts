@@ -41,7 +41,9 @@ export const disableKey: CommandSpec<KeyMetadata> = {
     const confirmed = confirmedByArgs(DISABLE, arg, args, 'disables a key that may be in use');
     const key = await resolveKey(arg, args, services, { title: 'Disable key', action: 'disable' });
     if (!confirmed) {
-      const usage = await offerReKeyFirst(services.ui, key.keyId, key.label, 'They cannot be opened while it is disabled.', (request) => vscode.commands.executeCommand('kmsWorkbench.reEncryptFiles', request));
+      const usage = await offerReKeyFirst(services.ui, key.keyId, key.label, 'They cannot be opened while it is disabled.', (request) =>
+        vscode.commands.executeCommand('kmsWorkbench.reEncryptFiles', request),
+      );
       const lastUse = await lastUseParagraph(key.gateway, key.keyId, 'disable');
       await services.ui.confirm(`Disable ${key.label}?`, {
         detail: `${usage ? `${usage}\n\n` : ''}Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.\n\n${lastUse}`,

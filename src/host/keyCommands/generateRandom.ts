@@ -37,7 +37,17 @@ export function generateRandom(deps: KeyCommandDeps): CommandSpec<RandomResult> 
         givenLength ??
         (scripted
           ? 32
-          : await inputChecked(services.ui, { title: `Random bytes from KMS (${connection.label})`, step: 1, totalSteps: 3, prompt: 'How many bytes: 1 to 1024.', value: '32' }, checkRandomLength));
+          : await inputChecked(
+              services.ui,
+              {
+                title: `Random bytes from KMS (${connection.label})`,
+                step: 1,
+                totalSteps: 3,
+                prompt: 'How many bytes: 1 to 1024.',
+                value: '32',
+              },
+              checkRandomLength,
+            ));
       const encoding =
         givenEncoding ??
         (scripted

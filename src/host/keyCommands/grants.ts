@@ -42,7 +42,15 @@ export const createGrant: CommandSpec<CreatedGrant> = {
   id: CREATE,
   action: 'create the grant',
   run: async (arg, services) => {
-    const args = Args.from(CREATE, arg, [...KEY_FIELDS, 'granteePrincipal', 'operations', 'retiringPrincipal', 'encryptionContextEquals', 'encryptionContextSubset', 'name']);
+    const args = Args.from(CREATE, arg, [
+      ...KEY_FIELDS,
+      'granteePrincipal',
+      'operations',
+      'retiringPrincipal',
+      'encryptionContextEquals',
+      'encryptionContextSubset',
+      'name',
+    ]);
     const scripted = isScripted(arg);
     // Read every field first, so a bad argument is refused before anything is sent.
     const givenGrantee = args.string('granteePrincipal', 'a principal ARN, account id or service principal');
@@ -67,9 +75,16 @@ export const createGrant: CommandSpec<CreatedGrant> = {
           title,
           ...step(n),
           placeholder: optional ? 'Leave empty for none' : 'arn:aws:iam::111122223333:role/AppRole',
-          prompt: 'An account id, arn:aws:iam::<account>:root|user/<name>|role/<name>, an assumed-role ARN, or a service principal (name.amazonaws.com).',
+          prompt:
+            'An account id, arn:aws:iam::<account>:root|user/<name>|role/<name>, an assumed-role ARN, or a service principal (name.amazonaws.com).',
         },
-        (text) => (optional && text.trim() === '' ? { ok: true, value: undefined } : (() => { const p = parsePrincipal(text.trim(), { partition }); return p.ok ? { ok: true as const, value: p.value.value } : p; })()),
+        (text) =>
+          optional && text.trim() === ''
+            ? { ok: true, value: undefined }
+            : (() => {
+                const p = parsePrincipal(text.trim(), { partition });
+                return p.ok ? { ok: true as const, value: p.value.value } : p;
+              })(),
       );
 
     let grantee: string;
@@ -79,7 +94,10 @@ export const createGrant: CommandSpec<CreatedGrant> = {
 
     let operations: GrantOperation[];
     if (givenOps) operations = argValue(CREATE, 'operations', checkGrantOperations(givenOps, key.metadata));
-    else if (scripted) throw new ArgumentError(`${CREATE}: "operations" is required, e.g. ["Decrypt"]. This key allows ${grantOperationsFor(key.metadata).join(', ')}.`);
+    else if (scripted)
+      throw new ArgumentError(
+        `${CREATE}: "operations" is required, e.g. ["Decrypt"]. This key allows ${grantOperationsFor(key.metadata).join(', ')}.`,
+      );
     else {
       const picked = await services.ui.pickMany(
         grantOperationsFor(key.metadata).map((op) => ({ label: op, value: op })),
@@ -103,8 +121,10 @@ export const createGrant: CommandSpec<CreatedGrant> = {
 
     let name = givenName;
     if (name === undefined && !scripted) {
-      name = await inputChecked<string | undefined>(services.ui, { title: 'Grant name (optional)', ...step(5), placeholder: 'Leave empty for none' }, (t) =>
-        t.trim() === '' ? { ok: true, value: undefined } : checkGrantName(t.trim()),
+      name = await inputChecked<string | undefined>(
+        services.ui,
+        { title: 'Grant name (optional)', ...step(5), placeholder: 'Leave empty for none' },
+        (t) => (t.trim() === '' ? { ok: true, value: undefined } : checkGrantName(t.trim())),
       );
     }
 
@@ -147,7 +167,12 @@ async function askConstraints(services: Services, step: { step: number; totalSte
   if (kind === 'none') return undefined;
   const context: EncryptionContext = await inputChecked(
     services.ui,
-    { title: kind === 'equals' ? 'The exact encryption context' : 'Pairs the encryption context must include', ...step, placeholder: 'app=web, stage=prod', prompt: 'key=value pairs separated by commas, or a JSON object; at most 8 pairs.' },
+    {
+      title: kind === 'equals' ? 'The exact encryption context' : 'Pairs the encryption context must include',
+      ...step,
+      placeholder: 'app=web, stage=prod',
+      prompt: 'key=value pairs separated by commas, or a JSON object; at most 8 pairs.',
+    },
     (text) => {
       const parsed = parseEncryptionContextText(text);
       return parsed.ok ? checkConstraintContext(parsed.value) : parsed;
@@ -158,16 +183,28 @@ async function askConstraints(services: Services, step: { step: number; totalSte
 
 function describeConstraints(c: GrantConstraints | undefined): string {
   if (!c) return 'none';
-  const fmt = (m: Record<string, string>): string => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ');
-  return [c.EncryptionContextEquals && `context equals ${fmt(c.EncryptionContextEquals)}`, c.EncryptionContextSubset && `context includes ${fmt(c.EncryptionContextSubset)}`].filter(Boolean).join('; ');
+  const fmt = (m: Record<string, string>): string =>
+    Object.entries(m)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  return [
+    c.EncryptionContextEquals && `context equals ${fmt(c.EncryptionContextEquals)}`,
+    c.EncryptionContextSubset && `context includes ${fmt(c.EncryptionContextSubset)}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** The grant token is shown once, in a modal the person dismisses, with a button to copy it. */
 async function showTokenOnce(services: Services, label: string, grant: CreatedGrant): Promise<void> {
-  const choice = await services.ui.choose(`Created grant ${grant.grantId} on ${label}. Its grant token is shown only now:`, ['Copy Grant Token', 'Copy Grant ID'], {
-    modal: true,
-    detail: `${grant.grantToken}\n\nUse the token to use the grant's permissions at once, before the grant is consistent throughout KMS (usually within five minutes).`,
-  });
+  const choice = await services.ui.choose(
+    `Created grant ${grant.grantId} on ${label}. Its grant token is shown only now:`,
+    ['Copy Grant Token', 'Copy Grant ID'],
+    {
+      modal: true,
+      detail: `${grant.grantToken}\n\nUse the token to use the grant's permissions at once, before the grant is consistent throughout KMS (usually within five minutes).`,
+    },
+  );
   if (choice === 'Copy Grant Token') await vscode.env.clipboard.writeText(grant.grantToken);
   if (choice === 'Copy Grant ID') await vscode.env.clipboard.writeText(grant.grantId);
 }
@@ -182,25 +219,45 @@ interface ResolvedGrant {
 }
 
 /** The grant to retire or revoke: a grant node, arguments, or a key then one of its grants. */
-async function resolveGrant(command: string, arg: unknown, args: Args, services: Services, title: string, allowToken: boolean): Promise<ResolvedGrant> {
+async function resolveGrant(
+  command: string,
+  arg: unknown,
+  args: Args,
+  services: Services,
+  title: string,
+  allowToken: boolean,
+): Promise<ResolvedGrant> {
   const target = targetOf(arg);
   if (target?.kind === 'grant') {
-    return { connection: target.connection, keyId: target.keyId, grantId: target.grant.GrantId, grant: target.grant, label: describeGrant(target.grant) };
+    return {
+      connection: target.connection,
+      keyId: target.keyId,
+      grantId: target.grant.GrantId,
+      grant: target.grant,
+      label: describeGrant(target.grant),
+    };
   }
   const grantToken = allowToken ? args.string('grantToken', 'a grant token') : undefined;
   const grantId = args.string('grantId', 'a grant id');
   if (grantToken !== undefined) {
-    if (grantId !== undefined || args.has('keyId')) throw new ArgumentError(`${command}: give either "grantToken", or "keyId" and "grantId", not both.`);
+    if (grantId !== undefined || args.has('keyId'))
+      throw new ArgumentError(`${command}: give either "grantToken", or "keyId" and "grantId", not both.`);
     return { connection: await resolveConnection(arg, args, services), grantToken, label: 'the grant of the token' };
   }
-  if (grantId !== undefined && !args.has('keyId')) throw new ArgumentError(`${command}: "grantId" needs "keyId" too (the key the grant is on).`);
+  if (grantId !== undefined && !args.has('keyId'))
+    throw new ArgumentError(`${command}: "grantId" needs "keyId" too (the key the grant is on).`);
   // Retiring and revoking work in every key state, so any customer managed key is offered.
   const key = await resolveKey(arg, args, services, { title, filter: (m: KeyMetadata) => m.KeyManager !== 'AWS' });
   if (grantId !== undefined) return { connection: key.connection, keyId: key.keyId, grantId, label: `grant ${grantId} on ${key.label}` };
   const grants = await collect(key.gateway.listGrants(key.keyId));
   if (grants.length === 0) throw new KmsError('NotFoundException', `${key.label} has no grants.`);
   const grant = await services.ui.pick(
-    grants.map((g) => ({ label: inertLabel(g.Name || g.GrantId || '?'), description: inertLabel(g.GranteePrincipal ?? ''), detail: inertLabel(`${(g.Operations ?? []).join(', ')}${g.RetiringPrincipal ? ` · retiring principal ${g.RetiringPrincipal}` : ''}`), value: g })),
+    grants.map((g) => ({
+      label: inertLabel(g.Name || g.GrantId || '?'),
+      description: inertLabel(g.GranteePrincipal ?? ''),
+      detail: inertLabel(`${(g.Operations ?? []).join(', ')}${g.RetiringPrincipal ? ` · retiring principal ${g.RetiringPrincipal}` : ''}`),
+      value: g,
+    })),
     { title: `${title}: grants on ${key.label}` },
   );
   return { connection: key.connection, keyId: key.keyId, grantId: grant.GrantId, grant, label: describeGrant(grant) };
@@ -226,7 +283,8 @@ export const retireGrant: CommandSpec<GrantRef> = {
     const grant = await resolveGrant(RETIRE, arg, args, services, 'Retire grant', true);
     if (!confirmed) {
       await services.ui.confirm(`Retire ${grant.label}?`, {
-        detail: 'Retiring is for the grant\'s user when done with it: its permissions end, and the grant cannot be restored (create a new one instead).',
+        detail:
+          "Retiring is for the grant's user when done with it: its permissions end, and the grant cannot be restored (create a new one instead).",
         confirmLabel: 'Retire Grant',
       });
     }
@@ -290,15 +348,29 @@ export function listRetirableGrants(deps: KeyCommandDeps): CommandSpec<Retirable
       else {
         principal = await inputChecked(
           services.ui,
-          { title: `List grants a principal can retire (${connection.label})`, placeholder: 'arn:aws:iam::111122223333:role/AppRole', prompt: 'An account id, IAM user or role ARN, or a service principal.' },
-          (t) => { const p = parsePrincipal(t.trim()); return p.ok ? { ok: true as const, value: p.value.value } : p; },
+          {
+            title: `List grants a principal can retire (${connection.label})`,
+            placeholder: 'arn:aws:iam::111122223333:role/AppRole',
+            prompt: 'An account id, IAM user or role ARN, or a service principal.',
+          },
+          (t) => {
+            const p = parsePrincipal(t.trim());
+            return p.ok ? { ok: true as const, value: p.value.value } : p;
+          },
         );
       }
       const grants = await collect(services.kms.gateway(connection).listRetirableGrants(principal));
-      const result: RetirableGrants = { retiringPrincipal: principal, grants: grants.map((g) => ({ ...g, CreationDate: g.CreationDate?.toISOString() })) };
+      const result: RetirableGrants = {
+        retiringPrincipal: principal,
+        grants: grants.map((g) => ({ ...g, CreationDate: g.CreationDate?.toISOString() })),
+      };
       if (show) {
         if (grants.length === 0) notify(`No grant in ${connection.label} can be retired by ${principal}.`);
-        else await deps.docs.show(`retirable-grants-${fileLabel(principal.split(/[:/]/).pop() ?? 'principal')}.json`, `${JSON.stringify(result, null, 2)}\n`);
+        else
+          await deps.docs.show(
+            `retirable-grants-${fileLabel(principal.split(/[:/]/).pop() ?? 'principal')}.json`,
+            `${JSON.stringify(result, null, 2)}\n`,
+          );
       }
       return result;
     },

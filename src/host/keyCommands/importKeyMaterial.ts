@@ -1,7 +1,14 @@
 import * as vscode from 'vscode';
 import { ArgumentError } from '../../core/args/argumentError';
 import { Args } from '../../core/args/readArgs';
-import { canGenerate, checkExpiry, generateMaterial, isAsymmetricSpec, materialFromBase64, materialFromFile } from '../../core/byok/keyMaterial';
+import {
+  canGenerate,
+  checkExpiry,
+  generateMaterial,
+  isAsymmetricSpec,
+  materialFromBase64,
+  materialFromFile,
+} from '../../core/byok/keyMaterial';
 import {
   WRAPPING_ALGORITHMS,
   WRAPPING_KEY_SPECS,
@@ -69,8 +76,11 @@ async function readMaterialFile(path: string, keySpec: string | undefined): Prom
 
 /** At most one source of material in the arguments (checked before anything is asked or sent). */
 function checkOneSource(args: Args): void {
-  const given = ['material', 'materialFile', 'generate'].filter((f) => (f === 'generate' ? args.boolean('generate') === true : args.has(f)));
-  if (given.length > 1) throw new ArgumentError(`${IMPORT}: give one of "material", "materialFile" and "generate", not ${given.join(' and ')}.`);
+  const given = ['material', 'materialFile', 'generate'].filter((f) =>
+    f === 'generate' ? args.boolean('generate') === true : args.has(f),
+  );
+  if (given.length > 1)
+    throw new ArgumentError(`${IMPORT}: give one of "material", "materialFile" and "generate", not ${given.join(' and ')}.`);
 }
 
 async function materialFromArgs(args: Args, keySpec: string | undefined): Promise<MaterialChoice | undefined> {
@@ -97,7 +107,8 @@ async function askMaterial(services: Services, key: ResolvedKey): Promise<Materi
             {
               label: '$(sparkle) Make new key material here',
               description: asymmetric ? `a new ${spec ?? ''} private key` : 'random bytes from node:crypto',
-              detail: 'Shown to you once, in a read-only editor held in memory (or on the clipboard): save it somewhere safe. Re-importing needs exactly this material.',
+              detail:
+                'Shown to you once, in a read-only editor held in memory (or on the clipboard): save it somewhere safe. Re-importing needs exactly this material.',
               value: 'generate' as const,
             },
           ]
@@ -121,7 +132,11 @@ async function askMaterial(services: Services, key: ResolvedKey): Promise<Materi
     });
     return { material: argValue(IMPORT, 'material', materialFromBase64(text, spec)), generated: false };
   }
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Import This Material', title: `Key material for ${key.label}` });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Import This Material',
+    title: `Key material for ${key.label}`,
+  });
   if (!picked?.[0]) throw new UserCancelledError();
   return { material: await readMaterialFile(picked[0].fsPath, spec), generated: false };
 }
@@ -129,15 +144,31 @@ async function askMaterial(services: Services, key: ResolvedKey): Promise<Materi
 async function askExpiry(services: Services, key: ResolvedKey): Promise<Date | undefined> {
   const expires = await services.ui.pick(
     [
-      { label: 'Does not expire', description: 'KEY_MATERIAL_DOES_NOT_EXPIRE', detail: 'The material stays until you delete it.', value: false },
-      { label: 'Expires on a date…', description: 'KEY_MATERIAL_EXPIRES', detail: 'KMS deletes the material then; the key waits for the same material again (at most 365 days ahead).', value: true },
+      {
+        label: 'Does not expire',
+        description: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        detail: 'The material stays until you delete it.',
+        value: false,
+      },
+      {
+        label: 'Expires on a date…',
+        description: 'KEY_MATERIAL_EXPIRES',
+        detail: 'KMS deletes the material then; the key waits for the same material again (at most 365 days ahead).',
+        value: true,
+      },
     ],
     { title: `Import key material into ${key.label}: expiry`, step: 2, totalSteps: 3 },
   );
   if (!expires) return undefined;
   return inputChecked(
     services.ui,
-    { title: 'Expiry of the key material', step: 2, totalSteps: 3, placeholder: '2026-12-31 or 2026-12-31T18:00:00Z', prompt: 'After this moment (UTC) the key cannot be used until the same material is imported again.' },
+    {
+      title: 'Expiry of the key material',
+      step: 2,
+      totalSteps: 3,
+      placeholder: '2026-12-31 or 2026-12-31T18:00:00Z',
+      prompt: 'After this moment (UTC) the key cannot be used until the same material is imported again.',
+    },
     (text) => checkExpiry(text),
   );
 }
@@ -148,9 +179,15 @@ async function wrapAndImport(
   material: Buffer,
   options: { algorithm: WrappingAlgorithm; wrappingKeySpec: WrappingKeySpec; validTo?: Date; signal: AbortSignal },
 ): Promise<{ keyMaterialId?: string }> {
-  const params = await key.gateway.getParametersForImport({ KeyId: key.keyId, WrappingAlgorithm: options.algorithm, WrappingKeySpec: options.wrappingKeySpec }, { abortSignal: options.signal });
+  const params = await key.gateway.getParametersForImport(
+    { KeyId: key.keyId, WrappingAlgorithm: options.algorithm, WrappingKeySpec: options.wrappingKeySpec },
+    { abortSignal: options.signal },
+  );
   if (params.parametersValidTo && params.parametersValidTo.getTime() <= Date.now()) {
-    throw new KmsError('ExpiredImportTokenException', `The import parameters KMS just gave are already expired (${params.parametersValidTo.toISOString()}): check the system clock.`);
+    throw new KmsError(
+      'ExpiredImportTokenException',
+      `The import parameters KMS just gave are already expired (${params.parametersValidTo.toISOString()}): check the system clock.`,
+    );
   }
   const wrapped = wrapKeyMaterial(params.publicKey, options.algorithm, material);
   try {
@@ -172,15 +209,18 @@ async function wrapAndImport(
 
 function withCancellableProgress<T>(title: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
   return Promise.resolve(
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KMS: ${title}`, cancellable: true }, async (_progress, token) => {
-      const controller = new AbortController();
-      const sub = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await task(controller.signal);
-      } finally {
-        sub.dispose();
-      }
-    }),
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `KMS: ${title}`, cancellable: true },
+      async (_progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          return await task(controller.signal);
+        } finally {
+          sub.dispose();
+        }
+      },
+    ),
   );
 }
 
@@ -224,7 +264,17 @@ export function importKeyMaterial(deps: KeyCommandDeps): CommandSpec<ImportResul
     id: IMPORT,
     action: 'import the key material',
     run: async (arg, services) => {
-      const args = Args.from(IMPORT, arg, [...KEY_FIELDS, 'material', 'materialFile', 'generate', 'expiresAt', 'wrappingAlgorithm', 'wrappingKeySpec', 'output', 'confirm']);
+      const args = Args.from(IMPORT, arg, [
+        ...KEY_FIELDS,
+        'material',
+        'materialFile',
+        'generate',
+        'expiresAt',
+        'wrappingAlgorithm',
+        'wrappingKeySpec',
+        'output',
+        'confirm',
+      ]);
       const scripted = isScripted(arg);
       const algorithmArg = args.oneOf('wrappingAlgorithm', WRAPPING_ALGORITHMS);
       const wrappingKeySpec = args.oneOf('wrappingKeySpec', WRAPPING_KEY_SPECS) ?? DEFAULT_WRAPPING_KEY_SPEC;
@@ -240,7 +290,8 @@ export function importKeyMaterial(deps: KeyCommandDeps): CommandSpec<ImportResul
       if (unsuitable) throw new ArgumentError(`${IMPORT}: "wrappingAlgorithm": ${unsuitable}`);
       const hasMaterial = key.metadata.KeyState !== 'PendingImport';
       if (hasMaterial) {
-        if (scripted) confirmedByArgs(IMPORT, arg, args, `re-imports the material of ${key.label}, which has material now (this changes its expiry)`);
+        if (scripted)
+          confirmedByArgs(IMPORT, arg, args, `re-imports the material of ${key.label}, which has material now (this changes its expiry)`);
         else {
           await services.ui.confirm(`${key.label} already has key material. Import it again?`, {
             detail: 'KMS accepts only the same material again; re-importing it changes when it expires.',
@@ -251,22 +302,29 @@ export function importKeyMaterial(deps: KeyCommandDeps): CommandSpec<ImportResul
       let choice: MaterialChoice | undefined;
       try {
         choice = (await materialFromArgs(args, spec)) ?? (scripted ? undefined : await askMaterial(services, key));
-        if (!choice) throw new ArgumentError(`${IMPORT}: give the key material: "material" (base64), "materialFile" (a path) or "generate": true.`);
+        if (!choice)
+          throw new ArgumentError(`${IMPORT}: give the key material: "material" (base64), "materialFile" (a path) or "generate": true.`);
         const validTo = scripted ? givenExpiry : (givenExpiry ?? (await askExpiry(services, key)));
-        const output = choice.generated ? await chooseOutput(services.ui, args, scripted, { secret: true, what: 'the new key material', allowNone: false }) : undefined;
+        const output = choice.generated
+          ? await chooseOutput(services.ui, args, scripted, { secret: true, what: 'the new key material', allowNone: false })
+          : undefined;
         if (!scripted) {
           await services.ui.confirm(`Import ${choice.generated ? 'new' : 'your'} key material into ${key.label}?`, {
             detail: [
               `Key: ${key.keyId} (${spec ?? '?'}, ${key.metadata.KeyUsage ?? '?'})`,
               `Expiry: ${validTo ? `${formatDate(validTo)}; then the key waits for the same material again` : 'does not expire'}`,
               `Wrapping: ${algorithm} with an ${wrappingKeySpec} key from GetParametersForImport, done here; the material never leaves unwrapped.`,
-              choice.generated ? 'The material is shown to you once after the import: save it.' : 'Keep your copy: re-importing after an expiry or deletion needs exactly this material.',
+              choice.generated
+                ? 'The material is shown to you once after the import: save it.'
+                : 'Keep your copy: re-importing after an expiry or deletion needs exactly this material.',
             ].join('\n'),
             confirmLabel: 'Import',
           });
         }
         const material = choice.material;
-        const { keyMaterialId } = await withCancellableProgress(`Importing key material into ${key.label}…`, (signal) => wrapAndImport(key, material, { algorithm, wrappingKeySpec, validTo, signal }));
+        const { keyMaterialId } = await withCancellableProgress(`Importing key material into ${key.label}…`, (signal) =>
+          wrapAndImport(key, material, { algorithm, wrappingKeySpec, validTo, signal }),
+        );
         keyChanged(services, key.connection, key.keyId);
         if (choice.generated && output) {
           const text = materialDocument(key, material, validTo);
@@ -274,7 +332,9 @@ export function importKeyMaterial(deps: KeyCommandDeps): CommandSpec<ImportResul
           warnSecret(output, 'The new key material', { clipboardText: text.clipboard });
         }
         const after = await key.gateway.describeKey(key.keyId);
-        notify(`Imported key material into ${key.label}: it is ${after.KeyState ?? 'enabled'}${validTo ? ` until ${formatDate(validTo)}` : ''}.`);
+        notify(
+          `Imported key material into ${key.label}: it is ${after.KeyState ?? 'enabled'}${validTo ? ` until ${formatDate(validTo)}` : ''}.`,
+        );
         return {
           keyId: key.keyId,
           keyState: after.KeyState ?? 'Enabled',
@@ -309,8 +369,16 @@ export const deleteImportedKeyMaterial: CommandSpec<DeletedMaterial> = {
   action: 'delete the imported key material',
   run: async (arg, services) => {
     const args = Args.from(DELETE, arg, [...KEY_FIELDS, 'confirm']);
-    const confirmed = confirmedByArgs(DELETE, arg, args, 'deletes the key material, after which the key cannot encrypt, decrypt, sign or verify until the same material is imported again');
-    const key = await resolveKey(arg, args, services, { title: 'Delete imported key material of key', action: 'deleteImportedKeyMaterial' });
+    const confirmed = confirmedByArgs(
+      DELETE,
+      arg,
+      args,
+      'deletes the key material, after which the key cannot encrypt, decrypt, sign or verify until the same material is imported again',
+    );
+    const key = await resolveKey(arg, args, services, {
+      title: 'Delete imported key material of key',
+      action: 'deleteImportedKeyMaterial',
+    });
     if (!confirmed) {
       await services.ui.confirm(`Delete the key material of ${key.label}?`, {
         detail: [

@@ -49,7 +49,13 @@ export const scheduleKeyDeletion: CommandSpec<ScheduledDeletion> = {
         grantsProblem = error instanceof Error ? error.message : String(error);
       }
       const label = aliases[0] ?? key.label;
-      const usage = await offerReKeyFirst(services.ui, key.keyId, label, 'Once the key is deleted they can never be opened again.', (request) => vscode.commands.executeCommand('kmsWorkbench.reEncryptFiles', request));
+      const usage = await offerReKeyFirst(
+        services.ui,
+        key.keyId,
+        label,
+        'Once the key is deleted they can never be opened again.',
+        (request) => vscode.commands.executeCommand('kmsWorkbench.reEncryptFiles', request),
+      );
       const lines = [...(usage ? [usage] : []), ...deletionImpactLines({ label, metadata: key.metadata, aliases, grants, grantsProblem })];
       lines.push(await lastUseParagraph(key.gateway, key.keyId, 'delete'));
       const canDisable = key.metadata.KeyState === 'Enabled';
@@ -80,14 +86,17 @@ export const scheduleKeyDeletion: CommandSpec<ScheduledDeletion> = {
           checkWaitingPeriod,
         ));
       const expected = aliases[0] ?? key.keyId;
-      await services.ui.input({
-        title: `Type ${expected} to schedule its deletion`,
-        prompt: `KMS deletes the key on ${formatDate(deletionDate(new Date(), days))} unless the deletion is cancelled before.`,
-        placeholder: expected,
-        validate: (v) => (v === expected || v === key.keyId ? undefined : `Type ${expected} exactly to confirm.`),
-      }).then((typed) => {
-        if (typed !== expected && typed !== key.keyId) throw new KmsError('NotConfirmed', `The typed text did not match ${expected}; nothing was scheduled.`);
-      });
+      await services.ui
+        .input({
+          title: `Type ${expected} to schedule its deletion`,
+          prompt: `KMS deletes the key on ${formatDate(deletionDate(new Date(), days))} unless the deletion is cancelled before.`,
+          placeholder: expected,
+          validate: (v) => (v === expected || v === key.keyId ? undefined : `Type ${expected} exactly to confirm.`),
+        })
+        .then((typed) => {
+          if (typed !== expected && typed !== key.keyId)
+            throw new KmsError('NotConfirmed', `The typed text did not match ${expected}; nothing was scheduled.`);
+        });
     }
     const out = await key.gateway.scheduleKeyDeletion(key.keyId, days);
     keyChanged(services, key.connection, key.keyId);
@@ -132,7 +141,9 @@ export const cancelKeyDeletion: CommandSpec<KeyMetadata> = {
       metadata = await key.gateway.describeKey(key.keyId);
       notify(`Cancelled the deletion of ${key.label} and enabled it.`);
     } else if (isScripted(arg) || enable) {
-      notify(`Cancelled the deletion of ${key.label}. It is ${metadata.KeyState === 'Disabled' ? 'disabled' : (metadata.KeyState ?? 'unknown').toLowerCase()}.`);
+      notify(
+        `Cancelled the deletion of ${key.label}. It is ${metadata.KeyState === 'Disabled' ? 'disabled' : (metadata.KeyState ?? 'unknown').toLowerCase()}.`,
+      );
     }
     return metadata;
   },

@@ -33,7 +33,13 @@ export interface DecapsulateResult {
 
 const NOTE = 'The ML-KEM shared secret (32 bytes): derive keys from it with a KDF (such as HKDF) rather than using it directly.';
 
-async function showSecret(deps: KeyCommandDeps, output: Output, key: ResolvedKey, secret: Uint8Array, fields: Record<string, string>): Promise<void> {
+async function showSecret(
+  deps: KeyCommandDeps,
+  output: Output,
+  key: ResolvedKey,
+  secret: Uint8Array,
+  fields: Record<string, string>,
+): Promise<void> {
   const bytes = Buffer.from(secret);
   try {
     const base64 = bytes.toString('base64');
@@ -79,13 +85,19 @@ async function readCiphertextFile(path: string): Promise<Uint8Array> {
   try {
     return await vscode.workspace.fs.readFile(vscode.Uri.file(path));
   } catch (error) {
-    throw new ArgumentError(`${DECAPSULATE}: "ciphertextFile": cannot read ${path} (${error instanceof Error ? error.message : String(error)}).`);
+    throw new ArgumentError(
+      `${DECAPSULATE}: "ciphertextFile": cannot read ${path} (${error instanceof Error ? error.message : String(error)}).`,
+    );
   }
 }
 
 function checkLength(bytes: Uint8Array, spec: string | undefined): { ok: true; value: Uint8Array } | { ok: false; problem: string } {
   const expected = spec ? CIPHERTEXT_BYTES[spec] : undefined;
-  if (expected !== undefined && bytes.length !== expected) return { ok: false, problem: `The encapsulated secret of a ${spec} key is ${expected} bytes; this is ${bytes.length}. Use the SharedSecretCiphertextBlob that Encapsulate gave for this key.` };
+  if (expected !== undefined && bytes.length !== expected)
+    return {
+      ok: false,
+      problem: `The encapsulated secret of a ${spec} key is ${expected} bytes; this is ${bytes.length}. Use the SharedSecretCiphertextBlob that Encapsulate gave for this key.`,
+    };
   return { ok: true, value: bytes };
 }
 
@@ -108,18 +120,24 @@ export function decapsulateSecret(deps: KeyCommandDeps): CommandSpec<Decapsulate
       const scripted = isScripted(arg);
       const text = args.string('ciphertext', 'the encapsulated secret in base64');
       const path = args.string('ciphertextFile', 'the path of a file holding the encapsulated secret');
-      if (text !== undefined && path !== undefined) throw new ArgumentError(`${DECAPSULATE}: give "ciphertext" or "ciphertextFile", not both.`);
-      if (scripted && text === undefined && path === undefined) throw new ArgumentError(`${DECAPSULATE}: give the encapsulated secret: "ciphertext" (base64) or "ciphertextFile" (a path).`);
+      if (text !== undefined && path !== undefined)
+        throw new ArgumentError(`${DECAPSULATE}: give "ciphertext" or "ciphertextFile", not both.`);
+      if (scripted && text === undefined && path === undefined)
+        throw new ArgumentError(`${DECAPSULATE}: give the encapsulated secret: "ciphertext" (base64) or "ciphertextFile" (a path).`);
       const key = await resolveKey(arg, args, services, { title: 'Decapsulate a shared secret with key', action: 'decapsulate' });
       const spec = key.metadata.KeySpec;
       let ciphertext: Uint8Array;
       if (text !== undefined) ciphertext = argValue(DECAPSULATE, 'ciphertext', decodeBase64(text, 'The encapsulated secret'));
       else if (path !== undefined) ciphertext = await readCiphertextFile(path);
       else {
-        ciphertext = await inputChecked(services.ui, { title: `Decapsulate with ${key.label}: the encapsulated secret (base64)`, step: 1, totalSteps: 2 }, (t) => {
-          const d = decodeBase64(t, 'The encapsulated secret');
-          return d.ok ? checkLength(d.value, spec) : d;
-        });
+        ciphertext = await inputChecked(
+          services.ui,
+          { title: `Decapsulate with ${key.label}: the encapsulated secret (base64)`, step: 1, totalSteps: 2 },
+          (t) => {
+            const d = decodeBase64(t, 'The encapsulated secret');
+            return d.ok ? checkLength(d.value, spec) : d;
+          },
+        );
       }
       const sized = checkLength(ciphertext, spec);
       if (!sized.ok) throw new ArgumentError(`${DECAPSULATE}: ${sized.problem}`);

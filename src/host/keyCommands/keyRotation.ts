@@ -65,7 +65,9 @@ export const enableKeyRotation: CommandSpec<RotationResult> = {
     await key.gateway.enableKeyRotation(key.keyId, period);
     keyChanged(services, key.connection, key.keyId);
     const status = await rotationStatus(key);
-    notify(`${key.label} rotates automatically every ${status.rotationPeriodInDays ?? period} days; next on ${status.nextRotationDate ? formatDate(new Date(status.nextRotationDate)) : 'a date KMS did not report'}.`);
+    notify(
+      `${key.label} rotates automatically every ${status.rotationPeriodInDays ?? period} days; next on ${status.nextRotationDate ? formatDate(new Date(status.nextRotationDate)) : 'a date KMS did not report'}.`,
+    );
     return status;
   },
 };

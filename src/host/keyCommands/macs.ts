@@ -42,11 +42,23 @@ export function generateMac(deps: KeyCommandDeps): CommandSpec<MacResult> {
       const scripted = isScripted(arg);
       args.oneOf('output', ['editor', 'clipboard', 'none']);
       const key = await resolveKey(arg, args, services, { title: 'Generate MAC with key', action: 'generateMac' });
-      const message = await messageOf(GENERATE, args, services, scripted, { title: `MAC with ${key.label}: the message`, precomputed: undefined, step: { step: 1, totalSteps: 2 } });
-      const algorithm = (await algorithmOf(GENERATE, 'macAlgorithm', args.string('macAlgorithm', 'a MAC algorithm'), key.metadata.MacAlgorithms ?? [], services, scripted, {
-        title: 'MAC algorithm',
-        step: { step: 2, totalSteps: 2 },
-      })) as MacAlgorithmSpec;
+      const message = await messageOf(GENERATE, args, services, scripted, {
+        title: `MAC with ${key.label}: the message`,
+        precomputed: undefined,
+        step: { step: 1, totalSteps: 2 },
+      });
+      const algorithm = (await algorithmOf(
+        GENERATE,
+        'macAlgorithm',
+        args.string('macAlgorithm', 'a MAC algorithm'),
+        key.metadata.MacAlgorithms ?? [],
+        services,
+        scripted,
+        {
+          title: 'MAC algorithm',
+          step: { step: 2, totalSteps: 2 },
+        },
+      )) as MacAlgorithmSpec;
       const output = await chooseOutput(services.ui, args, scripted, { secret: false, what: 'the MAC', allowNone: true });
       const out = await key.gateway.generateMac({ KeyId: key.keyId, Message: message.bytes, MacAlgorithm: algorithm });
       const mac = base64(out.Mac);
@@ -76,11 +88,23 @@ export const verifyMac: CommandSpec<VerifyMacResult> = {
     const macBytes = givenMac !== undefined ? argValue(VERIFY, 'mac', decodeBase64(givenMac, 'The MAC')) : undefined;
     if (scripted && macBytes === undefined) throw new ArgumentError(`${VERIFY}: "mac" (base64) is required.`);
     const key = await resolveKey(arg, args, services, { title: 'Verify MAC with key', action: 'verifyMac' });
-    const message = await messageOf(VERIFY, args, services, scripted, { title: `Verify a MAC with ${key.label}: the message`, precomputed: undefined, step: { step: 1, totalSteps: 3 } });
-    const algorithm = (await algorithmOf(VERIFY, 'macAlgorithm', args.string('macAlgorithm', 'a MAC algorithm'), key.metadata.MacAlgorithms ?? [], services, scripted, {
-      title: 'MAC algorithm',
-      step: { step: 2, totalSteps: 3 },
-    })) as MacAlgorithmSpec;
+    const message = await messageOf(VERIFY, args, services, scripted, {
+      title: `Verify a MAC with ${key.label}: the message`,
+      precomputed: undefined,
+      step: { step: 1, totalSteps: 3 },
+    });
+    const algorithm = (await algorithmOf(
+      VERIFY,
+      'macAlgorithm',
+      args.string('macAlgorithm', 'a MAC algorithm'),
+      key.metadata.MacAlgorithms ?? [],
+      services,
+      scripted,
+      {
+        title: 'MAC algorithm',
+        step: { step: 2, totalSteps: 3 },
+      },
+    )) as MacAlgorithmSpec;
     const mac =
       macBytes ??
       (await inputChecked(services.ui, { title: 'The MAC to verify (base64)', step: 3, totalSteps: 3 }, (t) => {

@@ -39,7 +39,8 @@ export async function messageOf(
     );
   }
   if (given !== undefined) {
-    if (typeof given !== 'string') throw new ArgumentError(`${command}: "message" must be a string (text, or base64/hex with messageEncoding).`);
+    if (typeof given !== 'string')
+      throw new ArgumentError(`${command}: "message" must be a string (text, or base64/hex with messageEncoding).`);
     const bytes = argValue(command, 'message', decodeMessage(given, encoding));
     return { bytes: argValue(command, 'message', lengthOk(bytes, messageType)), messageType };
   }
@@ -48,11 +49,22 @@ export async function messageOf(
   type Source = 'selection' | 'text' | 'base64' | 'digest' | 'mu';
   const selection = selectedText();
   const items: { label: string; description?: string; value: Source }[] = [];
-  if (selection) items.push({ label: '$(selection) The selected text', description: `${Buffer.byteLength(selection, 'utf8')} bytes, UTF-8`, value: 'selection' });
+  if (selection)
+    items.push({
+      label: '$(selection) The selected text',
+      description: `${Buffer.byteLength(selection, 'utf8')} bytes, UTF-8`,
+      value: 'selection',
+    });
   items.push({ label: '$(edit) Type a message', description: 'UTF-8 text', value: 'text' });
   items.push({ label: '$(symbol-numeric) Type a message in base64', description: 'binary data', value: 'base64' });
-  if (options.precomputed === 'DIGEST') items.push({ label: '$(key) Give a digest', description: 'hex or base64, computed outside (MessageType DIGEST)', value: 'digest' });
-  if (options.precomputed === 'EXTERNAL_MU') items.push({ label: '$(key) Give μ (the ML-DSA message representative)', description: '64 bytes in hex or base64, computed outside (MessageType EXTERNAL_MU)', value: 'mu' });
+  if (options.precomputed === 'DIGEST')
+    items.push({ label: '$(key) Give a digest', description: 'hex or base64, computed outside (MessageType DIGEST)', value: 'digest' });
+  if (options.precomputed === 'EXTERNAL_MU')
+    items.push({
+      label: '$(key) Give μ (the ML-DSA message representative)',
+      description: '64 bytes in hex or base64, computed outside (MessageType EXTERNAL_MU)',
+      value: 'mu',
+    });
   const source = items.length === 1 ? items[0].value : await services.ui.pick(items, { title: options.title, ...options.step });
   if (source === 'selection' && selection !== undefined) {
     const bytes = Buffer.from(selection, 'utf8');
@@ -73,15 +85,32 @@ export async function messageOf(
   };
   const bytes = await inputChecked(
     services.ui,
-    { title: options.title, ...options.step, prompt: source === 'digest' ? 'The digest, in hex or base64.' : source === 'mu' ? 'μ: 64 bytes, in hex or base64.' : `Up to ${MESSAGE_BYTES_MAX} bytes.` },
+    {
+      title: options.title,
+      ...options.step,
+      prompt:
+        source === 'digest'
+          ? 'The digest, in hex or base64.'
+          : source === 'mu'
+            ? 'μ: 64 bytes, in hex or base64.'
+            : `Up to ${MESSAGE_BYTES_MAX} bytes.`,
+    },
     decode,
   );
   return { bytes, messageType: typeOf };
 }
 
 function lengthOk(bytes: Uint8Array, messageType: MessageBytes['messageType']): Checked<Uint8Array> {
-  if (messageType === 'EXTERNAL_MU') return bytes.length === 64 ? { ok: true, value: bytes } : { ok: false, problem: `μ is 64 bytes (SHAKE256 of the public key's hash and the message); this is ${bytes.length}.` };
-  return checkMessageLength(bytes, MESSAGE_BYTES_MAX, messageType === 'DIGEST' ? 'The digest' : 'The message', messageType === 'RAW' ? 'Sign a digest of it instead (messageType DIGEST).' : '');
+  if (messageType === 'EXTERNAL_MU')
+    return bytes.length === 64
+      ? { ok: true, value: bytes }
+      : { ok: false, problem: `μ is 64 bytes (SHAKE256 of the public key's hash and the message); this is ${bytes.length}.` };
+  return checkMessageLength(
+    bytes,
+    MESSAGE_BYTES_MAX,
+    messageType === 'DIGEST' ? 'The digest' : 'The message',
+    messageType === 'RAW' ? 'Sign a digest of it instead (messageType DIGEST).' : '',
+  );
 }
 
 function selectedText(): string | undefined {
@@ -100,13 +129,20 @@ export async function algorithmOf(
   scripted: boolean,
   options: { title: string; step: { step: number; totalSteps: number } },
 ): Promise<string> {
-  if (available.length === 0) throw new ArgumentError(`${command}: the key lists no ${field === 'macAlgorithm' ? 'MAC' : 'signing'} algorithms.`);
+  if (available.length === 0)
+    throw new ArgumentError(`${command}: the key lists no ${field === 'macAlgorithm' ? 'MAC' : 'signing'} algorithms.`);
   if (given !== undefined) {
-    if (!available.includes(given)) throw new ArgumentError(`${command}: "${field}" ${JSON.stringify(given)} is not one of this key's algorithms: ${available.join(', ')}.`);
+    if (!available.includes(given))
+      throw new ArgumentError(
+        `${command}: "${field}" ${JSON.stringify(given)} is not one of this key's algorithms: ${available.join(', ')}.`,
+      );
     return given;
   }
   if (scripted || available.length === 1) return available[0];
-  return services.ui.pick(available.map((a) => ({ label: a, value: a })), { title: options.title, ...options.step });
+  return services.ui.pick(
+    available.map((a) => ({ label: a, value: a })),
+    { title: options.title, ...options.step },
+  );
 }
 
 export type { MessageEncoding };

@@ -54,17 +54,27 @@ export const replicateKey: CommandSpec<KeyMetadata> = {
           ...replicaRegionChoices(primaryRegion, existing).map((r) => ({ label: r.id, description: r.name, value: r.id })),
           { label: '$(edit) Another Region…', description: 'type its name', value: OTHER },
         ],
-        { title: `Replicate ${key.label} to Region`, placeholder: existing.length ? `Replicas already in ${existing.join(', ')}` : 'The key has no replicas yet' },
+        {
+          title: `Replicate ${key.label} to Region`,
+          placeholder: existing.length ? `Replicas already in ${existing.join(', ')}` : 'The key has no replicas yet',
+        },
       );
-      region = picked !== OTHER ? picked : await inputChecked(services.ui, { title: 'Region of the replica', placeholder: 'us-west-2' }, checkRegionName);
+      region =
+        picked !== OTHER
+          ? picked
+          : await inputChecked(services.ui, { title: 'Region of the replica', placeholder: 'us-west-2' }, checkRegionName);
     }
-    if (region === primaryRegion) throw new ArgumentError(`${REPLICATE}: ${key.label} is in ${region} already; choose another Region for the replica.`);
+    if (region === primaryRegion)
+      throw new ArgumentError(`${REPLICATE}: ${key.label} is in ${region} already; choose another Region for the replica.`);
     if (existing.includes(region)) throw new ArgumentError(`${REPLICATE}: ${key.label} already has a replica in ${region}.`);
     const out = await key.gateway.replicateKey({ KeyId: key.keyId, ReplicaRegion: region, Description: description, Tags: tags });
     keyChanged(services, key.connection, key.keyId);
     await regionChanged(services, key.connection, region);
-    notify(`Replicated ${key.label} to ${region}${out.ReplicaKeyMetadata?.KeyState ? ` (the replica is ${out.ReplicaKeyMetadata.KeyState.toLowerCase()})` : ''}.`);
-    if (!out.ReplicaKeyMetadata) throw new KmsError('MalformedResponse', `ReplicateKey answered without ReplicaKeyMetadata; look for the replica in ${region}.`);
+    notify(
+      `Replicated ${key.label} to ${region}${out.ReplicaKeyMetadata?.KeyState ? ` (the replica is ${out.ReplicaKeyMetadata.KeyState.toLowerCase()})` : ''}.`,
+    );
+    if (!out.ReplicaKeyMetadata)
+      throw new KmsError('MalformedResponse', `ReplicateKey answered without ReplicaKeyMetadata; look for the replica in ${region}.`);
     return out.ReplicaKeyMetadata;
   },
 };
@@ -85,17 +95,26 @@ export const updatePrimaryRegion: CommandSpec<KeyMetadata> = {
     const replicas = replicaRegionsOf(key.metadata);
     let region: string;
     if (given !== undefined) region = argValue(UPDATE_PRIMARY, 'primaryRegion', checkRegionName(given));
-    else if (scripted) throw new ArgumentError(`${UPDATE_PRIMARY}: "primaryRegion" is required: one of the replicas' Regions (${replicas.join(', ') || 'none'}).`);
+    else if (scripted)
+      throw new ArgumentError(
+        `${UPDATE_PRIMARY}: "primaryRegion" is required: one of the replicas' Regions (${replicas.join(', ') || 'none'}).`,
+      );
     else {
-      if (replicas.length === 0) throw new ArgumentError(`${key.label} has no replicas: replicate it first, then make a replica the primary.`);
-      region = await services.ui.pick(replicas.map((r) => ({ label: r, value: r })), { title: `Make the replica in which Region the primary of ${key.label}?` });
+      if (replicas.length === 0)
+        throw new ArgumentError(`${key.label} has no replicas: replicate it first, then make a replica the primary.`);
+      region = await services.ui.pick(
+        replicas.map((r) => ({ label: r, value: r })),
+        { title: `Make the replica in which Region the primary of ${key.label}?` },
+      );
       await services.ui.confirm(`Make the replica in ${region} the primary key?`, {
         detail: `The key in ${key.connection.region} becomes a replica. Key policy, rotation and replication are then managed from ${region}.`,
         confirmLabel: 'Change Primary Region',
       });
     }
     if (!replicas.includes(region)) {
-      throw new ArgumentError(`${UPDATE_PRIMARY}: ${key.label} has no replica in ${region}${replicas.length ? `; its replicas are in ${replicas.join(', ')}` : '; replicate it there first'}.`);
+      throw new ArgumentError(
+        `${UPDATE_PRIMARY}: ${key.label} has no replica in ${region}${replicas.length ? `; its replicas are in ${replicas.join(', ')}` : '; replicate it there first'}.`,
+      );
     }
     await key.gateway.updatePrimaryRegion(key.keyId, region);
     keyChanged(services, key.connection, key.keyId);

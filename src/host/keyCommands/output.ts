@@ -89,11 +89,18 @@ export async function chooseOutput(ui: UserInput, args: Args, scripted: boolean,
  * the clipboard it offers to clear it (only while it still holds the secret) and any
  * further `actions` (e.g. copying the ciphertext, which replaces the secret).
  */
-export function warnSecret(output: Output, what: string, options: { clipboardText?: string; actions?: { title: string; run: () => unknown }[] } = {}): void {
+export function warnSecret(
+  output: Output,
+  what: string,
+  options: { clipboardText?: string; actions?: { title: string; run: () => unknown }[] } = {},
+): void {
   if (output === 'clipboard') {
     const actions = [{ title: 'Clear Clipboard', run: clearClipboardIfStill(options.clipboardText) }, ...(options.actions ?? [])];
     void vscode.window
-      .showWarningMessage(`${what} is on the clipboard. It is secret material: paste it only where it belongs, then clear the clipboard.`, ...actions.map((a) => a.title))
+      .showWarningMessage(
+        `${what} is on the clipboard. It is secret material: paste it only where it belongs, then clear the clipboard.`,
+        ...actions.map((a) => a.title),
+      )
       .then((choice) => actions.find((a) => a.title === choice)?.run());
   } else if (output === 'editor') {
     void vscode.window.showWarningMessage(
@@ -110,14 +117,21 @@ function clearClipboardIfStill(secret: string | undefined): () => Promise<void> 
 }
 
 /** Puts text where the person chose: a read-only editor or the clipboard. */
-export async function deliver(docs: OutputDocuments, output: Output, text: { fileName: string; document: string; clipboard: string }): Promise<void> {
+export async function deliver(
+  docs: OutputDocuments,
+  output: Output,
+  text: { fileName: string; document: string; clipboard: string },
+): Promise<void> {
   if (output === 'editor') await docs.show(text.fileName, text.document);
   else if (output === 'clipboard') await vscode.env.clipboard.writeText(text.clipboard);
 }
 
 /** A file-name-safe short form of a key label for output titles. */
 export function fileLabel(label: string): string {
-  return label.replace(/^alias\//, '').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
+  return label
+    .replace(/^alias\//, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 60);
 }
 
 /** An information message that asks nothing, so scripts are never held up by it. */

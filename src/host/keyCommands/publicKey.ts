@@ -31,7 +31,11 @@ export function getPublicKey(deps: KeyCommandDeps): CommandSpec<PublicKeyResult>
       const args = Args.from(ID, arg, [...KEY_FIELDS, 'output']);
       args.oneOf('output', ['editor', 'clipboard', 'none']);
       const key = await resolveKey(arg, args, services, { title: 'Get public key of key', action: 'getPublicKey' });
-      const output = await chooseOutput(services.ui, args, isScripted(arg), { secret: false, what: 'the public key (PEM)', allowNone: true });
+      const output = await chooseOutput(services.ui, args, isScripted(arg), {
+        secret: false,
+        what: 'the public key (PEM)',
+        allowNone: true,
+      });
       const out = await key.gateway.getPublicKey(key.keyId);
       const pem = out.PublicKey ? toPem(out.PublicKey, 'PUBLIC KEY') : '';
       await deliver(deps.docs, output, { fileName: `public-key-${fileLabel(key.label)}.pem`, document: pem, clipboard: pem });

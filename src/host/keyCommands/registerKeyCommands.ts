@@ -3,7 +3,13 @@ import { type CommandSpec, registerCommands } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { createAlias, deleteAlias, updateAlias } from './aliases';
 import { createKey } from './createKey';
-import { connectCustomKeyStore, createCustomKeyStore, deleteCustomKeyStore, disconnectCustomKeyStore, updateCustomKeyStore } from './customKeyStores';
+import {
+  connectCustomKeyStore,
+  createCustomKeyStore,
+  deleteCustomKeyStore,
+  disconnectCustomKeyStore,
+  updateCustomKeyStore,
+} from './customKeyStores';
 import { generateDataKey, generateDataKeyPair, generateDataKeyPairWithoutPlaintext, generateDataKeyWithoutPlaintext } from './dataKeys';
 import type { KeyCommandDeps } from './deps';
 import { deriveSharedSecret } from './deriveSharedSecret';

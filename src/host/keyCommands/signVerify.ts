@@ -35,14 +35,28 @@ async function signingInput(command: string, arg: unknown, args: Args, key: Reso
   const scripted = isScripted(arg);
   // ML-DSA keys sign the message (RAW) or its μ (EXTERNAL_MU); the others a message or its digest.
   const mlDsa = key.metadata.KeySpec?.startsWith('ML_DSA_') ?? false;
-  const message = await messageOf(command, args, services, scripted, { title: `${title}: what to sign`, precomputed: mlDsa ? 'EXTERNAL_MU' : 'DIGEST', step: { step: 1, totalSteps: 3 } });
-  const algorithm = await algorithmOf(command, 'signingAlgorithm', args.string('signingAlgorithm', 'a signing algorithm'), key.metadata.SigningAlgorithms ?? [], services, scripted, {
-    title: 'Signing algorithm',
-    step: { step: 2, totalSteps: 3 },
+  const message = await messageOf(command, args, services, scripted, {
+    title: `${title}: what to sign`,
+    precomputed: mlDsa ? 'EXTERNAL_MU' : 'DIGEST',
+    step: { step: 1, totalSteps: 3 },
   });
+  const algorithm = await algorithmOf(
+    command,
+    'signingAlgorithm',
+    args.string('signingAlgorithm', 'a signing algorithm'),
+    key.metadata.SigningAlgorithms ?? [],
+    services,
+    scripted,
+    {
+      title: 'Signing algorithm',
+      step: { step: 2, totalSteps: 3 },
+    },
+  );
   const length = digestLength(algorithm);
   if (message.messageType === 'DIGEST' && length !== undefined && message.bytes.length !== length) {
-    throw new ArgumentError(`${command}: a digest for ${algorithm} is ${length} bytes; this one is ${message.bytes.length}. Use the digest its hash function makes, or sign the message itself.`);
+    throw new ArgumentError(
+      `${command}: a digest for ${algorithm} is ${length} bytes; this one is ${message.bytes.length}. Use the digest its hash function makes, or sign the message itself.`,
+    );
   }
   return { message, algorithm: algorithm as SigningAlgorithmSpec, scripted };
 }
@@ -65,7 +79,12 @@ export function signMessage(deps: KeyCommandDeps): CommandSpec<SignResult> {
       const key = await resolveKey(arg, args, services, { title: 'Sign with key', action: 'sign' });
       const { message, algorithm, scripted } = await signingInput(SIGN, arg, args, key, services, `Sign with ${key.label}`);
       const output = await chooseOutput(services.ui, args, scripted, { secret: false, what: 'the signature', allowNone: true });
-      const out = await key.gateway.sign({ KeyId: key.keyId, Message: message.bytes, MessageType: message.messageType, SigningAlgorithm: algorithm });
+      const out = await key.gateway.sign({
+        KeyId: key.keyId,
+        Message: message.bytes,
+        MessageType: message.messageType,
+        SigningAlgorithm: algorithm,
+      });
       const signature = base64(out.Signature);
       await deliver(deps.docs, output, {
         fileName: `signature-${fileLabel(key.label)}.json`,
@@ -90,7 +109,8 @@ export const verifySignature: CommandSpec<VerifyResult> = {
   run: async (arg, services) => {
     const args = Args.from(VERIFY, arg, [...KEY_FIELDS, ...MESSAGE_FIELDS, 'signature']);
     const givenSignature = args.string('signature', 'the signature in base64');
-    const signatureBytes = givenSignature !== undefined ? argValue(VERIFY, 'signature', decodeBase64(givenSignature, 'The signature')) : undefined;
+    const signatureBytes =
+      givenSignature !== undefined ? argValue(VERIFY, 'signature', decodeBase64(givenSignature, 'The signature')) : undefined;
     if (isScripted(arg) && signatureBytes === undefined) throw new ArgumentError(`${VERIFY}: "signature" (base64) is required.`);
     const key = await resolveKey(arg, args, services, { title: 'Verify with key', action: 'verify' });
     const { message, algorithm } = await signingInput(VERIFY, arg, args, key, services, `Verify with ${key.label}`);
@@ -100,7 +120,13 @@ export const verifySignature: CommandSpec<VerifyResult> = {
         const d = decodeBase64(t, 'The signature');
         return d.ok && d.value.length === 0 ? { ok: false, problem: 'Enter the signature in base64.' } : d;
       }));
-    const valid = await key.gateway.verify({ KeyId: key.keyId, Message: message.bytes, MessageType: message.messageType, SigningAlgorithm: algorithm, Signature: signature });
+    const valid = await key.gateway.verify({
+      KeyId: key.keyId,
+      Message: message.bytes,
+      MessageType: message.messageType,
+      SigningAlgorithm: algorithm,
+      Signature: signature,
+    });
     const what = message.messageType === 'DIGEST' ? 'digest' : message.messageType === 'EXTERNAL_MU' ? 'μ' : 'message';
     if (valid) notify(`The signature is valid: ${key.label} signed this ${what} with ${algorithm}.`);
     else void vscode.window.showWarningMessage(`The signature is NOT valid for this ${what}, ${key.label} and ${algorithm}.`);

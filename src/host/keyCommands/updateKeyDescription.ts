@@ -25,7 +25,11 @@ export const updateKeyDescription: CommandSpec<KeyMetadata> = {
         ? argValue(ID, 'description', checkDescription(given))
         : await inputChecked(
             services.ui,
-            { title: `Description of ${key.label}`, value: key.metadata.Description ?? '', prompt: 'Up to 8,192 characters; leave empty to clear it.' },
+            {
+              title: `Description of ${key.label}`,
+              value: key.metadata.Description ?? '',
+              prompt: 'Up to 8,192 characters; leave empty to clear it.',
+            },
             checkDescription,
           );
     await key.gateway.updateKeyDescription(key.keyId, description);

@@ -23,7 +23,12 @@ export function settingOrigin(key: string, scope: vscode.Uri | undefined): 'fold
   const inspected = vscode.workspace.getConfiguration('kmsWorkbench', scope).inspect<unknown>(key);
   if (!inspected) return undefined;
   // A single-folder workspace reports its settings.json as both workspace and folder value.
-  if (inspected.workspaceFolderValue !== undefined && vscode.workspace.workspaceFile !== undefined && inspected.workspaceFolderValue !== inspected.workspaceValue) return 'folder';
+  if (
+    inspected.workspaceFolderValue !== undefined &&
+    vscode.workspace.workspaceFile !== undefined &&
+    inspected.workspaceFolderValue !== inspected.workspaceValue
+  )
+    return 'folder';
   if (inspected.workspaceFolderValue !== undefined) return 'workspace';
   if (inspected.workspaceValue !== undefined) return 'workspace';
   if (inspected.globalValue !== undefined) return 'user';
@@ -37,7 +42,14 @@ export const ENCRYPT_WITH_WORKSPACE_KEY = 'Encrypt with This Key';
  * the encryption-context prompt, would otherwise be used without anything showing it: the
  * person is asked once per workspace and key, seeing the key and its account.
  */
-export async function confirmSilentWorkspaceKey(services: Pick<Services, 'ui'>, confirmations: WorkspaceKeyConfirmations, ref: string, shown: string, source: string, scope: vscode.Uri | undefined): Promise<void> {
+export async function confirmSilentWorkspaceKey(
+  services: Pick<Services, 'ui'>,
+  confirmations: WorkspaceKeyConfirmations,
+  ref: string,
+  shown: string,
+  source: string,
+  scope: vscode.Uri | undefined,
+): Promise<void> {
   const origin = settingOrigin('promptForEncryptionContext', scope);
   const prompts = vscode.workspace.getConfiguration('kmsWorkbench', scope).get<boolean>('promptForEncryptionContext', true);
   if (prompts || (origin !== 'workspace' && origin !== 'folder')) return;

@@ -135,7 +135,9 @@ export async function resolveKeyOf(arg: unknown, args: Args, services: Services,
   const mode = options.describe ?? 'always';
   // The picker has just described every key it lists.
   const metadata =
-    mode === 'whenNeeded' || (found.source === 'picker' && found.metadata) ? found.metadata : await describeNamed(gateway, found.ref, mode, found.source === 'setting' ? settingNames(found.ref) : undefined);
+    mode === 'whenNeeded' || (found.source === 'picker' && found.metadata)
+      ? found.metadata
+      : await describeNamed(gateway, found.ref, mode, found.source === 'setting' ? settingNames(found.ref) : undefined);
   let described: Promise<KeyMetadata> | undefined;
   const describe = (): Promise<KeyMetadata> => {
     if (metadata) return Promise.resolve(metadata);
@@ -146,18 +148,37 @@ export async function resolveKeyOf(arg: unknown, args: Args, services: Services,
   };
   const keyId = metadata?.KeyId ?? found.ref;
   const aliases = found.aliases;
-  const key: ResolvedKey = { connection, gateway, ref: found.ref, keyId, metadata, aliases, label: aliases[0] ?? keyId, source: found.source, chosenBy: found.chosenBy, describe };
+  const key: ResolvedKey = {
+    connection,
+    gateway,
+    ref: found.ref,
+    keyId,
+    metadata,
+    aliases,
+    label: aliases[0] ?? keyId,
+    source: found.source,
+    chosenBy: found.chosenBy,
+    describe,
+  };
   if (options.action && metadata) refuseUnless(key, options.action);
   if (options.recentlyUsed && found.source !== 'node') {
-    await (found.source === 'picker' ? options.recentlyUsed.rememberKey(connection.id, found.ref, keyId) : options.recentlyUsed.rememberKey(connection.id, found.ref));
+    await (found.source === 'picker'
+      ? options.recentlyUsed.rememberKey(connection.id, found.ref, keyId)
+      : options.recentlyUsed.rememberKey(connection.id, found.ref));
   }
   return key;
 }
 
 /** resolveKeyOf with DescribeKey now: the metadata is always there. */
-export async function resolveDescribedKey(arg: unknown, args: Args, services: Services, options: Omit<KeyResolverOptions, 'describe'>): Promise<DescribedKey> {
+export async function resolveDescribedKey(
+  arg: unknown,
+  args: Args,
+  services: Services,
+  options: Omit<KeyResolverOptions, 'describe'>,
+): Promise<DescribedKey> {
   const key = await resolveKeyOf(arg, args, services, { ...options, describe: 'always' });
-  if (!key.metadata) throw new KmsError('MalformedResponse', 'DescribeKey answered without the key metadata: the endpoint does not behave like KMS.');
+  if (!key.metadata)
+    throw new KmsError('MalformedResponse', 'DescribeKey answered without the key metadata: the endpoint does not behave like KMS.');
   return { ...key, metadata: key.metadata };
 }
 
@@ -169,7 +190,13 @@ interface FoundKey {
   readonly chosenBy?: ResolvedKey['chosenBy'];
 }
 
-async function keyFromArgsSettingOrPicker(args: Args, services: Services, connection: Connection, gateway: KmsGateway, options: KeyResolverOptions): Promise<FoundKey> {
+async function keyFromArgsSettingOrPicker(
+  args: Args,
+  services: Services,
+  connection: Connection,
+  gateway: KmsGateway,
+  options: KeyResolverOptions,
+): Promise<FoundKey> {
   const named = args.string(options.keyField ?? 'keyId', 'a key id, key ARN, alias name or alias ARN');
   if (named !== undefined) {
     if (options.guard) {
@@ -178,7 +205,9 @@ async function keyFromArgsSettingOrPicker(args: Args, services: Services, connec
       options.guard.allowKey(named);
       const account = accountOfKeyRef(named);
       if (account && !(await services.trust.isTrusted(account, connection))) {
-        services.log.info(`${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, named in the command's keyId argument (the caller's choice).`);
+        services.log.info(
+          `${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, named in the command's keyId argument (the caller's choice).`,
+        );
       }
     }
     const alias = aliasNameOf(named);
@@ -190,7 +219,10 @@ async function keyFromArgsSettingOrPicker(args: Args, services: Services, connec
     const origin = settingOrigin('defaultKey', scope);
     let chosenBy: ResolvedKey['chosenBy'];
     if (origin === 'workspace' || origin === 'folder') {
-      const source = origin === 'folder' ? 'The kmsWorkbench.defaultKey setting of this folder' : 'The kmsWorkbench.defaultKey setting of this workspace';
+      const source =
+        origin === 'folder'
+          ? 'The kmsWorkbench.defaultKey setting of this folder'
+          : 'The kmsWorkbench.defaultKey setting of this workspace';
       const interactive = options.interactive ?? true;
       // Decided from the ARN alone, before anything is sent about the key.
       await ensureKeysTrusted(services, [setting], { source, interactive, connection });
@@ -205,7 +237,9 @@ async function keyFromArgsSettingOrPicker(args: Args, services: Services, connec
     return { ref: setting, source: 'setting', aliases: alias ? [alias] : [], chosenBy };
   }
   if (options.interactive === false) {
-    throw new ArgumentError(`${options.title}: name the key with "${options.keyField ?? 'keyId'}"${options.defaultKeySetting ? ' (or set kmsWorkbench.defaultKey)' : ''}.`);
+    throw new ArgumentError(
+      `${options.title}: name the key with "${options.keyField ?? 'keyId'}"${options.defaultKeySetting ? ' (or set kmsWorkbench.defaultKey)' : ''}.`,
+    );
   }
   const action = options.action;
   const picked = await pickKey(services.ui, gateway, connection, {
@@ -214,7 +248,11 @@ async function keyFromArgsSettingOrPicker(args: Args, services: Services, connec
     filter: (m) => (!action || explainRefusal(m, action) === undefined) && (options.filter?.(m) ?? true),
     recent: options.recentlyUsed?.recentKeys(connection.id),
     current: options.current,
-    emptyMessage: options.emptyMessage ?? (action && EMPTY_PICKER[action] ? `${EMPTY_PICKER[action]} in ${connection.label}.` : `No key in ${connection.label} can be used for this (${options.title.toLowerCase()}).`),
+    emptyMessage:
+      options.emptyMessage ??
+      (action && EMPTY_PICKER[action]
+        ? `${EMPTY_PICKER[action]} in ${connection.label}.`
+        : `No key in ${connection.label} can be used for this (${options.title.toLowerCase()}).`),
   });
   options.guard?.allowKey(picked.ref);
   return { ref: picked.ref, source: 'picker', metadata: picked.metadata, aliases: picked.alias ? [picked.alias] : [] };
@@ -255,12 +293,19 @@ function settingNames(ref: string): string {
  * an endpoint without DescribeKey) answers undefined: encrypting may be allowed where
  * describing is not, so KMS decides. `namedBy` starts the not-found sentence.
  */
-async function describeNamed(gateway: KmsGateway, ref: string, mode: 'always' | 'ifAllowed', namedBy: string | undefined): Promise<KeyMetadata | undefined> {
+async function describeNamed(
+  gateway: KmsGateway,
+  ref: string,
+  mode: 'always' | 'ifAllowed',
+  namedBy: string | undefined,
+): Promise<KeyMetadata | undefined> {
   try {
     return await gateway.describeKey(ref);
   } catch (error) {
-    if (mode === 'ifAllowed' && error instanceof KmsError && (error.code === 'AccessDeniedException' || error.notSupported)) return undefined;
-    if (error instanceof KmsError && error.code === 'NotFoundException' && namedBy) throw new KmsError(error.code, `${namedBy}, which does not exist in this connection. ${error.message}`);
+    if (mode === 'ifAllowed' && error instanceof KmsError && (error.code === 'AccessDeniedException' || error.notSupported))
+      return undefined;
+    if (error instanceof KmsError && error.code === 'NotFoundException' && namedBy)
+      throw new KmsError(error.code, `${namedBy}, which does not exist in this connection. ${error.message}`);
     throw error;
   }
 }
@@ -277,14 +322,31 @@ export async function checkNamedKey(gateway: KmsGateway, ref: string, action: Ke
 }
 
 /** Throws the key-state table's sentence when the key does not allow `action`. */
-export function refuseUnless(key: Pick<ResolvedKey, 'label' | 'ref' | 'source'> & { readonly metadata?: KeyMetadata; readonly connection?: Connection }, action: KeyAction): void {
+export function refuseUnless(
+  key: Pick<ResolvedKey, 'label' | 'ref' | 'source'> & { readonly metadata?: KeyMetadata; readonly connection?: Connection },
+  action: KeyAction,
+): void {
   if (!key.metadata) return;
   const error = refusalOf(key.metadata, action, key.source === 'setting' ? settingNames(key.ref) : key.label, key.connection?.id);
   if (error) throw error;
 }
 
 /** Actions that use the key: refused for its state, they offer the fix (Enable Key, Cancel Deletion). */
-const FIXABLE_BY_STATE = new Set<KeyAction>(['encrypt', 'generateDataKey', 'generateDataKeyPair', 'sign', 'verify', 'generateMac', 'verifyMac', 'getPublicKey', 'deriveSharedSecret', 'encapsulate', 'decapsulate', 'createGrant', 'decrypt']);
+const FIXABLE_BY_STATE = new Set<KeyAction>([
+  'encrypt',
+  'generateDataKey',
+  'generateDataKeyPair',
+  'sign',
+  'verify',
+  'generateMac',
+  'verifyMac',
+  'getPublicKey',
+  'deriveSharedSecret',
+  'encapsulate',
+  'decapsulate',
+  'createGrant',
+  'decrypt',
+]);
 
 /** KMS operations an action's refusal names (what was really attempted). */
 const OPERATION_OF: Partial<Record<KeyAction, string>> = { encrypt: 'Encrypt', generateDataKey: 'GenerateDataKey' };
@@ -298,7 +360,13 @@ function refusalOf(metadata: KeyMetadata, action: KeyAction, name: string, conne
   const reason = explainRefusal(metadata, action);
   if (!reason) return undefined;
   const state = metadata.KeyState;
-  const fix = !FIXABLE_BY_STATE.has(action) ? undefined : state === 'Disabled' ? 'enableKey' : state === 'PendingDeletion' ? 'cancelKeyDeletion' : undefined;
+  const fix = !FIXABLE_BY_STATE.has(action)
+    ? undefined
+    : state === 'Disabled'
+      ? 'enableKey'
+      : state === 'PendingDeletion'
+        ? 'cancelKeyDeletion'
+        : undefined;
   const keyId = metadata.Arn ?? metadata.KeyId;
   return new KmsError('ActionNotAllowed', `${name}: ${reason}`, {
     operation: OPERATION_OF[action],

@@ -283,7 +283,15 @@ export class PolicyEditorSession implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        this.post({ type: 'init', key: this.keyInfo(), text: this.text, serverText: this.baseText, readOnly: this.readOnlyReason, status: this.status, statusMessage: this.statusMessage });
+        this.post({
+          type: 'init',
+          key: this.keyInfo(),
+          text: this.text,
+          serverText: this.baseText,
+          readOnly: this.readOnlyReason,
+          status: this.status,
+          statusMessage: this.statusMessage,
+        });
         if (this.checks?.text === this.text) this.post(this.checks);
         else this.scheduleChecks(0);
         return;
@@ -302,7 +310,12 @@ export class PolicyEditorSession implements vscode.Disposable {
           } else {
             // Shown once, as every command failure is; the form shows it in its status line too.
             reportFailure(`${REQUEST_ACTIONS[message.request.kind]} of ${this.label}`, error, this.services);
-            reply = { type: 'reply', requestId: message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) };
+            reply = {
+              type: 'reply',
+              requestId: message.requestId,
+              ok: false,
+              error: error instanceof Error ? error.message : String(error),
+            };
           }
         }
         this.post(reply);
@@ -381,7 +394,8 @@ export class PolicyEditorSession implements vscode.Disposable {
 
   /** The finished checks of `text`: the ones made already, the ones under way, or new ones. */
   private checksFor(text: string): Promise<ServiceChecksMessage> {
-    if (this.checks?.text === text && this.checks.analyzer.state !== 'checking' && this.checks.caller.state !== 'checking') return Promise.resolve(this.checks);
+    if (this.checks?.text === text && this.checks.analyzer.state !== 'checking' && this.checks.caller.state !== 'checking')
+      return Promise.resolve(this.checks);
     if (this.checking?.text === text) return this.checking.done;
     this.checking?.abort.abort();
     const abort = new AbortController();
@@ -410,7 +424,9 @@ export class PolicyEditorSession implements vscode.Disposable {
       (arn) => ({ state: 'done', arn }) as const,
       (error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
-        this.services.log.info(`Key policy editor (${this.label}): sts:GetCallerIdentity did not answer (${reason}); the lockout check assumes the account.`);
+        this.services.log.info(
+          `Key policy editor (${this.label}): sts:GetCallerIdentity did not answer (${reason}); the lockout check assumes the account.`,
+        );
         return { state: 'unavailable', reason } as const;
       },
     );
@@ -421,7 +437,12 @@ export class PolicyEditorSession implements vscode.Disposable {
           (raw) => ({ state: 'done', findings: placeServiceFindings(raw, text) }) as const,
           (error: unknown) => ({ state: 'unavailable', reason: error instanceof Error ? error.message : String(error) }) as const,
         );
-    publish({ type: 'serviceChecks', text, analyzer: { state: 'checking' }, caller: this.checks?.caller.state === 'done' ? this.checks.caller : { state: 'checking' } });
+    publish({
+      type: 'serviceChecks',
+      text,
+      analyzer: { state: 'checking' },
+      caller: this.checks?.caller.state === 'done' ? this.checks.caller : { state: 'checking' },
+    });
     const [analyzer, caller] = await Promise.all([analyzing, this.caller]);
     return publish({ type: 'serviceChecks', text, analyzer, caller });
   }
@@ -441,7 +462,11 @@ export class PolicyEditorSession implements vscode.Disposable {
   /** Reads the policy from KMS again; with unsaved changes, asks first. Returns whether it reloaded. */
   async reload(options: { confirmed?: boolean } = {}): Promise<boolean> {
     if (!options.confirmed && !samePolicyText(this.text, this.baseText)) {
-      await this.services.ui.confirm(`Discard your changes to the key policy of ${this.label} and reload it from KMS?`, { modal: true, confirmLabel: 'Discard and Reload', detail: 'The form and the JSON tab will show the policy as it is on the server now.' });
+      await this.services.ui.confirm(`Discard your changes to the key policy of ${this.label} and reload it from KMS?`, {
+        modal: true,
+        confirmLabel: 'Discard and Reload',
+        detail: 'The form and the JSON tab will show the policy as it is on the server now.',
+      });
     }
     const server = await this.gateway.getKeyPolicy(this.keyId);
     this.baseText = server;
@@ -532,9 +557,17 @@ export class PolicyEditorSession implements vscode.Disposable {
     }
     try {
       await this.showDiff(server, 'Key policy on KMS ↔ yours (review before saving)');
-      await this.services.ui.confirm(decision.confirm.message, { modal: true, confirmLabel: decision.confirm.confirmLabel, detail: decision.confirm.detail });
+      await this.services.ui.confirm(decision.confirm.message, {
+        modal: true,
+        confirmLabel: decision.confirm.confirmLabel,
+        detail: decision.confirm.detail,
+      });
       if (decision.confirmLockout) {
-        await this.services.ui.confirm(decision.confirmLockout.message, { modal: true, confirmLabel: decision.confirmLockout.confirmLabel, detail: decision.confirmLockout.detail });
+        await this.services.ui.confirm(decision.confirmLockout.message, {
+          modal: true,
+          confirmLabel: decision.confirmLockout.confirmLabel,
+          detail: decision.confirmLockout.detail,
+        });
       }
     } catch (error) {
       if (isCancellation(error)) {
@@ -570,7 +603,8 @@ export class PolicyEditorSession implements vscode.Disposable {
     const choice = await this.services.ui.choose(message, ['Compare', 'Reload'] as const, {
       modal: true,
       severity: 'warning',
-      detail: 'Reload replaces your changes with the policy on KMS. Compare shows the policy on KMS next to yours; save again afterwards to replace it with yours.',
+      detail:
+        'Reload replaces your changes with the policy on KMS. Compare shows the policy on KMS next to yours; save again afterwards to replace it with yours.',
     });
     if (choice === 'Reload') {
       await this.reload({ confirmed: true });
@@ -581,7 +615,10 @@ export class PolicyEditorSession implements vscode.Disposable {
       this.baseText = server;
       await this.showDiff(server, 'Key policy on KMS now ↔ yours');
       this.post({ type: 'text', text: this.text, source: 'save', serverText: server });
-      this.setStatus('conflict', 'The diff shows the policy on KMS now against yours. Save again to replace it with yours, or Reload to take the server’s.');
+      this.setStatus(
+        'conflict',
+        'The diff shows the policy on KMS now against yours. Save again to replace it with yours, or Reload to take the server’s.',
+      );
       return { saved: false, message: `${message} The diff shows both versions.` };
     }
     return { saved: false, message };

@@ -87,7 +87,13 @@ export class PolicyFileSystem implements vscode.FileSystemProvider, vscode.Dispo
     const { bytes, server } = this.content(uri);
     const mtime = this.mtimes.get(uri.toString()) ?? 0;
     const readOnly = server || this.resolve(uri).source.readOnlyReason() !== undefined;
-    return { type: vscode.FileType.File, ctime: 0, mtime, size: bytes.byteLength, permissions: readOnly ? vscode.FilePermission.Readonly : undefined };
+    return {
+      type: vscode.FileType.File,
+      ctime: 0,
+      mtime,
+      size: bytes.byteLength,
+      permissions: readOnly ? vscode.FilePermission.Readonly : undefined,
+    };
   }
 
   readFile(uri: vscode.Uri): Uint8Array {
@@ -96,7 +102,10 @@ export class PolicyFileSystem implements vscode.FileSystemProvider, vscode.Dispo
 
   writeFile(uri: vscode.Uri, content: Uint8Array): void {
     const { source, server } = this.resolve(uri);
-    if (server) throw vscode.FileSystemError.NoPermissions('The policy on the server is read-only here: edit the policy in its editor and save it from there.');
+    if (server)
+      throw vscode.FileSystemError.NoPermissions(
+        'The policy on the server is read-only here: edit the policy in its editor and save it from there.',
+      );
     const readOnly = source.readOnlyReason();
     if (readOnly) throw vscode.FileSystemError.NoPermissions(readOnly);
     source.acceptDocumentText(this.decoder.decode(content));

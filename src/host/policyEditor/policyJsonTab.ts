@@ -42,7 +42,12 @@ export class PolicyJsonTab implements vscode.Disposable {
       }),
       vscode.workspace.onWillSaveTextDocument((e) => {
         // Ctrl+S in the JSON tab (not our own sync, not auto-save) saves the policy to KMS.
-        if (e.document.uri.toString() !== this.workingUri.toString() || this.programmaticSave > 0 || e.reason !== vscode.TextDocumentSaveReason.Manual) return;
+        if (
+          e.document.uri.toString() !== this.workingUri.toString() ||
+          this.programmaticSave > 0 ||
+          e.reason !== vscode.TextDocumentSaveReason.Manual
+        )
+          return;
         setTimeout(() => this.owner.saveRequested(), 0);
       }),
     );
@@ -65,7 +70,11 @@ export class PolicyJsonTab implements vscode.Disposable {
     if (current === text) return;
     const edit = minimalEdit(current, text);
     const workspaceEdit = new vscode.WorkspaceEdit();
-    workspaceEdit.replace(doc.uri, new vscode.Range(doc.positionAt(edit.offset), doc.positionAt(edit.offset + edit.deleteCount)), edit.insert);
+    workspaceEdit.replace(
+      doc.uri,
+      new vscode.Range(doc.positionAt(edit.offset), doc.positionAt(edit.offset + edit.deleteCount)),
+      edit.insert,
+    );
     await vscode.workspace.applyEdit(workspaceEdit);
     await this.saveDocument(doc);
   }
@@ -116,12 +125,17 @@ export class PolicyJsonTab implements vscode.Disposable {
   async showDiff(title: string): Promise<void> {
     this.fileSystem.changed(this.serverUri);
     await this.sync();
-    await vscode.commands.executeCommand('vscode.diff', this.serverUri, this.workingUri, `${this.owner.label}: ${title}`, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.commands.executeCommand('vscode.diff', this.serverUri, this.workingUri, `${this.owner.label}: ${title}`, {
+      preview: true,
+      viewColumn: vscode.ViewColumn.Beside,
+    });
   }
 
   async closeDiffs(): Promise<void> {
     const server = this.serverUri.toString();
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === server);
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === server);
     if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
   }
 
@@ -132,7 +146,11 @@ export class PolicyJsonTab implements vscode.Disposable {
     const mine = [this.workingUri.toString(), this.serverUri.toString()];
     const tabs = vscode.window.tabGroups.all
       .flatMap((g) => g.tabs)
-      .filter((t) => (t.input instanceof vscode.TabInputText && mine.includes(t.input.uri.toString())) || (t.input instanceof vscode.TabInputTextDiff && mine.includes(t.input.original.toString())));
+      .filter(
+        (t) =>
+          (t.input instanceof vscode.TabInputText && mine.includes(t.input.uri.toString())) ||
+          (t.input instanceof vscode.TabInputTextDiff && mine.includes(t.input.original.toString())),
+      );
     if (tabs.length) void vscode.window.tabGroups.close(tabs, true).then(undefined, () => undefined);
   }
 }

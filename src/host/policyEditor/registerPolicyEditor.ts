@@ -50,7 +50,11 @@ export class PolicyEditors implements vscode.Disposable {
   }
 
   /** Opens the editor of a key, or brings its open editor to the front. */
-  async open(connection: Connection, keyRef: string, knownAliases: readonly string[] = []): Promise<{ session: PolicyEditorSession; opened: boolean }> {
+  async open(
+    connection: Connection,
+    keyRef: string,
+    knownAliases: readonly string[] = [],
+  ): Promise<{ session: PolicyEditorSession; opened: boolean }> {
     const already = this.sessions.get(sessionKeyOf(connection.id, keyRef));
     if (already) {
       already.reveal();
@@ -77,7 +81,12 @@ export class PolicyEditors implements vscode.Disposable {
     return { session: await creating, opened: true };
   }
 
-  private async create(connection: Connection, metadata: KeyMetadata, keyRef: string, knownAliases: readonly string[]): Promise<PolicyEditorSession> {
+  private async create(
+    connection: Connection,
+    metadata: KeyMetadata,
+    keyRef: string,
+    knownAliases: readonly string[],
+  ): Promise<PolicyEditorSession> {
     const gateway = this.services.kms.gateway(connection);
     const keyId = metadata.KeyId ?? keyRef;
     const [policy, aliases] = await Promise.all([gateway.getKeyPolicy(keyId), this.aliasesOf(connection, keyId, keyRef, knownAliases)]);
@@ -119,10 +128,16 @@ export class PolicyEditors implements vscode.Disposable {
   private keepDraft(session: PolicyEditorSession, draft: PolicyDraft): void {
     this.drafts.set(session.sessionKey, draft);
     const connection = session.connection;
-    this.services.log.info(`Key policy editor (${session.label}): closed with unsaved changes; kept in memory until reopened or discarded.`);
+    this.services.log.info(
+      `Key policy editor (${session.label}): closed with unsaved changes; kept in memory until reopened or discarded.`,
+    );
     void (async () => {
       try {
-        const choice = await this.services.ui.choose(`The key policy editor of ${session.label} was closed with unsaved changes. They are kept until you reopen it.`, ['Reopen', 'Discard Changes'] as const, { severity: 'warning' });
+        const choice = await this.services.ui.choose(
+          `The key policy editor of ${session.label} was closed with unsaved changes. They are kept until you reopen it.`,
+          ['Reopen', 'Discard Changes'] as const,
+          { severity: 'warning' },
+        );
         if (choice === 'Discard Changes') {
           if (this.drafts.get(session.sessionKey) === draft) this.drafts.delete(session.sessionKey);
         } else if (choice === 'Reopen') {
@@ -198,11 +213,26 @@ export interface PolicyEditorTesting {
 /** One open editor as the testing API shows it. */
 export type PolicyEditorState = Pick<
   PolicyEditorSession,
-  'keyId' | 'workingUri' | 'serverUri' | 'panelTitle' | 'showsUnsaved' | 'currentText' | 'serverText' | 'isReady' | 'onPosted' | 'receive' | 'save' | 'serviceChecks'
+  | 'keyId'
+  | 'workingUri'
+  | 'serverUri'
+  | 'panelTitle'
+  | 'showsUnsaved'
+  | 'currentText'
+  | 'serverText'
+  | 'isReady'
+  | 'onPosted'
+  | 'receive'
+  | 'save'
+  | 'serviceChecks'
 >;
 
 /** `checks`: IAM Access Analyzer and STS for the editors (without it, the editor says they were not asked). */
-export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services, checks?: PolicyServiceChecks): PolicyEditorTesting {
+export function registerPolicyEditor(
+  context: vscode.ExtensionContext,
+  services: Services,
+  checks?: PolicyServiceChecks,
+): PolicyEditorTesting {
   const fileSystem = new PolicyFileSystem();
   const editors = new PolicyEditors(services, fileSystem, checks);
   context.subscriptions.push(

@@ -11,6 +11,11 @@ import { ensureKeysTrusted } from '../trust/ensureKeysTrusted';
  * (modal, remembered per workspace and account), refused when scripted.
  * `source` says who chose them ("The .sops.yaml at …", "The SOPS file …").
  */
-export async function checkRepositoryKeys(services: Services, connection: Connection, keyArns: readonly string[], options: { interactive: boolean; source: string }): Promise<void> {
+export async function checkRepositoryKeys(
+  services: Services,
+  connection: Connection,
+  keyArns: readonly string[],
+  options: { interactive: boolean; source: string },
+): Promise<void> {
   await ensureKeysTrusted(services, keyArns, { source: options.source, interactive: options.interactive, connection });
 }

@@ -30,14 +30,22 @@ export async function sopsRuleFor(uri: vscode.Uri, context?: Record<string, stri
 /** Whether Encrypt File writes SOPS for this file when no format is given: a creation rule matches, or the setting says so. */
 export async function encryptsAsSops(uri: vscode.Uri): Promise<boolean> {
   if ((await sopsRuleFor(uri).catch(() => undefined)) !== undefined) return true;
-  return vscode.workspace.getConfiguration('kmsWorkbench', uri).get<string>('fileFormat', 'base64') === 'sops' && STRUCTURED.has(formatForName(uri.fsPath));
+  return (
+    vscode.workspace.getConfiguration('kmsWorkbench', uri).get<string>('fileFormat', 'base64') === 'sops' &&
+    STRUCTURED.has(formatForName(uri.fsPath))
+  );
 }
 
 /** A key reference as the ARN a SOPS file records (SOPS entries name keys by ARN). */
 async function keyArn(kms: EditorKms, ref: string): Promise<string> {
   if (/^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//.test(ref)) return ref;
   const meta = await kms.gateway.describeKey(ref).catch((error: unknown) => {
-    throw error instanceof KmsError ? new KmsError(error.code, `SOPS files record keys by ARN, and "${ref}" could not be described to find its ARN: ${error.message} Give the key's ARN instead.`) : error;
+    throw error instanceof KmsError
+      ? new KmsError(
+          error.code,
+          `SOPS files record keys by ARN, and "${ref}" could not be described to find its ARN: ${error.message} Give the key's ARN instead.`,
+        )
+      : error;
   });
   if (!meta.Arn) throw new KmsError('NoArn', `The endpoint gave no ARN for "${ref}"; give the key's ARN.`);
   return meta.Arn;
@@ -71,7 +79,13 @@ export interface SopsFileResult {
  * `keyId`/`keyIds`, else the rule's, else the picker; the rule's partial-encryption options.
  * Keys named by a `.sops.yaml` go through the repository-key check.
  */
-export async function encryptFilesAsSops(deps: EditorDeps, services: Services, uris: readonly vscode.Uri[], args: Args, interactive: boolean): Promise<SopsFileResult[]> {
+export async function encryptFilesAsSops(
+  deps: EditorDeps,
+  services: Services,
+  uris: readonly vscode.Uri[],
+  args: Args,
+  interactive: boolean,
+): Promise<SopsFileResult[]> {
   const kms = await editorKms(services, args);
   const context = args.stringMap('encryptionContext', 'an object of string values, like { "app": "web" }');
   const refs = keyRefsArg(args);
@@ -83,10 +97,27 @@ export async function encryptFilesAsSops(deps: EditorDeps, services: Services, u
     const match = await sopsRuleFor(uri, context);
     let sopsKeys = chosen;
     if (!sopsKeys && match) {
-      if (match.rule.unsupportedKeys.length) throw new KmsError('SopsUnsupported', `The creation rule ${match.rule.index + 1} of ${match.configPath} also names ${match.rule.unsupportedKeys.join(', ')}, which KMS Workbench cannot encrypt for. Encrypt ${basename(uri.fsPath)} with sops, or name KMS keys with "keyId"/"keyIds".`);
-      if (match.rule.keyGroupCount > 1) throw new KmsError('SopsUnsupported', `The creation rule ${match.rule.index + 1} of ${match.configPath} splits the data key over ${match.rule.keyGroupCount} key groups (Shamir); encrypt ${basename(uri.fsPath)} with sops.`);
-      if (match.rule.kms.length === 0) throw new KmsError('SopsRule', `The creation rule ${match.rule.index + 1} of ${match.configPath} names no KMS key for ${basename(uri.fsPath)}. Name keys with "keyId"/"keyIds".`);
-      await checkRepositoryKeys(services, kms.connection, match.rule.kms.map((k) => k.arn), { interactive, source: `The .sops.yaml at ${match.configPath}` });
+      if (match.rule.unsupportedKeys.length)
+        throw new KmsError(
+          'SopsUnsupported',
+          `The creation rule ${match.rule.index + 1} of ${match.configPath} also names ${match.rule.unsupportedKeys.join(', ')}, which KMS Workbench cannot encrypt for. Encrypt ${basename(uri.fsPath)} with sops, or name KMS keys with "keyId"/"keyIds".`,
+        );
+      if (match.rule.keyGroupCount > 1)
+        throw new KmsError(
+          'SopsUnsupported',
+          `The creation rule ${match.rule.index + 1} of ${match.configPath} splits the data key over ${match.rule.keyGroupCount} key groups (Shamir); encrypt ${basename(uri.fsPath)} with sops.`,
+        );
+      if (match.rule.kms.length === 0)
+        throw new KmsError(
+          'SopsRule',
+          `The creation rule ${match.rule.index + 1} of ${match.configPath} names no KMS key for ${basename(uri.fsPath)}. Name keys with "keyId"/"keyIds".`,
+        );
+      await checkRepositoryKeys(
+        services,
+        kms.connection,
+        match.rule.kms.map((k) => k.arn),
+        { interactive, source: `The .sops.yaml at ${match.configPath}` },
+      );
       sopsKeys = match.rule.kms;
     }
     if (!sopsKeys) {
@@ -95,31 +126,49 @@ export async function encryptFilesAsSops(deps: EditorDeps, services: Services, u
       chosen = sopsKeys;
     }
     const rule = match?.rule;
-    const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `KMS: Encrypting ${basename(uri.fsPath)} as SOPS` }, () =>
-      encryptSopsFileInPlace(
-        uri.fsPath,
-        {
-          keys: sopsKeys,
-          unencryptedSuffix: rule?.unencryptedSuffix,
-          encryptedSuffix: rule?.encryptedSuffix,
-          unencryptedRegex: rule?.unencryptedRegex,
-          encryptedRegex: rule?.encryptedRegex,
-          unencryptedCommentRegex: rule?.unencryptedCommentRegex,
-          encryptedCommentRegex: rule?.encryptedCommentRegex,
-          macOnlyEncrypted: rule?.macOnlyEncrypted,
-        },
-        { keys, faults: deps.writeFaults },
-      ),
+    const out = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `KMS: Encrypting ${basename(uri.fsPath)} as SOPS` },
+      () =>
+        encryptSopsFileInPlace(
+          uri.fsPath,
+          {
+            keys: sopsKeys,
+            unencryptedSuffix: rule?.unencryptedSuffix,
+            encryptedSuffix: rule?.encryptedSuffix,
+            unencryptedRegex: rule?.unencryptedRegex,
+            encryptedRegex: rule?.encryptedRegex,
+            unencryptedCommentRegex: rule?.unencryptedCommentRegex,
+            encryptedCommentRegex: rule?.encryptedCommentRegex,
+            macOnlyEncrypted: rule?.macOnlyEncrypted,
+          },
+          { keys, faults: deps.writeFaults },
+        ),
     );
     deps.fileChanged(uri);
-    services.log.info(`Encrypted ${uri.fsPath} as SOPS (${out.store}) for ${sopsKeys.map((k) => k.arn).join(', ')}${match ? ` by rule ${match.rule.index + 1} of ${match.configPath}` : ''}`);
-    results.push({ uri, keyIds: sopsKeys.map((k) => k.arn), format: 'sops', store: out.store, creationRule: match?.configPath, encryptionContext: context ?? {} });
+    services.log.info(
+      `Encrypted ${uri.fsPath} as SOPS (${out.store}) for ${sopsKeys.map((k) => k.arn).join(', ')}${match ? ` by rule ${match.rule.index + 1} of ${match.configPath}` : ''}`,
+    );
+    results.push({
+      uri,
+      keyIds: sopsKeys.map((k) => k.arn),
+      format: 'sops',
+      store: out.store,
+      creationRule: match?.configPath,
+      encryptionContext: context ?? {},
+    });
   }
   return results;
 }
 
 /** The SOPS file a key command acts on: `uri`, the Explorer's file, the active editor's, or a pick of the workspace's SOPS files. */
-async function sopsFileOf(arg: unknown, all: readonly unknown[], args: Args, command: string, services: Services, interactive: boolean): Promise<vscode.Uri> {
+async function sopsFileOf(
+  arg: unknown,
+  all: readonly unknown[],
+  args: Args,
+  command: string,
+  services: Services,
+  interactive: boolean,
+): Promise<vscode.Uri> {
   let uri: vscode.Uri | undefined;
   const fromTree = keyTargetOf(arg) !== undefined;
   if (!fromTree && (args.has('uri') || arg instanceof vscode.Uri || vscode.window.activeTextEditor?.document.uri.scheme === 'file')) {
@@ -131,10 +180,17 @@ async function sopsFileOf(arg: unknown, all: readonly unknown[], args: Args, com
     const sops: vscode.Uri[] = [];
     for (const c of candidates) if ((await inspectFile(c.fsPath).catch(() => undefined))?.format.kind === 'sops') sops.push(c);
     if (sops.length === 0) throw new KmsError('NoSopsFiles', 'There is no SOPS file in the workspace.');
-    uri = await services.ui.pick(sops.map((u) => ({ label: vscode.workspace.asRelativePath(u), value: u })), { title: 'SOPS file', placeholder: 'Choose the SOPS file' });
+    uri = await services.ui.pick(
+      sops.map((u) => ({ label: vscode.workspace.asRelativePath(u), value: u })),
+      { title: 'SOPS file', placeholder: 'Choose the SOPS file' },
+    );
   }
   const inspection = await inspectFile(uri.fsPath);
-  if (inspection.format.kind !== 'sops') throw new KmsError('NotSops', `${basename(uri.fsPath)} is not a SOPS file (it has no sops metadata${inspection.format.kind !== 'plaintext' ? '; it is encrypted another way' : ''}).`);
+  if (inspection.format.kind !== 'sops')
+    throw new KmsError(
+      'NotSops',
+      `${basename(uri.fsPath)} is not a SOPS file (it has no sops metadata${inspection.format.kind !== 'plaintext' ? '; it is encrypted another way' : ''}).`,
+    );
   const dirty = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === uri.fsPath && d.isDirty);
   if (dirty) throw new KmsError('UnsavedChanges', `${basename(uri.fsPath)} has unsaved changes in an editor: save or revert them first.`);
   return uri;
@@ -172,15 +228,25 @@ export function addSopsKey(deps: EditorDeps): CommandSpec<{ uri: vscode.Uri; key
       const kms = await kmsOf(arg, services, args);
       const target = keyTargetOf(arg);
       let refs = keyRefsArg(args) ?? (target ? [target.metadata?.Arn ?? target.keyId] : undefined);
-      if (!refs) refs = [(await chooseKey(deps, kms, args, { title: `Add a KMS key to ${basename(uri.fsPath)}`, scope: uri, interactive })).keyId];
+      if (!refs)
+        refs = [(await chooseKey(deps, kms, args, { title: `Add a KMS key to ${basename(uri.fsPath)}`, scope: uri, interactive })).keyId];
       const context = args.stringMap('encryptionContext', 'an object of string values, like { "app": "web" }');
       const awsProfile = args.string('awsProfile', 'an AWS profile name');
       const role = args.string('role', 'an IAM role ARN');
       const add = await Promise.all(refs.map(async (r) => ({ arn: await keyArn(kms, r), context, awsProfile, role })));
-      const out = await updateSopsKeysInPlace(uri.fsPath, { add }, { keys: sopsKeysFor(services, kms.connection), faults: deps.writeFaults });
+      const out = await updateSopsKeysInPlace(
+        uri.fsPath,
+        { add },
+        { keys: sopsKeysFor(services, kms.connection), faults: deps.writeFaults },
+      );
       deps.fileChanged(uri);
       services.log.info(`Added ${out.added.join(', ') || 'no new key'} to ${uri.fsPath}`);
-      if (interactive) void vscode.window.showInformationMessage(out.added.length ? `${basename(uri.fsPath)} now opens with ${out.added.join(', ')} too.` : `${basename(uri.fsPath)} already has ${refs.join(', ')}.`);
+      if (interactive)
+        void vscode.window.showInformationMessage(
+          out.added.length
+            ? `${basename(uri.fsPath)} now opens with ${out.added.join(', ')} too.`
+            : `${basename(uri.fsPath)} already has ${refs.join(', ')}.`,
+        );
       return { uri, keyIds: out.kmsKeys, added: out.added };
     },
   };
@@ -208,15 +274,27 @@ export function removeSopsKey(deps: EditorDeps): CommandSpec<{ uri: vscode.Uri; 
       if (remove) remove = await Promise.all(remove.map((r) => (kmsKeys.includes(r) ? Promise.resolve(r) : keyArn(kms, r))));
       else {
         if (!interactive) throw new ArgumentError(`${id}: name the keys to remove with "keyId" or "keyIds".`);
-        remove = await services.ui.pickMany(kmsKeys.map((k) => ({ label: k, value: k })), { title: `Remove KMS keys from ${basename(uri.fsPath)}` });
+        remove = await services.ui.pickMany(
+          kmsKeys.map((k) => ({ label: k, value: k })),
+          { title: `Remove KMS keys from ${basename(uri.fsPath)}` },
+        );
         if (remove.length === 0) throw new ArgumentError('Choose at least one key to remove.');
       }
       if (interactive) {
-        await services.ui.confirm(`Remove ${remove.join(', ')} from ${basename(uri.fsPath)}?`, { modal: true, confirmLabel: 'Remove', detail: 'The file will no longer open with it. Its data key does not change, so copies of the file from before (git history) still open with it: rotate the data key too if the key must lose access.' });
+        await services.ui.confirm(`Remove ${remove.join(', ')} from ${basename(uri.fsPath)}?`, {
+          modal: true,
+          confirmLabel: 'Remove',
+          detail:
+            'The file will no longer open with it. Its data key does not change, so copies of the file from before (git history) still open with it: rotate the data key too if the key must lose access.',
+        });
       } else if (args.boolean('confirm') !== true) {
         throw new ArgumentError(`${id}: add "confirm": true to the argument object to remove keys from the SOPS file.`);
       }
-      const out = await updateSopsKeysInPlace(uri.fsPath, { remove }, { keys: sopsKeysFor(services, kms.connection), faults: deps.writeFaults });
+      const out = await updateSopsKeysInPlace(
+        uri.fsPath,
+        { remove },
+        { keys: sopsKeysFor(services, kms.connection), faults: deps.writeFaults },
+      );
       deps.fileChanged(uri);
       services.log.info(`Removed ${out.removed.join(', ')} from ${uri.fsPath}`);
       return { uri, keyIds: out.kmsKeys, removed: out.removed };
@@ -245,7 +323,8 @@ export function rotateSopsDataKey(deps: EditorDeps): CommandSpec<{ uri: vscode.U
       const out = await rotateSopsFileInPlace(uri.fsPath, { keys: sopsKeysFor(services, kms.connection), faults: deps.writeFaults });
       deps.fileChanged(uri);
       services.log.info(`Rotated the data key of ${uri.fsPath}`);
-      if (interactive) void vscode.window.showInformationMessage(`${basename(uri.fsPath)} has a new data key; every value was encrypted again.`);
+      if (interactive)
+        void vscode.window.showInformationMessage(`${basename(uri.fsPath)} has a new data key; every value was encrypted again.`);
       return { uri, keyIds: out.kmsKeys };
     },
   };
@@ -254,4 +333,3 @@ export function rotateSopsDataKey(deps: EditorDeps): CommandSpec<{ uri: vscode.U
 export function sopsCommands(deps: EditorDeps): CommandSpec[] {
   return [addSopsKey(deps), removeSopsKey(deps), rotateSopsDataKey(deps)] as CommandSpec[];
 }
-

@@ -10,7 +10,11 @@ import type { SopsKeyService } from '../../core/sops/sopsFile';
 import { guardGateway, guardGateways, type KeyTrustGuard } from '../../core/trust/keyTrust';
 import type { Services } from '../services';
 
-export function sopsKeysFor(services: Services, connection: Connection, guard: KeyTrustGuard = services.trust.guard(connection)): SopsKeyService {
+export function sopsKeysFor(
+  services: Services,
+  connection: Connection,
+  guard: KeyTrustGuard = services.trust.guard(connection),
+): SopsKeyService {
   const gatewayFor = guardGateways(regionalGateways(services.kms, connection), guard);
   return sopsKeyService((key) => {
     const region = regionOfArn(key.arn);

@@ -43,24 +43,37 @@ export class ConnectionNode extends TreeNode {
   }
 
   private description(): string {
-    return connectionDescription(this.connection, { accountId: this.directory.accountId, approvedProposal: this.approvedProposal !== undefined });
+    return connectionDescription(this.connection, {
+      accountId: this.directory.accountId,
+      approvedProposal: this.approvedProposal !== undefined,
+    });
   }
 
   treeItem(): vscode.TreeItem {
     const c = this.connection;
-    const t = new vscode.TreeItem(inertLine(c.label), this.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const t = new vscode.TreeItem(
+      inertLine(c.label),
+      this.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     t.id = this.id;
     this.shownDescription = this.description();
     t.description = inertLine(this.shownDescription);
     const active = this.model.activeConnectionId === c.id;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${markdownText(c.label)}**\n\n`);
-    md.appendMarkdown(`- Profile: ${c.profile ? markdownCode(c.profile) : 'the environment (AWS_PROFILE, environment credentials, default profile)'}\n`);
+    md.appendMarkdown(
+      `- Profile: ${c.profile ? markdownCode(c.profile) : 'the environment (AWS_PROFILE, environment credentials, default profile)'}\n`,
+    );
     md.appendMarkdown(`- Region: ${markdownCode(c.region)}\n`);
-    md.appendMarkdown(`- Endpoint: ${c.endpoint ? `${markdownCode(c.endpoint)} (from ${markdownText(c.endpointSource ?? 'settings')})` : 'AWS KMS'}\n`);
+    md.appendMarkdown(
+      `- Endpoint: ${c.endpoint ? `${markdownCode(c.endpoint)} (from ${markdownText(c.endpointSource ?? 'settings')})` : 'AWS KMS'}\n`,
+    );
     if (this.directory.accountId) md.appendMarkdown(`- Account: ${markdownCode(this.directory.accountId)}\n`);
     if (active) md.appendMarkdown('\nThe editor commands use this connection.');
-    if (this.approvedProposal) md.appendMarkdown('\n\nThis workspace proposed this connection and you approved it (KMS: Revoke Connection Approval takes that back).');
+    if (this.approvedProposal)
+      md.appendMarkdown(
+        '\n\nThis workspace proposed this connection and you approved it (KMS: Revoke Connection Approval takes that back).',
+      );
     t.tooltip = md;
     t.contextValue = this.approvedProposal ? `${NodeKind.Connection} ${NodeKind.ApprovedProposal}` : NodeKind.Connection;
     t.iconPath = new vscode.ThemeIcon(active ? 'plug' : 'cloud');
@@ -104,7 +117,6 @@ export class ConnectionNode extends TreeNode {
 export function connectionNodeId(connection: Connection): string {
   return `connection:${connection.id}`;
 }
-
 
 /** A `kmsWorkbench.connections` entry that does not resolve: its message names the fix. */
 export class ConnectionErrorNode extends TreeNode {
@@ -361,7 +373,10 @@ export class AwsKeysFolder extends ConnectionFolder {
     let keys = aliases.awsManagedKeys();
     const search = this.model.search(this.connection);
     const filter = this.model.filter;
-    if (search && filter) keys = keys.filter((k) => search.matches(k.keyId) || filter.verdict({ keyId: k.keyId, aliases: aliases.aliasesOf(k.keyId) }) === 'match');
+    if (search && filter)
+      keys = keys.filter(
+        (k) => search.matches(k.keyId) || filter.verdict({ keyId: k.keyId, aliases: aliases.aliasesOf(k.keyId) }) === 'match',
+      );
     const nodes = this.page(keys.map((k) => this.keyNode(k.keyId, undefined, false)));
     if (search) {
       this.describeAs(`${keys.length} matching${search.progress.done ? '' : '…'}`);
@@ -396,7 +411,10 @@ export class AliasesFolder extends ConnectionFolder {
     const filter = this.model.filter;
     const search = this.model.search(this.connection);
     let entries = [...index.entries].sort((a, b) => Number(isAwsAlias(a.AliasName ?? '')) - Number(isAwsAlias(b.AliasName ?? '')));
-    if (filter) entries = entries.filter((e) => filter.matchesText(e.AliasName, e.TargetKeyId) || (e.TargetKeyId !== undefined && search?.matches(e.TargetKeyId) === true));
+    if (filter)
+      entries = entries.filter(
+        (e) => filter.matchesText(e.AliasName, e.TargetKeyId) || (e.TargetKeyId !== undefined && search?.matches(e.TargetKeyId) === true),
+      );
     const nodes = this.page(
       entries.map((entry) => {
         const id = `${this.id}/${entry.AliasName ?? ''}`;
@@ -404,7 +422,8 @@ export class AliasesFolder extends ConnectionFolder {
       }),
     );
     this.describeAs(filter ? `${entries.length} matching` : String(entries.length));
-    if (!entries.length && (!search || search.progress.done)) nodes.push(emptyNode(this, filter ? `No aliases match "${filter.text}"` : 'No aliases'));
+    if (!entries.length && (!search || search.progress.done))
+      nodes.push(emptyNode(this, filter ? `No aliases match "${filter.text}"` : 'No aliases'));
     return nodes;
   }
 
@@ -437,11 +456,20 @@ export class CustomKeyStoresFolder extends ConnectionFolder {
           label,
           description,
           tooltip: new vscode.MarkdownString(tooltip),
-          icon: store.ConnectionState === 'CONNECTED' ? 'server' : store.ConnectionState === 'FAILED' ? 'error' : store.ConnectionState === 'CONNECTING' ? 'sync' : 'debug-disconnect',
+          icon:
+            store.ConnectionState === 'CONNECTED'
+              ? 'server'
+              : store.ConnectionState === 'FAILED'
+                ? 'error'
+                : store.ConnectionState === 'CONNECTING'
+                  ? 'sync'
+                  : 'debug-disconnect',
           iconColor: store.ConnectionState === 'FAILED' ? 'list.errorForeground' : undefined,
           kind: NodeKind.CustomKeyStore,
           contextValue: customKeyStoreContextValue({ state: store.ConnectionState, type: store.CustomKeyStoreType }),
-          target: store.CustomKeyStoreId ? { kind: 'customKeyStore', connection: this.connection, customKeyStoreId: store.CustomKeyStoreId, store } : this.target,
+          target: store.CustomKeyStoreId
+            ? { kind: 'customKeyStore', connection: this.connection, customKeyStoreId: store.CustomKeyStoreId, store }
+            : this.target,
         });
       }),
     );

@@ -8,12 +8,31 @@ import { isAwsAlias, shortAliasName } from '../../core/tree/aliasIndex';
 import { section } from '../../core/tree/keyDetails';
 import type { KeyDirectory } from '../../core/tree/keyDirectory';
 import { inertLine, markdownCode, markdownText } from '../../core/text/inertText';
-import { aliasTargetText, formatTimestamp, grantFacts, grantLabel, grantTooltip, rotationFacts, rotationHistoryEntry, rotationSummary } from '../../core/tree/keyPresentation';
+import {
+  aliasTargetText,
+  formatTimestamp,
+  grantFacts,
+  grantLabel,
+  grantTooltip,
+  rotationFacts,
+  rotationHistoryEntry,
+  rotationSummary,
+} from '../../core/tree/keyPresentation';
 import type { PagedList } from '../../core/tree/pagedList';
 import { describeLastUse, type KeyLastUse } from '../../core/usage/lastUse';
 import { NodeKind } from '../../shared/contextValues';
 import type { AliasTarget, GrantTarget, KeyTarget, Target } from '../targets';
-import { asError, emptyNode, InfoNode, LeafNode, LoadMoreNode, NotSupportedNode, type Pageable, TreeNode, type TreeModel } from './treeNode';
+import {
+  asError,
+  emptyNode,
+  InfoNode,
+  LeafNode,
+  LoadMoreNode,
+  NotSupportedNode,
+  type Pageable,
+  TreeNode,
+  type TreeModel,
+} from './treeNode';
 import type { KeyNode } from './keyNodes';
 
 /** Extra token on the Key policy node's context value when the policy can be edited (menus: `viewItem =~ /^policy can-editPolicy\b/`). */
@@ -95,7 +114,8 @@ export class LastUseNode extends LeafNode {
     t.description = describeLastUse(use);
     const md = new vscode.MarkdownString();
     md.appendText(`Last cryptographic use (GetKeyLastUsage): ${t.description ?? ''}.`);
-    if (!use.time && use.mayHaveBeenUsedBefore) md.appendText(' The key is older than the tracking, so an earlier use would not show: look in CloudTrail (Show Key Usage).');
+    if (!use.time && use.mayHaveBeenUsedBefore)
+      md.appendText(' The key is older than the tracking, so an earlier use would not show: look in CloudTrail (Show Key Usage).');
     md.appendText(' Tracking can lag about an hour.');
     t.tooltip = md;
     t.command = { command: 'kmsWorkbench.showKeyUsage', title: 'Show Key Usage', arguments: [this.keyNode] };
@@ -119,7 +139,20 @@ export class KeyAliasesNode extends KeyFolderNode {
     const index = await this.directory.aliases();
     const names = index.aliasesOf(this.keyId);
     if (!names.length) return [emptyNode(this, 'No aliases')];
-    return names.map((name) => this.model.node(`${this.id}/${name}`, () => new AliasNode(`${this.id}/${name}`, this, this.model, this.keyNode.connection, index.find(name) ?? { AliasName: name, TargetKeyId: this.keyId }, true)));
+    return names.map((name) =>
+      this.model.node(
+        `${this.id}/${name}`,
+        () =>
+          new AliasNode(
+            `${this.id}/${name}`,
+            this,
+            this.model,
+            this.keyNode.connection,
+            index.find(name) ?? { AliasName: name, TargetKeyId: this.keyId },
+            true,
+          ),
+      ),
+    );
   }
 
   override refreshOwner(): TreeNode {
@@ -259,7 +292,14 @@ export class GrantNode extends LeafNode {
   override getChildren(): Promise<TreeNode[]> {
     return Promise.resolve(
       grantFacts(this.grant).map(
-        (fact) => new InfoNode(`${this.id}/${fact.label}`, this, { label: fact.label, description: fact.value, tooltip: `${fact.label}: ${fact.value}`, icon: fact.icon, target: this.target }),
+        (fact) =>
+          new InfoNode(`${this.id}/${fact.label}`, this, {
+            label: fact.label,
+            description: fact.value,
+            tooltip: `${fact.label}: ${fact.value}`,
+            icon: fact.icon,
+            target: this.target,
+          }),
       ),
     );
   }
@@ -356,20 +396,43 @@ export class RotationNode extends KeyFolderNode {
     if (loaded.kind === 'failed') throw asError(loaded.error);
     const { status, history, historyTruncated } = loaded.value;
     this.describeAs(rotationSummary(status));
-    const nodes: TreeNode[] = rotationFacts(status).map((f) => new InfoNode(`${this.id}/${f.label}`, this, { label: f.label, description: f.value, icon: f.icon, target: this.target }));
+    const nodes: TreeNode[] = rotationFacts(status).map(
+      (f) => new InfoNode(`${this.id}/${f.label}`, this, { label: f.label, description: f.value, icon: f.icon, target: this.target }),
+    );
     if (history.kind === 'notSupported') {
       nodes.push(new NotSupportedNode(this, 'Rotation history', history.message));
     } else if (history.kind === 'failed') {
       const message = history.error instanceof Error ? history.error.message : String(history.error);
-      nodes.push(new InfoNode(`${this.id}/historyError`, this, { label: 'Rotation history could not be read', description: message, tooltip: message, icon: 'warning', iconColor: 'list.warningForeground', kind: NodeKind.Error }));
+      nodes.push(
+        new InfoNode(`${this.id}/historyError`, this, {
+          label: 'Rotation history could not be read',
+          description: message,
+          tooltip: message,
+          icon: 'warning',
+          iconColor: 'list.warningForeground',
+          kind: NodeKind.Error,
+        }),
+      );
     } else if (!history.value.length) {
-      nodes.push(new InfoNode(`${this.id}/noHistory`, this, { label: 'No rotations yet', kind: NodeKind.Empty, icon: 'info', iconColor: 'descriptionForeground' }));
+      nodes.push(
+        new InfoNode(`${this.id}/noHistory`, this, {
+          label: 'No rotations yet',
+          kind: NodeKind.Empty,
+          icon: 'info',
+          iconColor: 'descriptionForeground',
+        }),
+      );
     } else {
       history.value.forEach((entry, i) => {
         const { label, description } = rotationHistoryEntry(entry);
-        nodes.push(new InfoNode(`${this.id}/history/${i}`, this, { label: `Rotated ${label}`, description, icon: 'history', target: this.target }));
+        nodes.push(
+          new InfoNode(`${this.id}/history/${i}`, this, { label: `Rotated ${label}`, description, icon: 'history', target: this.target }),
+        );
       });
-      if (historyTruncated) nodes.push(new InfoNode(`${this.id}/historyMore`, this, { label: 'Older rotations not shown', kind: NodeKind.Info, icon: 'ellipsis' }));
+      if (historyTruncated)
+        nodes.push(
+          new InfoNode(`${this.id}/historyMore`, this, { label: 'Older rotations not shown', kind: NodeKind.Info, icon: 'ellipsis' }),
+        );
     }
     return nodes;
   }
@@ -387,7 +450,9 @@ export class ReplicasNode extends KeyFolderNode {
 
   treeItem(): vscode.TreeItem {
     const config = this.keyNode.metadata?.MultiRegionConfiguration;
-    this.description = config ? `${(config.ReplicaKeys ?? []).length} replica${(config.ReplicaKeys ?? []).length === 1 ? '' : 's'}` : undefined;
+    this.description = config
+      ? `${(config.ReplicaKeys ?? []).length} replica${(config.ReplicaKeys ?? []).length === 1 ? '' : 's'}`
+      : undefined;
     return this.folderItem('Replicas', 'globe', NodeKind.Replicas);
   }
 

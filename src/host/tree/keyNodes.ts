@@ -101,13 +101,22 @@ export class KeyNode extends TreeNode {
     if (meta && allowedActions(meta).includes('viewRotation')) {
       rotation = await this.rotation().then(
         (r) => r.status,
-        (error: unknown) => ({ unavailable: error instanceof KmsError && error.notSupported ? 'not supported by this endpoint' : 'unknown' }),
+        (error: unknown) => ({
+          unavailable: error instanceof KmsError && error.notSupported ? 'not supported by this endpoint' : 'unknown',
+        }),
       );
     }
     const lastUse = meta ? await this.lastUse().catch(() => undefined) : undefined;
     const lastUseText = lastUse ? describeLastUse(lastUse) : undefined;
     const md = new vscode.MarkdownString(
-      keyTooltip({ keyId: this.keyId, keyArn: this.options.keyArn, aliases: this.aliases, metadata: meta, failure: dir.describeFailure(this.keyId), rotation }) +
+      keyTooltip({
+        keyId: this.keyId,
+        keyArn: this.options.keyArn,
+        aliases: this.aliases,
+        metadata: meta,
+        failure: dir.describeFailure(this.keyId),
+        rotation,
+      }) +
         // An endpoint that does not track last use shows nothing here.
         (lastUseText ? `\n- Last used: ${markdownText(lastUseText)}` : ''),
     );

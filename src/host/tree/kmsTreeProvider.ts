@@ -214,7 +214,8 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
         (result) => {
           if (result.stores.length) this.changed(node);
         },
-        (error: unknown) => this.services.log.info(`KMS view: no custom key stores shown for ${node.connection.label}: ${describeError(error)}`),
+        (error: unknown) =>
+          this.services.log.info(`KMS view: no custom key stores shown for ${node.connection.label}: ${describeError(error)}`),
       );
       this.probes.add(probe);
       void probe.finally(() => this.probes.delete(probe));
@@ -330,7 +331,12 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
 
   private async roots(): Promise<TreeNode[]> {
     const connections = this.services.connections;
-    const [entries, files, proposals, ignoredProposals] = await Promise.all([connections.entries(), connections.files(), connections.proposals(), connections.ignoredProposalCount()]);
+    const [entries, files, proposals, ignoredProposals] = await Promise.all([
+      connections.entries(),
+      connections.files(),
+      connections.proposals(),
+      connections.ignoredProposalCount(),
+    ]);
     const plan = planRoot({ configured: connections.isConfigured(), env: this.options.env ?? process.env, files });
     // Restricted Mode says what it limits above the connections (the welcome view says it in its own text).
     const restricted: TreeNode[] = isWorkspaceTrusted() ? [] : [new RestrictedModeNode(ignoredProposals)];
@@ -345,10 +351,15 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
     this.active = (await connections.active().catch(() => undefined))?.id;
     const nodes = shown.map((entry): TreeNode => {
       const connection = entry.connection;
-      if (!connection) return new ConnectionErrorNode(this, entry.index, entry.config, entry.error ?? new Error('This connection could not be resolved.'));
+      if (!connection)
+        return new ConnectionErrorNode(this, entry.index, entry.config, entry.error ?? new Error('This connection could not be resolved.'));
       const id = connectionNodeId(connection);
       const existing = this.registry.get(id);
-      if (existing instanceof ConnectionNode && (JSON.stringify(existing.connection) !== JSON.stringify(connection) || existing.approvedProposal !== entry.approvedProposal)) this.registry.delete(id);
+      if (
+        existing instanceof ConnectionNode &&
+        (JSON.stringify(existing.connection) !== JSON.stringify(connection) || existing.approvedProposal !== entry.approvedProposal)
+      )
+        this.registry.delete(id);
       const dirEntry = this.directories.get(connection.id);
       if (dirEntry) dirEntry.connection = connection;
       return this.node(id, () => new ConnectionNode(this, connection, shown.length === 1, entry.approvedProposal));
@@ -360,7 +371,10 @@ export class KmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, TreeM
   }
 
   private setState(state: TreeState): void {
-    const changed = state.kind !== this.currentState.kind || state.hasProfiles !== this.currentState.hasProfiles || state.onlyCustomEndpoints !== this.currentState.onlyCustomEndpoints;
+    const changed =
+      state.kind !== this.currentState.kind ||
+      state.hasProfiles !== this.currentState.hasProfiles ||
+      state.onlyCustomEndpoints !== this.currentState.onlyCustomEndpoints;
     this.currentState = state;
     if (changed) this.stateChanges.fire(state);
   }

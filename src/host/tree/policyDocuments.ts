@@ -19,7 +19,14 @@ export class PolicyDocuments implements vscode.TextDocumentContentProvider, vsco
   }
 
   /** Opens (or updates and shows) the policy document of a key. */
-  async show(input: { connectionLabel: string; connectionId: string; keyLabel: string; keyId: string; policyName: string; policy: string }): Promise<vscode.Uri> {
+  async show(input: {
+    connectionLabel: string;
+    connectionId: string;
+    keyLabel: string;
+    keyId: string;
+    policyName: string;
+    policy: string;
+  }): Promise<vscode.Uri> {
     const name = `${safe(input.keyLabel)}${input.policyName === 'default' ? '' : `.${safe(input.policyName)}`}.policy.json`;
     const uri = vscode.Uri.from({
       scheme: POLICY_SCHEME,
@@ -50,5 +57,10 @@ export function formatPolicy(policy: string): string {
 }
 
 function safe(text: string): string {
-  return text.replace(/[/\\:*?"<>|#%]+/g, '_').replace(/\s+/g, ' ').trim() || 'key';
+  return (
+    text
+      .replace(/[/\\:*?"<>|#%]+/g, '_')
+      .replace(/\s+/g, ' ')
+      .trim() || 'key'
+  );
 }

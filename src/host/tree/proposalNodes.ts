@@ -27,7 +27,11 @@ export class ProposedConnectionNode extends TreeNode {
     const p = this.proposal;
     const t = new vscode.TreeItem(oneLine(describeConnectionConfig(p.config)), vscode.TreeItemCollapsibleState.Collapsed);
     t.id = this.id;
-    t.description = p.error ? 'proposed by this workspace · not usable' : p.approved ? 'proposed by this workspace · approved' : 'proposed by this workspace · not approved';
+    t.description = p.error
+      ? 'proposed by this workspace · not usable'
+      : p.approved
+        ? 'proposed by this workspace · approved'
+        : 'proposed by this workspace · not approved';
     const fields = describeProposalFields(p.config);
     const md = new vscode.MarkdownString();
     md.appendText(`Proposed in the ${p.source}. Nothing is sent to it until you approve it.\n\n`);
@@ -35,7 +39,9 @@ export class ProposedConnectionNode extends TreeNode {
     if (p.error) md.appendText(`\n\nNot usable: ${oneLine(p.error.message)}`);
     t.tooltip = md;
     t.contextValue = NodeKind.ProposedConnection;
-    t.iconPath = p.error ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('workspace-untrusted');
+    t.iconPath = p.error
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon('workspace-untrusted');
     return t;
   }
 
@@ -97,7 +103,9 @@ export class RestrictedModeNode extends TreeNode {
   treeItem(): vscode.TreeItem {
     const t = new vscode.TreeItem('Restricted Mode: workspace settings are limited', vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
-    t.description = this.ignoredProposals ? `${this.ignoredProposals} proposed connection${this.ignoredProposals === 1 ? '' : 's'} not shown` : undefined;
+    t.description = this.ignoredProposals
+      ? `${this.ignoredProposals} proposed connection${this.ignoredProposals === 1 ? '' : 's'} not shown`
+      : undefined;
     t.tooltip = `${RESTRICTED_MODE_LIMITS.join('\n')}\n\nClick to manage workspace trust.`;
     t.contextValue = NodeKind.RestrictedMode;
     t.iconPath = new vscode.ThemeIcon('shield');

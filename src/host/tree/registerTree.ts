@@ -34,7 +34,9 @@ export interface KmsTreeTesting {
 export function registerTree(context: vscode.ExtensionContext, services: Services): KmsTreeTesting {
   const manifest = context.extension.packageJSON as { contributes?: { commands?: { command: string }[] } };
   // The policy editor (a colleague's feature) takes over the "Key policy" node once it is contributed.
-  const policyCommand = manifest.contributes?.commands?.some((c) => c.command === 'kmsWorkbench.editKeyPolicy') ? 'kmsWorkbench.editKeyPolicy' : 'kmsWorkbench.showKeyPolicy';
+  const policyCommand = manifest.contributes?.commands?.some((c) => c.command === 'kmsWorkbench.editKeyPolicy')
+    ? 'kmsWorkbench.editKeyPolicy'
+    : 'kmsWorkbench.showKeyPolicy';
   const provider = new KmsTreeProvider(services, { policyCommand });
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const policies = new PolicyDocuments();

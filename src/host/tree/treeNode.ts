@@ -123,7 +123,8 @@ export class InfoNode extends LeafNode {
     const tooltip = this.info.tooltip ?? (this.info.description ? `${this.info.label}: ${this.info.description}` : this.info.label);
     t.tooltip = typeof tooltip === 'string' ? inertLine(tooltip) : tooltip;
     t.contextValue = this.info.contextValue ?? this.info.kind ?? NodeKind.Info;
-    if (this.info.icon) t.iconPath = new vscode.ThemeIcon(this.info.icon, this.info.iconColor ? new vscode.ThemeColor(this.info.iconColor) : undefined);
+    if (this.info.icon)
+      t.iconPath = new vscode.ThemeIcon(this.info.icon, this.info.iconColor ? new vscode.ThemeColor(this.info.iconColor) : undefined);
     t.command = this.info.command;
     return t;
   }

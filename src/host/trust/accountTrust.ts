@@ -7,7 +7,15 @@ import * as vscode from 'vscode';
 import { AwsConfigFiles, type Environment } from '../../core/aws/awsConfigFiles';
 import type { Connection } from '../../core/aws/connection';
 import type { KmsClientFactory } from '../../core/kms/client';
-import { type AccountRef, accountOfKeyRef, formatAccount, parseTrustedAccounts, sameAccount, TrustedAccounts, type TrustedAccountsSetting } from '../../core/trust/accounts';
+import {
+  type AccountRef,
+  accountOfKeyRef,
+  formatAccount,
+  parseTrustedAccounts,
+  sameAccount,
+  TrustedAccounts,
+  type TrustedAccountsSetting,
+} from '../../core/trust/accounts';
 import { callerAccount, resolveStsEndpoint } from '../../core/trust/callerIdentity';
 import { KeyTrustGuard, type TrustOracle } from '../../core/trust/keyTrust';
 import type { ConnectionService } from '../connections/connectionService';
@@ -89,7 +97,10 @@ export class AccountTrust implements vscode.Disposable {
     if (known && Date.now() - known.at < RETRY_UNKNOWN_MS) return known.account;
     const account = this.findAccount(connection).then(
       (found) => {
-        if (!found) this.log.info(`The AWS account of ${connection.label} is not known yet (no STS at its endpoint, and no key listed): it is taken from the first key ARN KMS answers with.`);
+        if (!found)
+          this.log.info(
+            `The AWS account of ${connection.label} is not known yet (no STS at its endpoint, and no key listed): it is taken from the first key ARN KMS answers with.`,
+          );
         return found;
       },
       () => undefined,
@@ -147,10 +158,14 @@ export class AccountTrust implements vscode.Disposable {
     try {
       const client = await this.kms.client(connection);
       const account = await callerAccount({ endpoint: sts.url, region: connection.region, credentials: client.config.credentials });
-      this.log.info(`The AWS account of ${connection.label} is ${formatAccount(account)} (sts:GetCallerIdentity at ${sts.url ?? 'the AWS endpoint'}).`);
+      this.log.info(
+        `The AWS account of ${connection.label} is ${formatAccount(account)} (sts:GetCallerIdentity at ${sts.url ?? 'the AWS endpoint'}).`,
+      );
       return account;
     } catch (error) {
-      this.log.info(`sts:GetCallerIdentity for ${connection.label} (${sts.url ?? 'AWS endpoint'}, from ${sts.source}) did not answer (${describeError(error)}); the account is read from a key ARN instead.`);
+      this.log.info(
+        `sts:GetCallerIdentity for ${connection.label} (${sts.url ?? 'AWS endpoint'}, from ${sts.source}) did not answer (${describeError(error)}); the account is read from a key ARN instead.`,
+      );
     }
     try {
       const out = await this.kms.gateway(connection).send('ListKeys', { Limit: 1 }, { abortSignal: AbortSignal.timeout(LIST_TIMEOUT_MS) });

@@ -26,7 +26,11 @@ export const ALLOW_FOR_WORKSPACE = 'Allow for This Workspace';
  * Decided from the ARNs alone: nothing is sent to KMS about a key before it is trusted.
  * Throws UntrustedAccountError (scripted) or UserCancelledError (the person declined).
  */
-export async function ensureKeysTrusted(services: Pick<Services, 'trust' | 'ui' | 'log' | 'connections'>, keyRefs: readonly string[], options: EnsureKeysTrustedOptions): Promise<void> {
+export async function ensureKeysTrusted(
+  services: Pick<Services, 'trust' | 'ui' | 'log' | 'connections'>,
+  keyRefs: readonly string[],
+  options: EnsureKeysTrustedOptions,
+): Promise<void> {
   const connection = options.connection ?? (await services.connections.active());
   const asked: AccountRef[] = [];
   for (const ref of keyRefs) {
@@ -35,16 +39,22 @@ export async function ensureKeysTrusted(services: Pick<Services, 'trust' | 'ui' 
     if (await services.trust.isTrusted(account, connection)) continue;
     // When the connection's own account is unknown (no STS, no key listed), say so: it may be this one.
     const own = await services.trust.accountOf(connection);
-    const note = own ? '' : `(The AWS account of ${connection.label} itself could not be found out: its endpoint answered neither sts:GetCallerIdentity nor ListKeys with a key ARN.)`;
+    const note = own
+      ? ''
+      : `(The AWS account of ${connection.label} itself could not be found out: its endpoint answered neither sts:GetCallerIdentity nor ListKeys with a key ARN.)`;
     if (!options.interactive) {
       services.log.warn(`Refused ${ref}: ${options.source} names a key in AWS account ${formatAccount(account)}, which is not trusted.`);
       throw refuseChosenKey(options.source, ref, account, note);
     }
-    const choice = await services.ui.choose(`${options.source} names a key in another AWS account: ${formatAccount(account)}.`, [ALLOW_FOR_WORKSPACE], {
-      modal: true,
-      severity: 'warning',
-      detail: `Key: ${describeKeyRef(ref)}\nAccount: ${formatAccount(account)}\n\nThis account is not one of your connections' accounts, nor in ${TRUSTED_ACCOUNTS_SETTING}. Whoever controls it could read what is encrypted under the key. Allow keys of this account for this workspace? (Add the account to ${TRUSTED_ACCOUNTS_SETTING} in your user settings to trust it everywhere.)${note ? `\n\n${note}` : ''}`,
-    });
+    const choice = await services.ui.choose(
+      `${options.source} names a key in another AWS account: ${formatAccount(account)}.`,
+      [ALLOW_FOR_WORKSPACE],
+      {
+        modal: true,
+        severity: 'warning',
+        detail: `Key: ${describeKeyRef(ref)}\nAccount: ${formatAccount(account)}\n\nThis account is not one of your connections' accounts, nor in ${TRUSTED_ACCOUNTS_SETTING}. Whoever controls it could read what is encrypted under the key. Allow keys of this account for this workspace? (Add the account to ${TRUSTED_ACCOUNTS_SETTING} in your user settings to trust it everywhere.)${note ? `\n\n${note}` : ''}`,
+      },
+    );
     if (choice !== ALLOW_FOR_WORKSPACE) throw new UserCancelledError();
     await services.trust.approveForWorkspace(account);
     asked.push(account);

@@ -43,14 +43,17 @@ export async function withCancellableProgress<T>(
   const done = new Promise<void>((resolve) => (settle = resolve));
   const notify = (): void => {
     if (finished) return;
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KMS: ${title}`, cancellable: true }, (progress, token) => {
-      const cancel = token.onCancellationRequested(() => controller.abort());
-      notification = progress;
-      for (const value of pending.splice(0)) progress.report(value);
-      return done.finally(() => {
-        cancel.dispose();
-      });
-    });
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `KMS: ${title}`, cancellable: true },
+      (progress, token) => {
+        const cancel = token.onCancellationRequested(() => controller.abort());
+        notification = progress;
+        for (const value of pending.splice(0)) progress.report(value);
+        return done.finally(() => {
+          cancel.dispose();
+        });
+      },
+    );
   };
   const timer = setTimeout(notify, options.notifyAtOnce ? 0 : NOTIFY_AFTER_MS);
   try {

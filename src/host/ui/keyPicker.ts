@@ -46,7 +46,12 @@ const SOPS = Symbol('sops');
  * "Several keys…" opens a multi-select of the same keys (any one of those chosen decrypts;
  * the first chosen makes the data key).
  */
-export async function pickKeys(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions): Promise<PickedKey[]> {
+export async function pickKeys(
+  ui: UserInput,
+  gateway: KmsGateway,
+  connection: Connection,
+  options: KeyPickerOptions,
+): Promise<PickedKey[]> {
   const picked = await pickKeysOrSops(ui, gateway, connection, options, false);
   if (picked === 'sops') throw new UserCancelledError();
   return picked;
@@ -56,11 +61,29 @@ export async function pickKeys(ui: UserInput, gateway: KmsGateway, connection: C
  * pickKeys for Encrypt File on a structured file: a last entry "As a SOPS file…" returns
  * 'sops' (the file is then encrypted as SOPS, its keys chosen in that flow).
  */
-export async function pickKeysOrSops(ui: UserInput, gateway: KmsGateway, connection: Connection, options: KeyPickerOptions, offerSops: boolean): Promise<PickedKey[] | 'sops'> {
+export async function pickKeysOrSops(
+  ui: UserInput,
+  gateway: KmsGateway,
+  connection: Connection,
+  options: KeyPickerOptions,
+  offerSops: boolean,
+): Promise<PickedKey[] | 'sops'> {
   const items = loadKeyItems(gateway, options);
   type Entry = PickItem<PickedKey | typeof SEVERAL | typeof SOPS>;
-  const several: Entry = { label: '$(list-selection) Several keys…', description: 'any one of them decrypts', detail: 'For example a multi-Region key and its replica, or keys in two accounts', value: SEVERAL, group: 'more' };
-  const sops: Entry = { label: '$(symbol-key) As a SOPS file…', description: 'values encrypted one by one, keys readable', detail: "A SOPS file of this file's type (YAML, JSON, dotenv, INI) that sops and KMS Workbench open", value: SOPS, group: 'more' };
+  const several: Entry = {
+    label: '$(list-selection) Several keys…',
+    description: 'any one of them decrypts',
+    detail: 'For example a multi-Region key and its replica, or keys in two accounts',
+    value: SEVERAL,
+    group: 'more',
+  };
+  const sops: Entry = {
+    label: '$(symbol-key) As a SOPS file…',
+    description: 'values encrypted one by one, keys readable',
+    detail: "A SOPS file of this file's type (YAML, JSON, dotenv, INI) that sops and KMS Workbench open",
+    value: SOPS,
+    group: 'more',
+  };
   const more = offerSops ? [several, sops] : [several];
   const first = await ui.pick<PickedKey | typeof SEVERAL | typeof SOPS>(
     items.then((list) => [...list, ...more]),
@@ -68,7 +91,10 @@ export async function pickKeysOrSops(ui: UserInput, gateway: KmsGateway, connect
   );
   if (first === SOPS) return 'sops';
   if (first !== SEVERAL) return [first];
-  const chosen = await ui.pickMany(await items, { title: `${options.title}: several keys, any one decrypts (${connection.label})`, placeholder: 'Choose the keys; the first chosen makes the data key' });
+  const chosen = await ui.pickMany(await items, {
+    title: `${options.title}: several keys, any one decrypts (${connection.label})`,
+    placeholder: 'Choose the keys; the first chosen makes the data key',
+  });
   if (chosen.length === 0) throw new UserCancelledError();
   const seen = new Set<string>();
   return chosen.filter((k) => !seen.has(k.keyId) && seen.add(k.keyId));
@@ -83,18 +109,27 @@ async function loadKeyItems(gateway: KmsGateway, options: KeyPickerOptions): Pro
     list.push(a.AliasName);
     aliasesByKey.set(a.TargetKeyId, list);
   }
-  const metas = await mapLimit(keys.flatMap((k) => (k.KeyId ? [k.KeyId] : [])), DESCRIBE_CONCURRENCY, (id) => gateway.describeKey(id).catch(() => undefined));
-  const usable = metas.filter((m): m is KeyMetadata => m !== undefined && (options.includeAwsManaged || m.KeyManager !== 'AWS') && (options.filter?.(m) ?? true));
+  const metas = await mapLimit(
+    keys.flatMap((k) => (k.KeyId ? [k.KeyId] : [])),
+    DESCRIBE_CONCURRENCY,
+    (id) => gateway.describeKey(id).catch(() => undefined),
+  );
+  const usable = metas.filter(
+    (m): m is KeyMetadata => m !== undefined && (options.includeAwsManaged || m.KeyManager !== 'AWS') && (options.filter?.(m) ?? true),
+  );
   const choices = keyChoices(usable, aliasesByKey, { recent: options.recent, current: options.current });
   if (choices.length === 0) throw new Error(options.emptyMessage ?? 'No keys to choose from in this connection.');
   const firstOther = choices.findIndex((c) => c.recentRank === Number.POSITIVE_INFINITY);
   return choices.map((c, index) => ({
     // Aliases and descriptions come from the server: quick picks render $(icon) syntax, so it is escaped.
     label: c.current ? `$(check) ${inertLabel(c.label)}` : inertLabel(c.label),
-    description: [c.current ? 'current key' : undefined, c.description ? inertLabel(c.description) : undefined].filter(Boolean).join(' · ') || undefined,
+    description:
+      [c.current ? 'current key' : undefined, c.description ? inertLabel(c.description) : undefined].filter(Boolean).join(' · ') ||
+      undefined,
     detail: inertLabel(c.detail),
     value: { ref: c.ref, keyId: c.keyId, alias: c.alias, metadata: c.metadata },
-    group: firstOther > 0 ? (c.recentRank < Number.POSITIVE_INFINITY ? 'recently used' : index === firstOther ? 'keys' : undefined) : undefined,
+    group:
+      firstOther > 0 ? (c.recentRank < Number.POSITIVE_INFINITY ? 'recently used' : index === firstOther ? 'keys' : undefined) : undefined,
   }));
 }
 

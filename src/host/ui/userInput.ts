@@ -50,7 +50,11 @@ export interface UserInput {
   /** Resolves when confirmed; throws UserCancelledError otherwise. */
   confirm(message: string, options: ConfirmOptions): Promise<void>;
   /** Shows a message with buttons and returns the chosen one (undefined when dismissed). */
-  choose<T extends string>(message: string, buttons: readonly T[], options?: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' }): Promise<T | undefined>;
+  choose<T extends string>(
+    message: string,
+    buttons: readonly T[],
+    options?: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' },
+  ): Promise<T | undefined>;
 }
 
 export class UserCancelledError extends Error {
@@ -65,5 +69,7 @@ export class UserCancelledError extends Error {
  * such as a test's scripted input, hence the name check) or VS Code's CancellationError.
  */
 export function isCancellation(error: unknown): boolean {
-  return error instanceof UserCancelledError || (error instanceof Error && (error.name === 'UserCancelledError' || error.name === 'Canceled'));
+  return (
+    error instanceof UserCancelledError || (error instanceof Error && (error.name === 'UserCancelledError' || error.name === 'Canceled'))
+  );
 }

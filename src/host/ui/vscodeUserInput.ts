@@ -15,7 +15,13 @@ function toQuickPickItems<T>(items: readonly PickItem<T>[]): ValueItem<T>[] {
       group = item.group;
     }
     // Controls in any item (names and descriptions from servers) are shown, never acted on.
-    out.push({ label: visibleControls(item.label), description: item.description && visibleControls(item.description), detail: item.detail && visibleControls(item.detail), picked: item.picked, value: item.value });
+    out.push({
+      label: visibleControls(item.label),
+      description: item.description && visibleControls(item.description),
+      detail: item.detail && visibleControls(item.detail),
+      picked: item.picked,
+      value: item.value,
+    });
   }
   return out;
 }
@@ -94,7 +100,11 @@ export class VscodeUserInput implements UserInput {
     if (answer !== options.confirmLabel) throw new UserCancelledError();
   }
 
-  async choose<T extends string>(message: string, buttons: readonly T[], options: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' } = {}): Promise<T | undefined> {
+  async choose<T extends string>(
+    message: string,
+    buttons: readonly T[],
+    options: { modal?: boolean; detail?: string; severity?: 'info' | 'warning' } = {},
+  ): Promise<T | undefined> {
     const show = options.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     return show(inert(message), { modal: options.modal ?? false, detail: inertDetail(options.detail) }, ...buttons);
   }

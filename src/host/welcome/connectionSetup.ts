@@ -3,7 +3,13 @@ import * as vscode from 'vscode';
 import { Args, isPlainObject } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import { AwsConfigFiles } from '../../core/aws/awsConfigFiles';
-import { type ConnectionConfig, ConnectionConfigError, describeConnectionConfig, type EndpointPolicy, validateEndpoint } from '../../core/aws/connection';
+import {
+  type ConnectionConfig,
+  ConnectionConfigError,
+  describeConnectionConfig,
+  type EndpointPolicy,
+  validateEndpoint,
+} from '../../core/aws/connection';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
@@ -77,7 +83,8 @@ export const addConnection: CommandSpec<ConnectionConfig> = {
     let region = args.string('region', 'an AWS region such as us-east-1');
     let endpoint = args.string('endpoint', 'an endpoint URL such as http://localhost:4566');
     let label = args.string('label', 'a name for the connection');
-    if (region !== undefined && regionProblem(region)) throw new ArgumentError(`kmsWorkbench.addConnection: "region" ${region} is not an AWS region name (like us-east-1).`);
+    if (region !== undefined && regionProblem(region))
+      throw new ArgumentError(`kmsWorkbench.addConnection: "region" ${region} is not an AWS region name (like us-east-1).`);
     const policy = services.connections.endpointPolicy();
     const problem = endpoint === undefined ? undefined : endpointProblem(endpoint, policy);
     if (problem) throw new ArgumentError(`kmsWorkbench.addConnection: "endpoint": ${problem}`);
@@ -86,7 +93,11 @@ export const addConnection: CommandSpec<ConnectionConfig> = {
       if (profile === undefined) {
         const items: PickItem<string | undefined>[] = [
           { label: 'Environment', description: 'AWS_PROFILE, environment credentials or the default profile', value: undefined },
-          ...files.profiles().map((p) => ({ label: p.name, description: [p.kind === 'other' ? undefined : p.kind, p.region].filter(Boolean).join(' · '), value: p.name })),
+          ...files.profiles().map((p) => ({
+            label: p.name,
+            description: [p.kind === 'other' ? undefined : p.kind, p.region].filter(Boolean).join(' · '),
+            value: p.name,
+          })),
         ];
         profile = await services.ui.pick(items, { title, placeholder: 'Profile to connect with', step: 1, totalSteps: 4 });
       }
@@ -111,7 +122,15 @@ export const addConnection: CommandSpec<ConnectionConfig> = {
         })
       ).trim();
       const defaultLabel = `${profile ?? 'environment'} · ${region}`;
-      label ??= (await services.ui.input({ title, prompt: 'Name shown in the KMS view and the status bar', value: defaultLabel, step: 4, totalSteps: 4 })).trim();
+      label ??= (
+        await services.ui.input({
+          title,
+          prompt: 'Name shown in the KMS view and the status bar',
+          value: defaultLabel,
+          step: 4,
+          totalSteps: 4,
+        })
+      ).trim();
       if (label === defaultLabel) label = undefined;
     }
     // A profile's own region is written out, so AWS_REGION does not override it later.
@@ -134,12 +153,17 @@ export const chooseProfile: CommandSpec<ConnectionConfig> = {
     const profiles = files.profiles();
     let profile = args.string('profile', 'a profile name from the AWS config or credentials file');
     let region = args.string('region', 'an AWS region such as us-east-1');
-    if (region !== undefined && regionProblem(region)) throw new ArgumentError(`kmsWorkbench.chooseProfile: "region" ${region} is not an AWS region name (like us-east-1).`);
+    if (region !== undefined && regionProblem(region))
+      throw new ArgumentError(`kmsWorkbench.chooseProfile: "region" ${region} is not an AWS region name (like us-east-1).`);
     if (!profiles.length && !isPlainObject(arg)) {
       const next = await services.ui.choose(
         `There are no AWS profiles in ${files.configPath} or ${files.credentialsPath} yet.`,
         ['Open AWS Config File', 'Add Connection'] as const,
-        { modal: true, detail: 'Create one with "aws configure" or "aws configure sso" in a terminal, or edit the config file. A connection can also point at LocalStack or a local KMS.' },
+        {
+          modal: true,
+          detail:
+            'Create one with "aws configure" or "aws configure sso" in a terminal, or edit the config file. A connection can also point at LocalStack or a local KMS.',
+        },
       );
       if (next === 'Open AWS Config File') await vscode.commands.executeCommand('kmsWorkbench.openAwsConfig');
       else if (next === 'Add Connection') await vscode.commands.executeCommand('kmsWorkbench.addConnection');
@@ -153,17 +177,30 @@ export const chooseProfile: CommandSpec<ConnectionConfig> = {
     }
     if (profile === undefined) {
       profile = await services.ui.pick(
-        profiles.map((p) => ({ label: p.name, description: [p.kind === 'other' ? undefined : p.kind, p.region].filter(Boolean).join(' · '), value: p.name })),
+        profiles.map((p) => ({
+          label: p.name,
+          description: [p.kind === 'other' ? undefined : p.kind, p.region].filter(Boolean).join(' · '),
+          value: p.name,
+        })),
         { title: 'Choose an AWS profile for KMS', placeholder: `Profiles from ${files.configPath}` },
       );
     } else if (!files.hasProfile(profile)) {
-      throw new ArgumentError(`kmsWorkbench.chooseProfile: no profile "${profile}" in ${files.configPath} or ${files.credentialsPath}. Known: ${profiles.map((p) => p.name).join(', ')}.`);
+      throw new ArgumentError(
+        `kmsWorkbench.chooseProfile: no profile "${profile}" in ${files.configPath} or ${files.credentialsPath}. Known: ${profiles.map((p) => p.name).join(', ')}.`,
+      );
     }
     // The profile's own region first (AWS_REGION would otherwise win when the entry names none).
     region ??= files.profile(profile)?.region?.trim() || process.env.AWS_REGION?.trim() || undefined;
     if (region === undefined) {
       if (isPlainObject(arg)) throw new ArgumentError(`kmsWorkbench.chooseProfile: profile "${profile}" has no region; pass "region".`);
-      region = (await services.ui.input({ title: `Region for profile ${profile}`, prompt: 'The profile names no region', value: 'us-east-1', validate: regionProblem })).trim();
+      region = (
+        await services.ui.input({
+          title: `Region for profile ${profile}`,
+          prompt: 'The profile names no region',
+          value: 'us-east-1',
+          validate: regionProblem,
+        })
+      ).trim();
     }
     return addToSettings(services, { profile, region });
   },
@@ -209,7 +246,8 @@ export const openAwsConfig: CommandSpec<string> = {
     }
     const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path).with({ scheme: 'untitled' }));
     const editor = await vscode.window.showTextDocument(document, { preview: false });
-    if (document.getText() === '') await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), which === 'config' ? CONFIG_TEMPLATE : CREDENTIALS_TEMPLATE));
+    if (document.getText() === '')
+      await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), which === 'config' ? CONFIG_TEMPLATE : CREDENTIALS_TEMPLATE));
     return path;
   },
 };

@@ -12,7 +12,11 @@ const vscode = acquireVsCodeApi();
 
 type Child = Node | string | false | null | undefined | readonly Child[];
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; text?: string; title?: string; attrs?: Record<string, string>; on?: Record<string, (e: Event) => void> } = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { class?: string; text?: string; title?: string; attrs?: Record<string, string>; on?: Record<string, (e: Event) => void> } = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props.class) el.className = props.class;
   if (props.title) el.title = props.title;
@@ -65,7 +69,12 @@ function chart(view: UsageView): SVGElement {
   const step = Math.pow(10, Math.floor(Math.log10(max)));
   const yMax = Math.ceil(max / step) * step;
   const barW = (width - left - 8) / Math.max(1, days.length);
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': `Calls per day by operation over the last ${view.days} days` });
+  const svg = s('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    class: 'chart',
+    role: 'img',
+    'aria-label': `Calls per day by operation over the last ${view.days} days`,
+  });
   for (const frac of [0, 0.5, 1]) {
     const y = top + plotH - frac * plotH;
     svg.appendChild(s('line', { x1: left, x2: width - 4, y1: y, y2: y, class: 'grid' }));
@@ -83,9 +92,19 @@ function chart(view: UsageView): SVGElement {
       parts.push(`${op} ${n}`);
       const h2 = (n / yMax) * plotH;
       y -= h2;
-      g.appendChild(s('rect', { x: x + 1, y, width: Math.max(1, barW - 2), height: Math.max(0.5, h2), class: index < SERIES ? `series-${index}` : 'series-other' }));
+      g.appendChild(
+        s('rect', {
+          x: x + 1,
+          y,
+          width: Math.max(1, barW - 2),
+          height: Math.max(0.5, h2),
+          class: index < SERIES ? `series-${index}` : 'series-other',
+        }),
+      );
     });
-    g.appendChild(s('title', {}, `${day.date}: ${day.total} call${day.total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`));
+    g.appendChild(
+      s('title', {}, `${day.date}: ${day.total} call${day.total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`),
+    );
     svg.appendChild(g);
   });
   const labelEvery = Math.max(1, Math.ceil(days.length / 6));
@@ -102,7 +121,14 @@ function legend(view: UsageView): HTMLElement {
   return h(
     'ul',
     { class: 'legend' },
-    view.operations.map((op, i) => h('li', {}, h('span', { class: `swatch ${i < SERIES ? `series-${i}` : 'series-other'}`, attrs: { 'aria-hidden': 'true' } }), `${op} (${totals.get(op) ?? 0})`)),
+    view.operations.map((op, i) =>
+      h(
+        'li',
+        {},
+        h('span', { class: `swatch ${i < SERIES ? `series-${i}` : 'series-other'}`, attrs: { 'aria-hidden': 'true' } }),
+        `${op} (${totals.get(op) ?? 0})`,
+      ),
+    ),
   );
 }
 
@@ -112,33 +138,100 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[],
     'table',
     {},
     caption ? h('caption', { text: caption }) : null,
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { text: t, attrs: { scope: 'col' } })))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', { text: c }))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((t) => h('th', { text: t, attrs: { scope: 'col' } })),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((c) => h('td', { text: c })),
+        ),
+      ),
+    ),
   );
 }
 
 function daysPicker(current: number): HTMLElement {
-  const select = h('select', { attrs: { 'aria-label': 'Days' } }, [7, 30, 90].map((d) => {
-    const o = h('option', { text: `Last ${d} days`, attrs: { value: String(d) } });
-    if (d === current) o.selected = true;
-    return o;
-  }));
-  return h('div', { class: 'toolbar' }, select, h('button', { text: 'Refresh', on: { click: () => vscode.postMessage({ type: 'reload', days: Number(select.value) }) } }));
+  const select = h(
+    'select',
+    { attrs: { 'aria-label': 'Days' } },
+    [7, 30, 90].map((d) => {
+      const o = h('option', { text: `Last ${d} days`, attrs: { value: String(d) } });
+      if (d === current) o.selected = true;
+      return o;
+    }),
+  );
+  return h(
+    'div',
+    { class: 'toolbar' },
+    select,
+    h('button', { text: 'Refresh', on: { click: () => vscode.postMessage({ type: 'reload', days: Number(select.value) }) } }),
+  );
 }
 
 function renderUsage(view: UsageView): void {
   show(
     h('header', {}, h('h1', { text: `Key usage: ${view.keyLabel}` }), daysPicker(view.days)),
-    h('p', { class: 'muted', text: `${view.totalEvents} CloudTrail event${view.totalEvents === 1 ? '' : 's'} naming ${view.keyArn}, ${view.from.slice(0, 10)} to ${view.to.slice(0, 10)} (UTC). CloudTrail delivers events within about 5 minutes.` }),
-    view.truncated ? h('p', { class: 'warning', text: 'Only the newest events were read (the lookup stops at 10,000 events): the oldest days may show fewer calls than were made.' }) : null,
-    h('section', { class: 'chart-section' }, h('h2', { text: 'Calls per day by operation' }), view.totalEvents ? [chart(view), legend(view)] : h('p', { class: 'muted', text: 'No calls in this period.' })),
+    h('p', {
+      class: 'muted',
+      text: `${view.totalEvents} CloudTrail event${view.totalEvents === 1 ? '' : 's'} naming ${view.keyArn}, ${view.from.slice(0, 10)} to ${view.to.slice(0, 10)} (UTC). CloudTrail delivers events within about 5 minutes.`,
+    }),
+    view.truncated
+      ? h('p', {
+          class: 'warning',
+          text: 'Only the newest events were read (the lookup stops at 10,000 events): the oldest days may show fewer calls than were made.',
+        })
+      : null,
+    h(
+      'section',
+      { class: 'chart-section' },
+      h('h2', { text: 'Calls per day by operation' }),
+      view.totalEvents ? [chart(view), legend(view)] : h('p', { class: 'muted', text: 'No calls in this period.' }),
+    ),
     h(
       'div',
       { class: 'columns' },
-      h('section', {}, h('h2', { text: 'Top principals' }), table(['Principal', 'Calls', 'Failed'], view.topPrincipals.map((p) => [p.principal, String(p.count), String(p.errors)]), 'None.')),
-      h('section', {}, h('h2', { text: 'Top source addresses' }), table(['Source', 'Calls'], view.topSources.map((p) => [p.address, String(p.count)]), 'None.')),
+      h(
+        'section',
+        {},
+        h('h2', { text: 'Top principals' }),
+        table(
+          ['Principal', 'Calls', 'Failed'],
+          view.topPrincipals.map((p) => [p.principal, String(p.count), String(p.errors)]),
+          'None.',
+        ),
+      ),
+      h(
+        'section',
+        {},
+        h('h2', { text: 'Top source addresses' }),
+        table(
+          ['Source', 'Calls'],
+          view.topSources.map((p) => [p.address, String(p.count)]),
+          'None.',
+        ),
+      ),
     ),
-    h('section', {}, h('h2', { text: 'Events' }), table(['Time (UTC)', 'Operation', 'Principal', 'Source', 'Error'], view.events.map((e) => [fmtTime(e.time), e.eventName, e.principal, e.sourceIPAddress, e.errorCode ?? '']), 'No events.')),
+    h(
+      'section',
+      {},
+      h('h2', { text: 'Events' }),
+      table(
+        ['Time (UTC)', 'Operation', 'Principal', 'Source', 'Error'],
+        view.events.map((e) => [fmtTime(e.time), e.eventName, e.principal, e.sourceIPAddress, e.errorCode ?? '']),
+        'No events.',
+      ),
+    ),
   );
 }
 
@@ -153,7 +246,21 @@ function renderAccess(view: AccessView): void {
       {},
       h('h2', { text: `Findings (${view.findings.length})` }),
       view.findings.length
-        ? h('ul', { class: 'findings' }, view.findings.map((f) => h('li', { class: `finding ${f.severity}` }, h('span', { class: 'severity', text: f.severity }), h('strong', { text: f.title }), ' ', h('span', { class: 'muted', text: `(${f.where})` }), h('div', { text: f.detail }))))
+        ? h(
+            'ul',
+            { class: 'findings' },
+            view.findings.map((f) =>
+              h(
+                'li',
+                { class: `finding ${f.severity}` },
+                h('span', { class: 'severity', text: f.severity }),
+                h('strong', { text: f.title }),
+                ' ',
+                h('span', { class: 'muted', text: `(${f.where})` }),
+                h('div', { text: f.detail }),
+              ),
+            ),
+          )
         : h('p', { class: 'muted', text: 'Nothing a reviewer would flag in the key policy and grants.' }),
     ),
     view.groups.map((g) =>
@@ -163,16 +270,29 @@ function renderAccess(view: AccessView): void {
         h('h2', { text: `${g.title} (${g.entries.length})` }),
         h('p', { class: 'muted', text: g.explanation }),
         g.entries.length
-          ? h('ul', { class: 'principals' }, g.entries.map((e) =>
-              h(
-                'li',
-                {},
-                h('div', { class: 'principal', text: e.principal }),
-                h('div', { class: 'muted', text: `${e.description} · ${e.source === 'grant' ? `grant ${e.grantId ?? ''}` : `policy statement ${e.statementSid ?? '(no Sid)'}`}` }),
-                h('div', { class: 'actions', text: e.actions.join(', ') }),
-                e.conditions.length ? h('ul', { class: 'conditions' }, e.conditions.map((c) => h('li', { text: c }))) : h('div', { class: 'muted', text: 'No conditions.' }),
+          ? h(
+              'ul',
+              { class: 'principals' },
+              g.entries.map((e) =>
+                h(
+                  'li',
+                  {},
+                  h('div', { class: 'principal', text: e.principal }),
+                  h('div', {
+                    class: 'muted',
+                    text: `${e.description} · ${e.source === 'grant' ? `grant ${e.grantId ?? ''}` : `policy statement ${e.statementSid ?? '(no Sid)'}`}`,
+                  }),
+                  h('div', { class: 'actions', text: e.actions.join(', ') }),
+                  e.conditions.length
+                    ? h(
+                        'ul',
+                        { class: 'conditions' },
+                        e.conditions.map((c) => h('li', { text: c })),
+                      )
+                    : h('div', { class: 'muted', text: 'No conditions.' }),
+                ),
               ),
-            ))
+            )
           : h('p', { class: 'muted', text: 'None.' }),
       ),
     ),
@@ -201,7 +321,11 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     }
     case 'error':
-      show(h('header', {}, h('h1', { text: m.title })), h('p', { class: 'error', attrs: { role: 'alert' }, text: m.message }), h('button', { text: 'Try Again', on: { click: () => vscode.postMessage({ type: 'reload' }) } }));
+      show(
+        h('header', {}, h('h1', { text: m.title })),
+        h('p', { class: 'error', attrs: { role: 'alert' }, text: m.message }),
+        h('button', { text: 'Try Again', on: { click: () => vscode.postMessage({ type: 'reload' }) } }),
+      );
       break;
     case 'usage':
       renderUsage(m.view);

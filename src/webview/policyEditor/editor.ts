@@ -120,8 +120,12 @@ export class PolicyEditorPage implements EditorContext {
   render(focusId?: string): void {
     const active = document.activeElement;
     const keepId = focusId ?? (active instanceof HTMLElement && active !== document.body ? active.id : '');
-    const textInput = (el: Element | null): el is HTMLInputElement | HTMLTextAreaElement => (el instanceof HTMLInputElement && el.type === 'text') || el instanceof HTMLTextAreaElement;
-    const selection = textInput(active) && active.selectionStart !== null ? [active.selectionStart, active.selectionEnd ?? active.selectionStart] : undefined;
+    const textInput = (el: Element | null): el is HTMLInputElement | HTMLTextAreaElement =>
+      (el instanceof HTMLInputElement && el.type === 'text') || el instanceof HTMLTextAreaElement;
+    const selection =
+      textInput(active) && active.selectionStart !== null
+        ? [active.selectionStart, active.selectionEnd ?? active.selectionStart]
+        : undefined;
     const scroll = window.scrollY;
 
     this.root.replaceChildren(view(this));

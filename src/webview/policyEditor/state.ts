@@ -45,7 +45,10 @@ export function initialState(persisted: unknown): State {
     serverText: '',
     status: 'idle',
     validation: validatePolicy(''),
-    ui: { tab: kept.tab === 'json' ? 'json' : 'form', toggled: Array.isArray(kept.toggled) ? kept.toggled.filter((c) => typeof c === 'string') : [] },
+    ui: {
+      tab: kept.tab === 'json' ? 'json' : 'form',
+      toggled: Array.isArray(kept.toggled) ? kept.toggled.filter((c) => typeof c === 'string') : [],
+    },
     drafts: new Map(),
     fieldErrors: new Map(),
     pendingRows: new Map(),
@@ -56,7 +59,11 @@ export function initialState(persisted: unknown): State {
 /** Who owns the key and what kind it is: decides the form's roles and the actions it writes. */
 export function formContextOf(state: State): FormContext {
   const key = state.key;
-  return { accountId: key?.accountId, partition: key?.partition, keyKind: { keyUsage: key?.keyUsage, keySpec: key?.keySpec, multiRegion: key?.multiRegion } };
+  return {
+    accountId: key?.accountId,
+    partition: key?.partition,
+    keyKind: { keyUsage: key?.keyUsage, keySpec: key?.keySpec, multiRegion: key?.multiRegion },
+  };
 }
 
 /** Takes a new policy text and derives the rest from it (one validation, one form reading). */

@@ -42,7 +42,10 @@ export function activityBarEntry(page: Page, title: string): Locator {
 
 /** Whether the view container's activity-bar entry is the selected one (its side bar is open). */
 export async function isActivityOpen(page: Page, title: string): Promise<boolean> {
-  const item = page.locator('.part.activitybar li.action-item').filter({ has: page.locator(`[aria-label^="${title}"]`) }).first();
+  const item = page
+    .locator('.part.activitybar li.action-item')
+    .filter({ has: page.locator(`[aria-label^="${title}"]`) })
+    .first();
   return (await item.getAttribute('aria-selected')) === 'true';
 }
 
@@ -59,7 +62,10 @@ export async function openActivity(page: Page, title: string): Promise<void> {
  * container's only view, so the pane is found by the header's accessible label.
  */
 export function viewPane(page: Page, name: string): Locator {
-  return page.locator('.part.sidebar .pane').filter({ has: page.locator(`.pane-header[aria-label^="${name}"]`) }).first();
+  return page
+    .locator('.part.sidebar .pane')
+    .filter({ has: page.locator(`.pane-header[aria-label^="${name}"]`) })
+    .first();
 }
 
 /**
@@ -70,7 +76,11 @@ export async function collapseView(page: Page, name: string): Promise<void> {
   const header = page.locator(`.part.sidebar .pane-header[aria-label^="${name}"]`).first();
   if (!(await header.isVisible().catch(() => false))) return;
   if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
-  await page.waitForFunction((label) => document.querySelector(`.part.sidebar .pane-header[aria-label^="${label}"]`)?.getAttribute('aria-expanded') !== 'true', name, { timeout: 10_000 });
+  await page.waitForFunction(
+    (label) => document.querySelector(`.part.sidebar .pane-header[aria-label^="${label}"]`)?.getAttribute('aria-expanded') !== 'true',
+    name,
+    { timeout: 10_000 },
+  );
 }
 
 /** Runs a command through the command palette (F1) by its title, e.g. "KMS: Show Log". */
@@ -82,10 +92,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Escape');
     if (attempt === 1) {
-      await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+      await page
+        .locator('.monaco-workbench')
+        .click({ position: { x: 5, y: 5 }, force: true })
+        .catch(() => undefined);
       await page.keyboard.press('F1');
     } else {
-      await page.locator('.part.titlebar .command-center').first().click({ timeout: 5_000 }).catch(() => undefined);
+      await page
+        .locator('.part.titlebar .command-center')
+        .first()
+        .click({ timeout: 5_000 })
+        .catch(() => undefined);
     }
     try {
       await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : 15_000 });
@@ -149,7 +166,11 @@ export async function openFile(page: Page, relativePath: string): Promise<void> 
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(relativePath);
   const name = relativePath.split('/').pop()!;
-  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ hasText: name })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active').filter({ hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
 }
@@ -161,10 +182,7 @@ export async function activeEditorText(page: Page): Promise<string> {
 
 /** Waits until no progress bar runs in the side bar (a tree view loading its items). */
 export async function waitForSideBarIdle(page: Page, timeoutMs = 30_000): Promise<void> {
-  await page
-    .locator('.part.sidebar .monaco-progress-container.active')
-    .first()
-    .waitFor({ state: 'hidden', timeout: timeoutMs });
+  await page.locator('.part.sidebar .monaco-progress-container.active').first().waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
 /** Texts of the notification toasts currently shown. */
@@ -184,7 +202,13 @@ export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+      if (
+        await frame
+          .locator(selector)
+          .count()
+          .catch(() => 0)
+      )
+        return frame;
     }
     await page.waitForTimeout(250);
   }

@@ -20,19 +20,77 @@ import { type EmulatorCredential, verifySignature } from '../sigv4';
 export const VALIDATE_POLICY_PATH = '/policy/validation';
 
 const POLICY_TYPES = ['IDENTITY_POLICY', 'RESOURCE_POLICY', 'SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY'];
-const RESOURCE_TYPES = ['AWS::S3::Bucket', 'AWS::S3::AccessPoint', 'AWS::S3::MultiRegionAccessPoint', 'AWS::S3ObjectLambda::AccessPoint', 'AWS::IAM::AssumeRolePolicyDocument', 'AWS::DynamoDB::Table', 'AWS::KMS::Key'];
+const RESOURCE_TYPES = [
+  'AWS::S3::Bucket',
+  'AWS::S3::AccessPoint',
+  'AWS::S3::MultiRegionAccessPoint',
+  'AWS::S3ObjectLambda::AccessPoint',
+  'AWS::IAM::AssumeRolePolicyDocument',
+  'AWS::DynamoDB::Table',
+  'AWS::KMS::Key',
+];
 const LINK = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html';
 
 /** The actions of the KMS service authorization reference (API operations and permission-only ones). */
 export const KMS_ACTIONS = [
-  'CancelKeyDeletion', 'ConnectCustomKeyStore', 'CreateAlias', 'CreateCustomKeyStore', 'CreateGrant', 'CreateKey', 'Decapsulate', 'Decrypt',
-  'DeleteAlias', 'DeleteCustomKeyStore', 'DeleteImportedKeyMaterial', 'DeriveSharedSecret', 'DescribeCustomKeyStores', 'DescribeKey', 'DisableKey',
-  'DisableKeyRotation', 'DisconnectCustomKeyStore', 'EnableKey', 'EnableKeyRotation', 'Encapsulate', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'GenerateRandom', 'GetKeyLastUsage', 'GetKeyPolicy',
-  'GetKeyRotationStatus', 'GetParametersForImport', 'GetPublicKey', 'ImportKeyMaterial', 'ListAliases', 'ListGrants', 'ListKeyPolicies',
-  'ListKeyRotations', 'ListKeys', 'ListResourceTags', 'ListRetirableGrants', 'PutKeyPolicy', 'ReEncryptFrom', 'ReEncryptTo', 'ReplicateKey',
-  'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion', 'Sign', 'SynchronizeMultiRegionKey', 'TagResource', 'UntagResource',
-  'UpdateAlias', 'UpdateCustomKeyStore', 'UpdateKeyDescription', 'UpdatePrimaryRegion', 'Verify', 'VerifyMac',
+  'CancelKeyDeletion',
+  'ConnectCustomKeyStore',
+  'CreateAlias',
+  'CreateCustomKeyStore',
+  'CreateGrant',
+  'CreateKey',
+  'Decapsulate',
+  'Decrypt',
+  'DeleteAlias',
+  'DeleteCustomKeyStore',
+  'DeleteImportedKeyMaterial',
+  'DeriveSharedSecret',
+  'DescribeCustomKeyStores',
+  'DescribeKey',
+  'DisableKey',
+  'DisableKeyRotation',
+  'DisconnectCustomKeyStore',
+  'EnableKey',
+  'EnableKeyRotation',
+  'Encapsulate',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateMac',
+  'GenerateRandom',
+  'GetKeyLastUsage',
+  'GetKeyPolicy',
+  'GetKeyRotationStatus',
+  'GetParametersForImport',
+  'GetPublicKey',
+  'ImportKeyMaterial',
+  'ListAliases',
+  'ListGrants',
+  'ListKeyPolicies',
+  'ListKeyRotations',
+  'ListKeys',
+  'ListResourceTags',
+  'ListRetirableGrants',
+  'PutKeyPolicy',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'ReplicateKey',
+  'RetireGrant',
+  'RevokeGrant',
+  'RotateKeyOnDemand',
+  'ScheduleKeyDeletion',
+  'Sign',
+  'SynchronizeMultiRegionKey',
+  'TagResource',
+  'UntagResource',
+  'UpdateAlias',
+  'UpdateCustomKeyStore',
+  'UpdateKeyDescription',
+  'UpdatePrimaryRegion',
+  'Verify',
+  'VerifyMac',
 ];
 
 export class AnalyzerError extends Error {
@@ -190,29 +248,63 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function actionMatches(pattern: string): boolean {
   const m = /^kms:(.+)$/i.exec(pattern);
   if (!m) return true; // other services' actions are not checked here
-  const re = new RegExp(`^${m[1].replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${m[1]
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return KMS_ACTIONS.some((a) => re.test(a));
 }
 
 /** The findings of the subset for a policy document, in document order. */
 export function validatePolicyDocument(text: string): Finding[] {
   const findings: Finding[] = [];
-  const add = (findingType: Finding['findingType'], issueCode: string, findingDetails: string, path: PathElement[], start: number, end: number): void => {
-    findings.push({ findingType, issueCode, findingDetails, learnMoreLink: `${LINK}#access-analyzer-reference-policy-checks-${issueCode.toLowerCase().replace(/_/g, '-')}`, locations: [{ path, span: { start: position(text, start), end: position(text, end) } }] });
+  const add = (
+    findingType: Finding['findingType'],
+    issueCode: string,
+    findingDetails: string,
+    path: PathElement[],
+    start: number,
+    end: number,
+  ): void => {
+    findings.push({
+      findingType,
+      issueCode,
+      findingDetails,
+      learnMoreLink: `${LINK}#access-analyzer-reference-policy-checks-${issueCode.toLowerCase().replace(/_/g, '-')}`,
+      locations: [{ path, span: { start: position(text, start), end: position(text, end) } }],
+    });
   };
   let root: Located;
   try {
     root = parseLocated(text);
   } catch (error) {
     const offset = error instanceof JsonSyntaxError ? Math.min(error.offset, text.length) : 0;
-    add('ERROR', 'JSON_SYNTAX_ERROR', `The policy is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, [], offset, offset);
+    add(
+      'ERROR',
+      'JSON_SYNTAX_ERROR',
+      `The policy is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      [],
+      offset,
+      offset,
+    );
     return findings;
   }
   if (!root.members) {
     add('ERROR', 'JSON_SYNTAX_ERROR', 'The policy must be a JSON object.', [], root.start, root.end);
     return findings;
   }
-  if (!root.members.has('Version')) add('SUGGESTION', 'MISSING_VERSION', 'We recommend that you specify the Version element to help you with debugging permission issues.', [], root.start, root.start + 1);
+  if (!root.members.has('Version'))
+    add(
+      'SUGGESTION',
+      'MISSING_VERSION',
+      'We recommend that you specify the Version element to help you with debugging permission issues.',
+      [],
+      root.start,
+      root.start + 1,
+    );
   const statementNode = root.members.get('Statement')?.value;
   const statements: { node: Located; path: PathElement[] }[] = statementNode?.items
     ? statementNode.items.map((node, index) => ({ node, path: [{ value: 'Statement' }, { index }] }))
@@ -227,21 +319,46 @@ export function validatePolicyDocument(text: string): Finding[] {
       const actions = actionNode.items ?? [actionNode];
       actions.forEach((a, index) => {
         if (typeof a.value === 'string' && !actionMatches(a.value)) {
-          add('ERROR', 'INVALID_ACTION', `The action ${a.value} does not exist.`, [...path, { value: 'Action' }, ...(actionNode.items ? [{ index }] : [])], a.start, a.end);
+          add(
+            'ERROR',
+            'INVALID_ACTION',
+            `The action ${a.value} does not exist.`,
+            [...path, { value: 'Action' }, ...(actionNode.items ? [{ index }] : [])],
+            a.start,
+            a.end,
+          );
         }
       });
     }
     const principal = node.members.get('Principal')?.value;
-    const star = principal && (principal.value === '*' || (isObject(principal.value) && (principal.value.AWS === '*' || (Array.isArray(principal.value.AWS) && principal.value.AWS.includes('*')))));
+    const star =
+      principal &&
+      (principal.value === '*' ||
+        (isObject(principal.value) &&
+          (principal.value.AWS === '*' || (Array.isArray(principal.value.AWS) && principal.value.AWS.includes('*')))));
     const conditional = isObject(s.Condition) && Object.keys(s.Condition).length > 0;
     if (s.Effect === 'Allow' && star && !conditional && principal) {
-      add('SECURITY_WARNING', 'PUBLIC_PRINCIPAL_WITHOUT_CONDITION', 'This statement allows any principal (*) without a condition: anyone in any AWS account that can call KMS may use the key as it allows. Add a condition such as aws:PrincipalOrgID or kms:CallerAccount.', [...path, { value: 'Principal' }], principal.start, principal.end);
+      add(
+        'SECURITY_WARNING',
+        'PUBLIC_PRINCIPAL_WITHOUT_CONDITION',
+        'This statement allows any principal (*) without a condition: anyone in any AWS account that can call KMS may use the key as it allows. Add a condition such as aws:PrincipalOrgID or kms:CallerAccount.',
+        [...path, { value: 'Principal' }],
+        principal.start,
+        principal.end,
+      );
     }
     const resource = node.members.get('Resource')?.value;
     if (resource) {
       const values = resource.items ?? [resource];
       if (values.some((r) => r.value !== '*')) {
-        add('SUGGESTION', 'KEY_POLICY_RESOURCE', 'In a key policy, "Resource": "*" means the key the policy is attached to; other values do not name other keys. Use "*".', [...path, { value: 'Resource' }], resource.start, resource.end);
+        add(
+          'SUGGESTION',
+          'KEY_POLICY_RESOURCE',
+          'In a key policy, "Resource": "*" means the key the policy is attached to; other values do not name other keys. Use "*".',
+          [...path, { value: 'Resource' }],
+          resource.start,
+          resource.end,
+        );
       }
     }
   }
@@ -253,7 +370,12 @@ export function validatePolicyDocument(text: string): Finding[] {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'x-amzn-RequestId': randomUUID(), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -266,15 +388,34 @@ export function isValidatePolicyRequest(req: IncomingMessage): boolean {
   return req.headers['x-amz-target'] === undefined && (req.url ?? '').split('?')[0] === VALIDATE_POLICY_PATH;
 }
 
-export async function handleValidatePolicy(req: IncomingMessage, res: ServerResponse, body: Buffer, options: { credentials: readonly EmulatorCredential[]; record: (operation: string) => void }): Promise<void> {
+export async function handleValidatePolicy(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  options: { credentials: readonly EmulatorCredential[]; record: (operation: string) => void },
+): Promise<void> {
   try {
-    if (req.method !== 'POST') throw new AnalyzerError('ValidationException', 400, `ValidatePolicy is POST ${VALIDATE_POLICY_PATH}, not ${req.method ?? '?'}.`);
+    if (req.method !== 'POST')
+      throw new AnalyzerError('ValidationException', 400, `ValidatePolicy is POST ${VALIDATE_POLICY_PATH}, not ${req.method ?? '?'}.`);
     try {
-      await verifySignature({ method: req.method, url: req.url ?? '/', headers: req.headers, body }, options.credentials, new Date(), 'access-analyzer');
+      await verifySignature(
+        { method: req.method, url: req.url ?? '/', headers: req.headers, body },
+        options.credentials,
+        new Date(),
+        'access-analyzer',
+      );
     } catch (error) {
       if (error instanceof KmsApiError) {
         const { __type: name, message } = error.body();
-        throw new AnalyzerError(name === 'ExpiredTokenException' ? 'ExpiredTokenException' : name === 'UnrecognizedClientException' ? 'UnrecognizedClientException' : 'InvalidSignatureException', 403, message);
+        throw new AnalyzerError(
+          name === 'ExpiredTokenException'
+            ? 'ExpiredTokenException'
+            : name === 'UnrecognizedClientException'
+              ? 'UnrecognizedClientException'
+              : 'InvalidSignatureException',
+          403,
+          message,
+        );
       }
       throw error;
     }
@@ -285,12 +426,16 @@ export async function handleValidatePolicy(req: IncomingMessage, res: ServerResp
     } catch {
       throw new AnalyzerError('ValidationException', 400, 'The request body is not valid JSON.', { reason: 'cannotParse' });
     }
-    const field = (name: string, message: string): AnalyzerError => new AnalyzerError('ValidationException', 400, message, { reason: 'fieldValidationFailed', fieldList: [{ name, message }] });
+    const field = (name: string, message: string): AnalyzerError =>
+      new AnalyzerError('ValidationException', 400, message, { reason: 'fieldValidationFailed', fieldList: [{ name, message }] });
     if (typeof input.policyDocument !== 'string' || !input.policyDocument) throw field('policyDocument', 'policyDocument is required.');
-    if (typeof input.policyType !== 'string' || !POLICY_TYPES.includes(input.policyType)) throw field('policyType', `policyType must be one of ${POLICY_TYPES.join(', ')}.`);
+    if (typeof input.policyType !== 'string' || !POLICY_TYPES.includes(input.policyType))
+      throw field('policyType', `policyType must be one of ${POLICY_TYPES.join(', ')}.`);
     const resourceType = input.validatePolicyResourceType;
-    if (resourceType !== undefined && (typeof resourceType !== 'string' || !RESOURCE_TYPES.includes(resourceType))) throw field('validatePolicyResourceType', `validatePolicyResourceType must be one of ${RESOURCE_TYPES.join(', ')}.`);
-    if (resourceType !== undefined && input.policyType !== 'RESOURCE_POLICY') throw field('validatePolicyResourceType', 'validatePolicyResourceType applies to RESOURCE_POLICY only.');
+    if (resourceType !== undefined && (typeof resourceType !== 'string' || !RESOURCE_TYPES.includes(resourceType)))
+      throw field('validatePolicyResourceType', `validatePolicyResourceType must be one of ${RESOURCE_TYPES.join(', ')}.`);
+    if (resourceType !== undefined && input.policyType !== 'RESOURCE_POLICY')
+      throw field('validatePolicyResourceType', 'validatePolicyResourceType applies to RESOURCE_POLICY only.');
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const maxResults = query.has('maxResults') ? Number(query.get('maxResults')) : 100;
     if (!Number.isInteger(maxResults) || maxResults < 1) throw field('maxResults', 'maxResults must be a positive integer.');
@@ -304,6 +449,14 @@ export async function handleValidatePolicy(req: IncomingMessage, res: ServerResp
     send(res, 200, { findings: page, ...(next ? { nextToken: next } : {}) });
   } catch (error) {
     if (error instanceof AnalyzerError) sendError(res, error);
-    else sendError(res, new AnalyzerError('InternalServerException', 500, `The emulator's Access Analyzer failed: ${error instanceof Error ? error.message : String(error)}`));
+    else
+      sendError(
+        res,
+        new AnalyzerError(
+          'InternalServerException',
+          500,
+          `The emulator's Access Analyzer failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
   }
 }

@@ -108,7 +108,14 @@ function identityOf(caller: CallerIdentity): TrailEvent['userIdentity'] {
     };
   }
   const user = /:user\/(?:.*\/)?([^/]+)$/.exec(caller.arn);
-  return { type: user ? 'IAMUser' : 'Unknown', principalId, arn: caller.arn, accountId: caller.accountId, accessKeyId: caller.accessKeyId, ...(user ? { userName: user[1] } : {}) };
+  return {
+    type: user ? 'IAMUser' : 'Unknown',
+    principalId,
+    arn: caller.arn,
+    accountId: caller.accountId,
+    accessKeyId: caller.accessKeyId,
+    ...(user ? { userName: user[1] } : {}),
+  };
 }
 
 /** The LookupEvents "Username": the IAM user name, or the role session name. */
@@ -121,7 +128,16 @@ function usernameOf(event: TrailEvent): string | undefined {
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const attributeKeys = ['EventId', 'EventName', 'ReadOnly', 'Username', 'ResourceType', 'ResourceName', 'EventSource', 'AccessKeyId'] as const;
+const attributeKeys = [
+  'EventId',
+  'EventName',
+  'ReadOnly',
+  'Username',
+  'ResourceType',
+  'ResourceName',
+  'EventSource',
+  'AccessKeyId',
+] as const;
 type AttributeKey = (typeof attributeKeys)[number];
 
 function matches(event: TrailEvent, key: AttributeKey, value: string): boolean {
@@ -232,33 +248,48 @@ export class CloudTrailLog {
         const a = new Input(attributes[0] as Record<string, unknown>);
         const key = a.string('AttributeKey');
         const value = a.string('AttributeValue');
-        if (!key || !(attributeKeys as readonly string[]).includes(key)) throw apiError('InvalidLookupAttributesException', `AttributeKey must be one of ${attributeKeys.join(', ')}, not ${key ?? 'missing'}.`);
-        if (!value || value.length > 2000) throw apiError('InvalidLookupAttributesException', 'AttributeValue must be 1 to 2000 characters.');
+        if (!key || !(attributeKeys as readonly string[]).includes(key))
+          throw apiError(
+            'InvalidLookupAttributesException',
+            `AttributeKey must be one of ${attributeKeys.join(', ')}, not ${key ?? 'missing'}.`,
+          );
+        if (!value || value.length > 2000)
+          throw apiError('InvalidLookupAttributesException', 'AttributeValue must be 1 to 2000 characters.');
         filter = { key: key as AttributeKey, value };
       }
     }
     const start = timestamp(body.StartTime, 'StartTime');
     const end = timestamp(body.EndTime, 'EndTime');
-    if (start !== undefined && end !== undefined && start > end) throw apiError('InvalidTimeRangeException', 'Start time must be before end time.');
+    if (start !== undefined && end !== undefined && start > end)
+      throw apiError('InvalidTimeRangeException', 'Start time must be before end time.');
     const category = input.string('EventCategory');
-    if (category !== undefined && category !== 'insight') throw apiError('InvalidEventCategoryException', `EventCategory must be insight, not ${category}.`);
+    if (category !== undefined && category !== 'insight')
+      throw apiError('InvalidEventCategoryException', `EventCategory must be insight, not ${category}.`);
     const maxResults = body.MaxResults;
-    if (maxResults !== undefined && maxResults !== null && (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 50)) {
+    if (
+      maxResults !== undefined &&
+      maxResults !== null &&
+      (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 50)
+    ) {
       throw apiError('InvalidMaxResultsException', 'MaxResults must be from 1 to 50.');
     }
     const limit = (maxResults as number | undefined) ?? 50;
-    const query = createHash('sha256').update(JSON.stringify([region, filter, start, end, category])).digest('hex').slice(0, 16);
+    const query = createHash('sha256')
+      .update(JSON.stringify([region, filter, start, end, category]))
+      .digest('hex')
+      .slice(0, 16);
     const after = readToken(input.string('NextToken'), query);
 
     const oldest = now - retentionMs;
-    const selected = category === 'insight'
-      ? []
-      : this.events
-          .filter((s) => s.event.awsRegion === region && s.time >= oldest)
-          .filter((s) => (start === undefined || s.time >= start) && (end === undefined || s.time <= end))
-          .filter((s) => !filter || matches(s.event, filter.key, filter.value))
-          .sort(newestFirst)
-          .filter((s) => !after || newestFirst(s, after) > 0);
+    const selected =
+      category === 'insight'
+        ? []
+        : this.events
+            .filter((s) => s.event.awsRegion === region && s.time >= oldest)
+            .filter((s) => (start === undefined || s.time >= start) && (end === undefined || s.time <= end))
+            .filter((s) => !filter || matches(s.event, filter.key, filter.value))
+            .sort(newestFirst)
+            .filter((s) => !after || newestFirst(s, after) > 0);
     const page = selected.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -273,7 +304,9 @@ export class CloudTrailLog {
         Resources: (s.event.resources ?? []).map((r) => ({ ResourceType: r.type, ResourceName: r.ARN })),
         CloudTrailEvent: JSON.stringify(s.event),
       })),
-      ...(selected.length > limit && last ? { NextToken: Buffer.from(JSON.stringify({ q: query, t: last.time, s: last.seq })).toString('base64') } : {}),
+      ...(selected.length > limit && last
+        ? { NextToken: Buffer.from(JSON.stringify({ q: query, t: last.time, s: last.seq })).toString('base64') }
+        : {}),
     };
   }
 }
@@ -299,4 +332,3 @@ function readToken(token: string | undefined, query: string): { time: number; se
   }
   throw apiError('InvalidNextTokenException', 'The NextToken is not valid for this request: it belongs to another query or was altered.');
 }
-

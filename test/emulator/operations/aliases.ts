@@ -14,9 +14,17 @@ const aliasPattern = /^[a-zA-Z0-9:/_-]+$/;
 
 /** An alias name checked as CreateAlias checks it. */
 export function checkAliasName(name: string): void {
-  if (!name.startsWith('alias/')) throw validation('Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
-  if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(name)) throw apiError('InvalidAliasNameException', `Alias name ${name} is not valid: after "alias/" use only letters, digits, "/", "_" and "-".`);
-  if (name.startsWith('alias/aws/')) throw apiError('InvalidAliasNameException', `Alias names that begin with "alias/aws/" are reserved for AWS managed keys: ${name}.`);
+  if (!name.startsWith('alias/'))
+    throw validation(
+      'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
+    );
+  if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(name))
+    throw apiError(
+      'InvalidAliasNameException',
+      `Alias name ${name} is not valid: after "alias/" use only letters, digits, "/", "_" and "-".`,
+    );
+  if (name.startsWith('alias/aws/'))
+    throw apiError('InvalidAliasNameException', `Alias names that begin with "alias/aws/" are reserved for AWS managed keys: ${name}.`);
 }
 
 function readAliasName(input: Input): string {
@@ -33,7 +41,8 @@ function targetKey(ctx: OpContext, input: Input): Key {
 function existingAlias(ctx: OpContext, name: string): Alias {
   const alias = ctx.store.region(ctx.region).aliases.get(name);
   if (!alias) throw notFound(`Alias ${ctx.store.aliasArn(ctx.region, name)} is not found.`);
-  if (name.startsWith('alias/aws/')) throw apiError('InvalidAliasNameException', `${name} is an AWS managed alias: it cannot be changed or deleted.`);
+  if (name.startsWith('alias/aws/'))
+    throw apiError('InvalidAliasNameException', `${name} is an AWS managed alias: it cannot be changed or deleted.`);
   return alias;
 }
 
@@ -48,8 +57,10 @@ export const aliasOperations: OperationTable = {
       checkAliasName(name);
       const key = targetKey(ctx, input);
       const aliases = ctx.store.region(ctx.region).aliases;
-      if (aliases.has(name)) throw apiError('AlreadyExistsException', `An alias with the name ${ctx.store.aliasArn(ctx.region, name)} already exists`);
-      if (aliasCount(ctx, key.id) >= maxAliasesPerKey) throw limitExceeded(`${ctx.store.arnOf(key)} already has ${maxAliasesPerKey} aliases, the most a KMS key can have.`);
+      if (aliases.has(name))
+        throw apiError('AlreadyExistsException', `An alias with the name ${ctx.store.aliasArn(ctx.region, name)} already exists`);
+      if (aliasCount(ctx, key.id) >= maxAliasesPerKey)
+        throw limitExceeded(`${ctx.store.arnOf(key)} already has ${maxAliasesPerKey} aliases, the most a KMS key can have.`);
       aliases.set(name, { name, targetKeyId: key.id, creationDate: ctx.now, lastUpdatedDate: ctx.now });
       return {};
     },
@@ -62,10 +73,14 @@ export const aliasOperations: OperationTable = {
       const key = targetKey(ctx, input);
       const current = alias.targetKeyId ? ctx.store.getKey(ctx.region, alias.targetKeyId) : undefined;
       if (current && (kindOf(current.spec) === 'symmetric') !== (kindOf(key.spec) === 'symmetric')) {
-        throw validation(`${name} points to a ${current.spec} key; the new target must be of the same type (symmetric or asymmetric), not ${key.spec}.`);
+        throw validation(
+          `${name} points to a ${current.spec} key; the new target must be of the same type (symmetric or asymmetric), not ${key.spec}.`,
+        );
       }
-      if (current && current.usage !== key.usage) throw validation(`${name} points to a key with KeyUsage ${current.usage}; the new target has ${key.usage}.`);
-      if (alias.targetKeyId !== key.id && aliasCount(ctx, key.id) >= maxAliasesPerKey) throw limitExceeded(`${ctx.store.arnOf(key)} already has ${maxAliasesPerKey} aliases.`);
+      if (current && current.usage !== key.usage)
+        throw validation(`${name} points to a key with KeyUsage ${current.usage}; the new target has ${key.usage}.`);
+      if (alias.targetKeyId !== key.id && aliasCount(ctx, key.id) >= maxAliasesPerKey)
+        throw limitExceeded(`${ctx.store.arnOf(key)} already has ${maxAliasesPerKey} aliases.`);
       alias.targetKeyId = key.id;
       alias.lastUpdatedDate = ctx.now;
       return {};

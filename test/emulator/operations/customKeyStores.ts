@@ -62,14 +62,22 @@ function checkTrustAnchor(pem: string): void {
   try {
     new X509Certificate(pem);
   } catch {
-    throw apiError('IncorrectTrustAnchorException', 'TrustAnchorCertificate is not a certificate: give the content of the customerCA.crt file (PEM) that signed the CloudHSM cluster certificate.');
+    throw apiError(
+      'IncorrectTrustAnchorException',
+      'TrustAnchorCertificate is not a certificate: give the content of the customerCA.crt file (PEM) that signed the CloudHSM cluster certificate.',
+    );
   }
 }
 
 function checkClusterFree(ctx: OpContext, clusterId: string, self?: CustomKeyStore): void {
-  if (!/^cluster-[a-z0-9]+$/i.test(clusterId)) throw apiError('CloudHsmClusterNotFoundException', `No CloudHSM cluster ${clusterId}: a cluster id looks like cluster-1a23b4cdefg.`);
+  if (!/^cluster-[a-z0-9]+$/i.test(clusterId))
+    throw apiError('CloudHsmClusterNotFoundException', `No CloudHSM cluster ${clusterId}: a cluster id looks like cluster-1a23b4cdefg.`);
   const other = ctx.store.customKeyStoresOf(ctx.region).find((s) => s !== self && s.CloudHsmClusterId === clusterId);
-  if (other) throw apiError('CloudHsmClusterInUseException', `CloudHSM cluster ${clusterId} is already associated with custom key store ${other.CustomKeyStoreId}.`);
+  if (other)
+    throw apiError(
+      'CloudHsmClusterInUseException',
+      `CloudHSM cluster ${clusterId} is already associated with custom key store ${other.CustomKeyStoreId}.`,
+    );
 }
 
 function checkNameFree(ctx: OpContext, name: string, self?: CustomKeyStore): void {
@@ -81,10 +89,16 @@ function checkNameFree(ctx: OpContext, name: string, self?: CustomKeyStore): voi
 function proxyCredential(input: Input, required: boolean): { accessKeyId: string; secret: string } | undefined {
   const credential = input.object('XksProxyAuthenticationCredential');
   if (!credential) {
-    if (required) throw validation('XksProxyAuthenticationCredential (AccessKeyId and RawSecretAccessKey of the proxy) is required for an external key store.');
+    if (required)
+      throw validation(
+        'XksProxyAuthenticationCredential (AccessKeyId and RawSecretAccessKey of the proxy) is required for an external key store.',
+      );
     return undefined;
   }
-  return { accessKeyId: credential.requiredString('AccessKeyId', rules.accessKeyId), secret: credential.requiredString('RawSecretAccessKey', rules.secret) };
+  return {
+    accessKeyId: credential.requiredString('AccessKeyId', rules.accessKeyId),
+    secret: credential.requiredString('RawSecretAccessKey', rules.secret),
+  };
 }
 
 /** XKS proxy settings: a public endpoint is any https host; a VPC endpoint service needs its service name. */
@@ -98,21 +112,35 @@ function checkProxy(ctx: OpContext, config: XksProxyConfiguration, self?: Custom
   const others = ctx.store.customKeyStoresOf(ctx.region).filter((s) => s !== self && s.XksProxyConfiguration);
   const sameEndpoint = others.filter((s) => s.XksProxyConfiguration?.UriEndpoint === config.UriEndpoint);
   if (sameEndpoint.some((s) => s.XksProxyConfiguration?.UriPath === config.UriPath)) {
-    throw apiError('XksProxyUriInUseException', `The proxy URI ${config.UriEndpoint ?? ''}${config.UriPath ?? ''} is already used by another external key store.`);
+    throw apiError(
+      'XksProxyUriInUseException',
+      `The proxy URI ${config.UriEndpoint ?? ''}${config.UriPath ?? ''} is already used by another external key store.`,
+    );
   }
   if (config.Connectivity === 'VPC_ENDPOINT_SERVICE' && sameEndpoint.length) {
-    throw apiError('XksProxyUriEndpointInUseException', `The proxy endpoint ${config.UriEndpoint ?? ''} is already used by another external key store; a VPC endpoint service needs an endpoint of its own.`);
+    throw apiError(
+      'XksProxyUriEndpointInUseException',
+      `The proxy endpoint ${config.UriEndpoint ?? ''} is already used by another external key store; a VPC endpoint service needs an endpoint of its own.`,
+    );
   }
 }
 
 /** CloudHSM fields on an external store (or the other way round) are refused. */
 function refuseFieldsOf(input: Input, type: string, fields: readonly string[]): void {
   const given = fields.filter((f) => input.has(f));
-  if (given.length) throw validation(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not valid for a custom key store of type ${type}.`);
+  if (given.length)
+    throw validation(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not valid for a custom key store of type ${type}.`);
 }
 
 const cloudHsmFields = ['CloudHsmClusterId', 'TrustAnchorCertificate', 'KeyStorePassword'] as const;
-const xksFields = ['XksProxyUriEndpoint', 'XksProxyUriPath', 'XksProxyVpcEndpointServiceName', 'XksProxyVpcEndpointServiceOwner', 'XksProxyAuthenticationCredential', 'XksProxyConnectivity'] as const;
+const xksFields = [
+  'XksProxyUriEndpoint',
+  'XksProxyUriPath',
+  'XksProxyVpcEndpointServiceName',
+  'XksProxyVpcEndpointServiceOwner',
+  'XksProxyAuthenticationCredential',
+  'XksProxyConnectivity',
+] as const;
 
 export const customKeyStoreOperations: OperationTable = {
   CreateCustomKeyStore: {
@@ -132,7 +160,10 @@ export const customKeyStoreOperations: OperationTable = {
         const clusterId = input.string('CloudHsmClusterId', rules.clusterId);
         const trustAnchor = input.string('TrustAnchorCertificate', rules.trustAnchor);
         const password = input.string('KeyStorePassword', rules.password);
-        if (!clusterId || !trustAnchor || !password) throw validation('A CloudHSM key store needs CloudHsmClusterId, TrustAnchorCertificate and KeyStorePassword (of the kmsuser crypto user).');
+        if (!clusterId || !trustAnchor || !password)
+          throw validation(
+            'A CloudHSM key store needs CloudHsmClusterId, TrustAnchorCertificate and KeyStorePassword (of the kmsuser crypto user).',
+          );
         checkNameFree(ctx, name);
         checkClusterFree(ctx, clusterId);
         checkTrustAnchor(trustAnchor);
@@ -145,15 +176,24 @@ export const customKeyStoreOperations: OperationTable = {
         const serviceName = input.string('XksProxyVpcEndpointServiceName', rules.vpcServiceName);
         const serviceOwner = input.string('XksProxyVpcEndpointServiceOwner', rules.vpcServiceOwner);
         const credential = proxyCredential(input, true)!;
-        if (!connectivity || !endpoint || !path) throw validation('An external key store needs XksProxyConnectivity, XksProxyUriEndpoint, XksProxyUriPath and XksProxyAuthenticationCredential.');
-        const config: XksProxyConfiguration = { Connectivity: connectivity, AccessKeyId: credential.accessKeyId, UriEndpoint: endpoint, UriPath: path };
+        if (!connectivity || !endpoint || !path)
+          throw validation(
+            'An external key store needs XksProxyConnectivity, XksProxyUriEndpoint, XksProxyUriPath and XksProxyAuthenticationCredential.',
+          );
+        const config: XksProxyConfiguration = {
+          Connectivity: connectivity,
+          AccessKeyId: credential.accessKeyId,
+          UriEndpoint: endpoint,
+          UriPath: path,
+        };
         if (serviceName) config.VpcEndpointServiceName = serviceName;
         if (serviceOwner) config.VpcEndpointServiceOwner = serviceOwner;
         checkNameFree(ctx, name);
         checkProxy(ctx, config);
         Object.assign(store, { XksProxyConfiguration: config, secretDigest: digest(credential.secret) });
       }
-      if (ctx.store.customKeyStoresOf(ctx.region).length >= storeLimit) throw apiError('LimitExceededException', `An account can have at most ${storeLimit} custom key stores per Region.`);
+      if (ctx.store.customKeyStoresOf(ctx.region).length >= storeLimit)
+        throw apiError('LimitExceededException', `An account can have at most ${storeLimit} custom key stores per Region.`);
       ctx.store.customKeyStores.push(store);
       return { CustomKeyStoreId: store.CustomKeyStoreId };
     },
@@ -164,8 +204,11 @@ export const customKeyStoreOperations: OperationTable = {
     handler(input, ctx) {
       const id = input.string('CustomKeyStoreId', { min: 1, max: 64 });
       const name = input.string('CustomKeyStoreName', rules.name);
-      const stores = ctx.store.customKeyStoresOf(ctx.region).filter((s) => (id === undefined || s.CustomKeyStoreId === id) && (name === undefined || s.CustomKeyStoreName === name));
-      if ((id !== undefined || name !== undefined) && stores.length === 0) throw apiError('CustomKeyStoreNotFoundException', `Custom key store ${id ?? name} does not exist.`);
+      const stores = ctx.store
+        .customKeyStoresOf(ctx.region)
+        .filter((s) => (id === undefined || s.CustomKeyStoreId === id) && (name === undefined || s.CustomKeyStoreName === name));
+      if ((id !== undefined || name !== undefined) && stores.length === 0)
+        throw apiError('CustomKeyStoreNotFoundException', `Custom key store ${id ?? name} does not exist.`);
       const page = paginate(stores, (s) => s.CustomKeyStoreId, input, { max: 1000, default: 100 });
       return pageFields('CustomKeyStores', page, describe);
     },
@@ -178,7 +221,10 @@ export const customKeyStoreOperations: OperationTable = {
       const newName = input.string('NewCustomKeyStoreName', rules.name);
       const disconnected = stateOf(store) === 'DISCONNECTED';
       const needDisconnected = (field: string): void => {
-        if (!disconnected) throw invalidStoreState(`To change ${field}, disconnect custom key store ${store.CustomKeyStoreId} first (it is ${stateOf(store)}).`);
+        if (!disconnected)
+          throw invalidStoreState(
+            `To change ${field}, disconnect custom key store ${store.CustomKeyStoreId} first (it is ${stateOf(store)}).`,
+          );
       };
       if (newName !== undefined) checkNameFree(ctx, newName, store);
       if (type === 'AWS_CLOUDHSM') {
@@ -229,7 +275,9 @@ export const customKeyStoreOperations: OperationTable = {
       const store = findStore(ctx, input.requiredString('CustomKeyStoreId', { max: 64 }));
       const state = stateOf(store);
       if (state === 'DISCONNECTING' || state === 'FAILED') {
-        throw invalidStoreState(`Custom key store ${store.CustomKeyStoreId} is ${state}: ${state === 'FAILED' ? 'disconnect it (DisconnectCustomKeyStore), fix the cause, then connect it again' : 'wait until it is disconnected'}.`);
+        throw invalidStoreState(
+          `Custom key store ${store.CustomKeyStoreId} is ${state}: ${state === 'FAILED' ? 'disconnect it (DisconnectCustomKeyStore), fix the cause, then connect it again' : 'wait until it is disconnected'}.`,
+        );
       }
       if (state === 'DISCONNECTED') {
         store.ConnectionState = 'CONNECTING';
@@ -244,7 +292,8 @@ export const customKeyStoreOperations: OperationTable = {
     handler(input, ctx) {
       const store = findStore(ctx, input.requiredString('CustomKeyStoreId', { max: 64 }));
       const state = stateOf(store);
-      if (state === 'DISCONNECTED' || state === 'DISCONNECTING') throw invalidStoreState(`Custom key store ${store.CustomKeyStoreId} is already ${state}.`);
+      if (state === 'DISCONNECTED' || state === 'DISCONNECTING')
+        throw invalidStoreState(`Custom key store ${store.CustomKeyStoreId} is already ${state}.`);
       store.ConnectionState = 'DISCONNECTED';
       store.ConnectionErrorCode = undefined;
       store.connectingUntil = undefined;
@@ -256,10 +305,14 @@ export const customKeyStoreOperations: OperationTable = {
   DeleteCustomKeyStore: {
     handler(input, ctx) {
       const store = findStore(ctx, input.requiredString('CustomKeyStoreId', { max: 64 }));
-      if (stateOf(store) !== 'DISCONNECTED') throw invalidStoreState(`Custom key store ${store.CustomKeyStoreId} is ${stateOf(store)}: disconnect it before deleting it.`);
+      if (stateOf(store) !== 'DISCONNECTED')
+        throw invalidStoreState(`Custom key store ${store.CustomKeyStoreId} is ${stateOf(store)}: disconnect it before deleting it.`);
       const keys = ctx.store.keysInStore(store.CustomKeyStoreId);
       if (keys.length) {
-        throw apiError('CustomKeyStoreHasCMKsException', `Custom key store ${store.CustomKeyStoreId} still holds ${keys.length} KMS key${keys.length === 1 ? '' : 's'} (keys pending deletion count): delete them first (ScheduleKeyDeletion, then wait for the waiting period).`);
+        throw apiError(
+          'CustomKeyStoreHasCMKsException',
+          `Custom key store ${store.CustomKeyStoreId} still holds ${keys.length} KMS key${keys.length === 1 ? '' : 's'} (keys pending deletion count): delete them first (ScheduleKeyDeletion, then wait for the waiting period).`,
+        );
       }
       ctx.store.customKeyStores = ctx.store.customKeyStores.filter((s) => s !== store);
       return {};

@@ -31,7 +31,12 @@ export const encapsulationOperations: OperationTable = {
       checkDryRun(input);
       const { sharedSecret, ciphertext } = mlKemEncapsulate(key.spec, await ctx.store.currentMaterial(key));
       try {
-        return { KeyId: ctx.store.arnOf(key), SharedSecret: sharedSecret.toString('base64'), SharedSecretCiphertextBlob: ciphertext.toString('base64'), EncapsulationAlgorithm: algorithm };
+        return {
+          KeyId: ctx.store.arnOf(key),
+          SharedSecret: sharedSecret.toString('base64'),
+          SharedSecretCiphertextBlob: ciphertext.toString('base64'),
+          EncapsulationAlgorithm: algorithm,
+        };
       } finally {
         sharedSecret.fill(0);
       }
@@ -44,7 +49,10 @@ export const encapsulationOperations: OperationTable = {
       const blob = input.requiredBlob('SharedSecretCiphertextBlob', { max: 6144 });
       const { key, algorithm } = mlKemKey(input, ctx);
       const expected = mlKemCiphertextLength(key.spec);
-      if (blob.length !== expected) throw validation(`SharedSecretCiphertextBlob must be the ${expected}-byte encapsulated secret of ${key.spec}, not ${blob.length} bytes.`);
+      if (blob.length !== expected)
+        throw validation(
+          `SharedSecretCiphertextBlob must be the ${expected}-byte encapsulated secret of ${key.spec}, not ${blob.length} bytes.`,
+        );
       checkDryRun(input);
       const secret = mlKemDecapsulate(key.spec, await ctx.store.currentMaterial(key), blob);
       try {

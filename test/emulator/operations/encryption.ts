@@ -23,7 +23,10 @@ export function usableKey(ctx: OpContext, keyId: string, usage: KeyUsage, operat
 }
 
 function requireSymmetric(ctx: OpContext, key: Key): void {
-  if (key.spec !== 'SYMMETRIC_DEFAULT') throw invalidKeyUsage(`${ctx.store.arnOf(key)} has KeySpec ${key.spec}, which is not valid for ${ctx.operation}: use a symmetric encryption key (SYMMETRIC_DEFAULT).`);
+  if (key.spec !== 'SYMMETRIC_DEFAULT')
+    throw invalidKeyUsage(
+      `${ctx.store.arnOf(key)} has KeySpec ${key.spec}, which is not valid for ${ctx.operation}: use a symmetric encryption key (SYMMETRIC_DEFAULT).`,
+    );
 }
 
 function checkAlgorithm(ctx: OpContext, key: Key, algorithm: EncryptionAlgorithm | undefined): EncryptionAlgorithm {
@@ -31,19 +34,28 @@ function checkAlgorithm(ctx: OpContext, key: Key, algorithm: EncryptionAlgorithm
   const chosen = algorithm ?? 'SYMMETRIC_DEFAULT';
   if (symmetric !== (chosen === 'SYMMETRIC_DEFAULT')) {
     const valid = symmetric ? 'SYMMETRIC_DEFAULT' : 'RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256';
-    throw invalidKeyUsage(`The encryption algorithm ${chosen} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid}.`);
+    throw invalidKeyUsage(
+      `The encryption algorithm ${chosen} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid}.`,
+    );
   }
   return chosen;
 }
 
 /** Encrypts under a key: a blob for symmetric keys, RSAES-OAEP for RSA keys. */
-export async function encryptWith(ctx: OpContext, key: Key, plaintext: Buffer, context: Record<string, string> | undefined, requested: EncryptionAlgorithm | undefined): Promise<{ blob: Buffer; algorithm: EncryptionAlgorithm }> {
+export async function encryptWith(
+  ctx: OpContext,
+  key: Key,
+  plaintext: Buffer,
+  context: Record<string, string> | undefined,
+  requested: EncryptionAlgorithm | undefined,
+): Promise<{ blob: Buffer; algorithm: EncryptionAlgorithm }> {
   const algorithm = checkAlgorithm(ctx, key, requested);
   const material = await ctx.store.currentMaterial(key);
   if (algorithm === 'SYMMETRIC_DEFAULT') return { blob: encryptBlob(key.id, material, plaintext, context), algorithm };
   if (context && Object.keys(context).length) throw validation('EncryptionContext is supported only with symmetric encryption KMS keys.');
   const max = maxOaepPlaintext(key.spec, algorithm);
-  if (plaintext.length > max) throw validation(`Plaintext is ${plaintext.length} bytes; ${algorithm} with ${key.spec} encrypts at most ${max} bytes.`);
+  if (plaintext.length > max)
+    throw validation(`Plaintext is ${plaintext.length} bytes; ${algorithm} with ${key.spec} encrypts at most ${max} bytes.`);
   return { blob: rsaEncrypt(material, algorithm, plaintext), algorithm };
 }
 
@@ -55,12 +67,18 @@ interface DecryptRequest {
 }
 
 /** Decrypts a ciphertext; a symmetric blob names its key, an RSA ciphertext needs the KeyId. */
-export async function decryptWith(ctx: OpContext, request: DecryptRequest): Promise<{ key: Key; plaintext: Buffer; algorithm: EncryptionAlgorithm }> {
+export async function decryptWith(
+  ctx: OpContext,
+  request: DecryptRequest,
+): Promise<{ key: Key; plaintext: Buffer; algorithm: EncryptionAlgorithm }> {
   const named = request.keyId !== undefined ? usableKey(ctx, request.keyId, 'ENCRYPT_DECRYPT') : undefined;
   const header = readBlobHeader(request.blob);
   if (header) {
     if (named && named.id !== header.keyId) {
-      throw apiError('IncorrectKeyException', `The key ID in the request does not identify the KMS key that encrypted the ciphertext: the ciphertext was not encrypted under ${ctx.store.arnOf(named)}.`);
+      throw apiError(
+        'IncorrectKeyException',
+        `The key ID in the request does not identify the KMS key that encrypted the ciphertext: the ciphertext was not encrypted under ${ctx.store.arnOf(named)}.`,
+      );
     }
     const key = named ?? ctx.store.getKey(ctx.region, header.keyId);
     if (!key) throw invalidCiphertext();
@@ -75,7 +93,8 @@ export async function decryptWith(ctx: OpContext, request: DecryptRequest): Prom
   }
   if (!named || named.spec === 'SYMMETRIC_DEFAULT') throw invalidCiphertext();
   const algorithm = checkAlgorithm(ctx, named, request.algorithm);
-  if (request.context && Object.keys(request.context).length) throw validation('EncryptionContext is supported only with symmetric encryption KMS keys.');
+  if (request.context && Object.keys(request.context).length)
+    throw validation('EncryptionContext is supported only with symmetric encryption KMS keys.');
   return { key: named, plaintext: rsaDecrypt(await ctx.store.currentMaterial(named), algorithm, request.blob), algorithm };
 }
 
@@ -197,7 +216,10 @@ export const encryptionOperations: OperationTable = {
       const numberOfBytes = input.int('NumberOfBytes', { min: 1, max: 1024 });
       const customKeyStoreId = input.string('CustomKeyStoreId', { min: 1, max: 64 });
       refuseRecipient(input);
-      if (numberOfBytes === undefined) throw validation("1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null");
+      if (numberOfBytes === undefined)
+        throw validation(
+          "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
+        );
       if (customKeyStoreId !== undefined && !ctx.store.customKeyStores.some((s) => s.CustomKeyStoreId === customKeyStoreId)) {
         throw apiError('CustomKeyStoreNotFoundException', `Custom key store ${customKeyStoreId} does not exist.`);
       }

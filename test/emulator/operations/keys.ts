@@ -17,7 +17,17 @@ import type { Input } from '../validate';
 import { checkTags } from './tags';
 
 /** Every KeySpec the KMS API knows; the emulator implements those in types.keySpecs. */
-const apiKeySpecs = [...keySpecs, 'ECC_NIST_EDWARDS25519', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87', 'ML_KEM_512', 'ML_KEM_768', 'ML_KEM_1024', 'SM2'] as const;
+const apiKeySpecs = [
+  ...keySpecs,
+  'ECC_NIST_EDWARDS25519',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+  'ML_KEM_512',
+  'ML_KEM_768',
+  'ML_KEM_1024',
+  'SM2',
+] as const;
 const apiKeyUsages = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT', 'ENCAPSULATE_DECAPSULATE'] as const;
 
 export function newKeyId(multiRegion: boolean): string {
@@ -107,17 +117,24 @@ export const keyOperations: OperationTable = {
       if (policy !== undefined) validatePolicy(policy);
       if (tags) checkTags(tags);
       if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
-        if (xksKeyId && origin !== 'EXTERNAL_KEY_STORE') throw validation(`XksKeyId is only valid with Origin EXTERNAL_KEY_STORE, not ${origin}.`);
+        if (xksKeyId && origin !== 'EXTERNAL_KEY_STORE')
+          throw validation(`XksKeyId is only valid with Origin EXTERNAL_KEY_STORE, not ${origin}.`);
         if (!customKeyStoreId) throw validation(`Origin ${origin} requires a CustomKeyStoreId.`);
         const store = ctx.store.customKeyStoresOf(ctx.region).find((s) => s.CustomKeyStoreId === customKeyStoreId);
         if (!store) throw apiError('CustomKeyStoreNotFoundException', `Custom key store ${customKeyStoreId} does not exist.`);
         const storeType = store.CustomKeyStoreType ?? 'AWS_CLOUDHSM';
-        if (storeType !== origin) throw validation(`Custom key store ${customKeyStoreId} is of type ${storeType}: create its keys with Origin ${storeType}.`);
-        if ((store.ConnectionState ?? 'CONNECTED') !== 'CONNECTED') throw apiError('CustomKeyStoreInvalidStateException', `Custom key store ${customKeyStoreId} is not connected.`);
+        if (storeType !== origin)
+          throw validation(`Custom key store ${customKeyStoreId} is of type ${storeType}: create its keys with Origin ${storeType}.`);
+        if ((store.ConnectionState ?? 'CONNECTED') !== 'CONNECTED')
+          throw apiError('CustomKeyStoreInvalidStateException', `Custom key store ${customKeyStoreId} is not connected.`);
         if (origin === 'EXTERNAL_KEY_STORE') {
           if (!xksKeyId) throw validation('Origin EXTERNAL_KEY_STORE requires XksKeyId: the id of the key in the external key manager.');
           const inUse = ctx.store.keysInStore(customKeyStoreId).find((k) => k.xksKeyId === xksKeyId);
-          if (inUse) throw apiError('XksKeyAlreadyInUseException', `External key ${xksKeyId} is already associated with ${ctx.store.arnOf(inUse)} in this key store.`);
+          if (inUse)
+            throw apiError(
+              'XksKeyAlreadyInUseException',
+              `External key ${xksKeyId} is already associated with ${ctx.store.arnOf(inUse)} in this key store.`,
+            );
         }
         if (spec !== 'SYMMETRIC_DEFAULT') throw unsupported('Keys in a custom key store must be SYMMETRIC_DEFAULT.');
         if (multiRegion) throw unsupported('Multi-Region keys cannot be created in a custom key store.');
@@ -126,8 +143,20 @@ export const keyOperations: OperationTable = {
       } else if (customKeyStoreId) {
         throw validation(`CustomKeyStoreId is only valid with Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE, not ${origin}.`);
       }
-      const key = createKeyRecord(ctx, { region: ctx.region, spec, usage, description, origin, policy, tags, multiRegion, customKeyStoreId, xksKeyId });
-      if (ctx.store.motoKeyMetadata && !input.has('KeyUsage') && spec === 'SYMMETRIC_DEFAULT') key.motoMetadata = { ...ctx.store.motoKeyMetadata };
+      const key = createKeyRecord(ctx, {
+        region: ctx.region,
+        spec,
+        usage,
+        description,
+        origin,
+        policy,
+        tags,
+        multiRegion,
+        customKeyStoreId,
+        xksKeyId,
+      });
+      if (ctx.store.motoKeyMetadata && !input.has('KeyUsage') && spec === 'SYMMETRIC_DEFAULT')
+        key.motoMetadata = { ...ctx.store.motoKeyMetadata };
       return { KeyMetadata: keyMetadata(ctx.store, key) };
     },
   },
@@ -209,7 +238,8 @@ export const keyOperations: OperationTable = {
     handler(input, ctx) {
       const key = resolveKey(ctx, input.requiredString('KeyId', { max: 2048 }));
       const description = input.string('Description', { max: 8192 });
-      if (description === undefined) throw validation("1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null");
+      if (description === undefined)
+        throw validation("1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null");
       requireCustomerManaged(ctx, key);
       requireState(ctx, key, 'modify');
       key.description = description;

@@ -44,7 +44,12 @@ export function keysOfOutput(store: Store, output: Output): Key[] {
  * Records a successful cryptographic call as the last use of the keys it used. Returns true
  * when something was recorded (so the state is saved).
  */
-export function recordKeyUse(store: Store, operation: string, output: Output, use: { time: number; eventId: string; requestId: string }): boolean {
+export function recordKeyUse(
+  store: Store,
+  operation: string,
+  output: Output,
+  use: { time: number; eventId: string; requestId: string },
+): boolean {
   if (!trackedOperations.has(operation)) return false;
   const keys = keysOfOutput(store, output);
   for (const key of keys) key.lastUsage = { operation, time: use.time, cloudTrailEventId: use.eventId, requestId: use.requestId };
@@ -63,7 +68,12 @@ const getKeyLastUsage: Operation = {
     return {
       KeyId: ctx.store.arnOf(key),
       KeyLastUsage: last
-        ? { Operation: last.operation, Timestamp: seconds(last.time), CloudTrailEventId: last.cloudTrailEventId, KmsRequestId: last.requestId }
+        ? {
+            Operation: last.operation,
+            Timestamp: seconds(last.time),
+            CloudTrailEventId: last.cloudTrailEventId,
+            KmsRequestId: last.requestId,
+          }
         : {},
       TrackingStartDate: seconds(trackingStart(ctx, key)),
       KeyCreationDate: seconds(key.creationDate),

@@ -23,13 +23,16 @@ export const multiRegionOperations: OperationTable = {
       const tags = input.tags('Tags');
       const arn = ctx.store.arnOf(key);
       requireCustomerManaged(ctx, key);
-      if (!key.multiRegion) throw unsupported(`${arn} is not a multi-Region key: only keys created with MultiRegion true can be replicated.`);
-      if (key.primaryRegion !== key.region) throw unsupported(`${arn} is a replica key: replicate its primary key in ${key.primaryRegion}.`);
+      if (!key.multiRegion)
+        throw unsupported(`${arn} is not a multi-Region key: only keys created with MultiRegion true can be replicated.`);
+      if (key.primaryRegion !== key.region)
+        throw unsupported(`${arn} is a replica key: replicate its primary key in ${key.primaryRegion}.`);
       // A key with imported material is replicated without it (the replica waits for the same material).
       const external = key.origin === 'EXTERNAL';
       if (!(external && key.state === 'PendingImport')) requireState(ctx, key, 'replicate');
       if (replicaRegion === key.region) throw validation(`The replica region must differ from the primary key's region ${key.region}.`);
-      if (ctx.store.getKey(replicaRegion, key.id)) throw apiError('AlreadyExistsException', `${ctx.store.keyArn(replicaRegion, key.id)} already exists.`);
+      if (ctx.store.getKey(replicaRegion, key.id))
+        throw apiError('AlreadyExistsException', `${ctx.store.keyArn(replicaRegion, key.id)} already exists.`);
       if (policy !== undefined) validatePolicy(policy);
       if (tags) checkTags(tags);
       if (!external) await ctx.store.currentMaterial(key);
@@ -63,7 +66,8 @@ export const multiRegionOperations: OperationTable = {
       const arn = ctx.store.arnOf(key);
       requireCustomerManaged(ctx, key);
       if (!key.multiRegion) throw unsupported(`${arn} is not a multi-Region key.`);
-      if (key.primaryRegion !== key.region) throw unsupported(`${arn} is a replica key: call UpdatePrimaryRegion on the primary key in ${key.primaryRegion}.`);
+      if (key.primaryRegion !== key.region)
+        throw unsupported(`${arn} is a replica key: call UpdatePrimaryRegion on the primary key in ${key.primaryRegion}.`);
       // A key with imported material is replicated without it (the replica waits for the same material).
       const external = key.origin === 'EXTERNAL';
       if (!(external && key.state === 'PendingImport')) requireState(ctx, key, 'replicate');

@@ -4,7 +4,18 @@ import { computeMac, macEquals, signMessage, verifyMessage } from '../crypto';
 import { apiError, invalidKeyUsage, unsupported, validation } from '../errors';
 import { requireState } from '../keyState';
 import { isMlDsa, mlDsaSign, mlDsaVerify } from '../postQuantum';
-import { type ClassicSigningAlgorithm, digestOf, encapsulationAlgorithmsFor, encryptionAlgorithmsFor, kindOf, type MacAlgorithm, macAlgorithms, macAlgorithmsFor, signingAlgorithms, signingAlgorithmsFor } from '../keySpecs';
+import {
+  type ClassicSigningAlgorithm,
+  digestOf,
+  encapsulationAlgorithmsFor,
+  encryptionAlgorithmsFor,
+  kindOf,
+  type MacAlgorithm,
+  macAlgorithms,
+  macAlgorithmsFor,
+  signingAlgorithms,
+  signingAlgorithmsFor,
+} from '../keySpecs';
 import { checkDryRun, grantTokensRule, type OperationTable } from '../operation';
 import { requireCustomerManaged, resolveKey } from '../resolve';
 import type { Key } from '../types';
@@ -28,17 +39,25 @@ function signRequest(input: Input, ctx: OpContext): SignRequest {
   const key = usableKey(ctx, keyId, 'SIGN_VERIFY');
   const valid = signingAlgorithmsFor(key.spec, key.usage) ?? [];
   if (!(valid as string[]).includes(algorithm)) {
-    throw invalidKeyUsage(`The signing algorithm ${algorithm} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid.join(', ')}.`);
+    throw invalidKeyUsage(
+      `The signing algorithm ${algorithm} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid.join(', ')}.`,
+    );
   }
   if (isMlDsa(key.spec)) {
-    if (messageType === 'DIGEST') throw validation(`MessageType DIGEST is not valid for ML-DSA keys (${ctx.store.arnOf(key)}): use RAW, or EXTERNAL_MU with a 64-byte μ.`);
-    if (messageType === 'EXTERNAL_MU' && message.length !== 64) throw validation(`With MessageType EXTERNAL_MU the message must be the 64-byte representative μ, not ${message.length} bytes.`);
+    if (messageType === 'DIGEST')
+      throw validation(
+        `MessageType DIGEST is not valid for ML-DSA keys (${ctx.store.arnOf(key)}): use RAW, or EXTERNAL_MU with a 64-byte μ.`,
+      );
+    if (messageType === 'EXTERNAL_MU' && message.length !== 64)
+      throw validation(`With MessageType EXTERNAL_MU the message must be the 64-byte representative μ, not ${message.length} bytes.`);
     return { pq: true, key, message, messageType, algorithm: 'ML_DSA_SHAKE_256' };
   }
   if (messageType === 'EXTERNAL_MU') throw validation('MessageType EXTERNAL_MU is valid only with ML-DSA keys.');
   const signing = algorithm as ClassicSigningAlgorithm;
   if (messageType === 'DIGEST' && message.length !== digestOf(signing).length) {
-    throw validation(`Digest is invalid length for algorithm ${algorithm}: expected ${digestOf(signing).length} bytes, got ${message.length}.`);
+    throw validation(
+      `Digest is invalid length for algorithm ${algorithm}: expected ${digestOf(signing).length} bytes, got ${message.length}.`,
+    );
   }
   return { pq: false, key, message, messageType, algorithm: signing };
 }
@@ -50,7 +69,10 @@ function macRequest(input: Input, ctx: OpContext): { key: Key; message: Buffer; 
   input.stringList('GrantTokens', grantTokensRule);
   const key = usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC');
   const valid = macAlgorithmsFor(key.spec) ?? [];
-  if (!valid.includes(algorithm)) throw invalidKeyUsage(`The MAC algorithm ${algorithm} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid.join(', ')}.`);
+  if (!valid.includes(algorithm))
+    throw invalidKeyUsage(
+      `The MAC algorithm ${algorithm} is not valid for ${ctx.store.arnOf(key)} (KeySpec ${key.spec}): use ${valid.join(', ')}.`,
+    );
   return { key, message, algorithm };
 }
 
@@ -61,7 +83,9 @@ export const signingOperations: OperationTable = {
       const request = signRequest(input, ctx);
       checkDryRun(input);
       const material = await ctx.store.currentMaterial(request.key);
-      const signature = request.pq ? mlDsaSign(request.key.spec as Parameters<typeof mlDsaSign>[0], material, request.message, request.messageType) : signMessage(material, request.algorithm, request.message, request.messageType);
+      const signature = request.pq
+        ? mlDsaSign(request.key.spec as Parameters<typeof mlDsaSign>[0], material, request.message, request.messageType)
+        : signMessage(material, request.algorithm, request.message, request.messageType);
       return { KeyId: ctx.store.arnOf(request.key), Signature: b64(signature), SigningAlgorithm: request.algorithm };
     },
   },
@@ -77,7 +101,10 @@ export const signingOperations: OperationTable = {
         ? mlDsaVerify(request.key.spec as Parameters<typeof mlDsaVerify>[0], material, request.message, request.messageType, signature)
         : verifyMessage(material, request.algorithm, request.message, request.messageType, signature);
       if (!valid) {
-        throw apiError('KMSInvalidSignatureException', 'The signature verification failed: the signature does not match the message, the key and the signing algorithm.');
+        throw apiError(
+          'KMSInvalidSignatureException',
+          'The signature verification failed: the signature does not match the message, the key and the signing algorithm.',
+        );
       }
       return { KeyId: ctx.store.arnOf(request.key), SignatureValid: true, SigningAlgorithm: request.algorithm };
     },
@@ -92,7 +119,8 @@ export const signingOperations: OperationTable = {
       requireCustomerManaged(ctx, key);
       requireState(ctx, key, 'crypto');
       const kind = kindOf(key.spec);
-      if (kind === 'symmetric' || kind === 'hmac') throw unsupported(`${ctx.store.arnOf(key)} is a ${kind === 'hmac' ? 'HMAC' : 'symmetric encryption'} key: it has no public key.`);
+      if (kind === 'symmetric' || kind === 'hmac')
+        throw unsupported(`${ctx.store.arnOf(key)} is a ${kind === 'hmac' ? 'HMAC' : 'symmetric encryption'} key: it has no public key.`);
       const material = await ctx.store.currentMaterial(key);
       const encryption = encryptionAlgorithmsFor(key.spec, key.usage);
       const signing = signingAlgorithmsFor(key.spec, key.usage);
@@ -128,7 +156,10 @@ export const signingOperations: OperationTable = {
       const mac = input.requiredBlob('Mac', { max: 6144 });
       checkDryRun(input);
       if (!macEquals(computeMac(await ctx.store.currentMaterial(key), algorithm, message), mac)) {
-        throw apiError('KMSInvalidMacException', 'The MAC verification failed: the MAC does not match the message, the key and the MAC algorithm.');
+        throw apiError(
+          'KMSInvalidMacException',
+          'The MAC verification failed: the MAC does not match the message, the key and the MAC algorithm.',
+        );
       }
       return { KeyId: ctx.store.arnOf(key), MacValid: true, MacAlgorithm: algorithm };
     },

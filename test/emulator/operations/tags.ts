@@ -13,12 +13,17 @@ export const maxTagsPerKey = 50;
 export function checkTags(tags: Tag[], existing: Tag[] = []): Tag[] {
   const merged = [...existing];
   for (const tag of tags) {
-    if (tag.TagKey.toLowerCase().startsWith('aws:')) throw apiError('TagException', `Tag keys beginning with "aws:" are reserved: ${tag.TagKey}`);
+    if (tag.TagKey.toLowerCase().startsWith('aws:'))
+      throw apiError('TagException', `Tag keys beginning with "aws:" are reserved: ${tag.TagKey}`);
     const at = merged.findIndex((t) => t.TagKey === tag.TagKey);
     if (at >= 0) merged[at] = tag;
     else merged.push(tag);
   }
-  if (merged.length > maxTagsPerKey) throw apiError('LimitExceededException', `A KMS key can have at most ${maxTagsPerKey} tags; this request would give it ${merged.length}.`);
+  if (merged.length > maxTagsPerKey)
+    throw apiError(
+      'LimitExceededException',
+      `A KMS key can have at most ${maxTagsPerKey} tags; this request would give it ${merged.length}.`,
+    );
   return merged;
 }
 
@@ -34,7 +39,11 @@ export const tagOperations: OperationTable = {
     handler(input, ctx) {
       const key = taggableKey(ctx, input.requiredString('KeyId', { max: 2048 }));
       const tags = input.tags('Tags');
-      if (!tags) throw apiError('ValidationException', "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+      if (!tags)
+        throw apiError(
+          'ValidationException',
+          "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+        );
       key.tags = checkTags(tags, key.tags);
       return {};
     },
@@ -43,7 +52,11 @@ export const tagOperations: OperationTable = {
     handler(input, ctx) {
       const key = taggableKey(ctx, input.requiredString('KeyId', { max: 2048 }));
       const names = input.stringList('TagKeys', { min: 1, item: { min: 1, max: 128 } });
-      if (!names) throw apiError('ValidationException', "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null");
+      if (!names)
+        throw apiError(
+          'ValidationException',
+          "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+        );
       key.tags = key.tags.filter((t) => !names.includes(t.TagKey));
       return {};
     },

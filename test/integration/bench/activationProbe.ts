@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 
-
 export async function run(): Promise<void> {
   const out = process.env.KMS_BENCH_OUT;
   if (!out) throw new Error('KMS_BENCH_OUT is not set');

@@ -63,7 +63,13 @@ async function watched(task: () => Promise<unknown>): Promise<Sample> {
   }
   const ms = performance.now() - t0;
   peak = Math.max(peak, process.memoryUsage.rss());
-  return { ms, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, rssGrowthMiB: (peak - rss0) / MiB, extraThreads: mostThreads - threads0 };
+  return {
+    ms,
+    p99: histogram.percentile(99) / 1e6,
+    max: histogram.max / 1e6,
+    rssGrowthMiB: (peak - rss0) / MiB,
+    extraThreads: mostThreads - threads0,
+  };
 }
 
 async function timed(task: () => Promise<unknown>): Promise<Sample> {
@@ -109,7 +115,8 @@ export async function run(): Promise<void> {
     recipient = /public key: (age1\w+)/.exec(readFileSync(join(dir, 'age.key'), 'utf8'))?.[1] ?? '';
   }
   const results: Record<string, Record<string, Sample>> = {};
-  const command = (id: string, arg: Record<string, unknown>): Promise<unknown> => Promise.resolve(vscode.commands.executeCommand(`kmsWorkbench.${id}`, arg));
+  const command = (id: string, arg: Record<string, unknown>): Promise<unknown> =>
+    Promise.resolve(vscode.commands.executeCommand(`kmsWorkbench.${id}`, arg));
   const repeat = async (n: number, prepare: () => Promise<void>, task: () => Promise<unknown>, watch: boolean): Promise<Sample> => {
     const samples: Sample[] = [];
     for (let i = 0; i < n; i++) {
@@ -130,10 +137,20 @@ export async function run(): Promise<void> {
       const encrypted = join(dir, `enc-${sizeMiB}-${format}`);
       r[`encrypt ${format}`] = await repeat(n, fresh, () => command('encryptFile', { uri, keyId, format }), true);
       await copyFile(work, encrypted);
-      r[`decrypt ${format}`] = await repeat(n, () => copyFile(encrypted, work), () => command('decryptFile', { uri }), true);
+      r[`decrypt ${format}`] = await repeat(
+        n,
+        () => copyFile(encrypted, work),
+        () => command('decryptFile', { uri }),
+        true,
+      );
       if (!(await sameFile(work, plain))) throw new Error(`the ${format} round trip of ${sizeMiB} MiB did not give the plaintext back`);
       if (format === 'binary') {
-        r['re-encrypt binary'] = await repeat(n, () => copyFile(encrypted, work), () => command('reEncryptFile', { uri, keyId }), true);
+        r['re-encrypt binary'] = await repeat(
+          n,
+          () => copyFile(encrypted, work),
+          () => command('reEncryptFile', { uri, keyId }),
+          true,
+        );
         r['decrypt then encrypt binary'] = await repeat(
           n,
           () => copyFile(encrypted, work),
@@ -150,10 +167,15 @@ export async function run(): Promise<void> {
     const key = Buffer.alloc(32, 7);
     const iv = Buffer.alloc(12, 1);
     const rawOut = join(dir, 'raw.out');
-    r['raw AES-256-GCM encrypt'] = await repeat(n, nothing, async () => {
-      await pipeline(createReadStream(plain, { highWaterMark: MiB }), createCipheriv('aes-256-gcm', key, iv), createWriteStream(rawOut));
-      await fsyncFile(rawOut);
-    }, false);
+    r['raw AES-256-GCM encrypt'] = await repeat(
+      n,
+      nothing,
+      async () => {
+        await pipeline(createReadStream(plain, { highWaterMark: MiB }), createCipheriv('aes-256-gcm', key, iv), createWriteStream(rawOut));
+        await fsyncFile(rawOut);
+      },
+      false,
+    );
     await rm(rawOut, { force: true });
     if (age) {
       const ageOut = join(dir, 'age.out');
@@ -184,7 +206,10 @@ async function selections(dir: string, keyId: string): Promise<Record<string, Sa
   writeFileSync(path, content);
   const editor = await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false });
   const select = (): void => {
-    editor.selections = Array.from({ length: count }, (_, i) => new vscode.Selection(i, `SECRET_${i}=`.length, i, `SECRET_${i}=value-${i}`.length));
+    editor.selections = Array.from(
+      { length: count },
+      (_, i) => new vscode.Selection(i, `SECRET_${i}=`.length, i, `SECRET_${i}=value-${i}`.length),
+    );
   };
   const out: Record<string, Sample> = {};
   for (const [name, fault] of [

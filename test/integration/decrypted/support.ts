@@ -48,15 +48,28 @@ export function workspaceDir(): string {
 export type Format = 'base64' | 'binary' | 'blob';
 
 /** Encrypts `plaintext` in memory and writes only the ciphertext to `path` (as the extension writes files). */
-export async function writeEncrypted(k: Kms, path: string, plaintext: string, options: { keyId: string; context?: EncryptionContext; format?: Format }): Promise<Buffer> {
+export async function writeEncrypted(
+  k: Kms,
+  path: string,
+  plaintext: string,
+  options: { keyId: string; context?: EncryptionContext; format?: Format },
+): Promise<Buffer> {
   const out = await encrypted(k, plaintext, options);
   writeFileSync(path, out);
   return out;
 }
 
-export async function encrypted(k: Kms, plaintext: string, options: { keyId: string; context?: EncryptionContext; format?: Format }): Promise<Buffer> {
+export async function encrypted(
+  k: Kms,
+  plaintext: string,
+  options: { keyId: string; context?: EncryptionContext; format?: Format },
+): Promise<Buffer> {
   if (options.format === 'blob') {
-    const { CiphertextBlob } = await k.client.encrypt({ KeyId: options.keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: options.context });
+    const { CiphertextBlob } = await k.client.encrypt({
+      KeyId: options.keyId,
+      Plaintext: Buffer.from(plaintext, 'utf8'),
+      EncryptionContext: options.context,
+    });
     return Buffer.from(`${Buffer.from(CiphertextBlob!).toString('base64')}\n`, 'latin1');
   }
   const keyring = new KmsKeyringNode({ generatorKeyId: options.keyId, clientProvider: () => k.client });
@@ -130,7 +143,11 @@ export async function closeAllEditors(): Promise<void> {
 }
 
 /** Files under `root` (recursively) containing `needle` in UTF-8 or UTF-16LE; unreadable and huge files are skipped. */
-export function filesContaining(root: string, needle: string, options: { maxBytes?: number; skip?: (path: string) => boolean } = {}): string[] {
+export function filesContaining(
+  root: string,
+  needle: string,
+  options: { maxBytes?: number; skip?: (path: string) => boolean } = {},
+): string[] {
   const forms = [Buffer.from(needle, 'utf8'), Buffer.from(needle, 'utf16le')];
   const found: string[] = [];
   const walk = (dir: string): void => {

@@ -91,7 +91,11 @@ export class RecordingInput extends ScriptedUserInput {
 }
 
 /** Runs `fn` with the prompts answered from `answers`, then restores the real prompts. */
-export async function withAnswers<T>(t: Testing, answers: readonly ScriptedAnswer[], fn: () => Thenable<T> | Promise<T>): Promise<{ result: T; ui: RecordingInput }> {
+export async function withAnswers<T>(
+  t: Testing,
+  answers: readonly ScriptedAnswer[],
+  fn: () => Thenable<T> | Promise<T>,
+): Promise<{ result: T; ui: RecordingInput }> {
   const ui = new RecordingInput(answers);
   const previous: UserInput = t.setUserInput(ui);
   try {

@@ -97,7 +97,11 @@ class RecordingInput extends ScriptedUserInput {
  * Commands run from a node or the palette report failures in a message and resolve
  * undefined (only argument objects get a rejection), so `result` is undefined then.
  */
-export async function withAnswers<T>(env: Env, answers: readonly ScriptedAnswer[], fn: () => Thenable<T> | Promise<T>): Promise<{ result: T; ui: RecordingInput }> {
+export async function withAnswers<T>(
+  env: Env,
+  answers: readonly ScriptedAnswer[],
+  fn: () => Thenable<T> | Promise<T>,
+): Promise<{ result: T; ui: RecordingInput }> {
   const ui = new RecordingInput(answers);
   const previous: UserInput = env.testing.setUserInput(ui);
   try {

@@ -26,7 +26,13 @@ export const deletionDate = '2031-03-01T00:00:00Z';
 export function richSeed(region = RICH_REGION): SeedDocument {
   return {
     customKeyStores: [
-      { CustomKeyStoreId: 'cks-0a1b2c3d4e5f6a7b8', CustomKeyStoreName: 'hsm-store', CustomKeyStoreType: 'AWS_CLOUDHSM', ConnectionState: 'DISCONNECTED', CloudHsmClusterId: 'cluster-1a2b3c4d5e6' },
+      {
+        CustomKeyStoreId: 'cks-0a1b2c3d4e5f6a7b8',
+        CustomKeyStoreName: 'hsm-store',
+        CustomKeyStoreType: 'AWS_CLOUDHSM',
+        ConnectionState: 'DISCONNECTED',
+        CloudHsmClusterId: 'cluster-1a2b3c4d5e6',
+      },
     ],
     keys: [
       {
@@ -50,12 +56,26 @@ export function richSeed(region = RICH_REGION): SeedDocument {
           },
         ],
       },
-      { region, id: ids.signing, spec: 'ECC_NIST_P256', usage: 'SIGN_VERIFY', description: 'Release signing', aliases: ['alias/release-signing'] },
+      {
+        region,
+        id: ids.signing,
+        spec: 'ECC_NIST_P256',
+        usage: 'SIGN_VERIFY',
+        description: 'Release signing',
+        aliases: ['alias/release-signing'],
+      },
       { region, id: ids.mac, spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC', aliases: ['alias/webhook-mac'] },
       { region, id: ids.disabled, state: 'Disabled', description: 'Retired', aliases: ['alias/old-disabled'] },
       { region, id: ids.deleting, state: 'PendingDeletion', deletionDate, pendingWindowInDays: 30, aliases: ['alias/to-delete'] },
       { region, id: ids.importing, origin: 'EXTERNAL', aliases: ['alias/byok'] },
-      { region, id: ids.unavailable, state: 'Unavailable', origin: 'AWS_CLOUDHSM', customKeyStoreId: 'cks-0a1b2c3d4e5f6a7b8', aliases: ['alias/in-hsm'] },
+      {
+        region,
+        id: ids.unavailable,
+        state: 'Unavailable',
+        origin: 'AWS_CLOUDHSM',
+        customKeyStoreId: 'cks-0a1b2c3d4e5f6a7b8',
+        aliases: ['alias/in-hsm'],
+      },
       { region, id: ids.bare, description: 'No alias at all' },
       { region, id: ids.global, multiRegion: true, replicaRegions: ['us-west-2'], aliases: ['alias/global'] },
       { region, id: ids.awsS3, manager: 'AWS', aliases: ['alias/aws/s3'] },

@@ -14,12 +14,44 @@ export const reviewedPolicy = {
       Sid: 'KeyAdmins',
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin` },
-      Action: ['kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+      Action: [
+        'kms:Create*',
+        'kms:Describe*',
+        'kms:Enable*',
+        'kms:List*',
+        'kms:Put*',
+        'kms:Update*',
+        'kms:Revoke*',
+        'kms:Disable*',
+        'kms:Get*',
+        'kms:Delete*',
+        'kms:ScheduleKeyDeletion',
+        'kms:CancelKeyDeletion',
+      ],
       Resource: '*',
     },
-    { Sid: 'KeyUsers', Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/App`, `arn:aws:iam::${ACCOUNT}:user/batch`] }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'], Resource: '*' },
-    { Sid: 'OrgRead', Effect: 'Allow', Principal: '*', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } },
-    { Sid: 'PartnerDecrypt', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:user/partner` }, Action: 'kms:Decrypt', Resource: '*' },
+    {
+      Sid: 'KeyUsers',
+      Effect: 'Allow',
+      Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/App`, `arn:aws:iam::${ACCOUNT}:user/batch`] },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: '*',
+    },
+    {
+      Sid: 'OrgRead',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+    },
+    {
+      Sid: 'PartnerDecrypt',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:user/partner` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    },
     {
       Sid: 'ViaS3',
       Effect: 'Allow',
@@ -28,17 +60,39 @@ export const reviewedPolicy = {
       Resource: '*',
       Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:CallerAccount': ACCOUNT } },
     },
-    { Sid: 'ContextRule', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Reports` }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:Department': 'finance' } } },
+    {
+      Sid: 'ContextRule',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Reports` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:Department': 'finance' } },
+    },
   ],
 };
 
 export const openPolicy = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'Open', Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }],
+  Statement: [
+    {
+      Sid: 'Open',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+    },
+  ],
 };
 
 /** Grants in CreateGrant's terms (the emulator's seed and ListGrants use the same names). */
 export const fixtureGrants = [
-  { name: 'constrained', granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/App`, operations: ['Decrypt', 'GenerateDataKey'], constraints: { EncryptionContextSubset: { department: 'Finance' } }, retiringPrincipal: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin` },
+  {
+    name: 'constrained',
+    granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/App`,
+    operations: ['Decrypt', 'GenerateDataKey'],
+    constraints: { EncryptionContextSubset: { department: 'Finance' } },
+    retiringPrincipal: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin`,
+  },
   { name: 'open-ended', granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/Worker`, operations: ['Encrypt', 'Decrypt'] },
 ];

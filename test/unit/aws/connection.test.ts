@@ -126,7 +126,10 @@ region = sa-east-1
 
   it('honours ignore_configured_endpoint_urls from the profile and from the environment, but not over an explicit endpoint', async () => {
     const files = await load();
-    assert.equal(resolveConnection({ profile: 'ignoring' }, { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1' }, files).endpoint, undefined);
+    assert.equal(
+      resolveConnection({ profile: 'ignoring' }, { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1' }, files).endpoint,
+      undefined,
+    );
     assert.equal(resolveConnection({ profile: 'dev' }, { ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, files).endpoint, undefined);
     assert.equal(resolveConnection({ profile: 'ignoring', endpoint: 'http://localhost:1' }, env, files).endpoint, 'http://localhost:1');
   });
@@ -143,16 +146,25 @@ region = sa-east-1
 
   it('refuses what cannot work with a sentence naming the fix', async () => {
     const files = await load();
-    assert.throws(() => resolveConnection({ profile: 'nope' }, env, files), (e: Error) => e instanceof ConnectionConfigError && /Profile "nope" is not in .*config.*aws configure --profile nope/.test(e.message));
+    assert.throws(
+      () => resolveConnection({ profile: 'nope' }, env, files),
+      (e: Error) => e instanceof ConnectionConfigError && /Profile "nope" is not in .*config.*aws configure --profile nope/.test(e.message),
+    );
     assert.throws(() => resolveConnection({ profile: 'assumer' }, env, files), /No region for profile "assumer": set "region"/);
     assert.throws(() => resolveConnection({ profile: 'dev', region: 'Frankfurt' }, env, files), /"Frankfurt" is not an AWS region name/);
-    assert.throws(() => resolveConnection({ profile: 'dev', endpoint: 'localhost:4566' }, env, files), /must start with http:\/\/ or https:\/\//);
+    assert.throws(
+      () => resolveConnection({ profile: 'dev', endpoint: 'localhost:4566' }, env, files),
+      /must start with http:\/\/ or https:\/\//,
+    );
     assert.throws(() => resolveConnection({ profile: 'dev', endpoint: 'http://' }, env, files), /is not a URL/);
   });
 
   describe('plain http:// only to this machine unless the user allows it', () => {
     const refused = (e: unknown): boolean =>
-      e instanceof ConnectionConfigError && /plain http:\/\/ to .*not this machine.*https:\/\/.*127\.0\.0\.1 or localhost.*"kmsWorkbench\.allowInsecureEndpoints": true/.test(e.message);
+      e instanceof ConnectionConfigError &&
+      /plain http:\/\/ to .*not this machine.*https:\/\/.*127\.0\.0\.1 or localhost.*"kmsWorkbench\.allowInsecureEndpoints": true/.test(
+        e.message,
+      );
 
     it('accepts https anywhere and http to loopback addresses, however they are written', async () => {
       const files = await load();
@@ -175,28 +187,65 @@ region = sa-east-1
 
     it('refuses http to any other host, naming the source, the host and the setting', async () => {
       const files = await load();
-      for (const endpoint of ['http://evil.example:80', 'http://10.0.0.5:4566', 'http://128.0.0.1', 'http://[::2]:1', 'http://[::ffff:10.0.0.1]', 'http://0.0.0.0:4566', 'http://localhost.evil.example', 'http://127.0.0.1.nip.io']) {
+      for (const endpoint of [
+        'http://evil.example:80',
+        'http://10.0.0.5:4566',
+        'http://128.0.0.1',
+        'http://[::2]:1',
+        'http://[::ffff:10.0.0.1]',
+        'http://0.0.0.0:4566',
+        'http://localhost.evil.example',
+        'http://127.0.0.1.nip.io',
+      ]) {
         assert.throws(() => resolveConnection({ profile: 'dev', endpoint }, env, files), refused, endpoint);
-        assert.throws(() => resolveConnection({ profile: 'dev', endpoint }, env, files), (e: Error) => e.message.includes(`"${endpoint}" (from connection)`), endpoint);
+        assert.throws(
+          () => resolveConnection({ profile: 'dev', endpoint }, env, files),
+          (e: Error) => e.message.includes(`"${endpoint}" (from connection)`),
+          endpoint,
+        );
       }
     });
 
     it('applies to every endpoint source: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the services section and endpoint_url', async () => {
       const files = await load();
-      assert.throws(() => resolveConnection({ profile: 'dev' }, { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1' }, files), (e: Error) => refused(e) && /from AWS_ENDPOINT_URL_KMS/.test(e.message));
-      assert.throws(() => resolveConnection({ profile: 'dev' }, { ...env, AWS_ENDPOINT_URL: 'http://all-env:1' }, files), (e: Error) => refused(e) && /from AWS_ENDPOINT_URL\)/.test(e.message));
-      assert.throws(() => resolveConnection({ profile: 'staging' }, env, files), (e: Error) => refused(e) && /staging-kms\.internal.*from profile endpoint_url/.test(e.message));
-      writeFileSync(join(dir, 'remote-services'), '[profile r]\nregion = us-east-1\nservices = remote\n\n[services remote]\nkms =\n  endpoint_url = http://kms.lan:4566\n');
-      const remoteServices = await AwsConfigFiles.load({ AWS_CONFIG_FILE: join(dir, 'remote-services'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') });
-      assert.throws(() => resolveConnection({ profile: 'r' }, env, remoteServices), (e: Error) => refused(e) && /from profile services section/.test(e.message));
+      assert.throws(
+        () => resolveConnection({ profile: 'dev' }, { ...env, AWS_ENDPOINT_URL_KMS: 'http://kms-env:1' }, files),
+        (e: Error) => refused(e) && /from AWS_ENDPOINT_URL_KMS/.test(e.message),
+      );
+      assert.throws(
+        () => resolveConnection({ profile: 'dev' }, { ...env, AWS_ENDPOINT_URL: 'http://all-env:1' }, files),
+        (e: Error) => refused(e) && /from AWS_ENDPOINT_URL\)/.test(e.message),
+      );
+      assert.throws(
+        () => resolveConnection({ profile: 'staging' }, env, files),
+        (e: Error) => refused(e) && /staging-kms\.internal.*from profile endpoint_url/.test(e.message),
+      );
+      writeFileSync(
+        join(dir, 'remote-services'),
+        '[profile r]\nregion = us-east-1\nservices = remote\n\n[services remote]\nkms =\n  endpoint_url = http://kms.lan:4566\n',
+      );
+      const remoteServices = await AwsConfigFiles.load({
+        AWS_CONFIG_FILE: join(dir, 'remote-services'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      });
+      assert.throws(
+        () => resolveConnection({ profile: 'r' }, env, remoteServices),
+        (e: Error) => refused(e) && /from profile services section/.test(e.message),
+      );
     });
 
     it('allows them when the user setting says so', async () => {
       const files = await load();
       const allow = { allowInsecureEndpoints: true };
-      assert.equal(resolveConnection({ profile: 'dev', endpoint: 'http://kms.lan:4566' }, env, files, allow).endpoint, 'http://kms.lan:4566');
+      assert.equal(
+        resolveConnection({ profile: 'dev', endpoint: 'http://kms.lan:4566' }, env, files, allow).endpoint,
+        'http://kms.lan:4566',
+      );
       assert.equal(resolveConnection({ profile: 'staging' }, env, files, allow).endpoint, 'http://staging-kms.internal:4566');
-      assert.throws(() => resolveConnection({ profile: 'dev', endpoint: 'http://kms.lan:4566' }, env, files, { allowInsecureEndpoints: false }), refused);
+      assert.throws(
+        () => resolveConnection({ profile: 'dev', endpoint: 'http://kms.lan:4566' }, env, files, { allowInsecureEndpoints: false }),
+        refused,
+      );
     });
 
     it('tells loopback host names from others', () => {

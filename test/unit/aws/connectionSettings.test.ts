@@ -1,10 +1,26 @@
 import * as assert from 'node:assert/strict';
-import { canonicalEndpoint, connectionFingerprint, describeProposalFields, parseConnectionEntry, parseConnectionList } from '../../../src/core/aws/connectionSettings';
+import {
+  canonicalEndpoint,
+  connectionFingerprint,
+  describeProposalFields,
+  parseConnectionEntry,
+  parseConnectionList,
+} from '../../../src/core/aws/connectionSettings';
 
 describe('connection settings: entries as settings hold them, and the identity of a proposal', () => {
   it('reads entries of any shape: strings kept, other types dropped, non-objects named invalid', () => {
-    assert.deepEqual(parseConnectionEntry({ profile: 'p', region: 'us-east-1', endpoint: 'http://localhost:1', label: 'L', extra: 1 }), { profile: 'p', region: 'us-east-1', endpoint: 'http://localhost:1', label: 'L' });
-    assert.deepEqual(parseConnectionEntry({ profile: 42, region: ['x'] }), { profile: undefined, region: undefined, endpoint: undefined, label: undefined });
+    assert.deepEqual(parseConnectionEntry({ profile: 'p', region: 'us-east-1', endpoint: 'http://localhost:1', label: 'L', extra: 1 }), {
+      profile: 'p',
+      region: 'us-east-1',
+      endpoint: 'http://localhost:1',
+      label: 'L',
+    });
+    assert.deepEqual(parseConnectionEntry({ profile: 42, region: ['x'] }), {
+      profile: undefined,
+      region: undefined,
+      endpoint: undefined,
+      label: undefined,
+    });
     assert.deepEqual(parseConnectionEntry('http://evil'), { label: '(invalid entry: "http://evil")' });
     assert.deepEqual(parseConnectionEntry([1]), { label: '(invalid entry: [1])' });
     assert.deepEqual(parseConnectionList({ not: 'a list' }), []);
@@ -37,7 +53,11 @@ describe('connection settings: entries as settings hold them, and the identity o
   });
 
   it('describes every field for the approval, saying what an absent one means', () => {
-    assert.deepEqual(describeProposalFields({ profile: 'dev', region: 'eu-west-1', endpoint: 'https://kms.example' }), { profile: 'dev', region: 'eu-west-1', endpoint: 'https://kms.example/' });
+    assert.deepEqual(describeProposalFields({ profile: 'dev', region: 'eu-west-1', endpoint: 'https://kms.example' }), {
+      profile: 'dev',
+      region: 'eu-west-1',
+      endpoint: 'https://kms.example/',
+    });
     const empty = describeProposalFields({});
     assert.match(empty.profile, /none: your environment credentials/);
     assert.match(empty.region, /AWS_REGION/);

@@ -12,17 +12,26 @@ describe('bring your own key: wrapping, material, peer keys', () => {
 
   it('wraps with RSAES_OAEP (SHA-256 and SHA-1): the wrapping private key gets the material back', () => {
     const material = Buffer.alloc(32, 7);
-    for (const [algorithm, hash] of [['RSAES_OAEP_SHA_256', 'sha256'], ['RSAES_OAEP_SHA_1', 'sha1']] as const) {
+    for (const [algorithm, hash] of [
+      ['RSAES_OAEP_SHA_256', 'sha256'],
+      ['RSAES_OAEP_SHA_1', 'sha1'],
+    ] as const) {
       const wrapped = wrapKeyMaterial(publicDer, algorithm, material);
       assert.equal(wrapped.length, 256);
-      assert.deepEqual(privateDecrypt({ key: wrapping.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, wrapped), material);
+      assert.deepEqual(
+        privateDecrypt({ key: wrapping.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, wrapped),
+        material,
+      );
     }
   });
 
   it('wraps with RSA_AES_KEY_WRAP: an RSA-OAEP-wrapped AES-256 key, then RFC 5649 key wrap with padding of the material', () => {
     const material = Buffer.from('an odd length of material, 37 bytes!');
     const wrapped = wrapKeyMaterial(publicDer, 'RSA_AES_KEY_WRAP_SHA_256', material);
-    const aesKey = privateDecrypt({ key: wrapping.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped.subarray(0, 256));
+    const aesKey = privateDecrypt(
+      { key: wrapping.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      wrapped.subarray(0, 256),
+    );
     assert.equal(aesKey.length, 32);
     const decipher = createDecipheriv('id-aes256-wrap-pad', aesKey, Buffer.from('A65959A6', 'hex'));
     assert.deepEqual(Buffer.concat([decipher.update(wrapped.subarray(256)), decipher.final()]), material);
@@ -68,7 +77,7 @@ describe('bring your own key: wrapping, material, peer keys', () => {
     assert.match((checkExpiry('tomorrow', now) as { problem: string }).problem, /not a date/);
   });
 
-  it('reads the peer public key from PEM, DER or base64 DER, on the KMS key\'s curve', () => {
+  it("reads the peer public key from PEM, DER or base64 DER, on the KMS key's curve", () => {
     const pair = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
     const der = pair.publicKey.export({ type: 'spki', format: 'der' });
     for (const input of [pair.publicKey.export({ type: 'spki', format: 'pem' }), der, der.toString('base64')]) {
@@ -77,25 +86,48 @@ describe('bring your own key: wrapping, material, peer keys', () => {
       assert.deepEqual(checked.value, der);
     }
     assert.match((peerPublicKey(der, 'ECC_NIST_P256') as { problem: string }).problem, /secp384r1.*same curve/);
-    assert.match((peerPublicKey(wrapping.publicKey.export({ type: 'spki', format: 'pem' }), 'ECC_NIST_P256') as { problem: string }).problem, /RSA key/);
+    assert.match(
+      (peerPublicKey(wrapping.publicKey.export({ type: 'spki', format: 'pem' }), 'ECC_NIST_P256') as { problem: string }).problem,
+      /RSA key/,
+    );
     assert.match((peerPublicKey('junk', 'ECC_NIST_P256') as { problem: string }).problem, /not a public key/);
   });
 
   it('offers import for EXTERNAL keys, deletion of material only when there is some, and ECDH only for key agreement keys', () => {
     const external = { KeyManager: 'CUSTOMER', Origin: 'EXTERNAL', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' } as const;
     assert.equal(explainRefusal({ ...external, KeyState: 'PendingImport' }, 'importKeyMaterial'), undefined);
-    assert.match(explainRefusal({ ...external, KeyState: 'PendingImport' }, 'deleteImportedKeyMaterial') ?? '', /no key material to delete/);
+    assert.match(
+      explainRefusal({ ...external, KeyState: 'PendingImport' }, 'deleteImportedKeyMaterial') ?? '',
+      /no key material to delete/,
+    );
     assert.equal(explainRefusal({ ...external, KeyState: 'Enabled' }, 'deleteImportedKeyMaterial'), undefined);
     assert.match(explainRefusal({ ...external, KeyState: 'PendingDeletion' }, 'importKeyMaterial') ?? '', /pending deletion/);
     assert.match(explainRefusal({ ...external, Origin: 'AWS_KMS', KeyState: 'Enabled' }, 'importKeyMaterial') ?? '', /origin EXTERNAL/);
-    assert.equal(explainRefusal({ KeyManager: 'CUSTOMER', KeyState: 'Enabled', KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' }, 'deriveSharedSecret'), undefined);
-    assert.match(explainRefusal({ KeyManager: 'CUSTOMER', KeyState: 'Enabled', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, 'deriveSharedSecret') ?? '', /KEY_AGREEMENT/);
+    assert.equal(
+      explainRefusal(
+        { KeyManager: 'CUSTOMER', KeyState: 'Enabled', KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' },
+        'deriveSharedSecret',
+      ),
+      undefined,
+    );
+    assert.match(
+      explainRefusal(
+        { KeyManager: 'CUSTOMER', KeyState: 'Enabled', KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+        'deriveSharedSecret',
+      ) ?? '',
+      /KEY_AGREEMENT/,
+    );
   });
 
-  it('puts a custom key store\'s connection error in words', () => {
+  it("puts a custom key store's connection error in words", () => {
     assert.match(connectionErrorText('USER_LOCKED_OUT') ?? '', /^USER_LOCKED_OUT: .*locked out/);
     assert.equal(connectionErrorText('SOMETHING_NEW'), 'SOMETHING_NEW');
-    const shown = customKeyStoreLabel({ CustomKeyStoreId: 'cks-1', CustomKeyStoreName: 'hsm', ConnectionState: 'FAILED', ConnectionErrorCode: 'NETWORK_ERRORS' });
+    const shown = customKeyStoreLabel({
+      CustomKeyStoreId: 'cks-1',
+      CustomKeyStoreName: 'hsm',
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'NETWORK_ERRORS',
+    });
     assert.equal(shown.description, 'CloudHSM key store · connection failed (NETWORK_ERRORS)');
     // The tooltip is markdown with server text escaped: read it as it renders.
     assert.match(shown.tooltip.replace(/\\([!-/:-@[-`{-~])/g, '$1'), /Connection error: NETWORK_ERRORS: A network problem/);

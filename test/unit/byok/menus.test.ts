@@ -15,13 +15,15 @@ const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { contribut
 
 /** Whether a menu entry of `command` (in `menu`, optionally only the inline one) shows for a node with this context value. */
 function shows(menu: string, command: string, contextValue: string, inline?: boolean): boolean {
-  return manifest.contributes.menus[menu].filter((m) => m.command === command && (inline === undefined || (m.group === 'inline') === inline)).some((m) => {
-    const when = m.when ?? '';
-    const regex = /viewItem =~ \/(.+?)\/(?:\s|$)/.exec(when);
-    if (regex) return new RegExp(regex[1]).test(contextValue);
-    const equal = /viewItem == (\S+)/.exec(when);
-    return equal ? equal[1] === contextValue : true;
-  });
+  return manifest.contributes.menus[menu]
+    .filter((m) => m.command === command && (inline === undefined || (m.group === 'inline') === inline))
+    .some((m) => {
+      const when = m.when ?? '';
+      const regex = /viewItem =~ \/(.+?)\/(?:\s|$)/.exec(when);
+      if (regex) return new RegExp(regex[1]).test(contextValue);
+      const equal = /viewItem == (\S+)/.exec(when);
+      return equal ? equal[1] === contextValue : true;
+    });
 }
 
 const keyValue = (meta: Partial<KeyMetadata>): string => {

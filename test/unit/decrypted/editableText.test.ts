@@ -9,7 +9,10 @@ describe('what can be edited decrypted', () => {
   });
 
   it('refuses binary plaintext, naming the file and the way out', () => {
-    assert.throws(() => checkEditableText(Buffer.from([0x41, 0x00, 0x42]), 'blob.bin'), (e: Error & { code?: string }) => e.code === 'NotText' && /blob\.bin.*NUL.*Decrypt File/.test(e.message));
+    assert.throws(
+      () => checkEditableText(Buffer.from([0x41, 0x00, 0x42]), 'blob.bin'),
+      (e: Error & { code?: string }) => e.code === 'NotText' && /blob\.bin.*NUL.*Decrypt File/.test(e.message),
+    );
     assert.throws(() => checkEditableText(Buffer.from([0xff, 0xfe, 0x41]), 'x'), /not UTF-8/);
   });
 });

@@ -43,7 +43,11 @@ describe('decrypted editor names and URIs', () => {
     assert.equal(fromDecryptedUriParts({ path: 'relative/x', query: '' }), undefined);
     assert.equal(fromDecryptedUriParts({ path: '/ws/', query: '' }), undefined);
     assert.equal(fromDecryptedUriParts({ path: '/ws/app.json', query: 'file=../etc/passwd' }), undefined);
-    assert.equal(fromDecryptedUriParts({ path: '/ws/app.json', query: 'file=other.kms' }), undefined, 'the file must be the shown name plus a suffix');
+    assert.equal(
+      fromDecryptedUriParts({ path: '/ws/app.json', query: 'file=other.kms' }),
+      undefined,
+      'the file must be the shown name plus a suffix',
+    );
     assert.equal(fromDecryptedUriParts({ path: '/ws/app.json', query: 'file=app.json.kms&extra=1' }), undefined);
     assert.equal(fromDecryptedUriParts({ path: '/ws/app.json', query: 'ref=--output=/tmp/x' }), undefined);
     assert.throws(() => toDecryptedUriParts({ realPath: 'x.kms' }), /absolute/);
@@ -56,14 +60,20 @@ describe('decrypted editor names and URIs', () => {
     assert.deepEqual(parts, { path: '/config/app.json', query: 'real=%2Ftmp%2Fdemo%2Fws%2Fconfig%2Fapp.json.kms' });
     assert.deepEqual(fromDecryptedUriParts(parts), { realPath: '/tmp/demo/ws/config/app.json.kms' });
     assert.deepEqual(toDecryptedUriParts({ realPath: '/tmp/demo/ws/.env', ref: 'HEAD' }, one).path, '/.env');
-    assert.deepEqual(fromDecryptedUriParts(toDecryptedUriParts({ realPath: '/tmp/demo/ws/.env', ref: 'HEAD' }, one)), { realPath: '/tmp/demo/ws/.env', ref: 'HEAD' });
+    assert.deepEqual(fromDecryptedUriParts(toDecryptedUriParts({ realPath: '/tmp/demo/ws/.env', ref: 'HEAD' }, one)), {
+      realPath: '/tmp/demo/ws/.env',
+      ref: 'HEAD',
+    });
     // Several folders: the folder's name first, as VS Code shows it.
     const two = [...one, { name: 'Backend', path: '/srv/api' }];
     const multi = toDecryptedUriParts({ realPath: '/srv/api/secrets/db.env' }, two);
     assert.equal(multi.path, '/Backend/secrets/db.env');
     assert.deepEqual(fromDecryptedUriParts(multi), { realPath: '/srv/api/secrets/db.env' });
     // Outside every folder: as before.
-    assert.deepEqual(toDecryptedUriParts({ realPath: '/elsewhere/app.json.kms' }, one), { path: '/elsewhere/app.json', query: 'file=app.json.kms' });
+    assert.deepEqual(toDecryptedUriParts({ realPath: '/elsewhere/app.json.kms' }, one), {
+      path: '/elsewhere/app.json',
+      query: 'file=app.json.kms',
+    });
   });
 
   it('refuses a real file that is not what the path shows', () => {

@@ -1,6 +1,13 @@
 // The emulator driven by the real AWS CLI (v2 from the Debian package `awscli`), run as a child
 // process. The CLI runs asynchronously: the emulator lives in this process and must keep serving.
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GetPublicKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GetPublicKeyCommand,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +39,8 @@ describe('KMS emulator: driven by the AWS CLI', function () {
 
   before(async () => {
     const found = findAwsCli();
-    if (!found) throw new Error('No AWS CLI found (expected /usr/bin/aws from the Debian package awscli, installed by .ci/run): this test needs it.');
+    if (!found)
+      throw new Error('No AWS CLI found (expected /usr/bin/aws from the Debian package awscli, installed by .ci/run): this test needs it.');
     cli = found;
     kms = await startEmulator({ port: 0 });
     client = kmsClient(kms);
@@ -64,7 +72,9 @@ describe('KMS emulator: driven by the AWS CLI', function () {
   /** Runs `aws kms <args>` against the emulator; JSON output parsed (text output with --output text). */
   async function aws(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
     const output = args.includes('--output') ? [] : ['--output', 'json'];
-    const { stdout } = await run(cli, ['kms', ...args, '--endpoint-url', kms.url, '--region', 'us-east-1', ...output], { env: { ...env, ...extraEnv } });
+    const { stdout } = await run(cli, ['kms', ...args, '--endpoint-url', kms.url, '--region', 'us-east-1', ...output], {
+      env: { ...env, ...extraEnv },
+    });
     if (args.includes('--output')) return { text: stdout.trim() };
     return stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {};
   }
@@ -97,14 +107,29 @@ describe('KMS emulator: driven by the AWS CLI', function () {
     const plaintext = file('plain.txt', 'from the CLI');
 
     const [byCli, viaSdk, dataKey] = await Promise.all([
-      aws(['encrypt', '--key-id', sourceId, '--plaintext', `fileb://${plaintext}`, '--encryption-context', 'app=cli', '--query', 'CiphertextBlob', '--output', 'text']),
+      aws([
+        'encrypt',
+        '--key-id',
+        sourceId,
+        '--plaintext',
+        `fileb://${plaintext}`,
+        '--encryption-context',
+        'app=cli',
+        '--query',
+        'CiphertextBlob',
+        '--output',
+        'text',
+      ]),
       client.send(new EncryptCommand({ KeyId: sourceId, Plaintext: utf8('from the SDK'), EncryptionContext: { app: 'sdk' } })),
       aws(['generate-data-key', '--key-id', sourceId, '--key-spec', 'AES_256']),
     ]);
     // CLI → SDK
     const cliBlob = Buffer.from(byCli.text as string, 'base64');
     assert.ok((byCli.text as string).startsWith('AQICAHh'));
-    assert.equal(text((await client.send(new DecryptCommand({ CiphertextBlob: cliBlob, EncryptionContext: { app: 'cli' } }))).Plaintext), 'from the CLI');
+    assert.equal(
+      text((await client.send(new DecryptCommand({ CiphertextBlob: cliBlob, EncryptionContext: { app: 'cli' } }))).Plaintext),
+      'from the CLI',
+    );
     // SDK → CLI (fileb:// reads the raw blob)
     const sdkBlob = file('sdk.bin', viaSdk.CiphertextBlob!);
     const decrypted = await aws(['decrypt', '--ciphertext-blob', `fileb://${sdkBlob}`, '--encryption-context', 'app=sdk']);
@@ -117,19 +142,45 @@ describe('KMS emulator: driven by the AWS CLI', function () {
     assert.deepEqual(Buffer.from(unwrapped.Plaintext!), dataKeyPlain);
     // re-encrypt the CLI's blob under another key and context
     const cliBlobFile = file('cli.bin', cliBlob);
-    const moved = await aws(['re-encrypt', '--ciphertext-blob', `fileb://${cliBlobFile}`, '--source-encryption-context', 'app=cli', '--destination-key-id', destinationId, '--destination-encryption-context', 'app=moved']);
+    const moved = await aws([
+      're-encrypt',
+      '--ciphertext-blob',
+      `fileb://${cliBlobFile}`,
+      '--source-encryption-context',
+      'app=cli',
+      '--destination-key-id',
+      destinationId,
+      '--destination-encryption-context',
+      'app=moved',
+    ]);
     assert.equal(moved.SourceKeyId, source.KeyMetadata!.Arn);
     assert.equal(moved.KeyId, destination.KeyMetadata!.Arn);
-    const back = await client.send(new DecryptCommand({ CiphertextBlob: Buffer.from(moved.CiphertextBlob as string, 'base64'), EncryptionContext: { app: 'moved' } }));
+    const back = await client.send(
+      new DecryptCommand({ CiphertextBlob: Buffer.from(moved.CiphertextBlob as string, 'base64'), EncryptionContext: { app: 'moved' } }),
+    );
     assert.equal(text(back.Plaintext), 'from the CLI');
   });
 
   it('manages aliases, grants, the key policy and rotation', async () => {
     const keyId = (await client.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+    });
     const [, grant] = await Promise.all([
       aws(['create-alias', '--alias-name', 'alias/from-cli', '--target-key-id', keyId]),
-      aws(['create-grant', '--key-id', keyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/cli', '--operations', 'Decrypt', 'Encrypt', '--name', 'cli-grant']),
+      aws([
+        'create-grant',
+        '--key-id',
+        keyId,
+        '--grantee-principal',
+        'arn:aws:iam::111122223333:role/cli',
+        '--operations',
+        'Decrypt',
+        'Encrypt',
+        '--name',
+        'cli-grant',
+      ]),
       aws(['put-key-policy', '--key-id', keyId, '--policy-name', 'default', '--policy', `file://${file('policy.json', policy)}`]),
       aws(['enable-key-rotation', '--key-id', keyId]),
     ]);
@@ -139,10 +190,16 @@ describe('KMS emulator: driven by the AWS CLI', function () {
       aws(['get-key-policy', '--key-id', keyId, '--policy-name', 'default']),
       aws(['get-key-rotation-status', '--key-id', keyId]),
     ]);
-    assert.deepEqual((aliases.Aliases as Array<Record<string, unknown>>).map((a) => [a.AliasName, a.TargetKeyId]), [['alias/from-cli', keyId]]);
+    assert.deepEqual(
+      (aliases.Aliases as Array<Record<string, unknown>>).map((a) => [a.AliasName, a.TargetKeyId]),
+      [['alias/from-cli', keyId]],
+    );
     assert.match(grant.GrantId as string, /^[0-9a-f]{64}$/);
     const listed = grants.Grants as Array<Record<string, unknown>>;
-    assert.deepEqual(listed.map((g) => [g.GrantId, g.Name, g.Operations]), [[grant.GrantId, 'cli-grant', ['Decrypt', 'Encrypt']]]);
+    assert.deepEqual(
+      listed.map((g) => [g.GrantId, g.Name, g.Operations]),
+      [[grant.GrantId, 'cli-grant', ['Decrypt', 'Encrypt']]],
+    );
     assert.equal(gotPolicy.Policy, policy);
     assert.equal(rotation.KeyRotationEnabled, true);
   });
@@ -150,10 +207,32 @@ describe('KMS emulator: driven by the AWS CLI', function () {
   it('signs and verifies; the CLI’s signature verifies with node:crypto; bad credentials are refused', async () => {
     const keyId = (await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
     const message = file('message.txt', 'release 1.0');
-    const signed = await aws(['sign', '--key-id', keyId, '--message', `fileb://${message}`, '--message-type', 'RAW', '--signing-algorithm', 'ECDSA_SHA_256']);
+    const signed = await aws([
+      'sign',
+      '--key-id',
+      keyId,
+      '--message',
+      `fileb://${message}`,
+      '--message-type',
+      'RAW',
+      '--signing-algorithm',
+      'ECDSA_SHA_256',
+    ]);
     const signature = file('signature.bin', Buffer.from(signed.Signature as string, 'base64'));
     const [verified, publicKey] = await Promise.all([
-      aws(['verify', '--key-id', keyId, '--message', `fileb://${message}`, '--message-type', 'RAW', '--signing-algorithm', 'ECDSA_SHA_256', '--signature', `fileb://${signature}`]),
+      aws([
+        'verify',
+        '--key-id',
+        keyId,
+        '--message',
+        `fileb://${message}`,
+        '--message-type',
+        'RAW',
+        '--signing-algorithm',
+        'ECDSA_SHA_256',
+        '--signature',
+        `fileb://${signature}`,
+      ]),
       client.send(new GetPublicKeyCommand({ KeyId: keyId })),
       awsFails(['list-keys'], 'UnrecognizedClientException', { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN' }),
       awsFails(['list-keys'], 'InvalidSignatureException', { AWS_SECRET_ACCESS_KEY: 'wrong' }),

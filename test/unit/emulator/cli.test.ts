@@ -17,7 +17,11 @@ interface Started {
 }
 
 function startCli(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'emulator', 'cli.ts')], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'emulator', 'cli.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line within 15 s:\n${output}`)), 15_000);
@@ -65,16 +69,34 @@ describe('KMS emulator: npm run emulator', function () {
     };
     const first = await startCli(env);
     try {
-      const client = new KMSClient({ endpoint: first.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALDEMO', secretAccessKey: 'local-secret' }, maxAttempts: 1 });
-      assert.match((await client.send(new DescribeKeyCommand({ KeyId: 'alias/app-secrets' }))).KeyMetadata!.Arn!, /^arn:aws:kms:us-east-1:999988887777:key\//);
+      const client = new KMSClient({
+        endpoint: first.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIALOCALDEMO', secretAccessKey: 'local-secret' },
+        maxAttempts: 1,
+      });
+      assert.match(
+        (await client.send(new DescribeKeyCommand({ KeyId: 'alias/app-secrets' }))).KeyMetadata!.Arn!,
+        /^arn:aws:kms:us-east-1:999988887777:key\//,
+      );
       const created = (await client.send(new CreateKeyCommand({ Description: 'made before the restart' }))).KeyMetadata!.KeyId!;
-      const defaults = new KMSClient({ endpoint: first.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+      const defaults = new KMSClient({
+        endpoint: first.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
       await rejectsWith(defaults.send(new ListKeysCommand({})), 'UnrecognizedClientException');
       assert.equal(await stop(first, 'SIGTERM'), 0);
       assert.ok(existsSync(env.KMS_EMULATOR_PERSIST));
 
       const second = await startCli(env);
-      const again = new KMSClient({ endpoint: second.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALDEMO', secretAccessKey: 'local-secret' }, maxAttempts: 1 });
+      const again = new KMSClient({
+        endpoint: second.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIALOCALDEMO', secretAccessKey: 'local-secret' },
+        maxAttempts: 1,
+      });
       assert.equal((await again.send(new DescribeKeyCommand({ KeyId: created }))).KeyMetadata?.Description, 'made before the restart');
       assert.equal(await stop(second, 'SIGINT'), 0);
       assert.match(second.output(), /SIGINT, stopping/);

@@ -1,4 +1,11 @@
-import { CreateKeyCommand, DescribeKeyCommand, EncryptCommand, type KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  type KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+} from '@aws-sdk/client-kms';
 import * as assert from 'node:assert/strict';
 import { EmulatorControl } from '../../emulator/control';
 import { type Emulator, startEmulator } from '../../emulator/server';
@@ -46,7 +53,9 @@ describe('KMS emulator: fault injection, call counts and the control API', () =>
 
   it('throttles the next N calls with ThrottlingException; the SDK retries through them when allowed to', async () => {
     kms.faults.set('Encrypt', { throttle: 2 });
-    await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x') })), 'ThrottlingException', { message: /Rate exceeded/ });
+    await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x') })), 'ThrottlingException', {
+      message: /Rate exceeded/,
+    });
     await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x') })), 'ThrottlingException');
     await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x') }));
     assert.equal(kms.callCount('Encrypt'), 3);
@@ -63,8 +72,14 @@ describe('KMS emulator: fault injection, call counts and the control API', () =>
     await client.send(new DescribeKeyCommand({ KeyId: keyId }));
     await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: keyId })), 'KMSInternalException', { status: 500, message: /injected/ });
     await client.send(new DescribeKeyCommand({ KeyId: keyId }));
-    kms.faults.set('DescribeKey', { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'User is not authorized to perform: kms:DescribeKey' } });
-    await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: keyId })), 'AccessDeniedException', { status: 400, message: /not authorized/ });
+    kms.faults.set('DescribeKey', {
+      failOnCall: 1,
+      error: { name: 'AccessDeniedException', message: 'User is not authorized to perform: kms:DescribeKey' },
+    });
+    await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: keyId })), 'AccessDeniedException', {
+      status: 400,
+      message: /not authorized/,
+    });
     kms.faults.set('DescribeKey', { failOnCall: 1, error: { name: 'DependencyTimeoutException' } });
     await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: keyId })), 'DependencyTimeoutException', { status: 503 });
     assert.throws(() => kms.faults.set('DescribeKey', { failOnCall: 0 }), /counts from 1/);

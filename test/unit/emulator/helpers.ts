@@ -19,7 +19,11 @@ interface ErrorShape {
 }
 
 /** Asserts that `promise` rejects with the KMS error `name` (and HTTP status, message pattern). */
-export async function rejectsWith(promise: Promise<unknown>, name: string, options: { status?: number; message?: RegExp } = {}): Promise<ErrorShape> {
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  name: string,
+  options: { status?: number; message?: RegExp } = {},
+): Promise<ErrorShape> {
   let caught: ErrorShape | undefined;
   try {
     await promise;
@@ -41,7 +45,12 @@ export interface RawResponse {
 }
 
 /** A SigV4-signed KMS request made by hand (fetch), for operations or bodies the SDK would not send; `sendBody` replaces the body after signing. */
-export async function signedRequest(url: string, target: string, body: string, options: { region?: string; accessKeyId?: string; secretAccessKey?: string; sendBody?: string } = {}): Promise<RawResponse> {
+export async function signedRequest(
+  url: string,
+  target: string,
+  body: string,
+  options: { region?: string; accessKeyId?: string; secretAccessKey?: string; sendBody?: string } = {},
+): Promise<RawResponse> {
   const { hostname, port, host } = new URL(url);
   const region = options.region ?? 'us-east-1';
   const signer = new SignatureV4({
@@ -63,7 +72,12 @@ export async function signedRequest(url: string, target: string, body: string, o
   const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host'));
   const response = await fetch(`${url}/`, { method: 'POST', headers, body: options.sendBody ?? body });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
 export const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');

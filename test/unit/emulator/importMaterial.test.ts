@@ -40,15 +40,23 @@ describe('KMS emulator: imported key material', () => {
   const externalKey = async (input: ConstructorParameters<typeof CreateKeyCommand>[0] = {}): Promise<string> =>
     (await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL', ...input }))).KeyMetadata!.KeyId!;
 
-  async function importMaterial(keyId: string, material: Buffer, options: { algorithm?: WrappingAlgorithm; spec?: 'RSA_2048' | 'RSA_3072' | 'RSA_4096'; validTo?: Date } = {}): Promise<void> {
+  async function importMaterial(
+    keyId: string,
+    material: Buffer,
+    options: { algorithm?: WrappingAlgorithm; spec?: 'RSA_2048' | 'RSA_3072' | 'RSA_4096'; validTo?: Date } = {},
+  ): Promise<void> {
     const algorithm = options.algorithm ?? 'RSAES_OAEP_SHA_256';
-    const params = await client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: options.spec ?? 'RSA_2048' }));
+    const params = await client.send(
+      new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: options.spec ?? 'RSA_2048' }),
+    );
     await client.send(
       new ImportKeyMaterialCommand({
         KeyId: keyId,
         ImportToken: params.ImportToken,
         EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, algorithm, material),
-        ...(options.validTo ? { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: options.validTo } : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
+        ...(options.validTo
+          ? { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: options.validTo }
+          : { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }),
       }),
     );
   }
@@ -65,7 +73,9 @@ describe('KMS emulator: imported key material', () => {
   it('hands out a real RSA wrapping key of the asked size and a token valid 24 hours', async () => {
     const keyId = await externalKey();
     for (const spec of ['RSA_2048', 'RSA_3072'] as const) {
-      const params = await client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: spec }));
+      const params = await client.send(
+        new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: spec }),
+      );
       const key = createPublicKey({ key: Buffer.from(params.PublicKey!), format: 'der', type: 'spki' });
       assert.equal(key.asymmetricKeyDetails?.modulusLength, Number(spec.slice(4)));
       assert.ok(params.ImportToken!.length > 0);
@@ -77,10 +87,23 @@ describe('KMS emulator: imported key material', () => {
 
   it('refuses SM2 outside the China Regions, PKCS#1 v1.5, and keys that are not EXTERNAL', async () => {
     const keyId = await externalKey();
-    await rejectsWith(client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'SM2PKE', WrappingKeySpec: 'SM2' })), 'ValidationException', { message: /China/ });
-    await rejectsWith(client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' })), 'ValidationException');
+    await rejectsWith(
+      client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'SM2PKE', WrappingKeySpec: 'SM2' })),
+      'ValidationException',
+      { message: /China/ },
+    );
+    await rejectsWith(
+      client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' })),
+      'ValidationException',
+    );
     const kmsKey = (await client.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-    await rejectsWith(client.send(new GetParametersForImportCommand({ KeyId: kmsKey, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' })), 'UnsupportedOperationException', { message: /EXTERNAL/ });
+    await rejectsWith(
+      client.send(
+        new GetParametersForImportCommand({ KeyId: kmsKey, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+      ),
+      'UnsupportedOperationException',
+      { message: /EXTERNAL/ },
+    );
   });
 
   for (const algorithm of ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1'] as const) {
@@ -102,22 +125,63 @@ describe('KMS emulator: imported key material', () => {
     try {
       for (const algorithm of ['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256'] as const) {
         const keyId = await externalKey();
-        const params = await client.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: 'RSA_3072' }));
+        const params = await client.send(
+          new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: 'RSA_3072' }),
+        );
         writeFileSync(join(dir, 'wrapping.der'), params.PublicKey!);
         writeFileSync(join(dir, 'material.bin'), randomBytes(32));
         const rsa = (input: string, output: string): void => {
-          execFileSync('openssl', ['pkeyutl', '-encrypt', '-in', join(dir, input), '-out', join(dir, output), '-inkey', join(dir, 'wrapping.der'), '-keyform', 'DER', '-pubin', '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256']);
+          execFileSync('openssl', [
+            'pkeyutl',
+            '-encrypt',
+            '-in',
+            join(dir, input),
+            '-out',
+            join(dir, output),
+            '-inkey',
+            join(dir, 'wrapping.der'),
+            '-keyform',
+            'DER',
+            '-pubin',
+            '-pkeyopt',
+            'rsa_padding_mode:oaep',
+            '-pkeyopt',
+            'rsa_oaep_md:sha256',
+            '-pkeyopt',
+            'rsa_mgf1_md:sha256',
+          ]);
         };
         if (algorithm === 'RSAES_OAEP_SHA_256') {
           rsa('material.bin', 'wrapped.bin');
         } else {
           const aes = randomBytes(32);
           writeFileSync(join(dir, 'aes.bin'), aes);
-          execFileSync('openssl', ['enc', '-id-aes256-wrap-pad', '-K', aes.toString('hex'), '-iv', 'A65959A6', '-in', join(dir, 'material.bin'), '-out', join(dir, 'material-wrapped.bin')]);
+          execFileSync('openssl', [
+            'enc',
+            '-id-aes256-wrap-pad',
+            '-K',
+            aes.toString('hex'),
+            '-iv',
+            'A65959A6',
+            '-in',
+            join(dir, 'material.bin'),
+            '-out',
+            join(dir, 'material-wrapped.bin'),
+          ]);
           rsa('aes.bin', 'aes-wrapped.bin');
-          writeFileSync(join(dir, 'wrapped.bin'), Buffer.concat([readFileSync(join(dir, 'aes-wrapped.bin')), readFileSync(join(dir, 'material-wrapped.bin'))]));
+          writeFileSync(
+            join(dir, 'wrapped.bin'),
+            Buffer.concat([readFileSync(join(dir, 'aes-wrapped.bin')), readFileSync(join(dir, 'material-wrapped.bin'))]),
+          );
         }
-        await client.send(new ImportKeyMaterialCommand({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: readFileSync(join(dir, 'wrapped.bin')), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }));
+        await client.send(
+          new ImportKeyMaterialCommand({
+            KeyId: keyId,
+            ImportToken: params.ImportToken,
+            EncryptedKeyMaterial: readFileSync(join(dir, 'wrapped.bin')),
+            ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          }),
+        );
         assert.equal((await client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState, 'Enabled', algorithm);
       }
     } finally {
@@ -128,21 +192,69 @@ describe('KMS emulator: imported key material', () => {
   it('checks the token: it must be of this key, unexpired, and the material must unwrap', async () => {
     const a = await externalKey();
     const b = await externalKey();
-    const params = await client.send(new GetParametersForImportCommand({ KeyId: a, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
+    const params = await client.send(
+      new GetParametersForImportCommand({ KeyId: a, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+    );
     const wrapped = wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(32));
-    const base = { ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' as const };
+    const base = {
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapped,
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' as const,
+    };
     await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: b, ...base })), 'InvalidImportTokenException');
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, ImportToken: randomBytes(64) })), 'InvalidImportTokenException');
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, EncryptedKeyMaterial: randomBytes(256) })), 'InvalidCiphertextException');
+    await rejectsWith(
+      client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, ImportToken: randomBytes(64) })),
+      'InvalidImportTokenException',
+    );
+    await rejectsWith(
+      client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, EncryptedKeyMaterial: randomBytes(256) })),
+      'InvalidCiphertextException',
+    );
     // Wrapped with another public key than the token's.
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' });
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, EncryptedKeyMaterial: wrapKeyMaterial(other, 'RSAES_OAEP_SHA_256', randomBytes(32)) })), 'InvalidCiphertextException');
+    await rejectsWith(
+      client.send(
+        new ImportKeyMaterialCommand({
+          KeyId: a,
+          ...base,
+          EncryptedKeyMaterial: wrapKeyMaterial(other, 'RSAES_OAEP_SHA_256', randomBytes(32)),
+        }),
+      ),
+      'InvalidCiphertextException',
+    );
     // The wrong size of material.
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(16)) })), 'IncorrectKeyMaterialException');
+    await rejectsWith(
+      client.send(
+        new ImportKeyMaterialCommand({
+          KeyId: a,
+          ...base,
+          EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', randomBytes(16)),
+        }),
+      ),
+      'IncorrectKeyMaterialException',
+    );
     // ValidTo rules.
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped })), 'ValidationException', { message: /ValidTo/ });
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, ValidTo: new Date(Date.now() + day) })), 'ValidationException');
-    await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date(Date.now() + 400 * day) })), 'ValidationException', { message: /365/ });
+    await rejectsWith(
+      client.send(new ImportKeyMaterialCommand({ KeyId: a, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped })),
+      'ValidationException',
+      { message: /ValidTo/ },
+    );
+    await rejectsWith(
+      client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base, ValidTo: new Date(Date.now() + day) })),
+      'ValidationException',
+    );
+    await rejectsWith(
+      client.send(
+        new ImportKeyMaterialCommand({
+          KeyId: a,
+          ...base,
+          ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+          ValidTo: new Date(Date.now() + 400 * day),
+        }),
+      ),
+      'ValidationException',
+      { message: /365/ },
+    );
     kms.advanceClock(day + 1000);
     await rejectsWith(client.send(new ImportKeyMaterialCommand({ KeyId: a, ...base })), 'ExpiredImportTokenException');
   });
@@ -186,7 +298,13 @@ describe('KMS emulator: imported key material', () => {
     const secret = randomBytes(32);
     await rejectsWith(
       (async () => {
-        await client.send(new GetParametersForImportCommand({ KeyId: (await externalKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })), WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
+        await client.send(
+          new GetParametersForImportCommand({
+            KeyId: await externalKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+            WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+            WrappingKeySpec: 'RSA_2048',
+          }),
+        );
       })(),
       'ValidationException',
     );
@@ -201,9 +319,14 @@ describe('KMS emulator: imported key material', () => {
     await importMaterial(eccKey, pair.privateKey.export({ type: 'pkcs8', format: 'der' }), { algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
     const publicKey = (await client.send(new GetPublicKeyCommand({ KeyId: eccKey }))).PublicKey!;
     assert.deepEqual(Buffer.from(publicKey), pair.publicKey.export({ type: 'spki', format: 'der' }));
-    const signature = (await client.send(new SignCommand({ KeyId: eccKey, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature!;
+    const signature = (await client.send(new SignCommand({ KeyId: eccKey, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' })))
+      .Signature!;
     assert.ok(verify('sha256', Buffer.from('m'), pair.publicKey, signature));
-    assert.equal((await client.send(new VerifyCommand({ KeyId: eccKey, Message: utf8('m'), Signature: signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid, true);
+    assert.equal(
+      (await client.send(new VerifyCommand({ KeyId: eccKey, Message: utf8('m'), Signature: signature, SigningAlgorithm: 'ECDSA_SHA_256' })))
+        .SignatureValid,
+      true,
+    );
   });
 
   it('replicates a multi-Region key with imported material without it; the replica takes the same material only', async () => {
@@ -215,8 +338,17 @@ describe('KMS emulator: imported key material', () => {
     assert.equal(replica.KeyState, 'PendingImport');
     const eu = kmsClient(kms, 'eu-west-1');
     const importInto = async (bytes: Buffer): Promise<void> => {
-      const params = await eu.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }));
-      await eu.send(new ImportKeyMaterialCommand({ KeyId: keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', bytes), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }));
+      const params = await eu.send(
+        new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }),
+      );
+      await eu.send(
+        new ImportKeyMaterialCommand({
+          KeyId: keyId,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', bytes),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      );
     };
     await rejectsWith(importInto(randomBytes(32)), 'IncorrectKeyMaterialException');
     await importInto(material);

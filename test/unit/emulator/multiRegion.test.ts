@@ -35,14 +35,31 @@ describe('KMS emulator: multi-region keys', () => {
     const id = created.KeyId!;
     assert.match(id, /^mrk-[0-9a-f]{32}$/);
     assert.equal(created.MultiRegion, true);
-    assert.deepEqual(created.MultiRegionConfiguration, { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: arn('us-east-1', id), Region: 'us-east-1' }, ReplicaKeys: [] });
-    const fromEast = await east.send(new EncryptCommand({ KeyId: id, Plaintext: utf8('made in the east'), EncryptionContext: { app: 'global' } }));
+    assert.deepEqual(created.MultiRegionConfiguration, {
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Arn: arn('us-east-1', id), Region: 'us-east-1' },
+      ReplicaKeys: [],
+    });
+    const fromEast = await east.send(
+      new EncryptCommand({ KeyId: id, Plaintext: utf8('made in the east'), EncryptionContext: { app: 'global' } }),
+    );
 
-    const replicated = await east.send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'eu-west-1', Description: 'replica', Tags: [{ TagKey: 'copy', TagValue: 'yes' }] }));
+    const replicated = await east.send(
+      new ReplicateKeyCommand({
+        KeyId: id,
+        ReplicaRegion: 'eu-west-1',
+        Description: 'replica',
+        Tags: [{ TagKey: 'copy', TagValue: 'yes' }],
+      }),
+    );
     const replica = replicated.ReplicaKeyMetadata!;
     assert.equal(replica.Arn, arn('eu-west-1', id));
     assert.equal(replica.Description, 'replica');
-    assert.deepEqual(replica.MultiRegionConfiguration, { MultiRegionKeyType: 'REPLICA', PrimaryKey: { Arn: arn('us-east-1', id), Region: 'us-east-1' }, ReplicaKeys: [{ Arn: arn('eu-west-1', id), Region: 'eu-west-1' }] });
+    assert.deepEqual(replica.MultiRegionConfiguration, {
+      MultiRegionKeyType: 'REPLICA',
+      PrimaryKey: { Arn: arn('us-east-1', id), Region: 'us-east-1' },
+      ReplicaKeys: [{ Arn: arn('eu-west-1', id), Region: 'eu-west-1' }],
+    });
     assert.deepEqual(replicated.ReplicaTags, [{ TagKey: 'copy', TagValue: 'yes' }]);
     assert.match(replicated.ReplicaPolicy!, /kms:\*/);
     const primary = (await east.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!;
@@ -66,9 +83,15 @@ describe('KMS emulator: multi-region keys', () => {
     await east.send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'ap-northeast-1' }));
     await rejectsWith(east.send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'ap-northeast-1' })), 'AlreadyExistsException');
     await rejectsWith(east.send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'us-east-1' })), 'ValidationException');
-    await rejectsWith(kmsClient(kms, 'ap-northeast-1').send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'eu-central-1' })), 'UnsupportedOperationException', { message: /replica/ });
+    await rejectsWith(
+      kmsClient(kms, 'ap-northeast-1').send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'eu-central-1' })),
+      'UnsupportedOperationException',
+      { message: /replica/ },
+    );
     const single = (await east.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-    await rejectsWith(east.send(new ReplicateKeyCommand({ KeyId: single, ReplicaRegion: 'eu-west-1' })), 'UnsupportedOperationException', { message: /not a multi-Region key/ });
+    await rejectsWith(east.send(new ReplicateKeyCommand({ KeyId: single, ReplicaRegion: 'eu-west-1' })), 'UnsupportedOperationException', {
+      message: /not a multi-Region key/,
+    });
     const { CiphertextBlob } = await east.send(new EncryptCommand({ KeyId: single, Plaintext: utf8('x') }));
     await rejectsWith(west.send(new DecryptCommand({ CiphertextBlob })), 'InvalidCiphertextException');
   });
@@ -77,7 +100,10 @@ describe('KMS emulator: multi-region keys', () => {
     const id = (await east.send(new CreateKeyCommand({ MultiRegion: true }))).KeyMetadata!.KeyId!;
     await east.send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'eu-west-1' }));
     await rejectsWith(east.send(new UpdatePrimaryRegionCommand({ KeyId: id, PrimaryRegion: 'us-west-2' })), 'NotFoundException');
-    await rejectsWith(west.send(new UpdatePrimaryRegionCommand({ KeyId: id, PrimaryRegion: 'us-east-1' })), 'UnsupportedOperationException');
+    await rejectsWith(
+      west.send(new UpdatePrimaryRegionCommand({ KeyId: id, PrimaryRegion: 'us-east-1' })),
+      'UnsupportedOperationException',
+    );
     await east.send(new UpdatePrimaryRegionCommand({ KeyId: id, PrimaryRegion: 'eu-west-1' }));
     const nowPrimary = (await west.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!.MultiRegionConfiguration!;
     assert.equal(nowPrimary.MultiRegionKeyType, 'PRIMARY');
@@ -89,13 +115,17 @@ describe('KMS emulator: multi-region keys', () => {
   });
 
   it('shares the key pair of an asymmetric multi-region key', async () => {
-    const id = (await east.send(new CreateKeyCommand({ MultiRegion: true, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
+    const id = (await east.send(new CreateKeyCommand({ MultiRegion: true, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })))
+      .KeyMetadata!.KeyId!;
     await east.send(new ReplicateKeyCommand({ KeyId: id, ReplicaRegion: 'eu-west-1' }));
     const eastKey = Buffer.from((await east.send(new GetPublicKeyCommand({ KeyId: id }))).PublicKey!);
     const westKey = Buffer.from((await west.send(new GetPublicKeyCommand({ KeyId: id }))).PublicKey!);
     assert.deepEqual(westKey, eastKey);
     const { Signature } = await east.send(new SignCommand({ KeyId: id, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' }));
-    assert.equal((await west.send(new VerifyCommand({ KeyId: id, Message: utf8('m'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid, true);
+    assert.equal(
+      (await west.send(new VerifyCommand({ KeyId: id, Message: utf8('m'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid,
+      true,
+    );
   });
 
   it('holds a primary with replicas in PendingReplicaDeletion until its replicas are gone', async () => {

@@ -1,7 +1,16 @@
 // ML-DSA signing and ML-KEM encapsulation in the emulator, through the real SDK, checked against
 // @noble/post-quantum directly (the public key from GetPublicKey verifies the signatures KMS
 // made; a secret encapsulated to that public key is the one Decapsulate recovers).
-import { CreateKeyCommand, DecapsulateCommand, DescribeKeyCommand, EncapsulateCommand, GetPublicKeyCommand, type KMSClient, SignCommand, VerifyCommand } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DecapsulateCommand,
+  DescribeKeyCommand,
+  EncapsulateCommand,
+  GetPublicKeyCommand,
+  type KMSClient,
+  SignCommand,
+  VerifyCommand,
+} from '@aws-sdk/client-kms';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem512, ml_kem768, ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import * as assert from 'node:assert/strict';
@@ -32,28 +41,72 @@ describe('KMS emulator: ML-DSA and ML-KEM keys', () => {
       assert.equal(publicKey.length, impl.lengths.publicKey);
 
       const message = utf8('release v1.2.3');
-      const raw = await client.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ML_DSA_SHAKE_256' }));
+      const raw = await client.send(
+        new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+      );
       assert.equal(raw.Signature!.length, impl.lengths.signature);
       assert.equal(impl.verify(raw.Signature!, message, publicKey), true, 'pure ML-DSA with an empty context');
-      assert.equal((await client.send(new VerifyCommand({ KeyId: meta.KeyId, Message: message, Signature: raw.Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' }))).SignatureValid, true);
+      assert.equal(
+        (
+          await client.send(
+            new VerifyCommand({ KeyId: meta.KeyId, Message: message, Signature: raw.Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+          )
+        ).SignatureValid,
+        true,
+      );
 
       // μ computed outside KMS: the signature verifies as one of the message itself.
       const mu = externalMu(publicKey, message);
-      const muSig = await client.send(new SignCommand({ KeyId: meta.KeyId, Message: mu, MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'ML_DSA_SHAKE_256' }));
+      const muSig = await client.send(
+        new SignCommand({ KeyId: meta.KeyId, Message: mu, MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+      );
       assert.equal(impl.verify(muSig.Signature!, message, publicKey), true);
-      assert.equal((await client.send(new VerifyCommand({ KeyId: meta.KeyId, Message: message, Signature: muSig.Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' }))).SignatureValid, true);
-      await rejectsWith(client.send(new VerifyCommand({ KeyId: meta.KeyId, Message: utf8('other'), Signature: raw.Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' })), 'KMSInvalidSignatureException');
+      assert.equal(
+        (
+          await client.send(
+            new VerifyCommand({ KeyId: meta.KeyId, Message: message, Signature: muSig.Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+          )
+        ).SignatureValid,
+        true,
+      );
+      await rejectsWith(
+        client.send(
+          new VerifyCommand({ KeyId: meta.KeyId, Message: utf8('other'), Signature: raw.Signature, SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+        ),
+        'KMSInvalidSignatureException',
+      );
     });
   }
 
   it('refuses DIGEST, a μ that is not 64 bytes, other algorithms and other usages', async () => {
     const keyId = (await client.send(new CreateKeyCommand({ KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId;
-    await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ML_DSA_SHAKE_256' })), 'ValidationException', { message: /DIGEST/ });
-    await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(32), MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'ML_DSA_SHAKE_256' })), 'ValidationException', { message: /64-byte/ });
-    await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' })), 'InvalidKeyUsageException');
+    await rejectsWith(
+      client.send(
+        new SignCommand({ KeyId: keyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+      ),
+      'ValidationException',
+      { message: /DIGEST/ },
+    );
+    await rejectsWith(
+      client.send(
+        new SignCommand({ KeyId: keyId, Message: Buffer.alloc(32), MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'ML_DSA_SHAKE_256' }),
+      ),
+      'ValidationException',
+      { message: /64-byte/ },
+    );
+    await rejectsWith(
+      client.send(new SignCommand({ KeyId: keyId, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' })),
+      'InvalidKeyUsageException',
+    );
     await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ML_DSA_65', KeyUsage: 'ENCRYPT_DECRYPT' })), 'ValidationException');
     const rsa = (await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId;
-    await rejectsWith(client.send(new SignCommand({ KeyId: rsa, Message: Buffer.alloc(64), MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'ECDSA_SHA_256' })), 'ValidationException', { message: /ML-DSA/ });
+    await rejectsWith(
+      client.send(
+        new SignCommand({ KeyId: rsa, Message: Buffer.alloc(64), MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      ),
+      'ValidationException',
+      { message: /ML-DSA/ },
+    );
   });
 
   for (const [spec, [impl, ciphertextLength]] of Object.entries(kem) as [keyof typeof kem, (typeof kem)[keyof typeof kem]][]) {
@@ -63,22 +116,40 @@ describe('KMS emulator: ML-DSA and ML-KEM keys', () => {
       const made = await client.send(new EncapsulateCommand({ KeyId: meta.KeyId, EncapsulationAlgorithm: 'ML_KEM' }));
       assert.equal(made.SharedSecret!.length, 32);
       assert.equal(made.SharedSecretCiphertextBlob!.length, ciphertextLength);
-      const back = await client.send(new DecapsulateCommand({ KeyId: meta.KeyId, SharedSecretCiphertextBlob: made.SharedSecretCiphertextBlob, EncapsulationAlgorithm: 'ML_KEM' }));
+      const back = await client.send(
+        new DecapsulateCommand({
+          KeyId: meta.KeyId,
+          SharedSecretCiphertextBlob: made.SharedSecretCiphertextBlob,
+          EncapsulationAlgorithm: 'ML_KEM',
+        }),
+      );
       assert.deepEqual(Buffer.from(back.SharedSecret!), Buffer.from(made.SharedSecret!));
 
       const pub = await client.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }));
       assert.deepEqual(pub.EncapsulationAlgorithms, ['ML_KEM']);
       const outside = impl.encapsulate(rawPublicKeyOf(Buffer.from(pub.PublicKey!)));
-      const recovered = await client.send(new DecapsulateCommand({ KeyId: meta.KeyId, SharedSecretCiphertextBlob: outside.cipherText, EncapsulationAlgorithm: 'ML_KEM' }));
+      const recovered = await client.send(
+        new DecapsulateCommand({ KeyId: meta.KeyId, SharedSecretCiphertextBlob: outside.cipherText, EncapsulationAlgorithm: 'ML_KEM' }),
+      );
       assert.deepEqual(Buffer.from(recovered.SharedSecret!), Buffer.from(outside.sharedSecret));
     });
   }
 
   it('refuses a ciphertext of the wrong length, Encapsulate with a symmetric key, and ML-KEM for key agreement', async () => {
-    const keyId = (await client.send(new CreateKeyCommand({ KeySpec: 'ML_KEM_768', KeyUsage: 'ENCAPSULATE_DECAPSULATE' }))).KeyMetadata!.KeyId;
-    await rejectsWith(client.send(new DecapsulateCommand({ KeyId: keyId, SharedSecretCiphertextBlob: Buffer.alloc(100), EncapsulationAlgorithm: 'ML_KEM' })), 'ValidationException', { message: /1088-byte/ });
+    const keyId = (await client.send(new CreateKeyCommand({ KeySpec: 'ML_KEM_768', KeyUsage: 'ENCAPSULATE_DECAPSULATE' }))).KeyMetadata!
+      .KeyId;
+    await rejectsWith(
+      client.send(
+        new DecapsulateCommand({ KeyId: keyId, SharedSecretCiphertextBlob: Buffer.alloc(100), EncapsulationAlgorithm: 'ML_KEM' }),
+      ),
+      'ValidationException',
+      { message: /1088-byte/ },
+    );
     const symmetric = (await client.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId;
-    await rejectsWith(client.send(new EncapsulateCommand({ KeyId: symmetric, EncapsulationAlgorithm: 'ML_KEM' })), 'InvalidKeyUsageException');
+    await rejectsWith(
+      client.send(new EncapsulateCommand({ KeyId: symmetric, EncapsulationAlgorithm: 'ML_KEM' })),
+      'InvalidKeyUsageException',
+    );
     await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ML_KEM_512', KeyUsage: 'KEY_AGREEMENT' })), 'ValidationException');
   });
 });

@@ -37,13 +37,27 @@ describe('KMS emulator: wire protocol and SigV4', () => {
   });
 
   it('refuses an unknown access key with UnrecognizedClientException', async () => {
-    const client = new KMSClient({ endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'test' }, maxAttempts: 1 });
-    await rejectsWith(client.send(new ListKeysCommand({})), 'UnrecognizedClientException', { message: /security token included in the request is invalid/ });
+    const client = new KMSClient({
+      endpoint: kms.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    await rejectsWith(client.send(new ListKeysCommand({})), 'UnrecognizedClientException', {
+      message: /security token included in the request is invalid/,
+    });
   });
 
   it('refuses a wrong secret with InvalidSignatureException', async () => {
-    const client = new KMSClient({ endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' }, maxAttempts: 1 });
-    await rejectsWith(client.send(new ListKeysCommand({})), 'InvalidSignatureException', { message: /signature we calculated does not match/ });
+    const client = new KMSClient({
+      endpoint: kms.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' },
+      maxAttempts: 1,
+    });
+    await rejectsWith(client.send(new ListKeysCommand({})), 'InvalidSignatureException', {
+      message: /signature we calculated does not match/,
+    });
   });
 
   it('refuses a body altered after signing, and a request without Authorization', async () => {
@@ -53,13 +67,22 @@ describe('KMS emulator: wire protocol and SigV4', () => {
     assert.equal(tampered.status, 400);
     assert.equal(tampered.json().__type, 'InvalidSignatureException');
     const { hostname, port } = new URL(kms.url);
-    const unsigned = await fetch(`http://${hostname}:${port}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' });
+    const unsigned = await fetch(`http://${hostname}:${port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' },
+      body: '{}',
+    });
     assert.equal(unsigned.status, 400);
     assert.equal(((await unsigned.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException');
   });
 
   it('answers ExpiredTokenException for credentials marked expired', async () => {
-    const client = new KMSClient({ endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXPIRED', secretAccessKey: 'old' }, maxAttempts: 1 });
+    const client = new KMSClient({
+      endpoint: kms.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAEXPIRED', secretAccessKey: 'old' },
+      maxAttempts: 1,
+    });
     await rejectsWith(client.send(new ListKeysCommand({})), 'ExpiredTokenException');
   });
 
@@ -82,7 +105,11 @@ describe('KMS emulator: wire protocol and SigV4', () => {
     const meta = created.json().KeyMetadata as Record<string, unknown>;
     assert.equal(typeof meta.CreationDate, 'number');
     assert.ok(Math.abs((meta.CreationDate as number) * 1000 - Date.now()) < 10_000, 'CreationDate is in seconds');
-    const encrypted = await signedRequest(kms.url, 'TrentService.Encrypt', JSON.stringify({ KeyId: meta.KeyId, Plaintext: Buffer.from('hi').toString('base64') }));
+    const encrypted = await signedRequest(
+      kms.url,
+      'TrentService.Encrypt',
+      JSON.stringify({ KeyId: meta.KeyId, Plaintext: Buffer.from('hi').toString('base64') }),
+    );
     assert.match(String(encrypted.json().CiphertextBlob), /^AQICAHh[A-Za-z0-9+/]+=*$/);
     const missing = await signedRequest(kms.url, 'TrentService.DescribeKey', '{}');
     assert.equal(missing.status, 400);
@@ -95,9 +122,13 @@ describe('KMS emulator: wire protocol and SigV4', () => {
 
   it('reports validation errors in AWS wording through the SDK', async () => {
     const client = kmsClient(kms);
-    await rejectsWith(client.send(new ListKeysCommand({ Limit: 1001 })), 'ValidationException', { message: /Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000/ });
+    await rejectsWith(client.send(new ListKeysCommand({ Limit: 1001 })), 'ValidationException', {
+      message: /Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000/,
+    });
     await rejectsWith(client.send(new ListKeysCommand({ Limit: 0 })), 'ValidationException', { message: /greater than or equal to 1/ });
-    await rejectsWith(client.send(new EncryptCommand({ KeyId: 'not-a-key', Plaintext: utf8('x') })), 'NotFoundException', { message: /Invalid keyId 'not-a-key'/ });
+    await rejectsWith(client.send(new EncryptCommand({ KeyId: 'not-a-key', Plaintext: utf8('x') })), 'NotFoundException', {
+      message: /Invalid keyId 'not-a-key'/,
+    });
     await rejectsWith(client.send(new ListKeysCommand({ Marker: 'bogus' })), 'InvalidMarkerException');
   });
 });

@@ -53,7 +53,10 @@ describe('KMS emulator: seeding and persistence', () => {
     assert.equal(keys.length, 9);
     const describe = async (id: string): Promise<KeyMetadata> => (await east.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!;
     const metas = await Promise.all(keys.map((k) => describe(k.KeyId!)));
-    assert.deepEqual(new Set(metas.map((m) => m.KeySpec)), new Set(['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'ECC_NIST_P256', 'HMAC_256']));
+    assert.deepEqual(
+      new Set(metas.map((m) => m.KeySpec)),
+      new Set(['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'ECC_NIST_P256', 'HMAC_256']),
+    );
     assert.deepEqual(new Set(metas.map((m) => m.KeyState)), new Set(['Enabled', 'Disabled', 'PendingDeletion']));
     assert.ok(metas.every((m) => m.Arn!.startsWith('arn:aws:kms:us-east-1:222233334444:key/')));
 
@@ -72,12 +75,23 @@ describe('KMS emulator: seeding and persistence', () => {
     const grants = (await east.send(new ListGrantsCommand({ KeyId: secrets.KeyId }))).Grants!;
     assert.equal(grants.length, 2);
     assert.deepEqual(grants.find((g) => g.Name === 'app-lambda-decrypt')?.Constraints, { EncryptionContextSubset: { app: 'web' } });
-    const retirable = (await east.send(new ListRetirableGrantsCommand({ RetiringPrincipal: 'arn:aws:iam::222233334444:role/platform-admin' }))).Grants!;
-    assert.deepEqual(retirable.map((g) => g.Name), ['app-lambda-decrypt']);
-    assert.deepEqual((await east.send(new ListKeyRotationsCommand({ KeyId: secrets.KeyId }))).Rotations!.map((r) => [r.RotationType, r.RotationDate?.toISOString()]), [
-      ['AUTOMATIC', '2025-03-04T09:15:00.000Z'],
-      ['ON_DEMAND', '2025-09-12T14:02:00.000Z'],
-    ]);
+    const retirable = (
+      await east.send(new ListRetirableGrantsCommand({ RetiringPrincipal: 'arn:aws:iam::222233334444:role/platform-admin' }))
+    ).Grants!;
+    assert.deepEqual(
+      retirable.map((g) => g.Name),
+      ['app-lambda-decrypt'],
+    );
+    assert.deepEqual(
+      (await east.send(new ListKeyRotationsCommand({ KeyId: secrets.KeyId }))).Rotations!.map((r) => [
+        r.RotationType,
+        r.RotationDate?.toISOString(),
+      ]),
+      [
+        ['AUTOMATIC', '2025-03-04T09:15:00.000Z'],
+        ['ON_DEMAND', '2025-09-12T14:02:00.000Z'],
+      ],
+    );
     assert.equal((await east.send(new GetKeyRotationStatusCommand({ KeyId: secrets.KeyId }))).RotationPeriodInDays, 365);
 
     const doomed = await describe('alias/old-backups');
@@ -89,24 +103,52 @@ describe('KMS emulator: seeding and persistence', () => {
     const aliases = (await east.send(new ListAliasesCommand({}))).Aliases!;
     assert.equal(aliases.find((a) => a.AliasName === 'alias/aws/ebs')?.TargetKeyId, undefined);
     assert.equal(aliases.find((a) => a.AliasName === 'alias/app-secrets-previous')?.TargetKeyId, secrets.KeyId);
-    assert.ok(['alias/ci-signing', 'alias/partner-exchange', 'alias/webhook-signing', 'alias/session-mac', 'alias/global-data'].every((n) => aliases.some((a) => a.AliasName === n)));
+    assert.ok(
+      ['alias/ci-signing', 'alias/partner-exchange', 'alias/webhook-signing', 'alias/session-mac', 'alias/global-data'].every((n) =>
+        aliases.some((a) => a.AliasName === n),
+      ),
+    );
 
     const global = await describe('alias/global-data');
     assert.equal(global.MultiRegionConfiguration?.MultiRegionKeyType, 'PRIMARY');
-    assert.deepEqual(global.MultiRegionConfiguration?.ReplicaKeys?.map((r) => r.Region), ['eu-west-1']);
+    assert.deepEqual(
+      global.MultiRegionConfiguration?.ReplicaKeys?.map((r) => r.Region),
+      ['eu-west-1'],
+    );
     const { CiphertextBlob } = await east.send(new EncryptCommand({ KeyId: 'alias/global-data', Plaintext: utf8('replicated') }));
     assert.equal(text((await kmsClient(kms, 'eu-west-1').send(new DecryptCommand({ CiphertextBlob }))).Plaintext), 'replicated');
 
-    const signed = await east.send(new SignCommand({ KeyId: 'alias/ci-signing', Message: utf8('release.tar.gz'), SigningAlgorithm: 'RSASSA_PSS_SHA_256' }));
-    assert.equal((await east.send(new VerifyCommand({ KeyId: 'alias/ci-signing', Message: utf8('release.tar.gz'), Signature: signed.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }))).SignatureValid, true);
+    const signed = await east.send(
+      new SignCommand({ KeyId: 'alias/ci-signing', Message: utf8('release.tar.gz'), SigningAlgorithm: 'RSASSA_PSS_SHA_256' }),
+    );
+    assert.equal(
+      (
+        await east.send(
+          new VerifyCommand({
+            KeyId: 'alias/ci-signing',
+            Message: utf8('release.tar.gz'),
+            Signature: signed.Signature,
+            SigningAlgorithm: 'RSASSA_PSS_SHA_256',
+          }),
+        )
+      ).SignatureValid,
+      true,
+    );
   });
 
   it('loads a JSON seed; fixed material keeps fixture ciphertexts valid in every emulator seeded alike', async () => {
     const file = join(dir, 'seed.json');
     const material = Buffer.alloc(32, 9).toString('base64');
-    writeFileSync(file, JSON.stringify({ keys: [{ id: '11111111-2222-4333-8444-555555555555', region: 'eu-central-1', material, aliases: ['alias/fixture'] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        keys: [{ id: '11111111-2222-4333-8444-555555555555', region: 'eu-central-1', material, aliases: ['alias/fixture'] }],
+      }),
+    );
     const first = await start({ port: 0, seed: file });
-    const { CiphertextBlob } = await kmsClient(first, 'eu-central-1').send(new EncryptCommand({ KeyId: 'alias/fixture', Plaintext: utf8('fixture'), EncryptionContext: { f: '1' } }));
+    const { CiphertextBlob } = await kmsClient(first, 'eu-central-1').send(
+      new EncryptCommand({ KeyId: 'alias/fixture', Plaintext: utf8('fixture'), EncryptionContext: { f: '1' } }),
+    );
     const second = await start({ port: 0, seed: file });
     const decrypted = await kmsClient(second, 'eu-central-1').send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { f: '1' } }));
     assert.equal(text(decrypted.Plaintext), 'fixture');
@@ -115,7 +157,10 @@ describe('KMS emulator: seeding and persistence', () => {
 
   it('refuses invalid seeds with a message naming the entry', async () => {
     const kms = await start({ port: 0 });
-    assert.throws(() => kms.seed({ keys: [{ ref: 'bad', spec: 'ECC_NIST_P256', usage: 'ENCRYPT_DECRYPT' }] }), /seed key bad: usage ENCRYPT_DECRYPT is not valid for ECC_NIST_P256/);
+    assert.throws(
+      () => kms.seed({ keys: [{ ref: 'bad', spec: 'ECC_NIST_P256', usage: 'ENCRYPT_DECRYPT' }] }),
+      /seed key bad: usage ENCRYPT_DECRYPT is not valid for ECC_NIST_P256/,
+    );
     assert.throws(() => kms.seed({ keys: [{ id: 'not-an-id' }] }), /id must be a UUID/);
     assert.throws(() => kms.seed({ keys: [{ state: 'Sleeping' as 'Enabled' }] }), /unknown state Sleeping/);
     assert.throws(() => kms.seed({ aliases: [{ name: 'alias/x', targetKeyId: 'nobody' }] }), /no key "nobody"/);
@@ -130,8 +175,12 @@ describe('KMS emulator: seeding and persistence', () => {
     const client = kmsClient(first);
     const keyId = (await client.send(new CreateKeyCommand({ Description: 'kept' }))).KeyMetadata!.KeyId!;
     await client.send(new CreateAliasCommand({ AliasName: 'alias/kept', TargetKeyId: keyId }));
-    const { GrantToken } = await client.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/kept', Operations: ['Decrypt'] }));
-    const { CiphertextBlob } = await client.send(new EncryptCommand({ KeyId: 'alias/kept', Plaintext: utf8('survives'), EncryptionContext: { a: 'b' } }));
+    const { GrantToken } = await client.send(
+      new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/kept', Operations: ['Decrypt'] }),
+    );
+    const { CiphertextBlob } = await client.send(
+      new EncryptCommand({ KeyId: 'alias/kept', Plaintext: utf8('survives'), EncryptionContext: { a: 'b' } }),
+    );
     const signer = (await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
     const { Signature } = await client.send(new SignCommand({ KeyId: signer, Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_384' }));
     const publicKey = (await client.send(new GetPublicKeyCommand({ KeyId: signer }))).PublicKey!;
@@ -144,8 +193,15 @@ describe('KMS emulator: seeding and persistence', () => {
     assert.equal((await again.send(new DescribeKeyCommand({ KeyId: 'alias/kept' }))).KeyMetadata?.Description, 'kept');
     assert.equal(text((await again.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { a: 'b' } }))).Plaintext), 'survives');
     assert.deepEqual(Buffer.from((await again.send(new GetPublicKeyCommand({ KeyId: signer }))).PublicKey!), Buffer.from(publicKey));
-    assert.equal((await again.send(new VerifyCommand({ KeyId: signer, Message: utf8('m'), Signature, SigningAlgorithm: 'ECDSA_SHA_384' }))).SignatureValid, true);
-    assert.deepEqual((await again.send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.GranteePrincipal), ['arn:aws:iam::111122223333:role/kept']);
+    assert.equal(
+      (await again.send(new VerifyCommand({ KeyId: signer, Message: utf8('m'), Signature, SigningAlgorithm: 'ECDSA_SHA_384' })))
+        .SignatureValid,
+      true,
+    );
+    assert.deepEqual(
+      (await again.send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.GranteePrincipal),
+      ['arn:aws:iam::111122223333:role/kept'],
+    );
     await again.send(new RetireGrantCommand({ GrantToken }));
     const aliases = (await again.send(new ListAliasesCommand({}))).Aliases!.map((a) => a.AliasName);
     assert.deepEqual(aliases, ['alias/kept', 'alias/seeded']);

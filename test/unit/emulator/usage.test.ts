@@ -1,5 +1,13 @@
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
-import { CreateKeyCommand, DecryptCommand, DisableKeyCommand, EncryptCommand, GetKeyLastUsageCommand, type KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DecryptCommand,
+  DisableKeyCommand,
+  EncryptCommand,
+  GetKeyLastUsageCommand,
+  type KMSClient,
+  ReEncryptCommand,
+} from '@aws-sdk/client-kms';
 import * as assert from 'node:assert/strict';
 import { EmulatorControl } from '../../emulator/control';
 import { type Emulator, startEmulator } from '../../emulator/server';
@@ -22,9 +30,20 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
   };
 
   before(async () => {
-    kms = await startEmulator({ port: 0, credentials: [{ accessKeyId: 'test', secretAccessKey: 'test' }, { accessKeyId: 'AKIDBATCH', secretAccessKey: 'batch-secret', principal: 'batch-job' }] });
+    kms = await startEmulator({
+      port: 0,
+      credentials: [
+        { accessKeyId: 'test', secretAccessKey: 'test' },
+        { accessKeyId: 'AKIDBATCH', secretAccessKey: 'batch-secret', principal: 'batch-job' },
+      ],
+    });
     client = kmsClient(kms);
-    trail = new CloudTrailClient({ endpoint: kms.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    trail = new CloudTrailClient({
+      endpoint: kms.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
   });
   after(async () => {
     client.destroy();
@@ -76,7 +95,9 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
   it('records every call as a CloudTrail event and answers LookupEvents by resource name', async () => {
     const key = await newKey();
     const batch = kmsClient(kms, 'us-east-1', { credentials: { accessKeyId: 'AKIDBATCH', secretAccessKey: 'batch-secret' } });
-    await client.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('top secret plaintext'), EncryptionContext: { app: 'web' } }));
+    await client.send(
+      new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('top secret plaintext'), EncryptionContext: { app: 'web' } }),
+    );
     await batch.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x') }));
     await batch.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('y') }));
     await client.send(new DisableKeyCommand({ KeyId: key.id }));
@@ -86,7 +107,14 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
     const out = await lookup({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.arn }] });
     const names = (out.Events ?? []).map((e) => `${e.EventName}:${e.Username}`);
     // Newest first; CreateKey names the key in its answer (KeyMetadata.Arn).
-    assert.deepEqual(names, ['Encrypt:batch-job', 'DisableKey:test', 'Encrypt:batch-job', 'Encrypt:batch-job', 'Encrypt:test', 'CreateKey:test']);
+    assert.deepEqual(names, [
+      'Encrypt:batch-job',
+      'DisableKey:test',
+      'Encrypt:batch-job',
+      'Encrypt:batch-job',
+      'Encrypt:test',
+      'CreateKey:test',
+    ]);
     const failed = JSON.parse(out.Events![0].CloudTrailEvent!) as Record<string, unknown>;
     assert.equal(failed.errorCode, 'DisabledException');
     assert.equal((failed.userIdentity as { arn: string }).arn, `arn:aws:iam::${kms.accountId}:user/batch-job`);
@@ -94,7 +122,10 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
     const first = JSON.parse(out.Events![4].CloudTrailEvent!) as Record<string, unknown>;
     assert.deepEqual(first.requestParameters, { keyId: key.id, encryptionContext: { app: 'web' } });
     assert.deepEqual(first.resources, [{ accountId: kms.accountId, type: 'AWS::KMS::Key', ARN: key.arn }]);
-    assert.ok(!out.Events!.some((e) => e.CloudTrailEvent!.includes(Buffer.from('top secret plaintext').toString('base64'))), 'no plaintext in events');
+    assert.ok(
+      !out.Events!.some((e) => e.CloudTrailEvent!.includes(Buffer.from('top secret plaintext').toString('base64'))),
+      'no plaintext in events',
+    );
   });
 
   it('pages with NextToken, filters by time, validates, and throttles beyond 2 calls a second', async () => {
@@ -102,7 +133,9 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
     const control = new EmulatorControl(kms.url);
     const day = 24 * 60 * 60 * 1000;
     const now = Date.now();
-    await control.addCloudTrailEvents(Array.from({ length: 7 }, (_, i) => ({ eventName: 'Decrypt', time: now - (i + 1) * day, keyArn: key.arn, principal: 'old-app' })));
+    await control.addCloudTrailEvents(
+      Array.from({ length: 7 }, (_, i) => ({ eventName: 'Decrypt', time: now - (i + 1) * day, keyArn: key.arn, principal: 'old-app' })),
+    );
     await control.addCloudTrailEvents([{ eventName: 'Decrypt', time: now - 120 * day, keyArn: key.arn }]);
     const attrs = [{ AttributeKey: 'ResourceName' as const, AttributeValue: key.arn }];
     const page1 = await lookup({ LookupAttributes: attrs, MaxResults: 5 });
@@ -121,12 +154,20 @@ describe('KMS emulator: GetKeyLastUsage and CloudTrail LookupEvents', () => {
     await new Promise((r) => setTimeout(r, 520));
     await rejectsWith(trail.send(new LookupEventsCommand({ MaxResults: 51 })), 'InvalidMaxResultsException');
     await new Promise((r) => setTimeout(r, 1100));
-    await rejectsWith(trail.send(new LookupEventsCommand({ StartTime: new Date(now), EndTime: new Date(now - day) })), 'InvalidTimeRangeException');
+    await rejectsWith(
+      trail.send(new LookupEventsCommand({ StartTime: new Date(now), EndTime: new Date(now - day) })),
+      'InvalidTimeRangeException',
+    );
     await trail.send(new LookupEventsCommand({}));
     await rejectsWith(trail.send(new LookupEventsCommand({})), 'ThrottlingException');
     // The lookups are CloudTrail events themselves (throttled ones with their error).
     await new Promise((r) => setTimeout(r, 1100));
-    const own = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'cloudtrail.amazonaws.com' }], MaxResults: 50 }));
+    const own = await trail.send(
+      new LookupEventsCommand({
+        LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'cloudtrail.amazonaws.com' }],
+        MaxResults: 50,
+      }),
+    );
     assert.ok((own.Events ?? []).some((e) => JSON.parse(e.CloudTrailEvent!).errorCode === 'ThrottlingException'));
     assert.ok((own.Events ?? []).every((e) => e.EventName === 'LookupEvents'));
   });

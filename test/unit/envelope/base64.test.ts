@@ -2,7 +2,16 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { armorBase64, Base64ArmorDecoder, Base64ArmorEncoder, Base64FormatError, BASE64_LINE_LENGTH, decodeArmorPrefix, decodeStrictBase64, isStrictBase64 } from '../../../src/core/envelope/base64';
+import {
+  armorBase64,
+  Base64ArmorDecoder,
+  Base64ArmorEncoder,
+  Base64FormatError,
+  BASE64_LINE_LENGTH,
+  decodeArmorPrefix,
+  decodeStrictBase64,
+  isStrictBase64,
+} from '../../../src/core/envelope/base64';
 
 /** Runs `bytes` through a transform in chunks of `chunk` bytes. */
 async function through(transform: NodeJS.ReadWriteStream, bytes: Buffer, chunk: number): Promise<Buffer> {
@@ -36,7 +45,10 @@ describe('base64: the CLI form of blobs and the armor of encrypted files', () =>
       }
       const lines = whole.toString('latin1').split('\n');
       assert.equal(lines.pop(), '', 'ends with a newline');
-      assert.ok(lines.every((l, i) => (i < lines.length - 1 ? l.length === BASE64_LINE_LENGTH : l.length <= BASE64_LINE_LENGTH)), `line lengths for ${size}`);
+      assert.ok(
+        lines.every((l, i) => (i < lines.length - 1 ? l.length === BASE64_LINE_LENGTH : l.length <= BASE64_LINE_LENGTH)),
+        `line lengths for ${size}`,
+      );
       assert.equal(whole.toString('latin1').replace(/\n/g, ''), bytes.toString('base64'), 'same as one-line base64');
     }
   });
@@ -50,9 +62,18 @@ describe('base64: the CLI form of blobs and the armor of encrypted files', () =>
   });
 
   it('refuses characters outside the alphabet, data after the padding, and a truncated last group, naming the problem', async () => {
-    await assert.rejects(through(new Base64ArmorDecoder(), Buffer.from('AQID\nAQ!D\n'), 4), (e: Error) => e instanceof Base64FormatError && /byte 0x21 at offset 7/.test(e.message));
-    await assert.rejects(through(new Base64ArmorDecoder(), Buffer.from('AQ==AQID'), 100), (e: Error) => e instanceof Base64FormatError && /after its padding/.test(e.message));
-    await assert.rejects(through(new Base64ArmorDecoder(), Buffer.from('AQIDAQ'), 100), (e: Error) => e instanceof Base64FormatError && /truncated/.test(e.message));
+    await assert.rejects(
+      through(new Base64ArmorDecoder(), Buffer.from('AQID\nAQ!D\n'), 4),
+      (e: Error) => e instanceof Base64FormatError && /byte 0x21 at offset 7/.test(e.message),
+    );
+    await assert.rejects(
+      through(new Base64ArmorDecoder(), Buffer.from('AQ==AQID'), 100),
+      (e: Error) => e instanceof Base64FormatError && /after its padding/.test(e.message),
+    );
+    await assert.rejects(
+      through(new Base64ArmorDecoder(), Buffer.from('AQIDAQ'), 100),
+      (e: Error) => e instanceof Base64FormatError && /truncated/.test(e.message),
+    );
   });
 
   it('finds a stray character deep inside regular 76-character lines, at its offset', async () => {
@@ -60,7 +81,11 @@ describe('base64: the CLI form of blobs and the armor of encrypted files', () =>
     const at = 77 * 500 + 10;
     armor[at] = 0x21; // "!", which Node's own decoder would silently skip
     for (const chunk of [1000, 1 << 20]) {
-      await assert.rejects(through(new Base64ArmorDecoder(), armor, chunk), (e: Error) => e instanceof Base64FormatError && e.message.includes(`offset ${at}`), `chunk ${chunk}`);
+      await assert.rejects(
+        through(new Base64ArmorDecoder(), armor, chunk),
+        (e: Error) => e instanceof Base64FormatError && e.message.includes(`offset ${at}`),
+        `chunk ${chunk}`,
+      );
     }
     const padded = Buffer.from(armorBase64(randomBytes(57 * 10 + 1)));
     assert.equal((await through(new Base64ArmorDecoder(), padded, 100)).length, 571);

@@ -106,7 +106,12 @@ describe('ciphertext detection', function () {
     assert.deepEqual(blob, { kind: 'blob', confidence: 'structure', blob: { shape: 'aws' } });
     assert.ok(isEncryptedFormat(blob));
 
-    for (const plain of [Buffer.alloc(0), Buffer.from('DB_PASSWORD=hunter2\nAPI_KEY=abc\n'), randomBytes(4096), Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n')]) {
+    for (const plain of [
+      Buffer.alloc(0),
+      Buffer.from('DB_PASSWORD=hunter2\nAPI_KEY=abc\n'),
+      randomBytes(4096),
+      Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n'),
+    ]) {
       const format = detectFileFormat(plain, plain.length);
       assert.equal(format.kind, 'plaintext');
       assert.ok(!isEncryptedFormat(format));

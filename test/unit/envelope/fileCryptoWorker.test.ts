@@ -41,7 +41,15 @@ describe('file crypto in a worker thread', function () {
   before(async () => {
     buildDir = mkdtempSync(join(tmpdir(), 'kmswb-worker-'));
     script = join(buildDir, 'fileCryptoWorker.js');
-    await esbuild.build({ entryPoints: ['src/core/envelope/fileCryptoWorker.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'warning' });
+    await esbuild.build({
+      entryPoints: ['src/core/envelope/fileCryptoWorker.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: script,
+      logLevel: 'warning',
+    });
     kms = await startKmsFixture();
     key = await kms.createKey({ alias: 'alias/worker' });
     job = { ...kms, workerScript: script };
@@ -73,7 +81,11 @@ describe('file crypto in a worker thread', function () {
         const plaintext = randomBytes(size);
         const path = fileWith(plaintext);
         const seen: number[] = [];
-        await encryptFileInPlace(path, { keyId: key, encryptionContext: { purpose: 'worker' }, format }, { ...job, onProgress: (done) => seen.push(done) });
+        await encryptFileInPlace(
+          path,
+          { keyId: key, encryptionContext: { purpose: 'worker' }, format },
+          { ...job, onProgress: (done) => seen.push(done) },
+        );
         assert.equal(seen.at(-1), size, 'progress reaches the whole file');
         const written = readFileSync(path);
         const message = format === 'base64' ? Buffer.from(written.toString('latin1'), 'base64') : written;
@@ -96,7 +108,10 @@ describe('file crypto in a worker thread', function () {
     const plaintext = randomBytes(MiB + 7);
     const sdk = await directEncryptionSdk(kms);
     try {
-      const { result } = await sdk.client.encrypt(sdk.keyring(key), plaintext, { suiteId: sdk.suites.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, frameLength: 4096 });
+      const { result } = await sdk.client.encrypt(sdk.keyring(key), plaintext, {
+        suiteId: sdk.suites.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
+        frameLength: 4096,
+      });
       const path = fileWith(Buffer.from(result));
       await decryptFileInPlace(path, {}, job);
       untouched(path, plaintext);
@@ -110,14 +125,18 @@ describe('file crypto in a worker thread', function () {
     const path = fileWith(plaintext);
     const controller = new AbortController();
     let read = 0;
-    const encrypting = encryptFileInPlace(path, { keyId: key, format: 'base64' }, {
-      ...job,
-      signal: controller.signal,
-      onProgress: (done) => {
-        read = done;
-        if (done >= 8 * MiB) controller.abort();
+    const encrypting = encryptFileInPlace(
+      path,
+      { keyId: key, format: 'base64' },
+      {
+        ...job,
+        signal: controller.signal,
+        onProgress: (done) => {
+          read = done;
+          if (done >= 8 * MiB) controller.abort();
+        },
       },
-    });
+    );
     await assert.rejects(encrypting, (e: Error) => e.name === 'AbortError');
     assert.ok(read >= 8 * MiB && read < 64 * MiB, `cancelled half-way (${read} bytes read)`);
     untouched(path, plaintext);
@@ -197,7 +216,14 @@ describe('file crypto in a worker thread', function () {
     const dataKey = randomBytes(32);
     const messageId = randomBytes(32);
     const { commitment, derivedKey } = deriveCommittingKeys(suite, dataKey, messageId);
-    const body = newHeaderBody({ suite, messageId, encryptionContext: {}, encryptedDataKeys: [{ providerId: 'aws-kms', providerInfo: key, encryptedDataKey: randomBytes(64) }], frameLength: MiB, commitment });
+    const body = newHeaderBody({
+      suite,
+      messageId,
+      encryptionContext: {},
+      encryptedDataKeys: [{ providerId: 'aws-kms', providerInfo: key, encryptedDataKey: randomBytes(64) }],
+      frameLength: MiB,
+      commitment,
+    });
     const header = Buffer.concat([body, headerAuthTag(derivedKey, body)]);
     try {
       await cryptFile(original, sink, { op: 'encrypt', armor: 'binary', dataKey, header }, { workerScript: script });

@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Base64ArmorDecoder } from '../../../src/core/envelope/base64';
-import { decryptFileInPlace, encryptFileInPlace, type FileJob, inspectFile, reEncryptFileInPlace } from '../../../src/core/envelope/fileEncryption';
+import {
+  decryptFileInPlace,
+  encryptFileInPlace,
+  type FileJob,
+  inspectFile,
+  reEncryptFileInPlace,
+} from '../../../src/core/envelope/fileEncryption';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import type { KmsError } from '../../../src/core/kms/errors';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
@@ -119,13 +125,19 @@ describe('files in place', function () {
     const newHeader = parseMessageHeader(after)!;
     assert.deepEqual(newHeader.messageId, oldHeader.messageId);
     assert.ok(after.subarray(newHeader.length).equals(before.subarray(oldHeader.length)), 'the encrypted content is unchanged');
-    assert.deepEqual(newHeader.encryptedDataKeys.map((k) => k.providerInfo), [other]);
+    assert.deepEqual(
+      newHeader.encryptedDataKeys.map((k) => k.providerInfo),
+      [other],
+    );
     await assert.rejects(decryptFileInPlace(path, { keyId: key }, kms), code('IncorrectKeyException'));
     // Re-wrap into binary, with a new context, then decrypt.
     const re2 = await reEncryptFileInPlace(path, { keyId: key, encryptionContext: { v: '2' }, format: 'binary' }, kms);
     assert.equal(re2.format, 'binary');
     assert.deepEqual(re2.encryptionContext, { v: '2' });
-    await assert.rejects(decryptFileInPlace(path, { encryptionContext: { v: '1' } }, kms), code('EncryptionContextMismatch', /expected v=1 \(it has v=2\)/));
+    await assert.rejects(
+      decryptFileInPlace(path, { encryptionContext: { v: '1' } }, kms),
+      code('EncryptionContextMismatch', /expected v=1 \(it has v=2\)/),
+    );
     await decryptFileInPlace(path, { encryptionContext: { v: '2' } }, kms);
     assert.ok(readFileSync(path).equals(plaintext));
   });
@@ -159,7 +171,10 @@ describe('files in place', function () {
 
     const big = randomBytes(4097);
     const bigPath = fileWith(big, 'big.key');
-    await assert.rejects(encryptFileInPlace(bigPath, { keyId: key, format: 'blob' }, kms), code('PlaintextTooLarge', /4,097 bytes: too large for a KMS ciphertext blob/));
+    await assert.rejects(
+      encryptFileInPlace(bigPath, { keyId: key, format: 'blob' }, kms),
+      code('PlaintextTooLarge', /4,097 bytes: too large for a KMS ciphertext blob/),
+    );
     const empty = fileWith(Buffer.alloc(0), 'empty.key');
     await assert.rejects(encryptFileInPlace(empty, { keyId: key, format: 'blob' }, kms), code('PlaintextEmpty'));
     assert.ok(readFileSync(bigPath).equals(big));
@@ -169,7 +184,10 @@ describe('files in place', function () {
     const path = fileWith(Buffer.from('A=1\n'));
     await encryptFileInPlace(path, { keyId: key }, kms);
     const encrypted = readFileSync(path);
-    await assert.rejects(encryptFileInPlace(path, { keyId: key, format: 'binary' }, kms), code('AlreadyEncrypted', new RegExp(`app.env is already encrypted \\(an AWS Encryption SDK message \\(base64\\) under ${key}\\)`)));
+    await assert.rejects(
+      encryptFileInPlace(path, { keyId: key, format: 'binary' }, kms),
+      code('AlreadyEncrypted', new RegExp(`app.env is already encrypted \\(an AWS Encryption SDK message \\(base64\\) under ${key}\\)`)),
+    );
     untouched(path, encrypted);
     const plain = Buffer.from('A=1\n');
     const plainPath = join(folder, 'plain.env');
@@ -231,9 +249,21 @@ describe('files in place', function () {
     kms.emulator.faults.clear();
 
     const writeFaults = [
-      { beforeWrite: (written: number, length: number) => { if (written + length > MiB) throw new Error('ENOSPC: no space left on device'); } },
-      { beforeSync: () => { throw new Error('EIO: i/o error'); } },
-      { beforeRename: () => { throw new Error('EXDEV: rename failed'); } },
+      {
+        beforeWrite: (written: number, length: number) => {
+          if (written + length > MiB) throw new Error('ENOSPC: no space left on device');
+        },
+      },
+      {
+        beforeSync: () => {
+          throw new Error('EIO: i/o error');
+        },
+      },
+      {
+        beforeRename: () => {
+          throw new Error('EXDEV: rename failed');
+        },
+      },
     ];
     // Encrypting: the Encryption SDK's stream is torn down half-way (it must not throw uncaught errors then).
     const other2 = fileWith(plaintext, 'other.bin');
@@ -267,7 +297,14 @@ describe('files in place', function () {
     // Cancel while encrypting, and while re-encrypting a signed message (two SDK streams).
     writeFileSync(path, plaintext);
     const encrypting = new AbortController();
-    await assert.rejects(encryptFileInPlace(path, { keyId: key }, { ...kms, signal: encrypting.signal, onProgress: (done) => (done > 2 * MiB ? encrypting.abort() : undefined) }), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(
+      encryptFileInPlace(
+        path,
+        { keyId: key },
+        { ...kms, signal: encrypting.signal, onProgress: (done) => (done > 2 * MiB ? encrypting.abort() : undefined) },
+      ),
+      (e: Error) => e.name === 'AbortError',
+    );
     untouched(path, plaintext);
     await new Promise((resolve) => setTimeout(resolve, 300));
   });

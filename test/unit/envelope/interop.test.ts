@@ -24,9 +24,22 @@ describe('interoperability with the AWS CLI and the Encryption SDK', function ()
   async function aws(...args: string[]): Promise<string> {
     const empty = join(kms.dir, 'empty');
     writeFileSync(empty, '');
-    const { stdout } = await promisify(execFile)(AWS_CLI, [...args, '--endpoint-url', kms.emulator.url, '--region', 'us-east-1', '--output', 'text'], {
-      env: { PATH: process.env.PATH, HOME: kms.dir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true' },
-    });
+    const { stdout } = await promisify(execFile)(
+      AWS_CLI,
+      [...args, '--endpoint-url', kms.emulator.url, '--region', 'us-east-1', '--output', 'text'],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: kms.dir,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_CONFIG_FILE: empty,
+          AWS_SHARED_CREDENTIALS_FILE: empty,
+          AWS_PAGER: '',
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      },
+    );
     return stdout.trim();
   }
 
@@ -46,7 +59,14 @@ describe('interoperability with the AWS CLI and the Encryption SDK', function ()
       const { ciphertext } = await encryptSecret(plaintext, { keyId: 'alias/interop', encryptionContext: context }, kms);
       const blobFile = join(kms.dir, 'blob.bin');
       writeFileSync(blobFile, Buffer.from(ciphertext, 'base64'));
-      const contextArgs = context ? ['--encryption-context', Object.entries(context).map(([k, v]) => `${k}=${v}`).join(',')] : [];
+      const contextArgs = context
+        ? [
+            '--encryption-context',
+            Object.entries(context)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(','),
+          ]
+        : [];
       const out = await aws('kms', 'decrypt', '--ciphertext-blob', `fileb://${blobFile}`, ...contextArgs, '--query', 'Plaintext');
       assert.deepEqual(Buffer.from(out, 'base64'), plaintext);
     }
@@ -56,7 +76,18 @@ describe('interoperability with the AWS CLI and the Encryption SDK', function ()
     const plaintext = Buffer.from('db-password=correct horse battery staple');
     const plainFile = join(kms.dir, 'plain.txt');
     writeFileSync(plainFile, plaintext);
-    const text = await aws('kms', 'encrypt', '--key-id', 'alias/interop', '--plaintext', `fileb://${plainFile}`, '--encryption-context', 'app=cli', '--query', 'CiphertextBlob');
+    const text = await aws(
+      'kms',
+      'encrypt',
+      '--key-id',
+      'alias/interop',
+      '--plaintext',
+      `fileb://${plainFile}`,
+      '--encryption-context',
+      'app=cli',
+      '--query',
+      'CiphertextBlob',
+    );
     const found = detectTextCiphertext(text);
     assert.equal(found?.kind, 'blob');
     const { plaintext: out, keyId } = await decryptSecret(found, { encryptionContext: { app: 'cli' } }, kms);

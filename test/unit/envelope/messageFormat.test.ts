@@ -30,7 +30,12 @@ describe('Encryption SDK message format', function () {
   before(async () => {
     kms = await startKmsFixture();
     keyArn = await kms.createKey();
-    message = (await kms.envelope.encryptBuffer(randomBytes(3 * 1024 * 1024 + 5), { keyId: keyArn, encryptionContext: { app: 'web', 'ünïcode': 'välue' } })).message;
+    message = (
+      await kms.envelope.encryptBuffer(randomBytes(3 * 1024 * 1024 + 5), {
+        keyId: keyArn,
+        encryptionContext: { app: 'web', ünïcode: 'välue' },
+      })
+    ).message;
     header = parseMessageHeader(message)!;
   });
   after(() => kms.close());
@@ -43,7 +48,7 @@ describe('Encryption SDK message format', function () {
     assert.equal(header.contentType, 'framed');
     assert.equal(header.messageId.length, 32);
     assert.equal(header.suiteData.length, 32);
-    assert.deepEqual(header.encryptionContext, { app: 'web', 'ünïcode': 'välue' });
+    assert.deepEqual(header.encryptionContext, { app: 'web', ünïcode: 'välue' });
     assert.deepEqual(messageInfo(header).keyArns, [keyArn]);
     assert.equal(regionOfKeyArn(keyArn), 'us-east-1');
     // 3 full frames and a final frame of 5 bytes follow the header.
@@ -73,27 +78,45 @@ describe('Encryption SDK message format', function () {
     assert.deepEqual(reparsed.suiteData, header.suiteData);
     assert.equal(reparsed.frameLength, header.frameLength);
     // Pairs sorted by the UTF-8 bytes of their keys.
-    assert.deepEqual(serializeEncryptionContext({ b: '1', a: '2', B: '3' }), Buffer.from([0, 20, 0, 3, 0, 1, 66, 0, 1, 51, 0, 1, 97, 0, 1, 50, 0, 1, 98, 0, 1, 49]));
+    assert.deepEqual(
+      serializeEncryptionContext({ b: '1', a: '2', B: '3' }),
+      Buffer.from([0, 20, 0, 3, 0, 1, 66, 0, 1, 51, 0, 1, 97, 0, 1, 50, 0, 1, 98, 0, 1, 49]),
+    );
     assert.deepEqual(serializeEncryptionContext({}), Buffer.from([0, 0]));
   });
 
   it('derives the key commitment and header tag exactly as the SDK does', async () => {
     const edk = header.encryptedDataKeys[0];
-    const { plaintext: dataKey } = await kms.gateway.decrypt({ ciphertext: edk.encryptedDataKey, keyId: edk.providerInfo, encryptionContext: header.encryptionContext });
+    const { plaintext: dataKey } = await kms.gateway.decrypt({
+      ciphertext: edk.encryptedDataKey,
+      keyId: edk.providerInfo,
+      encryptionContext: header.encryptionContext,
+    });
     const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
     verifyCommitment(header, commitment);
     verifyHeaderAuth(header, derivedKey);
     assert.deepEqual(headerAuthTag(derivedKey, header.headerBody), header.headerTag);
     const wrongKey = deriveCommittingKeys(header.suite, randomBytes(32), header.messageId);
-    assert.throws(() => verifyCommitment(header, wrongKey.commitment), (e: KmsError) => e.code === 'TamperedCiphertext');
-    assert.throws(() => verifyHeaderAuth(header, wrongKey.derivedKey), (e: KmsError) => e.code === 'TamperedCiphertext' && /header does not authenticate/.test(e.message));
+    assert.throws(
+      () => verifyCommitment(header, wrongKey.commitment),
+      (e: KmsError) => e.code === 'TamperedCiphertext',
+    );
+    assert.throws(
+      () => verifyHeaderAuth(header, wrongKey.derivedKey),
+      (e: KmsError) => e.code === 'TamperedCiphertext' && /header does not authenticate/.test(e.message),
+    );
   });
 
   it('reads format 1 and signed messages of other Encryption SDK settings (and knows they cannot be re-wrapped)', async () => {
     const legacy = await directEncryptionSdk(kms, 'FORBID_ENCRYPT_ALLOW_DECRYPT');
     const strict = await directEncryptionSdk(kms);
     try {
-      const v1 = (await legacy.client.encrypt(legacy.keyring(keyArn), Buffer.from('old'), { suiteId: legacy.suites.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256, encryptionContext: { a: '1' } })).result;
+      const v1 = (
+        await legacy.client.encrypt(legacy.keyring(keyArn), Buffer.from('old'), {
+          suiteId: legacy.suites.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256,
+          encryptionContext: { a: '1' },
+        })
+      ).result;
       const h1 = parseMessageHeader(v1)!;
       assert.equal(h1.version, 1);
       assert.equal(h1.messageId.length, 16);

@@ -57,7 +57,7 @@ async function shapeShiftingProxy(emulatorUrl: string, shape: Shape): Promise<{ 
             if (typeof out[field] === 'string') out[field] = wrap(shape, Buffer.from(out[field], 'base64'), keyArn).toString('base64');
           }
           if (shape === 'moto') {
-            for (const field of ['KeyId', 'SourceKeyId']) if (typeof out[field] === 'string') out[field] = (out[field]).split('/').pop();
+            for (const field of ['KeyId', 'SourceKeyId']) if (typeof out[field] === 'string') out[field] = out[field].split('/').pop();
           }
           text = JSON.stringify(out);
         }
@@ -115,7 +115,10 @@ for (const shape of ['moto', 'local-kms', 'unknown'] as const) {
       assert.equal(enc.kind, 'message');
       assert.equal(enc.keyId, key, 'the header names the key by ARN even when the server answers with an id');
       const found = detectTextCiphertext(enc.ciphertext)!;
-      assert.deepEqual(found.header?.encryptedDataKeys.map((k) => k.providerInfo), [key]);
+      assert.deepEqual(
+        found.header?.encryptedDataKeys.map((k) => k.providerInfo),
+        [key],
+      );
       assert.deepEqual((await decryptSecret(found, {}, crypto)).plaintext, plaintext);
       const re = await reEncryptSecret(found, { keyId: other }, crypto);
       assert.equal(re.keyId, other);

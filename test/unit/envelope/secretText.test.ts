@@ -70,11 +70,13 @@ describe('secrets as text', function () {
     });
   }
 
-  it('re-encrypts a signed message (the SDK\'s default suite) by decrypting and encrypting it again, keeping its context', async () => {
+  it("re-encrypts a signed message (the SDK's default suite) by decrypting and encrypting it again, keeping its context", async () => {
     const esdk = await directEncryptionSdk(kms);
     try {
       const plaintext = randomBytes(6000);
-      const signed = (await esdk.client.encrypt(esdk.keyring(key), plaintext, { encryptionContext: { by: 'cli' } })).result.toString('base64');
+      const signed = (await esdk.client.encrypt(esdk.keyring(key), plaintext, { encryptionContext: { by: 'cli' } })).result.toString(
+        'base64',
+      );
       const re = await reEncryptSecret(detect(signed), { keyId: other }, kms);
       assert.equal(re.kind, 'message');
       assert.deepEqual(re.encryptionContext, { by: 'cli' });
@@ -90,7 +92,11 @@ describe('secrets as text', function () {
   it('re-encrypts with a new encryption context', async () => {
     for (const size of [10, 5000]) {
       const enc = await encryptSecret(randomBytes(size), { keyId: key, encryptionContext: { v: '1' } }, kms);
-      const re = await reEncryptSecret(detect(enc.ciphertext), { keyId: key, sourceEncryptionContext: { v: '1' }, encryptionContext: { v: '2' } }, kms);
+      const re = await reEncryptSecret(
+        detect(enc.ciphertext),
+        { keyId: key, sourceEncryptionContext: { v: '1' }, encryptionContext: { v: '2' } },
+        kms,
+      );
       await assert.rejects(decryptSecret(detect(re.ciphertext), { encryptionContext: { v: '1' } }, kms));
       assert.equal((await decryptSecret(detect(re.ciphertext), { encryptionContext: { v: '2' } }, kms)).keyId, key);
     }
@@ -98,11 +104,20 @@ describe('secrets as text', function () {
 
   it('refuses a wrong encryption context, saying which one was tried (blob) or what the message holds (message)', async () => {
     const blob = detect((await encryptSecret(Buffer.from('x'), { keyId: key, encryptionContext: { app: 'web' } }, kms)).ciphertext);
-    await assert.rejects(decryptSecret(blob, {}, kms), code('InvalidCiphertextException', /with no encryption context: wrong encryption context/));
-    await assert.rejects(decryptSecret(blob, { encryptionContext: { app: 'api' } }, kms), code('InvalidCiphertextException', /with the encryption context app=api/));
+    await assert.rejects(
+      decryptSecret(blob, {}, kms),
+      code('InvalidCiphertextException', /with no encryption context: wrong encryption context/),
+    );
+    await assert.rejects(
+      decryptSecret(blob, { encryptionContext: { app: 'api' } }, kms),
+      code('InvalidCiphertextException', /with the encryption context app=api/),
+    );
     const message = detect((await encryptSecret(randomBytes(5000), { keyId: key, encryptionContext: { app: 'web' } }, kms)).ciphertext);
     kms.emulator.resetCalls();
-    await assert.rejects(decryptSecret(message, { encryptionContext: { app: 'api' } }, kms), code('EncryptionContextMismatch', /expected app=api \(it has app=web\)\. Its context is app=web/));
+    await assert.rejects(
+      decryptSecret(message, { encryptionContext: { app: 'api' } }, kms),
+      code('EncryptionContextMismatch', /expected app=api \(it has app=web\)\. Its context is app=web/),
+    );
     assert.deepEqual(kms.emulator.calls(), {}, 'refused before calling KMS');
   });
 
@@ -111,7 +126,10 @@ describe('secrets as text', function () {
     await assert.rejects(decryptSecret(blob, { keyId: other }, kms), code('IncorrectKeyException', /different KMS key/));
     assert.equal((await decryptSecret(blob, { keyId: 'alias/app' }, kms)).keyId, key);
     const message = detect((await encryptSecret(randomBytes(5000), { keyId: key }, kms)).ciphertext);
-    await assert.rejects(decryptSecret(message, { keyId: other }, kms), code('IncorrectKeyException', new RegExp(`not encrypted under ${other}`)));
+    await assert.rejects(
+      decryptSecret(message, { keyId: other }, kms),
+      code('IncorrectKeyException', new RegExp(`not encrypted under ${other}`)),
+    );
     assert.equal((await decryptSecret(message, { keyId: 'alias/app' }, kms)).keyId, key);
   });
 
@@ -131,7 +149,10 @@ describe('secrets as text', function () {
     const blobText = (await encryptSecret(Buffer.from('secret'), { keyId: key }, kms)).ciphertext;
     const blobBytes = Buffer.from(blobText, 'base64');
     blobBytes[blobBytes.length - 1] ^= 1;
-    await assert.rejects(decryptSecret(detect(blobBytes.toString('base64')), {}, kms), code('InvalidCiphertextException', /altered ciphertext/));
+    await assert.rejects(
+      decryptSecret(detect(blobBytes.toString('base64')), {}, kms),
+      code('InvalidCiphertextException', /altered ciphertext/),
+    );
 
     const message = Buffer.from((await encryptSecret(randomBytes(5000), { keyId: key }, kms)).ciphertext, 'base64');
     const header = parseMessageHeader(message)!;
@@ -142,8 +163,16 @@ describe('secrets as text', function () {
     ] as const) {
       const bad = Buffer.from(message);
       bad[at] ^= 0x40;
-      await assert.rejects(decryptSecret(detect(bad.toString('base64')), {}, kms), code('TamperedCiphertext', /altered or is damaged/), what);
-      await assert.rejects(reEncryptSecret(detect(bad.toString('base64')), { keyId: other }, kms), code('TamperedCiphertext'), `re-encrypt ${what}`);
+      await assert.rejects(
+        decryptSecret(detect(bad.toString('base64')), {}, kms),
+        code('TamperedCiphertext', /altered or is damaged/),
+        what,
+      );
+      await assert.rejects(
+        reEncryptSecret(detect(bad.toString('base64')), { keyId: other }, kms),
+        code('TamperedCiphertext'),
+        `re-encrypt ${what}`,
+      );
     }
     const cut = message.subarray(0, message.length - 30).toString('base64');
     await assert.rejects(decryptSecret(detect(cut), {}, kms), code('TamperedCiphertext'));
@@ -153,7 +182,10 @@ describe('secrets as text', function () {
   it('tries base64 of no known shape with KMS, and says it may not be a ciphertext at all', async () => {
     const unknown = detect(randomBytes(90).toString('base64'));
     assert.equal(unknown.confidence, 'plausible');
-    await assert.rejects(decryptSecret(unknown, {}, kms), code('InvalidCiphertextException', /no ciphertext shape known here, so it may not be a KMS ciphertext at all/));
+    await assert.rejects(
+      decryptSecret(unknown, {}, kms),
+      code('InvalidCiphertextException', /no ciphertext shape known here, so it may not be a KMS ciphertext at all/),
+    );
   });
 
   it('refuses empty text, and passes on KMS failures (a dropped connection) as they are', async () => {

@@ -47,7 +47,12 @@ describe('messages for several keys', function () {
     const clients: InstanceType<typeof KMS>[] = [];
     const keyring = new esdk.KmsKeyringNode({
       clientProvider: (region: string) => {
-        const client = new KMS({ endpoint: kms.emulator.url, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+        const client = new KMS({
+          endpoint: kms.emulator.url,
+          region,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+          maxAttempts: 1,
+        });
         clients.push(client);
         return client;
       },
@@ -70,7 +75,11 @@ describe('messages for several keys', function () {
   for (const format of ['base64', 'binary'] as const) {
     it(`encrypts a file (${format}) for keys in two regions; each alone decrypts it, with @aws-crypto and here`, async () => {
       const path = file();
-      const out = await encryptFileInPlace(path, { keyId: 'alias/east', additionalKeyIds: [west], encryptionContext: { app: 'web' }, format }, job());
+      const out = await encryptFileInPlace(
+        path,
+        { keyId: 'alias/east', additionalKeyIds: [west], encryptionContext: { app: 'web' }, format },
+        job(),
+      );
       assert.deepEqual(out.keyIds, [east, west]);
       assert.deepEqual(keysOf(path), [east, west]);
       const message = messageOf(path);
@@ -138,13 +147,20 @@ describe('messages for several keys', function () {
       [{ add: [third, idOf(third)] }, /named more than once/],
     ];
     for (const [change, reason] of refusals) {
-      await assert.rejects(rekeyFileInPlace(path, change, job()), (error: unknown) => error instanceof KmsError && reason.test(error.message), JSON.stringify(change));
+      await assert.rejects(
+        rekeyFileInPlace(path, change, job()),
+        (error: unknown) => error instanceof KmsError && reason.test(error.message),
+        JSON.stringify(change),
+      );
       assert.ok(readFileSync(path).equals(bytes));
     }
     const blob = file('short');
     await encryptFileInPlace(blob, { keyId: east, format: 'blob' }, job());
     await assert.rejects(rekeyFileInPlace(blob, { add: [west] }, job()), /exactly one key/);
-    await assert.rejects(encryptFileInPlace(file('short'), { keyId: east, additionalKeyIds: [west], format: 'blob' }, job()), /exactly one key/);
+    await assert.rejects(
+      encryptFileInPlace(file('short'), { keyId: east, additionalKeyIds: [west], format: 'blob' }, job()),
+      /exactly one key/,
+    );
     await assert.rejects(encryptFileInPlace(file('x'), { keyId: east, additionalKeyIds: [east] }, job()), /named more than once/);
   });
 

@@ -157,7 +157,10 @@ describe('strict parsing of messages', function () {
       const context = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, 'v'.repeat(3000)]));
       const m = (await kms.envelope.encryptBuffer(Buffer.from('big header'), { keyId: key, encryptionContext: context })).message;
       const armor = armorBase64(m);
-      assert.ok(armor.length > 64 * 1024 && Math.ceil((parseMessageHeader(m)!.length * 4) / 3) > 64 * 1024, 'the armored header is longer than the first read');
+      assert.ok(
+        armor.length > 64 * 1024 && Math.ceil((parseMessageHeader(m)!.length * 4) / 3) > 64 * 1024,
+        'the armored header is longer than the first read',
+      );
       const path = fileWith(armor);
       const inspection = await inspectFile(path);
       assert.equal(inspection.format.kind, 'message');
@@ -169,7 +172,10 @@ describe('strict parsing of messages', function () {
     for (const [what, transform] of [
       ['a UTF-8 byte order mark', (a: Buffer) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), a])],
       ['CRLF line ends', (a: Buffer) => Buffer.from(a.toString('latin1').replace(/\n/g, '\r\n'), 'latin1')],
-      ['both', (a: Buffer) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(a.toString('latin1').replace(/\n/g, '\r\n'), 'latin1')])],
+      [
+        'both',
+        (a: Buffer) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(a.toString('latin1').replace(/\n/g, '\r\n'), 'latin1')]),
+      ],
     ] as const) {
       it(`is recognised and decrypts with ${what}`, async () => {
         const plaintext = randomBytes(2 * MiB + 17);
@@ -184,7 +190,10 @@ describe('strict parsing of messages', function () {
 
     it('a KMS blob file with a byte order mark and CRLF is recognised and decrypts', async () => {
       const { ciphertext } = await kms.gateway.encrypt({ keyId: key, plaintext: Buffer.from('blob secret') });
-      const path = fileWith(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${Buffer.from(ciphertext).toString('base64')}\r\n`)]), 'blob.txt');
+      const path = fileWith(
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${Buffer.from(ciphertext).toString('base64')}\r\n`)]),
+        'blob.txt',
+      );
       assert.equal((await inspectFile(path)).format.kind, 'blob');
       await decryptFileInPlace(path, {}, kms);
       assert.equal(readFileSync(path, 'utf8'), 'blob secret');

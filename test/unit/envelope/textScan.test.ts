@@ -8,7 +8,11 @@ describe('selections and the token under the cursor', () => {
     assert.deepEqual(splitQuoted('"s3cret"', { trim: false }), { prefix: '"', inner: 's3cret', suffix: '"' });
     assert.deepEqual(splitQuoted("'a b'", { trim: false }), { prefix: "'", inner: 'a b', suffix: "'" });
     assert.deepEqual(splitQuoted('`x`', { trim: false }), { prefix: '`', inner: 'x', suffix: '`' });
-    assert.deepEqual(splitQuoted(' "x" ', { trim: false }), { prefix: '', inner: ' "x" ', suffix: '' }, 'whitespace is content when encrypting');
+    assert.deepEqual(
+      splitQuoted(' "x" ', { trim: false }),
+      { prefix: '', inner: ' "x" ', suffix: '' },
+      'whitespace is content when encrypting',
+    );
     assert.deepEqual(splitQuoted('  "AQICAH=="\n', { trim: true }), { prefix: '  "', inner: 'AQICAH==', suffix: '"\n' });
     assert.deepEqual(splitQuoted('"x\'', { trim: false }), { prefix: '', inner: '"x\'', suffix: '' }, 'different quotes stay');
     assert.deepEqual(splitQuoted('"', { trim: false }), { prefix: '', inner: '"', suffix: '' });
@@ -26,7 +30,10 @@ describe('selections and the token under the cursor', () => {
     assert.equal(tokenAt(line, 30), undefined);
     assert.equal(tokenAt(line, 20, 40), undefined, 'shorter than the minimum');
     assert.deepEqual(tokenAt('"AQID"', 3), { start: 1, end: 5, text: 'AQID' });
-    assert.deepEqual(tokensIn('a=AQIDBAUG, b="BwgJ"', 4).map((t) => t.text), ['AQIDBAUG', 'BwgJ']);
+    assert.deepEqual(
+      tokensIn('a=AQIDBAUG, b="BwgJ"', 4).map((t) => t.text),
+      ['AQIDBAUG', 'BwgJ'],
+    );
   });
 });
 
@@ -48,7 +55,11 @@ describe('encryption context as typed', () => {
       ['{"a": 1}', /object of string values/],
       ['{oops', /not valid JSON/],
     ] as const) {
-      assert.throws(() => parseEncryptionContext(text), (e: Error) => e instanceof ArgumentError && pattern.test(e.message), text);
+      assert.throws(
+        () => parseEncryptionContext(text),
+        (e: Error) => e instanceof ArgumentError && pattern.test(e.message),
+        text,
+      );
     }
   });
 
@@ -56,7 +67,8 @@ describe('encryption context as typed', () => {
     assert.equal(formatEncryptionContext({ b: '2', a: '1' }), 'a=1, b=2');
     assert.equal(formatEncryptionContext({}), '');
     assert.equal(formatEncryptionContext({ a: 'x, y' }), '{"a":"x, y"}');
-    for (const ctx of [{ b: '2', a: '1' }, { a: 'x, y' }, { 'k=v': 'z' }] as Record<string, string>[]) assert.deepEqual(parseEncryptionContext(formatEncryptionContext(ctx)), ctx);
+    for (const ctx of [{ b: '2', a: '1' }, { a: 'x, y' }, { 'k=v': 'z' }] as Record<string, string>[])
+      assert.deepEqual(parseEncryptionContext(formatEncryptionContext(ctx)), ctx);
   });
 
   it('lists expected pairs a context lacks or differs in', () => {

@@ -2,7 +2,18 @@
 // temporary file never outlives the call, the mode is kept, and a file that changes while
 // it is rewritten is not overwritten.
 import * as assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,7 +33,10 @@ describe('atomic in-place replacement', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const write = (...chunks: string[]) => (sink: NodeJS.WritableStream) => pipeline(Readable.from(chunks.map((c) => Buffer.from(c))), sink);
+  const write =
+    (...chunks: string[]) =>
+    (sink: NodeJS.WritableStream) =>
+      pipeline(Readable.from(chunks.map((c) => Buffer.from(c))), sink);
   const untouched = () => {
     assert.deepEqual(readFileSync(file), original, 'the original is byte-identical');
     assert.deepEqual(readdirSync(dir).sort(), ['secret.env'], 'no temporary file is left');
@@ -53,31 +67,63 @@ describe('atomic in-place replacement', () => {
   });
 
   it('leaves the original byte-identical and no temporary file when the writer fails, a write fails, the flush fails or the rename fails', async () => {
-    await assert.rejects(replaceFileAtomically(file, async (sink) => {
-      await write('partial')(sink);
-      throw new Error('producer failed');
-    }), /producer failed/);
+    await assert.rejects(
+      replaceFileAtomically(file, async (sink) => {
+        await write('partial')(sink);
+        throw new Error('producer failed');
+      }),
+      /producer failed/,
+    );
     untouched();
     await assert.rejects(
-      replaceFileAtomically(file, write('a'.repeat(100), 'b'.repeat(100)), { faults: { beforeWrite: (written) => { if (written >= 100) throw new Error('ENOSPC: no space left on device'); } } }),
+      replaceFileAtomically(file, write('a'.repeat(100), 'b'.repeat(100)), {
+        faults: {
+          beforeWrite: (written) => {
+            if (written >= 100) throw new Error('ENOSPC: no space left on device');
+          },
+        },
+      }),
       /ENOSPC/,
     );
     untouched();
-    await assert.rejects(replaceFileAtomically(file, write('x'), { faults: { beforeSync: () => { throw new Error('EIO: fsync failed'); } } }), /EIO/);
+    await assert.rejects(
+      replaceFileAtomically(file, write('x'), {
+        faults: {
+          beforeSync: () => {
+            throw new Error('EIO: fsync failed');
+          },
+        },
+      }),
+      /EIO/,
+    );
     untouched();
-    await assert.rejects(replaceFileAtomically(file, write('x'), { faults: { beforeRename: () => { throw new Error('crash before rename'); } } }), /crash/);
+    await assert.rejects(
+      replaceFileAtomically(file, write('x'), {
+        faults: {
+          beforeRename: () => {
+            throw new Error('crash before rename');
+          },
+        },
+      }),
+      /crash/,
+    );
     untouched();
   });
 
   it('stops on cancel and leaves the original', async () => {
     const controller = new AbortController();
-    const endless = Readable.from((function* () {
-      for (let i = 0; ; i++) {
-        if (i === 10) controller.abort();
-        yield Buffer.alloc(1000);
-      }
-    })());
-    await assert.rejects(replaceFileAtomically(file, (sink) => pipeline(endless, sink, { signal: controller.signal }), { signal: controller.signal }), (e: Error) => e.name === 'AbortError');
+    const endless = Readable.from(
+      (function* () {
+        for (let i = 0; ; i++) {
+          if (i === 10) controller.abort();
+          yield Buffer.alloc(1000);
+        }
+      })(),
+    );
+    await assert.rejects(
+      replaceFileAtomically(file, (sink) => pipeline(endless, sink, { signal: controller.signal }), { signal: controller.signal }),
+      (e: Error) => e.name === 'AbortError',
+    );
     untouched();
   });
 

@@ -4,10 +4,27 @@
 // in the middle of a large file.
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, createReadStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { decryptFileInPlace, encryptFileInPlace, type FileJob, inspectFile, reEncryptFileInPlace } from '../../../src/core/envelope/fileEncryption';
+import {
+  decryptFileInPlace,
+  encryptFileInPlace,
+  type FileJob,
+  inspectFile,
+  reEncryptFileInPlace,
+} from '../../../src/core/envelope/fileEncryption';
 import { decryptSecret, encryptSecret } from '../../../src/core/envelope/secretText';
 import { detectTextCiphertext } from '../../../src/core/envelope/detect';
 import { fileFacts, withFileLock } from '../../../src/core/files/atomicReplace';
@@ -231,7 +248,9 @@ describe('in-place writes: file-system edge cases', function () {
         const message = fileWith('C=3\n', 'message.env');
         await encryptFileInPlace(message, { keyId: key }, kms);
         const messageBytes = readFileSync(message);
-        const named = new RegExp(`${endpoint.replace(/[.]/g, '\\.')} did not answer .*Check that the endpoint URL of connection "silent server"`);
+        const named = new RegExp(
+          `${endpoint.replace(/[.]/g, '\\.')} did not answer .*Check that the endpoint URL of connection "silent server"`,
+        );
         for (const [what, attempt] of [
           ['encrypt file', () => encryptFileInPlace(plain, { keyId: key }, silent)],
           ['encrypt file as blob', () => encryptFileInPlace(plain, { keyId: key, format: 'blob' }, silent)],

@@ -61,7 +61,10 @@ describe('inventory: classifying files without decrypting', function () {
   it('finds KMS blobs inside a .env and a YAML file, with line and key', async function () {
     const s1 = await encryptSecret(Buffer.from('pw1'), { keyId: keyA }, kms);
     const s2 = await encryptSecret(Buffer.from('pw2'), { keyId: keyB }, kms);
-    const env = file('.env', `# app\nUSER=admin\nPASSWORD=${s1.ciphertext}\nTOKEN="${s2.ciphertext}"\nNOT_A_BLOB=SGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=\n`);
+    const env = file(
+      '.env',
+      `# app\nUSER=admin\nPASSWORD=${s1.ciphertext}\nTOKEN="${s2.ciphertext}"\nNOT_A_BLOB=SGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=\n`,
+    );
     const entry = await classifyFile(env);
     assert.equal(entry?.format, 'embedded');
     assert.equal(entry?.embeddedCount, 2);
@@ -79,7 +82,10 @@ describe('inventory: classifying files without decrypting', function () {
 
   it('plain text, base64 of text, binary junk and empty files are not encrypted', async function () {
     assert.equal(await classifyFile(file('plain.env', 'PASSWORD=hunter2\n')), undefined);
-    assert.equal(await classifyFile(file('words.txt', `${Buffer.from('hello world, this is plain text').toString('base64')}\n`)), undefined);
+    assert.equal(
+      await classifyFile(file('words.txt', `${Buffer.from('hello world, this is plain text').toString('base64')}\n`)),
+      undefined,
+    );
     assert.equal(await classifyFile(file('junk.bin', Buffer.from([0, 1, 2, 3, 0, 9, 9]))), undefined);
     assert.equal(await classifyFile(file('empty', '')), undefined);
   });
@@ -146,7 +152,13 @@ describe('inventory: classifying files without decrypting', function () {
     await index.update(paths[4]);
     assert.equal(index.reads, 7);
     assert.deepEqual(heard, [paths[4]]);
-    assert.deepEqual(index.filesUnder(keyB).map((e) => e.path).sort(), [paths[0], paths[4]].sort());
+    assert.deepEqual(
+      index
+        .filesUnder(keyB)
+        .map((e) => e.path)
+        .sort(),
+      [paths[0], paths[4]].sort(),
+    );
 
     // A changed timestamp with the same content is read again; a deleted file leaves its group.
     utimesSync(paths[5], new Date(), new Date(Date.now() + 5000));
@@ -179,7 +191,10 @@ describe('inventory: classifying files without decrypting', function () {
     assert.equal(keyProblems(entry, lookup(undefined))[0].kind, 'unknownKey');
     // A file with a fine key and a disabled one still opens.
     const two = { ...entry, keyRefs: [keyA, keyB] };
-    const mixed = keyProblems(two, { known: (r) => (r === keyA ? known('Disabled') : { keyId: keyIdOf(keyB), state: 'Enabled', connectionId: 'emu' }), trusted: () => true });
+    const mixed = keyProblems(two, {
+      known: (r) => (r === keyA ? known('Disabled') : { keyId: keyIdOf(keyB), state: 'Enabled', connectionId: 'emu' }),
+      trusted: () => true,
+    });
     assert.equal(mixed.length, 1);
     assert.equal(mixed[0].fileStillOpens, true);
     // Blobs that name no key raise nothing (nothing is known to warn about).

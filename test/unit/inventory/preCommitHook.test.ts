@@ -13,7 +13,9 @@ import { FIXTURES } from '../sops/sopsFixture';
 
 // A KMS blob of the emulator's shape (01 02 02 00 78 41, then a key id): encrypted as far as the hook can tell.
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const BLOB = Buffer.concat([Buffer.from([1, 2, 2, 0, 0x78, 0x41, 36]), Buffer.from(KEY_ID), Buffer.alloc(32 + 12 + 16 + 20, 7)]).toString('base64');
+const BLOB = Buffer.concat([Buffer.from([1, 2, 2, 0, 0x78, 0x41, 36]), Buffer.from(KEY_ID), Buffer.alloc(32 + 12 + 16 + 20, 7)]).toString(
+  'base64',
+);
 
 describe('inventory: the pre-commit hook in a real git repository', function () {
   this.timeout(60_000);
@@ -33,7 +35,15 @@ describe('inventory: the pre-commit hook in a real git repository', function () 
       target: 'node20',
       outfile: script,
       logLevel: 'error',
-      plugins: [{ name: 'self-external', setup: (b) => b.onResolve({ filter: /(^|\/)secretsScan$/ }, (a) => (a.importer.endsWith('secretsScan.ts') ? undefined : { path: './secretsScan.js', external: true })) }],
+      plugins: [
+        {
+          name: 'self-external',
+          setup: (b) =>
+            b.onResolve({ filter: /(^|\/)secretsScan$/ }, (a) =>
+              a.importer.endsWith('secretsScan.ts') ? undefined : { path: './secretsScan.js', external: true },
+            ),
+        },
+      ],
     });
     if (result.errors.length) throw new Error('build failed');
   });
@@ -50,7 +60,11 @@ describe('inventory: the pre-commit hook in a real git repository', function () 
     execFileSync('git', ['config', 'commit.gpgsign', 'false'], { cwd: dir });
     return dir;
   }
-  function commit(dir: string, files: Record<string, string>, env: Record<string, string> = {}): { ok: boolean; stderr: string; stdout: string } {
+  function commit(
+    dir: string,
+    files: Record<string, string>,
+    env: Record<string, string> = {},
+  ): { ok: boolean; stderr: string; stdout: string } {
     for (const [name, content] of Object.entries(files)) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
       writeFileSync(join(dir, name), content);
@@ -79,13 +93,22 @@ describe('inventory: the pre-commit hook in a real git repository', function () 
   it('treats .sops.yaml path_regex as secrets patterns: a plaintext file under a rule is refused, a SOPS file passes', async function () {
     const dir = repo();
     await installHook(dir, { scriptPath: script, secretsFiles: [] });
-    writeFileSync(join(dir, '.sops.yaml'), 'creation_rules:\n  - path_regex: secrets/.*\\.yaml$\n    kms: arn:aws:kms:us-east-1:111122223333:key/5c0b5f7e-1d2a-4c3b-9e8f-7a6b5c4d3e2f\n');
+    writeFileSync(
+      join(dir, '.sops.yaml'),
+      'creation_rules:\n  - path_regex: secrets/.*\\.yaml$\n    kms: arn:aws:kms:us-east-1:111122223333:key/5c0b5f7e-1d2a-4c3b-9e8f-7a6b5c4d3e2f\n',
+    );
     execFileSync('git', ['add', '.sops.yaml'], { cwd: dir });
     const refused = commit(dir, { 'secrets/app.yaml': 'password: hunter2\n' });
     assert.equal(refused.ok, false);
     assert.match(refused.stderr, /secrets\/app\.yaml/);
     execFileSync('git', ['reset', '-q'], { cwd: dir });
-    assert.equal(commit(dir, { '.sops.yaml': readFileSync(join(dir, '.sops.yaml'), 'utf8'), 'secrets/app.yaml': readFileSync(join(FIXTURES, 'app.sops.yaml'), 'utf8') }).ok, true);
+    assert.equal(
+      commit(dir, {
+        '.sops.yaml': readFileSync(join(dir, '.sops.yaml'), 'utf8'),
+        'secrets/app.yaml': readFileSync(join(FIXTURES, 'app.sops.yaml'), 'utf8'),
+      }).ok,
+      true,
+    );
   });
 
   it('keeps an existing hook running (first), and uninstall puts it back', async function () {

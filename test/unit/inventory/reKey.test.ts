@@ -21,8 +21,20 @@ describe('inventory: re-keying many files', function () {
     kms = await startKmsFixture();
     kms.emulator.seed(join(FIXTURES, 'seed.yaml'));
     keys = {
-      decryptDataKey: async (key) => (await kms.gatewayFor(key.arn.split(':')[3]).decrypt({ ciphertext: Buffer.from(key.enc, 'base64'), keyId: key.arn, encryptionContext: key.context ? { ...key.context } : undefined })).plaintext,
-      encryptDataKey: async (key, dataKey) => (await kms.gatewayFor(key.arn.split(':')[3]).encrypt({ keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined })).ciphertext,
+      decryptDataKey: async (key) =>
+        (
+          await kms.gatewayFor(key.arn.split(':')[3]).decrypt({
+            ciphertext: Buffer.from(key.enc, 'base64'),
+            keyId: key.arn,
+            encryptionContext: key.context ? { ...key.context } : undefined,
+          })
+        ).plaintext,
+      encryptDataKey: async (key, dataKey) =>
+        (
+          await kms
+            .gatewayFor(key.arn.split(':')[3])
+            .encrypt({ keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined })
+        ).ciphertext,
     };
   });
   after(async () => kms.close());
@@ -58,7 +70,13 @@ describe('inventory: re-keying many files', function () {
       gatewayFor: kms.gatewayFor,
       job: kms,
       sopsKeys: keys,
-      journal: journal && { load: () => journal.state, save: (s) => { journal.state = s; return Promise.resolve(); } },
+      journal: journal && {
+        load: () => journal.state,
+        save: (s) => {
+          journal.state = s;
+          return Promise.resolve();
+        },
+      },
     };
   }
 
@@ -70,13 +88,27 @@ describe('inventory: re-keying many files', function () {
     const underFrom = list.filter((e) => e.keyRefs.some((r) => keyIdOf(r) === keyIdOf(from)));
     assert.equal(underFrom.length, 4);
     const plan = planReKey(underFrom, { toKeyArns: [to], fromKeyId: from });
-    assert.deepEqual(plan.items.map((i) => i.method), ['rewrap', 'rewrap', 'reencrypt', 'reencrypt']);
-    const lines = describePlan(plan, (r) => keyIdOf(r).slice(0, 8), (p) => p.slice(p.lastIndexOf('/') + 1));
-    assert.match(lines[0], new RegExp(`^notes.txt — Encryption SDK message \\(base64\\): ${keyIdOf(from).slice(0, 8)} → ${keyIdOf(to).slice(0, 8)}$`));
+    assert.deepEqual(
+      plan.items.map((i) => i.method),
+      ['rewrap', 'rewrap', 'reencrypt', 'reencrypt'],
+    );
+    const lines = describePlan(
+      plan,
+      (r) => keyIdOf(r).slice(0, 8),
+      (p) => p.slice(p.lastIndexOf('/') + 1),
+    );
+    assert.match(
+      lines[0],
+      new RegExp(`^notes.txt — Encryption SDK message \\(base64\\): ${keyIdOf(from).slice(0, 8)} → ${keyIdOf(to).slice(0, 8)}$`),
+    );
 
     const results = await runReKey(plan, runner());
-    assert.deepEqual(results.map((r) => r.status), ['done', 'done', 'done', 'done']);
-    for (const e of await entries({ a: paths.message, b: paths.binary, c: paths.blob, d: paths.env })) assert.deepEqual(e.keyRefs.map(keyIdOf), [keyIdOf(to)], e.path);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['done', 'done', 'done', 'done'],
+    );
+    for (const e of await entries({ a: paths.message, b: paths.binary, c: paths.blob, d: paths.env }))
+      assert.deepEqual(e.keyRefs.map(keyIdOf), [keyIdOf(to)], e.path);
 
     // The old key disabled: every file still opens.
     await kms.gateway.disableKey(keyIdOf(from));
@@ -115,7 +147,10 @@ describe('inventory: re-keying many files', function () {
     // One file at a time, so which file meets the fault is certain.
     const first = await runReKey(plan, { ...runner(journal), concurrency: 1 });
     kms.emulator.faults.clear();
-    assert.deepEqual(first.map((r) => r.status), ['done', 'failed', 'notRun', 'notRun']);
+    assert.deepEqual(
+      first.map((r) => r.status),
+      ['done', 'failed', 'notRun', 'notRun'],
+    );
     assert.match(first[1].message!, /injected failure/);
     assert.deepEqual(journal.state?.done, [list[0].path]);
     for (const e of list.slice(1)) assert.deepEqual(readFileSync(e.path), before[e.path], `${e.path} was touched`);
@@ -123,7 +158,10 @@ describe('inventory: re-keying many files', function () {
     // A second run (a fresh plan from the files as they are now) finishes the job.
     const again = planReKey(await entries(paths).then((l) => l.filter((e) => e.format !== 'sops')), { toKeyArns: [to], fromKeyId: from });
     const second = await runReKey(again, runner(journal));
-    assert.deepEqual(second.map((r) => r.status), ['alreadyDone', 'done', 'done', 'done']);
+    assert.deepEqual(
+      second.map((r) => r.status),
+      ['alreadyDone', 'done', 'done', 'done'],
+    );
     assert.equal(journal.state, undefined, 'the journal is cleared once everything is done');
   });
 
@@ -133,8 +171,13 @@ describe('inventory: re-keying many files', function () {
     const { paths } = await workspace(from);
     const list = await entries(paths);
     const plan = planReKey(list, { toKeyArns: [other, from] });
-    assert.ok(plan.items.filter((i) => i.format !== 'sops').every((i) => i.alreadyDone || /only SOPS files take several/.test(i.obstacle ?? '')));
-    const wrongSource = planReKey(list.filter((e) => e.format === 'sops'), { toKeyArns: [other], fromKeyId: from });
+    assert.ok(
+      plan.items.filter((i) => i.format !== 'sops').every((i) => i.alreadyDone || /only SOPS files take several/.test(i.obstacle ?? '')),
+    );
+    const wrongSource = planReKey(
+      list.filter((e) => e.format === 'sops'),
+      { toKeyArns: [other], fromKeyId: from },
+    );
     assert.match(wrongSource.items[0].obstacle!, /not encrypted under/);
     assert.throws(() => planReKey(list, { toKeyArns: [] }), /Name the key/);
   });

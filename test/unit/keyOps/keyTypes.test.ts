@@ -17,12 +17,38 @@ const hmac = { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' } as const;
 
 describe('keyOps key types', () => {
   it('offers the key specs of each type, SM2 only in China', () => {
-    assert.deepEqual(specsFor('symmetric', 'us-east-1').map((s) => s.spec), ['SYMMETRIC_DEFAULT']);
-    assert.deepEqual(specsFor('asymmetricEncrypt', 'us-east-1').map((s) => s.spec), ['RSA_2048', 'RSA_3072', 'RSA_4096']);
+    assert.deepEqual(
+      specsFor('symmetric', 'us-east-1').map((s) => s.spec),
+      ['SYMMETRIC_DEFAULT'],
+    );
+    assert.deepEqual(
+      specsFor('asymmetricEncrypt', 'us-east-1').map((s) => s.spec),
+      ['RSA_2048', 'RSA_3072', 'RSA_4096'],
+    );
     assert.ok(specsFor('asymmetricEncrypt', 'cn-north-1').some((s) => s.spec === 'SM2'));
-    assert.deepEqual(specsFor('signVerify', 'eu-west-1').map((s) => s.spec), ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87']);
-    assert.deepEqual(specsFor('keyAgreement', 'eu-west-1').map((s) => s.spec), ['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1']);
-    assert.deepEqual(specsFor('hmac', 'eu-west-1').map((s) => s.spec), ['HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512']);
+    assert.deepEqual(
+      specsFor('signVerify', 'eu-west-1').map((s) => s.spec),
+      [
+        'RSA_2048',
+        'RSA_3072',
+        'RSA_4096',
+        'ECC_NIST_P256',
+        'ECC_NIST_P384',
+        'ECC_NIST_P521',
+        'ECC_SECG_P256K1',
+        'ML_DSA_44',
+        'ML_DSA_65',
+        'ML_DSA_87',
+      ],
+    );
+    assert.deepEqual(
+      specsFor('keyAgreement', 'eu-west-1').map((s) => s.spec),
+      ['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1'],
+    );
+    assert.deepEqual(
+      specsFor('hmac', 'eu-west-1').map((s) => s.spec),
+      ['HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512'],
+    );
   });
 
   it('derives the key type from spec and usage, asking for the usage of RSA keys', () => {
@@ -30,7 +56,10 @@ describe('keyOps key types', () => {
     assert.deepEqual(keyTypeOf('ECC_NIST_P256', undefined), { ok: true, value: { type: 'signVerify', usage: 'SIGN_VERIFY' } });
     assert.deepEqual(keyTypeOf('ECC_NIST_P384', 'KEY_AGREEMENT'), { ok: true, value: { type: 'keyAgreement', usage: 'KEY_AGREEMENT' } });
     assert.deepEqual(keyTypeOf('HMAC_512', undefined), { ok: true, value: { type: 'hmac', usage: 'GENERATE_VERIFY_MAC' } });
-    assert.deepEqual(keyTypeOf('RSA_2048', 'ENCRYPT_DECRYPT'), { ok: true, value: { type: 'asymmetricEncrypt', usage: 'ENCRYPT_DECRYPT' } });
+    assert.deepEqual(keyTypeOf('RSA_2048', 'ENCRYPT_DECRYPT'), {
+      ok: true,
+      value: { type: 'asymmetricEncrypt', usage: 'ENCRYPT_DECRYPT' },
+    });
     const needsUsage = keyTypeOf('RSA_2048', undefined);
     assert.match(needsUsage.ok ? '' : needsUsage.problem, /can be for ENCRYPT_DECRYPT or SIGN_VERIFY: give keyUsage too/);
     const wrong = keyTypeOf('HMAC_256', 'ENCRYPT_DECRYPT');
@@ -82,8 +111,14 @@ describe('keyOps key types', () => {
     const a = { ...symmetric, KeyId: 'a' };
     assert.equal(aliasMoveRefusal('alias/x', a, { ...symmetric, KeyId: 'b', KeyManager: 'CUSTOMER' }), undefined);
     assert.match(aliasMoveRefusal('alias/x', a, { ...symmetric, KeyId: 'a', KeyManager: 'CUSTOMER' }) ?? '', /already points at this key/);
-    assert.match(aliasMoveRefusal('alias/x', a, { ...rsaEncrypt, KeyId: 'c', KeyManager: 'CUSTOMER' }) ?? '', /can only be moved to another symmetric ENCRYPT_DECRYPT key, not a asymmetric ENCRYPT_DECRYPT one/);
+    assert.match(
+      aliasMoveRefusal('alias/x', a, { ...rsaEncrypt, KeyId: 'c', KeyManager: 'CUSTOMER' }) ?? '',
+      /can only be moved to another symmetric ENCRYPT_DECRYPT key, not a asymmetric ENCRYPT_DECRYPT one/,
+    );
     assert.match(aliasMoveRefusal('alias/x', a, { ...symmetric, KeyId: 'd', KeyManager: 'AWS' }) ?? '', /AWS managed key/);
-    assert.match(aliasMoveRefusal('alias/s', { ...rsaSign, KeyId: 's' }, { ...rsaEncrypt, KeyId: 'e', KeyManager: 'CUSTOMER' }) ?? '', /SIGN_VERIFY/);
+    assert.match(
+      aliasMoveRefusal('alias/s', { ...rsaSign, KeyId: 's' }, { ...rsaEncrypt, KeyId: 'e', KeyManager: 'CUSTOMER' }) ?? '',
+      /SIGN_VERIFY/,
+    );
   });
 });

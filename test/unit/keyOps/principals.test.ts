@@ -4,7 +4,10 @@ import { accountOfArn, parsePrincipal, parsePrincipals } from '../../../src/core
 describe('keyOps principals', () => {
   it('turns an account id into its root ARN, in the given partition', () => {
     const p = parsePrincipal('111122223333');
-    assert.deepEqual(p, { ok: true, value: { kind: 'account', value: 'arn:aws:iam::111122223333:root', accountId: '111122223333', partition: 'aws' } });
+    assert.deepEqual(p, {
+      ok: true,
+      value: { kind: 'account', value: 'arn:aws:iam::111122223333:root', accountId: '111122223333', partition: 'aws' },
+    });
     const cn = parsePrincipal('111122223333', { partition: 'aws-cn' });
     assert.equal(cn.ok && cn.value.value, 'arn:aws-cn:iam::111122223333:root');
   });
@@ -34,7 +37,11 @@ describe('keyOps principals', () => {
     for (const input of ['alice', 'arn:aws:s3:::bucket', 'user/alice', 'alice@example.com']) {
       const p = parsePrincipal(input);
       assert.equal(p.ok, false, input);
-      assert.match(p.ok ? '' : p.problem, /is not a principal format KMS accepts\. Use an account id \(12 digits\), arn:aws:iam::<account>:root/, input);
+      assert.match(
+        p.ok ? '' : p.problem,
+        /is not a principal format KMS accepts\. Use an account id \(12 digits\), arn:aws:iam::<account>:root/,
+        input,
+      );
     }
   });
 
@@ -61,7 +68,10 @@ describe('keyOps principals', () => {
   it('parses lists, dropping duplicates, and can refuse services', () => {
     const list = parsePrincipals(['111122223333', 'arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:role/r']);
     assert.ok(list.ok);
-    assert.deepEqual(list.value.map((p) => p.value), ['arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:role/r']);
+    assert.deepEqual(
+      list.value.map((p) => p.value),
+      ['arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:role/r'],
+    );
     const admins = parsePrincipals(['ec2.amazonaws.com'], { allowServices: false, role: 'a key administrator' });
     assert.equal(admins.ok, false);
     assert.match(admins.ok ? '' : admins.problem, /is a service principal; a key administrator must be an account, user or role/);

@@ -23,11 +23,21 @@ describe('keyOps summaries', () => {
   });
 
   it('says when there is nothing, and when grants could not be listed', () => {
-    const text = deletionImpactLines({ label: 'k', metadata: { KeyId: 'k', KeyState: 'Disabled', MultiRegion: false }, aliases: [], grantsProblem: 'ListGrants is not supported by this endpoint' }).join('\n');
+    const text = deletionImpactLines({
+      label: 'k',
+      metadata: { KeyId: 'k', KeyState: 'Disabled', MultiRegion: false },
+      aliases: [],
+      grantsProblem: 'ListGrants is not supported by this endpoint',
+    }).join('\n');
     assert.match(text, /Aliases: none\./);
     assert.match(text, /Grants: could not be listed \(ListGrants is not supported by this endpoint\)\./);
     assert.doesNotMatch(text, /Disable the key first/, 'a disabled key needs no advice to disable it');
-    const many = deletionImpactLines({ label: 'k', metadata: { KeyId: 'k', KeyState: 'Disabled' }, aliases: [], grants: Array.from({ length: 7 }, (_, i) => ({ GranteePrincipal: `p${i}` })) }).join('\n');
+    const many = deletionImpactLines({
+      label: 'k',
+      metadata: { KeyId: 'k', KeyState: 'Disabled' },
+      aliases: [],
+      grants: Array.from({ length: 7 }, (_, i) => ({ GranteePrincipal: `p${i}` })),
+    }).join('\n');
     assert.match(many, /\(7\): p0; p1; p2; p3; p4; and 2 more\./);
   });
 
@@ -37,10 +47,15 @@ describe('keyOps summaries', () => {
   });
 
   it('reports rotation status and history, newest first', () => {
-    const report = rotationReport('alias/app', 'k1', { KeyRotationEnabled: true, RotationPeriodInDays: 180, NextRotationDate: new Date('2025-06-01T00:00:00Z') }, [
-      { RotationDate: new Date('2024-01-01T00:00:00Z'), RotationType: 'AUTOMATIC' },
-      { RotationDate: new Date('2024-06-01T00:00:00Z'), RotationType: 'ON_DEMAND' },
-    ]);
+    const report = rotationReport(
+      'alias/app',
+      'k1',
+      { KeyRotationEnabled: true, RotationPeriodInDays: 180, NextRotationDate: new Date('2025-06-01T00:00:00Z') },
+      [
+        { RotationDate: new Date('2024-01-01T00:00:00Z'), RotationType: 'AUTOMATIC' },
+        { RotationDate: new Date('2024-06-01T00:00:00Z'), RotationType: 'ON_DEMAND' },
+      ],
+    );
     assert.match(report, /Automatic rotation: \*\*on\*\*, every 180 days/);
     assert.match(report, /Next automatic rotation: 2025-06-01 00:00:00 UTC/);
     assert.match(report, /\| 2024-06-01 00:00:00 UTC \| on demand \|\n\| 2024-01-01 00:00:00 UTC \| automatic \|/);

@@ -63,7 +63,10 @@ describe('keyOps validation', () => {
       assert.equal(value(checkAliasName('my-app')), 'alias/my-app');
     });
     it('refuses malformed names, naming the characters', () => {
-      assert.match(problem(checkAliasName('alias/my app!')), /not a valid alias name: use only letters, digits, "\/", "_" and "-" after alias\/ \(found space, "!"\)/);
+      assert.match(
+        problem(checkAliasName('alias/my app!')),
+        /not a valid alias name: use only letters, digits, "\/", "_" and "-" after alias\/ \(found space, "!"\)/,
+      );
       assert.match(problem(checkAliasName('alias/')), /needs a name after it/);
       assert.match(problem(checkAliasName('alias/x/')), /ends with "\/"/);
       assert.match(problem(checkAliasName(' alias/x')), /spaces around it/);
@@ -104,7 +107,9 @@ describe('keyOps validation', () => {
       assert.match(problem(checkTags({ k: 'semi;colon' })), /value of tag "k" has characters tags cannot hold/);
     });
     it('accepts Unicode letters and the allowed punctuation', () => {
-      assert.deepEqual(value(checkTags({ 'Kostenstelle/Zürich': 'a.b:c/d=e+f-g@h_i j' })), [{ TagKey: 'Kostenstelle/Zürich', TagValue: 'a.b:c/d=e+f-g@h_i j' }]);
+      assert.deepEqual(value(checkTags({ 'Kostenstelle/Zürich': 'a.b:c/d=e+f-g@h_i j' })), [
+        { TagKey: 'Kostenstelle/Zürich', TagValue: 'a.b:c/d=e+f-g@h_i j' },
+      ]);
     });
     it('counts existing tags towards the limit of 50', () => {
       const existing = Array.from({ length: 49 }, (_, i) => `t${i}`);

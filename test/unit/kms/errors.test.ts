@@ -15,21 +15,38 @@ describe('KmsError: one error type with a sentence a person can act on', () => {
   });
 
   it('names the missing permission from the KMS message, else the operation', () => {
-    const e = toKmsError(sdkError('AccessDeniedException', 'User: arn:aws:iam::111122223333:user/bob is not authorized to perform: kms:ReEncryptFrom on resource: arn:aws:kms:us-east-1:111122223333:key/x'), ctx);
+    const e = toKmsError(
+      sdkError(
+        'AccessDeniedException',
+        'User: arn:aws:iam::111122223333:user/bob is not authorized to perform: kms:ReEncryptFrom on resource: arn:aws:kms:us-east-1:111122223333:key/x',
+      ),
+      ctx,
+    );
     assert.match(e.message, /kms:ReEncryptFrom permission/);
     const plain = toKmsError(sdkError('AccessDeniedException', 'denied'), ctx);
     assert.match(plain.message, /kms:Decrypt permission/);
   });
 
   it('says which state refused the action and how to get out of it', () => {
-    const e = toKmsError(sdkError('KMSInvalidStateException', 'arn:aws:kms:us-east-1:111122223333:key/abc is pending deletion.'), { ...ctx, operation: 'Encrypt' });
+    const e = toKmsError(sdkError('KMSInvalidStateException', 'arn:aws:kms:us-east-1:111122223333:key/abc is pending deletion.'), {
+      ...ctx,
+      operation: 'Encrypt',
+    });
     assert.match(e.message, /\(pending deletion\) does not allow Encrypt/);
     assert.match(e.message, /Cancel the key deletion/);
     assert.match(toKmsError(sdkError('DisabledException', 'key is disabled'), ctx).message, /disabled.*Enable it first/);
   });
 
   it('turns an expired SSO session into the aws sso login fix', () => {
-    const e = toKmsError(Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.'), { name: 'CredentialsProviderError' }), ctx);
+    const e = toKmsError(
+      Object.assign(
+        new Error(
+          'The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.',
+        ),
+        { name: 'CredentialsProviderError' },
+      ),
+      ctx,
+    );
     assert.equal(e.code, 'SSOSessionExpired');
     assert.equal(e.details.ssoLoginProfile, 'dev');
     assert.match(e.message, /aws sso login --profile dev/);
@@ -47,7 +64,11 @@ describe('KmsError: one error type with a sentence a person can act on', () => {
       sdkError('UnsupportedOperationException', 'ListKeyRotations is not implemented'),
       sdkError('UnknownError', 'Not Found', 404),
       sdkError('SyntaxError', 'Unexpected token < in JSON at position 0', 200),
-      sdkError('InternalFailure', 'Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.', 500),
+      sdkError(
+        'InternalFailure',
+        'Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.',
+        500,
+      ),
     ]) {
       const e = toKmsError(err, { ...ctx, operation: 'ListKeyRotations' });
       assert.equal(e.code, 'NotSupportedByEndpoint', err.message);

@@ -54,14 +54,30 @@ describe('KMS gateway against the emulator', function () {
         '',
       ].join('\n'),
     );
-    writeFileSync(join(dir, 'credentials'), '[local]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong-secret]\naws_access_key_id = test\naws_secret_access_key = nope\nregion = eu-west-1\n[via-services]\naws_access_key_id = test\naws_secret_access_key = test\n[unknown-key]\naws_access_key_id = AKIAUNKNOWNUNKNOWN00\naws_secret_access_key = test\nregion = eu-west-1\n');
-    env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' };
+    writeFileSync(
+      join(dir, 'credentials'),
+      '[local]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong-secret]\naws_access_key_id = test\naws_secret_access_key = nope\nregion = eu-west-1\n[via-services]\naws_access_key_id = test\naws_secret_access_key = test\n[unknown-key]\naws_access_key_id = AKIAUNKNOWNUNKNOWN00\naws_secret_access_key = test\nregion = eu-west-1\n',
+    );
+    env = {
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+      HOME: dir,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function connect(profile: string, over: { endpoint?: string; region?: string } = {}, maxAttempts = 1): Promise<{ factory: KmsClientFactory; connection: Connection }> {
+  async function connect(
+    profile: string,
+    over: { endpoint?: string; region?: string } = {},
+    maxAttempts = 1,
+  ): Promise<{ factory: KmsClientFactory; connection: Connection }> {
     const files = await AwsConfigFiles.load(env);
-    const connection = resolveConnection({ profile, endpoint: over.endpoint ?? (profile === 'via-services' ? undefined : kms.url), region: over.region }, env, files);
+    const connection = resolveConnection(
+      { profile, endpoint: over.endpoint ?? (profile === 'via-services' ? undefined : kms.url), region: over.region },
+      env,
+      files,
+    );
     return { factory: new KmsClientFactory({ env, maxAttempts }), connection };
   }
 
@@ -74,7 +90,10 @@ describe('KMS gateway against the emulator', function () {
     const { plaintext, keyId } = await gw.decrypt({ ciphertext, encryptionContext: { app: 'web' } });
     assert.equal(Buffer.from(plaintext).toString(), 's3cret');
     assert.equal(keyId, key.Arn);
-    await assert.rejects(gw.decrypt({ ciphertext, encryptionContext: { app: 'api' } }), (e: KmsError) => e.code === 'InvalidCiphertextException' && /wrong encryption context/.test(e.message));
+    await assert.rejects(
+      gw.decrypt({ ciphertext, encryptionContext: { app: 'api' } }),
+      (e: KmsError) => e.code === 'InvalidCiphertextException' && /wrong encryption context/.test(e.message),
+    );
   });
 
   it('gets credentials from credential_process through the SDK provider, and the endpoint from the profile services section', async () => {
@@ -85,7 +104,10 @@ describe('KMS gateway against the emulator', function () {
     const created = await viaServices.factory.gateway(viaServices.connection).createKey({});
     assert.match(created.Arn ?? '', /^arn:aws:kms:ap-south-1:/);
     const none = await connect('no-creds');
-    await assert.rejects(none.factory.gateway(none.connection).createKey({}), (e: KmsError) => e.code === 'NoCredentials' && /profile "no-creds"/.test(e.message));
+    await assert.rejects(
+      none.factory.gateway(none.connection).createKey({}),
+      (e: KmsError) => e.code === 'NoCredentials' && /profile "no-creds"/.test(e.message),
+    );
   });
 
   it('pages every listing: 250 keys in pages of 100, as pages and as one iterator', async () => {
@@ -109,17 +131,33 @@ describe('KMS gateway against the emulator', function () {
     assert.equal((await gw.describeKey(key.KeyId!)).KeyId, key.KeyId);
     assert.equal(kms.callCount('DescribeKey'), 3);
     kms.faults.set('DescribeKey', { throttle: 5 });
-    await assert.rejects(gw.describeKey(key.KeyId!), (e: KmsError) => e.code === 'ThrottlingException' && /still after 3 attempts/.test(e.message));
+    await assert.rejects(
+      gw.describeKey(key.KeyId!),
+      (e: KmsError) => e.code === 'ThrottlingException' && /still after 3 attempts/.test(e.message),
+    );
     kms.faults.clear();
   });
 
   it('names the fix for bad credentials: unknown access key, wrong secret, expired SSO session', async () => {
     const unknown = await connect('unknown-key');
-    await assert.rejects(unknown.factory.gateway(unknown.connection).createKey({}), (e: KmsError) => e.code === 'UnrecognizedClientException' && /does not recognise the access key of profile "unknown-key"/.test(e.message));
+    await assert.rejects(
+      unknown.factory.gateway(unknown.connection).createKey({}),
+      (e: KmsError) =>
+        e.code === 'UnrecognizedClientException' && /does not recognise the access key of profile "unknown-key"/.test(e.message),
+    );
     const wrong = await connect('wrong-secret');
-    await assert.rejects(wrong.factory.gateway(wrong.connection).createKey({}), (e: KmsError) => e.code === 'InvalidSignatureException' && /secret access key of profile "wrong-secret"/.test(e.message));
+    await assert.rejects(
+      wrong.factory.gateway(wrong.connection).createKey({}),
+      (e: KmsError) => e.code === 'InvalidSignatureException' && /secret access key of profile "wrong-secret"/.test(e.message),
+    );
     const sso = await connect('sso-expired');
-    await assert.rejects(sso.factory.gateway(sso.connection).createKey({}), (e: KmsError) => e.code === 'SSOSessionExpired' && e.details.ssoLoginProfile === 'sso-expired' && /aws sso login --profile sso-expired/.test(e.message));
+    await assert.rejects(
+      sso.factory.gateway(sso.connection).createKey({}),
+      (e: KmsError) =>
+        e.code === 'SSOSessionExpired' &&
+        e.details.ssoLoginProfile === 'sso-expired' &&
+        /aws sso login --profile sso-expired/.test(e.message),
+    );
   });
 
   it('names the endpoint when nothing listens there', async () => {
@@ -130,15 +168,24 @@ describe('KMS gateway against the emulator', function () {
       });
     });
     const { factory, connection } = await connect('local', { endpoint: `http://127.0.0.1:${port}` });
-    await assert.rejects(factory.gateway(connection).createKey({}), (e: KmsError) => e.code === 'EndpointUnreachable' && e.message.includes(`http://127.0.0.1:${port}`));
+    await assert.rejects(
+      factory.gateway(connection).createKey({}),
+      (e: KmsError) => e.code === 'EndpointUnreachable' && e.message.includes(`http://127.0.0.1:${port}`),
+    );
   });
 
   it('reports an operation the endpoint lacks as not supported, and a dropped connection as unreachable', async () => {
     const { factory, connection } = await connect('local');
     const gw = factory.gateway(connection);
     const key = await gw.createKey({});
-    kms.faults.set('ListKeyRotations', { failOnCall: 1, error: { name: 'UnsupportedOperationException', message: 'not implemented here' } });
-    await assert.rejects(collect(gw.listKeyRotations(key.KeyId!)), (e: KmsError) => e.notSupported && /ListKeyRotations is not supported by this endpoint/.test(e.message));
+    kms.faults.set('ListKeyRotations', {
+      failOnCall: 1,
+      error: { name: 'UnsupportedOperationException', message: 'not implemented here' },
+    });
+    await assert.rejects(
+      collect(gw.listKeyRotations(key.KeyId!)),
+      (e: KmsError) => e.notSupported && /ListKeyRotations is not supported by this endpoint/.test(e.message),
+    );
     kms.faults.set('DescribeKey', { drop: 1 });
     await assert.rejects(gw.describeKey(key.KeyId!), (e: KmsError) => e.code === 'EndpointUnreachable');
     kms.faults.clear();
@@ -151,7 +198,10 @@ describe('KMS gateway against the emulator', function () {
     const message = Buffer.from('hello');
     const { Signature } = await gw.sign({ KeyId: signer.KeyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' });
     assert.equal(await gw.verify({ KeyId: signer.KeyId, Message: message, Signature, SigningAlgorithm: 'ECDSA_SHA_256' }), true);
-    assert.equal(await gw.verify({ KeyId: signer.KeyId, Message: Buffer.from('other'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }), false);
+    assert.equal(
+      await gw.verify({ KeyId: signer.KeyId, Message: Buffer.from('other'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }),
+      false,
+    );
     const mac = await gw.createKey({ KeyUsage: 'GENERATE_VERIFY_MAC', KeySpec: 'HMAC_256' });
     const { Mac } = await gw.generateMac({ KeyId: mac.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' });
     assert.equal(await gw.verifyMac({ KeyId: mac.KeyId, Message: message, Mac, MacAlgorithm: 'HMAC_SHA_256' }), true);

@@ -16,10 +16,23 @@ const symmetric = (over: Partial<KeyMetadata> = {}): KeyMetadata => ({
 describe('key capabilities: the key-state table in one place', () => {
   it('an enabled symmetric customer key allows cryptography and management, not signing', () => {
     const allowed = allowedActions(symmetric());
-    for (const a of ['encrypt', 'decrypt', 'generateDataKey', 'disable', 'scheduleDeletion', 'changeRotation', 'rotateNow', 'createGrant', 'tag', 'createAlias', 'editPolicy'] as const) {
+    for (const a of [
+      'encrypt',
+      'decrypt',
+      'generateDataKey',
+      'disable',
+      'scheduleDeletion',
+      'changeRotation',
+      'rotateNow',
+      'createGrant',
+      'tag',
+      'createAlias',
+      'editPolicy',
+    ] as const) {
       assert.ok(allowed.includes(a), a);
     }
-    for (const a of ['enable', 'cancelDeletion', 'sign', 'generateMac', 'getPublicKey', 'replicate'] as const) assert.ok(!allowed.includes(a), a);
+    for (const a of ['enable', 'cancelDeletion', 'sign', 'generateMac', 'getPublicKey', 'replicate'] as const)
+      assert.ok(!allowed.includes(a), a);
   });
 
   it('a disabled key refuses cryptography, grants and rotation changes, and can be enabled', () => {
@@ -92,7 +105,8 @@ describe('key capabilities: servers that leave out KeyUsage or KeySpec (moto, Lo
       moto({ KeyUsage: undefined, KeySpec: undefined, CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT' }),
       moto({ KeyUsage: undefined, KeySpec: undefined, EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
     ]) {
-      for (const action of ['encrypt', 'decrypt', 'generateDataKey', 'changeRotation', 'rotateNow', 'viewRotation'] as const) assert.equal(explainRefusal(meta, action), undefined, `${action} ${JSON.stringify(meta)}`);
+      for (const action of ['encrypt', 'decrypt', 'generateDataKey', 'changeRotation', 'rotateNow', 'viewRotation'] as const)
+        assert.equal(explainRefusal(meta, action), undefined, `${action} ${JSON.stringify(meta)}`);
       assert.match(explainRefusal(meta, 'sign') ?? '', /usage is ENCRYPT_DECRYPT; signing needs a key with usage SIGN_VERIFY/);
       assert.equal(normalizeKeyMetadata(meta).KeyUsage, 'ENCRYPT_DECRYPT');
       assert.equal(normalizeKeyMetadata(meta).KeySpec, 'SYMMETRIC_DEFAULT');

@@ -21,7 +21,10 @@ describe('key names: an alias, the account only where it is not the connectionâ€
   });
 
   it('keeps the key id when no alias is known, and alias references as they are', () => {
-    assert.equal(keyName(`arn:aws:kms:eu-west-1:111122223333:key/${'f'.repeat(8)}-0000-0000-0000-000000000000`, here), `${'f'.repeat(8)}-0000-0000-0000-000000000000`);
+    assert.equal(
+      keyName(`arn:aws:kms:eu-west-1:111122223333:key/${'f'.repeat(8)}-0000-0000-0000-000000000000`, here),
+      `${'f'.repeat(8)}-0000-0000-0000-000000000000`,
+    );
     assert.equal(keyName('alias/app', here), 'alias/app');
     assert.equal(keyName('arn:aws:kms:eu-west-1:111122223333:alias/app', here), 'alias/app');
     assert.equal(keyName(ARN), ID);
@@ -42,9 +45,14 @@ describe('key names: an alias, the account only where it is not the connectionâ€
 });
 
 describe('KmsError: the fix of a key state travels with the error', () => {
-  const sdkError = (name: string, message: string): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+  const sdkError = (name: string, message: string): Error =>
+    Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
   it('a disabled key offers Enable Key on the key KMS named, else the requested key', () => {
-    const e = toKmsError(sdkError('DisabledException', `${ARN} is disabled.`), { operation: 'Encrypt', keyId: 'alias/app', connectionId: 'c1' });
+    const e = toKmsError(sdkError('DisabledException', `${ARN} is disabled.`), {
+      operation: 'Encrypt',
+      keyId: 'alias/app',
+      connectionId: 'c1',
+    });
     assert.deepEqual(e.details.fix, { action: 'enableKey', keyId: ARN, connectionId: 'c1' });
     const bare = toKmsError(sdkError('DisabledException', 'disabled'), { operation: 'Encrypt', keyId: 'alias/app' });
     assert.equal(bare.details.fix?.keyId, 'alias/app');
@@ -54,7 +62,13 @@ describe('KmsError: the fix of a key state travels with the error', () => {
   it('a key pending deletion offers Cancel Deletion; other states nothing', () => {
     const e = toKmsError(sdkError('KMSInvalidStateException', `${ARN} is pending deletion.`), { operation: 'Decrypt' });
     assert.equal(e.details.fix?.action, 'cancelKeyDeletion');
-    assert.equal(toKmsError(sdkError('KMSInvalidStateException', `${ARN} is pending import.`), { operation: 'Decrypt' }).details.fix, undefined);
-    assert.equal(toKmsError(sdkError('KMSInvalidStateException', `${ARN} is pending replica deletion.`), { operation: 'Decrypt' }).details.fix, undefined);
+    assert.equal(
+      toKmsError(sdkError('KMSInvalidStateException', `${ARN} is pending import.`), { operation: 'Decrypt' }).details.fix,
+      undefined,
+    );
+    assert.equal(
+      toKmsError(sdkError('KMSInvalidStateException', `${ARN} is pending replica deletion.`), { operation: 'Decrypt' }).details.fix,
+      undefined,
+    );
   });
 });

@@ -46,14 +46,18 @@ for (const omitKeySpec of [false, true]) {
       assert.equal(meta.KeyUsage, 'ENCRYPT_DECRYPT');
       assert.equal(meta.KeySpec, 'SYMMETRIC_DEFAULT');
       assert.equal(explainRefusal(meta, 'generateDataKey'), undefined);
-      for (const action of ['encrypt', 'decrypt', 'generateDataKey', 'changeRotation', 'rotateNow', 'createGrant', 'viewRotation'] as const) assert.ok(allowedActions(meta).includes(action), action);
+      for (const action of ['encrypt', 'decrypt', 'generateDataKey', 'changeRotation', 'rotateNow', 'createGrant', 'viewRotation'] as const)
+        assert.ok(allowedActions(meta).includes(action), action);
       const created = await kms.gateway.createKey({});
       assert.equal(created.KeyUsage, 'ENCRYPT_DECRYPT');
     });
 
     it('the key picker of Encrypt Selection and Encrypt File offers it', async () => {
       const ui = new ScriptedUserInput([keyId]);
-      const picked = await pickKey(ui, kms.gateway, kms.connection, { title: 'Encrypt', filter: (m) => explainRefusal(m, 'generateDataKey') === undefined });
+      const picked = await pickKey(ui, kms.gateway, kms.connection, {
+        title: 'Encrypt',
+        filter: (m) => explainRefusal(m, 'generateDataKey') === undefined,
+      });
       assert.equal(picked.keyId, keyId);
       assert.ok(ui.asked[0].labels?.includes(keyId));
     });

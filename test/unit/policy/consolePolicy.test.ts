@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { parsePrincipals } from '../../../src/core/keyOps/principals';
-import { type KeyKind, consoleKeyPolicy, defaultKeyPolicy, keyUserActions, policySizeProblem } from '../../../src/core/policy/consolePolicy';
+import {
+  type KeyKind,
+  consoleKeyPolicy,
+  defaultKeyPolicy,
+  keyUserActions,
+  policySizeProblem,
+} from '../../../src/core/policy/consolePolicy';
 import { addRoleMember, readPolicyForm } from '../../../src/core/policy/policyForm';
 import { statementsOf } from '../../../src/core/policy/policyModel';
 import { validatePolicy } from '../../../src/core/policy/validatePolicy';
@@ -51,9 +57,25 @@ describe('the console key policy', () => {
     assert.deepEqual(defaultKeyPolicy(ACCOUNT), {
       Version: '2012-10-17',
       Id: 'key-default-1',
-      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
     });
-    assert.deepEqual(defaultKeyPolicy(ACCOUNT, 'aws-cn').Statement, [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws-cn:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }]);
+    assert.deepEqual(defaultKeyPolicy(ACCOUNT, 'aws-cn').Statement, [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws-cn:iam::${ACCOUNT}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ]);
   });
 
   it('makes the console-style policy with administrators, users and grants for AWS resources (symmetric keys)', () => {
@@ -68,7 +90,12 @@ describe('the console key policy', () => {
     const statements = statementsOf(policy) as unknown as Statement[];
     assert.deepEqual(
       statements.map((s) => s.Sid),
-      ['Enable IAM User Permissions', 'Allow access for Key Administrators', 'Allow use of the key', 'Allow attachment of persistent resources'],
+      [
+        'Enable IAM User Permissions',
+        'Allow access for Key Administrators',
+        'Allow use of the key',
+        'Allow attachment of persistent resources',
+      ],
     );
     const [root, admins, use, grants] = statements;
     assert.deepEqual(root.Principal, { AWS: `arn:aws:iam::${ACCOUNT}:root` });
@@ -137,7 +164,13 @@ describe('the console key policy', () => {
             assert.deepEqual(form.users, [...ownUsers.filter((u) => !isService(u)), ...ownUsers.filter(isService)], `users of ${what}`);
             assert.deepEqual(form.accounts, people.users.includes(otherAccountRoot) ? [OTHER] : [], `accounts of ${what}`);
             for (const s of form.statements) assert.ok(s.role, `${s.title} of ${what} is read as a custom statement`);
-            assert.deepEqual(validatePolicy(JSON.stringify(policy, null, 2)).issues.filter((i) => i.severity === 'error').map((i) => i.message), [], `${what} is valid`);
+            assert.deepEqual(
+              validatePolicy(JSON.stringify(policy, null, 2))
+                .issues.filter((i) => i.severity === 'error')
+                .map((i) => i.message),
+              [],
+              `${what} is valid`,
+            );
 
             // The same people added through the form to KMS's default policy make the same policy.
             let edited: unknown = { ...defaultKeyPolicy(ACCOUNT), Id: 'key-consolepolicy-3' };
@@ -152,7 +185,11 @@ describe('the console key policy', () => {
               edited = r.value;
             }
             const again = readPolicyForm(edited, ctx);
-            assert.deepEqual([again.admins, again.users, again.accounts], [form.admins, form.users, form.accounts], `the form's edits of ${what}`);
+            assert.deepEqual(
+              [again.admins, again.users, again.accounts],
+              [form.admins, form.users, form.accounts],
+              `the form's edits of ${what}`,
+            );
             assert.deepEqual(
               statementsOf(edited).map((s) => (s as Statement).Action),
               statementsOf(policy).map((s) => (s as Statement).Action),

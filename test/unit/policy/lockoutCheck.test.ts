@@ -34,17 +34,36 @@ describe('lockout check', () => {
     assert.ok(r.details.some((d) => /only AWS Support/.test(d)));
     assert.ok(r.lost.includes('kms:PutKeyPolicy'));
     assert.ok(r.lost.includes('kms:ScheduleKeyDeletion'));
-    assert.ok(r.details.some((d) => /no longer be able to change the key policy \(kms:PutKeyPolicy\)/.test(d)), r.details.join('\n'));
+    assert.ok(
+      r.details.some((d) => /no longer be able to change the key policy \(kms:PutKeyPolicy\)/.test(d)),
+      r.details.join('\n'),
+    );
   });
 
   it('a Deny for everyone overrides the account’s Allow', () => {
-    const r = checkLockout(policy(rootAll, { Sid: 'NoPolicyChanges', Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }), ctx);
+    const r = checkLockout(
+      policy(rootAll, { Sid: 'NoPolicyChanges', Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }),
+      ctx,
+    );
     assert.equal(r.level, 'locked-out');
-    assert.ok(r.details.some((d) => /Statement "NoPolicyChanges" denies kms:PutKeyPolicy/.test(d)), r.details.join('\n'));
+    assert.ok(
+      r.details.some((d) => /Statement "NoPolicyChanges" denies kms:PutKeyPolicy/.test(d)),
+      r.details.join('\n'),
+    );
   });
 
   it('a conditional Deny or Allow makes it at risk, not safe', () => {
-    const conditionalDeny = checkLockout(policy(rootAll, { Sid: 'OnlyFromVpc', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:SourceVpc': 'vpc-1' } } }), ctx);
+    const conditionalDeny = checkLockout(
+      policy(rootAll, {
+        Sid: 'OnlyFromVpc',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:SourceVpc': 'vpc-1' } },
+      }),
+      ctx,
+    );
     assert.equal(conditionalDeny.level, 'at-risk');
     assert.ok(conditionalDeny.details.some((d) => /may deny it/.test(d)));
     const conditionalAllow = checkLockout(policy({ ...rootAll, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }), ctx);
@@ -56,7 +75,10 @@ describe('lockout check', () => {
     const r = checkLockout(policy(adminsOnly), ctx, policyValueOf(API_DEFAULT));
     assert.equal(r.level, 'at-risk');
     assert.deepEqual(r.canChangePolicy, [ADMIN_ROLE]);
-    assert.ok(r.details.some((d) => /Only role KeyAdmin \(111122223333\) could still change it/.test(d)), r.details.join('\n'));
+    assert.ok(
+      r.details.some((d) => /Only role KeyAdmin \(111122223333\) could still change it/.test(d)),
+      r.details.join('\n'),
+    );
   });
 
   it('the caller named in the policy keeps control (and an assumed-role session matches its role)', () => {
@@ -69,7 +91,10 @@ describe('lockout check', () => {
   it('NotPrincipal, NotAction and Resource are evaluated', () => {
     assert.equal(checkLockout(policy({ ...rootAll, Action: undefined, NotAction: 'kms:PutKeyPolicy' }), ctx).level, 'locked-out');
     assert.equal(checkLockout(policy({ ...rootAll, Action: undefined, NotAction: 'kms:Decrypt' }), ctx).level, 'safe');
-    assert.equal(checkLockout(policy(rootAll, { Effect: 'Deny', NotPrincipal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' }), ctx).level, 'safe');
+    assert.equal(
+      checkLockout(policy(rootAll, { Effect: 'Deny', NotPrincipal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' }), ctx).level,
+      'safe',
+    );
     assert.equal(checkLockout(policy({ ...rootAll, Resource: 'arn:aws:kms:us-east-1:111122223333:key/other' }), ctx).level, 'locked-out');
     assert.equal(checkLockout(policy({ ...rootAll, Resource: KEY_ARN }), ctx).level, 'safe');
     assert.equal(checkLockout(policy({ ...rootAll, Action: 'kms:put*' }), ctx).level, 'safe', 'actions match case-insensitively');
@@ -89,7 +114,11 @@ describe('lockout check', () => {
 describe('policy diff helpers', () => {
   it('compares meaning, not layout or key order', () => {
     assert.ok(samePolicyText(API_DEFAULT, JSON.stringify(policyValueOf(API_DEFAULT))));
-    const reordered = JSON.stringify({ Statement: (policyValueOf(API_DEFAULT) as { Statement: unknown }).Statement, Id: 'key-default-1', Version: '2012-10-17' });
+    const reordered = JSON.stringify({
+      Statement: (policyValueOf(API_DEFAULT) as { Statement: unknown }).Statement,
+      Id: 'key-default-1',
+      Version: '2012-10-17',
+    });
     assert.ok(samePolicyText(API_DEFAULT, reordered));
     assert.ok(!samePolicyText(API_DEFAULT, CONSOLE_POLICY));
     assert.ok(!samePolicyText('{', '{ '));

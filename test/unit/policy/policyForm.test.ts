@@ -58,7 +58,14 @@ describe('policy form ↔ JSON', () => {
     }
 
     it('keeps strings as strings and lists as lists when a statement is written back', () => {
-      const s = { Sid: 'A', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: ['*'], Condition: { Bool: { 'aws:SecureTransport': true } } };
+      const s = {
+        Sid: 'A',
+        Effect: 'Allow',
+        Principal: { AWS: ROOT },
+        Action: 'kms:*',
+        Resource: ['*'],
+        Condition: { Bool: { 'aws:SecureTransport': true } },
+      };
       const written = writeStatementFields(s, fieldsOf(s));
       assert.ok('value' in written);
       assert.deepEqual(written.value, s);
@@ -91,11 +98,17 @@ describe('policy form ↔ JSON', () => {
       const added = addRoleMember(value(ODD_POLICY), 'users', USER_ROLE, ctx);
       assert.ok('value' in added);
       const after = statementsOf(added.value) as { Sid: string }[];
-      assert.deepEqual(after.map((s) => s.Sid), ['Root', 'Allow use of the key', 'Allow attachment of persistent resources', 'Weird', 'Lower']);
+      assert.deepEqual(
+        after.map((s) => s.Sid),
+        ['Root', 'Allow use of the key', 'Allow attachment of persistent resources', 'Weird', 'Lower'],
+      );
       assert.deepEqual(after[3], statementsOf(value(ODD_POLICY))[1]);
       assert.deepEqual(after[4], statementsOf(value(ODD_POLICY))[2]);
       const text = formatPolicy(added.value, ODD_POLICY);
-      assert.ok(text.includes('{"Sid":"Weird","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","NotAction":"kms:Encrypt","Resource":"*"}'), text);
+      assert.ok(
+        text.includes('{"Sid":"Weird","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","NotAction":"kms:Encrypt","Resource":"*"}'),
+        text,
+      );
     });
 
     it('says why when the policy itself is not a form', () => {
@@ -118,7 +131,12 @@ describe('policy form ↔ JSON', () => {
       const text = formatPolicy(added.value, API_DEFAULT);
       assert.equal(validatePolicy(text, { accountId: ACCOUNT }).issues.length, 0, text);
       // The original statement keeps its text, and the new ones use the policy's " : " layout.
-      assert.ok(text.startsWith('{\n  "Version" : "2012-10-17",\n  "Id" : "key-default-1",\n  "Statement" : [ {\n    "Sid" : "Enable IAM User Permissions",'), text);
+      assert.ok(
+        text.startsWith(
+          '{\n  "Version" : "2012-10-17",\n  "Id" : "key-default-1",\n  "Statement" : [ {\n    "Sid" : "Enable IAM User Permissions",',
+        ),
+        text,
+      );
       assert.ok(text.includes('"Sid" : "Allow use of the key"'), text);
     });
 
@@ -160,7 +178,10 @@ describe('policy form ↔ JSON', () => {
       v = removeRoleMember(v, 'users', USER_ROLE, ctx);
       v = removeRoleMember(v, 'accounts', OTHER_ACCOUNT, ctx);
       v = removeRoleMember(v, 'admins', ADMIN_ROLE, ctx);
-      assert.deepEqual((statementsOf(v) as { Sid: string }[]).map((s) => s.Sid), ['Enable IAM User Permissions']);
+      assert.deepEqual(
+        (statementsOf(v) as { Sid: string }[]).map((s) => s.Sid),
+        ['Enable IAM User Permissions'],
+      );
     });
 
     it('administrators with and without deletion live in two statements; toggling moves them', () => {
@@ -184,7 +205,9 @@ describe('policy form ↔ JSON', () => {
       ]);
       assert.equal(statementsOf(v).length, 4, 'the empty with-deletion statement is removed');
       v = setAdminCanDelete(v, second, true, ctx);
-      const withDelete = statementsOf(v).find((s) => (s as { Action: string[] }).Action.includes(KEY_DELETION_ACTIONS[0])) as { Principal: { AWS: string } };
+      const withDelete = statementsOf(v).find((s) => (s as { Action: string[] }).Action.includes(KEY_DELETION_ACTIONS[0])) as {
+        Principal: { AWS: string };
+      };
       assert.equal(withDelete.Principal.AWS, second);
     });
   });
@@ -194,7 +217,13 @@ describe('policy form ↔ JSON', () => {
       Version: '2012-10-17',
       Statement: [
         { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
-        { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: [USER_ROLE], Service: ['lambda.amazonaws.com'] }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'], Resource: '*' },
+        {
+          Sid: 'Allow use of the key',
+          Effect: 'Allow',
+          Principal: { AWS: [USER_ROLE], Service: ['lambda.amazonaws.com'] },
+          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+          Resource: '*',
+        },
       ],
     });
 
@@ -213,7 +242,10 @@ describe('policy form ↔ JSON', () => {
       const added = addRoleMember(value(API_DEFAULT), 'users', 'logs.amazonaws.com', ctx);
       assert.ok('value' in added);
       const statements = statementsOf(added.value) as { Sid: string; Principal: unknown }[];
-      assert.deepEqual(statements.map((s) => s.Sid), ['Enable IAM User Permissions', 'Allow use of the key']);
+      assert.deepEqual(
+        statements.map((s) => s.Sid),
+        ['Enable IAM User Permissions', 'Allow use of the key'],
+      );
       assert.deepEqual(statements[1].Principal, { Service: 'logs.amazonaws.com' });
       const bad = addRoleMember(value(API_DEFAULT), 'users', 'lambda', ctx);
       assert.ok('error' in bad && /AWS service such as lambda\.amazonaws\.com/.test(bad.error));
@@ -222,7 +254,10 @@ describe('policy form ↔ JSON', () => {
 
   describe('statement edits', () => {
     it('adds, moves and removes statements; a single statement object becomes a list', () => {
-      const single = { Version: '2012-10-17', Statement: { Sid: 'Only', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' } };
+      const single = {
+        Version: '2012-10-17',
+        Statement: { Sid: 'Only', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
+      };
       const two = addStatement(single, newStatement(ctx));
       assert.ok(Array.isArray(two.Statement));
       const moved = moveStatement(two, 1, 0);

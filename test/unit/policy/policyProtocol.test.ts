@@ -1,11 +1,23 @@
 import * as assert from 'node:assert/strict';
-import { MAX_MESSAGE_TEXT, cancelledResult, parseHostMessage, parseRequestResult, parseWebviewMessage } from '../../../src/shared/policyProtocol';
+import {
+  MAX_MESSAGE_TEXT,
+  cancelledResult,
+  parseHostMessage,
+  parseRequestResult,
+  parseWebviewMessage,
+} from '../../../src/shared/policyProtocol';
 
 describe('policy editor protocol: what each end accepts', () => {
   it('accepts the webview messages the protocol defines', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { ok: true, message: { type: 'ready' } });
     assert.deepEqual(parseWebviewMessage({ type: 'edit', text: '{}' }), { ok: true, message: { type: 'edit', text: '{}' } });
-    for (const request of [{ kind: 'save', text: '{}' }, { kind: 'showDiff', text: '' }, { kind: 'reload' }, { kind: 'openJson' }, { kind: 'reveal', offset: 3, length: 0 }]) {
+    for (const request of [
+      { kind: 'save', text: '{}' },
+      { kind: 'showDiff', text: '' },
+      { kind: 'reload' },
+      { kind: 'openJson' },
+      { kind: 'reveal', offset: 3, length: 0 },
+    ]) {
       const parsed = parseWebviewMessage({ type: 'request', requestId: 7, request });
       assert.deepEqual(parsed, { ok: true, message: { type: 'request', requestId: 7, request } }, JSON.stringify(request));
     }
@@ -41,7 +53,10 @@ describe('policy editor protocol: what each end accepts', () => {
     assert.equal(parseHostMessage({ type: 'text', text: '{}', source: 'jsonEditor' }).ok, true);
     assert.equal(parseHostMessage({ type: 'text', text: '{}', source: 'elsewhere' }).ok, false);
     assert.equal(parseHostMessage({ type: 'status', status: 'saved', message: 'ok' }).ok, true);
-    assert.deepEqual(parseHostMessage({ type: 'reply', requestId: 3, ok: false }), { ok: true, message: { type: 'reply', requestId: 3, ok: false, error: 'The request failed.' } });
+    assert.deepEqual(parseHostMessage({ type: 'reply', requestId: 3, ok: false }), {
+      ok: true,
+      message: { type: 'reply', requestId: 3, ok: false, error: 'The request failed.' },
+    });
     assert.equal(parseHostMessage({ type: 'reply', ok: true }).ok, false);
   });
 
@@ -53,7 +68,11 @@ describe('policy editor protocol: what each end accepts', () => {
     assert.equal(parseRequestResult('openJson', { saved: true, message: 'x' }), undefined);
     assert.equal(parseRequestResult('reveal', undefined), undefined);
     for (const kind of ['save', 'reload', 'openJson', 'showDiff', 'reveal'] as const) {
-      assert.deepEqual(parseRequestResult(kind, cancelledResult(kind)), cancelledResult(kind), `${kind}: a cancelled request's result is one of its kind`);
+      assert.deepEqual(
+        parseRequestResult(kind, cancelledResult(kind)),
+        cancelledResult(kind),
+        `${kind}: a cancelled request's result is one of its kind`,
+      );
     }
   });
 });

@@ -3,7 +3,13 @@ import { addRoleMember, removeStatement } from '../../../src/core/policy/policyF
 import { checkPolicyForSave, decideSave, type SaveContext, type SaveDecision } from '../../../src/core/policy/saveDecision';
 import { ACCOUNT, API_DEFAULT, CONSOLE_POLICY, KEY_ARN, USER_ROLE } from './fixtures';
 
-const ctx: SaveContext = { label: 'alias/app', accountId: ACCOUNT, partition: 'aws', keyArn: KEY_ARN, keyKind: { keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' } };
+const ctx: SaveContext = {
+  label: 'alias/app',
+  accountId: ACCOUNT,
+  partition: 'aws',
+  keyArn: KEY_ARN,
+  keyKind: { keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
+};
 
 function decide(text: string, base: string, server: string): SaveDecision {
   return decideSave(checkPolicyForSave(text, ctx), base, server, ctx);
@@ -50,7 +56,10 @@ describe('the policy save decision', () => {
 
   it('is ready with the changes in sentences and a question naming the key', () => {
     const d = ready(decide(withUser, API_DEFAULT, API_DEFAULT));
-    assert.ok(d.changes.some((c) => /Key users: adds role AppRole/.test(c)), d.changes.join(' | '));
+    assert.ok(
+      d.changes.some((c) => /Key users: adds role AppRole/.test(c)),
+      d.changes.join(' | '),
+    );
     assert.equal(d.confirm.message, 'Save the key policy of alias/app to KMS?');
     assert.equal(d.confirm.confirmLabel, 'Save');
     assert.match(d.confirm.detail, /• Key users: adds/);
@@ -69,7 +78,10 @@ describe('the policy save decision', () => {
   it('puts the first warning into the question', () => {
     const warned = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [...(JSON.parse(API_DEFAULT) as { Statement: unknown[] }).Statement, { Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }],
+      Statement: [
+        ...(JSON.parse(API_DEFAULT) as { Statement: unknown[] }).Statement,
+        { Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+      ],
     });
     const checked = checkPolicyForSave(warned, ctx);
     assert.equal(checked.kind, 'valid');

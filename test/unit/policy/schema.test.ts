@@ -6,10 +6,14 @@ import { KMS_ACTION_NAMES } from '../../../src/core/policy/kmsActions';
 
 const root = join(__dirname, '..', '..', '..');
 interface Schema {
-  definitions: { statement: { properties: { Action: { anyOf: [{ anyOf: [{ enum: string[] }] }] }; Condition: { propertyNames: { pattern: string } } } } };
+  definitions: {
+    statement: { properties: { Action: { anyOf: [{ anyOf: [{ enum: string[] }] }] }; Condition: { propertyNames: { pattern: string } } } };
+  };
 }
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'kms-key-policy.schema.json'), 'utf8')) as Schema;
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { jsonValidation: { fileMatch: string; url: string }[] } };
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  contributes: { jsonValidation: { fileMatch: string; url: string }[] };
+};
 
 describe('the JSON schema of key policies (Edit as JSON)', () => {
   it('is contributed for the policy documents', () => {

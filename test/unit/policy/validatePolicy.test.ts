@@ -10,14 +10,28 @@ const ctx = { accountId: ACCOUNT, keyArn: KEY_ARN };
 function policy(...statements: unknown[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 2);
 }
-const allowRoot = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' };
+const allowRoot = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+  Action: 'kms:*',
+  Resource: '*',
+};
 
 function codes(issues: readonly PolicyIssue[], severity?: string): string[] {
   return issues.filter((i) => !severity || i.severity === severity).map((i) => i.code);
 }
 function only(text: string, code: string): PolicyIssue {
   const found = validatePolicy(text, ctx).issues.filter((i) => i.code === code);
-  assert.equal(found.length, 1, `expected one ${code}, got ${JSON.stringify(validatePolicy(text, ctx).issues.map((i) => `${i.code}: ${i.message}`), null, 1)}`);
+  assert.equal(
+    found.length,
+    1,
+    `expected one ${code}, got ${JSON.stringify(
+      validatePolicy(text, ctx).issues.map((i) => `${i.code}: ${i.message}`),
+      null,
+      1,
+    )}`,
+  );
   return found[0];
 }
 
@@ -55,7 +69,8 @@ describe('policy validation', () => {
     });
 
     it('reports a key given twice in one object', () => {
-      const text = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}';
+      const text =
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}';
       const e = only(text, 'duplicate-key');
       assert.equal(e.severity, 'error');
       assert.equal(e.statementIndex, 0);
@@ -81,7 +96,10 @@ describe('policy validation', () => {
 
     it('refuses unknown elements and names the right spelling', () => {
       assert.match(only(policy({ ...allowRoot, action: 'kms:Decrypt' }), 'unknown-element').message, /must be written "Action"/);
-      assert.match(only(JSON.stringify({ Version: '2012-10-17', Statement: [allowRoot], Foo: 1 }), 'unknown-element').message, /Version, Id and Statement/);
+      assert.match(
+        only(JSON.stringify({ Version: '2012-10-17', Statement: [allowRoot], Foo: 1 }), 'unknown-element').message,
+        /Version, Id and Statement/,
+      );
     });
 
     it('checks Version and Statement', () => {
@@ -89,7 +107,11 @@ describe('policy validation', () => {
       assert.equal(only(JSON.stringify({ Statement: [allowRoot] }), 'no-version').severity, 'warning');
       assert.equal(only(JSON.stringify({ Version: '2012-10-17' }), 'no-statement').severity, 'error');
       assert.equal(only(JSON.stringify({ Version: '2012-10-17', Statement: [] }), 'no-statement').severity, 'error');
-      assert.deepEqual(validatePolicy(JSON.stringify({ Version: '2012-10-17', Statement: allowRoot }), ctx).issues, [], 'a single statement object is allowed');
+      assert.deepEqual(
+        validatePolicy(JSON.stringify({ Version: '2012-10-17', Statement: allowRoot }), ctx).issues,
+        [],
+        'a single statement object is allowed',
+      );
       assert.equal(only('[]', 'not-object').severity, 'error');
     });
 
@@ -104,12 +126,32 @@ describe('policy validation', () => {
     });
 
     it('checks conditions: operators, blocks and values', () => {
-      assert.match(only(policy({ ...allowRoot, Condition: { StringEqual: { 'kms:CallerAccount': ACCOUNT } } }), 'condition-operator').message, /did you mean "StringEquals"/);
-      assert.match(only(policy({ ...allowRoot, Condition: { stringequals: { 'kms:CallerAccount': ACCOUNT } } }), 'condition-operator').message, /case-sensitive/);
-      assert.equal(validatePolicy(policy({ ...allowRoot, Condition: { 'ForAnyValue:StringLikeIfExists': { 'kms:EncryptionContextKeys': ['a*'] } } }), ctx).errorCount, 0);
+      assert.match(
+        only(policy({ ...allowRoot, Condition: { StringEqual: { 'kms:CallerAccount': ACCOUNT } } }), 'condition-operator').message,
+        /did you mean "StringEquals"/,
+      );
+      assert.match(
+        only(policy({ ...allowRoot, Condition: { stringequals: { 'kms:CallerAccount': ACCOUNT } } }), 'condition-operator').message,
+        /case-sensitive/,
+      );
+      assert.equal(
+        validatePolicy(
+          policy({ ...allowRoot, Condition: { 'ForAnyValue:StringLikeIfExists': { 'kms:EncryptionContextKeys': ['a*'] } } }),
+          ctx,
+        ).errorCount,
+        0,
+      );
       assert.ok(codes(validatePolicy(policy({ ...allowRoot, Condition: { StringEquals: 'x' } }), ctx).issues).includes('condition-block'));
-      assert.ok(codes(validatePolicy(policy({ ...allowRoot, Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }), ctx).issues).includes('condition-value'));
-      assert.ok(codes(validatePolicy(policy({ ...allowRoot, Condition: { StringEquals: { 'kms:CallerAccount': { a: 1 } } } }), ctx).issues).includes('condition-value'));
+      assert.ok(
+        codes(validatePolicy(policy({ ...allowRoot, Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }), ctx).issues).includes(
+          'condition-value',
+        ),
+      );
+      assert.ok(
+        codes(
+          validatePolicy(policy({ ...allowRoot, Condition: { StringEquals: { 'kms:CallerAccount': { a: 1 } } } }), ctx).issues,
+        ).includes('condition-value'),
+      );
     });
   });
 
@@ -122,7 +164,10 @@ describe('policy validation', () => {
     });
 
     it('accepts every known action and wildcards that match', () => {
-      const v = validatePolicy(policy({ ...allowRoot, Action: ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:decrypt', 'kms:Get*', '*'] }), ctx);
+      const v = validatePolicy(
+        policy({ ...allowRoot, Action: ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:decrypt', 'kms:Get*', '*'] }),
+        ctx,
+      );
       assert.deepEqual(v.issues, []);
     });
 
@@ -138,7 +183,13 @@ describe('policy validation', () => {
     const withAws = (aws: unknown): string => policy({ ...allowRoot, Sid: 'P', Principal: { AWS: aws } });
 
     it('accepts account ids, root, users, roles with paths and assumed roles', () => {
-      for (const p of [ACCOUNT, `arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:role/path/to/Admin`, `arn:aws-cn:iam::${ACCOUNT}:role/X`]) {
+      for (const p of [
+        ACCOUNT,
+        `arn:aws:iam::${ACCOUNT}:root`,
+        `arn:aws:iam::${ACCOUNT}:user/alice`,
+        `arn:aws:iam::${ACCOUNT}:role/path/to/Admin`,
+        `arn:aws-cn:iam::${ACCOUNT}:role/X`,
+      ]) {
         assert.equal(validatePolicy(withAws(p), ctx).errorCount, 0, p);
       }
       assert.equal(only(withAws(`arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`), 'principal-session').severity, 'warning');
@@ -150,8 +201,14 @@ describe('policy validation', () => {
       assert.match(only(withAws('12345'), 'principal-arn').message, /exactly 12 digits/);
       assert.match(only(withAws('alice'), 'principal-arn').message, /not a principal/);
       assert.match(only(withAws(`arn:aws:iam:us-east-1:${ACCOUNT}:role/X`), 'principal-arn').message, /no Region/);
-      assert.match(only(policy({ ...allowRoot, Principal: { IAM: 'x' } }), 'principal-type').message, /AWS, Service, Federated or CanonicalUser/);
-      assert.match(only(policy({ ...allowRoot, Principal: `arn:aws:iam::${ACCOUNT}:root` }), 'principal-form').message, /\{"AWS": "arn:aws:iam::111122223333:root"\}/);
+      assert.match(
+        only(policy({ ...allowRoot, Principal: { IAM: 'x' } }), 'principal-type').message,
+        /AWS, Service, Federated or CanonicalUser/,
+      );
+      assert.match(
+        only(policy({ ...allowRoot, Principal: `arn:aws:iam::${ACCOUNT}:root` }), 'principal-form').message,
+        /\{"AWS": "arn:aws:iam::111122223333:root"\}/,
+      );
     });
 
     it('warns about deleted principals (unique ids) and odd service names', () => {
@@ -168,24 +225,67 @@ describe('policy validation', () => {
       assert.equal(w.severity, 'warning');
       assert.match(w.message, /any principal in any AWS account use this key/);
       assert.equal(w.statementIndex, 1);
-      assert.equal(codes(validatePolicy(policy(allowRoot, { ...open, Principal: { AWS: '*' } }), ctx).issues).includes('public-principal'), true);
+      assert.equal(
+        codes(validatePolicy(policy(allowRoot, { ...open, Principal: { AWS: '*' } }), ctx).issues).includes('public-principal'),
+        true,
+      );
       const conditioned = { ...open, Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT } } };
       assert.equal(codes(validatePolicy(policy(allowRoot, conditioned), ctx).issues).includes('public-principal'), false);
     });
 
     it('warns when the actions are broader than the Sid suggests', () => {
-      const w = only(policy(allowRoot, { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/App` }, Action: ['kms:Decrypt', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'], Resource: '*' }), 'broader-than-sid');
-      assert.match(w.message, /suggests using the key, but the actions also allow administering it and deleting it \(kms:PutKeyPolicy, kms:ScheduleKeyDeletion\)/);
-      const ro = only(policy(allowRoot, { Sid: 'ReadOnlyAccess', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` }, Action: 'kms:*', Resource: '*' }), 'broader-than-sid');
+      const w = only(
+        policy(allowRoot, {
+          Sid: 'Allow use of the key',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/App` },
+          Action: ['kms:Decrypt', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+          Resource: '*',
+        }),
+        'broader-than-sid',
+      );
+      assert.match(
+        w.message,
+        /suggests using the key, but the actions also allow administering it and deleting it \(kms:PutKeyPolicy, kms:ScheduleKeyDeletion\)/,
+      );
+      const ro = only(
+        policy(allowRoot, {
+          Sid: 'ReadOnlyAccess',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` },
+          Action: 'kms:*',
+          Resource: '*',
+        }),
+        'broader-than-sid',
+      );
       assert.match(ro.message, /suggests reading the key’s metadata/);
       assert.match(ro.message, /and \d+ more/);
-      assert.equal(only(policy(allowRoot, { Sid: 'KeyAdmins', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/A` }, Action: ['kms:Put*', 'kms:Decrypt'], Resource: '*' }), 'broader-than-sid').severity, 'warning');
+      assert.equal(
+        only(
+          policy(allowRoot, {
+            Sid: 'KeyAdmins',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/A` },
+            Action: ['kms:Put*', 'kms:Decrypt'],
+            Resource: '*',
+          }),
+          'broader-than-sid',
+        ).severity,
+        'warning',
+      );
     });
 
     it('does not flag the root statement, Deny statements, or Sids that say nothing', () => {
       for (const s of [
         allowRoot,
-        { Sid: 'DenyEverythingOutsideOrg', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc' } } },
+        {
+          Sid: 'DenyEverythingOutsideOrg',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'kms:*',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc' } },
+        },
         { Sid: 'Statement1', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/A` }, Action: 'kms:*', Resource: '*' },
       ]) {
         assert.equal(codes(validatePolicy(policy(allowRoot, s), ctx).issues).includes('broader-than-sid'), false, JSON.stringify(s));
@@ -197,9 +297,23 @@ describe('policy validation', () => {
     });
 
     it('warns about Allow with NotAction or NotPrincipal, and a Deny of everyone', () => {
-      assert.ok(codes(validatePolicy(policy(allowRoot, { Effect: 'Allow', Principal: { AWS: ACCOUNT }, NotAction: 'kms:Decrypt', Resource: '*' }), ctx).issues).includes('allow-not-action'));
-      assert.ok(codes(validatePolicy(policy(allowRoot, { Effect: 'Allow', NotPrincipal: { AWS: ACCOUNT }, Action: 'kms:Decrypt', Resource: '*' }), ctx).issues).includes('allow-not-principal'));
-      assert.ok(codes(validatePolicy(policy(allowRoot, { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }), ctx).issues).includes('deny-everyone'));
+      assert.ok(
+        codes(
+          validatePolicy(policy(allowRoot, { Effect: 'Allow', Principal: { AWS: ACCOUNT }, NotAction: 'kms:Decrypt', Resource: '*' }), ctx)
+            .issues,
+        ).includes('allow-not-action'),
+      );
+      assert.ok(
+        codes(
+          validatePolicy(policy(allowRoot, { Effect: 'Allow', NotPrincipal: { AWS: ACCOUNT }, Action: 'kms:Decrypt', Resource: '*' }), ctx)
+            .issues,
+        ).includes('allow-not-principal'),
+      );
+      assert.ok(
+        codes(validatePolicy(policy(allowRoot, { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }), ctx).issues).includes(
+          'deny-everyone',
+        ),
+      );
     });
 
     it('warns about a Resource that is not this key', () => {
@@ -214,7 +328,13 @@ describe('policy validation', () => {
       assert.equal(v.byteLength, Buffer.byteLength(API_DEFAULT, 'utf8'));
       assert.equal(v.byteLimit, POLICY_SIZE_LIMIT);
       const principals = Array.from({ length: 700 }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/application-role-number-${i}`);
-      const big = policy(allowRoot, { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: principals }, Action: 'kms:Decrypt', Resource: '*' });
+      const big = policy(allowRoot, {
+        Sid: 'Allow use of the key',
+        Effect: 'Allow',
+        Principal: { AWS: principals },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+      });
       assert.ok(Buffer.byteLength(big) > POLICY_SIZE_LIMIT);
       const e = only(big, 'too-large');
       assert.equal(e.severity, 'error');

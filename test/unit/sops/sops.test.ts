@@ -12,7 +12,16 @@ import { parseIni } from '../../../src/core/sops/iniStore';
 import { creationRuleFor, kmsKeysFromString, matchCreationRule } from '../../../src/core/sops/creationRules';
 import { flattenTree, unflattenTree } from '../../../src/core/sops/metadata';
 import { combineShares, splitSecret } from '../../../src/core/sops/shamir';
-import { decryptSops, decryptSopsText, encryptNew, isSopsFile, openDataKey, readSopsFile, saveEdit, type SopsFormat } from '../../../src/core/sops/sopsFile';
+import {
+  decryptSops,
+  decryptSopsText,
+  encryptNew,
+  isSopsFile,
+  openDataKey,
+  readSopsFile,
+  saveEdit,
+  type SopsFormat,
+} from '../../../src/core/sops/sopsFile';
 import { rotateDataKey, updateKmsKeys } from '../../../src/core/sops/sopsRekey';
 import { emitPlain } from '../../../src/core/sops/sopsStores';
 import { goFormatFloat, type SopsError } from '../../../src/core/sops/tree';
@@ -23,7 +32,10 @@ function expectedPlain(name: string): Buffer {
   const plainYaml = fixture('plain/app.yaml');
   // sops moves a line comment above its item (the fixture creation-rules/secrets/prod/app.yaml,
   // written by sops with clear values, shows the same).
-  const sopsYaml = plainYaml.replace('    password: fixture-s3cret # inline comment\n', '    # inline comment\n    password: fixture-s3cret\n');
+  const sopsYaml = plainYaml.replace(
+    '    password: fixture-s3cret # inline comment\n',
+    '    # inline comment\n    password: fixture-s3cret\n',
+  );
   switch (name) {
     case 'app.sops.yaml':
     case 'context.sops.yaml':
@@ -50,7 +62,20 @@ function expectedPlain(name: string): Buffer {
   }
 }
 
-const READABLE = ['app.sops.yaml', 'app.sops.json', 'app.sops.env', 'app.sops.ini', 'blob.sops.json', 'context.sops.yaml', 'encrypted-regex.sops.yaml', 'unencrypted-suffix.sops.yaml', 'two-keys.sops.yaml', 'kms-and-age.sops.env', 'creation-rules/secrets/dev/app.env', 'creation-rules/secrets/prod/app.yaml'];
+const READABLE = [
+  'app.sops.yaml',
+  'app.sops.json',
+  'app.sops.env',
+  'app.sops.ini',
+  'blob.sops.json',
+  'context.sops.yaml',
+  'encrypted-regex.sops.yaml',
+  'unencrypted-suffix.sops.yaml',
+  'two-keys.sops.yaml',
+  'kms-and-age.sops.env',
+  'creation-rules/secrets/dev/app.env',
+  'creation-rules/secrets/prod/app.yaml',
+];
 
 function withoutMacLines(text: string): string {
   return text
@@ -85,7 +110,9 @@ async function independentDecrypt(f: SopsFixture, format: SopsFormat, text: stri
     } else {
       for (const i of b) {
         if (typeof i.key !== 'string' || !Array.isArray(i.value)) continue;
-        const section: Record<string, unknown> = Object.fromEntries((i.value as Array<{ key: unknown; value: unknown }>).filter((e) => typeof e.key === 'string').map((e) => [e.key, e.value]));
+        const section: Record<string, unknown> = Object.fromEntries(
+          (i.value as Array<{ key: unknown; value: unknown }>).filter((e) => typeof e.key === 'string').map((e) => [e.key, e.value]),
+        );
         if (i.key === 'sops') flat.push(...Object.entries(section).map(([k, v]) => [k, String(v)] as [string, string]));
         else tree[i.key] = section;
       }
@@ -93,7 +120,15 @@ async function independentDecrypt(f: SopsFixture, format: SopsFormat, text: stri
     tree.sops = JSON.parse(JSON.stringify(toPlainJson(unflattenTree(flat))));
   }
   const saved = { ...process.env };
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: f.emulator.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: join(f.dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(f.dir, 'none'), AWS_EC2_METADATA_DISABLED: 'true' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KMS: f.emulator.url,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: join(f.dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(f.dir, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
   try {
     return await decrypt(tree as never);
   } finally {
@@ -105,7 +140,8 @@ async function independentDecrypt(f: SopsFixture, format: SopsFormat, text: stri
 function toPlainJson(value: unknown): unknown {
   if (Array.isArray(value)) {
     const isBranchLike = value.every((v) => v && typeof v === 'object' && 'key' in (v as object));
-    if (isBranchLike && value.length > 0) return Object.fromEntries((value as Array<{ key: string; value: unknown }>).map((i) => [i.key, toPlainJson(i.value)]));
+    if (isBranchLike && value.length > 0)
+      return Object.fromEntries((value as Array<{ key: string; value: unknown }>).map((i) => [i.key, toPlainJson(i.value)]));
     return value.map(toPlainJson);
   }
   return value;
@@ -123,8 +159,10 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
 
   describe('recognising and reading', () => {
     it('recognises every fixture as SOPS and a plaintext file or .sops.yaml as not', () => {
-      for (const name of [...READABLE, 'tampered-value.sops.yaml', 'tampered-mac.sops.yaml']) assert.ok(isSopsFile(name, fixture(name)), name);
-      for (const name of ['plain/app.yaml', 'plain/app.json', 'plain/app.env', 'plain/app.ini', 'creation-rules/.sops.yaml']) assert.equal(isSopsFile(name, fixture(name)), false, name);
+      for (const name of [...READABLE, 'tampered-value.sops.yaml', 'tampered-mac.sops.yaml'])
+        assert.ok(isSopsFile(name, fixture(name)), name);
+      for (const name of ['plain/app.yaml', 'plain/app.json', 'plain/app.env', 'plain/app.ini', 'creation-rules/.sops.yaml'])
+        assert.equal(isSopsFile(name, fixture(name)), false, name);
       assert.equal(readSopsFile('blob.sops.json', fixture('blob.sops.json'))!.format, 'binary');
       assert.equal(readSopsFile('app.sops.json', fixture('app.sops.json'))!.format, 'json');
       assert.equal(readSopsFile('anything.enc', fixture('app.sops.json'))!.format, 'json');
@@ -137,7 +175,10 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       assert.equal(ctx.version, '3.8.1');
       const age = readSopsFile('kms-and-age.sops.env', fixture('kms-and-age.sops.env'))!.metadata;
       assert.deepEqual(age.groups[0].others, [{ type: 'age', id: 'age15mhdgypvs07qmlu9c2xgp0ml904mzc74uyzlf7pqwljqpu3je33qh928ax' }]);
-      assert.equal(readSopsFile('encrypted-regex.sops.yaml', fixture('encrypted-regex.sops.yaml'))!.metadata.encryptedRegex, '^(password|api_key)$');
+      assert.equal(
+        readSopsFile('encrypted-regex.sops.yaml', fixture('encrypted-regex.sops.yaml'))!.metadata.encryptedRegex,
+        '^(password|api_key)$',
+      );
       assert.equal(readSopsFile('two-keys.sops.yaml', fixture('two-keys.sops.yaml'))!.metadata.groups[0].kms.length, 2);
     });
 
@@ -162,8 +203,14 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
     });
 
     it('refuses a changed ciphertext, naming the value, and a MAC mismatch, saying so; never returns plaintext', async () => {
-      await assert.rejects(decryptSopsText('tampered-value.sops.yaml', fixture('tampered-value.sops.yaml'), f.keys), (e: SopsError) => e.code === 'SopsTampered' && /"db\.port"/.test(e.message) && /message authentication failed/.test(e.message));
-      await assert.rejects(decryptSopsText('tampered-mac.sops.yaml', fixture('tampered-mac.sops.yaml'), f.keys), (e: SopsError) => e.code === 'SopsMacMismatch' && /MAC mismatch/.test(e.message));
+      await assert.rejects(
+        decryptSopsText('tampered-value.sops.yaml', fixture('tampered-value.sops.yaml'), f.keys),
+        (e: SopsError) => e.code === 'SopsTampered' && /"db\.port"/.test(e.message) && /message authentication failed/.test(e.message),
+      );
+      await assert.rejects(
+        decryptSopsText('tampered-mac.sops.yaml', fixture('tampered-mac.sops.yaml'), f.keys),
+        (e: SopsError) => e.code === 'SopsMacMismatch' && /MAC mismatch/.test(e.message),
+      );
     });
 
     it('a file without a usable KMS entry names its master keys and what opens it', async () => {
@@ -171,9 +218,15 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
         .split('\n')
         .filter((l) => !l.startsWith('sops_kms'))
         .join('\n');
-      await assert.rejects(decryptSopsText('x.env', text, f.keys), (e: SopsError) => e.code === 'SopsNoUsableKey' && /age recipient age15mhdgyp/.test(e.message) && /sops/.test(e.message));
+      await assert.rejects(
+        decryptSopsText('x.env', text, f.keys),
+        (e: SopsError) => e.code === 'SopsNoUsableKey' && /age recipient age15mhdgyp/.test(e.message) && /sops/.test(e.message),
+      );
       const wrongContext = fixture('context.sops.yaml').replace('env: test', 'env: prod');
-      await assert.rejects(decryptSopsText('c.yaml', wrongContext, f.keys), (e: SopsError) => e.code === 'SopsNoUsableKey' && new RegExp(KEY1).test(e.message));
+      await assert.rejects(
+        decryptSopsText('c.yaml', wrongContext, f.keys),
+        (e: SopsError) => e.code === 'SopsNoUsableKey' && new RegExp(KEY1).test(e.message),
+      );
     });
   });
 
@@ -220,7 +273,10 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
     it('an edit of the KMS + age file keeps the age entry, and the data key still opens with the age identity', async function () {
       const text = fixture('kms-and-age.sops.env');
       const decrypted = await decryptSops(readSopsFile('kms-and-age.sops.env', text)!, f.keys);
-      const saved = saveEdit(decrypted, Buffer.from(emitPlain('dotenv', decrypted.plain).toString().replace('API_KEY=fixture-key-1', 'API_KEY=rotated')));
+      const saved = saveEdit(
+        decrypted,
+        Buffer.from(emitPlain('dotenv', decrypted.plain).toString().replace('API_KEY=fixture-key-1', 'API_KEY=rotated')),
+      );
       const ageLines = (t: string) => t.split('\n').filter((l) => l.startsWith('sops_age'));
       assert.deepEqual(ageLines(saved.text), ageLines(text));
       const doc = readSopsFile('kms-and-age.sops.env', saved.text)!;
@@ -255,15 +311,26 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       it(`encrypts ${source} as ${format} the way sops lays it out, readable by us and by sops-decoder`, async () => {
         const plaintext = Buffer.from(execFileSync('cat', [join(FIXTURES, source)]));
         const text = await encryptNew(plaintext, { format, keys: [{ arn: KEY1 }] }, f.keys);
-        const reference = fixture({ yaml: 'app.sops.yaml', json: 'app.sops.json', dotenv: 'app.sops.env', ini: 'app.sops.ini', binary: 'blob.sops.json' }[format]);
-        const mask = (t: string) => t.replace(/ENC\[[^\]]*\]/g, 'ENC').replace(/AQICAH[A-Za-z0-9+/=]+/g, 'BLOB').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME');
+        const reference = fixture(
+          { yaml: 'app.sops.yaml', json: 'app.sops.json', dotenv: 'app.sops.env', ini: 'app.sops.ini', binary: 'blob.sops.json' }[format],
+        );
+        const mask = (t: string) =>
+          t
+            .replace(/ENC\[[^\]]*\]/g, 'ENC')
+            .replace(/AQICAH[A-Za-z0-9+/=]+/g, 'BLOB')
+            .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME');
         const ours = mask(text).split('\n');
         const theirs = mask(reference).split('\n');
         if (format === 'ini') assert.deepEqual([...ours].sort(), [...theirs].sort(), 'same lines (go-ini writes metadata in map order)');
         else assert.deepEqual(ours, theirs);
         const name = format === 'binary' ? 'blob.bin' : `x.${format === 'dotenv' ? 'env' : format}`;
         const back = await decryptSopsText(name, text, f.keys);
-        assert.deepEqual(back.plaintext, expectedPlain({ yaml: 'app.sops.yaml', json: 'app.sops.json', dotenv: 'app.sops.env', ini: 'app.sops.ini', binary: 'blob.sops.json' }[format]));
+        assert.deepEqual(
+          back.plaintext,
+          expectedPlain(
+            { yaml: 'app.sops.yaml', json: 'app.sops.json', dotenv: 'app.sops.env', ini: 'app.sops.ini', binary: 'blob.sops.json' }[format],
+          ),
+        );
         const independent = (await independentDecrypt(f, format, text)) as Record<string, unknown>;
         if (format === 'yaml') assert.equal((independent.db as Record<string, unknown>).password, 'fixture-s3cret');
         if (format === 'binary') assert.equal(independent.data, plaintext.toString('utf8'));
@@ -280,10 +347,19 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
     ];
     for (const [label, opts, encrypted] of options) {
       it(`honours ${label}: the right values are encrypted, and both readers agree`, async () => {
-        const text = await encryptNew(Buffer.from(fixture('plain/partial.yaml')), { format: 'yaml', keys: [{ arn: KEY1, context: { team: 'a' } }], ...opts }, f.keys);
+        const text = await encryptNew(
+          Buffer.from(fixture('plain/partial.yaml')),
+          { format: 'yaml', keys: [{ arn: KEY1, context: { team: 'a' } }], ...opts },
+          f.keys,
+        );
         const tree = parseYamlText(text) as Record<string, Record<string, unknown>>;
         const enc = (v: unknown) => typeof v === 'string' && v.startsWith('ENC[');
-        const found = [...Object.entries(tree.db).filter(([, v]) => enc(v)).map(([k]) => k), ...['api_key', 'description_unencrypted'].filter((k) => enc(tree[k]))];
+        const found = [
+          ...Object.entries(tree.db)
+            .filter(([, v]) => enc(v))
+            .map(([k]) => k),
+          ...['api_key', 'description_unencrypted'].filter((k) => enc(tree[k])),
+        ];
         assert.deepEqual(found.sort(), [...encrypted].sort());
         const back = await decryptSopsText('p.yaml', text, f.keys);
         assert.equal(back.plaintext.toString(), fixture('plain/partial.yaml'));
@@ -298,10 +374,14 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
     }
 
     it('writes YAML edge values as go-yaml does and reads them back', async () => {
-      const source = 'a: "123"\nb: "yes"\nc: "null"\nd: \'#x\'\ne: "line1\\nline2"\nf: 1e+21\ng: 1234567.5\nh: ~\ni: []\nj: {}\nk: "2020-01-01"\nl: -3\nm: \'a: b\'\n';
+      const source =
+        'a: "123"\nb: "yes"\nc: "null"\nd: \'#x\'\ne: "line1\\nline2"\nf: 1e+21\ng: 1234567.5\nh: ~\ni: []\nj: {}\nk: "2020-01-01"\nl: -3\nm: \'a: b\'\n';
       const text = await encryptNew(Buffer.from(source), { format: 'yaml', keys: [{ arn: KEY1 }] }, f.keys);
       const out = (await decryptSopsText('e.yaml', text, f.keys)).plaintext.toString();
-      assert.equal(out, 'a: "123"\nb: "yes"\nc: "null"\nd: \'#x\'\ne: |-\n    line1\n    line2\nf: 1e+21\ng: 1.2345675e+06\nh: null\ni: []\nj: {}\nk: "2020-01-01"\nl: -3\nm: \'a: b\'\n');
+      assert.equal(
+        out,
+        'a: "123"\nb: "yes"\nc: "null"\nd: \'#x\'\ne: |-\n    line1\n    line2\nf: 1e+21\ng: 1.2345675e+06\nh: null\ni: []\nj: {}\nk: "2020-01-01"\nl: -3\nm: \'a: b\'\n',
+      );
     });
   });
 
@@ -314,7 +394,10 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       assert.deepEqual(valueLines(added.text), valueLines(text));
       const removed = await updateKmsKeys(readSopsFile('a.env', added.text)!, { remove: [KEY1] }, f.keys);
       const doc = readSopsFile('a.env', removed.text)!;
-      assert.deepEqual(doc.metadata.groups[0].kms.map((k) => k.arn), [KEY2]);
+      assert.deepEqual(
+        doc.metadata.groups[0].kms.map((k) => k.arn),
+        [KEY2],
+      );
       assert.equal(doc.metadata.groups[0].others.length, 1, 'age entry kept');
       await f.gateway.disableKey(KEY1);
       try {
@@ -322,7 +405,10 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       } finally {
         await f.gateway.enableKey(KEY1);
       }
-      await assert.rejects(updateKmsKeys(readSopsFile('a.yaml', fixture('app.sops.yaml'))!, { remove: [KEY1] }, f.keys), /no master key at all/);
+      await assert.rejects(
+        updateKmsKeys(readSopsFile('a.yaml', fixture('app.sops.yaml'))!, { remove: [KEY1] }, f.keys),
+        /no master key at all/,
+      );
       await assert.rejects(updateKmsKeys(readSopsFile('a.yaml', fixture('app.sops.yaml'))!, { remove: [KEY2] }, f.keys), /has no KMS key/);
     });
 
@@ -346,12 +432,22 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       const text = fixture('creation-rules/.sops.yaml');
       const prod = matchCreationRule(text, config, join(FIXTURES, 'creation-rules/secrets/prod/app.yaml'))!;
       assert.equal(prod.index, 0);
-      assert.deepEqual(prod.kms.map((k) => k.arn), [KEY1, KEY2]);
+      assert.deepEqual(
+        prod.kms.map((k) => k.arn),
+        [KEY1, KEY2],
+      );
       assert.equal(prod.encryptedRegex, '^(password|api_key|token)$');
       const dev = matchCreationRule(text, config, join(FIXTURES, 'creation-rules/secrets/dev/app.env'))!;
       assert.equal(dev.index, 1);
-      assert.deepEqual(dev.kms.map((k) => k.arn), [KEY1]);
-      assert.equal(matchCreationRule(text, config, join(FIXTURES, 'creation-rules/secrets/prod/app.env')), undefined, 'the prod rule wants .yaml');
+      assert.deepEqual(
+        dev.kms.map((k) => k.arn),
+        [KEY1],
+      );
+      assert.equal(
+        matchCreationRule(text, config, join(FIXTURES, 'creation-rules/secrets/prod/app.env')),
+        undefined,
+        'the prod rule wants .yaml',
+      );
       assert.equal(matchCreationRule(text, config, join(FIXTURES, 'creation-rules/other/app.yaml')), undefined);
       assert.deepEqual(kmsKeysFromString(` ${KEY1} , ${KEY2}+arn:aws:iam::111122223333:role/r`, { a: 'b' }, 'p'), [
         { arn: KEY1, role: undefined, context: { a: 'b' }, awsProfile: 'p' },
@@ -359,11 +455,19 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       ]);
     });
 
-    it('finds .sops.yaml from the file\'s own folder upwards, and a file encrypted under the rule matches what sops wrote', async () => {
+    it("finds .sops.yaml from the file's own folder upwards, and a file encrypted under the rule matches what sops wrote", async () => {
       const match = (await creationRuleFor(join(FIXTURES, 'creation-rules/secrets/prod/app.yaml')))!;
       assert.equal(match.configPath, config);
-      const text = await encryptNew(Buffer.from(fixture('plain/app.yaml')), { format: 'yaml', keys: match.rule.kms, encryptedRegex: match.rule.encryptedRegex }, f.keys);
-      const mask = (t: string) => t.replace(/ENC\[[^\]]*\]/g, 'ENC').replace(/AQICAH[A-Za-z0-9+/=]+/g, 'BLOB').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME');
+      const text = await encryptNew(
+        Buffer.from(fixture('plain/app.yaml')),
+        { format: 'yaml', keys: match.rule.kms, encryptedRegex: match.rule.encryptedRegex },
+        f.keys,
+      );
+      const mask = (t: string) =>
+        t
+          .replace(/ENC\[[^\]]*\]/g, 'ENC')
+          .replace(/AQICAH[A-Za-z0-9+/=]+/g, 'BLOB')
+          .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'TIME');
       assert.equal(mask(text), mask(fixture('creation-rules/secrets/prod/app.yaml')));
       const dev = (await creationRuleFor(join(FIXTURES, 'creation-rules/secrets/dev/app.env')))!;
       const envText = await encryptNew(Buffer.from(fixture('plain/app.env')), { format: 'dotenv', keys: dev.rule.kms }, f.keys);
@@ -372,7 +476,10 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(f.dir, '.sops.yaml'), `creation_rules:\n  - kms: ${KEY2}\n    unencrypted_regex: ^public$\n`);
       const nested = (await creationRuleFor(join(dir, 'x.json'), { stopAt: f.dir }))!;
-      assert.deepEqual(nested.rule.kms.map((k) => k.arn), [KEY2]);
+      assert.deepEqual(
+        nested.rule.kms.map((k) => k.arn),
+        [KEY2],
+      );
       assert.equal(nested.rule.unencryptedRegex, '^public$');
       assert.equal(await creationRuleFor(join(dir, 'x.json'), { stopAt: dir }), undefined, 'not looked for above stopAt');
     });
@@ -405,24 +512,32 @@ describe('SOPS files (fixtures written by sops 3.8.1, emulator seeded with their
 
     it('decrypted editing: opens a SOPS file in memory and saves an edit with only the edited value re-encrypted, after the key check', async () => {
       const checked: string[][] = [];
-      const crypto = { envelope: undefined as never, gatewayFor: () => f.gateway, sopsKeys: f.keys, checkSopsKeys: (keys: readonly string[]) => {
+      const crypto = {
+        envelope: undefined as never,
+        gatewayFor: () => f.gateway,
+        sopsKeys: f.keys,
+        checkSopsKeys: (keys: readonly string[]) => {
           checked.push([...keys]);
           return Promise.resolve();
-        } };
+        },
+      };
       const content = await decryptBytesToMemory(Buffer.from(fixture('two-keys.sops.yaml')), 'two-keys.sops.yaml at HEAD', {}, crypto);
       assert.equal(content.plaintext.toString(), expectedPlain('two-keys.sops.yaml').toString());
       assert.equal(content.target.format, 'sops');
       const edited = Buffer.from(content.plaintext.toString().replace('token: fixture-token', 'token: new-token'));
       const bytes = await encryptForTarget(edited, content.target, 'two-keys.sops.yaml', crypto);
       assert.deepEqual(checked, [[KEY1, KEY2]]);
-      assert.deepEqual(changedLines(fixture('two-keys.sops.yaml'), bytes.toString()).filter((l) => !/lastmodified|mac/.test(l)), ['token: ENC[…]']);
+      assert.deepEqual(
+        changedLines(fixture('two-keys.sops.yaml'), bytes.toString()).filter((l) => !/lastmodified|mac/.test(l)),
+        ['token: ENC[…]'],
+      );
       const refusing = { ...crypto, checkSopsKeys: () => Promise.reject(new Error('foreign account')) };
       await assert.rejects(encryptForTarget(edited, content.target, 'two-keys.sops.yaml', refusing), /foreign account/);
     });
   });
 
   describe('helpers', () => {
-    it('writes an age entry\'s multi-line enc the way go-yaml does (block at the list item\'s indent + 4)', () => {
+    it("writes an age entry's multi-line enc the way go-yaml does (block at the list item's indent + 4)", () => {
       const text = [
         'a: ENC[AES256_GCM,data:AAAA,iv:BBBB,tag:CCCC,type:str]',
         'sops:',

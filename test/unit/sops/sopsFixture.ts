@@ -34,13 +34,21 @@ export async function startSopsFixture(): Promise<SopsFixture> {
     async decryptDataKey(key) {
       calls.push(`Decrypt ${key.arn}`);
       const region = key.arn.split(':')[3];
-      const out = await gatewayFor(region).decrypt({ ciphertext: Buffer.from(key.enc, 'base64'), encryptionContext: key.context ? { ...key.context } : undefined, keyId: key.arn });
+      const out = await gatewayFor(region).decrypt({
+        ciphertext: Buffer.from(key.enc, 'base64'),
+        encryptionContext: key.context ? { ...key.context } : undefined,
+        keyId: key.arn,
+      });
       return out.plaintext;
     },
     async encryptDataKey(key, dataKey) {
       calls.push(`Encrypt ${key.arn}`);
       const region = key.arn.split(':')[3];
-      const out = await gatewayFor(region).encrypt({ keyId: key.arn, plaintext: dataKey, encryptionContext: key.context ? { ...key.context } : undefined });
+      const out = await gatewayFor(region).encrypt({
+        keyId: key.arn,
+        plaintext: dataKey,
+        encryptionContext: key.context ? { ...key.context } : undefined,
+      });
       return out.ciphertext;
     },
   };

@@ -8,7 +8,14 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { ciphertextMarkdown, encryptedFileSummary } from '../../../src/core/envelope/ciphertextSummary';
 import { ALGORITHM_SUITES, DEFAULT_SUITE_ID, type MessageHeader } from '../../../src/core/envelope/messageFormat';
 import { inertLabel, inertLine, inertMessage, markdownCode, markdownText, visibleControls } from '../../../src/core/text/inertText';
-import { customKeyStoreLabel, grantLabel, grantTooltip, keyDescription, keyLabel, keyTooltip } from '../../../src/core/tree/keyPresentation';
+import {
+  customKeyStoreLabel,
+  grantLabel,
+  grantTooltip,
+  keyDescription,
+  keyLabel,
+  keyTooltip,
+} from '../../../src/core/tree/keyPresentation';
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -54,7 +61,29 @@ function textOf(html: string): string {
   return decodeEntities(html.replace(/<[^>]*>/g, ''));
 }
 
-const LIVE = ['a', 'img', 'script', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'blockquote', 'table', 'em', 'strong', 's', 'b', 'pre', 'hr', 'br'];
+const LIVE = [
+  'a',
+  'img',
+  'script',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'ul',
+  'ol',
+  'li',
+  'blockquote',
+  'table',
+  'em',
+  'strong',
+  's',
+  'b',
+  'pre',
+  'hr',
+  'br',
+];
 
 describe('inert text: server and file text cannot form Markdown, links, icons or line breaks', () => {
   for (const payload of PAYLOADS) {
@@ -131,13 +160,30 @@ describe('inert text where the tree and the hovers put it', () => {
 
   for (const payload of evil) {
     it(`key tooltip with description, alias and ARN ${JSON.stringify(payload).slice(0, 50)}`, () => {
-      const tooltip = keyTooltip({ keyId: `k${payload}`, aliases: [`alias/${payload}`], metadata: { ...meta(payload), Arn: `arn:${payload}` } });
+      const tooltip = keyTooltip({
+        keyId: `k${payload}`,
+        aliases: [`alias/${payload}`],
+        metadata: { ...meta(payload), Arn: `arn:${payload}` },
+      });
       assertOnlyOwnMarkup(tooltip);
-      assert.match(textOf(md.render(tooltip)), new RegExp(visibleControls(payload).slice(0, 10).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assert.match(
+        textOf(md.render(tooltip)),
+        new RegExp(
+          visibleControls(payload)
+            .slice(0, 10)
+            .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        ),
+      );
     });
 
     it(`grant and key store labels and tooltips ${JSON.stringify(payload).slice(0, 50)}`, () => {
-      const grant = { GrantId: payload, Name: payload, GranteePrincipal: payload, Operations: ['Decrypt' as const], Constraints: { EncryptionContextEquals: { [payload]: payload } } };
+      const grant = {
+        GrantId: payload,
+        Name: payload,
+        GranteePrincipal: payload,
+        Operations: ['Decrypt' as const],
+        Constraints: { EncryptionContextEquals: { [payload]: payload } },
+      };
       assertOnlyOwnMarkup(grantTooltip(grant));
       const label = grantLabel(grant);
       assert.doesNotMatch(label.label + label.description, /[\r\n\u2028\u202e]/);
@@ -165,12 +211,19 @@ describe('inert text where the tree and the hovers put it', () => {
       } as unknown as MessageHeader;
       const hover = ciphertextMarkdown({ kind: 'message', confidence: 'structure', bytes: Buffer.alloc(100), header });
       const html = md.render(hover);
-      assert.deepEqual(tags(html).filter((t) => LIVE.includes(t) && !['strong', 'br'].includes(t)), [], html);
+      assert.deepEqual(
+        tags(html).filter((t) => LIVE.includes(t) && !['strong', 'br'].includes(t)),
+        [],
+        html,
+      );
       assert.doesNotMatch(html, /<a |<img|<script|<h\d/);
       assert.match(hover, /Keys \(any one of the 2 decrypts\)/);
       const summary = encryptedFileSummary('Encryption SDK message, base64', header);
       assert.doesNotMatch(summary, /[\r\n\u2028\u202e]/);
-      assert.match(summary, /for 2 keys, any one decrypts: arn:aws:kms:us-east-1:111122223333:key\/.*, arn:aws:kms:us-west-2:111122223333:key\/second/);
+      assert.match(
+        summary,
+        /for 2 keys, any one decrypts: arn:aws:kms:us-east-1:111122223333:key\/.*, arn:aws:kms:us-west-2:111122223333:key\/second/,
+      );
     });
   }
 });

@@ -31,7 +31,10 @@ describe('ConcurrencyLimiter', () => {
     );
     assert.equal(peak, 8);
     assert.equal(limiter.maxInFlight, 8);
-    assert.deepEqual(results, Array.from({ length: 50 }, (_, i) => i * 2));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 50 }, (_, i) => i * 2),
+    );
     assert.equal(limiter.inFlight, 0);
   });
 
@@ -74,7 +77,10 @@ describe('ConcurrencyLimiter', () => {
 
 describe('PagedList', () => {
   const pages = [['a', 'b'], ['c', 'd'], ['e']];
-  function source(): { calls: (string | undefined)[]; fetch: (marker: string | undefined) => Promise<{ items: string[]; nextMarker?: string }> } {
+  function source(): {
+    calls: (string | undefined)[];
+    fetch: (marker: string | undefined) => Promise<{ items: string[]; nextMarker?: string }>;
+  } {
     const calls: (string | undefined)[] = [];
     return {
       calls,
@@ -95,7 +101,10 @@ describe('PagedList', () => {
     assert.equal(list.hasMore, true);
     await list.loadMore();
     assert.deepEqual(list.items, ['a', 'b', 'c', 'd']);
-    assert.deepEqual(list.pageItems, [['a', 'b'], ['c', 'd']]);
+    assert.deepEqual(list.pageItems, [
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     await list.loadMore();
     await list.loadMore();
     assert.deepEqual(s.calls, [undefined, '1', '2'], 'no call after the last page');

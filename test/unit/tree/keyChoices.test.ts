@@ -6,7 +6,14 @@ const K1 = '11111111-1111-1111-1111-111111111111';
 const K2 = '22222222-2222-2222-2222-222222222222';
 const K3 = '33333333-3333-3333-3333-333333333333';
 const arn = (id: string): string => `arn:aws:kms:us-east-1:111122223333:key/${id}`;
-const meta = (id: string, over: Partial<KeyMetadata> = {}): KeyMetadata => ({ KeyId: id, Arn: arn(id), KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyManager: 'CUSTOMER', ...over });
+const meta = (id: string, over: Partial<KeyMetadata> = {}): KeyMetadata => ({
+  KeyId: id,
+  Arn: arn(id),
+  KeyState: 'Enabled',
+  KeySpec: 'SYMMETRIC_DEFAULT',
+  KeyManager: 'CUSTOMER',
+  ...over,
+});
 
 describe('key picker choices', () => {
   const aliases = new Map<string, string[]>([

@@ -47,7 +47,10 @@ describe('KeyDirectory against the emulator', function () {
     assert.equal(full.status.RotationPeriodInDays, 180);
     assert.equal(full.history.kind, 'ok');
     assert.deepEqual(full.history.kind === 'ok' ? full.history.value.map((r) => r.RotationType).sort() : [], ['AUTOMATIC', 'ON_DEMAND']);
-    kms.faults.set('ListKeyRotations', { failOnCall: 1, error: { name: 'UnknownOperationException', message: 'Operation not implemented', status: 501 } });
+    kms.faults.set('ListKeyRotations', {
+      failOnCall: 1,
+      error: { name: 'UnknownOperationException', message: 'Operation not implemented', status: 501 },
+    });
     const partial = await loadRotation(gw, ids.payments);
     kms.faults.clear();
     assert.equal(partial.status.KeyRotationEnabled, true);
@@ -62,7 +65,11 @@ describe('KeyDirectory against the emulator', function () {
     await search.done;
     assert.equal(search.matches(ids.payments), true);
     assert.equal(search.matchCount, 1);
-    assert.equal(kms.callCount('ListResourceTags'), search.progress.total, 'every key needed its tags: nothing else could match "team=payments"');
+    assert.equal(
+      kms.callCount('ListResourceTags'),
+      search.progress.total,
+      'every key needed its tags: nothing else could match "team=payments"',
+    );
   });
 
   it('lists the custom key stores', async () => {
@@ -70,6 +77,9 @@ describe('KeyDirectory against the emulator', function () {
     const directory = new KeyDirectory(() => gw);
     const { stores, notSupported } = await directory.customKeyStores();
     assert.equal(notSupported, false);
-    assert.deepEqual(stores.map((s) => s.CustomKeyStoreName), ['hsm-store']);
+    assert.deepEqual(
+      stores.map((s) => s.CustomKeyStoreName),
+      ['hsm-store'],
+    );
   });
 });

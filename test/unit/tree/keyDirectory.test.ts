@@ -30,7 +30,10 @@ function recorded(gateway: KmsGateway): { source: KeyDirectorySource; calls: str
 let kms: KmsFixture;
 
 /** A fresh account of `keys` keys (the first `aliases` with an alias each); their ids in order. */
-function seeded(keys: number, over: (i: number) => Partial<SeedKey> = (i) => ({ aliases: [`alias/app-${String(i).padStart(4, '0')}`] })): string[] {
+function seeded(
+  keys: number,
+  over: (i: number) => Partial<SeedKey> = (i) => ({ aliases: [`alias/app-${String(i).padStart(4, '0')}`] }),
+): string[] {
   kms.emulator.reset();
   const result = kms.emulator.seed({ keys: Array.from({ length: keys }, (_, i) => ({ region: FIXTURE_REGION, ...over(i) })) });
   kms.emulator.resetCalls();
@@ -84,7 +87,10 @@ describe('KeyDirectory', function () {
     const directory = directoryOf();
     const events: string[] = [];
     directory.onKeyEvent((e) => events.push(`${e.kind}:${e.keyId}`));
-    kms.emulator.faults.set('DescribeKey', { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:DescribeKey' } });
+    kms.emulator.faults.set('DescribeKey', {
+      failOnCall: 1,
+      error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:DescribeKey' },
+    });
     directory.prefetch([ids[1]]);
     await directory.settled();
     directory.prefetch(ids);
@@ -141,7 +147,10 @@ describe('KeyDirectory', function () {
     await directory.firstPaint();
     await directory.keys.loadMore();
     await directory.keys.loadMore();
-    assert.deepEqual(directory.keys.pageItems.map((p) => p.length), [100, 100, 50]);
+    assert.deepEqual(
+      directory.keys.pageItems.map((p) => p.length),
+      [100, 100, 50],
+    );
     assert.equal(directory.keys.hasMore, false);
     await directory.describe(ids[0]);
     directory.invalidateListings();
@@ -162,7 +171,10 @@ describe('KeyDirectory', function () {
 
   it('does not cache a failed listing: the next call tries again', async () => {
     seeded(2);
-    kms.emulator.faults.set('ListKeys', { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'User is not authorized to perform: kms:ListKeys' } });
+    kms.emulator.faults.set('ListKeys', {
+      failOnCall: 1,
+      error: { name: 'AccessDeniedException', message: 'User is not authorized to perform: kms:ListKeys' },
+    });
     const directory = directoryOf();
     await assert.rejects(directory.firstPaint(), /kms:ListKeys/);
     const { keys } = await directory.firstPaint();
@@ -171,7 +183,10 @@ describe('KeyDirectory', function () {
 
   it('custom key stores: an endpoint without the operation has none', async () => {
     seeded(1);
-    kms.emulator.faults.set('DescribeCustomKeyStores', { failOnCall: 1, error: { name: 'UnknownOperationException', message: 'Operation not implemented', status: 501 } });
+    kms.emulator.faults.set('DescribeCustomKeyStores', {
+      failOnCall: 1,
+      error: { name: 'UnknownOperationException', message: 'Operation not implemented', status: 501 },
+    });
     const directory = directoryOf();
     assert.deepEqual(await directory.customKeyStores(), { stores: [], notSupported: true });
     assert.deepEqual(directory.peekCustomKeyStores(), { stores: [], notSupported: true });
@@ -192,7 +207,10 @@ describe('KeySearch', function () {
     const progress: number[] = [];
     search.onProgress(() => progress.push(search.progress.checked));
     await search.done;
-    assert.deepEqual(ids.filter((id) => search.matches(id)), [ids[3], ids[7], ids[12]]);
+    assert.deepEqual(
+      ids.filter((id) => search.matches(id)),
+      [ids[3], ids[7], ids[12]],
+    );
     assert.equal(calls('ListKeys'), 3, 'every page listed');
     assert.equal(calls('DescribeKey'), 29, 'the alias match needed no DescribeKey');
     assert.equal(calls('ListResourceTags'), 28, 'no tags for matches by alias or description');
@@ -211,7 +229,10 @@ describe('KeySearch', function () {
     await search.done;
     assert.ok(calls('DescribeKey') < ids.length, 'cancelled before describing every key');
     // One of the keys left to describe cannot be read.
-    kms.emulator.faults.set('DescribeKey', { failOnCall: 1, error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:DescribeKey' } });
+    kms.emulator.faults.set('DescribeKey', {
+      failOnCall: 1,
+      error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:DescribeKey' },
+    });
     const full = new KeySearch(directory, KeyFilter.parse('nothing-matches')!);
     await full.done;
     assert.equal(full.progress.unreadable, 1);
@@ -220,7 +241,10 @@ describe('KeySearch', function () {
 
   it('reports a failed listing as its error', async () => {
     seeded(1);
-    kms.emulator.faults.set('ListKeys', { failOnCall: 1, error: { name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' } });
+    kms.emulator.faults.set('ListKeys', {
+      failOnCall: 1,
+      error: { name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
+    });
     const search = new KeySearch(new KeyDirectory(() => kms.gateway), KeyFilter.parse('x')!);
     await assert.rejects(search.done, /security token|not valid|credentials/i);
     assert.match(String(search.error), /security token|not valid|credentials/i);

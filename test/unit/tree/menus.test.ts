@@ -13,18 +13,30 @@ interface MenuEntry {
 }
 
 interface Manifest {
-  contributes: { menus: Record<string, MenuEntry[]>; submenus: { id: string; label: string }[]; commands: { command: string; category?: string }[] };
+  contributes: {
+    menus: Record<string, MenuEntry[]>;
+    submenus: { id: string; label: string }[];
+    commands: { command: string; category?: string }[];
+  };
 }
 
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Manifest;
 
 /** The commands (and submenus) a menu shows in a context. */
 function shown(menu: string, context: Context): string[] {
-  return manifest.contributes.menus[menu].filter((m) => evaluateWhen(m.when, context)).map((m) => m.command ?? `submenu:${m.submenu ?? ''}`);
+  return manifest.contributes.menus[menu]
+    .filter((m) => evaluateWhen(m.when, context))
+    .map((m) => m.command ?? `submenu:${m.submenu ?? ''}`);
 }
 
 const keyValue = (meta: Partial<KeyMetadata>): string => {
-  const m = { KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', ...meta } as KeyMetadata;
+  const m = {
+    KeyManager: 'CUSTOMER',
+    KeySpec: 'SYMMETRIC_DEFAULT',
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    KeyState: 'Enabled',
+    ...meta,
+  } as KeyMetadata;
   return keyContextValue({ allowed: allowedActions(m), state: m.KeyState, manager: m.KeyManager, usage: m.KeyUsage, spec: m.KeySpec });
 };
 
@@ -41,7 +53,8 @@ describe('menus: each entry where it applies', () => {
 
   it('a key offers Edit Key Policy or the read-only view, never both; an AWS managed key only the read-only view', () => {
     const view = 'view/item/context';
-    const policyEntries = (viewItem: string): string[] => shown(view, { view: 'kmsWorkbench.keys', viewItem }).filter((c) => /KeyPolicy$/.test(c));
+    const policyEntries = (viewItem: string): string[] =>
+      shown(view, { view: 'kmsWorkbench.keys', viewItem }).filter((c) => /KeyPolicy$/.test(c));
     assert.deepEqual(policyEntries(keyValue({})), ['kmsWorkbench.editKeyPolicy']);
     assert.deepEqual(policyEntries(keyValue({ KeyState: 'Disabled' })), ['kmsWorkbench.editKeyPolicy']);
     assert.deepEqual(policyEntries(keyValue({ KeyManager: 'AWS' })), ['kmsWorkbench.showKeyPolicy']);
@@ -53,12 +66,25 @@ describe('menus: each entry where it applies', () => {
   it('puts the editor’s entries under a "KMS" submenu: decrypt, re-encrypt and peek on ciphertext, encrypt on a plaintext selection', () => {
     assert.deepEqual(shown('editor/context', { editorTextFocus: true }), ['submenu:kmsWorkbench.editorMenu']);
     assert.equal(manifest.contributes.submenus.find((s) => s.id === 'kmsWorkbench.editorMenu')?.label, 'KMS');
-    const menu = (context: Context): string[] => shown('kmsWorkbench.editorMenu', { editorTextFocus: true, ...context }).map((c) => c.replace('kmsWorkbench.', ''));
+    const menu = (context: Context): string[] =>
+      shown('kmsWorkbench.editorMenu', { editorTextFocus: true, ...context }).map((c) => c.replace('kmsWorkbench.', ''));
     assert.deepEqual(menu({ editorHasSelection: true, 'kmsWorkbench.selectionIsCiphertext': false }), ['encryptSelection']);
-    assert.deepEqual(menu({ editorHasSelection: true, 'kmsWorkbench.selectionIsCiphertext': true }), ['decryptSelection', 'reEncryptSelection', 'peekCiphertext']);
-    assert.deepEqual(menu({ editorHasSelection: false, 'kmsWorkbench.selectionIsCiphertext': true }), ['decryptSelection', 'reEncryptSelection', 'peekCiphertext'], 'the ciphertext under the cursor');
+    assert.deepEqual(menu({ editorHasSelection: true, 'kmsWorkbench.selectionIsCiphertext': true }), [
+      'decryptSelection',
+      'reEncryptSelection',
+      'peekCiphertext',
+    ]);
+    assert.deepEqual(
+      menu({ editorHasSelection: false, 'kmsWorkbench.selectionIsCiphertext': true }),
+      ['decryptSelection', 'reEncryptSelection', 'peekCiphertext'],
+      'the ciphertext under the cursor',
+    );
     assert.deepEqual(menu({ editorHasSelection: false }), [], 'nothing applies: the submenu is empty, and VS Code hides it');
-    assert.deepEqual(menu({ editorHasSelection: true, editorReadonly: true, 'kmsWorkbench.selectionIsCiphertext': true }), ['peekCiphertext'], 'a read-only editor can only be peeked');
+    assert.deepEqual(
+      menu({ editorHasSelection: true, editorReadonly: true, 'kmsWorkbench.selectionIsCiphertext': true }),
+      ['peekCiphertext'],
+      'a read-only editor can only be peeked',
+    );
     for (const entry of manifest.contributes.menus['kmsWorkbench.editorMenu']) {
       assert.equal(manifest.contributes.commands.find((c) => c.command === entry.command)?.category, 'KMS', entry.command);
     }

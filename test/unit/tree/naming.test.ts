@@ -82,8 +82,14 @@ describe('KeyFilter', () => {
     assert.equal(filter.verdict(facts), 'needDescription');
     assert.equal(filter.verdict({ ...facts, metadata: { Description: 'Prod payments' } }), 'match');
     assert.equal(filter.verdict({ ...facts, metadata: { Description: 'card data' } }), 'needTags');
-    assert.equal(filter.verdict({ ...facts, metadata: { Description: 'card data' }, tags: [{ TagKey: 'env', TagValue: 'prod' }] }), 'match');
-    assert.equal(filter.verdict({ ...facts, metadata: { Description: 'card data' }, tags: [{ TagKey: 'env', TagValue: 'dev' }] }), 'noMatch');
+    assert.equal(
+      filter.verdict({ ...facts, metadata: { Description: 'card data' }, tags: [{ TagKey: 'env', TagValue: 'prod' }] }),
+      'match',
+    );
+    assert.equal(
+      filter.verdict({ ...facts, metadata: { Description: 'card data' }, tags: [{ TagKey: 'env', TagValue: 'dev' }] }),
+      'noMatch',
+    );
   });
 
   it('matches tags written key=value, and every word must match', () => {
@@ -117,9 +123,15 @@ const meta = (over: Partial<KeyMetadata> = {}): KeyMetadata => ({
 describe('key presentation', () => {
   it('describes a key by state first, then a short spec (so a 300 px side bar shows the state), with the deletion date when pending deletion', () => {
     assert.equal(keyDescription(meta()), 'Enabled · symmetric');
-    assert.equal(keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })), 'Deletes 2025-03-01 · symmetric');
+    assert.equal(
+      keyDescription(meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z') })),
+      'Deletes 2025-03-01 · symmetric',
+    );
     assert.equal(keyDescription(meta({ KeyState: 'PendingImport', Origin: 'EXTERNAL' })), 'Pending import · symmetric');
-    assert.equal(keyDescription(meta({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2026-04-01T12:00:00Z') })), 'Enabled · symmetric · expires 2026-04-01');
+    assert.equal(
+      keyDescription(meta({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2026-04-01T12:00:00Z') })),
+      'Enabled · symmetric · expires 2026-04-01',
+    );
     assert.equal(keyDescription(meta({ KeySpec: 'ECC_NIST_P521', KeyUsage: 'SIGN_VERIFY', KeyState: 'Disabled' })), 'Disabled · P-521');
     assert.equal(keyDescription(undefined), '');
     assert.equal(keyDescription(undefined, new KmsError('AccessDeniedException', 'no')), 'no permission to describe');
@@ -161,22 +173,34 @@ describe('key presentation', () => {
     assert.equal(aliasTargetText('alias/a', { keyId: K1, aliases: ['alias/a'] }), '→ key 11111111…');
     assert.equal(aliasTargetText('alias/a', { keyId: 'mrk-1234567890abcdef1234567890abcdef', aliases: [] }), '→ key mrk-12345678…');
     assert.equal(aliasTargetText('alias/aws/ebs', { keyId: undefined, aliases: [] }), 'no key yet (AWS creates it on first use)');
-    assert.equal(aliasTargetText('alias/a', { keyId: K1, aliases: [], description: 'line\nbreak' }), '→ line\\nbreak', 'server text is one inert line');
+    assert.equal(
+      aliasTargetText('alias/a', { keyId: K1, aliases: [], description: 'line\nbreak' }),
+      '→ line\\nbreak',
+      'server text is one inert line',
+    );
     assert.equal(shortKeyId('not-a-uuid'), 'not-a-uuid');
   });
 
   it('describes a connection by its region (unless its label says it), account and endpoint host', () => {
     const conn = (label: string, endpoint?: string) => ({ label, region: 'eu-west-1', endpoint });
-    assert.equal(connectionDescription(conn('Local KMS emulator', 'http://127.0.0.1:4599'), { accountId: '111122223333' }), 'eu-west-1 · 111122223333 · 127.0.0.1:4599');
+    assert.equal(
+      connectionDescription(conn('Local KMS emulator', 'http://127.0.0.1:4599'), { accountId: '111122223333' }),
+      'eu-west-1 · 111122223333 · 127.0.0.1:4599',
+    );
     assert.equal(connectionDescription(conn('dev · eu-west-1'), { accountId: '111122223333' }), '111122223333');
     assert.equal(connectionDescription(conn('dev · eu-west-1'), {}), '');
     assert.equal(connectionDescription(conn('Team'), { approvedProposal: true }), 'eu-west-1 · proposed by the workspace, approved');
   });
 
   it('gives each unusable state its own icon and color, and usable keys an icon by type', () => {
-    const ids = ['Disabled', 'PendingDeletion', 'PendingImport', 'Unavailable'].map((s) => keyIcon(meta({ KeyState: s as KeyMetadata['KeyState'] })));
+    const ids = ['Disabled', 'PendingDeletion', 'PendingImport', 'Unavailable'].map((s) =>
+      keyIcon(meta({ KeyState: s as KeyMetadata['KeyState'] })),
+    );
     assert.equal(new Set(ids.map((i) => i.id)).size, 4, JSON.stringify(ids));
-    assert.ok(ids.every((i) => i.color), 'states are colored');
+    assert.ok(
+      ids.every((i) => i.color),
+      'states are colored',
+    );
     assert.equal(keyIcon(meta()).id, 'key');
     assert.equal(keyIcon(meta({ KeySpec: 'RSA_2048' })).id, 'lock');
     assert.equal(keyIcon(meta({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).id, 'verified');
@@ -188,12 +212,29 @@ describe('key presentation', () => {
     const md = keyTooltip({
       keyId: K1,
       aliases: ['alias/a', 'alias/b'],
-      metadata: meta({ KeyState: 'PendingDeletion', DeletionDate: new Date('2025-03-01T00:00:00Z'), MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY', ReplicaKeys: [{ Region: 'eu-west-1' }] } }),
+      metadata: meta({
+        KeyState: 'PendingDeletion',
+        DeletionDate: new Date('2025-03-01T00:00:00Z'),
+        MultiRegion: true,
+        MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY', ReplicaKeys: [{ Region: 'eu-west-1' }] },
+      }),
       rotation: { KeyRotationEnabled: true, RotationPeriodInDays: 180, NextRotationDate: new Date('2025-01-01T00:00:00Z') },
     });
     // Checked as rendered: what a person reads (server text is escaped in the Markdown).
     const shown = renderedText(md);
-    for (const text of [`arn:aws:kms:us-east-1:111122223333:key/${K1}`, K1, 'alias/a, alias/b', 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'AWS_KMS', '2024-05-01 10:00 UTC', 'Payments *API* key', 'on, every 180 days, next 2025-01-01', 'primary key; replicas in eu-west-1', 'Deletion date: 2025-03-01 00:00 UTC']) {
+    for (const text of [
+      `arn:aws:kms:us-east-1:111122223333:key/${K1}`,
+      K1,
+      'alias/a, alias/b',
+      'SYMMETRIC_DEFAULT',
+      'ENCRYPT_DECRYPT',
+      'AWS_KMS',
+      '2024-05-01 10:00 UTC',
+      'Payments *API* key',
+      'on, every 180 days, next 2025-01-01',
+      'primary key; replicas in eu-west-1',
+      'Deletion date: 2025-03-01 00:00 UTC',
+    ]) {
       assert.ok(shown.includes(text), `tooltip lacks ${text}:\n${shown}`);
     }
     assert.ok(md.includes(`\`${K1}\``), 'ids in code spans');
@@ -207,8 +248,18 @@ describe('key presentation', () => {
     assert.equal(rotationSummary({ KeyRotationEnabled: false }), 'off');
     assert.equal(rotationSummary({ KeyRotationEnabled: true, RotationPeriodInDays: 365 }), 'on, every 365 days');
     assert.deepEqual(
-      rotationFacts({ KeyRotationEnabled: true, RotationPeriodInDays: 90, NextRotationDate: new Date('2025-06-01T00:00:00Z'), OnDemandRotationStartDate: new Date('2025-01-01T12:00:00Z') }).map((f) => `${f.label}=${f.value}`),
-      ['Automatic rotation=on', 'Rotation period=90 days', 'Next rotation=2025-06-01', 'On-demand rotation=in progress since 2025-01-01 12:00 UTC'],
+      rotationFacts({
+        KeyRotationEnabled: true,
+        RotationPeriodInDays: 90,
+        NextRotationDate: new Date('2025-06-01T00:00:00Z'),
+        OnDemandRotationStartDate: new Date('2025-01-01T12:00:00Z'),
+      }).map((f) => `${f.label}=${f.value}`),
+      [
+        'Automatic rotation=on',
+        'Rotation period=90 days',
+        'Next rotation=2025-06-01',
+        'On-demand rotation=in progress since 2025-01-01 12:00 UTC',
+      ],
     );
   });
 
@@ -232,8 +283,14 @@ describe('key presentation', () => {
   });
 
   it('builds console URLs in the region’s partition, with AWS managed keys under defaultKeys', () => {
-    assert.equal(consoleUrl('eu-west-1', { keyId: K1 }), `https://eu-west-1.console.aws.amazon.com/kms/home?region=eu-west-1#/kms/keys/${K1}`);
-    assert.equal(consoleUrl('us-east-1', { keyId: AWS, awsManaged: true }), `https://us-east-1.console.aws.amazon.com/kms/home?region=us-east-1#/kms/defaultKeys/${AWS}`);
+    assert.equal(
+      consoleUrl('eu-west-1', { keyId: K1 }),
+      `https://eu-west-1.console.aws.amazon.com/kms/home?region=eu-west-1#/kms/keys/${K1}`,
+    );
+    assert.equal(
+      consoleUrl('us-east-1', { keyId: AWS, awsManaged: true }),
+      `https://us-east-1.console.aws.amazon.com/kms/home?region=us-east-1#/kms/defaultKeys/${AWS}`,
+    );
     assert.equal(consoleUrl('cn-north-1'), 'https://cn-north-1.console.amazonaws.cn/kms/home?region=cn-north-1#/kms/keys');
     assert.match(consoleUrl('us-gov-west-1'), /^https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\//);
   });
@@ -249,13 +306,18 @@ describe('root plan: the welcome view when nothing is usable', () => {
     assert.ok(environmentCredentialSource({}, withDefault));
     assert.ok(environmentCredentialSource({ AWS_PROFILE: 'work' }, withProfiles));
     assert.ok(environmentCredentialSource({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/creds' }, none));
-    assert.deepEqual(planRoot({ configured: false, env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, files: none }), { kind: 'connections' });
+    assert.deepEqual(planRoot({ configured: false, env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, files: none }), {
+      kind: 'connections',
+    });
   });
 
   it('shows the welcome view without credentials or profiles, saying whether there are profiles to choose', () => {
     assert.deepEqual(planRoot({ configured: false, env: {}, files: none }), { kind: 'welcome', hasProfiles: false });
     assert.deepEqual(planRoot({ configured: false, env: {}, files: withProfiles }), { kind: 'welcome', hasProfiles: true });
-    assert.deepEqual(planRoot({ configured: false, env: { AWS_PROFILE: 'missing' }, files: withProfiles }), { kind: 'welcome', hasProfiles: true });
+    assert.deepEqual(planRoot({ configured: false, env: { AWS_PROFILE: 'missing' }, files: withProfiles }), {
+      kind: 'welcome',
+      hasProfiles: true,
+    });
   });
 
   it('shows configured connections whatever the environment', () => {
@@ -266,5 +328,7 @@ describe('root plan: the welcome view when nothing is usable', () => {
 /** The text a person reads once the Markdown is rendered. */
 function renderedText(markdown: string): string {
   const html = new MarkdownIt({ html: true, linkify: true }).render(markdown);
-  return html.replace(/<[^>]*>/g, '').replace(/&(lt|gt|amp|quot|#39);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'" })[e] ?? _);
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(lt|gt|amp|quot|#39);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', '#39': "'" })[e] ?? _);
 }

@@ -48,7 +48,8 @@ export function evaluateWhen(when: string | undefined, context: Context): boolea
     if (word === 'false') return false;
     return word in context ? context[word] : undefined;
   };
-  const literal = (word: string): unknown => (/^-?\d+$/.test(word) ? Number(word) : word === 'true' ? true : word === 'false' ? false : word);
+  const literal = (word: string): unknown =>
+    /^-?\d+$/.test(word) ? Number(word) : word === 'true' ? true : word === 'false' ? false : word;
   const primary = (): boolean => {
     if (isOp('!')) {
       pos++;

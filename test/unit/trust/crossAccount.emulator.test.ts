@@ -44,7 +44,11 @@ describe('trust: keys of another account, over the wire', function () {
 
   before(async () => {
     foreign = await startEmulator({ accountId: FOREIGN });
-    fixture = await startKmsFixture({ emulator: { accountId: HOME, peers: { [FOREIGN]: foreign.url } }, prefix: 'kmswb-trust-', connection: { id: 'home', label: 'home' } });
+    fixture = await startKmsFixture({
+      emulator: { accountId: HOME, peers: { [FOREIGN]: foreign.url } },
+      prefix: 'kmswb-trust-',
+      connection: { id: 'home', label: 'home' },
+    });
     ({ emulator: home, factory, connection } = fixture);
   });
   after(async () => {
@@ -59,14 +63,20 @@ describe('trust: keys of another account, over the wire', function () {
 
   it('answers sts:GetCallerIdentity with the emulator’s account, and a server without STS fails fast', async () => {
     const client = await factory.client(connection);
-    assert.deepEqual(await callerAccount({ endpoint: home.url, region: 'us-east-1', credentials: client.config.credentials }), { partition: 'aws', accountId: HOME });
+    assert.deepEqual(await callerAccount({ endpoint: home.url, region: 'us-east-1', credentials: client.config.credentials }), {
+      partition: 'aws',
+      accountId: HOME,
+    });
     assert.equal(home.callCount('sts:GetCallerIdentity'), 1);
     const bare = await startEmulator({ accountId: '444455556666', sts: false });
     try {
       const started = Date.now();
       await assert.rejects(callerAccount({ endpoint: bare.url, region: 'us-east-1', credentials: client.config.credentials }));
       assert.ok(Date.now() - started < 8_000);
-      await assert.rejects(callerAccount({ endpoint: home.url, region: 'us-east-1', credentials: { accessKeyId: 'nobody', secretAccessKey: 'x' } }), /security token|InvalidClientTokenId/i);
+      await assert.rejects(
+        callerAccount({ endpoint: home.url, region: 'us-east-1', credentials: { accessKeyId: 'nobody', secretAccessKey: 'x' } }),
+        /security token|InvalidClientTokenId/i,
+      );
     } finally {
       await bare.close();
     }
@@ -74,7 +84,10 @@ describe('trust: keys of another account, over the wire', function () {
 
   it('refuses to encrypt under an untrusted account’s key without sending anything there, and works once trusted', async () => {
     const arn = foreign.seed({ keys: [{}] }).keys[0].arn;
-    await assert.rejects(encryptSecret(Buffer.from('secret'), { keyId: arn }, crypto()), (e: Error) => e instanceof UntrustedAccountError && e.message.includes(FOREIGN));
+    await assert.rejects(
+      encryptSecret(Buffer.from('secret'), { keyId: arn }, crypto()),
+      (e: Error) => e instanceof UntrustedAccountError && e.message.includes(FOREIGN),
+    );
     await assert.rejects(encryptSecret(Buffer.alloc(5000, 1), { keyId: arn }, crypto()), UntrustedAccountError);
     assert.equal(total(foreign), 0, JSON.stringify(foreign.calls()));
     trusted.push({ partition: 'aws', accountId: FOREIGN });
@@ -92,11 +105,17 @@ describe('trust: keys of another account, over the wire', function () {
     trusted.length = 0;
     foreign.resetCalls();
     home.resetCalls();
-    await assert.rejects(decryptSecret(detectTextCiphertext(message.ciphertext)!, {}, crypto()), (e: Error) => e instanceof UntrustedAccountError && /encrypted under a key in AWS account 999988887777/.test(e.message));
+    await assert.rejects(
+      decryptSecret(detectTextCiphertext(message.ciphertext)!, {}, crypto()),
+      (e: Error) => e instanceof UntrustedAccountError && /encrypted under a key in AWS account 999988887777/.test(e.message),
+    );
     assert.equal(total(foreign), 0);
     assert.equal(total(home), 0, 'nothing was sent at all');
     // An AWS-shaped blob shows no account: KMS decrypts it (the foreign account sees the call), the answer is refused.
-    await assert.rejects(decryptSecret(detectTextCiphertext(blob.ciphertext)!, {}, crypto()), /KMS answered Decrypt with the key .*999988887777.*discarded/);
+    await assert.rejects(
+      decryptSecret(detectTextCiphertext(blob.ciphertext)!, {}, crypto()),
+      /KMS answered Decrypt with the key .*999988887777.*discarded/,
+    );
     trusted.push({ partition: 'aws', accountId: FOREIGN });
     const opened = await decryptSecret(detectTextCiphertext(message.ciphertext)!, {}, crypto());
     assert.equal(opened.plaintext.length, 5000);
@@ -119,7 +138,9 @@ describe('trust: keys of another account, over the wire', function () {
       generatorKeyId: theirArn,
       keyIds: [myArn],
     });
-    const { result } = await sdk.buildEncrypt({ commitmentPolicy: sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT }).encrypt(keyring, Buffer.alloc(5000, 3));
+    const { result } = await sdk
+      .buildEncrypt({ commitmentPolicy: sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT })
+      .encrypt(keyring, Buffer.alloc(5000, 3));
     foreign.resetCalls();
     const opened = await decryptSecret(detectTextCiphertext(result.toString('base64'))!, {}, crypto());
     assert.equal(opened.keyId, myArn);

@@ -29,12 +29,23 @@ describe('workspace trust', () => {
 
   it('restricts every workspace-settable setting that chooses keys, connections or what decrypting does', () => {
     const restricted = manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations as string[];
-    for (const name of ['kmsWorkbench.proposedConnections', 'kmsWorkbench.defaultKey', 'kmsWorkbench.openEncryptedFiles', 'kmsWorkbench.promptForEncryptionContext', 'kmsWorkbench.fileFormat', 'kmsWorkbench.secretsFiles']) {
+    for (const name of [
+      'kmsWorkbench.proposedConnections',
+      'kmsWorkbench.defaultKey',
+      'kmsWorkbench.openEncryptedFiles',
+      'kmsWorkbench.promptForEncryptionContext',
+      'kmsWorkbench.fileFormat',
+      'kmsWorkbench.secretsFiles',
+    ]) {
       assert.ok(restricted.includes(name), `${name} is not in restrictedConfigurations`);
     }
     for (const name of restricted) {
       assert.ok(properties[name], `${name} is restricted but not a setting`);
-      assert.notEqual(properties[name].scope, 'application', `${name} is application-scoped: a workspace cannot set it, so restricting it says nothing`);
+      assert.notEqual(
+        properties[name].scope,
+        'application',
+        `${name} is application-scoped: a workspace cannot set it, so restricting it says nothing`,
+      );
     }
   });
 
@@ -46,8 +57,13 @@ describe('workspace trust', () => {
 
   it('leaves no workspace-settable setting unrestricted (a new one must be judged and listed)', () => {
     const restricted = new Set(manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations as string[]);
-    const workspaceSettable = Object.entries(properties).filter(([, p]) => p.scope !== 'application' && p.scope !== 'machine').map(([name]) => name);
-    assert.deepEqual(workspaceSettable.filter((name) => !restricted.has(name)), []);
+    const workspaceSettable = Object.entries(properties)
+      .filter(([, p]) => p.scope !== 'application' && p.scope !== 'machine')
+      .map(([name]) => name);
+    assert.deepEqual(
+      workspaceSettable.filter((name) => !restricted.has(name)),
+      [],
+    );
   });
 
   it('reads trust through one function (src/host/trust/workspaceTrust.ts)', () => {

@@ -21,7 +21,11 @@ function fakeSource(pages: number, options: { throttleFirst?: number } = {}): Lo
       const page = Number(input.NextToken ?? '0');
       const out: LookupEventsCommandOutput = {
         $metadata: {},
-        Events: Array.from({ length: 50 }, (_, i) => ({ EventId: `${page}-${i}`, EventName: 'Decrypt', EventTime: new Date(Date.UTC(2026, 11, 5) - (page * 50 + i) * 60_000) })),
+        Events: Array.from({ length: 50 }, (_, i) => ({
+          EventId: `${page}-${i}`,
+          EventName: 'Decrypt',
+          EventTime: new Date(Date.UTC(2026, 11, 5) - (page * 50 + i) * 60_000),
+        })),
         NextToken: page + 1 < pages ? String(page + 1) : undefined,
       };
       return Promise.resolve(out);
@@ -35,7 +39,17 @@ describe('key usage from CloudTrail', () => {
     const sleeps: number[] = [];
     const source = fakeSource(3);
     const now = new Date('2026-12-05T00:00:00Z');
-    const out = await fetchKeyEvents(source, { keyArn: 'arn:k', days: 7, now, clock: () => clock, sleep: (ms) => { sleeps.push(ms); clock += ms; return Promise.resolve(); } });
+    const out = await fetchKeyEvents(source, {
+      keyArn: 'arn:k',
+      days: 7,
+      now,
+      clock: () => clock,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+        return Promise.resolve();
+      },
+    });
     assert.equal(out.events.length, 150);
     assert.equal(out.calls, 3);
     assert.equal(out.truncated, false);
@@ -49,8 +63,18 @@ describe('key usage from CloudTrail', () => {
   it('backs off when throttled, stops at maxEvents, cancels, and refuses more than 90 days', async () => {
     let clock = 0;
     const sleeps: number[] = [];
-    const sleep = (ms: number): Promise<void> => { sleeps.push(ms); clock += ms; return Promise.resolve(); };
-    const out = await fetchKeyEvents(fakeSource(10, { throttleFirst: 2 }), { keyArn: 'arn:k', days: 90, clock: () => clock, sleep, maxEvents: 100 });
+    const sleep = (ms: number): Promise<void> => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    };
+    const out = await fetchKeyEvents(fakeSource(10, { throttleFirst: 2 }), {
+      keyArn: 'arn:k',
+      days: 90,
+      clock: () => clock,
+      sleep,
+      maxEvents: 100,
+    });
     assert.equal(out.throttled, 2);
     assert.deepEqual(sleeps.slice(0, 2), [1000, 2000]);
     assert.equal(out.events.length, 100);
@@ -75,7 +99,14 @@ describe('key usage from CloudTrail', () => {
           ev('Decrypt', '2026-12-05T10:00:00Z', 'arn:aws:iam::1:user/app', '10.0.0.1'),
           ev('Decrypt', '2026-12-05T09:00:00Z', 'arn:aws:iam::1:user/app', '10.0.0.1'),
           ev('Encrypt', '2026-12-03T09:00:00Z', 'arn:aws:iam::1:user/batch', '10.0.0.2', 'DisabledException'),
-          { EventName: 'Decrypt', EventTime: new Date('2026-12-04T00:00:00Z'), CloudTrailEvent: JSON.stringify({ userIdentity: { type: 'AWSService', invokedBy: 's3.amazonaws.com' }, sourceIPAddress: 's3.amazonaws.com' }) },
+          {
+            EventName: 'Decrypt',
+            EventTime: new Date('2026-12-04T00:00:00Z'),
+            CloudTrailEvent: JSON.stringify({
+              userIdentity: { type: 'AWSService', invokedBy: 's3.amazonaws.com' },
+              sourceIPAddress: 's3.amazonaws.com',
+            }),
+          },
           { EventName: 'Decrypt', EventTime: new Date('2026-12-04T01:00:00Z'), CloudTrailEvent: 'not json', Username: 'someone' },
         ],
         truncated: false,
@@ -84,8 +115,14 @@ describe('key usage from CloudTrail', () => {
       },
       { keyArn: 'arn:k', days: 3, now },
     );
-    assert.deepEqual(report.daily.map((d) => d.date), ['2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05']);
-    assert.deepEqual(report.daily.map((d) => d.total), [0, 1, 2, 2]);
+    assert.deepEqual(
+      report.daily.map((d) => d.date),
+      ['2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05'],
+    );
+    assert.deepEqual(
+      report.daily.map((d) => d.total),
+      [0, 1, 2, 2],
+    );
     assert.deepEqual(report.daily[3].byOperation, { Decrypt: 2 });
     assert.deepEqual(report.operations, ['Decrypt', 'Encrypt']);
     assert.deepEqual(report.topPrincipals[0], { principal: 'arn:aws:iam::1:user/app', count: 2, errors: 0 });
@@ -98,18 +135,42 @@ describe('key usage from CloudTrail', () => {
   });
 
   it('finds the CloudTrail endpoint as the SDK would, following the connection', () => {
-    const files = AwsConfigFiles.fromSections({ dev: { services: 'local', region: 'eu-west-1' }, 'services.local': { 'cloudtrail.endpoint_url': 'http://localhost:4599' }, plain: { endpoint_url: 'http://p:1' } });
-    assert.deepEqual(serviceEndpoint({ endpoint: 'http://localhost:4566', endpointSource: 'connection' }, 'cloudtrail', {}, files), { url: 'http://localhost:4566', source: 'connection' });
-    assert.equal(serviceEndpoint({ endpoint: 'http://kms-only', endpointSource: 'AWS_ENDPOINT_URL_KMS' }, 'cloudtrail', {}, files), undefined);
-    assert.equal(serviceEndpoint({}, 'cloudtrail', { AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://ct:1', AWS_ENDPOINT_URL: 'http://all:1' }, files)?.url, 'http://ct:1');
+    const files = AwsConfigFiles.fromSections({
+      dev: { services: 'local', region: 'eu-west-1' },
+      'services.local': { 'cloudtrail.endpoint_url': 'http://localhost:4599' },
+      plain: { endpoint_url: 'http://p:1' },
+    });
+    assert.deepEqual(serviceEndpoint({ endpoint: 'http://localhost:4566', endpointSource: 'connection' }, 'cloudtrail', {}, files), {
+      url: 'http://localhost:4566',
+      source: 'connection',
+    });
+    assert.equal(
+      serviceEndpoint({ endpoint: 'http://kms-only', endpointSource: 'AWS_ENDPOINT_URL_KMS' }, 'cloudtrail', {}, files),
+      undefined,
+    );
+    assert.equal(
+      serviceEndpoint({}, 'cloudtrail', { AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://ct:1', AWS_ENDPOINT_URL: 'http://all:1' }, files)?.url,
+      'http://ct:1',
+    );
     assert.equal(serviceEndpoint({}, 'cloudtrail', { AWS_ENDPOINT_URL: 'http://all:1' }, files)?.url, 'http://all:1');
     assert.equal(serviceEndpoint({ profile: 'dev' }, 'cloudtrail', {}, files)?.url, 'http://localhost:4599');
     assert.equal(serviceEndpoint({ profile: 'plain' }, 'cloudtrail', {}, files)?.url, 'http://p:1');
-    assert.equal(serviceEndpoint({ profile: 'dev' }, 'cloudtrail', { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_ENDPOINT_URL: 'http://all:1' }, files), undefined);
-    assert.throws(() => serviceEndpoint({}, 'cloudtrail', { AWS_ENDPOINT_URL_CLOUDTRAIL: 'localhost:4566' }, files), /must start with http/);
+    assert.equal(
+      serviceEndpoint(
+        { profile: 'dev' },
+        'cloudtrail',
+        { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_ENDPOINT_URL: 'http://all:1' },
+        files,
+      ),
+      undefined,
+    );
+    assert.throws(
+      () => serviceEndpoint({}, 'cloudtrail', { AWS_ENDPOINT_URL_CLOUDTRAIL: 'localhost:4566' }, files),
+      /must start with http/,
+    );
   });
 
-  describe('against the emulator, through the extension\'s client factory', () => {
+  describe("against the emulator, through the extension's client factory", () => {
     let fixture: KmsFixture;
     let emulator: Emulator;
     before(async () => {
@@ -133,13 +194,19 @@ describe('key usage from CloudTrail', () => {
       ]);
       const trail = new CloudTrailClientFactory({ env });
       try {
-        const fetched = await fetchKeyEvents(trail.source({ ...connection, endpoint: undefined, endpointSource: undefined }), { keyArn: meta.Arn!, days: 30 });
+        const fetched = await fetchKeyEvents(trail.source({ ...connection, endpoint: undefined, endpointSource: undefined }), {
+          keyArn: meta.Arn!,
+          days: 30,
+        });
         const report = summarizeKeyUsage(fetched, { keyArn: meta.Arn!, days: 30 });
         assert.equal(report.totalEvents, 4);
-        assert.deepEqual(report.topPrincipals.map((p) => [p.principal, p.count]), [
-          [`arn:aws:iam::${emulator.accountId}:user/reporting`, 2],
-          [`arn:aws:iam::${emulator.accountId}:user/test`, 2],
-        ]);
+        assert.deepEqual(
+          report.topPrincipals.map((p) => [p.principal, p.count]),
+          [
+            [`arn:aws:iam::${emulator.accountId}:user/reporting`, 2],
+            [`arn:aws:iam::${emulator.accountId}:user/test`, 2],
+          ],
+        );
         assert.equal(report.daily.filter((d) => d.total > 0).length, 2);
       } finally {
         trail.forget();

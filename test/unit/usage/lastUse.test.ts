@@ -7,8 +7,18 @@ describe('key last use', () => {
   const now = new Date('2026-12-05T12:00:00Z');
 
   it('reads a use, no use since the key was made, and no use since tracking began on an older key', () => {
-    const used = lastUseOf({ KeyLastUsage: { Operation: 'Decrypt', Timestamp: new Date('2026-12-05T09:00:00Z') }, TrackingStartDate: new Date('2025-11-01Z'), KeyCreationDate: new Date('2024-01-01Z') });
-    assert.deepEqual(used, { tracked: true, operation: 'Decrypt', time: '2026-12-05T09:00:00.000Z', trackingStartDate: '2025-11-01T00:00:00.000Z', mayHaveBeenUsedBefore: true });
+    const used = lastUseOf({
+      KeyLastUsage: { Operation: 'Decrypt', Timestamp: new Date('2026-12-05T09:00:00Z') },
+      TrackingStartDate: new Date('2025-11-01Z'),
+      KeyCreationDate: new Date('2024-01-01Z'),
+    });
+    assert.deepEqual(used, {
+      tracked: true,
+      operation: 'Decrypt',
+      time: '2026-12-05T09:00:00.000Z',
+      trackingStartDate: '2025-11-01T00:00:00.000Z',
+      mayHaveBeenUsedBefore: true,
+    });
     assert.equal(describeLastUse(used, now), 'Decrypt, 3 hours ago (2026-12-05 09:00 UTC)');
 
     const fresh = lastUseOf({ KeyLastUsage: {}, TrackingStartDate: new Date('2026-12-01Z'), KeyCreationDate: new Date('2026-12-01Z') });
@@ -16,7 +26,10 @@ describe('key last use', () => {
     assert.equal(describeLastUse(fresh, now), 'not used since tracking began (2026-12-01)');
 
     const old = lastUseOf({ KeyLastUsage: {}, TrackingStartDate: new Date('2025-11-01Z'), KeyCreationDate: new Date('2024-01-01Z') });
-    assert.match(lastUseWarning(old, 'delete', now), /not used since tracking began \(2025-11-01\)\. The key is older than the tracking.*Safer: disable the key first/);
+    assert.match(
+      lastUseWarning(old, 'delete', now),
+      /not used since tracking began \(2025-11-01\)\. The key is older than the tracking.*Safer: disable the key first/,
+    );
     assert.equal(describeLastUse({ tracked: false }), undefined);
     assert.doesNotMatch(lastUseWarning({ tracked: false }, 'disable'), /Last use/);
     assert.match(lastUseWarning({ tracked: false }, 'disable'), /^While it is disabled, watch for failed calls/);
@@ -24,7 +37,9 @@ describe('key last use', () => {
   });
 
   it('says "not tracked" for an endpoint without GetKeyLastUsage, and passes other failures on', async () => {
-    const unsupported = { getKeyLastUsage: () => Promise.reject(new KmsError('NotSupportedByEndpoint', 'GetKeyLastUsage is not supported by this endpoint.')) };
+    const unsupported = {
+      getKeyLastUsage: () => Promise.reject(new KmsError('NotSupportedByEndpoint', 'GetKeyLastUsage is not supported by this endpoint.')),
+    };
     assert.deepEqual(await loadLastUse(unsupported, 'k'), { tracked: false });
     const denied = { getKeyLastUsage: () => Promise.reject(new KmsError('AccessDeniedException', 'no')) };
     await assert.rejects(loadLastUse(denied, 'k'), /no/);

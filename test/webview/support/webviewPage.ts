@@ -102,7 +102,11 @@ const THEMES: Record<'light' | 'dark', Record<string, string>> = {
 function themeCss(theme: 'light' | 'dark'): string {
   const vars = Object.entries(THEMES[theme]).map(([k, v]) => `  --vscode-${k}: ${v};`);
   vars.push(`  --vscode-font-family: -apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif;`);
-  vars.push('  --vscode-font-size: 13px;', '  --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;', '  --vscode-editor-font-size: 13px;');
+  vars.push(
+    '  --vscode-font-size: 13px;',
+    '  --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;',
+    '  --vscode-editor-font-size: 13px;',
+  );
   return `:root {\n${vars.join('\n')}\n}\n`;
 }
 
@@ -149,7 +153,13 @@ export async function openWebviewPage(): Promise<WebviewPage> {
     if (path === '/index.html') {
       const origin = `http://${req.headers.host ?? ''}`;
       nonce = randomBytes(18).toString('base64');
-      let html = policyEditorHtml({ cspSource: origin, scriptUri: `${origin}/policyEditor.js`, styleUri: `${origin}/policyEditor.css`, nonce, title: 'Key policy' });
+      let html = policyEditorHtml({
+        cspSource: origin,
+        scriptUri: `${origin}/policyEditor.js`,
+        styleUri: `${origin}/policyEditor.css`,
+        nonce,
+        title: 'Key policy',
+      });
       // VS Code adds the theme's variables and a theme class itself; here a stylesheet of the same origin does.
       html = html.replace('<link rel="stylesheet"', `<link rel="stylesheet" href="${origin}/theme.css">\n<link rel="stylesheet"`);
       html = html.replace('<body>', `<body class="vscode-${theme}">`);
@@ -194,7 +204,8 @@ export async function openWebviewPage(): Promise<WebviewPage> {
       for (;;) {
         const found = (await api.posted()).find(match);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`The webview did not post the expected message; it posted: ${JSON.stringify(await api.posted()).slice(0, 2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`The webview did not post the expected message; it posted: ${JSON.stringify(await api.posted()).slice(0, 2000)}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     },

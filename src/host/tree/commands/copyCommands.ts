@@ -20,7 +20,11 @@ export function copyArn({ tree }: TreeCommandDeps): CommandSpec<string> {
       if (target?.kind === 'alias') {
         const known = tree.directoryOf(target.connection.id)?.peekAliases()?.find(target.aliasName)?.AliasArn;
         if (known) return copy(known, 'alias ARN');
-        if (!target.targetKeyId) throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet, and its ARN is not known. Refresh the KMS view.`);
+        if (!target.targetKeyId)
+          throw new KmsError(
+            'NotFoundException',
+            `Alias ${target.aliasName} points at no key yet, and its ARN is not known. Refresh the KMS view.`,
+          );
         const { key } = await chooseKey('kmsWorkbench.copyArn', arg, services, tree, 'Copy key ARN');
         const keyArn = (await key.describe()).Arn ?? '';
         return copy(keyArn.replace(/:key\/.*$/, `:${target.aliasName}`), 'alias ARN');
@@ -40,7 +44,8 @@ export function copyKeyId({ tree }: TreeCommandDeps): CommandSpec<string> {
     action: 'copy the key id',
     run: async (arg, services) => {
       const target = targetOf(arg);
-      if (target?.kind === 'alias' && !target.targetKeyId) throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet.`);
+      if (target?.kind === 'alias' && !target.targetKeyId)
+        throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet.`);
       const { key } = await chooseKey('kmsWorkbench.copyKeyId', arg, services, tree, 'Copy key id');
       const keyId = /^(mrk-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/i.test(key.keyId)
         ? key.keyId
@@ -68,8 +73,15 @@ export function copyAlias({ tree }: TreeCommandDeps): CommandSpec<string> {
         const keyId = (await key.describe()).KeyId ?? key.keyId;
         aliases = (await collect(gateway.listAliases(keyId))).flatMap((a) => (a.AliasName ? [a.AliasName] : []));
       }
-      if (!aliases.length) throw new KmsError('NotFoundException', `The key ${key.keyId} has no alias. Create one first (KMS: Create Alias), then copy it.`);
-      const alias = aliases.length === 1 ? aliases[0] : await services.ui.pick(aliases.map((a) => ({ label: inertLabel(a), value: a })), { title: `Copy which alias of ${keyLabel(key.keyId, aliases)}?` });
+      if (!aliases.length)
+        throw new KmsError('NotFoundException', `The key ${key.keyId} has no alias. Create one first (KMS: Create Alias), then copy it.`);
+      const alias =
+        aliases.length === 1
+          ? aliases[0]
+          : await services.ui.pick(
+              aliases.map((a) => ({ label: inertLabel(a), value: a })),
+              { title: `Copy which alias of ${keyLabel(key.keyId, aliases)}?` },
+            );
       return copy(alias, 'alias');
     },
   };

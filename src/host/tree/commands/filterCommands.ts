@@ -17,7 +17,8 @@ export function filterKeys({ tree }: TreeCommandDeps): CommandSpec<string> {
       let text: string;
       if (args.has('filter')) {
         const raw = args.raw('filter');
-        if (typeof raw !== 'string') throw new KmsError('InvalidArgument', `kmsWorkbench.filterKeys: "filter" must be a string (empty to clear), not ${typeof raw}.`);
+        if (typeof raw !== 'string')
+          throw new KmsError('InvalidArgument', `kmsWorkbench.filterKeys: "filter" must be a string (empty to clear), not ${typeof raw}.`);
         text = raw;
       } else {
         text = await services.ui.input({

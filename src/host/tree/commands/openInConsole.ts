@@ -22,7 +22,10 @@ export function openInConsole({ tree }: TreeCommandDeps): CommandSpec<string> {
       const target = targetOf(arg);
       const refuseEndpoint = (connection: Connection): void => {
         if (connection.endpoint) {
-          throw new KmsError('ConsoleUnavailable', `The connection "${connection.label}" uses the endpoint ${connection.endpoint}; the AWS console only shows keys in AWS KMS itself.`);
+          throw new KmsError(
+            'ConsoleUnavailable',
+            `The connection "${connection.label}" uses the endpoint ${connection.endpoint}; the AWS console only shows keys in AWS KMS itself.`,
+          );
         }
       };
       let url: string;
@@ -30,11 +33,17 @@ export function openInConsole({ tree }: TreeCommandDeps): CommandSpec<string> {
         refuseEndpoint(target.connection);
         url = consoleUrl(target.connection.region);
       } else {
-        if (target?.kind === 'alias' && !target.targetKeyId) throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet.`);
+        if (target?.kind === 'alias' && !target.targetKeyId)
+          throw new KmsError('NotFoundException', `Alias ${target.aliasName} points at no key yet.`);
         const { key } = await chooseKey('kmsWorkbench.openInConsole', arg, services, tree, 'Open key in the AWS console');
         refuseEndpoint(key.connection);
         const metadata = await key.describe();
-        const aliases = key.aliases.length ? key.aliases : tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(metadata.KeyId ?? key.keyId) ?? [];
+        const aliases = key.aliases.length
+          ? key.aliases
+          : (tree
+              .directoryOf(key.connection.id)
+              ?.peekAliases()
+              ?.aliasesOf(metadata.KeyId ?? key.keyId) ?? []);
         const awsManaged = metadata.KeyManager === 'AWS' || aliases.some(isAwsAlias);
         url = consoleUrl(key.connection.region, { keyId: metadata.KeyId ?? key.keyId, awsManaged });
       }

@@ -62,11 +62,16 @@ export function loadMore({ tree }: TreeCommandDeps): CommandSpec<number> {
       }
       const args = Args.from('kmsWorkbench.loadMore', arg, ['connection', 'folder']);
       const folder = args.oneOf('folder', ['customerKeys', 'awsKeys', 'aliases'] as const);
-      if (!folder) throw new KmsError('InvalidArgument', 'kmsWorkbench.loadMore needs "folder": customerKeys, awsKeys or aliases (or a "Load more" node).');
+      if (!folder)
+        throw new KmsError(
+          'InvalidArgument',
+          'kmsWorkbench.loadMore needs "folder": customerKeys, awsKeys or aliases (or a "Load more" node).',
+        );
       const connection = await services.connections.find(args.string('connection', 'a connection label or id'));
       const id = `${connectionNodeId(connection)}/${{ customerKeys: 'customer', awsKeys: 'aws', aliases: 'aliases' }[folder]}`;
       const node = tree.nodeById(id);
-      if (!node || !('loadMore' in node)) throw new KmsError('InvalidArgument', `Open the "${folder}" folder of ${connection.label} in the KMS view first.`);
+      if (!node || !('loadMore' in node))
+        throw new KmsError('InvalidArgument', `Open the "${folder}" folder of ${connection.label} in the KMS view first.`);
       const pageable = node as TreeNode & { loadMore(): Promise<void>; shownCount(): number };
       await pageable.loadMore();
       tree.changed(node);

@@ -57,7 +57,8 @@ export function revealKey({ tree, view }: TreeCommandDeps): CommandSpec<RevealKe
       await vscode.commands.executeCommand('kmsWorkbench.keys.focus');
       const node = await tree.findKeyNode(key.connection, keyId, metadata.KeyManager === 'AWS');
       if (node) await revealAndSelect(view, tree, node);
-      else if (!tree.filter) throw new KmsError('NotShown', `The KMS view does not show ${key.connection.label}: add it to kmsWorkbench.connections.`);
+      else if (!tree.filter)
+        throw new KmsError('NotShown', `The KMS view does not show ${key.connection.label}: add it to kmsWorkbench.connections.`);
       else if (arg === undefined || arg instanceof TreeNode) {
         const filter = tree.filter.text;
         void services.ui.choose(`${keyId} is hidden by the KMS view's filter "${filter}".`, ['Clear Filter']).then(

@@ -15,8 +15,15 @@ export function showKeyPolicy({ tree, policies }: TreeCommandDeps): CommandSpec<
       const { key, args } = await chooseKey('kmsWorkbench.showKeyPolicy', arg, services, tree, 'Show key policy', ['policyName']);
       const policyName = args.string('policyName', 'a policy name (KMS keys have one: "default")') ?? 'default';
       const policy = await key.gateway.getKeyPolicy(key.keyId, policyName);
-      const aliases = key.aliases.length ? key.aliases : tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(key.keyId) ?? [];
-      await policies.show({ connectionLabel: key.connection.label, connectionId: key.connection.id, keyLabel: aliases.length ? shortAliasName(aliases[0]) : key.keyId, keyId: key.keyId, policyName, policy });
+      const aliases = key.aliases.length ? key.aliases : (tree.directoryOf(key.connection.id)?.peekAliases()?.aliasesOf(key.keyId) ?? []);
+      await policies.show({
+        connectionLabel: key.connection.label,
+        connectionId: key.connection.id,
+        keyLabel: aliases.length ? shortAliasName(aliases[0]) : key.keyId,
+        keyId: key.keyId,
+        policyName,
+        policy,
+      });
       return policy;
     },
   };

@@ -12,7 +12,14 @@ export const keyFields = ['keyId', 'connection'];
  * lists AWS managed keys), described only when the command needs its metadata: what the
  * view knows first, else DescribeKey.
  */
-export async function chooseKey(commandId: string, arg: unknown, services: Services, tree: KmsTreeProvider, title: string, extraFields: readonly string[] = []): Promise<{ key: ResolvedKey; args: Args }> {
+export async function chooseKey(
+  commandId: string,
+  arg: unknown,
+  services: Services,
+  tree: KmsTreeProvider,
+  title: string,
+  extraFields: readonly string[] = [],
+): Promise<{ key: ResolvedKey; args: Args }> {
   const args = Args.from(commandId, keyTargetOf(arg) ? undefined : arg, [...keyFields, ...extraFields]);
   const key = await resolveKeyOf(arg, args, services, {
     title,

@@ -8,29 +8,63 @@ import { type Child, h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
 export function memberLabel(principal: string): HTMLElement {
   const described = describeAwsPrincipal(principal);
-  return h('span', { class: 'member-label' }, h('span', { class: 'member-name', text: described }), described !== principal ? h('code', { class: 'member-arn', text: principal }) : null);
+  return h(
+    'span',
+    { class: 'member-label' },
+    h('span', { class: 'member-name', text: described }),
+    described !== principal ? h('code', { class: 'member-arn', text: principal }) : null,
+  );
 }
 
 export function removeButton(id: string, label: string, disabled: boolean, onClick: () => void): HTMLButtonElement | null {
   if (disabled) return null;
-  return h('button', { id, class: 'icon-button', title: label, attrs: { type: 'button', 'aria-label': label }, on: { click: onClick } }, icon('trash'));
+  return h(
+    'button',
+    { id, class: 'icon-button', title: label, attrs: { type: 'button', 'aria-label': label }, on: { click: onClick } },
+    icon('trash'),
+  );
 }
 
 export function field(label: string, forId: string, control: Child, extra?: Child): HTMLElement {
-  return h('div', { class: 'field' }, h('label', { class: 'field-label', text: label, attrs: { for: forId } }), h('div', { class: 'field-control' }, control, extra));
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { class: 'field-label', text: label, attrs: { for: forId } }),
+    h('div', { class: 'field-control' }, control, extra),
+  );
 }
 
-export function select(id: string, options: readonly string[], value: string, disabled: boolean, label: string, onChange: (v: string) => void, optionLabels: Record<string, string> = {}): HTMLSelectElement {
+export function select(
+  id: string,
+  options: readonly string[],
+  value: string,
+  disabled: boolean,
+  label: string,
+  onChange: (v: string) => void,
+  optionLabels: Record<string, string> = {},
+): HTMLSelectElement {
   const el = h(
     'select',
-    { id, class: 'select', attrs: { disabled, 'aria-label': label }, on: { change: (e) => onChange((e.target as HTMLSelectElement).value) } },
+    {
+      id,
+      class: 'select',
+      attrs: { disabled, 'aria-label': label },
+      on: { change: (e) => onChange((e.target as HTMLSelectElement).value) },
+    },
     options.map((o) => h('option', { text: optionLabels[o] ?? o, attrs: { value: o, selected: o === value } })),
   );
   el.value = value;
   return el;
 }
 
-export function pendingRow(ctx: EditorContext, listId: string, n: number, placeholder: string, label: string, onValue: (v: string) => void): HTMLDivElement {
+export function pendingRow(
+  ctx: EditorContext,
+  listId: string,
+  n: number,
+  placeholder: string,
+  label: string,
+  onValue: (v: string) => void,
+): HTMLDivElement {
   const id = `${listId}-new${n}`;
   const datalist = listId.endsWith('actions') ? 'kms-actions' : undefined;
   return h(
@@ -105,11 +139,20 @@ export function findingItem(ctx: EditorContext, finding: ServiceFinding, withPos
   const label = SERVICE_FINDING_LABELS[finding.findingType];
   return h(
     'li',
-    { class: ['issue', kind, 'service', finding.findingType === 'SECURITY_WARNING' && 'security'], attrs: { 'data-finding': finding.issueCode, 'data-statement': finding.statementIndex } },
+    {
+      class: ['issue', kind, 'service', finding.findingType === 'SECURITY_WARNING' && 'security'],
+      attrs: { 'data-finding': finding.issueCode, 'data-statement': finding.statementIndex },
+    },
     icon(kind === 'error' ? 'error' : kind === 'warning' ? 'warning' : 'info'),
-    h('span', { class: 'issue-source', text: `Access Analyzer · ${label}`, title: `IAM Access Analyzer ${finding.issueCode} at ${finding.where}` }),
+    h('span', {
+      class: 'issue-source',
+      text: `Access Analyzer · ${label}`,
+      title: `IAM Access Analyzer ${finding.issueCode} at ${finding.where}`,
+    }),
     h('span', { class: 'issue-message', text: finding.message }),
-    finding.learnMoreLink ? h('a', { class: 'link', text: 'Learn more', attrs: { href: finding.learnMoreLink, title: finding.learnMoreLink } }) : null,
+    finding.learnMoreLink
+      ? h('a', { class: 'link', text: 'Learn more', attrs: { href: finding.learnMoreLink, title: finding.learnMoreLink } })
+      : null,
     withPosition
       ? h('button', {
           class: 'link',

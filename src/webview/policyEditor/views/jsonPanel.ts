@@ -11,23 +11,55 @@ export function jsonPanel(ctx: EditorContext): HTMLElement {
   const gutterWidth = String(lines.length).length;
   const code = h(
     'pre',
-    { id: 'json-text', class: 'json-view', attrs: { tabindex: 0, 'aria-label': 'The policy as JSON (read-only here; use Edit as JSON to change it)' } },
+    {
+      id: 'json-text',
+      class: 'json-view',
+      attrs: { tabindex: 0, 'aria-label': 'The policy as JSON (read-only here; use Edit as JSON to change it)' },
+    },
     lines.map((line, n) => {
       const issues = byLine.get(n + 1);
       const worst = issues?.some((x) => x.severity === 'error') ? 'error' : issues?.length ? 'warning' : undefined;
-      return h('div', { class: ['line', worst && `line-${worst}`], title: issues?.map((x) => x.message).join('\n') }, h('span', { class: 'gutter', text: String(n + 1).padStart(gutterWidth, ' ') }), h('span', { class: 'code', text: line || ' ' }));
+      return h(
+        'div',
+        { class: ['line', worst && `line-${worst}`], title: issues?.map((x) => x.message).join('\n') },
+        h('span', { class: 'gutter', text: String(n + 1).padStart(gutterWidth, ' ') }),
+        h('span', { class: 'code', text: line || ' ' }),
+      );
     }),
   );
   return h(
     'div',
     { id: 'panel-json', class: 'panel', attrs: { role: 'tabpanel', 'aria-labelledby': 'tab-json' } },
-    h('p', { class: 'description', text: ctx.state.readOnly ? 'The policy as KMS holds it (read-only).' : 'What will be saved. Use “Edit as JSON” to change it in an editor tab; the form follows as you type.' }),
+    h('p', {
+      class: 'description',
+      text: ctx.state.readOnly
+        ? 'The policy as KMS holds it (read-only).'
+        : 'What will be saved. Use “Edit as JSON” to change it in an editor tab; the form follows as you type.',
+    }),
     code,
   );
 }
 
 /** Suggestions for action inputs. */
 export function actionList(): HTMLElement {
-  const wildcards = ['kms:*', 'kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:Create*', 'kms:Enable*', 'kms:Disable*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Delete*'];
-  return h('datalist', { id: 'kms-actions' }, [...wildcards, ...KMS_ACTION_NAMES].map((a) => h('option', { attrs: { value: a } })));
+  const wildcards = [
+    'kms:*',
+    'kms:Describe*',
+    'kms:Get*',
+    'kms:List*',
+    'kms:GenerateDataKey*',
+    'kms:ReEncrypt*',
+    'kms:Create*',
+    'kms:Enable*',
+    'kms:Disable*',
+    'kms:Put*',
+    'kms:Update*',
+    'kms:Revoke*',
+    'kms:Delete*',
+  ];
+  return h(
+    'datalist',
+    { id: 'kms-actions' },
+    [...wildcards, ...KMS_ACTION_NAMES].map((a) => h('option', { attrs: { value: a } })),
+  );
 }

@@ -14,7 +14,18 @@ export function view(ctx: EditorContext): HTMLElement {
   if (!ctx.state.key) {
     return h('main', { class: 'loading', attrs: { 'aria-busy': 'true' } }, h('p', { text: 'Loading the key policy…' }));
   }
-  return h('main', { class: 'editor' }, header(ctx), banners(ctx), statusBar(ctx), serviceChecks(ctx), problems(ctx), tabs(ctx), ctx.state.ui.tab === 'form' ? formPanel(ctx) : jsonPanel(ctx), actionList());
+  return h(
+    'main',
+    { class: 'editor' },
+    header(ctx),
+    banners(ctx),
+    statusBar(ctx),
+    serviceChecks(ctx),
+    problems(ctx),
+    tabs(ctx),
+    ctx.state.ui.tab === 'form' ? formPanel(ctx) : jsonPanel(ctx),
+    actionList(),
+  );
 }
 
 export function header(ctx: EditorContext): HTMLElement {
@@ -22,9 +33,21 @@ export function header(ctx: EditorContext): HTMLElement {
   const name = key.aliases[0] ?? key.keyId;
   const changed = !samePolicyText(ctx.state.text, ctx.state.serverText);
   const errors = ctx.state.validation.errorCount;
-  const saveBlocked = ctx.state.readOnly ? ctx.state.readOnly : errors ? `Fix ${errors} error${errors > 1 ? 's' : ''} to save.` : !changed ? 'No changes to save.' : undefined;
+  const saveBlocked = ctx.state.readOnly
+    ? ctx.state.readOnly
+    : errors
+      ? `Fix ${errors} error${errors > 1 ? 's' : ''} to save.`
+      : !changed
+        ? 'No changes to save.'
+        : undefined;
   const busy = Boolean(ctx.state.busy) || ctx.state.status === 'saving';
-  const button = (id: string, label: string, iconName: Parameters<typeof icon>[0], onClick: () => void, options: { primary?: boolean; disabled?: boolean; title?: string } = {}): HTMLButtonElement =>
+  const button = (
+    id: string,
+    label: string,
+    iconName: Parameters<typeof icon>[0],
+    onClick: () => void,
+    options: { primary?: boolean; disabled?: boolean; title?: string } = {},
+  ): HTMLButtonElement =>
     h(
       'button',
       {
@@ -44,23 +67,49 @@ export function header(ctx: EditorContext): HTMLElement {
       'div',
       { class: 'title' },
       h('h1', {}, icon('shield'), h('span', { text: `Key policy — ${name}` })),
-      h('p', { class: 'subtitle' }, [name !== key.keyId ? `${key.keyId} · ` : '', `${key.region} · ${key.connectionLabel}`, key.keyState && key.keyState !== 'Enabled' ? ` · ${key.keyState}` : '']),
+      h('p', { class: 'subtitle' }, [
+        name !== key.keyId ? `${key.keyId} · ` : '',
+        `${key.region} · ${key.connectionLabel}`,
+        key.keyState && key.keyState !== 'Enabled' ? ` · ${key.keyState}` : '',
+      ]),
     ),
     h(
       'div',
       { class: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Policy actions' } },
-      button('save', ctx.state.status === 'saving' ? 'Saving…' : 'Save', 'save', () => void ctx.run('Saving', { kind: 'save', text: ctx.state.text }), {
-        primary: true,
-        disabled: Boolean(saveBlocked) || busy,
-        title: saveBlocked ?? 'Review the changes and save the policy to KMS',
+      button(
+        'save',
+        ctx.state.status === 'saving' ? 'Saving…' : 'Save',
+        'save',
+        () => void ctx.run('Saving', { kind: 'save', text: ctx.state.text }),
+        {
+          primary: true,
+          disabled: Boolean(saveBlocked) || busy,
+          title: saveBlocked ?? 'Review the changes and save the policy to KMS',
+        },
+      ),
+      button('review', 'Review changes', 'diff', () => void ctx.run('Opening the diff', { kind: 'showDiff', text: ctx.state.text }), {
+        disabled: busy,
+        title: 'Compare the policy on the server with this one',
       }),
-      button('review', 'Review changes', 'diff', () => void ctx.run('Opening the diff', { kind: 'showDiff', text: ctx.state.text }), { disabled: busy, title: 'Compare the policy on the server with this one' }),
       ctx.state.readOnly
-        ? button('openJson', 'Show as JSON', 'json', () => void ctx.run('Opening the JSON view', { kind: 'openJson' }), { disabled: busy, title: 'Open the policy in a read-only JSON tab' })
-        : button('openJson', 'Edit as JSON', 'json', () => void ctx.run('Opening the JSON editor', { kind: 'openJson' }), { disabled: busy, title: 'Open the policy in a JSON editor tab, kept in sync with this form' }),
-      button('reload', 'Reload', 'refresh', () => void ctx.run('Reloading', { kind: 'reload' }), { disabled: busy, title: 'Read the policy from KMS again' }),
+        ? button('openJson', 'Show as JSON', 'json', () => void ctx.run('Opening the JSON view', { kind: 'openJson' }), {
+            disabled: busy,
+            title: 'Open the policy in a read-only JSON tab',
+          })
+        : button('openJson', 'Edit as JSON', 'json', () => void ctx.run('Opening the JSON editor', { kind: 'openJson' }), {
+            disabled: busy,
+            title: 'Open the policy in a JSON editor tab, kept in sync with this form',
+          }),
+      button('reload', 'Reload', 'refresh', () => void ctx.run('Reloading', { kind: 'reload' }), {
+        disabled: busy,
+        title: 'Read the policy from KMS again',
+      }),
     ),
-    h('p', { id: 'save-state', class: ['save-state', changed && 'changed'], attrs: { role: 'status', 'aria-live': 'polite' } }, saveStateText(ctx, changed, saveBlocked)),
+    h(
+      'p',
+      { id: 'save-state', class: ['save-state', changed && 'changed'], attrs: { role: 'status', 'aria-live': 'polite' } },
+      saveStateText(ctx, changed, saveBlocked),
+    ),
   );
 }
 
@@ -68,7 +117,18 @@ export function header(ctx: EditorContext): HTMLElement {
 export function banners(ctx: EditorContext): Child[] {
   return [
     ctx.state.readOnly ? h('p', { class: 'banner info' }, icon('info'), h('span', { text: ctx.state.readOnly })) : null,
-    ctx.state.notice ? h('p', { id: 'notice', class: ['banner', ctx.state.notice.kind], attrs: { role: ctx.state.notice.kind === 'error' ? 'alert' : 'status' } }, icon(ctx.state.notice.kind === 'error' ? 'error' : 'info'), h('span', { text: ctx.state.notice.text })) : null,
+    ctx.state.notice
+      ? h(
+          'p',
+          {
+            id: 'notice',
+            class: ['banner', ctx.state.notice.kind],
+            attrs: { role: ctx.state.notice.kind === 'error' ? 'alert' : 'status' },
+          },
+          icon(ctx.state.notice.kind === 'error' ? 'error' : 'info'),
+          h('span', { text: ctx.state.notice.text }),
+        )
+      : null,
   ];
 }
 
@@ -94,13 +154,24 @@ export function statusBar(ctx: EditorContext): HTMLElement {
     h(
       'div',
       { class: 'size' },
-      h('span', { id: 'size-label', class: 'size-label', text: `${byteLength.toLocaleString('en-US')} of ${byteLimit.toLocaleString('en-US')} bytes (${pct}%)` }),
+      h('span', {
+        id: 'size-label',
+        class: 'size-label',
+        text: `${byteLength.toLocaleString('en-US')} of ${byteLimit.toLocaleString('en-US')} bytes (${pct}%)`,
+      }),
       h(
         'div',
         {
           id: 'size-meter',
           class: 'meter',
-          attrs: { role: 'meter', 'aria-label': 'Policy size', 'aria-valuemin': 0, 'aria-valuemax': byteLimit, 'aria-valuenow': byteLength, 'aria-valuetext': `${byteLength} of ${byteLimit} bytes` },
+          attrs: {
+            role: 'meter',
+            'aria-label': 'Policy size',
+            'aria-valuemin': 0,
+            'aria-valuemax': byteLimit,
+            'aria-valuenow': byteLength,
+            'aria-valuetext': `${byteLength} of ${byteLimit} bytes`,
+          },
         },
         fill,
       ),
@@ -108,8 +179,18 @@ export function statusBar(ctx: EditorContext): HTMLElement {
     h(
       'div',
       { class: 'counts', attrs: { 'aria-live': 'polite' } },
-      h('span', { id: 'error-count', class: ['count', errorCount ? 'has-errors' : ''] }, icon('error'), ` ${errorCount} error${errorCount === 1 ? '' : 's'}`),
-      h('span', { id: 'warning-count', class: ['count', warningCount ? 'has-warnings' : ''] }, icon('warning'), ` ${warningCount} warning${warningCount === 1 ? '' : 's'}`),
+      h(
+        'span',
+        { id: 'error-count', class: ['count', errorCount ? 'has-errors' : ''] },
+        icon('error'),
+        ` ${errorCount} error${errorCount === 1 ? '' : 's'}`,
+      ),
+      h(
+        'span',
+        { id: 'warning-count', class: ['count', warningCount ? 'has-warnings' : ''] },
+        icon('warning'),
+        ` ${warningCount} warning${warningCount === 1 ? '' : 's'}`,
+      ),
     ),
   );
 }
@@ -121,7 +202,12 @@ export function problems(ctx: EditorContext): HTMLElement | null {
   return h(
     'section',
     { id: 'problems', class: 'problems', attrs: { 'aria-label': 'Problems' } },
-    h('ul', { class: 'issues' }, issues.map((i) => issueItem(ctx, i)), findings.map((f) => findingItem(ctx, f))),
+    h(
+      'ul',
+      { class: 'issues' },
+      issues.map((i) => issueItem(ctx, i)),
+      findings.map((f) => findingItem(ctx, f)),
+    ),
   );
 }
 
@@ -138,7 +224,10 @@ export function serviceChecks(ctx: EditorContext): HTMLElement {
   else if (current.analyzer.state === 'unavailable') {
     analyzer = `Not checked by IAM Access Analyzer: ${current.analyzer.reason}`;
     analyzerKind = 'unchecked';
-  } else analyzer = current.analyzer.findings.length ? `IAM Access Analyzer: ${countFindings(current.analyzer.findings)}, shown with the problems and at their statements.` : 'IAM Access Analyzer: no findings.';
+  } else
+    analyzer = current.analyzer.findings.length
+      ? `IAM Access Analyzer: ${countFindings(current.analyzer.findings)}, shown with the problems and at their statements.`
+      : 'IAM Access Analyzer: no findings.';
   const caller = checks?.caller;
   let identity: string;
   let identityKind = 'info';
@@ -150,8 +239,18 @@ export function serviceChecks(ctx: EditorContext): HTMLElement {
   return h(
     'section',
     { id: 'service-checks', class: 'service-checks', attrs: { 'aria-label': 'Checks by AWS', 'aria-live': 'polite' } },
-    h('p', { id: 'analyzer-state', class: ['service-check', analyzerKind] }, icon(analyzerKind === 'unchecked' ? 'warning' : 'shield'), h('span', { text: analyzer })),
-    h('p', { id: 'caller-state', class: ['service-check', identityKind] }, icon(identityKind === 'unchecked' ? 'warning' : 'info'), h('span', { text: identity })),
+    h(
+      'p',
+      { id: 'analyzer-state', class: ['service-check', analyzerKind] },
+      icon(analyzerKind === 'unchecked' ? 'warning' : 'shield'),
+      h('span', { text: analyzer }),
+    ),
+    h(
+      'p',
+      { id: 'caller-state', class: ['service-check', identityKind] },
+      icon(identityKind === 'unchecked' ? 'warning' : 'info'),
+      h('span', { text: identity }),
+    ),
   );
 }
 
@@ -161,7 +260,13 @@ export function tabs(ctx: EditorContext): HTMLElement {
       id: `tab-${id}`,
       class: ['tab', ctx.state.ui.tab === id && 'active'],
       text: label,
-      attrs: { type: 'button', role: 'tab', 'aria-selected': ctx.state.ui.tab === id ? 'true' : 'false', 'aria-controls': `panel-${id}`, tabindex: ctx.state.ui.tab === id ? 0 : -1 },
+      attrs: {
+        type: 'button',
+        role: 'tab',
+        'aria-selected': ctx.state.ui.tab === id ? 'true' : 'false',
+        'aria-controls': `panel-${id}`,
+        tabindex: ctx.state.ui.tab === id ? 0 : -1,
+      },
       on: {
         click: () => selectTab(ctx, id),
         keydown: (e) => {
@@ -201,7 +306,23 @@ export function formPanel(ctx: EditorContext): HTMLElement {
       h(
         'div',
         { class: 'add-row' },
-        h('button', { id: 'fix-in-json', class: 'button secondary', attrs: { type: 'button' }, on: { click: () => void ctx.run('Opening the JSON editor', first ? { kind: 'reveal', offset: first.offset, length: first.length } : { kind: 'openJson' }) } }, icon('json'), h('span', { text: first ? 'Show the error in the JSON editor' : 'Edit as JSON' })),
+        h(
+          'button',
+          {
+            id: 'fix-in-json',
+            class: 'button secondary',
+            attrs: { type: 'button' },
+            on: {
+              click: () =>
+                void ctx.run(
+                  'Opening the JSON editor',
+                  first ? { kind: 'reveal', offset: first.offset, length: first.length } : { kind: 'openJson' },
+                ),
+            },
+          },
+          icon('json'),
+          h('span', { text: first ? 'Show the error in the JSON editor' : 'Edit as JSON' }),
+        ),
       ),
     );
     return panel;

@@ -1,6 +1,13 @@
 // The three role lists of the form (key administrators, key users, other AWS accounts):
 // one section drawn from a table that says what differs between them.
-import { type PolicyFormView, type RoleList, addRoleMember, normalizeRolePrincipal, removeRoleMember, setAdminCanDelete } from '../../../core/policy/policyForm';
+import {
+  type PolicyFormView,
+  type RoleList,
+  addRoleMember,
+  normalizeRolePrincipal,
+  removeRoleMember,
+  setAdminCanDelete,
+} from '../../../core/policy/policyForm';
 import { describeAwsPrincipal } from '../../../core/policy/principals';
 import { h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
@@ -67,11 +74,21 @@ export const ROLE_SECTIONS: Readonly<Record<RoleList, RoleSection>> = {
   },
 };
 
-function deleteBox(id: string, checked: boolean, disabled: boolean, label: string | undefined, onChange: (checked: boolean) => void): HTMLElement {
+function deleteBox(
+  id: string,
+  checked: boolean,
+  disabled: boolean,
+  label: string | undefined,
+  onChange: (checked: boolean) => void,
+): HTMLElement {
   return h(
     'label',
     { class: 'checkbox' },
-    h('input', { id, attrs: { type: 'checkbox', checked, disabled, 'aria-label': label }, on: { change: (e) => onChange((e.target as HTMLInputElement).checked) } }),
+    h('input', {
+      id,
+      attrs: { type: 'checkbox', checked, disabled, 'aria-label': label },
+      on: { change: (e) => onChange((e.target as HTMLInputElement).checked) },
+    }),
     h('span', { text: 'May delete the key' }),
   );
 }
@@ -86,11 +103,17 @@ export function roleSection(ctx: EditorContext, list: RoleList, form: PolicyForm
       { class: 'member' },
       spec.label(m.principal),
       spec.deleteOption
-        ? deleteBox(`${list}-${i}-delete`, m.canDelete ?? false, disabled, `${describeAwsPrincipal(m.principal)} may delete the key`, (checked) =>
-            ctx.commit(setAdminCanDelete(state.value, m.principal, checked, ctx.formContext()), `${list}-${i}-delete`),
+        ? deleteBox(
+            `${list}-${i}-delete`,
+            m.canDelete ?? false,
+            disabled,
+            `${describeAwsPrincipal(m.principal)} may delete the key`,
+            (checked) => ctx.commit(setAdminCanDelete(state.value, m.principal, checked, ctx.formContext()), `${list}-${i}-delete`),
           )
         : null,
-      removeButton(`${list}-${i}-remove`, spec.removeLabel(m.principal), disabled, () => ctx.commit(removeRoleMember(state.value, list, m.principal, ctx.formContext()), inputId)),
+      removeButton(`${list}-${i}-remove`, spec.removeLabel(m.principal), disabled, () =>
+        ctx.commit(removeRoleMember(state.value, list, m.principal, ctx.formContext()), inputId),
+      ),
     ),
   );
 
@@ -152,8 +175,15 @@ export function roleSection(ctx: EditorContext, list: RoleList, form: PolicyForm
           'div',
           { class: 'add-row' },
           input,
-          spec.deleteOption ? deleteBox(`${list}-add-delete`, state.newAdminCanDelete, false, undefined, (checked) => (state.newAdminCanDelete = checked)) : null,
-          h('button', { id: `${list}-add`, class: 'button secondary', attrs: { type: 'button' }, on: { click: add } }, icon('add'), h('span', { text: spec.addLabel })),
+          spec.deleteOption
+            ? deleteBox(`${list}-add-delete`, state.newAdminCanDelete, false, undefined, (checked) => (state.newAdminCanDelete = checked))
+            : null,
+          h(
+            'button',
+            { id: `${list}-add`, class: 'button secondary', attrs: { type: 'button' }, on: { click: add } },
+            icon('add'),
+            h('span', { text: spec.addLabel }),
+          ),
         ),
     error ? h('p', { id: `${inputId}-error`, class: 'field-error', text: error, attrs: { role: 'alert' } }) : null,
   );

@@ -1,7 +1,15 @@
 // The statement cards: every statement of the policy as form fields (Sid, Effect,
 // principals, actions, resources, Condition), or as JSON when the form cannot show it.
 import { nodeValue, parseJson } from '../../../core/policy/jsonDocument';
-import { type PolicyFormView, type StatementView, addStatement, moveStatement, newStatement, removeStatement, replaceStatement } from '../../../core/policy/policyForm';
+import {
+  type PolicyFormView,
+  type StatementView,
+  addStatement,
+  moveStatement,
+  newStatement,
+  removeStatement,
+  replaceStatement,
+} from '../../../core/policy/policyForm';
 import type { FormPrincipal, StatementFields } from '../../../core/policy/statementFields';
 import { h, icon } from '../dom';
 import type { EditorContext } from '../editorContext';
@@ -22,7 +30,11 @@ export function statementsSection(ctx: EditorContext, form: PolicyFormView, disa
     { id: 'section-statements', class: 'section', attrs: { 'aria-labelledby': 'statements-title' } },
     h('h2', { id: 'statements-title', text: `Statements (${count})` }),
     h('p', { class: 'description', text: 'Every statement of the policy, in order. A Deny overrides every Allow.' }),
-    h('ol', { class: 'cards' }, form.statements.map((s) => h('li', {}, statementCard(ctx, s, count, disabled)))),
+    h(
+      'ol',
+      { class: 'cards' },
+      form.statements.map((s) => h('li', {}, statementCard(ctx, s, count, disabled))),
+    ),
     disabled
       ? null
       : h(
@@ -62,13 +74,16 @@ export function statementCard(ctx: EditorContext, s: StatementView, count: numbe
   const worst =
     issues.some((x) => x.severity === 'error') || findings.some((f) => f.findingType === 'ERROR')
       ? 'error'
-      : issues.some((x) => x.severity === 'warning') || findings.some((f) => f.findingType === 'SECURITY_WARNING' || f.findingType === 'WARNING')
+      : issues.some((x) => x.severity === 'warning') ||
+          findings.some((f) => f.findingType === 'SECURITY_WARNING' || f.findingType === 'WARNING')
         ? 'warning'
         : undefined;
   const name = `statement ${i + 1}${s.fields?.sid ? ` "${s.fields.sid}"` : ''}`;
   const toggle = (): void => {
     const key = collapseKey(s);
-    ctx.state.ui.toggled = ctx.state.ui.toggled.includes(key) ? ctx.state.ui.toggled.filter((c) => c !== key) : [...ctx.state.ui.toggled, key];
+    ctx.state.ui.toggled = ctx.state.ui.toggled.includes(key)
+      ? ctx.state.ui.toggled.filter((c) => c !== key)
+      : [...ctx.state.ui.toggled, key];
     ctx.saveUi();
     ctx.render(`s${i}-toggle`);
   };
@@ -81,7 +96,12 @@ export function statementCard(ctx: EditorContext, s: StatementView, count: numbe
       {
         id: `s${i}-toggle`,
         class: 'card-toggle',
-        attrs: { type: 'button', 'aria-expanded': collapsed ? 'false' : 'true', 'aria-controls': collapsed ? undefined : `s${i}-body`, 'aria-label': `${collapsed ? 'Expand' : 'Collapse'} ${name}` },
+        attrs: {
+          type: 'button',
+          'aria-expanded': collapsed ? 'false' : 'true',
+          'aria-controls': collapsed ? undefined : `s${i}-body`,
+          'aria-label': `${collapsed ? 'Expand' : 'Collapse'} ${name}`,
+        },
         on: { click: toggle },
       },
       icon(collapsed ? 'chevronRight' : 'chevronDown'),
@@ -91,21 +111,79 @@ export function statementCard(ctx: EditorContext, s: StatementView, count: numbe
     h(
       'span',
       { class: 'badges' },
-      effect ? h('span', { class: ['badge', effect === 'Allow' ? 'allow' : 'deny'], text: effect }) : h('span', { class: 'badge json', text: 'JSON' }),
+      effect
+        ? h('span', { class: ['badge', effect === 'Allow' ? 'allow' : 'deny'], text: effect })
+        : h('span', { class: 'badge json', text: 'JSON' }),
       s.role ? h('span', { class: 'badge role', text: ROLE_LABEL[s.role] }) : null,
-      worst ? h('span', { class: ['badge', worst], title: `${problemCount} problem${problemCount > 1 ? 's' : ''}` }, icon(worst), ` ${problemCount}`) : null,
+      worst
+        ? h(
+            'span',
+            { class: ['badge', worst], title: `${problemCount} problem${problemCount > 1 ? 's' : ''}` },
+            icon(worst),
+            ` ${problemCount}`,
+          )
+        : null,
     ),
     disabled
       ? null
       : h(
           'span',
           { class: 'card-actions' },
-          h('button', { id: `s${i}-up`, class: 'icon-button', title: 'Move up', attrs: { type: 'button', disabled: i === 0, 'aria-label': `Move ${name} up` }, on: { click: () => ctx.commit(moveStatement(ctx.state.value, i, i - 1), i - 1 === 0 ? `s${i - 1}-down` : `s${i - 1}-up`) } }, icon('up')),
-          h('button', { id: `s${i}-down`, class: 'icon-button', title: 'Move down', attrs: { type: 'button', disabled: i === count - 1, 'aria-label': `Move ${name} down` }, on: { click: () => ctx.commit(moveStatement(ctx.state.value, i, i + 1), i + 1 === count - 1 ? `s${i + 1}-up` : `s${i + 1}-down`) } }, icon('down')),
-          h('button', { id: `s${i}-remove`, class: 'icon-button', title: 'Remove statement', attrs: { type: 'button', 'aria-label': `Remove ${name}` }, on: { click: () => ctx.commit(removeStatement(ctx.state.value, i), count > 1 ? `s${Math.min(i, count - 2)}-toggle` : 'add-statement') } }, icon('trash')),
+          h(
+            'button',
+            {
+              id: `s${i}-up`,
+              class: 'icon-button',
+              title: 'Move up',
+              attrs: { type: 'button', disabled: i === 0, 'aria-label': `Move ${name} up` },
+              on: { click: () => ctx.commit(moveStatement(ctx.state.value, i, i - 1), i - 1 === 0 ? `s${i - 1}-down` : `s${i - 1}-up`) },
+            },
+            icon('up'),
+          ),
+          h(
+            'button',
+            {
+              id: `s${i}-down`,
+              class: 'icon-button',
+              title: 'Move down',
+              attrs: { type: 'button', disabled: i === count - 1, 'aria-label': `Move ${name} down` },
+              on: {
+                click: () => ctx.commit(moveStatement(ctx.state.value, i, i + 1), i + 1 === count - 1 ? `s${i + 1}-up` : `s${i + 1}-down`),
+              },
+            },
+            icon('down'),
+          ),
+          h(
+            'button',
+            {
+              id: `s${i}-remove`,
+              class: 'icon-button',
+              title: 'Remove statement',
+              attrs: { type: 'button', 'aria-label': `Remove ${name}` },
+              on: {
+                click: () =>
+                  ctx.commit(removeStatement(ctx.state.value, i), count > 1 ? `s${Math.min(i, count - 2)}-toggle` : 'add-statement'),
+              },
+            },
+            icon('trash'),
+          ),
         ),
   );
-  const body = collapsed ? null : h('div', { id: `s${i}-body`, class: 'card-body' }, problemCount ? h('ul', { class: 'issues compact' }, issues.map((x) => issueItem(ctx, x)), findings.map((f) => findingItem(ctx, f))) : null, s.fields ? statementFields(ctx, s, s.fields, disabled) : rawStatement(ctx, s, disabled));
+  const body = collapsed
+    ? null
+    : h(
+        'div',
+        { id: `s${i}-body`, class: 'card-body' },
+        problemCount
+          ? h(
+              'ul',
+              { class: 'issues compact' },
+              issues.map((x) => issueItem(ctx, x)),
+              findings.map((f) => findingItem(ctx, f)),
+            )
+          : null,
+        s.fields ? statementFields(ctx, s, s.fields, disabled) : rawStatement(ctx, s, disabled),
+      );
   return h('article', { id: `s${i}`, class: ['card', worst && `has-${worst}`], attrs: { 'aria-label': name } }, head, body);
 }
 
@@ -117,7 +195,9 @@ export function statementFields(ctx: EditorContext, s: StatementView, f: Stateme
     attrs: { type: 'text', value: f.sid, placeholder: 'Optional statement id', spellcheck: 'false', disabled },
     on: { change: (e) => ctx.editStatement(s, { sid: (e.target as HTMLInputElement).value.trim() }, `s${i}-sid`) },
   });
-  const effect = select(`s${i}-effect`, ['Allow', 'Deny'], f.effect, disabled, 'Effect', (v) => ctx.editStatement(s, { effect: v as 'Allow' | 'Deny' }, `s${i}-effect`));
+  const effect = select(`s${i}-effect`, ['Allow', 'Deny'], f.effect, disabled, 'Effect', (v) =>
+    ctx.editStatement(s, { effect: v as 'Allow' | 'Deny' }, `s${i}-effect`),
+  );
   return h(
     'div',
     { class: 'fields' },
@@ -130,7 +210,13 @@ export function statementFields(ctx: EditorContext, s: StatementView, f: Stateme
   );
 }
 
-const PRINCIPAL_TYPE_LABELS: Record<string, string> = { AWS: 'AWS', Service: 'Service', Federated: 'Federated', CanonicalUser: 'Canonical user', '*': 'Everyone (*)' };
+const PRINCIPAL_TYPE_LABELS: Record<string, string> = {
+  AWS: 'AWS',
+  Service: 'Service',
+  Federated: 'Federated',
+  CanonicalUser: 'Canonical user',
+  '*': 'Everyone (*)',
+};
 
 export function principalsField(ctx: EditorContext, s: StatementView, f: StatementFields, disabled: boolean): HTMLElement {
   const i = s.index;
@@ -138,15 +224,29 @@ export function principalsField(ctx: EditorContext, s: StatementView, f: Stateme
   const pendingCount = ctx.state.pendingRows.get(listId) ?? 0;
   const setPrincipals = (principals: FormPrincipal[], focusId?: string): void => ctx.editStatement(s, { principals }, focusId);
   const rows = f.principals.map((p, j) => {
-    const typeSelect = select(`s${i}-p${j}-type`, ['AWS', 'Service', 'Federated', 'CanonicalUser', '*'], p.type, disabled, `Principal ${j + 1} type`, (type) => {
-      const next = [...f.principals];
-      next[j] = type === '*' ? { type: '*', value: '*' } : { type, value: p.type === '*' ? '' : p.value };
-      setPrincipals(next, `s${i}-p${j}-type`);
-    }, PRINCIPAL_TYPE_LABELS);
+    const typeSelect = select(
+      `s${i}-p${j}-type`,
+      ['AWS', 'Service', 'Federated', 'CanonicalUser', '*'],
+      p.type,
+      disabled,
+      `Principal ${j + 1} type`,
+      (type) => {
+        const next = [...f.principals];
+        next[j] = type === '*' ? { type: '*', value: '*' } : { type, value: p.type === '*' ? '' : p.value };
+        setPrincipals(next, `s${i}-p${j}-type`);
+      },
+      PRINCIPAL_TYPE_LABELS,
+    );
     const input = h('input', {
       id: `s${i}-p${j}-value`,
       class: 'text mono',
-      attrs: { type: 'text', value: p.value, spellcheck: 'false', disabled: disabled || p.type === '*', 'aria-label': `Principal ${j + 1}` },
+      attrs: {
+        type: 'text',
+        value: p.value,
+        spellcheck: 'false',
+        disabled: disabled || p.type === '*',
+        'aria-label': `Principal ${j + 1}`,
+      },
       on: {
         change: (e) => {
           const next = [...f.principals];
@@ -155,24 +255,59 @@ export function principalsField(ctx: EditorContext, s: StatementView, f: Stateme
         },
       },
     });
-    return h('div', { class: 'row' }, typeSelect, input, removeButton(`s${i}-p${j}-remove`, `Remove principal ${p.value}`, disabled, () => setPrincipals(f.principals.filter((_, n) => n !== j), f.principals.length > 1 ? `s${i}-p${Math.max(0, j - 1)}-value` : `s${i}-principals-add`)));
+    return h(
+      'div',
+      { class: 'row' },
+      typeSelect,
+      input,
+      removeButton(`s${i}-p${j}-remove`, `Remove principal ${p.value}`, disabled, () =>
+        setPrincipals(
+          f.principals.filter((_, n) => n !== j),
+          f.principals.length > 1 ? `s${i}-p${Math.max(0, j - 1)}-value` : `s${i}-principals-add`,
+        ),
+      ),
+    );
   });
-  for (let n = 0; n < pendingCount; n++) rows.push(pendingRow(ctx, listId, n, 'arn:aws:iam::111122223333:role/Name', 'New principal (AWS)', (value) => setPrincipals([...f.principals, { type: 'AWS', value }])));
-  const keySelect = select(`s${i}-principal-key`, ['Principal', 'NotPrincipal'], f.principalKey, disabled, 'Principal or NotPrincipal', (v) => ctx.editStatement(s, { principalKey: v as 'Principal' | 'NotPrincipal' }, `s${i}-principal-key`));
+  for (let n = 0; n < pendingCount; n++)
+    rows.push(
+      pendingRow(ctx, listId, n, 'arn:aws:iam::111122223333:role/Name', 'New principal (AWS)', (value) =>
+        setPrincipals([...f.principals, { type: 'AWS', value }]),
+      ),
+    );
+  const keySelect = select(
+    `s${i}-principal-key`,
+    ['Principal', 'NotPrincipal'],
+    f.principalKey,
+    disabled,
+    'Principal or NotPrincipal',
+    (v) => ctx.editStatement(s, { principalKey: v as 'Principal' | 'NotPrincipal' }, `s${i}-principal-key`),
+  );
   return h(
     'div',
     { class: 'field' },
     h('div', { class: 'field-label' }, keySelect),
-    h('div', { class: 'field-control' }, h('div', { class: 'rows', attrs: { role: 'group', 'aria-label': f.principalKey } }, rows), disabled ? null : addRowButton(ctx, listId, 'Add principal')),
+    h(
+      'div',
+      { class: 'field-control' },
+      h('div', { class: 'rows', attrs: { role: 'group', 'aria-label': f.principalKey } }, rows),
+      disabled ? null : addRowButton(ctx, listId, 'Add principal'),
+    ),
   );
 }
 
-export function listField(ctx: EditorContext, s: StatementView, f: StatementFields, which: 'actions' | 'resources', disabled: boolean): HTMLElement {
+export function listField(
+  ctx: EditorContext,
+  s: StatementView,
+  f: StatementFields,
+  which: 'actions' | 'resources',
+  disabled: boolean,
+): HTMLElement {
   const i = s.index;
   const listId = `s${i}-${which}`;
   const items = which === 'actions' ? f.actions : f.resources;
   const key = which === 'actions' ? f.actionKey : f.resourceKey;
-  const set = (list: string[], focusId?: string): void => ctx.editStatement(s, which === 'actions' ? { actions: list } : { resources: list }, focusId);
+  const set = (list: string[], focusId?: string): void =>
+    ctx.editStatement(s, which === 'actions' ? { actions: list } : { resources: list }, focusId);
   const rows = items.map((value, j) =>
     h(
       'div',
@@ -180,7 +315,14 @@ export function listField(ctx: EditorContext, s: StatementView, f: StatementFiel
       h('input', {
         id: `${listId}-${j}`,
         class: 'text mono',
-        attrs: { type: 'text', value, spellcheck: 'false', list: which === 'actions' ? 'kms-actions' : undefined, disabled, 'aria-label': `${key} ${j + 1}` },
+        attrs: {
+          type: 'text',
+          value,
+          spellcheck: 'false',
+          list: which === 'actions' ? 'kms-actions' : undefined,
+          disabled,
+          'aria-label': `${key} ${j + 1}`,
+        },
         on: {
           change: (e) => {
             const next = [...items];
@@ -191,20 +333,39 @@ export function listField(ctx: EditorContext, s: StatementView, f: StatementFiel
           },
         },
       }),
-      removeButton(`${listId}-${j}-remove`, `Remove ${value}`, disabled, () => set(items.filter((_, n) => n !== j), items.length > 1 ? `${listId}-${Math.max(0, j - 1)}` : `${listId}-add`)),
+      removeButton(`${listId}-${j}-remove`, `Remove ${value}`, disabled, () =>
+        set(
+          items.filter((_, n) => n !== j),
+          items.length > 1 ? `${listId}-${Math.max(0, j - 1)}` : `${listId}-add`,
+        ),
+      ),
     ),
   );
   const pendingCount = ctx.state.pendingRows.get(listId) ?? 0;
-  for (let n = 0; n < pendingCount; n++) rows.push(pendingRow(ctx, listId, n, which === 'actions' ? 'kms:Decrypt' : '*', which === 'actions' ? 'New action' : 'New resource', (v) => set([...items, v])));
+  for (let n = 0; n < pendingCount; n++)
+    rows.push(
+      pendingRow(ctx, listId, n, which === 'actions' ? 'kms:Decrypt' : '*', which === 'actions' ? 'New action' : 'New resource', (v) =>
+        set([...items, v]),
+      ),
+    );
   const keySelect =
     which === 'actions'
-      ? select(`s${i}-action-key`, ['Action', 'NotAction'], f.actionKey, disabled, 'Action or NotAction', (v) => ctx.editStatement(s, { actionKey: v as 'Action' | 'NotAction' }, `s${i}-action-key`))
-      : select(`s${i}-resource-key`, ['Resource', 'NotResource'], f.resourceKey, disabled, 'Resource or NotResource', (v) => ctx.editStatement(s, { resourceKey: v as 'Resource' | 'NotResource' }, `s${i}-resource-key`));
+      ? select(`s${i}-action-key`, ['Action', 'NotAction'], f.actionKey, disabled, 'Action or NotAction', (v) =>
+          ctx.editStatement(s, { actionKey: v as 'Action' | 'NotAction' }, `s${i}-action-key`),
+        )
+      : select(`s${i}-resource-key`, ['Resource', 'NotResource'], f.resourceKey, disabled, 'Resource or NotResource', (v) =>
+          ctx.editStatement(s, { resourceKey: v as 'Resource' | 'NotResource' }, `s${i}-resource-key`),
+        );
   return h(
     'div',
     { class: 'field' },
     h('div', { class: 'field-label' }, keySelect),
-    h('div', { class: 'field-control' }, h('div', { class: 'rows', attrs: { role: 'group', 'aria-label': key } }, rows), disabled ? null : addRowButton(ctx, listId, which === 'actions' ? 'Add action' : 'Add resource')),
+    h(
+      'div',
+      { class: 'field-control' },
+      h('div', { class: 'rows', attrs: { role: 'group', 'aria-label': key } }, rows),
+      disabled ? null : addRowButton(ctx, listId, which === 'actions' ? 'Add action' : 'Add resource'),
+    ),
   );
 }
 
@@ -257,7 +418,8 @@ export function conditionProblem(text: string): string | undefined {
     const line = text.slice(0, e.offset).split('\n').length;
     return `Not valid JSON (line ${line}): ${e.message}`;
   }
-  if (parsed.root?.type !== 'object') return 'The Condition must be a JSON object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.';
+  if (parsed.root?.type !== 'object')
+    return 'The Condition must be a JSON object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.';
   return undefined;
 }
 
@@ -269,14 +431,23 @@ export function rawStatement(ctx: EditorContext, s: StatementView, disabled: boo
   const area = h('textarea', {
     id,
     class: ['text', 'mono', error && 'invalid'],
-    attrs: { rows: Math.min(16, value.split('\n').length + 1), spellcheck: 'false', disabled, 'aria-label': `Statement ${i + 1} as JSON`, 'aria-describedby': `${id}-reason` },
+    attrs: {
+      rows: Math.min(16, value.split('\n').length + 1),
+      spellcheck: 'false',
+      disabled,
+      'aria-label': `Statement ${i + 1} as JSON`,
+      'aria-describedby': `${id}-reason`,
+    },
     on: {
       input: (e) => ctx.state.drafts.set(id, (e.target as HTMLTextAreaElement).value),
       change: (e) => {
         const text = (e.target as HTMLTextAreaElement).value;
         const parsed = parseJson(text);
         if (!parsed.root) {
-          ctx.state.fieldErrors.set(id, `Not valid JSON: ${parsed.errors[0]?.message ?? ''} The statement is unchanged until this is fixed.`);
+          ctx.state.fieldErrors.set(
+            id,
+            `Not valid JSON: ${parsed.errors[0]?.message ?? ''} The statement is unchanged until this is fixed.`,
+          );
           ctx.render(id);
           return;
         }
@@ -290,7 +461,12 @@ export function rawStatement(ctx: EditorContext, s: StatementView, disabled: boo
   return h(
     'div',
     { class: 'raw' },
-    h('p', { id: `${id}-reason`, class: 'banner info' }, icon('info'), h('span', { text: `The form cannot show this statement: ${s.reason ?? ''} It is kept exactly as it is; edit it as JSON here.` })),
+    h(
+      'p',
+      { id: `${id}-reason`, class: 'banner info' },
+      icon('info'),
+      h('span', { text: `The form cannot show this statement: ${s.reason ?? ''} It is kept exactly as it is; edit it as JSON here.` }),
+    ),
     area,
     error ? h('p', { class: 'field-error', text: error, attrs: { role: 'alert' } }) : null,
   );
