@@ -6,7 +6,7 @@ import { loadAwsSdk } from '../lazy/loadAwsSdk';
 import { KmsGateway } from './gateway';
 
 export interface KmsClientSettings {
-  /** Attempts per call, with the SDK's adaptive retry (throttling backs off). */
+  /** Attempts per call, with the SDK's standard retry (exponential backoff with jitter; throttling costs more of its quota). */
   readonly maxAttempts?: number;
   readonly userAgent?: string;
   readonly env: Environment;
@@ -84,7 +84,9 @@ export class KmsClientFactory {
         files: { configPath: files.configPath, credentialsPath: files.credentialsPath },
         mfaCodeProvider: this.settings.mfaCodeProvider,
       }),
-      retryMode: 'adaptive',
+      // Standard, not adaptive: adaptive's client-side rate limit, once throttled, slowed every
+      // later call of the client for tens of seconds (a 200-selection edit: 33 s against 5 s).
+      retryMode: 'standard',
       maxAttempts: this.settings.maxAttempts ?? 4,
       customUserAgent: this.settings.userAgent,
       // throwOnRequestTimeout: without it the handler only logs a warning when requestTimeout

@@ -16,6 +16,7 @@ import { MAX_BLOB_PLAINTEXT } from '../../core/envelope/kmsBlob';
 import { KmsError } from '../../core/kms/errors';
 import { currentKeyRefs, visibleKeyArns } from '../../core/trust/keyTrust';
 import type { CommandSpec } from '../commands/commandRunner';
+import { retryThrottled } from '../../core/kms/throttling';
 import { mapLimit } from '../ui/keyPicker';
 import {
   NO_ARGS,
@@ -37,8 +38,10 @@ import {
  * At most this many KMS calls in flight for one multi-cursor edit: 200 selections against a
  * KMS answering in 10 ms take ~0.7 s in all instead of ~1.4 s at 4. It stays within the SDK's
  * retry budget when KMS throttles: 8 calls × 3 retries × 5 tokens = 120 of the 500 tokens of
- * its retry quota (adaptive mode also slows the sending rate), and far below KMS's 10,000
- * requests per second for symmetric cryptographic operations.
+ * its retry quota, and far below KMS's 10,000
+ * requests per second for symmetric cryptographic operations. A call still throttled after the
+ * SDK's attempts is tried again after a pause (retryThrottled), so a burst of throttling slows
+ * the edit down instead of failing it.
  */
 const CONCURRENCY = 8;
 /** Shorter base64 runs under the cursor are not taken for ciphertext. */
@@ -237,7 +240,10 @@ export function encryptSelection(deps: EditorDeps): CommandSpec<EncryptSelection
         mapLimit(targets, CONCURRENCY, async (t) => {
           const plaintext = Buffer.from(t.inner, 'utf8');
           try {
-            return await encryptSecret(plaintext, { keyId: key.keyId, additionalKeyIds, encryptionContext }, kms, signal);
+            return await retryThrottled(
+              () => encryptSecret(plaintext, { keyId: key.keyId, additionalKeyIds, encryptionContext }, kms, signal),
+              { signal },
+            );
           } catch (error) {
             throw inSelection(t, error, several);
           } finally {
@@ -481,7 +487,7 @@ async function withContextRetry<R>(
   };
   await mapLimit([...targets.keys()], CONCURRENCY, async (i) => {
     try {
-      results[i] = await run(targets[i], contextOf(targets[i]));
+      results[i] = await retryThrottled(() => run(targets[i], contextOf(targets[i])));
     } catch (error) {
       if (options.given === undefined && options.interactive && targets[i].found?.kind === 'blob' && isContextProblem(error)) retry.push(i);
       else failed.first ??= inSelection(targets[i], error, several);
@@ -499,7 +505,7 @@ async function withContextRetry<R>(
   });
   await mapLimit(retry, CONCURRENCY, async (i) => {
     try {
-      results[i] = await run(targets[i], context);
+      results[i] = await retryThrottled(() => run(targets[i], context));
     } catch (error) {
       failed.first ??= inSelection(targets[i], error, several);
     }

@@ -122,7 +122,7 @@ describe('KMS gateway against the emulator', function () {
     assert.equal(new Set(all.map((k) => k.KeyId)).size, 250);
   });
 
-  it('retries throttling with adaptive retry, then reports it with the attempt count', async () => {
+  it('retries throttling with the SDK standard retry, then reports it with the attempt count', async () => {
     const { factory, connection } = await connect('local', {}, 3);
     const gw = factory.gateway(connection);
     const key = await gw.createKey({});
