@@ -9,14 +9,15 @@
 // policy REQUIRE_ENCRYPT_REQUIRE_DECRYPT. What we read: any committing message, signed or not
 // (the AWS Encryption CLI signs by default); non-committing (format 1) messages are refused
 // with a sentence saying how to read them.
+//
+// The keyring's KMS adapter lives in envelopeKms.ts; the refusals and error sentences in envelopeChecks.ts.
 import type { Duplex } from 'node:stream';
-import type { AwsEsdkKMSInterface } from '@aws-crypto/kms-keyring';
-import type { KmsOperationName } from '../kms/operations';
 import { KmsError } from '../kms/errors';
 import type { KmsGateway } from '../kms/gateway';
 import { type EncryptionSdkModule, loadEncryptionSdk } from '../lazy/loadEncryptionSdk';
 import { checkMessageEnd } from './messageEnd';
-import { contextMismatches, formatEncryptionContext } from './encryptionContext';
+import { checkKeySet, checkReadable, explain } from './envelopeChecks';
+import { keyArnOfAnswer, KmsCalls, resolveKeyArn } from './envelopeKms';
 import {
   DEFAULT_FRAME_LENGTH,
   DEFAULT_SUITE_ID,
@@ -35,6 +36,9 @@ import {
   verifyCommitment,
   verifyHeaderAuth,
 } from './messageFormat';
+
+// Re-exported: callers import these from this module.
+export { checkKeySet, checkReadable, explain, resolveKeyArn };
 
 /** The gateway for a region (of a key ARN); undefined: the connection's own region. */
 export type GatewayForRegion = (region: string | undefined) => KmsGateway;
@@ -90,66 +94,6 @@ export interface StreamFactory {
   readonly keyArns: () => string[];
   /** Turns a failure of the pipeline into a KmsError with a sentence a person can act on. */
   readonly explain: (error: unknown) => unknown;
-}
-
-/** Records the KMS failures of one operation (the SDK would otherwise lose their names). */
-class KmsCalls {
-  readonly failures: KmsError[] = [];
-  /** ARN of the key that made or opened the data key. */
-  keyArn: string | undefined;
-  /** Every key that answered (generator first), as ARNs. */
-  readonly keyArns: string[] = [];
-  /** A call was cancelled (the SDK folds the AbortError into its own text). */
-  aborted = false;
-
-  constructor(
-    private readonly gatewayFor: GatewayForRegion,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  /**
-   * A clientProvider for the keyring: (region) → the methods the keyring calls (the aggregated
-   * client's generateDataKey/encrypt/decrypt), each one KMS call through our gateway.
-   */
-  readonly clientProvider = (region: string): AwsEsdkKMSInterface => {
-    const gateway = this.gatewayFor(region || undefined);
-    const call = async <T>(operation: KmsOperationName, input: unknown): Promise<T> => {
-      try {
-        const out = (await gateway.send(operation, input as never, { abortSignal: this.signal })) as unknown as T & { KeyId?: string };
-        out.KeyId = await keyArnOfAnswer(gateway, out.KeyId, (input as { KeyId?: string }).KeyId);
-        if (out.KeyId && !this.keyArn) this.keyArn = out.KeyId;
-        if (out.KeyId && operation !== 'Decrypt') this.keyArns.push(out.KeyId);
-        return out;
-      } catch (error) {
-        if (error instanceof KmsError) this.failures.push(error);
-        if (this.signal?.aborted) this.aborted = true;
-        throw error;
-      }
-    };
-    return {
-      generateDataKey: (input) => call('GenerateDataKey', input),
-      encrypt: (input) => call('Encrypt', input),
-      decrypt: (input) => call('Decrypt', input),
-    };
-  };
-}
-
-const KEY_ARN = /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//;
-
-/**
- * The key ARN of a KMS answer. The Encryption SDK names keys by ARN (in the header, and it
- * checks Decrypt's answer against it); KMS answers with ARNs, other servers may answer with
- * a bare key id (or none): the ARN asked for, else DescribeKey's.
- */
-async function keyArnOfAnswer(gateway: KmsGateway, answered: string | undefined, asked: string | undefined): Promise<string | undefined> {
-  if (answered && KEY_ARN.test(answered)) return answered;
-  if (asked && KEY_ARN.test(asked) && (!answered || asked.endsWith(`/${answered}`))) return asked;
-  if (!answered && !asked) return undefined;
-  try {
-    return (await gateway.describeKey(answered ?? asked ?? '')).Arn ?? answered;
-  } catch {
-    return answered;
-  }
 }
 
 /**
@@ -423,101 +367,4 @@ function inFilter(arn: string, filter: DiscoveryFilter): boolean {
 
 function keyArnOf(keys: readonly { providerId: string; providerInfo: string }[]): string {
   return keys.find((k) => k.providerId === 'aws-kms')?.providerInfo ?? '';
-}
-
-/**
- * The keys of one message: at least one, at most MAX_ENCRYPTED_DATA_KEYS (what any reader here
- * accepts), none named twice, none empty. Returns them as given.
- */
-export function checkKeySet(keyIds: readonly string[]): string[] {
-  const ids = keyIds.map((k) => (typeof k === 'string' ? k.trim() : ''));
-  if (ids.length === 0) throw new KmsError('InvalidArgument', 'Name at least one key to encrypt with.');
-  if (ids.some((k) => k === ''))
-    throw new KmsError('InvalidArgument', 'A key to encrypt with is empty: name each key by key id, key ARN, alias name or alias ARN.');
-  const twice = ids.filter((k, i) => ids.indexOf(k) !== i);
-  if (twice.length) throw new KmsError('InvalidArgument', `${[...new Set(twice)].join(', ')} is named more than once: name each key once.`);
-  if (ids.length > MAX_ENCRYPTED_DATA_KEYS)
-    throw new KmsError(
-      'InvalidArgument',
-      `A message can be encrypted for at most ${MAX_ENCRYPTED_DATA_KEYS} keys (readers refuse more data keys), not ${ids.length}.`,
-    );
-  return ids;
-}
-
-/**
- * The ARN of a key named by id, ARN, alias name or alias ARN (messages name keys by ARN only).
- * Endpoints without DescribeKey: the name is returned as it is.
- */
-export async function resolveKeyArn(gateway: KmsGateway, keyId: string): Promise<string> {
-  if (KEY_ARN.test(keyId)) return keyId;
-  const meta = await gateway.describeKey(keyId);
-  return meta.Arn ?? keyId;
-}
-
-/** Refuses, before any KMS call, what the header already shows cannot or must not be decrypted. */
-export function checkReadable(header: MessageHeader, params: DecryptParams): void {
-  if (!header.suite.committing) {
-    throw new KmsError(
-      'UncommittedMessage',
-      `This message uses ${header.suite.name}, an algorithm suite without key commitment (from an Encryption SDK before 2.0, or one set to allow it). KMS Workbench reads only committing messages; decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt, then encrypt it again here.`,
-    );
-  }
-  if (!header.encryptedDataKeys.some((k) => k.providerId === 'aws-kms')) {
-    throw new KmsError(
-      'NotKmsEncrypted',
-      `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS cannot decrypt it.`,
-    );
-  }
-  if (params.keyArn) {
-    const arns = header.encryptedDataKeys.filter((k) => k.providerId === 'aws-kms').map((k) => k.providerInfo);
-    if (!arns.includes(params.keyArn)) {
-      throw new KmsError(
-        'IncorrectKeyException',
-        `The encrypted data is not encrypted under ${params.keyArn} but under ${arns.join(', ')}. Decrypt it without naming a key, or name the key it was encrypted under.`,
-      );
-    }
-  }
-  if (params.expectedContext) {
-    const wrong = contextMismatches(header.encryptionContext, params.expectedContext);
-    if (wrong.length) {
-      throw new KmsError(
-        'EncryptionContextMismatch',
-        `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(header.encryptionContext) || 'empty'}.`,
-      );
-    }
-  }
-}
-
-/** Turns what the Encryption SDK throws into a KmsError with a sentence a person can act on. */
-export function explain(error: unknown, calls: { failures: readonly KmsError[]; aborted?: boolean }): unknown {
-  if (error instanceof KmsError || (error as { name?: string } | undefined)?.name === 'AbortError') return error;
-  if (calls.aborted) return Object.assign(new Error('The operation was cancelled.'), { name: 'AbortError' });
-  if (calls.failures.length) return calls.failures[0];
-  const message = error instanceof Error ? error.message : String(error);
-  if (/unable to authenticate data|Unsupported state/i.test(message)) return tampered('it does not authenticate');
-  if (/Commitment does not match/i.test(message)) return tampered('its key commitment does not match its data key');
-  if (/Incomplete message|premature close/i.test(message)) return tampered('it is truncated');
-  if (/requiring only committed messages|Configuration conflict/i.test(message)) {
-    return new KmsError(
-      'UncommittedMessage',
-      'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).',
-    );
-  }
-  if (/maxEncryptedDataKeys|encrypted data keys/i.test(message))
-    return new KmsError(
-      'TooManyDataKeys',
-      `The message has more than ${MAX_ENCRYPTED_DATA_KEYS} encrypted data keys; such messages are refused.`,
-    );
-  if (
-    /Malformed|Unknown|Unsupported|Lengths do not match|Final frame|not enough data|Invalid/i.test(message) ||
-    error instanceof MessageFormatError
-  ) {
-    return tampered(message.replace(/\.$/, ''));
-  }
-  if (/Unable to decrypt data key/i.test(message))
-    return new KmsError(
-      'DataKeyNotDecrypted',
-      'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.',
-    );
-  return error;
 }

@@ -1,0 +1,259 @@
+// Re-encrypting a file in place under another key (reEncryptFileInPlace) and adding or removing
+// keys (rekeyFileInPlace): unsigned messages get only their header rewritten (rewrap.ts),
+// signed or format-1 ones are decrypted and encrypted again, streamed; blobs go through KMS ReEncrypt.
+import { basename } from 'node:path';
+import { type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { KmsError } from '../kms/errors';
+import { type OriginalFile, replaceFileAtomically, withFileLock } from '../files/atomicReplace';
+import { Base64ArmorDecoder, Base64ArmorEncoder, encodeBase64 } from './base64';
+import { MessageEndGuard } from './messageEnd';
+import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader } from './messageFormat';
+import { type KeyChange, planKeyChange, type RewrappedHeader, rewrapObstacle, rewrapStage } from './rewrap';
+import { type FileInspection, inspectFile, readWholeHeader } from './fileInspection';
+import {
+  blobOfText,
+  type FileJob,
+  type FileOutputFormat,
+  notEncrypted,
+  pipelineOf,
+  type ReEncryptedFile,
+  replaceOptions,
+  run,
+  source,
+} from './fileJob';
+
+export function reEncryptFileInPlace(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
+  return withFileLock(path, () => reEncryptUnlocked(path, params, job));
+}
+
+type ReEncryptParams = {
+  keyId: string;
+  encryptionContext?: EncryptionContext;
+  sourceEncryptionContext?: EncryptionContext;
+  format?: FileOutputFormat;
+};
+
+async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
+  const inspection = await inspectFile(path);
+  const format = inspection.format;
+  if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops') {
+    throw new KmsError(
+      'SopsUnsupported',
+      `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`,
+    );
+  }
+  if (format.kind === 'blob') {
+    if (params.format && params.format !== 'blob')
+      throw new KmsError(
+        'InvalidArgument',
+        `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`,
+      );
+    const sourceContext = params.sourceEncryptionContext ?? {};
+    const encryptionContext = params.encryptionContext ?? sourceContext;
+    let keyId = '';
+    let sourceKeyId = '';
+    const result = await replaceFileAtomically(
+      path,
+      async (sink, original) => {
+        const bytes = blobOfText(await original.readAll());
+        const out = await job.gatewayFor(undefined).reEncrypt(
+          {
+            ciphertext: bytes,
+            destinationKeyId: params.keyId,
+            sourceEncryptionContext: sourceContext,
+            destinationEncryptionContext: encryptionContext,
+          },
+          { abortSignal: job.signal },
+        );
+        keyId = out.keyId;
+        sourceKeyId = out.sourceKeyId;
+        await pipeline([Buffer.from(`${encodeBase64(out.ciphertext)}\n`, 'latin1')], sink, { signal: job.signal });
+      },
+      replaceOptions(job, inspection),
+    );
+    return {
+      path: result.path,
+      keyId,
+      keyIds: [keyId],
+      sourceKeyId,
+      format: 'blob',
+      encryptionContext,
+      bytes: result.bytesWritten,
+      method: 'blob',
+    };
+  }
+  if (params.format === 'blob')
+    throw new KmsError(
+      'InvalidArgument',
+      `${basename(path)} is an Encryption SDK message; it can be re-encrypted as base64 or binary, not as a KMS blob.`,
+    );
+  const header = inspection.header ?? (await readWholeHeader(path, format.armor));
+  const outFormat = params.format ?? format.armor;
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] =>
+    format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job);
+  const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
+
+  if (!rewrapObstacle(header)) {
+    let keyId = '';
+    let sourceKeyId = '';
+    let encryptionContext: EncryptionContext = header.encryptionContext;
+    const stage = rewrapStage(
+      job.gatewayFor,
+      { keyId: params.keyId, encryptionContext: params.encryptionContext },
+      {
+        signal: job.signal,
+        onHeader: (h) => {
+          keyId = h.keyArn;
+          sourceKeyId = h.sourceKeyArn;
+          encryptionContext = h.encryptionContext;
+        },
+      },
+    );
+    const result = await replaceFileAtomically(
+      path,
+      (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)),
+      replaceOptions(job, inspection),
+    );
+    return {
+      path: result.path,
+      keyId,
+      keyIds: [keyId],
+      sourceKeyId,
+      format: outFormat,
+      encryptionContext,
+      bytes: result.bytesWritten,
+      method: 'rewrap',
+    };
+  }
+  // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
+  const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
+  const out = await decryptAndEncryptAgain(path, header, inspection, job, { input, output, keyIds: [params.keyId], encryptionContext });
+  return { ...out, format: outFormat, encryptionContext, method: 'reencrypt' };
+}
+
+export interface RekeyedFile extends ReEncryptedFile {
+  /** ARNs of the keys added and removed. */
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * Adds or removes keys of an Encryption SDK message in place (`change.add`/`remove`, or
+ * `keyIds`, the new set). Messages without signature get only their header rewritten: the
+ * data key wrapped under each added key, the data keys of removed keys dropped, the content
+ * untouched. Signed messages are decrypted and encrypted again for the new set, streamed. KMS
+ * blobs are under exactly one key: refused.
+ */
+export function rekeyFileInPlace(path: string, change: KeyChange, job: FileJob): Promise<RekeyedFile> {
+  return withFileLock(path, () => rekeyUnlocked(path, change, job));
+}
+
+async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Promise<RekeyedFile> {
+  const inspection = await inspectFile(path);
+  const format = inspection.format;
+  const name = basename(path);
+  if (format.kind === 'plaintext') throw notEncrypted(path);
+  if (format.kind === 'sops')
+    throw new KmsError(
+      'SopsUnsupported',
+      `${name} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File".`,
+    );
+  if (format.kind === 'blob') {
+    throw new KmsError(
+      'InvalidArgument',
+      `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`,
+    );
+  }
+  const header = inspection.header ?? (await readWholeHeader(path, format.armor));
+  const input = (original: OriginalFile): [NodeJS.ReadableStream, ...Transform[]] =>
+    format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job);
+  const output = (): Transform[] => (format.armor === 'base64' ? [new Base64ArmorEncoder()] : []);
+  if (!rewrapObstacle(header)) {
+    let rewrapped: RewrappedHeader | undefined;
+    const stage = rewrapStage(
+      job.gatewayFor,
+      { ...change, limit: MAX_ENCRYPTED_DATA_KEYS },
+      { signal: job.signal, onHeader: (h) => (rewrapped = h) },
+    );
+    const result = await replaceFileAtomically(
+      path,
+      (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)),
+      replaceOptions(job, inspection),
+    );
+    if (!rewrapped) throw new KmsError('RewrapFailed', `${name}: the header was not rewritten.`);
+    const keyIds = [...(rewrapped.keyArns ?? [])];
+    return {
+      path: result.path,
+      keyId: keyIds[0],
+      keyIds,
+      sourceKeyId: rewrapped.sourceKeyArn,
+      format: format.armor,
+      encryptionContext: header.encryptionContext,
+      bytes: result.bytesWritten,
+      method: 'rewrap',
+      added: rewrapped.added ?? [],
+      removed: rewrapped.removed ?? [],
+    };
+  }
+  // Signed or format-1 messages: decrypted and encrypted again for the new set of keys.
+  const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
+  const plan = await planKeyChange(current, change, job.gatewayFor, MAX_ENCRYPTED_DATA_KEYS);
+  const encryptionContext = withoutReservedKeys(header.encryptionContext);
+  const out = await decryptAndEncryptAgain(path, header, inspection, job, { input, output, keyIds: plan.result, encryptionContext });
+  return { ...out, format: format.armor, encryptionContext, method: 'reencrypt', added: plan.add, removed: plan.remove };
+}
+
+/**
+ * Re-encrypts a message that cannot be re-wrapped (signed, or format 1): decrypted and
+ * encrypted again under `keyIds` (the first makes the data key), streamed, the plaintext only
+ * in memory a frame at a time; the file replaced atomically.
+ */
+async function decryptAndEncryptAgain(
+  path: string,
+  header: MessageHeader,
+  inspection: FileInspection,
+  job: FileJob,
+  how: {
+    input: (original: OriginalFile) => [NodeJS.ReadableStream, ...Transform[]];
+    output: () => Transform[];
+    keyIds: readonly string[];
+    encryptionContext: EncryptionContext;
+  },
+): Promise<{ path: string; keyId: string; keyIds: string[]; sourceKeyId: string; bytes: number }> {
+  const decryption = await job.envelope.decryptStream(header, { signal: job.signal });
+  const encryption = await job.envelope.encryptStream({
+    keyId: how.keyIds[0],
+    additionalKeyIds: how.keyIds.slice(1),
+    encryptionContext: how.encryptionContext,
+    signal: job.signal,
+  });
+  const result = await replaceFileAtomically(
+    path,
+    (sink, original) =>
+      run(
+        (error) => {
+          const fromDecrypt = decryption.explain(error);
+          return fromDecrypt !== error ? fromDecrypt : encryption.explain(error);
+        },
+        pipelineOf(
+          [...how.input(original), new MessageEndGuard(header), decryption.create(), encryption.create(), ...how.output(), sink],
+          job.signal,
+        ),
+      ),
+    replaceOptions(job, inspection),
+  );
+  return {
+    path: result.path,
+    keyId: encryption.keyArn(),
+    keyIds: encryption.keyArns(),
+    sourceKeyId: decryption.keyArn(),
+    bytes: result.bytesWritten,
+  };
+}
+
+/** The Encryption SDK adds "aws-crypto-public-key" to the context of signed messages; it is not the person's. */
+function withoutReservedKeys(context: EncryptionContext): EncryptionContext {
+  return Object.fromEntries(Object.entries(context).filter(([k]) => !k.startsWith('aws-crypto-')));
+}
