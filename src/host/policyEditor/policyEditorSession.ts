@@ -1,13 +1,14 @@
+// One key's policy editor session: the webview panel and its messages, the policy text the form
+// and the JSON tab share, reload. The service's checks live in policyServiceCheckRunner.ts, the
+// save flow in policySaveFlow.ts.
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Connection } from '../../core/aws/connection';
 import { explainRefusal } from '../../core/kms/keyCapabilities';
 import type { KmsGateway } from '../../core/kms/gateway';
-import { policyValueOf, samePolicyText } from '../../core/policy/policyDiff';
+import { samePolicyText } from '../../core/policy/policyDiff';
 import type { PolicyServiceChecks } from '../../core/analyzer/policyServiceChecks';
-import { placeServiceFindings } from '../../core/policy/serviceFindings';
-import { type SaveContext, checkPolicyForSave, decideSave } from '../../core/policy/saveDecision';
 import {
   type HostMessage,
   type PolicyKeyInfo,
@@ -26,6 +27,8 @@ import { isCancellation } from '../ui/userInput';
 import { type PolicyFileSystem, serverUri, sessionKeyOf, workingUri } from './policyFileSystem';
 import { PolicyJsonTab } from './policyJsonTab';
 import { policyEditorHtml } from './webviewHtml';
+import { type PolicySaveHost, savePolicy } from './policySaveFlow';
+import { PolicyServiceCheckRunner } from './policyServiceCheckRunner';
 
 export const POLICY_EDITOR_VIEW_TYPE = 'kmsWorkbench.policyEditor';
 
@@ -37,9 +40,6 @@ const REQUEST_ACTIONS: Record<PolicyRequest['kind'], string> = {
   showDiff: 'compare the key policy',
   reveal: 'show the problem in the key policy',
 };
-
-/** Quiet time after an edit before the policy is sent to IAM Access Analyzer. */
-const CHECK_DELAY_MS = 700;
 
 /** The key as the editor needs it: described, with its aliases. */
 export interface PolicyEditorTarget {
@@ -80,12 +80,8 @@ export class PolicyEditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
   private readonly onDisposeCallbacks: (() => void)[] = [];
-  /** The service's checks of the latest text (posted to the webview as they change). */
-  private checks?: ServiceChecksMessage;
-  private checking?: { text: string; done: Promise<ServiceChecksMessage>; abort: AbortController };
-  private checkTimer?: ReturnType<typeof setTimeout>;
-  /** The caller's ARN, or why it is not known; asked once per editor (again at save when it failed). */
-  private caller?: Promise<ServiceChecksMessage['caller']>;
+  /** The service's checks (IAM Access Analyzer, the caller's identity) of the text. */
+  private readonly serviceCheck: PolicyServiceCheckRunner;
   /** The panel's title without the unsaved marker. */
   private readonly cleanTitle: string;
 
@@ -96,8 +92,19 @@ export class PolicyEditorSession implements vscode.Disposable {
     private target: PolicyEditorTarget,
     policyText: string,
     draft?: PolicyDraft,
-    private readonly serviceChecker?: PolicyServiceChecks,
+    serviceChecker?: PolicyServiceChecks,
   ) {
+    this.serviceCheck = new PolicyServiceCheckRunner(
+      {
+        services,
+        connection: () => this.target.connection,
+        label: () => this.label,
+        disposed: () => this.disposed,
+        currentText: () => this.text,
+        post: (message) => this.post(message),
+      },
+      serviceChecker,
+    );
     this.keyId = target.metadata.KeyId ?? '';
     this.cleanTitle = panel.title;
     this.sessionKey = sessionKeyOf(target.connection.id, this.keyId);
@@ -292,8 +299,8 @@ export class PolicyEditorSession implements vscode.Disposable {
           status: this.status,
           statusMessage: this.statusMessage,
         });
-        if (this.checks?.text === this.text) this.post(this.checks);
-        else this.scheduleChecks(0);
+        if (this.serviceCheck.checks?.text === this.text) this.post(this.serviceCheck.checks);
+        else this.serviceCheck.schedule(0);
         return;
       case 'edit':
         if (this.readOnlyReason) return;
@@ -352,7 +359,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.text = text;
     this.showUnsaved();
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
-    this.scheduleChecks();
+    this.serviceCheck.schedule();
     this.jsonTab.syncSoon();
     if (source === 'server') this.jsonTab.reloaded();
   }
@@ -364,7 +371,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.showUnsaved();
     if (this.status === 'saved' || this.status === 'failed') this.setStatus('idle');
     this.post({ type: 'text', text, source: 'jsonEditor' });
-    this.scheduleChecks();
+    this.serviceCheck.schedule();
   }
 
   private acceptDocumentText(text: string): void {
@@ -372,79 +379,14 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.text = text;
     this.showUnsaved();
     this.post({ type: 'text', text, source: 'jsonEditor' });
-    this.scheduleChecks();
+    this.serviceCheck.schedule();
   }
 
   // ---- the service's checks (IAM Access Analyzer, the caller's identity) -----------------------
 
   /** The service's checks of the text as it is now (posted to the webview too). */
   serviceChecks(): ServiceChecksMessage | undefined {
-    return this.checks;
-  }
-
-  /** Checks the text again after a quiet moment (an edit cancels the check of the text before it). */
-  private scheduleChecks(delayMs = CHECK_DELAY_MS): void {
-    if (this.disposed) return;
-    if (this.checkTimer) clearTimeout(this.checkTimer);
-    this.checkTimer = setTimeout(() => {
-      this.checkTimer = undefined;
-      void this.checksFor(this.text);
-    }, delayMs);
-  }
-
-  /** The finished checks of `text`: the ones made already, the ones under way, or new ones. */
-  private checksFor(text: string): Promise<ServiceChecksMessage> {
-    if (this.checks?.text === text && this.checks.analyzer.state !== 'checking' && this.checks.caller.state !== 'checking')
-      return Promise.resolve(this.checks);
-    if (this.checking?.text === text) return this.checking.done;
-    this.checking?.abort.abort();
-    const abort = new AbortController();
-    const done = this.runChecks(text, abort.signal).finally(() => {
-      if (this.checking?.abort === abort) this.checking = undefined;
-    });
-    this.checking = { text, done, abort };
-    return done;
-  }
-
-  private async runChecks(text: string, signal: AbortSignal): Promise<ServiceChecksMessage> {
-    const checker = this.serviceChecker;
-    const publish = (m: ServiceChecksMessage): ServiceChecksMessage => {
-      if (!signal.aborted) {
-        this.checks = m;
-        this.post(m);
-      }
-      return m;
-    };
-    if (!checker) {
-      const reason = 'the extension was started without the service checks.';
-      return publish({ type: 'serviceChecks', text, analyzer: { state: 'unavailable', reason }, caller: { state: 'unavailable', reason } });
-    }
-    const connection = this.target.connection;
-    this.caller ??= checker.callerArn(connection).then(
-      (arn) => ({ state: 'done', arn }) as const,
-      (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.services.log.info(
-          `Key policy editor (${this.label}): sts:GetCallerIdentity did not answer (${reason}); the lockout check assumes the account.`,
-        );
-        return { state: 'unavailable', reason } as const;
-      },
-    );
-    const syntaxOk = policyValueOf(text) !== undefined;
-    const analyzing: Promise<ServiceChecksMessage['analyzer']> = !syntaxOk
-      ? Promise.resolve({ state: 'unavailable', reason: 'the policy is not valid JSON, so it was not sent.' })
-      : checker.validateKeyPolicy(connection, text, signal).then(
-          (raw) => ({ state: 'done', findings: placeServiceFindings(raw, text) }) as const,
-          (error: unknown) => ({ state: 'unavailable', reason: error instanceof Error ? error.message : String(error) }) as const,
-        );
-    publish({
-      type: 'serviceChecks',
-      text,
-      analyzer: { state: 'checking' },
-      caller: this.checks?.caller.state === 'done' ? this.checks.caller : { state: 'checking' },
-    });
-    const [analyzer, caller] = await Promise.all([analyzing, this.caller]);
-    return publish({ type: 'serviceChecks', text, analyzer, caller });
+    return this.serviceCheck.checks;
   }
 
   /** Opens the JSON tab beside the form (or focuses it), optionally selecting a range. */
@@ -496,139 +438,38 @@ export class PolicyEditorSession implements vscode.Disposable {
    */
   save(text: string): Promise<SaveResult> {
     if (this.saving) return Promise.resolve({ saved: false, message: 'A save is already in progress.' });
-    this.saving = this.doSave(text).finally(() => (this.saving = undefined));
+    this.saving = savePolicy(this.saveHost(), text).finally(() => (this.saving = undefined));
     return this.saving;
   }
 
-  private saveContext(checks?: ServiceChecksMessage): SaveContext {
-    const info = this.keyInfo();
+  private saveHost(): PolicySaveHost {
     return {
-      label: this.label,
-      accountId: info.accountId,
-      partition: info.partition,
-      keyArn: info.keyArn,
-      keyKind: { keyUsage: info.keyUsage, keySpec: info.keySpec, multiRegion: info.multiRegion },
-      callerArn: checks?.caller.state === 'done' ? checks.caller.arn : undefined,
-      callerUnknown: checks?.caller.state === 'unavailable' ? checks.caller.reason : undefined,
-      serviceFindings: checks?.analyzer.state === 'done' ? checks.analyzer.findings : undefined,
-      analyzerUnavailable: checks?.analyzer.state === 'unavailable' ? checks.analyzer.reason : undefined,
+      services: this.services,
+      keyId: this.keyId,
+      serviceChecks: this.serviceCheck,
+      label: () => this.label,
+      connectionId: () => this.target.connection.id,
+      keyInfo: () => this.keyInfo(),
+      readOnlyReason: () => this.readOnlyReason,
+      gateway: () => this.gateway,
+      currentText: () => this.text,
+      setText: (text) => this.setText(text, 'form'),
+      baseText: () => this.baseText,
+      setBaseText: (text) => (this.baseText = text),
+      setShownServerText: (text) => (this.shownServerText = text),
+      serverChanged: () => this.fileSystem.changed(this.serverUri),
+      setStatus: (status, message) => this.setStatus(status, message),
+      post: (message) => this.post(message),
+      showDiff: (serverText, title) => this.showDiff(serverText, title),
+      closeDiffs: () => this.jsonTab.closeDiffs(),
+      reload: (options) => this.reload(options),
     };
-  }
-
-  /** Asks what core decides (saveDecision.ts), then PutKeyPolicy. */
-  private async doSave(text: string): Promise<SaveResult> {
-    const readOnly = this.readOnlyReason;
-    if (readOnly) return { saved: false, message: readOnly };
-    this.setText(text, 'form');
-    const checked = checkPolicyForSave(text, this.saveContext());
-    if (checked.kind === 'invalid') {
-      this.setStatus('failed', checked.message);
-      return { saved: false, message: checked.message };
-    }
-    // The caller's identity (asked again when it failed before) and Access Analyzer's findings of this very text.
-    this.setStatus('saving', 'Checking the policy with IAM Access Analyzer and your identity…');
-    if (this.caller && (await this.caller).state === 'unavailable') {
-      this.caller = undefined;
-      this.checks = undefined;
-    }
-    const ctx = this.saveContext(await this.checksFor(text));
-
-    this.setStatus('saving', 'Checking the policy on KMS…');
-    let server: string;
-    try {
-      server = await this.gateway.getKeyPolicy(this.keyId);
-    } catch (error) {
-      this.setStatus('failed', `Not saved: could not read the current policy (${error instanceof Error ? error.message : String(error)}).`);
-      throw error;
-    }
-
-    const decision = decideSave(checked, this.baseText, server, ctx);
-    switch (decision.kind) {
-      case 'invalid':
-        this.setStatus('failed', decision.message);
-        return { saved: false, message: decision.message };
-      case 'conflict':
-        return this.conflict(server, decision.message);
-      case 'unchanged':
-        this.setStatus('idle', decision.message);
-        return { saved: false, message: decision.message };
-      case 'ready':
-        break;
-    }
-    try {
-      await this.showDiff(server, 'Key policy on KMS ↔ yours (review before saving)');
-      await this.services.ui.confirm(decision.confirm.message, {
-        modal: true,
-        confirmLabel: decision.confirm.confirmLabel,
-        detail: decision.confirm.detail,
-      });
-      if (decision.confirmLockout) {
-        await this.services.ui.confirm(decision.confirmLockout.message, {
-          modal: true,
-          confirmLabel: decision.confirmLockout.confirmLabel,
-          detail: decision.confirmLockout.detail,
-        });
-      }
-    } catch (error) {
-      if (isCancellation(error)) {
-        this.setStatus('idle', 'Not saved.');
-        return { saved: false, message: 'Not saved.' };
-      }
-      throw error;
-    }
-
-    this.setStatus('saving', 'Saving to KMS…');
-    try {
-      await this.gateway.putKeyPolicy(this.keyId, text);
-    } catch (error) {
-      this.setStatus('failed', `Not saved: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
-    }
-    const stored = await this.gateway.getKeyPolicy(this.keyId).catch(() => text);
-    this.baseText = stored;
-    this.shownServerText = stored;
-    this.fileSystem.changed(this.serverUri);
-    this.services.fireKeyChanged({ connectionId: this.target.connection.id, keyId: this.keyId });
-    this.services.log.info(`Saved the key policy of ${this.label} (${this.keyId}) with PutKeyPolicy.`);
-    await this.jsonTab.closeDiffs().catch(() => undefined);
-    this.post({ type: 'text', text: this.text, source: 'save', serverText: stored });
-    this.setStatus('saved', `Saved to KMS at ${new Date().toLocaleTimeString()}.`);
-    return { saved: true, message: `Saved the key policy of ${this.label}.` };
-  }
-
-  private async conflict(server: string, message: string): Promise<SaveResult> {
-    this.setStatus('conflict', `${message} Reload to start from the server's version, or Compare to see it.`);
-    this.shownServerText = server;
-    this.fileSystem.changed(this.serverUri);
-    const choice = await this.services.ui.choose(message, ['Compare', 'Reload'] as const, {
-      modal: true,
-      severity: 'warning',
-      detail:
-        'Reload replaces your changes with the policy on KMS. Compare shows the policy on KMS next to yours; save again afterwards to replace it with yours.',
-    });
-    if (choice === 'Reload') {
-      await this.reload({ confirmed: true });
-      return { saved: false, message: `${message} Reloaded the policy from KMS.` };
-    }
-    if (choice === 'Compare') {
-      // Having seen the server's version, the next save replaces it (after the usual diff and checks).
-      this.baseText = server;
-      await this.showDiff(server, 'Key policy on KMS now ↔ yours');
-      this.post({ type: 'text', text: this.text, source: 'save', serverText: server });
-      this.setStatus(
-        'conflict',
-        'The diff shows the policy on KMS now against yours. Save again to replace it with yours, or Reload to take the server’s.',
-      );
-      return { saved: false, message: `${message} The diff shows both versions.` };
-    }
-    return { saved: false, message };
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.checkTimer) clearTimeout(this.checkTimer);
-    this.checking?.abort.abort();
+    this.serviceCheck.dispose();
     // The JSON tab and diffs belong to this editor: they close with it.
     for (const d of this.disposables.splice(0)) d.dispose();
     this.postedListeners.clear();
