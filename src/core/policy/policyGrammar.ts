@@ -1,25 +1,24 @@
-// The key-policy grammar as KMS reads it, statement by statement: versions, Sid, Effect,
-// principals, actions and resources, conditions, and the warnings for statements that give
-// away more than their Sid suggests. Issues go to validatePolicy's collector.
-import { explainUnknownOperator, parseConditionOperator } from './conditions';
+// The key-policy grammar as KMS reads it, statement by statement: versions, Sid, Effect, the
+// elements of each statement (principals, actions, resources, conditions: policyElements.ts), and the
+// warnings for statements that give away more than their Sid suggests. Issues go to validatePolicy's collector.
 import { type JsonNode, type JsonPath, nodeAtPath, nodeValue } from './jsonDocument';
-import { actionPatternMatches, effectiveActions, expandActionPattern, kmsActionInfo, suggestActions } from './kmsActions';
+import { effectiveActions } from './kmsActions';
 import { POLICY_VERSIONS, STATEMENT_KEYS, TOP_LEVEL_KEYS, isJsonObject, stringList } from './policyModel';
-import { PRINCIPAL_TYPES, canonicalUserProblem, federatedProblem, parseAwsPrincipal, serviceProblem } from './principals';
+import { checkActions, checkCondition, checkPrincipal, checkResources, type GrammarScope } from './policyElements';
 import { sidExcess, summarizeActions } from './sidIntent';
 import type { Add, IssueSeverity, ValidationContext } from './validatePolicy';
 
-export class GrammarChecker {
-  private version: string | undefined;
+export class GrammarChecker implements GrammarScope {
+  version: string | undefined;
 
   constructor(
     private readonly root: JsonNode,
-    private readonly context: ValidationContext,
+    readonly context: ValidationContext,
     private readonly addRaw: Add,
   ) {}
 
   /** Adds an issue at a node: its value, its key (for "unknown element"), or its first character. */
-  private add(severity: IssueSeverity, code: string, message: string, path: JsonPath, at: 'value' | 'key' | 'open' = 'value'): void {
+  add(severity: IssueSeverity, code: string, message: string, path: JsonPath, at: 'value' | 'key' | 'open' = 'value'): void {
     const { node, property } = nodeAtPath(this.root, path);
     const statementIndex =
       path[0] !== 'Statement' || path.length < 2
@@ -179,9 +178,9 @@ export class GrammarChecker {
       );
     if (hasP && hasNotP)
       this.add('error', 'principal-both', `${label} has both Principal and NotPrincipal: keep one.`, [...path, 'NotPrincipal'], 'key');
-    if (hasP) this.checkPrincipal(s.Principal, [...path, 'Principal'], label);
+    if (hasP) checkPrincipal(this, s.Principal, [...path, 'Principal'], label);
     if (hasNotP) {
-      this.checkPrincipal(s.NotPrincipal, [...path, 'NotPrincipal'], label);
+      checkPrincipal(this, s.NotPrincipal, [...path, 'NotPrincipal'], label);
       if (s.Effect === 'Allow')
         this.add(
           'warning',
@@ -199,9 +198,9 @@ export class GrammarChecker {
       this.add('error', 'no-action', `${label} has no Action, so it has no effect: add "Action": […], e.g. "kms:Decrypt".`, path, 'open');
     if (hasA && hasNotA)
       this.add('error', 'action-both', `${label} has both Action and NotAction: keep one.`, [...path, 'NotAction'], 'key');
-    if (hasA) this.checkActions(s.Action, [...path, 'Action'], label);
+    if (hasA) checkActions(this, s.Action, [...path, 'Action'], label);
     if (hasNotA) {
-      this.checkActions(s.NotAction, [...path, 'NotAction'], label);
+      checkActions(this, s.NotAction, [...path, 'NotAction'], label);
       if (s.Effect === 'Allow')
         this.add(
           'warning',
@@ -225,284 +224,13 @@ export class GrammarChecker {
       );
     if (hasR && hasNotR)
       this.add('error', 'resource-both', `${label} has both Resource and NotResource: keep one.`, [...path, 'NotResource'], 'key');
-    if (hasR) this.checkResources(s.Resource, [...path, 'Resource'], label, false);
-    if (hasNotR) this.checkResources(s.NotResource, [...path, 'NotResource'], label, true);
+    if (hasR) checkResources(this, s.Resource, [...path, 'Resource'], label, false);
+    if (hasNotR) checkResources(this, s.NotResource, [...path, 'NotResource'], label, true);
 
     // Condition
-    if ('Condition' in s) this.checkCondition(s.Condition, [...path, 'Condition'], label);
+    if ('Condition' in s) checkCondition(this, s.Condition, [...path, 'Condition'], label);
 
     this.checkBreadth(s, path, label);
-  }
-
-  private checkPrincipal(p: unknown, path: JsonPath, label: string): void {
-    if (p === '*') return;
-    if (typeof p === 'string') {
-      const parsed = parseAwsPrincipal(p);
-      this.add(
-        'error',
-        'principal-form',
-        `${label}: Principal must be "*" or an object such as {"AWS": ${JSON.stringify(parsed.ok ? p : 'arn:aws:iam::111122223333:root')}}.`,
-        path,
-      );
-      return;
-    }
-    if (!isJsonObject(p)) {
-      this.add(
-        'error',
-        'principal-form',
-        `${label}: Principal must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}.`,
-        path,
-      );
-      return;
-    }
-    if (Object.keys(p).length === 0)
-      this.add('error', 'principal-empty', `${label}: Principal is empty: name at least one principal.`, path);
-    for (const [type, values] of Object.entries(p)) {
-      if (!(PRINCIPAL_TYPES as readonly string[]).includes(type)) {
-        const hint = PRINCIPAL_TYPES.find((t) => t.toLowerCase() === type.toLowerCase());
-        this.add(
-          'error',
-          'principal-type',
-          hint
-            ? `${label}: write the principal type as "${hint}".`
-            : `${label}: "${type}" is not a principal type. Use AWS, Service, Federated or CanonicalUser.`,
-          [...path, type],
-          'key',
-        );
-        continue;
-      }
-      const list = Array.isArray(values) ? values : [values];
-      if (Array.isArray(values) && values.length === 0)
-        this.add('error', 'principal-empty', `${label}: the ${type} principal list is empty: name at least one, or remove "${type}".`, [
-          ...path,
-          type,
-        ]);
-      list.forEach((v, i) => {
-        const itemPath = Array.isArray(values) ? [...path, type, i] : [...path, type];
-        if (typeof v !== 'string') {
-          this.add(
-            'error',
-            'principal-value',
-            `${label}: principals are strings (ARNs, account ids, service names), not ${JSON.stringify(v)}.`,
-            itemPath,
-          );
-          return;
-        }
-        this.checkPrincipalValue(type as (typeof PRINCIPAL_TYPES)[number], v, itemPath, label);
-      });
-    }
-  }
-
-  private checkPrincipalValue(type: (typeof PRINCIPAL_TYPES)[number], v: string, path: JsonPath, label: string): void {
-    switch (type) {
-      case 'AWS': {
-        const parsed = parseAwsPrincipal(v);
-        if (!parsed.ok) {
-          this.add('error', 'principal-arn', `${label}: ${parsed.problem}`, path);
-          return;
-        }
-        if (parsed.principal.kind === 'unique-id') {
-          this.add(
-            'warning',
-            'principal-deleted',
-            `${label}: ${v} is the unique id of a deleted IAM ${v.startsWith('AROA') ? 'role' : 'user'}. It grants nothing; re-creating it does not restore access. Remove it or name the new ARN.`,
-            path,
-          );
-        }
-        if (parsed.principal.kind === 'assumed-role') {
-          this.add(
-            'warning',
-            'principal-session',
-            `${label}: ${v} is one role session; it stops applying when the session ends. Name the role (arn:${parsed.principal.partition}:iam::${parsed.principal.accountId}:role/${parsed.principal.roleName}) instead.`,
-            path,
-          );
-        }
-        return;
-      }
-      case 'Service': {
-        const problem = serviceProblem(v);
-        if (problem) this.add('warning', 'principal-service', `${label}: ${problem}`, path);
-        return;
-      }
-      case 'Federated': {
-        const problem = federatedProblem(v);
-        if (problem) this.add('warning', 'principal-federated', `${label}: ${problem}`, path);
-        return;
-      }
-      case 'CanonicalUser': {
-        const problem = canonicalUserProblem(v);
-        if (problem) this.add('error', 'principal-canonical', `${label}: ${problem}`, path);
-        return;
-      }
-    }
-  }
-
-  private checkActions(a: unknown, path: JsonPath, label: string): void {
-    if (Array.isArray(a) && a.length === 0) {
-      this.add(
-        'error',
-        'action-empty',
-        `${label}: the action list is empty, so the statement has no effect. Add actions such as "kms:Decrypt".`,
-        path,
-      );
-      return;
-    }
-    if (typeof a !== 'string' && !Array.isArray(a)) {
-      this.add('error', 'action-type', `${label}: actions are a string or a list of strings such as ["kms:Encrypt", "kms:Decrypt"].`, path);
-      return;
-    }
-    const list = Array.isArray(a) ? a : [a];
-    list.forEach((action, i) => {
-      const itemPath = Array.isArray(a) ? [...path, i] : path;
-      if (typeof action !== 'string') {
-        this.add('error', 'action-type', `${label}: actions are strings such as "kms:Decrypt", not ${JSON.stringify(action)}.`, itemPath);
-        return;
-      }
-      this.checkAction(action, itemPath, label);
-    });
-  }
-
-  private checkAction(action: string, path: JsonPath, label: string): void {
-    if (action === '*') return;
-    const m = /^([A-Za-z0-9-]+):([A-Za-z0-9*?]+)$/.exec(action);
-    if (!m) {
-      const suggestion = suggestActions(action)[0];
-      this.add(
-        'error',
-        'action-form',
-        `${label}: "${action}" is not an action. Actions look like "kms:Decrypt"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`,
-        path,
-      );
-      return;
-    }
-    const [, service, name] = m;
-    if (service.toLowerCase() !== 'kms') {
-      this.add(
-        'warning',
-        'action-service',
-        `${label}: "${action}" is not a KMS action, so it has no effect in a key policy. Grant it in an IAM or ${service} policy instead.`,
-        path,
-      );
-      return;
-    }
-    if (/[*?]/.test(name)) {
-      if (expandActionPattern(action).length === 0)
-        this.add('warning', 'action-matches-nothing', `${label}: "${action}" matches no KMS action.`, path);
-      return;
-    }
-    const info = kmsActionInfo(action);
-    if (!info) {
-      const suggestions = suggestActions(action);
-      this.add(
-        'warning',
-        'unknown-action',
-        `${label}: "${action}" is not a known KMS action${suggestions.length ? `. Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '; check the spelling.'}`,
-        path,
-      );
-      return;
-    }
-    if (!info.keyResource) {
-      this.add(
-        'warning',
-        'action-not-key',
-        `${label}: "kms:${info.name}" is not an action on a key, so it has no effect in a key policy. Allow it in an IAM policy instead.`,
-        path,
-      );
-    }
-  }
-
-  private checkResources(r: unknown, path: JsonPath, label: string, not: boolean): void {
-    const list = stringList(r);
-    if (!list) {
-      this.add('error', 'resource-type', `${label}: Resource is a string or a non-empty list of strings; in a key policy use "*".`, path);
-      return;
-    }
-    if (not) {
-      this.add(
-        'warning',
-        'not-resource',
-        `${label}: NotResource in a key policy is unusual (the policy is about this key only). Use "Resource": "*".`,
-        path,
-        'key',
-      );
-      return;
-    }
-    for (const [i, value] of list.entries()) {
-      if (value === '*') continue;
-      const itemPath = Array.isArray(r) ? [...path, i] : path;
-      if (this.context.keyArn && actionPatternMatches(value, this.context.keyArn)) continue;
-      if (!this.context.keyArn && /^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(value)) continue;
-      this.add(
-        'warning',
-        'resource-other',
-        `${label}: in a key policy the resource is always this key; "${value}" ${this.context.keyArn ? 'does not name it, so the statement has no effect' : 'is not a key ARN'}. Use "*".`,
-        itemPath,
-      );
-    }
-  }
-
-  private checkCondition(c: unknown, path: JsonPath, label: string): void {
-    if (!isJsonObject(c)) {
-      this.add(
-        'error',
-        'condition-type',
-        `${label}: Condition is an object such as {"StringEquals": {"kms:CallerAccount": "111122223333"}}.`,
-        path,
-      );
-      return;
-    }
-    for (const [op, block] of Object.entries(c)) {
-      const opPath = [...path, op];
-      const parsed = parseConditionOperator(op);
-      if (!parsed) this.add('error', 'condition-operator', `${label}: ${explainUnknownOperator(op)}`, opPath, 'key');
-      if (!isJsonObject(block) || Object.keys(block).length === 0) {
-        this.add(
-          'error',
-          'condition-block',
-          `${label}: "${op}" takes an object of condition keys and values, e.g. {"aws:PrincipalOrgID": "o-abc123"}.`,
-          opPath,
-        );
-        continue;
-      }
-      for (const [key, values] of Object.entries(block)) {
-        const keyPath = [...opPath, key];
-        if (!/^[A-Za-z0-9-]+:\S+$/.test(key))
-          this.add(
-            'error',
-            'condition-key',
-            `${label}: "${key}" is not a condition key; keys look like "kms:CallerAccount" or "aws:PrincipalArn".`,
-            keyPath,
-            'key',
-          );
-        const list = Array.isArray(values) ? values : [values];
-        if (Array.isArray(values) && values.length === 0)
-          this.add('error', 'condition-value', `${label}: the values of "${key}" are empty.`, keyPath);
-        list.forEach((v, i) => {
-          const vPath = Array.isArray(values) ? [...keyPath, i] : keyPath;
-          if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-            this.add(
-              'error',
-              'condition-value',
-              `${label}: condition values are strings, numbers or booleans, not ${JSON.stringify(v)}.`,
-              vPath,
-            );
-            return;
-          }
-          if (parsed?.base === 'Null' && !(['true', 'false', true, false] as unknown[]).includes(v))
-            this.add('error', 'condition-value', `${label}: Null takes "true" or "false".`, vPath);
-          if (parsed?.base === 'Bool' && !(['true', 'false', true, false] as unknown[]).includes(v))
-            this.add('error', 'condition-value', `${label}: Bool takes "true" or "false".`, vPath);
-          if (typeof v === 'string' && /\$\{[^}]*\}/.test(v) && this.version !== '2012-10-17') {
-            this.add(
-              'warning',
-              'policy-variable',
-              `${label}: policy variables like ${/\$\{[^}]*\}/.exec(v)?.[0] ?? ''} work only with "Version": "2012-10-17".`,
-              vPath,
-            );
-          }
-        });
-      }
-    }
   }
 
   /** Warnings for statements that allow more than they seem to. */
