@@ -10,6 +10,8 @@ import { openActivity, screenshot, treeItem, viewPane, waitForSideBarIdle } from
 
 const CONNECTION = /^Local KMS emulator/;
 const ALIAS = `e2e-lifecycle-${Date.now().toString(36)}`;
+/** A key pending deletion reads its deletion date first in the tree (the state word fits at 300 px). */
+const PENDING_DELETION = /Deletes \d{4}-\d{2}-\d{2}/;
 
 /** The quick input once its title matches (each wizard step replaces the previous one). */
 async function quickInputStep(page: Page, title: RegExp): Promise<Locator> {
@@ -184,13 +186,13 @@ describe('key lifecycle in the workbench', function () {
     await dialogButton(page, /Schedule deletion of/, 'Continue…');
     await typeStep(page, /Waiting period/, '7');
     await typeStep(page, new RegExp(`Type alias/${ALIAS} to schedule its deletion`), `alias/${ALIAS}`);
-    await waitForKeyItem(page, /Pending deletion/);
+    await waitForKeyItem(page, PENDING_DELETION);
     assert.equal(await state(), 'PendingDeletion');
   });
 
   it('offers cancelling, not disabling, for a key pending deletion; cancelling offers to enable it', async () => {
     const { page } = env!;
-    const menu = await openContextMenu(page, await waitForKeyItem(page, /Pending deletion/));
+    const menu = await openContextMenu(page, await waitForKeyItem(page, PENDING_DELETION));
     const entries = await menuEntries(menu);
     console.log(`      screenshot: ${await screenshot(page, 'lifecycle-context-menu-pending-deletion')}`);
     assert.ok(entries.includes('Cancel Key Deletion…'), entries.join(' | '));
