@@ -6,6 +6,7 @@ import { ArgumentError } from '../../core/args/argumentError';
 import { encryptFileInPlace, inspectFile } from '../../core/envelope/fileEncryption';
 import { isEncryptedFormat } from '../../core/envelope/detect';
 import { KmsError } from '../../core/kms/errors';
+import { keyNames } from '../../core/kms/keyNames';
 import type { CommandSpec } from '../commands/commandRunner';
 import {
   announceWorkspaceKey,
@@ -48,9 +49,13 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
         if (isEncryptedFormat(inspection.format)) {
+          // Keys by name (the ARNs go to the log).
+          const arns = inspection.info?.keyArns ?? [];
+          if (arns.length) services.log.info(`${uri.fsPath} is already encrypted under ${arns.join(', ')}`);
+          const under = arns.length ? ` under ${keyNames(arns, await services.keyNames.activeContext())}` : '';
           throw new KmsError(
             'AlreadyEncrypted',
-            `${basename(uri.fsPath)} is already encrypted${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}. Decrypt it first, or re-encrypt it to change its key.`,
+            `${basename(uri.fsPath)} is already encrypted${under}. Decrypt it first, or re-encrypt it to change its key.`,
           );
         }
       }

@@ -8,6 +8,7 @@ import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
 import { inspectFile } from '../../core/envelope/fileEncryption';
 import { KmsError } from '../../core/kms/errors';
+import { keyNames } from '../../core/kms/keyNames';
 import { creationRuleFor, type RuleMatch } from '../../core/sops/creationRules';
 import { formatForName, type NewKmsKey, type SopsFormat } from '../../core/sops/sopsFile';
 import { encryptSopsFileInPlace, rotateSopsFileInPlace, sopsFileKeys, updateSopsKeysInPlace } from '../../core/sops/sopsFiles';
@@ -241,12 +242,14 @@ export function addSopsKey(deps: EditorDeps): CommandSpec<{ uri: vscode.Uri; key
       );
       deps.fileChanged(uri);
       services.log.info(`Added ${out.added.join(', ') || 'no new key'} to ${uri.fsPath}`);
-      if (interactive)
+      if (interactive) {
+        const names = await kms.names();
         void vscode.window.showInformationMessage(
           out.added.length
-            ? `${basename(uri.fsPath)} now opens with ${out.added.join(', ')} too.`
-            : `${basename(uri.fsPath)} already has ${refs.join(', ')}.`,
+            ? `${basename(uri.fsPath)} now opens with ${keyNames(out.added, names)} too.`
+            : `${basename(uri.fsPath)} already has ${keyNames(refs, names)}.`,
         );
+      }
       return { uri, keyIds: out.kmsKeys, added: out.added };
     },
   };
@@ -281,7 +284,7 @@ export function removeSopsKey(deps: EditorDeps): CommandSpec<{ uri: vscode.Uri; 
         if (remove.length === 0) throw new ArgumentError('Choose at least one key to remove.');
       }
       if (interactive) {
-        await services.ui.confirm(`Remove ${remove.join(', ')} from ${basename(uri.fsPath)}?`, {
+        await services.ui.confirm(`Remove ${keyNames(remove, await kms.names(), remove.length)} from ${basename(uri.fsPath)}?`, {
           modal: true,
           confirmLabel: 'Remove',
           detail:
