@@ -111,7 +111,11 @@ describe('key-policy editor', function () {
     const { result, session } = await open(keyId);
     assert.equal(result.keyId, keyId);
     assert.equal(result.opened, true);
-    assert.match(result.uri, /^kms-policy:\/c\w+\/[0-9a-f-]+\/[\w.-]+\.key-policy\.json$/);
+    // The name people recognise as the whole path (breadcrumb, tooltip); the session in the query.
+    const uri = vscode.Uri.parse(result.uri);
+    assert.equal(uri.scheme, 'kms-policy');
+    assert.match(uri.path, /^\/[\w.-]+\.key-policy\.json$/);
+    assert.match(new URLSearchParams(uri.query).get('session') ?? '', /^c\w+\/[0-9a-f-]+$/);
     assert.match(result.keyArn ?? '', new RegExp(`^arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}$`));
     const init = await until('the webview to say ready and get init', () => session.posted().find(isInit));
     assert.equal(session.isReady(), true);

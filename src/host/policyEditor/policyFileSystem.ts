@@ -34,14 +34,25 @@ function fileName(label: string): string {
   return `${label.replace(/^alias\//, '').replace(/[^\w.-]+/g, '-')}.key-policy.json`;
 }
 
-/** `kms-policy:/<session>/<name>.key-policy.json`: the policy being edited. */
+/**
+ * `kms-policy:/<name>.key-policy.json?session=<session>`: the policy being edited. The session
+ * is in the query, so the breadcrumb and tooltip show only the name people recognise.
+ */
 export function workingUri(sessionKey: string, label: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: POLICY_SCHEME, path: `/${sessionKey}/${fileName(label)}` });
+  return vscode.Uri.from({
+    scheme: POLICY_SCHEME,
+    path: `/${fileName(label)}`,
+    query: new URLSearchParams({ session: sessionKey }).toString(),
+  });
 }
 
-/** `kms-policy:/<session>/on-server/<name>.key-policy.json`: the server's policy, read-only. */
+/** `kms-policy:/on-server/<name>.key-policy.json?session=<session>`: the server's policy, read-only. */
 export function serverUri(sessionKey: string, label: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: POLICY_SCHEME, path: `/${sessionKey}/on-server/${fileName(label)}` });
+  return vscode.Uri.from({
+    scheme: POLICY_SCHEME,
+    path: `/on-server/${fileName(label)}`,
+    query: new URLSearchParams({ session: sessionKey }).toString(),
+  });
 }
 
 /**
@@ -70,11 +81,12 @@ export class PolicyFileSystem implements vscode.FileSystemProvider, vscode.Dispo
   }
 
   private resolve(uri: vscode.Uri): { source: PolicyDocumentSource; server: boolean } {
-    const [, session, key, ...rest] = uri.path.split('/');
-    const source = this.sources.get(`${session}/${key}`);
-    if (!source || rest.length === 0) throw vscode.FileSystemError.FileNotFound(uri);
-    const server = rest[0] === 'on-server';
-    if ((server && rest.length !== 2) || (!server && rest.length !== 1)) throw vscode.FileSystemError.FileNotFound(uri);
+    const session = new URLSearchParams(uri.query).get('session');
+    const source = session ? this.sources.get(session) : undefined;
+    const [, ...parts] = uri.path.split('/');
+    const server = parts[0] === 'on-server';
+    if (!source || parts.length !== (server ? 2 : 1) || !parts[parts.length - 1].endsWith('.key-policy.json'))
+      throw vscode.FileSystemError.FileNotFound(uri);
     return { source, server };
   }
 
