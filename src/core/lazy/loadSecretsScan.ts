@@ -23,8 +23,3 @@ export function secretsScan(): SecretsScanModule {
   loaded ??= require('./secretsScan') as SecretsScanModule;
   return loaded;
 }
-
-/** Whether the YAML parser has been loaded by now (activation tests assert it has not). */
-export function isSecretsScanLoaded(): boolean {
-  return loaded !== undefined;
-}

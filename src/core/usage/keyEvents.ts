@@ -1,5 +1,6 @@
 import type { LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import type { Connection } from '../aws/connection';
+import { abortableSleep, isThrottling } from '../kms/throttling';
 
 /** LookupEvents, as the usage lookup needs it (the CloudTrail client of a connection, or a test's). */
 export interface LookupSource {
@@ -99,31 +100,6 @@ export interface FetchedEvents {
   readonly throttled: number;
 }
 
-/** A sleep that ends early (rejecting with an AbortError) when the signal aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError());
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortError(): Error {
-  const e = new Error('Cancelled');
-  e.name = 'AbortError';
-  return e;
-}
-
 /**
  * Reads the key's CloudTrail events of the last `days` days (LookupEvents by ResourceName,
  * 50 a page), at most one call every 500 ms (CloudTrail's 2 calls a second), backing off
@@ -167,9 +143,7 @@ export async function fetchKeyEvents(source: LookupSource, options: FetchOptions
           options.signal,
         );
       } catch (error) {
-        const name = (error as { name?: string; code?: string }).name;
-        const code = (error as { code?: string }).code;
-        if ((name === 'ThrottlingException' || code === 'ThrottlingException') && attempt < BACKOFF_MS.length) {
+        if (isThrottling(error) && attempt < BACKOFF_MS.length) {
           throttled++;
           await sleep(BACKOFF_MS[attempt++], options.signal);
           continue;

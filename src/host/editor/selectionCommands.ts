@@ -169,7 +169,7 @@ export function decryptSelection(deps: EditorDeps): CommandSpec<DecryptSelection
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const secrets = await withProgress(`Decrypting ${targets.length > 1 ? `${targets.length} selections` : 'the selection'}…`, (signal) =>
-        withContextRetry(deps, targets, uri, { given, interactive, verb: 'decrypt' }, (t, encryptionContext) =>
+        withContextRetry(deps, targets, uri, { given, interactive, verb: 'decrypt', signal }, (t, encryptionContext) =>
           decryptSecret(t.found!, { encryptionContext, keyId }, kms, signal),
         ),
       );
@@ -229,7 +229,7 @@ export function reEncryptSelection(deps: EditorDeps): CommandSpec<ReEncryptSelec
             deps,
             targets,
             uri,
-            { given: sourceContextArg(args), interactive, verb: 're-encrypt' },
+            { given: sourceContextArg(args), interactive, verb: 're-encrypt', signal },
             (t, sourceEncryptionContext) =>
               reEncryptSecret(t.found!, { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext }, kms, signal),
           ),

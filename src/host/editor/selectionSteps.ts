@@ -86,7 +86,7 @@ export async function withContextRetry<R>(
   deps: EditorDeps,
   targets: readonly Target[],
   uri: vscode.Uri,
-  options: { given: EncryptionContext | undefined; interactive: boolean; verb: string },
+  options: { given: EncryptionContext | undefined; interactive: boolean; verb: string; signal?: AbortSignal },
   run: (target: Target, context: EncryptionContext | undefined) => Promise<R>,
 ): Promise<R[]> {
   const several = targets.length > 1;
@@ -101,7 +101,7 @@ export async function withContextRetry<R>(
   };
   await mapLimit([...targets.keys()], CONCURRENCY, async (i) => {
     try {
-      results[i] = await retryThrottled(() => run(targets[i], contextOf(targets[i])));
+      results[i] = await retryThrottled(() => run(targets[i], contextOf(targets[i])), { signal: options.signal });
     } catch (error) {
       if (options.given === undefined && options.interactive && targets[i].found?.kind === 'blob' && isContextProblem(error)) retry.push(i);
       else failed.first ??= inSelection(targets[i], error, several);
@@ -119,7 +119,7 @@ export async function withContextRetry<R>(
   });
   await mapLimit(retry, CONCURRENCY, async (i) => {
     try {
-      results[i] = await retryThrottled(() => run(targets[i], context));
+      results[i] = await retryThrottled(() => run(targets[i], context), { signal: options.signal });
     } catch (error) {
       failed.first ??= inSelection(targets[i], error, several);
     }
