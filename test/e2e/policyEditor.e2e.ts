@@ -1,7 +1,8 @@
 // The key-policy editor end to end in the real workbench (code-server + Chromium): open it
 // from the KMS view's "Key policy" node, add a statement in the form, save through VS Code's
-// diff and confirmation dialog, and check the emulator holds it; screenshots of the form in
-// the Default Light Modern and Default Dark Modern themes.
+// diff and confirmation dialog, and check the emulator holds it; screenshots of the form, and of
+// IAM Access Analyzer's findings at their statement, in the Default Light Modern and Default Dark
+// Modern themes.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,5 +194,41 @@ describe('key-policy editor in the workbench', function () {
     await frame.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(500);
     console.log(`      screenshot: ${await screenshot(page, 'policy-editor-dark')}`);
+  });
+
+  it("shows IAM Access Analyzer's findings at their statement, in Default Dark Modern and Default Light Modern", async () => {
+    const { page } = env!;
+    frame = await webviewFrame(page, '#section-statements');
+    // An Allow to everyone without a condition: the emulator's Access Analyzer reports
+    // PUBLIC_PRINCIPAL_WITHOUT_CONDITION as a security warning at that statement.
+    const n = await frame.locator('article.card').count();
+    await frame.getByRole('button', { name: 'Add statement' }).click();
+    const sid = frame.locator(`#s${n}-sid`);
+    await sid.waitFor();
+    await sid.fill('AllowEveryoneToDecrypt');
+    await sid.press('Tab');
+    await frame.locator(`#s${n}-p0-type`).selectOption('*');
+    await frame.locator(`#s${n}-actions-add`).click();
+    await frame.locator(`#s${n}-actions-new0`).fill('kms:Decrypt');
+    await frame.locator(`#s${n}-actions-new0`).press('Tab');
+    const card = frame.locator('article.card').nth(n);
+    const finding = card.locator('[data-finding="PUBLIC_PRINCIPAL_WITHOUT_CONDITION"]');
+    await finding.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await finding.innerText(), /Access Analyzer · Security warning/);
+    assert.match(await frame.locator('#analyzer-state').innerText(), /IAM Access Analyzer: 1 security warning/);
+
+    const shoot = async (name: string): Promise<void> => {
+      const at = frame.locator('article.card').nth(n).locator('[data-finding="PUBLIC_PRINCIPAL_WITHOUT_CONDITION"]');
+      await at.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await page.waitForTimeout(500);
+      console.log(`      screenshot: ${await screenshot(page, name)}`);
+    };
+    await shoot('policy-editor-findings-dark');
+
+    await setColorTheme(page, 'Default Light Modern');
+    await themeIs(page, 'vs');
+    frame = await webviewFrame(page, '#section-statements');
+    await frame.locator('body.vscode-light').waitFor({ state: 'attached', timeout: 30_000 });
+    await shoot('policy-editor-findings-light');
   });
 });
