@@ -132,6 +132,30 @@ describe('insight webview (Chromium, message protocol)', function () {
     assert.deepEqual(await posted(), [{ type: 'ready' }]);
   });
 
+  it('labels 90 days with a few dates, the last one inside the chart rather than cut off at its edge', async () => {
+    const daily = Array.from({ length: 91 }, (_, i) => {
+      const date = new Date(Date.UTC(2026, 8, 7 + i)).toISOString().slice(0, 10);
+      return { date, total: i === 90 ? 2 : 0, byOperation: i === 90 ? { Decrypt: 2 } : {} };
+    });
+    await post({ type: 'usage', view: { ...usage, days: 90, daily, events: [] } });
+    await page.locator('svg.chart').waitFor();
+    const labels = await page.evaluate(() => {
+      type Label = { textContent: string | null; getBBox(): { x: number; width: number } };
+      const svg = document.querySelector('svg.chart') as unknown as {
+        querySelectorAll(selector: string): Iterable<Label>;
+        viewBox: { baseVal: { width: number } };
+      };
+      return [...svg.querySelectorAll('text.axis')]
+        .filter((t) => /^\d\d-\d\d$/.test(t.textContent ?? ''))
+        .map((t) => ({ text: t.textContent, right: t.getBBox().x + t.getBBox().width, width: svg.viewBox.baseVal.width }));
+    });
+    assert.ok(labels.length >= 5 && labels.length <= 8, `${labels.length} date labels`);
+    assert.equal(labels[0].text, '09-07');
+    const last = labels.at(-1)!;
+    assert.equal(last.text, '12-06');
+    assert.ok(last.right <= last.width, `the last date ends at ${last.right}, beyond the chart's ${last.width}`);
+  });
+
   it('draws the usage: a bar per day, a rect per operation of the day, text-only data, no CSP violation', async () => {
     await post({ type: 'usage', view: usage });
     await page.locator('svg.chart').waitFor();

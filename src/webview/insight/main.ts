@@ -108,9 +108,13 @@ function chart(view: UsageView): SVGElement {
     svg.appendChild(g);
   });
   const labelEvery = Math.max(1, Math.ceil(days.length / 6));
+  const last = days.length - 1;
   days.forEach((day, i) => {
-    if (i % labelEvery !== 0 && i !== days.length - 1) return;
-    svg.appendChild(s('text', { x: left + i * barW + barW / 2, y: height - 8, class: 'axis', 'text-anchor': 'middle' }, day.date.slice(5)));
+    // Every labelEvery-th day, and the last day, which ends at the chart's right edge (centred, it was cut off).
+    const isLast = i === last;
+    if (!isLast && (i % labelEvery !== 0 || last - i < labelEvery / 2)) return;
+    const x = isLast && i > 0 ? left + (i + 1) * barW : left + i * barW + barW / 2;
+    svg.appendChild(s('text', { x, y: height - 8, class: 'axis', 'text-anchor': isLast && i > 0 ? 'end' : 'middle' }, day.date.slice(5)));
   });
   return svg;
 }
