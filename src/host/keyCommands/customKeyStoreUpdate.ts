@@ -52,10 +52,19 @@ export const updateCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
       ? updateFromArgs(args, cloudHsm)
       : await askUpdate(services.ui, target, cloudHsm);
     input.CustomKeyStoreId = target.id;
-    if (Object.keys(input).length === 1)
-      throw new ArgumentError(
-        `${UPDATE}: nothing to change: give ${(cloudHsm ? ['newName', 'keyStorePassword', 'cloudHsmClusterId'] : ['newName', 'xksProxyUriEndpoint', 'xksProxyUriPath', 'xksProxyConnectivity', 'xksProxyVpcEndpointServiceName', 'xksProxyAccessKeyId']).map((f) => `"${f}"`).join(', ')}.`,
-      );
+    if (Object.keys(input).length === 1) {
+      const fields = cloudHsm
+        ? ['newName', 'keyStorePassword', 'cloudHsmClusterId']
+        : [
+            'newName',
+            'xksProxyUriEndpoint',
+            'xksProxyUriPath',
+            'xksProxyConnectivity',
+            'xksProxyVpcEndpointServiceName',
+            'xksProxyAccessKeyId',
+          ];
+      throw new ArgumentError(`${UPDATE}: nothing to change: give ${fields.map((f) => `"${f}"`).join(', ')}.`);
+    }
     await target.gateway.updateCustomKeyStore(input);
     keyChanged(services, target.connection);
     const store = await target.gateway.describeCustomKeyStore(target.id);

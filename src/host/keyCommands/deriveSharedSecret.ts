@@ -83,7 +83,18 @@ export function deriveSharedSecret(deps: KeyCommandDeps): CommandSpec<SharedSecr
         const base64 = secret.toString('base64');
         await deliver(deps.docs, output, {
           fileName: `shared-secret-${fileLabel(key.label)}.json`,
-          document: `${JSON.stringify({ KeyId: out.keyId, KeyAgreementAlgorithm: 'ECDH', SharedSecret: base64, SharedSecretHex: secret.toString('hex'), PublicKey: publicKeyPem, Note: 'The raw ECDH shared secret: derive keys from it with a KDF (such as HKDF) rather than using it directly.' }, null, 2)}\n`,
+          document: `${JSON.stringify(
+            {
+              KeyId: out.keyId,
+              KeyAgreementAlgorithm: 'ECDH',
+              SharedSecret: base64,
+              SharedSecretHex: secret.toString('hex'),
+              PublicKey: publicKeyPem,
+              Note: 'The raw ECDH shared secret: derive keys from it with a KDF (such as HKDF) rather than using it directly.',
+            },
+            null,
+            2,
+          )}\n`,
           clipboard: base64,
         });
         warnSecret(output, 'The shared secret', { clipboardText: base64 });

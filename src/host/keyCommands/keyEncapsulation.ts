@@ -45,7 +45,18 @@ async function showSecret(
     const base64 = bytes.toString('base64');
     await deliver(deps.docs, output, {
       fileName: `shared-secret-${fileLabel(key.label)}.json`,
-      document: `${JSON.stringify({ KeyId: key.keyId, EncapsulationAlgorithm: 'ML_KEM', SharedSecret: base64, SharedSecretHex: bytes.toString('hex'), ...fields, Note: NOTE }, null, 2)}\n`,
+      document: `${JSON.stringify(
+        {
+          KeyId: key.keyId,
+          EncapsulationAlgorithm: 'ML_KEM',
+          SharedSecret: base64,
+          SharedSecretHex: bytes.toString('hex'),
+          ...fields,
+          Note: NOTE,
+        },
+        null,
+        2,
+      )}\n`,
       clipboard: base64,
     });
     warnSecret(output, 'The shared secret', { clipboardText: base64 });
@@ -96,7 +107,9 @@ function checkLength(bytes: Uint8Array, spec: string | undefined): { ok: true; v
   if (expected !== undefined && bytes.length !== expected)
     return {
       ok: false,
-      problem: `The encapsulated secret of a ${spec} key is ${expected} bytes; this is ${bytes.length}. Use the SharedSecretCiphertextBlob that Encapsulate gave for this key.`,
+      problem:
+        `The encapsulated secret of a ${spec} key is ${expected} bytes; this is ${bytes.length}. ` +
+        'Use the SharedSecretCiphertextBlob that Encapsulate gave for this key.',
     };
   return { ok: true, value: bytes };
 }
