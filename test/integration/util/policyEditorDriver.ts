@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { PolicyEditors } from '../../../src/host/policyEditor/registerPolicyEditor';
 import { POLICY_EDITOR_VIEW_TYPE, type PolicyDraft, type PolicyEditorSession } from '../../../src/host/policyEditor/policyEditorSession';
-import type { HostMessage, PolicyRequest, ReplyMessage, SaveResult } from '../../../src/shared/policyProtocol';
+import type { HostMessage, InitMessage, PolicyRequest, ReplyMessage, SaveResult } from '../../../src/shared/policyProtocol';
 
 export interface PolicyEditorDriver {
   readonly keyId: string;
@@ -17,6 +17,13 @@ export interface PolicyEditorDriver {
   text(): string;
   serverText(): string;
   isReady(): boolean;
+  /**
+   * The first `init` the page got: waits for the page to load and say ready (60 s by default:
+   * a webview loads slowly on a loaded machine, and the tests wait for it, not for a time).
+   */
+  init(timeoutMs?: number): Promise<InitMessage>;
+  /** Resolves when the editor's panel is closed (ask before closing it: a closed panel says nothing more). */
+  closed(): Promise<void>;
   /** Everything the host posted to the webview since the editor opened. */
   posted(): readonly HostMessage[];
   /** Hands a message to the host as if the webview had sent it (same validation), once the page said `ready`. */
@@ -122,6 +129,11 @@ export class PolicyEditorRecorder implements vscode.Disposable {
       text: () => session.currentText(),
       serverText: () => session.serverText(),
       isReady: () => session.isReady(),
+      init: async (timeoutMs = 60_000) => {
+        const isInit = (m: HostMessage): m is InitMessage => m.type === 'init';
+        return record.messages.find(isInit) ?? ((await waitForPosted(isInit, timeoutMs)) as InitMessage);
+      },
+      closed: () => new Promise<void>((resolve) => session.panel.onDidDispose(() => resolve())),
       posted: () => [...record.messages],
       receive: async (raw) => {
         await pageReady(session);
