@@ -96,4 +96,17 @@ export default tseslint.config(
   },
   // Layout is prettier's (npm run format; npm run lint checks it): no eslint rule may disagree.
   prettier,
+  {
+    // Prettier breaks code at 140 columns but never a string literal: long messages are split
+    // into concatenated pieces by hand, and this keeps them so (160 leaves room for a piece
+    // that ends a line of code). After prettier, so its config does not turn it off again.
+    files: ['src/**/*.ts'],
+    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true }] },
+  },
+  {
+    // TODO(merge): these folders are being changed on another branch; their ten long lines are
+    // split after the merge, and this exception goes then.
+    files: ['src/core/envelope/**/*.ts', 'src/core/files/**/*.ts'],
+    rules: { 'max-len': 'off' },
+  },
 );

@@ -12,7 +12,7 @@ import { createLog } from './host/log';
 import { type EditorEncryptionTesting, registerEditorEncryption } from './host/editor/registerEditorEncryption';
 import { EncryptionMemory } from './host/editor/encryptionMemory';
 import { type DecryptedEditingTesting, registerDecryptedEditing } from './host/decrypted/registerDecryptedEditing';
-import { type PolicyEditorTesting, registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
+import { type PolicyEditors, registerPolicyEditor } from './host/policyEditor/registerPolicyEditor';
 import { type KmsTreeTesting, registerTree } from './host/tree/registerTree';
 import { type InventoryTesting, registerInventory } from './host/inventory/registerInventory';
 import type { KeyChange, Services } from './host/services';
@@ -37,8 +37,8 @@ export interface KmsWorkbenchApi {
     readonly editor: EditorEncryptionTesting;
     /** Decrypted views, backups removed, write faults of decrypted saves. */
     readonly decrypted: DecryptedEditingTesting;
-    /** Open key-policy editors: their state, as the webview and the host see it. */
-    readonly policyEditor: PolicyEditorTesting;
+    /** The open key-policy editors (what their webviews get is watched from test/, at the webview panel). */
+    readonly policyEditor: PolicyEditors;
     /** Key usage and effective-access views: what each was given to show. */
     readonly insight: InsightTesting;
     /** The workspace secrets: index, view provider, re-key write faults. */

@@ -117,7 +117,7 @@ describe('key-policy editor', function () {
     assert.match(uri.path, /^\/[\w.-]+\.key-policy\.json$/);
     assert.match(new URLSearchParams(uri.query).get('session') ?? '', /^c\w+\/[0-9a-f-]+$/);
     assert.match(result.keyArn ?? '', new RegExp(`^arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}$`));
-    const init = await until('the webview to say ready and get init', () => session.posted().find(isInit));
+    const init = await session.init();
     assert.equal(session.isReady(), true);
     assert.equal(init.key.keyId, keyId);
     assert.equal(init.key.accountId, ACCOUNT);
@@ -251,8 +251,11 @@ describe('key-policy editor', function () {
     assert.ok(await vscode.workspace.applyEdit(edit));
     await vscode.window.showTextDocument(doc);
     const ui = answer(true);
+    // The save is done when the page hears so (KMS holds the text a moment before the editor knows).
+    const saved = session.waitForPosted((m) => m.type === 'status' && m.status === 'saved', 60_000);
     await vscode.commands.executeCommand('workbench.action.files.save');
-    await until('the policy on KMS to be the one typed in the JSON tab', async () => (await gateway.getKeyPolicy(keyId)) === text);
+    await saved;
+    assert.equal(await gateway.getKeyPolicy(keyId), text, 'the policy on KMS is the one typed in the JSON tab');
     assert.match(ui.asked[0]?.message ?? '', /^Save the key policy of .* to KMS\?$/);
     assert.equal(session.serverText(), text);
   });
@@ -392,7 +395,7 @@ describe('key-policy editor', function () {
     const keyId = seeded.keys.find((k) => k.ref === 'managed')?.keyId;
     assert.ok(keyId, `the emulator seeded no managed key: ${JSON.stringify(seeded)}`);
     const { session } = await open(keyId);
-    const init = await until('init', () => session.posted().find(isInit));
+    const init = await session.init();
     assert.match(init.readOnly ?? '', /AWS managed key/);
     const before = session.text();
     await session.receive({ type: 'edit', text: '{}' });
@@ -412,7 +415,7 @@ describe('key-policy editor', function () {
     const keyId = seeded.keys.find((k) => k.ref === 'managedJson')?.keyId;
     assert.ok(keyId);
     const { session } = await open(keyId);
-    await until('init', () => session.posted().find(isInit));
+    await session.init();
     const before = session.text();
     const reply = await session.request({ kind: 'openJson' });
     assert.ok(reply.ok);
@@ -436,7 +439,7 @@ describe('key-policy editor', function () {
 
   it('the editor\u2019s tab carries the unsaved marker while the page holds unsaved changes (issue 14)', async () => {
     const { session } = await open(await newKey('policy editor: unsaved marker'));
-    await until('init', () => session.posted().find(isInit));
+    await session.init();
     const original = session.text();
     const tabLabel = (): string | undefined =>
       vscode.window.tabGroups.all
@@ -484,11 +487,13 @@ describe('key-policy editor', function () {
         .flatMap((g) => g.tabs)
         .find((t) => t.input instanceof vscode.TabInputWebview && sameTitle(t.label, session.title));
       assert.ok(tab, 'the editor’s tab');
+      const closed = session.closed();
       await vscode.window.tabGroups.close(tab);
+      await closed;
     };
 
     const first = (await open(keyId)).session;
-    await until('init', () => first.posted().find(isInit));
+    await first.init();
     const original = first.text();
     const edited = withKeyUser(original);
     await first.receive({ type: 'edit', text: edited });
@@ -496,12 +501,12 @@ describe('key-policy editor', function () {
     await closePanel(first);
     const reopened = await until('the editor to be reopened', () => {
       const now = editors.session(keyId);
-      return now && now.text() === edited && now.posted().some(isInit) ? now : undefined;
+      return now && now.text() === edited ? now : undefined;
     });
     assert.equal(ui.asked[0].kind, 'choose');
     assert.match(ui.asked[0].message ?? '', /closed with unsaved changes/);
     assert.deepEqual(ui.asked[0].labels, ['Reopen', 'Discard Changes']);
-    const init = await until('init of the reopened editor', () => reopened.posted().find(isInit));
+    const init = await reopened.init();
     assert.equal(init.text, edited, 'the edit is back');
     assert.equal(init.serverText, original, 'compared against the version it was made on');
     assert.match(init.statusMessage ?? '', /Restored the unsaved changes/);
@@ -520,7 +525,7 @@ describe('key-policy editor', function () {
     await closePanel(reopened);
     await until('the draft to be let go', () => editors.draft(keyId, connection.id) === undefined);
     const fresh = (await open(keyId)).session;
-    const freshInit = await until('init', () => fresh.posted().find(isInit));
+    const freshInit = await fresh.init();
     assert.equal(freshInit.text, theirs, 'a new editor starts from the server');
     assert.equal(freshInit.statusMessage, undefined);
     const none = answer();

@@ -211,7 +211,8 @@ export function describeClause(c: ConditionClause): string {
     if (lower === 'kms:encryptioncontextkeys') {
       const keys = c.values.map((x) => `"${x}"`).join(', ');
       if (parsed?.setQualifier === 'ForAllValues') return `only when every encryption context key is one of ${keys}${caseNote}${when}`;
-      return `only when the encryption context has ${parsed?.setQualifier === 'ForAnyValue' ? `any of the keys ${keys}` : `the key ${quote(c.values)}`}${caseNote}${when}`;
+      const has = parsed?.setQualifier === 'ForAnyValue' ? `any of the keys ${keys}` : `the key ${quote(c.values)}`;
+      return `only when the encryption context has ${has}${caseNote}${when}`;
     }
     if (lower === 'kms:grantoperations') return `only grants for ${v}${when}`;
     if (lower === 'kms:granteeprincipal') return `only grants to ${v}${when}`;
@@ -376,7 +377,10 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
           code: 'PublicAccess',
           severity: 'high',
           title: 'Any principal, with no condition that limits who',
-          detail: `${where} allows "*" to ${shownActions(patterns, notAction).join(', ')}${conditions.length ? ` (${conditions.join('; ')})` : ''}: any AWS account could use the key. Limit it with aws:PrincipalOrgID, kms:CallerAccount or aws:PrincipalAccount, or name the principals.`,
+          detail:
+            `${where} allows "*" to ${shownActions(patterns, notAction).join(', ')}${conditions.length ? ` (${conditions.join('; ')})` : ''}: ` +
+            'any AWS account could use the key. Limit it with aws:PrincipalOrgID, kms:CallerAccount or ' +
+            'aws:PrincipalAccount, or name the principals.',
           where,
           statementSid: sid,
         });
@@ -387,7 +391,9 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
           code: 'CrossAccountDecrypt',
           severity: 'medium',
           title: `Account ${account} may decrypt`,
-          detail: `${where} lets ${describePrincipal(entry.type, entry.value, accountId)} decrypt with this key. Check that this other account is meant to read the data.`,
+          detail:
+            `${where} lets ${describePrincipal(entry.type, entry.value, accountId)} decrypt with this key. ` +
+            'Check that this other account is meant to read the data.',
           where,
           statementSid: sid,
         });
@@ -435,7 +441,10 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
         code: 'GrantWithoutConstraints',
         severity: 'medium',
         title: 'Grant without encryption-context constraints',
-        detail: `${where} lets ${grantee} ${actions.join(', ')} with any encryption context. If the grantee's data carries an encryption context, constrain the grant to it (EncryptionContextSubset or EncryptionContextEquals).`,
+        detail:
+          `${where} lets ${grantee} ${actions.join(', ')} with any encryption context. ` +
+          `If the grantee's data carries an encryption context, constrain the grant to it ` +
+          '(EncryptionContextSubset or EncryptionContextEquals).',
         where,
         grantId,
       });
@@ -460,7 +469,10 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
         code: 'GrantContextCase',
         severity: 'low',
         title: 'Grant constraint keys differ only in case',
-        detail: `${where} constrains encryption context keys that differ only in case (${keys.filter((k) => k.toLowerCase() === clash.toLowerCase()).join(', ')}). Grant constraints are case-sensitive, so a request must carry each exactly as written.`,
+        detail:
+          `${where} constrains encryption context keys that differ only in case ` +
+          `(${keys.filter((k) => k.toLowerCase() === clash.toLowerCase()).join(', ')}). ` +
+          'Grant constraints are case-sensitive, so a request must carry each exactly as written.',
         where,
         grantId,
       });
@@ -476,7 +488,11 @@ export function analyzeKeyAccess(input: { keyArn: string; policy: string; grants
         code: 'GrantContextCase',
         severity: 'low',
         title: 'Encryption context case differs between a grant and the policy',
-        detail: `${where} requires ${key}=${value} exactly (grant constraints are case-sensitive in keys and values), while ${near.where} tests kms:EncryptionContext:${near.key} ${quote(near.values)} (the key name matches in any case${near.ignoreCase ? ', the value too' : ', the value as written'}). A request written one way passes one check and fails the other: use the same spelling in both.`,
+        detail:
+          `${where} requires ${key}=${value} exactly (grant constraints are case-sensitive in keys and ` +
+          `values), while ${near.where} tests kms:EncryptionContext:${near.key} ${quote(near.values)} (the key ` +
+          `name matches in any case${near.ignoreCase ? ', the value too' : ', the value as written'}). ` +
+          'A request written one way passes one check and fails the other: use the same spelling in both.',
         where,
         grantId,
       });

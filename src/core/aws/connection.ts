@@ -72,13 +72,15 @@ export function resolveConnection(
   const settings = files.profile(effectiveProfile);
   if (profile && !settings) {
     throw new ConnectionConfigError(
-      `Profile "${profile}" is not in ${files.configPath} or ${files.credentialsPath}. Add it (aws configure --profile ${profile}) or fix kmsWorkbench.connections.`,
+      `Profile "${profile}" is not in ${files.configPath} or ${files.credentialsPath}. ` +
+        `Add it (aws configure --profile ${profile}) or fix kmsWorkbench.connections.`,
     );
   }
   const region = nonEmpty(config.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(settings?.region) ?? nonEmpty(env.AWS_DEFAULT_REGION);
   if (!region) {
     throw new ConnectionConfigError(
-      `No region for ${profile ? `profile "${profile}"` : 'the environment connection'}: set "region" in kmsWorkbench.connections, the profile's region, or AWS_REGION.`,
+      `No region for ${profile ? `profile "${profile}"` : 'the environment connection'}: ` +
+        `set "region" in kmsWorkbench.connections, the profile's region, or AWS_REGION.`,
     );
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {

@@ -109,7 +109,8 @@ export async function decryptBytesToMemory(
     checked(out.plaintext, name);
     const others = format.masterKeys.filter((k) => !k.startsWith('KMS key'));
     const changesOnSave = [
-      `It is a SOPS file (${format.store}): a save encrypts only the values you change with its data key (the others keep their ciphertext) and writes it the way sops does (comments on their own lines, no blank lines).`,
+      `It is a SOPS file (${format.store}): a save encrypts only the values you change with its data key ` +
+        '(the others keep their ciphertext) and writes it the way sops does (comments on their own lines, no blank lines).',
     ];
     if (others.length) changesOnSave.push(`Its other master keys (${others.join('; ')}) are kept and still open it.`);
     return {
@@ -153,7 +154,8 @@ export async function decryptBytesToMemory(
     const names = await crypto.names?.().catch(() => undefined);
     const name = (ref: string): string => (names ? keyName(ref, names) : ref);
     changesOnSave.push(
-      `Its data key is also wrapped under ${names ? keyNames(others, names, others.length) : others.join(', ')}; once saved, only ${name(keyId)} can decrypt it.`,
+      `Its data key is also wrapped under ${names ? keyNames(others, names, others.length) : others.join(', ')}; ` +
+        `once saved, only ${name(keyId)} can decrypt it.`,
     );
   }
   const written = ALGORITHM_SUITES.get(DEFAULT_SUITE_ID)?.name ?? '';
@@ -194,13 +196,17 @@ export async function encryptForTarget(
     if (plaintext.byteLength === 0) {
       throw new KmsError(
         'PlaintextEmpty',
-        `${name} is a KMS ciphertext blob, and KMS Encrypt needs 1 to 4,096 bytes: an empty text cannot be saved in it. Undo, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limits.`,
+        `${name} is a KMS ciphertext blob, and KMS Encrypt needs 1 to 4,096 bytes: ` +
+          'an empty text cannot be saved in it. Undo, or decrypt the file and encrypt it as an AWS Encryption ' +
+          'SDK message, which has no size limits.',
       );
     }
     if (plaintext.byteLength > MAX_BLOB_PLAINTEXT) {
       throw new KmsError(
         'PlaintextTooLarge',
-        `${name} is a KMS ciphertext blob, and KMS Encrypt takes at most 4,096 bytes; the text has ${plaintext.byteLength.toLocaleString('en-US')}. Shorten it, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limit.`,
+        `${name} is a KMS ciphertext blob, and KMS Encrypt takes at most 4,096 bytes; ` +
+          `the text has ${plaintext.byteLength.toLocaleString('en-US')}. ` +
+          'Shorten it, or decrypt the file and encrypt it as an AWS Encryption SDK message, which has no size limit.',
       );
     }
     const out = await crypto
@@ -273,14 +279,16 @@ export async function diskChangeOf(path: string, baseHash: string): Promise<{ ch
 export function changedOnDisk(name: string): KmsError {
   return new KmsError(
     'FileChangedOnDisk',
-    `${name} changed on disk after it was decrypted (another program or a git pull wrote it), so it was not overwritten. Reload the decrypted editor to see the newer version (copy your changes first: reloading drops them).`,
+    `${name} changed on disk after it was decrypted (another program or a git pull wrote it), so it was ` +
+      'not overwritten. Reload the decrypted editor to see the newer version (copy your changes first: reloading drops them).',
   );
 }
 
 function deleted(name: string): KmsError {
   return new KmsError(
     'FileDeleted',
-    `${name} was deleted on disk after it was decrypted, so nothing was written. Restore the file (for example with git checkout) and save again, or close the editor to drop the changes.`,
+    `${name} was deleted on disk after it was decrypted, so nothing was written. ` +
+      'Restore the file (for example with git checkout) and save again, or close the editor to drop the changes.',
   );
 }
 
@@ -320,7 +328,8 @@ function explainBlobFailure(error: unknown, name: string, tried: EncryptionConte
       : 'most likely';
   return new KmsError(
     error.code,
-    `KMS could not decrypt ${name} with ${triedText}: ${what} the encryption context is wrong (it must match exactly), or the ciphertext belongs to another account or region, or it was altered.`,
+    `KMS could not decrypt ${name} with ${triedText}: ${what} the encryption context is wrong (it must ` +
+      'match exactly), or the ciphertext belongs to another account or region, or it was altered.',
     error.details,
   );
 }
@@ -333,6 +342,7 @@ function fileError(error: unknown, name: string): unknown {
 function tooLarge(name: string, size: number): KmsError {
   return new KmsError(
     'FileTooLarge',
-    `${name} has ${size.toLocaleString('en-US')} bytes: too large to edit decrypted in memory (at most ${MAX_EDITABLE_BYTES / (1024 * 1024)} MiB of text). Use KMS: Decrypt File to decrypt it on disk instead.`,
+    `${name} has ${size.toLocaleString('en-US')} bytes: too large to edit decrypted in memory (at ` +
+      `most ${MAX_EDITABLE_BYTES / (1024 * 1024)} MiB of text). Use KMS: Decrypt File to decrypt it on disk instead.`,
   );
 }

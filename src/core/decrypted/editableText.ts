@@ -12,7 +12,9 @@ export function checkEditableText(plaintext: Uint8Array, name: string): void {
   if (plaintext.byteLength > MAX_EDITABLE_BYTES) {
     throw new KmsError(
       'FileTooLarge',
-      `${name} decrypts to ${plaintext.byteLength.toLocaleString('en-US')} bytes: too large to edit in memory (at most ${MAX_EDITABLE_BYTES / (1024 * 1024)} MiB). Use KMS: Decrypt File to decrypt it on disk instead.`,
+      `${name} decrypts to ${plaintext.byteLength.toLocaleString('en-US')} bytes: ` +
+        `too large to edit in memory (at most ${MAX_EDITABLE_BYTES / (1024 * 1024)} MiB). Use KMS: ` +
+        'Decrypt File to decrypt it on disk instead.',
     );
   }
   if (plaintext.includes(0)) throw notText(name, 'it contains NUL bytes');

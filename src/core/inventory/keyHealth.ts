@@ -104,17 +104,31 @@ function problemMessage(kind: KeyProblemKind, ref: string, known: KnownKey | und
       return `This file is encrypted under ${key}, which is disabled.${tail} Enable the key, or re-key the file.`;
     case 'pendingDeletion': {
       const when = known?.deletionDate ? ` on ${known.deletionDate.toISOString().slice(0, 10)}` : '';
-      return `This file is encrypted under ${key}, which is scheduled for deletion${when}; after that the file can never be opened again.${stillOpens ? ' It would still open with another of its keys.' : ''} Cancel the deletion, or re-key the file.`;
+      return (
+        `This file is encrypted under ${key}, which is scheduled for deletion${when}; ` +
+        `after that the file can never be opened again.${stillOpens ? ' It would still open with another of its keys.' : ''} ` +
+        'Cancel the deletion, or re-key the file.'
+      );
     }
     case 'pendingImport':
       return `This file is encrypted under ${key}, whose key material is not imported (PendingImport).${tail} Import the key material, or re-key the file.`;
     case 'unavailable':
-      return `This file is encrypted under ${key}, which is unavailable (its custom key store is disconnected).${tail} Reconnect the key store, or re-key the file.`;
+      return (
+        `This file is encrypted under ${key}, which is unavailable (its custom key store is ` +
+        `disconnected).${tail} Reconnect the key store, or re-key the file.`
+      );
     case 'untrustedAccount': {
       const account = parseKeyRef(ref).account ?? 'an unknown account';
-      return `This file is encrypted under ${key} in account ${account}, which you do not trust: KMS Workbench will not use that key. Trust the account in your settings if it is yours, or re-key the file.`;
+      return (
+        `This file is encrypted under ${key} in account ${account}, which you do not trust: ` +
+        'KMS Workbench will not use that key. Trust the account in your settings if it is yours, or re-key the file.'
+      );
     }
     case 'unknownKey':
-      return `This file is encrypted under ${key}, which none of your connections knows (another account or region, or a deleted key).${stillOpens ? ' The file still opens with another of its keys.' : ''} Add a connection that can see it, or re-key the file.`;
+      return (
+        `This file is encrypted under ${key}, which none of your connections knows (another account or ` +
+        `region, or a deleted key).${stillOpens ? ' The file still opens with another of its keys.' : ''} ` +
+        'Add a connection that can see it, or re-key the file.'
+      );
   }
 }

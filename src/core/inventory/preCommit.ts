@@ -127,7 +127,8 @@ export async function runPreCommit(
     return 1;
   } catch (error) {
     out.error(
-      `KMS Workbench: the pre-commit check could not run: ${error instanceof Error ? error.message : String(error)}\nTo commit once without it: git commit --no-verify\n`,
+      'KMS Workbench: the pre-commit check could not ' +
+        `run: ${error instanceof Error ? error.message : String(error)}\nTo commit once without it: git commit --no-verify\n`,
     );
     return 1;
   }

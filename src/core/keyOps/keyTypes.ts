@@ -284,7 +284,10 @@ export function aliasMoveRefusal(
   const family = (m: Pick<KeyMetadata, 'KeySpec' | 'KeyUsage'>): string =>
     m.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : m.KeyUsage === 'GENERATE_VERIFY_MAC' ? 'HMAC' : 'asymmetric';
   if (family(current) !== family(next) || current.KeyUsage !== next.KeyUsage) {
-    return `${aliasName} points at a ${family(current)} ${current.KeyUsage} key; it can only be moved to another ${family(current)} ${current.KeyUsage} key, not a ${family(next)} ${next.KeyUsage} one.`;
+    return (
+      `${aliasName} points at a ${family(current)} ${current.KeyUsage} key; ` +
+      `it can only be moved to another ${family(current)} ${current.KeyUsage} key, not a ${family(next)} ${next.KeyUsage} one.`
+    );
   }
   return undefined;
 }

@@ -19,7 +19,9 @@ export interface Principal {
 }
 
 export const PRINCIPAL_FORMS =
-  'an account id (12 digits), arn:aws:iam::<account>:root, arn:aws:iam::<account>:user/<name>, arn:aws:iam::<account>:role/<name>, arn:aws:sts::<account>:assumed-role/<role>/<session>, or a service principal such as dynamodb.amazonaws.com';
+  'an account id (12 digits), arn:aws:iam::<account>:root, arn:aws:iam::<account>:user/<name>, ' +
+  'arn:aws:iam::<account>:role/<name>, arn:aws:sts::<account>:assumed-role/<role>/<session>, or a ' +
+  'service principal such as dynamodb.amazonaws.com';
 
 /**
  * What a principal typed or passed is, or why KMS would not take it. `partition` is used

@@ -35,7 +35,8 @@ export function deletionImpactLines(impact: DeletionImpact): string[] {
     const replicas = (mr.ReplicaKeys ?? []).map((r) => r.Region ?? '?');
     lines.push(
       replicas.length
-        ? `Multi-Region replicas: ${replicas.join(', ')}. The primary key waits in PendingReplicaDeletion until every replica is deleted; each replica is scheduled for deletion on its own.`
+        ? `Multi-Region replicas: ${replicas.join(', ')}. The primary key waits in PendingReplicaDeletion ` +
+            'until every replica is deleted; each replica is scheduled for deletion on its own.'
         : 'Multi-Region replicas: none.',
     );
   } else if (impact.metadata.MultiRegion && mr?.MultiRegionKeyType === 'REPLICA') {
@@ -106,9 +107,8 @@ export function rotationReport(
   } else {
     lines.push('| Date | Type |', '| --- | --- |');
     for (const r of [...rotations].sort((a, b) => (b.RotationDate?.getTime() ?? 0) - (a.RotationDate?.getTime() ?? 0))) {
-      lines.push(
-        `| ${formatDate(r.RotationDate)} | ${r.RotationType === 'ON_DEMAND' ? 'on demand' : r.RotationType === 'AUTOMATIC' ? 'automatic' : (r.RotationType ?? '?')} |`,
-      );
+      const type = r.RotationType === 'ON_DEMAND' ? 'on demand' : r.RotationType === 'AUTOMATIC' ? 'automatic' : (r.RotationType ?? '?');
+      lines.push(`| ${formatDate(r.RotationDate)} | ${type} |`);
     }
     lines.push('', 'Old key material stays: ciphertexts made before a rotation still decrypt.');
   }

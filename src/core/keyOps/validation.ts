@@ -117,7 +117,8 @@ export function checkTags(map: Readonly<Record<string, string>>, existingKeys: r
   const total = new Set([...existingKeys.filter((k) => !/^aws:/i.test(k)), ...tags.map((t) => t.TagKey)]).size;
   if (total > TAGS_PER_KEY_MAX) {
     return problem(
-      `A key can have at most ${TAGS_PER_KEY_MAX} tags; this would make ${total}${existingKeys.length ? ` (it has ${existingKeys.length})` : ''}. Remove some first.`,
+      `A key can have at most ${TAGS_PER_KEY_MAX} tags; this would ` +
+        `make ${total}${existingKeys.length ? ` (it has ${existingKeys.length})` : ''}. Remove some first.`,
     );
   }
   return ok(tags);

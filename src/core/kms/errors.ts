@@ -108,24 +108,28 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
     case 'CredentialsProviderError':
       return make(
         'NoCredentials',
-        `No usable credentials for ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}: ${serviceMessage || 'none found'}. Configure them (aws configure${ctx.profile ? ` --profile ${ctx.profile}` : ''}) or pick another profile.`,
+        `No usable credentials for ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}: ${serviceMessage || 'none found'}. ` +
+          `Configure them (aws configure${ctx.profile ? ` --profile ${ctx.profile}` : ''}) or pick another profile.`,
       );
     case 'ExpiredTokenException':
     case 'ExpiredToken':
       return make(
         name,
-        `The credentials of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} have expired. Refresh them (for SSO: aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}).`,
+        `The credentials of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} have expired. ` +
+          `Refresh them (for SSO: aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}).`,
         ctx.profile ? { ssoLoginProfile: ctx.profile } : {},
       );
     case 'UnrecognizedClientException':
       return make(
         name,
-        `${where} does not recognise the access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}. Check the credentials, or that the endpoint is the one they belong to.`,
+        `${where} does not recognise the access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'}. ` +
+          'Check the credentials, or that the endpoint is the one they belong to.',
       );
     case 'InvalidSignatureException':
       return make(
         name,
-        `${where} rejected the request signature: the secret access key of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} is wrong, or the system clock is off.`,
+        `${where} rejected the request signature: the secret access key ` +
+          `of ${ctx.profile ? `profile "${ctx.profile}"` : 'the environment'} is wrong, or the system clock is off.`,
       );
     case 'AccessDeniedException': {
       const permission = /perform:?\s+(kms:\w+)/i.exec(serviceMessage)?.[1] ?? `kms:${op}`;
@@ -161,7 +165,8 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
     case 'InvalidCiphertextException':
       return make(
         name,
-        'KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext. Check the encryption context first: it must match exactly.',
+        'KMS could not decrypt this ciphertext: wrong key, wrong encryption context, or altered ciphertext. ' +
+          'Check the encryption context first: it must match exactly.',
       );
     case 'IncorrectKeyException':
       return make(
@@ -178,14 +183,18 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
     case 'ThrottlingException':
       return make(
         name,
-        `KMS is throttling ${op} requests${ctx.attempts ? ` (still after ${ctx.attempts} attempts)` : ''}. Wait a moment and try again, or ask for a higher request quota.`,
+        `KMS is throttling ${op} requests${ctx.attempts ? ` (still after ${ctx.attempts} attempts)` : ''}. ` +
+          'Wait a moment and try again, or ask for a higher request quota.',
       );
     case 'UnsupportedOperationException':
       return make('NotSupportedByEndpoint', `${op} is not supported by this endpoint (${where}). ${serviceMessage}`.trim());
     case 'IncorrectKeyMaterialException':
       return make(
         name,
-        `KMS refused the key material: a KMS key with imported material only ever takes the material it was first given (after an expiry or a deletion, import that same material again), and the material must suit the key spec (32 bytes for a symmetric key). To use new material, create a new key with origin EXTERNAL. KMS said: ${serviceMessage}`,
+        'KMS refused the key material: a KMS key with imported material only ever takes the material it was ' +
+          'first given (after an expiry or a deletion, import that same material again), and the material must ' +
+          'suit the key spec (32 bytes for a symmetric key). To use new material, create a new key with origin ' +
+          `EXTERNAL. KMS said: ${serviceMessage}`,
       );
     case 'ExpiredImportTokenException':
       return make(
@@ -195,17 +204,22 @@ export function toKmsError(error: unknown, ctx: CallContext): KmsError {
     case 'InvalidImportTokenException':
       return make(
         name,
-        `The import token does not belong to this key or these parameters: get import parameters for this key and use them together. KMS said: ${serviceMessage}`,
+        'The import token does not belong to this key or these parameters: ' +
+          `get import parameters for this key and use them together. KMS said: ${serviceMessage}`,
       );
     case 'CustomKeyStoreInvalidStateException':
       return make(
         name,
-        `The custom key store's connection state does not allow ${op}: a store must be disconnected to be deleted or to change its cluster, password, proxy endpoint or connectivity; a FAILED store must be disconnected before it connects again; keys are created only in a connected store. KMS said: ${serviceMessage}`,
+        `The custom key store's connection state does not allow ${op}: ` +
+          'a store must be disconnected to be deleted or to change its cluster, password, proxy endpoint or ' +
+          'connectivity; a FAILED store must be disconnected before it connects again; ' +
+          `keys are created only in a connected store. KMS said: ${serviceMessage}`,
       );
     case 'CustomKeyStoreHasCMKsException':
       return make(
         name,
-        `The custom key store still holds KMS keys (keys pending deletion count): schedule their deletion and wait for it to finish before deleting the store. KMS said: ${serviceMessage}`,
+        'The custom key store still holds KMS keys (keys pending deletion count): ' +
+          `schedule their deletion and wait for it to finish before deleting the store. KMS said: ${serviceMessage}`,
       );
     case 'CustomKeyStoreNotFoundException':
       return make(name, `No such custom key store in ${ctx.region ?? 'this Region'}. KMS said: ${serviceMessage}`);

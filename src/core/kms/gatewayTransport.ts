@@ -57,7 +57,9 @@ export class KmsTransport {
         const limit = deadline?.aborted ? `within ${Math.round(this.totalTimeoutMs / 1000)} seconds` : 'in time';
         throw new KmsError(
           'EndpointTimeout',
-          `${this.endpointName} did not answer ${operation} ${limit}${attempts && attempts > 1 ? ` (${attempts} attempts)` : ''}. Check that the endpoint URL of connection "${this.connection.label}" is right and its server is running and answering, and your network, proxy or VPN.`,
+          `${this.endpointName} did not answer ${operation} ${limit}${attempts && attempts > 1 ? ` (${attempts} attempts)` : ''}. ` +
+            `Check that the endpoint URL of connection "${this.connection.label}" is right and its server is ` +
+            'running and answering, and your network, proxy or VPN.',
           { operation, cause: error },
         );
       }

@@ -59,5 +59,8 @@ export function explainUnknownOperator(op: string): string {
   const bare = op.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
   const close = BASE_OPERATORS.map((o) => ({ o, d: editDistance(bare.toLowerCase(), o.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
   if (close && close.d <= 2) return `Unknown condition operator "${op}": did you mean "${op.replace(bare, close.o)}"?`;
-  return `Unknown condition operator "${op}". Use one of StringEquals, StringLike, ArnLike, Bool, NumericLessThan… (optionally with ForAnyValue:/ForAllValues: or IfExists).`;
+  return (
+    `Unknown condition operator "${op}". Use one of StringEquals, StringLike, ArnLike, Bool, ` +
+    'NumericLessThan… (optionally with ForAnyValue:/ForAllValues: or IfExists).'
+  );
 }

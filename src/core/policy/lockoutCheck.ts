@@ -238,8 +238,10 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
     return {
       level: put.evaluation.access === 'allowed' ? 'reduced' : stillCan.length ? 'at-risk' : 'locked-out',
       headline: stillCan.length
-        ? `This change removes your own permission to change the policy: ${describeAwsPrincipal(ctx.callerArn)} (${ctx.callerArn}) could no longer change this key policy.`
-        : `After this change nobody could change this key policy: you would lock yourself out of the key. This change removes your own permission to change the policy (${ctx.callerArn}).`,
+        ? 'This change removes your own permission to change the ' +
+          `policy: ${describeAwsPrincipal(ctx.callerArn)} (${ctx.callerArn}) could no longer change this key policy.`
+        : 'After this change nobody could change this key policy: you would lock yourself out of the key. ' +
+          `This change removes your own permission to change the policy (${ctx.callerArn}).`,
       details,
       needsConfirmation: true,
       lost,
@@ -266,13 +268,17 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
   const deniedBy = put.evaluation.deniedBy;
   if (put.evaluation.access === 'blocked') {
     details.push(
-      `Statement${deniedBy.length > 1 ? 's' : ''} ${listWords(deniedBy)} den${deniedBy.length > 1 ? 'y' : 'ies'} kms:PutKeyPolicy to ${who}, and a Deny overrides every Allow.`,
+      `Statement${deniedBy.length > 1 ? 's' : ''} ${listWords(deniedBy)} ` +
+        `den${deniedBy.length > 1 ? 'y' : 'ies'} kms:PutKeyPolicy to ${who}, and a Deny overrides every Allow.`,
     );
   } else if (put.evaluation.access === 'conditional') {
     details.push(
       put.evaluation.deniedBy.length
-        ? `Statement${deniedBy.length > 1 ? 's' : ''} ${listWords(deniedBy)} may deny it, depending on ${deniedBy.length > 1 ? 'their conditions' : 'its condition'}.`
-        : `Only statement${put.evaluation.allowedBy.length > 1 ? 's' : ''} ${listWords(put.evaluation.allowedBy)} allow${put.evaluation.allowedBy.length > 1 ? '' : 's'} it, and only when ${put.evaluation.allowedBy.length > 1 ? 'their conditions hold' : 'its condition holds'}.`,
+        ? `Statement${deniedBy.length > 1 ? 's' : ''} ${listWords(deniedBy)} may deny it, depending ` +
+            `on ${deniedBy.length > 1 ? 'their conditions' : 'its condition'}.`
+        : `Only statement${put.evaluation.allowedBy.length > 1 ? 's' : ''} ${listWords(put.evaluation.allowedBy)} ` +
+            `allow${put.evaluation.allowedBy.length > 1 ? '' : 's'} it, and only ` +
+            `when ${put.evaluation.allowedBy.length > 1 ? 'their conditions hold' : 'its condition holds'}.`,
     );
   } else {
     details.push(
@@ -284,7 +290,9 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
   if (put.evaluation.access === 'conditional' || others.length) {
     if (others.length)
       details.push(
-        `Only ${listWords(others.map(describeAwsPrincipal))} could still change it. Make sure ${others.length > 1 ? 'they exist' : 'it exists'} and that you can act as ${others.length > 1 ? 'one of them' : 'it'}.`,
+        `Only ${listWords(others.map(describeAwsPrincipal))} could still change it. ` +
+          `Make sure ${others.length > 1 ? 'they exist' : 'it exists'} and that you can act ` +
+          `as ${others.length > 1 ? 'one of them' : 'it'}.`,
       );
     details.push('If that fails, nobody can change the policy and only AWS Support can help restore access to the key.');
     return {
@@ -299,7 +307,8 @@ export function checkLockout(policy: unknown, ctx: LockoutContext, previous?: un
     };
   }
   details.push(
-    'Nobody could change or repair the policy afterwards; only AWS Support can help restore access to the key. KMS may also refuse the change with its own lockout safety check.',
+    'Nobody could change or repair the policy afterwards; only AWS Support can help restore access to ' +
+      'the key. KMS may also refuse the change with its own lockout safety check.',
   );
   return {
     level: 'locked-out',

@@ -84,7 +84,8 @@ function checkPrincipalValue(g: GrammarScope, type: (typeof PRINCIPAL_TYPES)[num
         g.add(
           'warning',
           'principal-deleted',
-          `${label}: ${v} is the unique id of a deleted IAM ${v.startsWith('AROA') ? 'role' : 'user'}. It grants nothing; re-creating it does not restore access. Remove it or name the new ARN.`,
+          `${label}: ${v} is the unique id of a deleted IAM ${v.startsWith('AROA') ? 'role' : 'user'}. ` +
+            'It grants nothing; re-creating it does not restore access. Remove it or name the new ARN.',
           path,
         );
       }
@@ -92,7 +93,8 @@ function checkPrincipalValue(g: GrammarScope, type: (typeof PRINCIPAL_TYPES)[num
         g.add(
           'warning',
           'principal-session',
-          `${label}: ${v} is one role session; it stops applying when the session ends. Name the role (arn:${parsed.principal.partition}:iam::${parsed.principal.accountId}:role/${parsed.principal.roleName}) instead.`,
+          `${label}: ${v} is one role session; it stops applying when the session ends. ` +
+            `Name the role (arn:${parsed.principal.partition}:iam::${parsed.principal.accountId}:role/${parsed.principal.roleName}) instead.`,
           path,
         );
       }
@@ -172,12 +174,8 @@ function checkAction(g: GrammarScope, action: string, path: JsonPath, label: str
   const info = kmsActionInfo(action);
   if (!info) {
     const suggestions = suggestActions(action);
-    g.add(
-      'warning',
-      'unknown-action',
-      `${label}: "${action}" is not a known KMS action${suggestions.length ? `. Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '; check the spelling.'}`,
-      path,
-    );
+    const hint = suggestions.length ? `. Did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : '; check the spelling.';
+    g.add('warning', 'unknown-action', `${label}: "${action}" is not a known KMS action${hint}`, path);
     return;
   }
   if (!info.keyResource) {
@@ -214,7 +212,8 @@ export function checkResources(g: GrammarScope, r: unknown, path: JsonPath, labe
     g.add(
       'warning',
       'resource-other',
-      `${label}: in a key policy the resource is always this key; "${value}" ${g.context.keyArn ? 'does not name it, so the statement has no effect' : 'is not a key ARN'}. Use "*".`,
+      `${label}: in a key policy the resource is always this key; ` +
+        `"${value}" ${g.context.keyArn ? 'does not name it, so the statement has no effect' : 'is not a key ARN'}. Use "*".`,
       itemPath,
     );
   }

@@ -143,7 +143,8 @@ export class GrammarChecker implements GrammarScope {
           'unknown-element',
           hint
             ? `"${key}" must be written "${hint}" (element names are case-sensitive).`
-            : `"${key}" is not a statement element. Statements have Sid, Effect, Principal, Action, Resource and Condition (or NotPrincipal, NotAction, NotResource).`,
+            : `"${key}" is not a statement element. Statements have Sid, Effect, Principal, Action, Resource and ` +
+                'Condition (or NotPrincipal, NotAction, NotResource).',
           [...path, key],
           'key',
         );
@@ -246,7 +247,9 @@ export class GrammarChecker implements GrammarScope {
       this.add(
         'warning',
         'public-principal',
-        `${label} lets any principal in any AWS account ${summarizeActions(actions)} this key, because "Principal" is "*" without a Condition. Name the principals, or add a Condition such as {"StringEquals": {"kms:CallerAccount": "${this.context.accountId ?? '111122223333'}"}}.`,
+        `${label} lets any principal in any AWS account ${summarizeActions(actions)} this key, because ` +
+          '"Principal" is "*" without a Condition. Name the principals, or add a Condition such as ' +
+          `{"StringEquals": {"kms:CallerAccount": "${this.context.accountId ?? '111122223333'}"}}.`,
         [...path, 'Principal'],
         'key',
       );
@@ -255,7 +258,8 @@ export class GrammarChecker implements GrammarScope {
       this.add(
         'warning',
         'deny-everyone',
-        `${label} denies everyone (including the account and its administrators) ${summarizeActions(actions)} this key, with no Condition. Nobody could change the policy again.`,
+        `${label} denies everyone (including the account and its ` +
+          `administrators) ${summarizeActions(actions)} this key, with no Condition. Nobody could change the policy again.`,
         [...path, 'Effect'],
       );
     }

@@ -104,7 +104,9 @@ export function parseAwsPrincipal(value: string): ParsedAwsPrincipal {
   }
   return {
     ok: false,
-    problem: `"${v}" is not an IAM principal ARN: use arn:aws:iam::<account>:root, …:user/<name>, …:role/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>.`,
+    problem:
+      `"${v}" is not an IAM principal ARN: use arn:aws:iam::<account>:root, …:user/<name>, …:role/<name> ` +
+      'or arn:aws:sts::<account>:assumed-role/<role>/<session>.',
   };
 }
 

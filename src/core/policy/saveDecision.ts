@@ -133,7 +133,8 @@ export function serviceCheckNotes(
   if (ctx.analyzerUnavailable) notes.push(`\nNot checked by IAM Access Analyzer: ${ctx.analyzerUnavailable}`);
   if (!ctx.callerArn && ctx.callerUnknown)
     notes.push(
-      `\nYour own identity is not known (${ctx.callerUnknown}): the lockout check assumed you act through the account${ctx.accountId ? ` ${ctx.accountId}` : ''} (its root).`,
+      `\nYour own identity is not known (${ctx.callerUnknown}): the lockout check assumed you act through ` +
+        `the account${ctx.accountId ? ` ${ctx.accountId}` : ''} (its root).`,
     );
   return notes;
 }

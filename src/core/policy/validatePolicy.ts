@@ -72,7 +72,9 @@ export function validatePolicy(text: string, context: ValidationContext = {}): P
     add(
       'error',
       'too-large',
-      `The policy is ${byteLength.toLocaleString('en-US')} bytes; KMS accepts at most ${POLICY_SIZE_LIMIT.toLocaleString('en-US')}. Remove statements or whitespace, or combine principals into fewer statements.`,
+      `The policy is ${byteLength.toLocaleString('en-US')} bytes; KMS accepts at ` +
+        `most ${POLICY_SIZE_LIMIT.toLocaleString('en-US')}. Remove statements or whitespace, or combine ` +
+        'principals into fewer statements.',
       0,
       0,
     );
@@ -136,7 +138,8 @@ function checkCharacters(text: string, add: Add): void {
     add(
       'error',
       'character',
-      `KMS accepts only printable ASCII and Latin-1 characters, tabs and line breaks in a key policy; ${shown} is not one. Replace it (e.g. with plain ASCII text).`,
+      'KMS accepts only printable ASCII and Latin-1 characters, tabs and line breaks in a key ' +
+        `policy; ${shown} is not one. Replace it (e.g. with plain ASCII text).`,
       i,
       pair ? 2 : 1,
     );

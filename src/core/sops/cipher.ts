@@ -57,7 +57,8 @@ export function decryptValueBytes(text: string, dataKey: Buffer, aad: string, wh
   if (parsed.tag.length !== 16 || parsed.iv.length === 0)
     throw new SopsError(
       'SopsTampered',
-      `The encrypted value at ${where} is damaged (its IV or tag has the wrong length): the file was changed by hand or corrupted. Restore it from version control.`,
+      `The encrypted value at ${where} is damaged (its IV or tag has the wrong length): ` +
+        'the file was changed by hand or corrupted. Restore it from version control.',
       { path: where },
     );
   try {
@@ -69,7 +70,9 @@ export function decryptValueBytes(text: string, dataKey: Buffer, aad: string, wh
   } catch {
     throw new SopsError(
       'SopsTampered',
-      `The encrypted value at ${where} does not authenticate (message authentication failed): its ciphertext was changed, or it was moved from another place or file. Nothing was decrypted; restore the file from version control.`,
+      `The encrypted value at ${where} does not authenticate (message authentication failed): ` +
+        'its ciphertext was changed, or it was moved from another place or file. Nothing was decrypted; ' +
+        'restore the file from version control.',
       { path: where },
     );
   }

@@ -60,7 +60,10 @@ export async function openDataKey(
     const all = describeMasterKeys(meta);
     throw new SopsError(
       'SopsNoUsableKey',
-      `This SOPS file has no AWS KMS key, so KMS Workbench cannot open it. It is encrypted for: ${all.length ? all.join('; ') : 'no master key at all'}. Open it with sops and those keys, or ask someone who can to add a KMS key (sops updatekeys, or KMS: Add KMS Key to SOPS File).`,
+      'This SOPS file has no AWS KMS key, so KMS Workbench cannot open it. ' +
+        `It is encrypted for: ${all.length ? all.join('; ') : 'no master key at all'}. ` +
+        'Open it with sops and those keys, or ask someone who can to add a KMS key (sops updatekeys, or KMS: ' +
+        'Add KMS Key to SOPS File).',
     );
   }
   if (meta.groups.length <= 1) {
@@ -91,13 +94,18 @@ export async function openDataKey(
     const others = describeMasterKeys(meta).filter((d) => !d.startsWith('KMS key'));
     throw new SopsError(
       'SopsNoUsableKey',
-      `This SOPS file is split over ${meta.groups.length} key groups (any ${threshold} open it), and only ${shares.length} could be opened with KMS.${failures.length ? ` KMS said: ${failures.join('; ')}.` : ''}${others.length ? ` Its other master keys: ${others.join('; ')}.` : ''}`,
+      `This SOPS file is split over ${meta.groups.length} key groups (any ${threshold} open it), and ` +
+        `only ${shares.length} could be opened with KMS.` +
+        (failures.length ? ` KMS said: ${failures.join('; ')}.` : '') +
+        (others.length ? ` Its other master keys: ${others.join('; ')}.` : ''),
     );
   }
   const others = describeMasterKeys(meta).filter((d) => !d.startsWith('KMS key'));
   throw new SopsError(
     'SopsNoUsableKey',
-    `None of the KMS keys of this SOPS file could open its data key. ${failures.join('; ')}.${others.length ? ` The file can also be opened with: ${others.join('; ')} (with sops).` : ''} Check the connection's account and region, and that you may use kms:Decrypt on one of these keys.`,
+    `None of the KMS keys of this SOPS file could open its data key. ${failures.join('; ')}.` +
+      `${others.length ? ` The file can also be opened with: ${others.join('; ')} (with sops).` : ''} ` +
+      `Check the connection's account and region, and that you may use kms:Decrypt on one of these keys.`,
   );
 }
 
@@ -125,14 +133,16 @@ export function decryptWithKey(doc: SopsDocument, dataKey: Buffer): { plain: Sop
           if (!isEncryptedValue(value))
             throw new SopsError(
               'SopsTampered',
-              `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) but is clear text: the file was edited by hand. Nothing was decrypted.`,
+              `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) ` +
+                'but is clear text: the file was edited by hand. Nothing was decrypted.',
               { path: path.join('.') },
             );
           clear = decryptValue(value, dataKey, aad, pathName(path), raw && path.length === 1 && path[0] === 'data');
         } else if (typeof value !== 'string') {
           throw new SopsError(
             'SopsTampered',
-            `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) but is a clear ${typeof value === 'boolean' ? 'boolean' : 'number'}: the file was edited by hand. Nothing was decrypted.`,
+            `The value at ${pathName(path)} should be encrypted (by the file's partial-encryption options) ` +
+              `but is a clear ${typeof value === 'boolean' ? 'boolean' : 'number'}: the file was edited by hand. Nothing was decrypted.`,
             { path: path.join('.') },
           );
         }
@@ -158,14 +168,18 @@ export function decryptWithKey(doc: SopsDocument, dataKey: Buffer): { plain: Sop
     } catch {
       throw new SopsError(
         'SopsMacMismatch',
-        'The MAC of this SOPS file does not authenticate against its lastmodified time (MAC mismatch): the metadata was changed by hand. Nothing was decrypted; restore the file from version control.',
+        'The MAC of this SOPS file does not authenticate against its lastmodified time (MAC mismatch): ' +
+          'the metadata was changed by hand. Nothing was decrypted; restore the file from version control.',
       );
     }
   }
   if (fileMac !== computed) {
     throw new SopsError(
       'SopsMacMismatch',
-      `MAC mismatch: the values of this SOPS file are not the ones its MAC was made over, so a value (possibly one left unencrypted by the partial-encryption options) was changed or removed outside sops. Nothing was decrypted; restore the file from version control${fileMac ? '' : ' (the file has no MAC)'}.`,
+      'MAC mismatch: the values of this SOPS file are not the ones its MAC was made over, so a value ' +
+        '(possibly one left unencrypted by the partial-encryption options) ' +
+        'was changed or removed outside sops. Nothing was decrypted; restore the file from version ' +
+        `control${fileMac ? '' : ' (the file has no MAC)'}.`,
     );
   }
   return { plain, reusable };

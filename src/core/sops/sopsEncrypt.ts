@@ -113,7 +113,8 @@ export async function encryptNew(
   if (partialCount > 1)
     throw new SopsError(
       'SopsRule',
-      'Use only one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex, unencrypted_comment_regex and encrypted_comment_regex (sops refuses several).',
+      'Use only one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex, ' +
+        'unencrypted_comment_regex and encrypted_comment_regex (sops refuses several).',
     );
   const rules: PartialEncryption =
     partialCount === 0 ? { unencryptedSuffix: '_unencrypted', macOnlyEncrypted: options.macOnlyEncrypted } : options;

@@ -99,7 +99,8 @@ export async function rotateDataKey(doc: SopsDocument, keys: SopsKeyService, sig
   if (others.length > 0)
     throw new SopsError(
       'SopsUnsupported',
-      `This SOPS file is also encrypted for ${others.map((o) => `${o.type} ${o.id}`).join(', ')}, which KMS Workbench cannot re-wrap a new data key for. Rotate it with sops (sops rotate -i).`,
+      `This SOPS file is also encrypted for ${others.map((o) => `${o.type} ${o.id}`).join(', ')}, which ` +
+        'KMS Workbench cannot re-wrap a new data key for. Rotate it with sops (sops rotate -i).',
     );
   if (doc.metadata.groups.length > 1)
     throw new SopsError('SopsUnsupported', 'This SOPS file splits its data key over several key groups (Shamir): rotate it with sops.');

@@ -337,9 +337,11 @@ export const CONNECTION_ERRORS: Readonly<Record<string, string>> = {
     'A subnet of the CloudHSM cluster has no free IP address for KMS. Free addresses, or use a cluster with larger subnets.',
   INTERNAL_ERROR: 'KMS could not finish the connection because of an internal error. Disconnect and connect again.',
   INVALID_CREDENTIALS:
-    'KMS cannot log in as kmsuser (CloudHSM), or the XKS proxy rejected the authentication credential (external store). Update the store with the current kmsuser password or proxy credential.',
+    'KMS cannot log in as kmsuser (CloudHSM), or the XKS proxy rejected the authentication credential ' +
+    '(external store). Update the store with the current kmsuser password or proxy credential.',
   NETWORK_ERRORS:
-    'A network problem kept KMS from the cluster or proxy (security group, route, VPC endpoint or DNS). Fix the network configuration, disconnect and connect again.',
+    'A network problem kept KMS from the cluster or proxy (security group, route, VPC endpoint or DNS). ' +
+    'Fix the network configuration, disconnect and connect again.',
   SUBNET_NOT_FOUND:
     'A subnet of the CloudHSM cluster was deleted. Create a cluster from a backup in existing subnets and update the store.',
   USER_LOCKED_OUT:

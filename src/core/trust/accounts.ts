@@ -98,7 +98,8 @@ export function parseTrustedAccounts(raw: unknown): TrustedAccountsSetting {
     const accountId = colon >= 0 ? text.slice(colon + 1) : text;
     if (!ACCOUNT_ID.test(accountId) || (partition !== undefined && !PARTITION.test(partition))) {
       problems.push(
-        `kmsWorkbench.trustedAccounts: "${item}" is not an AWS account id; write 12 digits ("123456789012"), or a partition and the id ("aws-cn:123456789012").`,
+        `kmsWorkbench.trustedAccounts: "${item}" is not an AWS account id; ` +
+          'write 12 digits ("123456789012"), or a partition and the id ("aws-cn:123456789012").',
       );
       continue;
     }

@@ -53,7 +53,10 @@ export function howToTrust(accounts: readonly AccountRef[]): string {
  */
 export function refuseChosenKey(source: string, keyRef: string, account: AccountRef, note?: string): UntrustedAccountError {
   return new UntrustedAccountError(
-    `${source} names the key ${keyRef}, in ${listAccounts([account])}, which is not one of your accounts; it was not used and nothing was sent to it. To allow keys of that account, ${howToTrust([account])}, or run the command interactively to allow it for this workspace.${note ? ` ${note}` : ''}`,
+    `${source} names the key ${keyRef}, in ${listAccounts([account])}, which is not one of your ` +
+      'accounts; it was not used and nothing was sent to it. To allow keys of that ' +
+      `account, ${howToTrust([account])}, or run the command interactively to allow it for this ` +
+      `workspace.${note ? ` ${note}` : ''}`,
     [account],
   );
 }
@@ -62,7 +65,9 @@ export function refuseChosenKey(source: string, keyRef: string, account: Account
 export function refuseEncryptedData(what: string, arns: readonly string[]): UntrustedAccountError {
   const accounts = arns.map(accountOfKeyRef).filter((a): a is AccountRef => a !== undefined);
   return new UntrustedAccountError(
-    `${what} is encrypted under ${arns.length > 1 ? 'keys' : 'a key'} in ${listAccounts(accounts)} (${arns.join(', ')}), which you have not trusted, so nothing was sent to KMS. To decrypt data of ${accounts.length > 1 ? 'those accounts' : 'that account'}, ${howToTrust(accounts)}.`,
+    `${what} is encrypted under ${arns.length > 1 ? 'keys' : 'a key'} in ${listAccounts(accounts)} ` +
+      `(${arns.join(', ')}), which you have not trusted, so nothing was sent to KMS. ` +
+      `To decrypt data of ${accounts.length > 1 ? 'those accounts' : 'that account'}, ${howToTrust(accounts)}.`,
     accounts,
   );
 }
@@ -115,7 +120,8 @@ export class KeyTrustGuard {
       const account = accountOfKeyRef(ref);
       if (!account || (await this.permits(account, use))) continue;
       throw new UntrustedAccountError(
-        `${operation} with ${ref} was not sent: the key is in ${listAccounts([account])}, which you have not trusted. To use keys of that account, ${howToTrust([account])}.`,
+        `${operation} with ${ref} was not sent: the key is in ${listAccounts([account])}, which you have not ` +
+          `trusted. To use keys of that account, ${howToTrust([account])}.`,
         [account],
       );
     }
@@ -148,7 +154,8 @@ export class KeyTrustGuard {
       if (await this.permits(account, use)) continue;
       wipe(output.Plaintext);
       throw new UntrustedAccountError(
-        `KMS answered ${operation} with the key ${arn}, in ${listAccounts([account])}, which you have not trusted; its result was discarded and nothing was written. To use keys of that account, ${howToTrust([account])}.`,
+        `KMS answered ${operation} with the key ${arn}, in ${listAccounts([account])}, which you have not ` +
+          `trusted; its result was discarded and nothing was written. To use keys of that account, ${howToTrust([account])}.`,
         [account],
       );
     }

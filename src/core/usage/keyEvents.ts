@@ -48,7 +48,8 @@ export class UsageError extends Error {
       case 'AccessDenied':
         return new UsageError(
           name,
-          `This identity may not read CloudTrail: allow cloudtrail:LookupEvents in its IAM policy${connection.profile ? ` (profile ${connection.profile})` : ''}. (${message})`,
+          'This identity may not read CloudTrail: allow cloudtrail:LookupEvents in its IAM ' +
+            `policy${connection.profile ? ` (profile ${connection.profile})` : ''}. (${message})`,
         );
       case 'UnrecognizedClientException':
       case 'InvalidClientTokenId':

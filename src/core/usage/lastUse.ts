@@ -96,12 +96,16 @@ export function lastUseWarning(use: KeyLastUse | { readonly problem: string }, a
     lines.push(`Last used: ${describeLastUse(use, now) ?? ''}.`);
   } else {
     lines.push(
-      `Last use: ${describeLastUse(use, now) ?? ''}.${use.mayHaveBeenUsedBefore ? ' The key is older than the tracking, so an earlier use would not show: check CloudTrail (Show Key Usage).' : ''}`,
+      `Last use: ${describeLastUse(use, now) ?? ''}.` +
+        (use.mayHaveBeenUsedBefore
+          ? ' The key is older than the tracking, so an earlier use would not show: check CloudTrail (Show Key Usage).'
+          : ''),
     );
   }
   if (action === 'delete') {
     lines.push(
-      'Safer: disable the key first and watch for failed calls (DisabledException in CloudTrail, or Show Key Usage) for a while; infrequent jobs may still need it. Schedule the deletion once nothing has tried to use it.',
+      'Safer: disable the key first and watch for failed calls (DisabledException in CloudTrail, or Show ' +
+        'Key Usage) for a while; infrequent jobs may still need it. Schedule the deletion once nothing has tried to use it.',
     );
   } else {
     lines.push(

@@ -40,7 +40,8 @@ function findProposal(proposals: readonly ProposalEntry[], ref: string, command:
   if (found) return found;
   const known = proposals.map((p) => `"${describeConnectionConfig(p.config)}"`).join(', ');
   throw new ArgumentError(
-    `${command}: this workspace proposes no connection "${ref}". ${known ? `It proposes: ${known}.` : 'It proposes none (kmsWorkbench.proposedConnections in its settings).'}`,
+    `${command}: this workspace proposes no connection ` +
+      `"${ref}". ${known ? `It proposes: ${known}.` : 'It proposes none (kmsWorkbench.proposedConnections in its settings).'}`,
   );
 }
 
@@ -57,8 +58,12 @@ export function approvalDetail(p: ProposalEntry): string {
   if (p.config.label) lines.push(`Shown as: ${p.config.label}`);
   lines.push(
     '',
-    'Once approved, KMS Workbench signs requests with this profile\u2019s credentials and sends them to this endpoint, with the plaintext of what you encrypt through it; the endpoint also chooses the data keys of what you encrypt there. Approve only a connection you would have configured yourself.',
-    'The approval is for this workspace and exactly these values: if the workspace changes any of them, it asks again. KMS: Revoke Connection Approval takes it back.',
+    'Once approved, KMS Workbench signs requests with this profile\u2019s credentials and sends them to ' +
+      'this endpoint, with the plaintext of what you encrypt through it; ' +
+      'the endpoint also chooses the data keys of what you encrypt there. ' +
+      'Approve only a connection you would have configured yourself.',
+    'The approval is for this workspace and exactly these values: ' +
+      'if the workspace changes any of them, it asks again. KMS: Revoke Connection Approval takes it back.',
   );
   return lines.join('\n');
 }
@@ -81,7 +86,8 @@ export const approveConnection: CommandSpec<ApprovalResult> = {
     const scripted = isPlainObject(arg);
     if (!isWorkspaceTrusted()) {
       throw new ArgumentError(
-        'This workspace is in Restricted Mode: the connections it proposes are not used and cannot be approved. Trust the workspace first (Workspaces: Manage Workspace Trust).',
+        'This workspace is in Restricted Mode: the connections it proposes are not used and cannot be ' +
+          'approved. Trust the workspace first (Workspaces: Manage Workspace Trust).',
       );
     }
     const all = await services.connections.allProposals();
@@ -111,7 +117,8 @@ export const approveConnection: CommandSpec<ApprovalResult> = {
     if (scripted) {
       if (args.boolean('confirm') !== true) {
         throw new ArgumentError(
-          `${command} lets this workspace's proposed connection "${describeConnectionConfig(proposal.config)}" receive your signed requests and plaintext: add "confirm": true to the argument object to go ahead.`,
+          `${command} lets this workspace's proposed connection "${describeConnectionConfig(proposal.config)}" ` +
+            'receive your signed requests and plaintext: add "confirm": true to the argument object to go ahead.',
         );
       }
     } else {

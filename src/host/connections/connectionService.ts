@@ -227,7 +227,8 @@ export class ConnectionService implements vscode.Disposable {
       if (proposed) {
         throw new ArgumentError(
           isWorkspaceTrusted()
-            ? `Connection "${ref}" is proposed by this workspace and not approved: nothing is sent to it until you approve it (KMS: Approve Proposed Connection, or kmsWorkbench.approveConnection).`
+            ? `Connection "${ref}" is proposed by this workspace and not approved: ` +
+              'nothing is sent to it until you approve it (KMS: Approve Proposed Connection, or kmsWorkbench.approveConnection).'
             : `Connection "${ref}" is proposed by this workspace, which is in Restricted Mode: proposed connections are not used.`,
         );
       }
@@ -243,7 +244,9 @@ export class ConnectionService implements vscode.Disposable {
       inspected?.workspaceFolderValue !== undefined ? 'a folder\u2019s settings' : undefined,
     ].filter(Boolean);
     const note = ignored.length
-      ? `kmsWorkbench.connections in ${ignored.join(' and ')} is ignored: connections come from your user settings only. A repository can propose connections in kmsWorkbench.proposedConnections, which you approve one by one.`
+      ? `kmsWorkbench.connections in ${ignored.join(' and ')} is ignored: ` +
+        'connections come from your user settings only. A repository can propose connections in ' +
+        'kmsWorkbench.proposedConnections, which you approve one by one.'
       : undefined;
     if (note && note !== this.lastIgnoredNote) this.log.warn(note);
     this.lastIgnoredNote = note;
@@ -309,7 +312,8 @@ export class ConnectionService implements vscode.Disposable {
       }
       if (proposals.length)
         this.log.info(
-          `This workspace proposes ${proposals.length} connection(s): ${proposals.filter((p) => p.approved).length} approved${trusted ? '' : ' (Restricted Mode: none is shown or used)'}.`,
+          `This workspace proposes ${proposals.length} connection(s): ${proposals.filter((p) => p.approved).length} ` +
+            `approved${trusted ? '' : ' (Restricted Mode: none is shown or used)'}.`,
         );
       return { files, entries, proposals };
     })();

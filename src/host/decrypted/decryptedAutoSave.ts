@@ -78,7 +78,8 @@ export class DecryptedAutoSave implements vscode.Disposable {
         const name = basename(uri.path);
         void vscode.window
           .showErrorMessage(
-            `The changes to ${name} (decrypted) could not be encrypted and saved: ${reason} They are kept in memory; open the file decrypted again and save to retry.`,
+            `The changes to ${name} (decrypted) could not be encrypted and saved: ${reason} They are kept in ` +
+              'memory; open the file decrypted again and save to retry.',
             'Open Decrypted',
           )
           .then((choice) => {

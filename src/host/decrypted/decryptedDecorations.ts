@@ -30,7 +30,9 @@ export class DecryptedDecorations implements vscode.FileDecorationProvider, vsco
       return {
         badge: '🔓',
         color: new vscode.ThemeColor('gitDecoration.modifiedResourceForeground'),
-        tooltip: `Decrypted view of ${file}: changes kept in memory by Auto Save, not yet encrypted to disk. They are written when you save (Ctrl+S), switch editor or window, or close the editor.`,
+        tooltip:
+          `Decrypted view of ${file}: changes kept in memory by Auto Save, not yet encrypted to disk. ` +
+          'They are written when you save (Ctrl+S), switch editor or window, or close the editor.',
       };
     }
     return { badge: '🔓', tooltip: `Decrypted view of ${file}: the text is held in memory only; saving encrypts it again into ${file}.` };

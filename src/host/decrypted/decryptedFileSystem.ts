@@ -258,7 +258,9 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
     if (change === 'deleted') {
       if (view.deleted) return;
       view.deleted = true;
-      view.blocked = `${name} was deleted on disk; this decrypted editor cannot be saved. Restore the file (for example with git checkout), or close the editor.`;
+      view.blocked =
+        `${name} was deleted on disk; this decrypted editor cannot be saved. ` +
+        'Restore the file (for example with git checkout), or close the editor.';
       this.log.info(`${view.file.fsPath} was deleted on disk while open decrypted`);
       this.changes.fire([{ type: vscode.FileChangeType.Deleted, uri: view.uri }]);
       this.refreshed.fire({ uri: view.uri, outcome: 'deleted' });
@@ -281,7 +283,10 @@ export class DecryptedFileSystem implements vscode.FileSystemProvider, vscode.Di
       this.changes.fire([{ type: vscode.FileChangeType.Changed, uri: view.uri }]);
       this.refreshed.fire({ uri: view.uri, outcome: 'updated' });
     } catch (error) {
-      view.blocked = `${name} changed on disk and its new version cannot be opened decrypted (${reasonOf(error)}). This editor still shows the version decrypted before and cannot be saved over the newer file; close it, or open the file decrypted again.`;
+      view.blocked =
+        `${name} changed on disk and its new version cannot be opened decrypted (${reasonOf(error)}). ` +
+        'This editor still shows the version decrypted before and cannot be saved over the newer file; ' +
+        'close it, or open the file decrypted again.';
       this.log.error(`${view.file.fsPath} changed on disk and could not be decrypted again`, error);
       this.refreshed.fire({ uri: view.uri, outcome: 'blocked' });
     }

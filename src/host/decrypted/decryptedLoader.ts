@@ -125,7 +125,9 @@ export class KmsDecryptedLoader implements DecryptedLoader {
       const context = await askEncryptionContext(this.deps, Args.from('', undefined, []), {
         interactive: true,
         title: `Encryption context of ${name}`,
-        prompt: `KMS could not decrypt ${name} with ${tried ? `the remembered encryption context (${formatEncryptionContext(tried)})` : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+        prompt:
+          `KMS could not decrypt ${name} with ${tried ? `the remembered encryption context (${formatEncryptionContext(tried)})` : 'no encryption context'}. ` +
+          'Enter the encryption context it was encrypted with (key=value, …):',
         initial: tried,
       });
       const out = await decrypt(context);
@@ -143,6 +145,7 @@ function checkGivenContext(content: DecryptedContent, blob: boolean, given: Encr
   content.plaintext.fill(0);
   throw new KmsError(
     'EncryptionContextMismatch',
-    `${name}'s encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(content.target.encryptionContext) || 'empty'}.`,
+    `${name}'s encryption context does not match: expected ${wrong.join(', ')}. ` +
+      `Its context is ${formatEncryptionContext(content.target.encryptionContext) || 'empty'}.`,
   );
 }

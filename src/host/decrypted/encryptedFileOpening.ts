@@ -122,7 +122,8 @@ export class EncryptedFileOpening implements vscode.CodeLensProvider, vscode.Dis
       this.asked.add(file.fsPath);
       const choice = await this.services.ui.choose(
         inertMessage(
-          `${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.`,
+          `${basename(file.fsPath)} is encrypted with AWS KMS: ${describeFormat(inspection.format)}. ` +
+            'Open it decrypted? The plaintext is kept in memory only, and saving encrypts it again.',
         ),
         ['Open Decrypted', 'Always', 'Never'],
       );

@@ -38,7 +38,8 @@ export class VscodeGitRevisions implements GitRevisions {
       const detail = error instanceof Error ? error.message : String(error);
       throw new KmsError(
         'NotInRevision',
-        `${basename(file.fsPath)} has no version at ${ref} in ${repository.rootUri.fsPath} (is it new, untracked, or is ${ref} not a revision?)${/fatal: (.*)/.exec(detail)?.[1] ? `: ${/fatal: (.*)/.exec(detail)![1]}` : ''}.`,
+        `${basename(file.fsPath)} has no version at ${ref} in ${repository.rootUri.fsPath} (is it new, ` +
+          `untracked, or is ${ref} not a revision?)${/fatal: (.*)/.exec(detail)?.[1] ? `: ${/fatal: (.*)/.exec(detail)![1]}` : ''}.`,
       );
     }
   }

@@ -12,7 +12,8 @@ export function persistenceNotice(context: vscode.ExtensionContext): () => void 
     const message =
       'Decrypted editors keep the plaintext in memory only. ' +
       (removing
-        ? 'While one has unsaved changes, VS Code backs it up to disk; KMS Workbench deletes those backups at once, so unsaved decrypted changes do not survive a crash or a reload. '
+        ? 'While one has unsaved changes, VS Code backs it up to disk; KMS Workbench deletes those backups at ' +
+          'once, so unsaved decrypted changes do not survive a crash or a reload. '
         : 'While one has unsaved changes, VS Code backs it up to disk until it is saved or closed (kmsWorkbench.removeDecryptedBackups is off). ') +
       'Other extensions can read open editors, and Save As or copying writes the plaintext where you put it.';
     void vscode.window.showInformationMessage(message, 'Learn More').then((choice) => {

@@ -91,7 +91,8 @@ export class DecryptedViewLifecycle implements vscode.Disposable {
       // An editor without unsaved changes simply shows the new version (VS Code reloads it).
       if (!doc?.isDirty) return;
       const choice = await this.services.ui.choose(
-        `${name} changed on disk while you were editing it decrypted (a git pull?). Your unsaved changes are kept, and saving asks before overwriting the newer version.`,
+        `${name} changed on disk while you were editing it decrypted (a git pull?). ` +
+          'Your unsaved changes are kept, and saving asks before overwriting the newer version.',
         ['Reload', 'Compare'],
         { severity: 'warning' },
       );
@@ -108,7 +109,8 @@ export class DecryptedViewLifecycle implements vscode.Disposable {
       return;
     }
     await this.services.ui.choose(
-      `${name} changed on disk and its new version cannot be decrypted here. The editor keeps the version decrypted before and cannot be saved over the newer file.`,
+      `${name} changed on disk and its new version cannot be decrypted here. ` +
+        'The editor keeps the version decrypted before and cannot be saved over the newer file.',
       [],
       { severity: 'warning' },
     );

@@ -175,7 +175,9 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
         const context = await askEncryptionContext(deps, NO_ARGS, {
           interactive: true,
           title: 'Encryption context to peek',
-          prompt: `KMS could not decrypt this ciphertext with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+          prompt:
+            `KMS could not decrypt this ciphertext with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. ` +
+            'Enter the encryption context it was encrypted with (key=value, …):',
           initial: uri ? deps.memory.contextFor(uri.toString()) : undefined,
         });
         secret = await decryptSecret(found, { encryptionContext: context }, kms);
@@ -194,10 +196,13 @@ export function peekCiphertext(deps: EditorDeps): CommandSpec<PeekResult> {
         `Peeked at a ${found.kind === 'blob' ? 'KMS blob' : 'Encryption SDK message'} (${bytes} bytes) decrypted with ${secret.keyId}`,
       );
       // The plaintext is the dialog's text; the key, kind and context its detail.
+      const withContext = context ? `, encryption context ${context}` : '';
+      const kind = found.kind === 'blob' ? 'KMS ciphertext blob' : 'AWS Encryption SDK message';
       const choice = await deps.services.ui.choose(inertMessage(display.shown, { keepLineBreaks: true }), [copied.button], {
         modal: true,
         detail: inertMessage(
-          `Decrypted with ${key}${context ? `, encryption context ${context}` : ''}.\n${found.kind === 'blob' ? 'KMS ciphertext blob' : 'AWS Encryption SDK message'}, ${bytes.toLocaleString('en-US')} bytes of ${display.binary ? 'binary data' : 'text'}. Shown here only: nothing was written.`,
+          `Decrypted with ${key}${withContext}.\n${kind}, ${bytes.toLocaleString('en-US')} ` +
+            `bytes of ${display.binary ? 'binary data' : 'text'}. Shown here only: nothing was written.`,
           { keepLineBreaks: true },
         ),
       });

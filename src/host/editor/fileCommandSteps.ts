@@ -272,7 +272,9 @@ export async function withBlobContext<T>(
     const askedContext = await askEncryptionContext(deps, NO_ARGS, {
       interactive: true,
       title: `Encryption context of ${name}`,
-      prompt: `KMS could not decrypt ${name} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. Enter the encryption context it was encrypted with (key=value, …):`,
+      prompt:
+        `KMS could not decrypt ${name} with ${remembered ? 'the remembered encryption context' : 'no encryption context'}. ` +
+        'Enter the encryption context it was encrypted with (key=value, …):',
       initial: remembered,
     });
     return { result: await attempt(askedContext), askedContext };

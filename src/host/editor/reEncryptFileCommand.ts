@@ -43,7 +43,8 @@ async function changeKeys(
   const command = 'kmsWorkbench.reEncryptFile';
   if (args.has('keyId'))
     throw new ArgumentError(
-      `${command}: "keyId" re-encrypts under one key; to keep a message's keys and add or remove some use "addKeyIds"/"removeKeyIds" (or "keyIds", the new set) without "keyId".`,
+      `${command}: "keyId" re-encrypts under one key; to keep a message's keys and add or remove some use ` +
+        '"addKeyIds"/"removeKeyIds" (or "keyIds", the new set) without "keyId".',
     );
   if (args.has('keyIds') && (args.has('addKeyIds') || args.has('removeKeyIds')))
     throw new ArgumentError(
@@ -52,7 +53,8 @@ async function changeKeys(
   for (const field of ['encryptionContext', 'sourceEncryptionContext', 'format']) {
     if (args.has(field))
       throw new ArgumentError(
-        `${command}: "${field}" cannot be changed while adding or removing keys (the header keeps its context and the file its format); re-encrypt with "keyId" for that.`,
+        `${command}: "${field}" cannot be changed while adding or removing keys (the header keeps its ` +
+          'context and the file its format); re-encrypt with "keyId" for that.',
       );
   }
   const list = (field: string): string[] | undefined => args.stringArray(field, 'an array of key ids, key ARNs, alias names or alias ARNs');
@@ -70,7 +72,8 @@ async function changeKeys(
     if (format.kind === 'blob')
       throw new KmsError(
         'InvalidArgument',
-        `${basename(uri.fsPath)} is a KMS ciphertext blob, which is encrypted under exactly one key. Decrypt it and encrypt it again as an Encryption SDK message (base64 or binary) to use several keys.`,
+        `${basename(uri.fsPath)} is a KMS ciphertext blob, which is encrypted under exactly one key. ` +
+          'Decrypt it and encrypt it again as an Encryption SDK message (base64 or binary) to use several keys.',
       );
   }
   await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
@@ -108,7 +111,8 @@ async function changeKeys(
 }
 
 /**
- * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, addKeyIds?, removeKeyIds?, keyIds?, encryptionContext?, sourceEncryptionContext?, format?, connection?, confirm? }`:
+ * `kmsWorkbench.reEncryptFile` `{ uri?, uris?, keyId?, addKeyIds?, removeKeyIds?, keyIds?,
+ * encryptionContext?, sourceEncryptionContext?, format?, connection?, confirm? }`:
  * re-encrypts files under another key. Encryption SDK messages without signature get only
  * their header rewritten (the data key re-wrapped by KMS, the content untouched); signed ones
  * are decrypted and encrypted again, streamed; KMS blobs use ReEncrypt. `encryptionContext`:
@@ -140,7 +144,8 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const format = formatArg(args);
       if (format === 'sops')
         throw new ArgumentError(
-          'kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.',
+          'kmsWorkbench.reEncryptFile: a file is made a SOPS file with Encrypt File ("format": "sops"); ' +
+            'the keys of a SOPS file change with Add/Remove KMS Key of SOPS File.',
         );
       // The keys the files are under now: the key picker marks them.
       const current = new Set<string>();

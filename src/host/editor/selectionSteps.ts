@@ -111,10 +111,14 @@ export async function withContextRetry<R>(
   if (retry.length === 0) return results;
   retry.sort((a, b) => a - b);
   const tried = formatEncryptionContext(contextOf(targets[retry[0]]));
+  const which = retry.length === targets.length ? (several ? 'the ciphertexts' : 'the ciphertext') : `${retry.length} of the ciphertexts`;
   const context = await askEncryptionContext(deps, NO_ARGS, {
     interactive: true,
     title: `Encryption context to ${options.verb}`,
-    prompt: `KMS could not ${options.verb} ${retry.length === targets.length ? (several ? 'the ciphertexts' : 'the ciphertext') : `${retry.length} of the ciphertexts`} with ${tried ? `the encryption context ${tried}` : 'no encryption context'}. Enter the encryption context ${retry.length > 1 ? 'they were' : 'it was'} encrypted with (key=value, …):`,
+    prompt:
+      `KMS could not ${options.verb} ${which} ` +
+      `with ${tried ? `the encryption context ${tried}` : 'no encryption context'}. ` +
+      `Enter the encryption context ${retry.length > 1 ? 'they were' : 'it was'} encrypted with (key=value, …):`,
     initial: deps.memory.contextFor(file),
   });
   await mapLimit(retry, CONCURRENCY, async (i) => {

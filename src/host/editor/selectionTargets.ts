@@ -63,7 +63,8 @@ export function asText(target: Target, secret: DecryptedSecret): string {
   } catch {
     throw new KmsError(
       'BinaryPlaintext',
-      `${target.label} decrypts to ${secret.plaintext.length} bytes of binary data, not UTF-8 text, so it cannot go into the document. Decrypt it to a file instead (aws kms decrypt, or KMS: Decrypt File for an encrypted file).`,
+      `${target.label} decrypts to ${secret.plaintext.length} bytes of binary data, not UTF-8 text, so it ` +
+        'cannot go into the document. Decrypt it to a file instead (aws kms decrypt, or KMS: Decrypt File for an encrypted file).',
     );
   } finally {
     secret.plaintext.fill(0);
@@ -94,7 +95,8 @@ export function encryptTargets(editor: vscode.TextEditor): Target[] {
     if (already?.confidence === 'structure') {
       throw new KmsError(
         'AlreadyEncrypted',
-        `${target.label} is already encrypted (${already.kind === 'blob' ? 'a KMS ciphertext blob' : 'an AWS Encryption SDK message'}). Decrypt it first, or use KMS: Re-encrypt Selection to change its key.`,
+        `${target.label} is already encrypted (${already.kind === 'blob' ? 'a KMS ciphertext blob' : 'an AWS Encryption SDK message'}). ` +
+          'Decrypt it first, or use KMS: Re-encrypt Selection to change its key.',
       );
     }
     return target;

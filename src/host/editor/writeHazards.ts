@@ -34,7 +34,8 @@ export async function settleWriteHazards(services: Services, uris: readonly vsco
       hardLinked.add(uri.fsPath);
       const keeps = options.verb === 'decrypt' ? 'ciphertext' : options.verb === 'encrypt' ? 'plaintext' : 'old ciphertext';
       findings.push(
-        `${name} has ${facts.otherHardLinks} other hard link${facts.otherHardLinks > 1 ? 's' : ''} (other names of the same file): they keep the ${keeps} after it is ${options.verb}ed.`,
+        `${name} has ${facts.otherHardLinks} other hard link${facts.otherHardLinks > 1 ? 's' : ''} (other ` +
+          `names of the same file): they keep the ${keeps} after it is ${options.verb}ed.`,
       );
     }
     if (facts.symlink && !folders.some((root) => inside(facts.realPath, root))) {

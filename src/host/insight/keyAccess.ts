@@ -11,7 +11,9 @@ import { InsightPanel } from './insightPanel';
 const SHOW_KEY_ACCESS = 'kmsWorkbench.showKeyAccess';
 
 export const IAM_NOT_INCLUDED =
-  'From the key policy and the grants only: IAM identity policies, permission boundaries, SCPs and session policies are not included. Where the policy trusts an account, its principals still need an IAM policy that allows the action.';
+  'From the key policy and the grants only: IAM identity policies, permission boundaries, SCPs and ' +
+  'session policies are not included. Where the policy trusts an account, its principals still need an ' +
+  'IAM policy that allows the action.';
 
 export interface KeyAccessResult {
   readonly keyArn: string;

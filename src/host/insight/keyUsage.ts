@@ -79,7 +79,10 @@ async function loadUsage(
           days,
           signal: controller.signal,
           onProgress: (p) => {
-            const detail = `${p.events} event${p.events === 1 ? '' : 's'} read in ${p.calls} call${p.calls === 1 ? '' : 's'}${p.oldest ? `, back to ${p.oldest.toISOString().slice(0, 10)}` : ''} (CloudTrail allows 2 calls a second)…`;
+            const detail =
+              `${p.events} event${p.events === 1 ? '' : 's'} read in ${p.calls} ` +
+              `call${p.calls === 1 ? '' : 's'}${p.oldest ? `, back to ${p.oldest.toISOString().slice(0, 10)}` : ''} ` +
+              '(CloudTrail allows 2 calls a second)…';
             progress.report({ message: detail });
             panel.post({ type: 'progress', detail });
           },

@@ -178,7 +178,10 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
         const work = plan.items.filter((i) => !i.obstacle && !i.alreadyDone).length;
         if (work === 0) throw new KmsError('NothingToDo', `Nothing to re-key:\n${lines.join('\n')}`);
         await services.ui.confirm(`Re-key ${work} file${work === 1 ? '' : 's'} to ${toKeyArns.map(label).join(', ')}?`, {
-          detail: `${lines.slice(0, 30).join('\n')}${lines.length > 30 ? `\n… and ${lines.length - 30} more (see the log)` : ''}\n\nEach file is replaced atomically and checked to open with the new key. The plaintext never leaves KMS for blobs and message headers.`,
+          detail:
+            `${lines.slice(0, 30).join('\n')}${lines.length > 30 ? `\n… and ${lines.length - 30} more (see the log)` : ''}\n\nEach ` +
+            'file is replaced atomically and checked to open with the new key. ' +
+            'The plaintext never leaves KMS for blobs and message headers.',
           confirmLabel: 'Re-key',
         });
       }
@@ -239,12 +242,17 @@ export function reEncryptFiles(deps: InventoryDeps): CommandSpec<ReEncryptFilesR
       const notRun = results.filter((r) => r.status === 'notRun').length;
       services.log.info(`Re-key: ${results.map((r) => `${r.path}: ${r.status}${r.message ? ` (${r.message})` : ''}`).join('; ')}`);
       if (failed) {
-        const text = `Re-keyed ${done} file${done === 1 ? '' : 's'}; ${basename(failed.path)} failed: ${failed.message}${notRun ? ` ${notRun} not started — run the re-key again to finish (done files are skipped).` : ''}`;
+        const text =
+          `Re-keyed ${done} file${done === 1 ? '' : 's'}; ${basename(failed.path)} ` +
+          `failed: ${failed.message}${notRun ? ` ${notRun} not started — run the re-key again to finish (done files are skipped).` : ''}`;
         if (!scripted) void vscode.window.showWarningMessage(text, 'Show Log').then((c) => c && services.log.show());
-      } else if (!scripted)
+      } else if (!scripted) {
+        const skipped = results.filter((r) => r.status === 'skipped').length;
         notify(
-          `Re-keyed ${done} file${done === 1 ? '' : 's'} to ${toKeyArns.map(label).join(', ')}${results.some((r) => r.status === 'skipped') ? ` (${results.filter((r) => r.status === 'skipped').length} skipped: see the log)` : ''}.`,
+          `Re-keyed ${done} file${done === 1 ? '' : 's'} ` +
+            `to ${toKeyArns.map(label).join(', ')}${skipped ? ` (${skipped} skipped: see the log)` : ''}.`,
         );
+      }
       return results.map((r) => ({
         uri: vscode.Uri.file(r.path).toString(),
         status: r.status,
@@ -370,7 +378,11 @@ export function installPreCommitHook(): CommandSpec<InstallResult> {
       const globs = secretsFileGlobs(vscode.Uri.file(folder));
       if (!confirmed) {
         await services.ui.confirm('Install the KMS Workbench pre-commit hook?', {
-          detail: `Commits in the repository of ${folder} will be refused while they stage a plaintext file matching ${globs.join(', ') || 'no kmsWorkbench.secretsFiles pattern'} or a .sops.yaml creation rule. An existing pre-commit hook keeps running. Bypass once with git commit --no-verify. "KMS: Uninstall Pre-commit Hook" removes it.`,
+          detail:
+            `Commits in the repository of ${folder} will be refused while they stage a plaintext file ` +
+            `matching ${globs.join(', ') || 'no kmsWorkbench.secretsFiles pattern'} or a .sops.yaml creation ` +
+            'rule. An existing pre-commit hook keeps running. Bypass once with git commit --no-verify. "KMS: ' +
+            'Uninstall Pre-commit Hook" removes it.',
           confirmLabel: 'Install Hook',
         });
       }
@@ -379,7 +391,8 @@ export function installPreCommitHook(): CommandSpec<InstallResult> {
         secretsFiles: globs,
       });
       services.log.info(
-        `Pre-commit hook ${result.reinstalled ? 'refreshed' : 'installed'} at ${result.hookPath}${result.previousHook ? ` (the previous hook runs first: ${result.previousHook})` : ''}.`,
+        `Pre-commit hook ${result.reinstalled ? 'refreshed' : 'installed'} ` +
+          `at ${result.hookPath}${result.previousHook ? ` (the previous hook runs first: ${result.previousHook})` : ''}.`,
       );
       if (!isScripted(arg)) notify(`Installed the pre-commit hook${result.previousHook ? '; your previous hook still runs first' : ''}.`);
       return result;

@@ -119,7 +119,11 @@ export class SecretsViewProvider implements vscode.TreeDataProvider<SecretsNode>
     t.iconPath = problems.length
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : new vscode.ThemeIcon('key');
-    t.contextValue = `${SecretsContext.key}${group.keyId === UNNAMED_KEY ? '.unnamed' : ''}${known?.state === 'Disabled' ? '.disabled' : ''}${known?.state === 'PendingDeletion' ? '.pendingDeletion' : ''}`;
+    t.contextValue =
+      SecretsContext.key +
+      (group.keyId === UNNAMED_KEY ? '.unnamed' : '') +
+      (known?.state === 'Disabled' ? '.disabled' : '') +
+      (known?.state === 'PendingDeletion' ? '.pendingDeletion' : '');
     return t;
   }
 

@@ -54,7 +54,9 @@ export const createAlias: CommandSpec<AliasResult> = {
           return other
             ? {
                 ok: false,
-                problem: `${c.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). Choose another name, or move it with "Point Alias at Another Key".`,
+                problem:
+                  `${c.value} already exists (it points at ${other.TargetKeyId ?? 'another key'}). ` +
+                  'Choose another name, or move it with "Point Alias at Another Key".',
               }
             : c;
         },
@@ -147,7 +149,9 @@ export const updateAlias: CommandSpec<AliasResult> = {
       connection: alias.connection,
       title: `Point ${alias.aliasName} at`,
       filter: (m) => problemWith(m) === undefined,
-      emptyMessage: `No other ${current.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : current.KeySpec} ${current.KeyUsage} key can take ${alias.aliasName}: an alias moves only between keys of the same type and usage.`,
+      emptyMessage:
+        `No other ${current.KeySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : current.KeySpec} ${current.KeyUsage} ` +
+        `key can take ${alias.aliasName}: an alias moves only between keys of the same type and usage.`,
     });
     const refusal = problemWith(next);
     if (refusal) throw new KmsError('ActionNotAllowed', refusal);
@@ -175,7 +179,9 @@ export const deleteAlias: CommandSpec<AliasResult> = {
     const alias = await resolveAlias(DELETE, arg, args, services, 'Delete alias');
     if (!confirmed) {
       await services.ui.confirm(`Delete ${alias.aliasName}?`, {
-        detail: `The key ${alias.targetKeyId ?? ''} stays, but anything that names it by ${alias.aliasName} (code, configuration, policies with kms:RequestAlias) stops finding it.`,
+        detail:
+          `The key ${alias.targetKeyId ?? ''} stays, but anything that names it by ${alias.aliasName} (code, ` +
+          'configuration, policies with kms:RequestAlias) stops finding it.',
         confirmLabel: 'Delete Alias',
       });
     }

@@ -168,7 +168,8 @@ async function askPlacement(
   const mrDetail =
     'A primary key that can be replicated to other Regions: replicas share its key material and key id, so data encrypted in one Region decrypts in another.';
   const byok =
-    'Created without key material; "Import Key Material…" then wraps yours (or fresh material made here, shown once) and imports it. You keep a copy and may let it expire.';
+    'Created without key material; "Import Key Material…" then wraps yours (or fresh material made here, ' +
+    'shown once) and imports it. You keep a copy and may let it expire.';
   const placement = await ui.pick<Placement>(
     [
       {
@@ -258,6 +259,7 @@ function aliasAvailable(checked: Checked<string>, existing: readonly AliasListEn
 
 function summary(r: CreateKeyRequest, connection: Connection): string[] {
   const names = (ps: readonly Principal[]): string => (ps.length ? ps.map((p) => p.value).join(', ') : 'none');
+  const mayDelete = !r.administrators.length ? '' : r.allowAdministratorsToDelete ? ' (may delete the key)' : ' (may not delete the key)';
   return [
     `Connection: ${connection.label} (${connection.region})`,
     `Key: ${keyTypeInfo(r.type).label}, ${r.spec}, ${r.multiRegion ? 'multi-Region primary' : 'single-Region'}`,
@@ -267,6 +269,6 @@ function summary(r: CreateKeyRequest, connection: Connection): string[] {
     `Tags: ${r.tags.length ? r.tags.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ') : 'none'}`,
     r.policy === 'default'
       ? "Key policy: KMS's default (the account may do everything; IAM policies decide)"
-      : `Key policy: console-style. Administrators: ${names(r.administrators)}${r.administrators.length ? (r.allowAdministratorsToDelete ? ' (may delete the key)' : ' (may not delete the key)') : ''}. Users: ${names(r.users)}.`,
+      : `Key policy: console-style. Administrators: ${names(r.administrators)}${mayDelete}. Users: ${names(r.users)}.`,
   ];
 }

@@ -12,15 +12,19 @@ import { inputChecked, isScripted } from './commandArgs';
 import { notify } from './output';
 import { keyChanged, resolveConnection } from './resolveKey';
 import {
+  CLOUDHSM_FIELDS,
   CONNECT,
   CONNECTIVITIES,
   CREATE,
   STORE_TYPES,
-  checkedArg,
+  XKS_FIELDS,
   checks,
   type CustomKeyStoreResult,
+  refuseFields,
   requireArg,
   resultOf,
+  storeArg,
+  type TypedField,
 } from './customKeyStoreSupport';
 
 async function readTrustAnchor(path: string): Promise<string> {
@@ -55,20 +59,7 @@ export const createCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
   id: CREATE,
   action: 'create the custom key store',
   run: async (arg, services) => {
-    const args = Args.from(CREATE, arg, [
-      'connection',
-      'name',
-      'type',
-      'cloudHsmClusterId',
-      'trustAnchorCertificateFile',
-      'keyStorePassword',
-      'xksProxyUriEndpoint',
-      'xksProxyUriPath',
-      'xksProxyConnectivity',
-      'xksProxyVpcEndpointServiceName',
-      'xksProxyAccessKeyId',
-      'xksProxySecretAccessKey',
-    ]);
+    const args = Args.from(CREATE, arg, ['connection', 'name', 'type', ...CLOUDHSM_FIELDS, ...XKS_FIELDS]);
     const connection = await resolveConnection(arg, args, services);
     const gateway = services.kms.gateway(connection);
     const input = isScripted(arg) ? await createInputFromArgs(args) : await askCreateInput(services.ui, connection);
@@ -83,49 +74,55 @@ export const createCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
   },
 };
 
+/** What a CloudHSM key store is made of, as CreateCustomKeyStore takes it. */
+function cloudHsmStore(name: string, v: { clusterId: string; trustAnchor: string; password: string }): CreateCustomKeyStoreCommandInput {
+  return {
+    CustomKeyStoreName: name,
+    CustomKeyStoreType: 'AWS_CLOUDHSM',
+    CloudHsmClusterId: v.clusterId,
+    TrustAnchorCertificate: v.trustAnchor,
+    KeyStorePassword: v.password,
+  };
+}
+
+/** What an external key store is made of, as CreateCustomKeyStore takes it. */
+function externalStore(
+  name: string,
+  v: {
+    connectivity: (typeof CONNECTIVITIES)[number];
+    endpoint: string;
+    path: string;
+    service?: string;
+    accessKeyId: string;
+    secret: string;
+  },
+): CreateCustomKeyStoreCommandInput {
+  return {
+    CustomKeyStoreName: name,
+    CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+    XksProxyConnectivity: v.connectivity,
+    XksProxyUriEndpoint: v.endpoint,
+    XksProxyUriPath: v.path,
+    XksProxyVpcEndpointServiceName: v.service,
+    XksProxyAuthenticationCredential: { AccessKeyId: v.accessKeyId, RawSecretAccessKey: v.secret },
+  };
+}
+
 async function createInputFromArgs(args: Args): Promise<CreateCustomKeyStoreCommandInput> {
-  const name = requireArg(CREATE, 'name', checkedArg(CREATE, args, 'name', 'the store name', checks.name), 'a name for the store');
+  const required = (field: TypedField, why: string): string => requireArg(CREATE, field, storeArg(CREATE, args, field), why);
+  const name = required('name', 'a name for the store');
   const type = requireArg(CREATE, 'type', args.oneOf('type', STORE_TYPES), '(AWS_CLOUDHSM or EXTERNAL_KEY_STORE)');
-  const cloudHsmFields = ['cloudHsmClusterId', 'trustAnchorCertificateFile', 'keyStorePassword'];
-  const xksFields = [
-    'xksProxyUriEndpoint',
-    'xksProxyUriPath',
-    'xksProxyConnectivity',
-    'xksProxyVpcEndpointServiceName',
-    'xksProxyAccessKeyId',
-    'xksProxySecretAccessKey',
-  ];
-  const foreign = (type === 'AWS_CLOUDHSM' ? xksFields : cloudHsmFields).filter((f) => args.has(f));
-  if (foreign.length)
-    throw new ArgumentError(
-      `${CREATE}: ${foreign.map((f) => `"${f}"`).join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not for a store of type ${type}.`,
-    );
+  refuseFields(CREATE, args, type === 'AWS_CLOUDHSM' ? XKS_FIELDS : CLOUDHSM_FIELDS, `a store of type ${type}`);
   if (type === 'AWS_CLOUDHSM') {
-    const clusterId = requireArg(
-      CREATE,
-      'cloudHsmClusterId',
-      checkedArg(CREATE, args, 'cloudHsmClusterId', 'a cluster id', checks.clusterId),
-      'for a CloudHSM key store',
-    );
+    const clusterId = required('cloudHsmClusterId', 'for a CloudHSM key store');
     const file = requireArg(
       CREATE,
       'trustAnchorCertificateFile',
       args.string('trustAnchorCertificateFile', 'the path of customerCA.crt'),
       'for a CloudHSM key store (the customerCA.crt that signed the cluster certificate)',
     );
-    const password = requireArg(
-      CREATE,
-      'keyStorePassword',
-      checkedArg(CREATE, args, 'keyStorePassword', 'the kmsuser password', checks.password),
-      'for a CloudHSM key store (the kmsuser password)',
-    );
-    return {
-      CustomKeyStoreName: name,
-      CustomKeyStoreType: type,
-      CloudHsmClusterId: clusterId,
-      TrustAnchorCertificate: await readTrustAnchor(file),
-      KeyStorePassword: password,
-    };
+    const password = required('keyStorePassword', 'for a CloudHSM key store (the kmsuser password)');
+    return cloudHsmStore(name, { clusterId, trustAnchor: await readTrustAnchor(file), password });
   }
   const connectivity = requireArg(
     CREATE,
@@ -133,44 +130,16 @@ async function createInputFromArgs(args: Args): Promise<CreateCustomKeyStoreComm
     args.oneOf('xksProxyConnectivity', CONNECTIVITIES),
     'for an external key store (PUBLIC_ENDPOINT or VPC_ENDPOINT_SERVICE)',
   );
-  const endpoint = requireArg(
-    CREATE,
-    'xksProxyUriEndpoint',
-    checkedArg(CREATE, args, 'xksProxyUriEndpoint', 'the proxy endpoint', checks.endpoint),
-    'for an external key store',
-  );
-  const path = requireArg(
-    CREATE,
-    'xksProxyUriPath',
-    checkedArg(CREATE, args, 'xksProxyUriPath', 'the proxy path', checks.path),
-    'for an external key store',
-  );
-  const service = checkedArg(CREATE, args, 'xksProxyVpcEndpointServiceName', 'the VPC endpoint service name', checks.vpcService);
+  const endpoint = required('xksProxyUriEndpoint', 'for an external key store');
+  const path = required('xksProxyUriPath', 'for an external key store');
+  const service = storeArg(CREATE, args, 'xksProxyVpcEndpointServiceName');
   if (connectivity === 'VPC_ENDPOINT_SERVICE' && !service)
     throw new ArgumentError(`${CREATE}: "xksProxyVpcEndpointServiceName" is required with VPC_ENDPOINT_SERVICE connectivity.`);
   if (connectivity === 'PUBLIC_ENDPOINT' && service)
     throw new ArgumentError(`${CREATE}: "xksProxyVpcEndpointServiceName" is only for VPC_ENDPOINT_SERVICE connectivity.`);
-  const accessKeyId = requireArg(
-    CREATE,
-    'xksProxyAccessKeyId',
-    checkedArg(CREATE, args, 'xksProxyAccessKeyId', 'the proxy access key id', checks.accessKeyId),
-    'for an external key store',
-  );
-  const secret = requireArg(
-    CREATE,
-    'xksProxySecretAccessKey',
-    checkedArg(CREATE, args, 'xksProxySecretAccessKey', 'the proxy secret access key', checks.secret),
-    'for an external key store',
-  );
-  return {
-    CustomKeyStoreName: name,
-    CustomKeyStoreType: type,
-    XksProxyConnectivity: connectivity,
-    XksProxyUriEndpoint: endpoint,
-    XksProxyUriPath: path,
-    XksProxyVpcEndpointServiceName: service,
-    XksProxyAuthenticationCredential: { AccessKeyId: accessKeyId, RawSecretAccessKey: secret },
-  };
+  const accessKeyId = required('xksProxyAccessKeyId', 'for an external key store');
+  const secret = required('xksProxySecretAccessKey', 'for an external key store');
+  return externalStore(name, { connectivity, endpoint, path, service, accessKeyId, secret });
 }
 
 async function askCreateInput(ui: UserInput, connection: Connection): Promise<CreateCustomKeyStoreCommandInput> {
@@ -222,13 +191,7 @@ async function askCreateInput(ui: UserInput, connection: Connection): Promise<Cr
       },
       checks.password,
     );
-    return {
-      CustomKeyStoreName: name,
-      CustomKeyStoreType: type,
-      CloudHsmClusterId: clusterId,
-      TrustAnchorCertificate: trustAnchor,
-      KeyStorePassword: password,
-    };
+    return cloudHsmStore(name, { clusterId, trustAnchor, password });
   }
   const connectivity = await ui.pick(
     [
@@ -291,13 +254,5 @@ async function askCreateInput(ui: UserInput, connection: Connection): Promise<Cr
     },
     checks.secret,
   );
-  return {
-    CustomKeyStoreName: name,
-    CustomKeyStoreType: type,
-    XksProxyConnectivity: connectivity,
-    XksProxyUriEndpoint: endpoint,
-    XksProxyUriPath: path,
-    XksProxyVpcEndpointServiceName: service,
-    XksProxyAuthenticationCredential: { AccessKeyId: accessKeyId, RawSecretAccessKey: secret },
-  };
+  return externalStore(name, { connectivity, endpoint, path, service, accessKeyId, secret });
 }

@@ -133,13 +133,35 @@ export async function resolveStore(
 
 export const isCloudHsm = (s: CustomKeyStoresListEntry): boolean => (s.CustomKeyStoreType ?? 'AWS_CLOUDHSM') === 'AWS_CLOUDHSM';
 
-export function checkedArg(
-  command: string,
-  args: Args,
-  field: string,
-  what: string,
-  check: (v: string) => Checked<string>,
-): string | undefined {
+/** The arguments of a CloudHSM key store (Create takes them all; Update the password and the cluster). */
+export const CLOUDHSM_FIELDS = ['cloudHsmClusterId', 'trustAnchorCertificateFile', 'keyStorePassword'] as const;
+/** The arguments of an external key store (the secret access key goes with the access key id). */
+export const XKS_FIELDS = [
+  'xksProxyUriEndpoint',
+  'xksProxyUriPath',
+  'xksProxyConnectivity',
+  'xksProxyVpcEndpointServiceName',
+  'xksProxyAccessKeyId',
+  'xksProxySecretAccessKey',
+] as const;
+
+/** The typed arguments of the store commands: what each is (for messages) and its check. */
+const TYPED_FIELDS = {
+  name: { what: 'the store name', check: checks.name },
+  newName: { what: 'the new name', check: checks.name },
+  cloudHsmClusterId: { what: 'a cluster id', check: checks.clusterId },
+  keyStorePassword: { what: 'the kmsuser password', check: checks.password },
+  xksProxyUriEndpoint: { what: 'the proxy endpoint', check: checks.endpoint },
+  xksProxyUriPath: { what: 'the proxy path', check: checks.path },
+  xksProxyVpcEndpointServiceName: { what: 'the VPC endpoint service name', check: checks.vpcService },
+  xksProxyAccessKeyId: { what: 'the proxy access key id', check: checks.accessKeyId },
+  xksProxySecretAccessKey: { what: 'the proxy secret access key', check: checks.secret },
+};
+export type TypedField = keyof typeof TYPED_FIELDS;
+
+/** A typed argument, checked (a bad value is refused naming the field); undefined when not given. */
+export function storeArg(command: string, args: Args, field: TypedField): string | undefined {
+  const { what, check } = TYPED_FIELDS[field];
   const value = args.string(field, what);
   return value === undefined ? undefined : argValue(command, field, check(value));
 }
@@ -147,4 +169,12 @@ export function checkedArg(
 export function requireArg<T>(command: string, field: string, value: T | undefined, why: string): T {
   if (value === undefined) throw new ArgumentError(`${command}: "${field}" is required ${why}.`);
   return value;
+}
+
+/** Refuses the given ones of `fields` (arguments of the other kind of store): `forWhat` completes "not for …". */
+export function refuseFields(command: string, args: Args, fields: readonly string[], forWhat: string): void {
+  const given = fields.filter((f) => args.has(f));
+  if (given.length) {
+    throw new ArgumentError(`${command}: ${given.map((f) => `"${f}"`).join(', ')} ${given.length > 1 ? 'are' : 'is'} not for ${forWhat}.`);
+  }
 }

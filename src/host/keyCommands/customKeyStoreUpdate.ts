@@ -11,26 +11,20 @@ import { keyChanged } from './resolveKey';
 import {
   CONNECTIVITIES,
   UPDATE,
-  checkedArg,
+  XKS_FIELDS,
   checks,
   type CustomKeyStoreResult,
   isCloudHsm,
+  refuseFields,
   resolveStore,
   type ResolvedStore,
   resultOf,
+  storeArg,
 } from './customKeyStoreSupport';
 
-const UPDATE_FIELDS = [
-  'newName',
-  'keyStorePassword',
-  'cloudHsmClusterId',
-  'xksProxyUriEndpoint',
-  'xksProxyUriPath',
-  'xksProxyConnectivity',
-  'xksProxyVpcEndpointServiceName',
-  'xksProxyAccessKeyId',
-  'xksProxySecretAccessKey',
-];
+/** What a CloudHSM key store can change besides its name (the trust anchor stays). */
+const CLOUDHSM_UPDATE_FIELDS = ['keyStorePassword', 'cloudHsmClusterId'];
+const UPDATE_FIELDS = ['newName', ...CLOUDHSM_UPDATE_FIELDS, ...XKS_FIELDS];
 
 /**
  * `kmsWorkbench.updateCustomKeyStore` `{ customKeyStoreId?, connection?, newName?,
@@ -52,10 +46,10 @@ export const updateCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
       ? updateFromArgs(args, cloudHsm)
       : await askUpdate(services.ui, target, cloudHsm);
     input.CustomKeyStoreId = target.id;
-    if (Object.keys(input).length === 1)
-      throw new ArgumentError(
-        `${UPDATE}: nothing to change: give ${(cloudHsm ? ['newName', 'keyStorePassword', 'cloudHsmClusterId'] : ['newName', 'xksProxyUriEndpoint', 'xksProxyUriPath', 'xksProxyConnectivity', 'xksProxyVpcEndpointServiceName', 'xksProxyAccessKeyId']).map((f) => `"${f}"`).join(', ')}.`,
-      );
+    if (Object.keys(input).length === 1) {
+      const fields = ['newName', ...(cloudHsm ? CLOUDHSM_UPDATE_FIELDS : XKS_FIELDS.filter((f) => f !== 'xksProxySecretAccessKey'))];
+      throw new ArgumentError(`${UPDATE}: nothing to change: give ${fields.map((f) => `"${f}"`).join(', ')}.`);
+    }
     await target.gateway.updateCustomKeyStore(input);
     keyChanged(services, target.connection);
     const store = await target.gateway.describeCustomKeyStore(target.id);
@@ -65,29 +59,17 @@ export const updateCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
 };
 
 function updateFromArgs(args: Args, cloudHsm: boolean): UpdateCustomKeyStoreCommandInput {
-  const wrong = (cloudHsm ? UPDATE_FIELDS.filter((f) => f.startsWith('xks')) : ['keyStorePassword', 'cloudHsmClusterId']).filter((f) =>
-    args.has(f),
-  );
-  if (wrong.length)
-    throw new ArgumentError(
-      `${UPDATE}: ${wrong.map((f) => `"${f}"`).join(', ')} ${wrong.length > 1 ? 'are' : 'is'} not for ${cloudHsm ? 'a CloudHSM' : 'an external'} key store.`,
-    );
+  refuseFields(UPDATE, args, cloudHsm ? XKS_FIELDS : CLOUDHSM_UPDATE_FIELDS, cloudHsm ? 'a CloudHSM key store' : 'an external key store');
   const input: UpdateCustomKeyStoreCommandInput = { CustomKeyStoreId: undefined };
-  input.NewCustomKeyStoreName = checkedArg(UPDATE, args, 'newName', 'the new name', checks.name);
-  input.KeyStorePassword = checkedArg(UPDATE, args, 'keyStorePassword', 'the kmsuser password', checks.password);
-  input.CloudHsmClusterId = checkedArg(UPDATE, args, 'cloudHsmClusterId', 'a cluster id', checks.clusterId);
-  input.XksProxyUriEndpoint = checkedArg(UPDATE, args, 'xksProxyUriEndpoint', 'the proxy endpoint', checks.endpoint);
-  input.XksProxyUriPath = checkedArg(UPDATE, args, 'xksProxyUriPath', 'the proxy path', checks.path);
+  input.NewCustomKeyStoreName = storeArg(UPDATE, args, 'newName');
+  input.KeyStorePassword = storeArg(UPDATE, args, 'keyStorePassword');
+  input.CloudHsmClusterId = storeArg(UPDATE, args, 'cloudHsmClusterId');
+  input.XksProxyUriEndpoint = storeArg(UPDATE, args, 'xksProxyUriEndpoint');
+  input.XksProxyUriPath = storeArg(UPDATE, args, 'xksProxyUriPath');
   input.XksProxyConnectivity = args.oneOf('xksProxyConnectivity', CONNECTIVITIES);
-  input.XksProxyVpcEndpointServiceName = checkedArg(
-    UPDATE,
-    args,
-    'xksProxyVpcEndpointServiceName',
-    'the VPC endpoint service name',
-    checks.vpcService,
-  );
-  const accessKeyId = checkedArg(UPDATE, args, 'xksProxyAccessKeyId', 'the proxy access key id', checks.accessKeyId);
-  const secret = checkedArg(UPDATE, args, 'xksProxySecretAccessKey', 'the proxy secret access key', checks.secret);
+  input.XksProxyVpcEndpointServiceName = storeArg(UPDATE, args, 'xksProxyVpcEndpointServiceName');
+  const accessKeyId = storeArg(UPDATE, args, 'xksProxyAccessKeyId');
+  const secret = storeArg(UPDATE, args, 'xksProxySecretAccessKey');
   if ((accessKeyId === undefined) !== (secret === undefined))
     throw new ArgumentError(`${UPDATE}: the proxy credential is "xksProxyAccessKeyId" and "xksProxySecretAccessKey" together.`);
   if (accessKeyId && secret) input.XksProxyAuthenticationCredential = { AccessKeyId: accessKeyId, RawSecretAccessKey: secret };

@@ -65,7 +65,8 @@ export const connectCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
     if (target.store.ConnectionState === 'FAILED') {
       throw new KmsError(
         'CustomKeyStoreInvalidStateException',
-        `${target.label} failed to connect (${connectionErrorText(target.store.ConnectionErrorCode) ?? 'no error code'}). Disconnect it, fix the cause, then connect it again.`,
+        `${target.label} failed to connect (${connectionErrorText(target.store.ConnectionErrorCode) ?? 'no error code'}). ` +
+          'Disconnect it, fix the cause, then connect it again.',
       );
     }
     await target.gateway.connectCustomKeyStore(target.id);
@@ -109,7 +110,8 @@ export const disconnectCustomKeyStore: CommandSpec<CustomKeyStoreResult> = {
     if (!confirmed) {
       await services.ui.confirm(`Disconnect ${target.label}?`, {
         detail:
-          'Its KMS keys become Unavailable at once: Encrypt, Decrypt, GenerateDataKey and the other cryptographic operations with them fail (for AWS services too) until you connect the store again. Nothing is deleted.',
+          'Its KMS keys become Unavailable at once: Encrypt, Decrypt, GenerateDataKey and the other ' +
+          'cryptographic operations with them fail (for AWS services too) until you connect the store again. Nothing is deleted.',
         confirmLabel: 'Disconnect',
         modal: true,
       });
@@ -146,7 +148,9 @@ export const deleteCustomKeyStore: CommandSpec<{ customKeyStoreId: string; delet
     }
     if (!confirmed) {
       await services.ui.confirm(`Delete custom key store ${target.label}?`, {
-        detail: `KMS forgets the store (its ${isCloudHsm(target.store) ? 'CloudHSM cluster' : 'external key manager'} and the keys in it are not touched). KMS refuses while any KMS key, even one pending deletion, is still in the store.`,
+        detail:
+          `KMS forgets the store (its ${isCloudHsm(target.store) ? 'CloudHSM cluster' : 'external key manager'} ` +
+          'and the keys in it are not touched). KMS refuses while any KMS key, even one pending deletion, is still in the store.',
         confirmLabel: 'Delete Key Store',
         modal: true,
       });

@@ -8,7 +8,7 @@ import type { Services } from '../services';
 import { UserCancelledError } from '../ui/userInput';
 import { argValue, isScripted } from './commandArgs';
 import type { KeyCommandDeps } from './deps';
-import { type Output, chooseOutput, deliver, fileLabel, warnSecret } from './output';
+import { type Output, chooseOutput, deliverSharedSecret } from './output';
 import { KEY_FIELDS, type ResolvedKey, resolveKey } from './resolveKey';
 
 const DERIVE = 'kmsWorkbench.deriveSharedSecret';
@@ -77,20 +77,14 @@ export function deriveSharedSecret(deps: KeyCommandDeps): CommandSpec<SharedSecr
       const peer = await peerKey(arg, args, services, key);
       const output = await chooseOutput(services.ui, args, scripted, { secret: true, what: 'the shared secret', allowNone: false });
       const out = await key.gateway.deriveSharedSecret({ keyId: key.keyId, publicKey: peer });
-      const secret = Buffer.from(out.sharedSecret);
       const publicKeyPem = toPem(peer, 'PUBLIC KEY');
-      try {
-        const base64 = secret.toString('base64');
-        await deliver(deps.docs, output, {
-          fileName: `shared-secret-${fileLabel(key.label)}.json`,
-          document: `${JSON.stringify({ KeyId: out.keyId, KeyAgreementAlgorithm: 'ECDH', SharedSecret: base64, SharedSecretHex: secret.toString('hex'), PublicKey: publicKeyPem, Note: 'The raw ECDH shared secret: derive keys from it with a KDF (such as HKDF) rather than using it directly.' }, null, 2)}\n`,
-          clipboard: base64,
-        });
-        warnSecret(output, 'The shared secret', { clipboardText: base64 });
-      } finally {
-        secret.fill(0);
-        out.sharedSecret.fill(0);
-      }
+      await deliverSharedSecret(deps.docs, output, key.label, out.sharedSecret, {
+        head: { KeyId: out.keyId, KeyAgreementAlgorithm: 'ECDH' },
+        tail: {
+          PublicKey: publicKeyPem,
+          Note: 'The raw ECDH shared secret: derive keys from it with a KDF (such as HKDF) rather than using it directly.',
+        },
+      });
       return { keyId: out.keyId, keyAgreementAlgorithm: 'ECDH', publicKey: publicKeyPem, output };
     },
   };

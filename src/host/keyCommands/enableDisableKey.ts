@@ -46,7 +46,9 @@ export const disableKey: CommandSpec<KeyMetadata> = {
       );
       const lastUse = await lastUseParagraph(key.gateway, key.keyId, 'disable');
       await services.ui.confirm(`Disable ${key.label}?`, {
-        detail: `${usage ? `${usage}\n\n` : ''}Everything that uses this key to encrypt, decrypt, sign or generate data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.\n\n${lastUse}`,
+        detail:
+          `${usage ? `${usage}\n\n` : ''}Everything that uses this key to encrypt, decrypt, sign or generate ` +
+          `data keys will fail until it is enabled again. Nothing is lost: enabling it undoes this.\n\n${lastUse}`,
         confirmLabel: 'Disable key',
       });
     }

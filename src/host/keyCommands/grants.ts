@@ -202,7 +202,9 @@ async function showTokenOnce(services: Services, label: string, grant: CreatedGr
     ['Copy Grant Token', 'Copy Grant ID'],
     {
       modal: true,
-      detail: `${grant.grantToken}\n\nUse the token to use the grant's permissions at once, before the grant is consistent throughout KMS (usually within five minutes).`,
+      detail:
+        `${grant.grantToken}\n\nUse the token to use the grant's permissions at once, before the grant is ` +
+        'consistent throughout KMS (usually within five minutes).',
     },
   );
   if (choice === 'Copy Grant Token') await vscode.env.clipboard.writeText(grant.grantToken);

@@ -108,7 +108,8 @@ async function askMaterial(services: Services, key: ResolvedKey): Promise<Materi
               label: '$(sparkle) Make new key material here',
               description: asymmetric ? `a new ${spec ?? ''} private key` : 'random bytes from node:crypto',
               detail:
-                'Shown to you once, in a read-only editor held in memory (or on the clipboard): save it somewhere safe. Re-importing needs exactly this material.',
+                'Shown to you once, in a read-only editor held in memory (or on the clipboard): ' +
+                'save it somewhere safe. Re-importing needs exactly this material.',
               value: 'generate' as const,
             },
           ]
@@ -237,7 +238,10 @@ function materialDocument(key: ResolvedKey, material: Buffer, validTo: Date | un
       Format: asymmetric ? 'DER PKCS#8 private key, base64' : 'raw bytes, base64',
       ExpirationModel: validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE',
       ...(validTo ? { ValidTo: validTo.toISOString() } : {}),
-      Note: 'This material was imported into the key above. Save it somewhere safe now: after an expiry or a deletion the key only works again when exactly this material is imported. It is shown once and never stored by KMS Workbench.',
+      Note:
+        'This material was imported into the key above. Save it somewhere safe now: ' +
+        'after an expiry or a deletion the key only works again when exactly this material is imported. ' +
+        'It is shown once and never stored by KMS Workbench.',
     },
     null,
     2,
@@ -382,8 +386,10 @@ export const deleteImportedKeyMaterial: CommandSpec<DeletedMaterial> = {
     if (!confirmed) {
       await services.ui.confirm(`Delete the key material of ${key.label}?`, {
         detail: [
-          'The key becomes PendingImport at once: every cryptographic operation with it fails (Encrypt, Decrypt, GenerateDataKey, Sign, Verify, GenerateMac…), and so do the AWS services and applications that use it.',
-          'Nothing encrypted under it is lost, but it cannot be decrypted until you import exactly the same material again. Make sure you still have a copy: KMS cannot give it back.',
+          'The key becomes PendingImport at once: every cryptographic operation with it fails (Encrypt, ' +
+            'Decrypt, GenerateDataKey, Sign, Verify, GenerateMac…), and so do the AWS services and applications that use it.',
+          'Nothing encrypted under it is lost, but it cannot be decrypted until you import exactly the same ' +
+            'material again. Make sure you still have a copy: KMS cannot give it back.',
         ].join('\n\n'),
         confirmLabel: 'Delete Key Material',
         modal: true,

@@ -6,7 +6,7 @@ import type { CommandSpec } from '../commands/commandRunner';
 import type { Services } from '../services';
 import { argValue, inputChecked, isScripted } from './commandArgs';
 import type { KeyCommandDeps } from './deps';
-import { type Output, chooseOutput, deliver, fileLabel, warnSecret } from './output';
+import { type Output, chooseOutput, deliverSharedSecret } from './output';
 import { KEY_FIELDS, type ResolvedKey, resolveKey } from './resolveKey';
 
 const ENCAPSULATE = 'kmsWorkbench.encapsulateSecret';
@@ -33,26 +33,17 @@ export interface DecapsulateResult {
 
 const NOTE = 'The ML-KEM shared secret (32 bytes): derive keys from it with a KDF (such as HKDF) rather than using it directly.';
 
-async function showSecret(
+function showSecret(
   deps: KeyCommandDeps,
   output: Output,
   key: ResolvedKey,
   secret: Uint8Array,
   fields: Record<string, string>,
 ): Promise<void> {
-  const bytes = Buffer.from(secret);
-  try {
-    const base64 = bytes.toString('base64');
-    await deliver(deps.docs, output, {
-      fileName: `shared-secret-${fileLabel(key.label)}.json`,
-      document: `${JSON.stringify({ KeyId: key.keyId, EncapsulationAlgorithm: 'ML_KEM', SharedSecret: base64, SharedSecretHex: bytes.toString('hex'), ...fields, Note: NOTE }, null, 2)}\n`,
-      clipboard: base64,
-    });
-    warnSecret(output, 'The shared secret', { clipboardText: base64 });
-  } finally {
-    bytes.fill(0);
-    secret.fill(0);
-  }
+  return deliverSharedSecret(deps.docs, output, key.label, secret, {
+    head: { KeyId: key.keyId, EncapsulationAlgorithm: 'ML_KEM' },
+    tail: { ...fields, Note: NOTE },
+  });
 }
 
 /**
@@ -96,7 +87,9 @@ function checkLength(bytes: Uint8Array, spec: string | undefined): { ok: true; v
   if (expected !== undefined && bytes.length !== expected)
     return {
       ok: false,
-      problem: `The encapsulated secret of a ${spec} key is ${expected} bytes; this is ${bytes.length}. Use the SharedSecretCiphertextBlob that Encapsulate gave for this key.`,
+      problem:
+        `The encapsulated secret of a ${spec} key is ${expected} bytes; this is ${bytes.length}. ` +
+        'Use the SharedSecretCiphertextBlob that Encapsulate gave for this key.',
     };
   return { ok: true, value: bytes };
 }

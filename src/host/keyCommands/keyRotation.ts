@@ -56,7 +56,9 @@ export const enableKeyRotation: CommandSpec<RotationResult> = {
         services.ui,
         {
           title: `Rotate ${key.label} automatically every … days`,
-          prompt: `${ROTATION_PERIOD.min} to ${ROTATION_PERIOD.max} days. ${current?.KeyRotationEnabled ? `Now: every ${current.RotationPeriodInDays ?? 365} days.` : 'Rotation is off now.'}`,
+          prompt:
+            `${ROTATION_PERIOD.min} to ${ROTATION_PERIOD.max} days. ` +
+            `${current?.KeyRotationEnabled ? `Now: every ${current.RotationPeriodInDays ?? 365} days.` : 'Rotation is off now.'}`,
           value: String(current?.RotationPeriodInDays ?? ROTATION_PERIOD.default),
         },
         checkRotationPeriod,
@@ -66,7 +68,8 @@ export const enableKeyRotation: CommandSpec<RotationResult> = {
     keyChanged(services, key.connection, key.keyId);
     const status = await rotationStatus(key);
     notify(
-      `${key.label} rotates automatically every ${status.rotationPeriodInDays ?? period} days; next on ${status.nextRotationDate ? formatDate(new Date(status.nextRotationDate)) : 'a date KMS did not report'}.`,
+      `${key.label} rotates automatically every ${status.rotationPeriodInDays ?? period} days; ` +
+        `next on ${status.nextRotationDate ? formatDate(new Date(status.nextRotationDate)) : 'a date KMS did not report'}.`,
     );
     return status;
   },
@@ -108,7 +111,10 @@ export const rotateKeyNow: CommandSpec<RotateNowResult> = {
       const before = await collect(key.gateway.listKeyRotations(key.keyId)).catch(() => undefined);
       const onDemand = before?.filter((r) => r.RotationType === 'ON_DEMAND').length;
       await services.ui.confirm(`Rotate ${key.label} now?`, {
-        detail: `KMS makes new key material for new encryptions; existing ciphertexts still decrypt. Each key can be rotated on demand only a limited number of times${onDemand !== undefined ? ` (done so far: ${onDemand})` : ''}.`,
+        detail:
+          'KMS makes new key material for new encryptions; existing ciphertexts still decrypt. ' +
+          'Each key can be rotated on demand only a limited number of ' +
+          `times${onDemand !== undefined ? ` (done so far: ${onDemand})` : ''}.`,
         confirmLabel: 'Rotate Now',
       });
     }

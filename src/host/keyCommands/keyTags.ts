@@ -41,7 +41,9 @@ export const tagKey: CommandSpec<TagsResult> = {
         services.ui,
         {
           title: `Tag ${key.label}`,
-          prompt: `key=value, separated by commas. ${existing.length ? `Current: ${existing.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ')}` : 'The key has no tags yet.'}`,
+          prompt:
+            'key=value, separated by commas. ' +
+            (existing.length ? `Current: ${existing.map((t) => `${t.TagKey}=${t.TagValue}`).join(', ')}` : 'The key has no tags yet.'),
           placeholder: 'env=prod, team=payments',
         },
         (text) => {

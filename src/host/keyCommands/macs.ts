@@ -4,11 +4,12 @@ import { ArgumentError } from '../../core/args/argumentError';
 import { Args } from '../../core/args/readArgs';
 import { base64, decodeBase64 } from '../../core/keyOps/encoding';
 import type { CommandSpec } from '../commands/commandRunner';
+import type { Services } from '../services';
 import { argValue, inputChecked, isScripted } from './commandArgs';
 import type { KeyCommandDeps } from './deps';
-import { algorithmOf, messageOf } from './messageInput';
+import { type MessageBytes, algorithmOf, messageOf } from './messageInput';
 import { chooseOutput, deliver, fileLabel, notify } from './output';
-import { KEY_FIELDS, resolveKey } from './resolveKey';
+import { KEY_FIELDS, type ResolvedKey, resolveKey } from './resolveKey';
 
 const GENERATE = 'kmsWorkbench.generateMac';
 const VERIFY = 'kmsWorkbench.verifyMac';
@@ -28,6 +29,34 @@ export interface VerifyMacResult {
 }
 
 /**
+ * The message and the MAC algorithm, the first two steps of both commands (`totalSteps`: the
+ * command's steps in all): from the arguments, or asked.
+ */
+async function macInput(
+  command: string,
+  args: Args,
+  key: ResolvedKey,
+  services: Services,
+  options: { scripted: boolean; title: string; totalSteps: number },
+): Promise<{ message: MessageBytes; algorithm: MacAlgorithmSpec }> {
+  const message = await messageOf(command, args, services, options.scripted, {
+    title: `${options.title}: the message`,
+    precomputed: undefined,
+    step: { step: 1, totalSteps: options.totalSteps },
+  });
+  const algorithm = (await algorithmOf(
+    command,
+    'macAlgorithm',
+    args.string('macAlgorithm', 'a MAC algorithm'),
+    key.metadata.MacAlgorithms ?? [],
+    services,
+    options.scripted,
+    { title: 'MAC algorithm', step: { step: 2, totalSteps: options.totalSteps } },
+  )) as MacAlgorithmSpec;
+  return { message, algorithm };
+}
+
+/**
  * `kmsWorkbench.generateMac` `{ keyId?, connection?, message, messageEncoding? (text |
  * base64 | hex), macAlgorithm? (default the key's), output? (editor | clipboard | none,
  * default none with an argument object) }`: GenerateMac with an HMAC key. Returns
@@ -42,23 +71,11 @@ export function generateMac(deps: KeyCommandDeps): CommandSpec<MacResult> {
       const scripted = isScripted(arg);
       args.oneOf('output', ['editor', 'clipboard', 'none']);
       const key = await resolveKey(arg, args, services, { title: 'Generate MAC with key', action: 'generateMac' });
-      const message = await messageOf(GENERATE, args, services, scripted, {
-        title: `MAC with ${key.label}: the message`,
-        precomputed: undefined,
-        step: { step: 1, totalSteps: 2 },
-      });
-      const algorithm = (await algorithmOf(
-        GENERATE,
-        'macAlgorithm',
-        args.string('macAlgorithm', 'a MAC algorithm'),
-        key.metadata.MacAlgorithms ?? [],
-        services,
+      const { message, algorithm } = await macInput(GENERATE, args, key, services, {
         scripted,
-        {
-          title: 'MAC algorithm',
-          step: { step: 2, totalSteps: 2 },
-        },
-      )) as MacAlgorithmSpec;
+        title: `MAC with ${key.label}`,
+        totalSteps: 2,
+      });
       const output = await chooseOutput(services.ui, args, scripted, { secret: false, what: 'the MAC', allowNone: true });
       const out = await key.gateway.generateMac({ KeyId: key.keyId, Message: message.bytes, MacAlgorithm: algorithm });
       const mac = base64(out.Mac);
@@ -88,23 +105,11 @@ export const verifyMac: CommandSpec<VerifyMacResult> = {
     const macBytes = givenMac !== undefined ? argValue(VERIFY, 'mac', decodeBase64(givenMac, 'The MAC')) : undefined;
     if (scripted && macBytes === undefined) throw new ArgumentError(`${VERIFY}: "mac" (base64) is required.`);
     const key = await resolveKey(arg, args, services, { title: 'Verify MAC with key', action: 'verifyMac' });
-    const message = await messageOf(VERIFY, args, services, scripted, {
-      title: `Verify a MAC with ${key.label}: the message`,
-      precomputed: undefined,
-      step: { step: 1, totalSteps: 3 },
-    });
-    const algorithm = (await algorithmOf(
-      VERIFY,
-      'macAlgorithm',
-      args.string('macAlgorithm', 'a MAC algorithm'),
-      key.metadata.MacAlgorithms ?? [],
-      services,
+    const { message, algorithm } = await macInput(VERIFY, args, key, services, {
       scripted,
-      {
-        title: 'MAC algorithm',
-        step: { step: 2, totalSteps: 3 },
-      },
-    )) as MacAlgorithmSpec;
+      title: `Verify a MAC with ${key.label}`,
+      totalSteps: 3,
+    });
     const mac =
       macBytes ??
       (await inputChecked(services.ui, { title: 'The MAC to verify (base64)', step: 3, totalSteps: 3 }, (t) => {

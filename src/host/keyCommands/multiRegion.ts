@@ -113,7 +113,8 @@ export const updatePrimaryRegion: CommandSpec<KeyMetadata> = {
     }
     if (!replicas.includes(region)) {
       throw new ArgumentError(
-        `${UPDATE_PRIMARY}: ${key.label} has no replica in ${region}${replicas.length ? `; its replicas are in ${replicas.join(', ')}` : '; replicate it there first'}.`,
+        `${UPDATE_PRIMARY}: ${key.label} has no replica ` +
+          `in ${region}${replicas.length ? `; its replicas are in ${replicas.join(', ')}` : '; replicate it there first'}.`,
       );
     }
     await key.gateway.updatePrimaryRegion(key.keyId, region);

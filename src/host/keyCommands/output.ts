@@ -126,6 +126,34 @@ export async function deliver(
   else if (output === 'clipboard') await vscode.env.clipboard.writeText(text.clipboard);
 }
 
+/**
+ * Puts a shared secret (ML-KEM, ECDH) where the person chose, as a JSON document
+ * `{ ...head, SharedSecret (base64), SharedSecretHex, ...tail }` or on the clipboard (base64),
+ * with the warning every secret gets; zeroes `secret` afterwards.
+ */
+export async function deliverSharedSecret(
+  docs: OutputDocuments,
+  output: Output,
+  keyLabel: string,
+  secret: Uint8Array,
+  fields: { head: Record<string, string>; tail: Record<string, string> },
+): Promise<void> {
+  const bytes = Buffer.from(secret);
+  try {
+    const base64 = bytes.toString('base64');
+    const document = { ...fields.head, SharedSecret: base64, SharedSecretHex: bytes.toString('hex'), ...fields.tail };
+    await deliver(docs, output, {
+      fileName: `shared-secret-${fileLabel(keyLabel)}.json`,
+      document: `${JSON.stringify(document, null, 2)}\n`,
+      clipboard: base64,
+    });
+    warnSecret(output, 'The shared secret', { clipboardText: base64 });
+  } finally {
+    bytes.fill(0);
+    secret.fill(0);
+  }
+}
+
 /** A file-name-safe short form of a key label for output titles. */
 export function fileLabel(label: string): string {
   return label

@@ -55,7 +55,8 @@ async function signingInput(command: string, arg: unknown, args: Args, key: Reso
   const length = digestLength(algorithm);
   if (message.messageType === 'DIGEST' && length !== undefined && message.bytes.length !== length) {
     throw new ArgumentError(
-      `${command}: a digest for ${algorithm} is ${length} bytes; this one is ${message.bytes.length}. Use the digest its hash function makes, or sign the message itself.`,
+      `${command}: a digest for ${algorithm} is ${length} bytes; this one is ${message.bytes.length}. ` +
+        'Use the digest its hash function makes, or sign the message itself.',
     );
   }
   return { message, algorithm: algorithm as SigningAlgorithmSpec, scripted };

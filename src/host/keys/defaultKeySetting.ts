@@ -56,7 +56,9 @@ export async function confirmSilentWorkspaceKey(
   if (confirmations.isWorkspaceKeyConfirmed(ref)) return;
   const choice = await services.ui.choose(`${source} encrypts with ${shown}.`, [ENCRYPT_WITH_WORKSPACE_KEY], {
     modal: true,
-    detail: `This workspace also turns off the encryption-context prompt, so nothing else shows the key before your data is encrypted.\n\nKey: ${ref}\n\nEncrypt with this key? You are asked once for this workspace.`,
+    detail:
+      'This workspace also turns off the encryption-context prompt, so nothing else shows the key before ' +
+      `your data is encrypted.\n\nKey: ${ref}\n\nEncrypt with this key? You are asked once for this workspace.`,
   });
   if (choice !== ENCRYPT_WITH_WORKSPACE_KEY) throw new UserCancelledError();
   await confirmations.confirmWorkspaceKey(ref);

@@ -206,7 +206,8 @@ async function keyFromArgsSettingOrPicker(
       const account = accountOfKeyRef(named);
       if (account && !(await services.trust.isTrusted(account, connection))) {
         services.log.info(
-          `${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, named in the command's keyId argument (the caller's choice).`,
+          `${options.title} ${named}: a key of AWS account ${formatAccount(account)}, not a trusted account, ` +
+            `named in the command's keyId argument (the caller's choice).`,
         );
       }
     }

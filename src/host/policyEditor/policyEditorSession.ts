@@ -65,7 +65,6 @@ export class PolicyEditorSession implements vscode.Disposable {
   readonly keyId: string;
   readonly workingUri: vscode.Uri;
   readonly serverUri: vscode.Uri;
-  private readonly postedListeners = new Set<(m: HostMessage) => void>();
 
   private text: string;
   /** The server's policy when the editor last read or wrote it: saves refuse when the server's differs. */
@@ -88,7 +87,8 @@ export class PolicyEditorSession implements vscode.Disposable {
   constructor(
     private readonly services: Services,
     private readonly fileSystem: PolicyFileSystem,
-    private readonly panel: vscode.WebviewPanel,
+    /** The editor's page: its webview gets every message the session posts once the page said `ready`. */
+    readonly panel: vscode.WebviewPanel,
     private target: PolicyEditorTarget,
     policyText: string,
     draft?: PolicyDraft,
@@ -187,12 +187,6 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.onDisposeCallbacks.push(callback);
   }
 
-  /** Each message posted to the webview (also before it is ready, when it waits for `init`). */
-  onPosted(listener: (m: HostMessage) => void): vscode.Disposable {
-    this.postedListeners.add(listener);
-    return { dispose: () => this.postedListeners.delete(listener) };
-  }
-
   reveal(): void {
     this.panel.reveal(this.panel.viewColumn);
   }
@@ -243,7 +237,6 @@ export class PolicyEditorSession implements vscode.Disposable {
   private post(message: HostMessage): void {
     if (this.disposed) return;
     this.showUnsaved();
-    for (const listener of this.postedListeners) listener(message);
     // Nothing goes to the webview before it said `ready`; `init` then carries the current state.
     if (this.ready) void this.panel.webview.postMessage(message);
   }
@@ -271,7 +264,7 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.post({ type: 'status', status, message });
   }
 
-  /** Handles a message from the webview (or from a test, through the same checks). */
+  /** Handles a message from the webview (validated here: the page is not trusted to send well-formed ones). */
   async receive(raw: unknown): Promise<void> {
     if (this.disposed) return;
     const parsed = parseWebviewMessage(raw);
@@ -472,7 +465,6 @@ export class PolicyEditorSession implements vscode.Disposable {
     this.serviceCheck.dispose();
     // The JSON tab and diffs belong to this editor: they close with it.
     for (const d of this.disposables.splice(0)) d.dispose();
-    this.postedListeners.clear();
     this.panel.dispose();
     for (const callback of this.onDisposeCallbacks.splice(0)) callback();
   }

@@ -31,9 +31,6 @@ export class PolicyEditors implements vscode.Disposable {
    */
   private readonly drafts = new Map<string, PolicyDraft>();
   private disposing = false;
-  private readonly opened = new vscode.EventEmitter<PolicyEditorSession>();
-  /** Fires when an editor opens, before its webview can say anything. */
-  readonly onDidOpen = this.opened.event;
 
   constructor(
     private readonly services: Services,
@@ -115,7 +112,6 @@ export class PolicyEditors implements vscode.Disposable {
       const unsaved = session.unsavedDraft;
       if (unsaved && !this.disposing) this.keepDraft(session, unsaved);
     });
-    this.opened.fire(session);
     return session;
   }
 
@@ -166,7 +162,6 @@ export class PolicyEditors implements vscode.Disposable {
     for (const s of this.all()) s.dispose();
     this.sessions.clear();
     this.drafts.clear();
-    this.opened.dispose();
   }
 }
 
@@ -196,43 +191,10 @@ export function editKeyPolicyCommand(editors: PolicyEditors): CommandSpec<EditKe
 }
 
 /**
- * What the testing API shows of the editors (state and the webview's own entry point; the
- * tests' helpers live in test/). Registered in the extension test host only.
+ * The key-policy editors and their command. `checks`: IAM Access Analyzer and STS for the editors
+ * (without it, the editor says they were not asked). Returns the open editors.
  */
-export interface PolicyEditorTesting {
-  readonly sessions: () => PolicyEditorState[];
-  readonly session: (keyId: string) => PolicyEditorState | undefined;
-  /** The unsaved changes kept from a closed editor of this key, if any. */
-  readonly draft: (keyId: string, connectionId: string) => PolicyDraft | undefined;
-  /** Fires when an editor opens (before its webview can say anything). */
-  readonly onDidOpen: vscode.Event<PolicyEditorState>;
-  /** Forgets the callers' identities and Access Analyzer clients (a test switching the services off). */
-  readonly forgetServiceChecks: () => void;
-}
-
-/** One open editor as the testing API shows it. */
-export type PolicyEditorState = Pick<
-  PolicyEditorSession,
-  | 'keyId'
-  | 'workingUri'
-  | 'serverUri'
-  | 'panelTitle'
-  | 'showsUnsaved'
-  | 'currentText'
-  | 'serverText'
-  | 'isReady'
-  | 'onPosted'
-  | 'receive'
-  | 'save'
-  | 'serviceChecks'
->;
-
-/** `checks`: IAM Access Analyzer and STS for the editors (without it, the editor says they were not asked). */
-export function registerPolicyEditor(
-  context: vscode.ExtensionContext,
-  services: Services,
-  checks?: PolicyServiceChecks,
-): PolicyEditorTesting {
+export function registerPolicyEditor(context: vscode.ExtensionContext, services: Services, checks?: PolicyServiceChecks): PolicyEditors {
   const fileSystem = new PolicyFileSystem();
   const editors = new PolicyEditors(services, fileSystem, checks);
   context.subscriptions.push(
@@ -242,11 +204,5 @@ export function registerPolicyEditor(
   );
   registerCommands(context, services, [editKeyPolicyCommand(editors)] as CommandSpec[]);
 
-  return {
-    sessions: () => editors.all(),
-    session: (keyId) => editors.find(keyId),
-    draft: (keyId, connectionId) => editors.draftOf(keyId, connectionId),
-    onDidOpen: editors.onDidOpen,
-    forgetServiceChecks: () => checks?.forget(),
-  };
+  return editors;
 }

@@ -101,12 +101,15 @@ export async function encryptFilesAsSops(
       if (match.rule.unsupportedKeys.length)
         throw new KmsError(
           'SopsUnsupported',
-          `The creation rule ${match.rule.index + 1} of ${match.configPath} also names ${match.rule.unsupportedKeys.join(', ')}, which KMS Workbench cannot encrypt for. Encrypt ${basename(uri.fsPath)} with sops, or name KMS keys with "keyId"/"keyIds".`,
+          `The creation rule ${match.rule.index + 1} of ${match.configPath} also ` +
+            `names ${match.rule.unsupportedKeys.join(', ')}, which KMS Workbench cannot encrypt for. ` +
+            `Encrypt ${basename(uri.fsPath)} with sops, or name KMS keys with "keyId"/"keyIds".`,
         );
       if (match.rule.keyGroupCount > 1)
         throw new KmsError(
           'SopsUnsupported',
-          `The creation rule ${match.rule.index + 1} of ${match.configPath} splits the data key over ${match.rule.keyGroupCount} key groups (Shamir); encrypt ${basename(uri.fsPath)} with sops.`,
+          `The creation rule ${match.rule.index + 1} of ${match.configPath} splits the data key ` +
+            `over ${match.rule.keyGroupCount} key groups (Shamir); encrypt ${basename(uri.fsPath)} with sops.`,
         );
       if (match.rule.kms.length === 0)
         throw new KmsError(
@@ -147,7 +150,8 @@ export async function encryptFilesAsSops(
     );
     deps.fileChanged(uri);
     services.log.info(
-      `Encrypted ${uri.fsPath} as SOPS (${out.store}) for ${sopsKeys.map((k) => k.arn).join(', ')}${match ? ` by rule ${match.rule.index + 1} of ${match.configPath}` : ''}`,
+      `Encrypted ${uri.fsPath} as SOPS (${out.store}) ` +
+        `for ${sopsKeys.map((k) => k.arn).join(', ')}${match ? ` by rule ${match.rule.index + 1} of ${match.configPath}` : ''}`,
     );
     results.push({
       uri,
@@ -288,7 +292,8 @@ export function removeSopsKey(deps: EditorDeps): CommandSpec<{ uri: vscode.Uri; 
           modal: true,
           confirmLabel: 'Remove',
           detail:
-            'The file will no longer open with it. Its data key does not change, so copies of the file from before (git history) still open with it: rotate the data key too if the key must lose access.',
+            'The file will no longer open with it. Its data key does not change, so copies of the file from ' +
+            'before (git history) still open with it: rotate the data key too if the key must lose access.',
         });
       } else if (args.boolean('confirm') !== true) {
         throw new ArgumentError(`${id}: add "confirm": true to the argument object to remove keys from the SOPS file.`);

@@ -54,7 +54,9 @@ export class ProposedConnectionNode extends TreeNode {
         description: p.error ? oneLine(p.error.message) : `proposed in the ${p.source}`,
         tooltip: p.error
           ? oneLine(p.error.message)
-          : `This workspace's settings (kmsWorkbench.proposedConnections) propose this connection. KMS Workbench sends nothing to it and resolves no credentials for it until you approve exactly these values for this workspace.`,
+          : `This workspace's settings (kmsWorkbench.proposedConnections) propose this connection. ` +
+            'KMS Workbench sends nothing to it and resolves no credentials for it until you approve exactly ' +
+            'these values for this workspace.',
         icon: p.error ? 'warning' : 'info',
       }),
       new InfoNode(`${this.id}/profile`, this, { label: 'Profile', description: oneLine(fields.profile), icon: 'account' }),

@@ -99,7 +99,8 @@ export class AccountTrust implements vscode.Disposable {
       (found) => {
         if (!found)
           this.log.info(
-            `The AWS account of ${connection.label} is not known yet (no STS at its endpoint, and no key listed): it is taken from the first key ARN KMS answers with.`,
+            `The AWS account of ${connection.label} is not known yet (no STS at its endpoint, and no key ` +
+              'listed): it is taken from the first key ARN KMS answers with.',
           );
         return found;
       },
@@ -164,7 +165,8 @@ export class AccountTrust implements vscode.Disposable {
       return account;
     } catch (error) {
       this.log.info(
-        `sts:GetCallerIdentity for ${connection.label} (${sts.url ?? 'AWS endpoint'}, from ${sts.source}) did not answer (${describeError(error)}); the account is read from a key ARN instead.`,
+        `sts:GetCallerIdentity for ${connection.label} (${sts.url ?? 'AWS endpoint'}, from ${sts.source}) ` +
+          `did not answer (${describeError(error)}); the account is read from a key ARN instead.`,
       );
     }
     try {

@@ -41,7 +41,8 @@ export async function ensureKeysTrusted(
     const own = await services.trust.accountOf(connection);
     const note = own
       ? ''
-      : `(The AWS account of ${connection.label} itself could not be found out: its endpoint answered neither sts:GetCallerIdentity nor ListKeys with a key ARN.)`;
+      : `(The AWS account of ${connection.label} itself could not be found out: ` +
+        'its endpoint answered neither sts:GetCallerIdentity nor ListKeys with a key ARN.)';
     if (!options.interactive) {
       services.log.warn(`Refused ${ref}: ${options.source} names a key in AWS account ${formatAccount(account)}, which is not trusted.`);
       throw refuseChosenKey(options.source, ref, account, note);
@@ -52,7 +53,12 @@ export async function ensureKeysTrusted(
       {
         modal: true,
         severity: 'warning',
-        detail: `Key: ${describeKeyRef(ref)}\nAccount: ${formatAccount(account)}\n\nThis account is not one of your connections' accounts, nor in ${TRUSTED_ACCOUNTS_SETTING}. Whoever controls it could read what is encrypted under the key. Allow keys of this account for this workspace? (Add the account to ${TRUSTED_ACCOUNTS_SETTING} in your user settings to trust it everywhere.)${note ? `\n\n${note}` : ''}`,
+        detail:
+          `Key: ${describeKeyRef(ref)}\nAccount: ${formatAccount(account)}\n\nThis account is not one of your ` +
+          `connections' accounts, nor in ${TRUSTED_ACCOUNTS_SETTING}. Whoever controls it could read what is ` +
+          'encrypted under the key. Allow keys of this account for this workspace? ' +
+          `(Add the account to ${TRUSTED_ACCOUNTS_SETTING} in your user settings to trust it ` +
+          `everywhere.)${note ? `\n\n${note}` : ''}`,
       },
     );
     if (choice !== ALLOW_FOR_WORKSPACE) throw new UserCancelledError();

@@ -40,6 +40,7 @@ export function setWorkspaceTrustOverride(value: boolean | undefined): void {
 /** What Restricted Mode limits, in the words the view and the README use. */
 export const RESTRICTED_MODE_LIMITS = [
   'Connections this workspace proposes (kmsWorkbench.proposedConnections) are neither shown for approval nor used.',
-  'The workspace\u2019s own values of kmsWorkbench.defaultKey, openEncryptedFiles, promptForEncryptionContext, fileFormat and secretsFiles are ignored: your user settings apply.',
+  'The workspace\u2019s own values of kmsWorkbench.defaultKey, openEncryptedFiles, ' +
+    'promptForEncryptionContext, fileFormat and secretsFiles are ignored: your user settings apply.',
   'Opening an encrypted file never decrypts it by itself: Open Decrypted is always your choice.',
 ] as const;

@@ -162,7 +162,8 @@ export const chooseProfile: CommandSpec<ConnectionConfig> = {
         {
           modal: true,
           detail:
-            'Create one with "aws configure" or "aws configure sso" in a terminal, or edit the config file. A connection can also point at LocalStack or a local KMS.',
+            'Create one with "aws configure" or "aws configure sso" in a terminal, or edit the config file. ' +
+            'A connection can also point at LocalStack or a local KMS.',
         },
       );
       if (next === 'Open AWS Config File') await vscode.commands.executeCommand('kmsWorkbench.openAwsConfig');
@@ -172,7 +173,8 @@ export const chooseProfile: CommandSpec<ConnectionConfig> = {
     if (!profiles.length) {
       throw new KmsError(
         'NoProfiles',
-        `No AWS profiles in ${files.configPath} or ${files.credentialsPath}. Create one with "aws configure" or "aws configure sso", or add a connection with an endpoint (KMS: Add Connection).`,
+        `No AWS profiles in ${files.configPath} or ${files.credentialsPath}. ` +
+          'Create one with "aws configure" or "aws configure sso", or add a connection with an endpoint (KMS: Add Connection).',
       );
     }
     if (profile === undefined) {
@@ -186,7 +188,8 @@ export const chooseProfile: CommandSpec<ConnectionConfig> = {
       );
     } else if (!files.hasProfile(profile)) {
       throw new ArgumentError(
-        `kmsWorkbench.chooseProfile: no profile "${profile}" in ${files.configPath} or ${files.credentialsPath}. Known: ${profiles.map((p) => p.name).join(', ')}.`,
+        `kmsWorkbench.chooseProfile: no profile "${profile}" in ${files.configPath} ` +
+          `or ${files.credentialsPath}. Known: ${profiles.map((p) => p.name).join(', ')}.`,
       );
     }
     // The profile's own region first (AWS_REGION would otherwise win when the entry names none).

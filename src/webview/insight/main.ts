@@ -188,7 +188,10 @@ function renderUsage(view: UsageView): void {
     h('header', {}, h('h1', { text: `Key usage: ${view.keyLabel}` }), daysPicker(view.days)),
     h('p', {
       class: 'muted',
-      text: `${view.totalEvents} CloudTrail event${view.totalEvents === 1 ? '' : 's'} naming ${view.keyArn}, ${view.from.slice(0, 10)} to ${view.to.slice(0, 10)} (UTC). CloudTrail delivers events within about 5 minutes.`,
+      text:
+        `${view.totalEvents} CloudTrail event${view.totalEvents === 1 ? '' : 's'} ` +
+        `naming ${view.keyArn}, ${view.from.slice(0, 10)} to ${view.to.slice(0, 10)} (UTC). ` +
+        'CloudTrail delivers events within about 5 minutes.',
     }),
     view.truncated
       ? h('p', {

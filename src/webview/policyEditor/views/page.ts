@@ -233,7 +233,10 @@ export function serviceChecks(ctx: EditorContext): HTMLElement {
   let identityKind = 'info';
   if (!caller || caller.state === 'checking') identity = 'Your identity (sts:GetCallerIdentity): asking…';
   else if (caller.state === 'unavailable') {
-    identity = `Your identity could not be read from STS (${caller.reason}): the lockout check assumes you act through the account${ctx.state.key?.accountId ? ` ${ctx.state.key.accountId}` : ''} (its root).`;
+    identity =
+      `Your identity could not be read from STS (${caller.reason}): ` +
+      'the lockout check assumes you act through the ' +
+      `account${ctx.state.key?.accountId ? ` ${ctx.state.key.accountId}` : ''} (its root).`;
     identityKind = 'unchecked';
   } else identity = `The lockout check asks whether you (${caller.arn}) can still change the policy.`;
   return h(
@@ -299,7 +302,8 @@ export function formPanel(ctx: EditorContext): HTMLElement {
         icon('error'),
         h('span', {
           text: first
-            ? `The JSON has a syntax error at line ${first.line}, column ${first.column}, so the form cannot show it: ${first.message} Fix it in the JSON editor; nothing is lost.`
+            ? `The JSON has a syntax error at line ${first.line}, column ${first.column}, so the form cannot show ` +
+              `it: ${first.message} Fix it in the JSON editor; nothing is lost.`
             : `The form cannot show this policy: ${form?.reason ?? 'it is not a key policy'} Edit it as JSON.`,
         }),
       ),
