@@ -135,7 +135,8 @@ describe('insight webview (Chromium, message protocol)', function () {
   it('labels 90 days with a few dates, the last one inside the chart rather than cut off at its edge', async () => {
     const daily = Array.from({ length: 91 }, (_, i) => {
       const date = new Date(Date.UTC(2026, 8, 7 + i)).toISOString().slice(0, 10);
-      return { date, total: i === 90 ? 2 : 0, byOperation: i === 90 ? { Decrypt: 2 } : {} };
+      const byOperation: Record<string, number> = i === 90 ? { Decrypt: 2 } : {};
+      return { date, total: i === 90 ? 2 : 0, byOperation };
     });
     await post({ type: 'usage', view: { ...usage, days: 90, daily, events: [] } });
     await page.locator('svg.chart').waitFor();
