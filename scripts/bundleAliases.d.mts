@@ -1,2 +1,3 @@
 import type { Plugin } from 'esbuild';
 export const encryptionSdkAliases: Plugin;
+export const awsSdkTrims: Plugin;

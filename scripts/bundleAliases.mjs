@@ -1,6 +1,7 @@
 // Smaller stand-ins for parts of dependencies, put in place by the build (scripts/build.mjs) to keep
 // dist/ within its budget (1.2 MB). Each stand-in has the same exports as what it replaces, for
 // exactly what the bundled code uses of it, and a unit test against the original (test/unit/lazy).
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const lazy = (file) => fileURLToPath(new URL(`../src/core/lazy/esdk/${file}`, import.meta.url));
@@ -15,5 +16,32 @@ export const encryptionSdkAliases = {
     build.onResolve({ filter: /^\.\/pem_helpers$/ }, (a) =>
       /@aws-crypto[\\/]material-management[\\/]/.test(a.importer) ? { path: lazy('pemHelpers.ts') } : undefined,
     );
+  },
+};
+
+/**
+ * The AWS SDK (dist/awsSdk.js) without what none of its clients can run:
+ * - each client's package.json (its whole manifest, 1.9-3.6 KB each) reduced to the one field its
+ *   runtimeConfig reads: `packageInfo.version` (for the user agent);
+ * - the event-stream codec (15 KB), which @smithy/core loads with a dynamic import only for an
+ *   operation with an event-stream member: KMS, STS, CloudTrail and Access Analyzer have none
+ *   (test/unit/lazy/awsSdkBundle.test.ts checks their schemas). Should one ever get one, the
+ *   call fails saying so rather than doing something else.
+ */
+export const awsSdkTrims = {
+  name: 'aws-sdk-trims',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, async (a) => {
+      const { version } = JSON.parse(await readFile(a.path, 'utf8'));
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (a) =>
+      a.kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'no-event-streams' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'no-event-streams' }, () => ({
+      contents:
+        "throw new Error('Event streams are not in this build of the AWS SDK (dist/awsSdk.js): none of its clients has an event-stream operation. Remove the awsSdkTrims event-stream stand-in in scripts/bundleAliases.mjs.');",
+      loader: 'js',
+    }));
   },
 };

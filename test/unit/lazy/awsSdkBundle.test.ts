@@ -1,0 +1,107 @@
+// dist/awsSdk.js as the build makes it, with its trims (scripts/bundleAliases.mjs awsSdkTrims):
+// each client still works against the emulator and names its version in the user agent, and no
+// client of the bundle has an event-stream operation (the codec is left out).
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ValidatePolicyResourceType } from '@aws-sdk/client-accessanalyzer';
+import * as esbuild from 'esbuild';
+import type * as AwsSdk from '../../../src/core/lazy/awsSdk';
+import { awsSdkTrims } from '../../../scripts/bundleAliases.mjs';
+import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+
+const CLIENTS = ['client-kms', 'client-sts', 'client-cloudtrail', 'client-accessanalyzer'];
+
+describe('the AWS SDK bundle with its trims', function () {
+  this.timeout(120_000);
+  let kms: KmsFixture;
+  let dir: string;
+  let sdk: typeof AwsSdk;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aws-sdk-bundle-'));
+    const outfile = join(dir, 'awsSdk.js');
+    await esbuild.build({
+      entryPoints: ['src/core/lazy/awsSdk.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      minify: true,
+      logLevel: 'warning',
+      outfile,
+      plugins: [awsSdkTrims],
+    });
+    const code = readFileSync(outfile, 'utf8');
+    assert.ok(!code.includes('"devDependencies"'), 'no package manifest in the bundle');
+    assert.ok(!code.includes('EventStreamCodec'), 'no event-stream codec in the bundle');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    sdk = require(outfile) as typeof AwsSdk;
+    kms = await startKmsFixture();
+  });
+  after(async () => {
+    await kms?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('no client of the bundle has an event-stream (streaming) member', () => {
+    for (const client of CLIENTS) {
+      const pkg = dirname(require.resolve(`@aws-sdk/${client}/package.json`));
+      const schemas = readFileSync(join(pkg, 'dist-es/schemas/schemas_0.js'), 'utf8');
+      assert.ok(schemas.length > 1000, `${client} schemas read`);
+      assert.ok(!/streaming/.test(schemas), `${client} has a streaming member: the event-stream codec is needed again`);
+    }
+  });
+
+  it('KMS, STS, CloudTrail and Access Analyzer answer through the bundle, with their versions in the user agent', async () => {
+    const config = {
+      endpoint: kms.emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    };
+    const kmsClient = new sdk.KMSClient(config);
+    const sts = new sdk.STSClient(config);
+    const trail = new sdk.CloudTrailClient(config);
+    const analyzer = new sdk.AccessAnalyzerClient(config);
+    try {
+      const key = await kmsClient.send(new sdk.CreateKeyCommand({}));
+      await kmsClient.send(new sdk.EncryptCommand({ KeyId: key.KeyMetadata!.KeyId!, Plaintext: Buffer.from('x') }));
+      const keys = await kmsClient.send(new sdk.ListKeysCommand({}));
+      assert.ok(keys.Keys!.some((k) => k.KeyId === key.KeyMetadata!.KeyId));
+      assert.match((await sts.send(new sdk.GetCallerIdentityCommand({}))).Account ?? '', /^\d{12}$/);
+      const events = await trail.send(
+        new sdk.LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.KeyMetadata!.Arn! }] }),
+      );
+      assert.ok(Array.isArray(events.Events));
+      const findings = await analyzer.send(
+        new sdk.ValidatePolicyCommand({
+          policyType: 'RESOURCE_POLICY',
+          validatePolicyResourceType: 'AWS::KMS::Key' as ValidatePolicyResourceType,
+          policyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' }],
+          }),
+        }),
+      );
+      assert.ok(Array.isArray(findings.findings));
+      for (const [client, name] of [
+        [kmsClient, 'client-kms'],
+        [sts, 'client-sts'],
+        [trail, 'client-cloudtrail'],
+        [analyzer, 'client-accessanalyzer'],
+      ] as const) {
+        const { version } = JSON.parse(readFileSync(require.resolve(`@aws-sdk/${name}/package.json`), 'utf8')) as { version: string };
+        const agent = await client.config.defaultUserAgentProvider();
+        assert.ok(
+          agent.some(([, v]) => v === version),
+          `${name} ${version} in ${JSON.stringify(agent)}`,
+        );
+      }
+    } finally {
+      for (const c of [kmsClient, sts, trail, analyzer]) c.destroy();
+    }
+  });
+});
