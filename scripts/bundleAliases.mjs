@@ -3,6 +3,7 @@
 // exactly what the bundled code uses of it, and a unit test against the original (test/unit/lazy).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const lazy = (file) => fileURLToPath(new URL(`../src/core/lazy/esdk/${file}`, import.meta.url));
 
@@ -35,6 +36,13 @@ export const awsSdkTrims = {
       const { version } = JSON.parse(await readFile(a.path, 'utf8'));
       return { contents: JSON.stringify({ version }), loader: 'json' };
     });
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/]@aws-sdk[\\/].*[\\/]dist-es[\\/](submodules[\\/][^\\/]+[\\/])?schemas[\\/]schemas_0\.js$/ },
+      async (a) => ({
+        contents: pureSchemas(await readFile(a.path, 'utf8'), a.path),
+        loader: 'js',
+      }),
+    );
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (a) =>
       a.kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'no-event-streams' } : undefined,
     );
@@ -45,3 +53,26 @@ export const awsSdkTrims = {
     }));
   },
 };
+
+/**
+ * A client's schemas (one module of `var X$ = [...]` for every shape and operation of the
+ * service) with each array marked as free of side effects, so that esbuild drops the schemas of
+ * operations the bundle never sends (it keeps them otherwise: their computed keys such as
+ * `{ [_h]: ["POST", "/"] }` might run code, for all it knows). `[...]` becomes
+ * `/* @__PURE__ *\/ (() => [...])()`: the same value, built at the same moment.
+ */
+export function pureSchemas(code, fileName = 'schemas_0.js') {
+  const file = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  const edits = [];
+  for (const statement of file.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const d of statement.declarationList.declarations) {
+      if (d.initializer && ts.isArrayLiteralExpression(d.initializer)) edits.push([d.initializer.getStart(file), d.initializer.end]);
+    }
+  }
+  let out = code;
+  for (const [start, end] of edits.reverse()) {
+    out = `${out.slice(0, start)}/* @__PURE__ */ (() => ${out.slice(start, end)})()${out.slice(end)}`;
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 // dist/awsSdk.js as the build makes it, with its trims (scripts/bundleAliases.mjs awsSdkTrims):
 // each client still works against the emulator and names its version in the user agent, and no
-// client of the bundle has an event-stream operation (the codec is left out).
+// client of the bundle has an event-stream operation (the codec is left out); the schemas of
+// operations never sent are dropped, those sent and their errors are not.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,8 @@ describe('the AWS SDK bundle with its trims', function () {
     const code = readFileSync(outfile, 'utf8');
     assert.ok(!code.includes('"devDependencies"'), 'no package manifest in the bundle');
     assert.ok(!code.includes('EventStreamCodec'), 'no event-stream codec in the bundle');
+    assert.ok(!code.includes('"/analyzer"'), 'no schema of Access Analyzer operations the bundle never sends');
+    assert.ok(code.includes('"ValidatePolicyRequest"'), 'the schema of ValidatePolicy is kept');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     sdk = require(outfile) as typeof AwsSdk;
     kms = await startKmsFixture();
@@ -69,6 +72,10 @@ describe('the AWS SDK bundle with its trims', function () {
     try {
       const key = await kmsClient.send(new sdk.CreateKeyCommand({}));
       await kmsClient.send(new sdk.EncryptCommand({ KeyId: key.KeyMetadata!.KeyId!, Plaintext: Buffer.from('x') }));
+      await assert.rejects(kmsClient.send(new sdk.DescribeKeyCommand({ KeyId: 'alias/none-such' })), (e: Error) => {
+        assert.equal(e.name, 'NotFoundException');
+        return true;
+      });
       const keys = await kmsClient.send(new sdk.ListKeysCommand({}));
       assert.ok(keys.Keys!.some((k) => k.KeyId === key.KeyMetadata!.KeyId));
       assert.match((await sts.send(new sdk.GetCallerIdentityCommand({}))).Account ?? '', /^\d{12}$/);
