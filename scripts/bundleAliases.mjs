@@ -7,12 +7,18 @@ import ts from 'typescript';
 
 const lazy = (file) => fileURLToPath(new URL(`../src/core/lazy/esdk/${file}`, import.meta.url));
 
-/** The AWS Encryption SDK (dist/encryptionSdk.js) without asn1.js and bn.js (two copies): -113 KB. */
+/**
+ * The AWS Encryption SDK (dist/encryptionSdk.js) without asn1.js and bn.js (two copies, -113 KB)
+ * and readable-stream (-42 KB): tested in test/unit/lazy (the stand-ins against the originals,
+ * and the bundle's signed messages against the published SDK).
+ */
 export const encryptionSdkAliases = {
   name: 'encryption-sdk-aliases',
   setup(build) {
     // bn.js (arithmetic for signed messages' public keys and content lengths) → BigInt.
     build.onResolve({ filter: /^bn\.js$/ }, (a) => (/@aws-crypto[\\/]/.test(a.importer) ? { path: lazy('bn.ts') } : undefined));
+    // readable-stream v3 (the SDK's and duplexify's streams) → node's streams with v3's defaults.
+    build.onResolve({ filter: /^readable-stream$/ }, () => ({ path: lazy('readableStream.ts') }));
     // pem_helpers (asn1.js DER of EC keys for node's crypto) → two fixed DER structures.
     build.onResolve({ filter: /^\.\/pem_helpers$/ }, (a) =>
       /@aws-crypto[\\/]material-management[\\/]/.test(a.importer) ? { path: lazy('pemHelpers.ts') } : undefined,
