@@ -2,6 +2,7 @@
 // dist/ within its budget (1.2 MB). Each stand-in has the same exports as what it replaces, for
 // exactly what the bundled code uses of it, and a unit test against the original (test/unit/lazy).
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -82,3 +83,21 @@ export function pureSchemas(code, fileName = 'schemas_0.js') {
   }
   return out;
 }
+
+/**
+ * yaml (dist/secretsScan.js) as its ES-module build, which esbuild can tree-shake (-16 KB): the
+ * package's `node` export is CommonJS, of which a bundle keeps everything. The two builds are
+ * the same code; the ES one reports warnings with console.warn instead of process.emitWarning
+ * and ignores the library's own debugging variables (LOG_TOKENS, LOG_STREAM).
+ */
+export const yamlEsm = {
+  name: 'yaml-esm',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, async (a) => {
+      if (a.pluginData === 'yaml-esm') return undefined;
+      const resolved = await build.resolve('yaml', { kind: a.kind, resolveDir: a.resolveDir, pluginData: 'yaml-esm' });
+      if (resolved.errors.length) return undefined;
+      return { path: join(resolved.path.replace(/[\\/]dist[\\/]index\.js$/, ''), 'browser', 'index.js') };
+    });
+  },
+};
