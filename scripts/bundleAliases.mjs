@@ -31,6 +31,9 @@ export const encryptionSdkAliases = {
  * The AWS SDK (dist/awsSdk.js) without what none of its clients can run:
  * - each client's package.json (its whole manifest, 1.9-3.6 KB each) reduced to the one field its
  *   runtimeConfig reads: `packageInfo.version` (for the user agent);
+ * - the credential providers' STS client (@aws-sdk/nested-clients/sts, for assuming roles): the
+ *   bundle has the full STS client already (sts:GetCallerIdentity), which is the same code with
+ *   more operations (the same STSClient, AssumeRole commands and role assumers): -16 KB;
  * - the event-stream codec (15 KB), which @smithy/core loads with a dynamic import only for an
  *   operation with an event-stream member: KMS, STS, CloudTrail and Access Analyzer have none
  *   (test/unit/lazy/awsSdkBundle.test.ts checks their schemas). Should one ever get one, the
@@ -50,6 +53,11 @@ export const awsSdkTrims = {
         loader: 'js',
       }),
     );
+    build.onResolve({ filter: /^@aws-sdk\/nested-clients\/sts$/ }, async (a) => {
+      if (a.pluginData === 'full-sts') return undefined;
+      const full = await build.resolve('@aws-sdk/client-sts', { kind: a.kind, resolveDir: a.resolveDir, pluginData: 'full-sts' });
+      return full.errors.length ? undefined : { path: full.path };
+    });
     build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (a) =>
       a.kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'no-event-streams' } : undefined,
     );

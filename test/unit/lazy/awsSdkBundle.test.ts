@@ -4,6 +4,8 @@
 // operations never sent are dropped, those sent and their errors are not.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ValidatePolicyResourceType } from '@aws-sdk/client-accessanalyzer';
@@ -23,8 +25,9 @@ describe('the AWS SDK bundle with its trims', function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aws-sdk-bundle-'));
     const outfile = join(dir, 'awsSdk.js');
-    await esbuild.build({
+    const { metafile } = await esbuild.build({
       entryPoints: ['src/core/lazy/awsSdk.ts'],
+      metafile: true,
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -35,6 +38,12 @@ describe('the AWS SDK bundle with its trims', function () {
       outfile,
       plugins: [awsSdkTrims],
     });
+    const inputs = Object.keys(metafile.inputs);
+    assert.ok(!inputs.some((i) => /nested-clients[\\/]dist-es[\\/]submodules[\\/]sts[\\/]/.test(i)), 'one STS client, not two');
+    assert.ok(
+      inputs.some((i) => /nested-clients[\\/]dist-es[\\/]submodules[\\/]sso[\\/]/.test(i)),
+      'the other nested clients stay',
+    );
     const code = readFileSync(outfile, 'utf8');
     assert.ok(!code.includes('"devDependencies"'), 'no package manifest in the bundle');
     assert.ok(!code.includes('EventStreamCodec'), 'no event-stream codec in the bundle');
@@ -109,6 +118,40 @@ describe('the AWS SDK bundle with its trims', function () {
       }
     } finally {
       for (const c of [kmsClient, sts, trail, analyzer]) c.destroy();
+    }
+  });
+
+  it("assumes a role through the credential providers' STS client (the bundle's one STS client)", async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(
+          '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>' +
+            '<AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken>' +
+            '<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId>' +
+            '<Arn>arn:aws:sts::111122223333:assumed-role/Admin/s</Arn></AssumedRoleUser></AssumeRoleResult>' +
+            '<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const provider = sdk.fromTemporaryCredentials({
+        params: { RoleArn: 'arn:aws:iam::111122223333:role/Admin', RoleSessionName: 's' },
+        masterCredentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        clientConfig: { region: 'us-east-1', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxAttempts: 1 },
+      });
+      const credentials = await provider();
+      assert.equal(credentials.accessKeyId, 'ASIAASSUMED');
+      assert.equal(credentials.sessionToken, 'token');
+      assert.match(bodies[0] ?? '', /Action=AssumeRole&/);
+      assert.match(bodies[0] ?? '', /RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FAdmin/);
+    } finally {
+      server.close();
     }
   });
 });
