@@ -12,6 +12,7 @@
 import * as esbuild from 'esbuild';
 import { readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { awsSdkTrims, encryptionSdkAliases, yamlEsm } from './bundleAliases.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -75,7 +76,7 @@ const configs = testsOnly
         ...nodeCommon,
         entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(lazyBundles.map((b) => [b.name, b.entry])) },
         outdir: 'dist',
-        plugins: [lazyBundlePlugin],
+        plugins: [lazyBundlePlugin, encryptionSdkAliases, awsSdkTrims, yamlEsm],
       },
       // The file-crypto worker thread, self-contained (node only): started from dist/extension.js.
       { ...nodeCommon, entryPoints: { fileCryptoWorker: 'src/core/envelope/fileCryptoWorker.ts' }, outdir: 'dist' },

@@ -22,5 +22,5 @@ export async function directEncryptionSdk(
     generatorKeyId
       ? new esdk.KmsKeyringNode({ clientProvider: () => kms, generatorKeyId })
       : new esdk.KmsKeyringNode({ clientProvider: () => kms, discovery: true });
-  return { esdk, client, keyring, suites: esdk.AlgorithmSuiteIdentifier, close: () => kms.destroy() };
+  return { esdk, client, keyring, kms, suites: esdk.AlgorithmSuiteIdentifier, close: () => kms.destroy() };
 }

@@ -10,6 +10,7 @@ import * as esbuild from 'esbuild';
 import { HOOK_MARKER, installHook, PREVIOUS_HOOK, uninstallHook } from '../../../src/core/inventory/hookInstall';
 import { secretsMatcher, sopsPathRules } from '../../../src/core/inventory/secretsPatterns';
 import { FIXTURES } from '../sops/sopsFixture';
+import { yamlEsm } from '../../../scripts/bundleAliases.mjs';
 
 // A KMS blob of the emulator's shape (01 02 02 00 78 41, then a key id): encrypted as far as the hook can tell.
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -43,6 +44,7 @@ describe('inventory: the pre-commit hook in a real git repository', function () 
               a.importer.endsWith('secretsScan.ts') ? undefined : { path: './secretsScan.js', external: true },
             ),
         },
+        yamlEsm, // the yaml build the production bundle uses
       ],
     });
     if (result.errors.length) throw new Error('build failed');
