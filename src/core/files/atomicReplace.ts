@@ -20,6 +20,7 @@ import { access, type FileHandle, lstat, open, readdir, realpath, rename, stat, 
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { KmsError } from '../kms/errors';
+import { recoverBeforeOperation } from './prefixJournal';
 
 /**
  * Test seam: hooks called at each step of a replacement; one that throws makes that step
@@ -93,11 +94,16 @@ const locks = new Map<string, Promise<unknown>>();
 /**
  * Runs `task` when no other task of this process holds `target` (by real path, so two names
  * of one file share the lock); the next one waits for it to finish, whatever its outcome.
+ * An in-place header rewrite interrupted by a crash is recovered first (prefixJournal.ts).
  */
 export async function withFileLock<T>(target: string, task: () => Promise<T>): Promise<T> {
   const key = await realpath(target).catch(() => target);
   const previous = locks.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
+  const recovered = async (): Promise<T> => {
+    await recoverBeforeOperation(key);
+    return task();
+  };
+  const run = previous.then(recovered, recovered);
   const tail = run.then(
     () => undefined,
     () => undefined,
