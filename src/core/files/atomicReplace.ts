@@ -126,8 +126,11 @@ export interface ReplaceResult {
 const TEMP_PATTERN = /^\..+\.kmswb-[0-9a-f]{16}\.tmp$/;
 /** Temporary files still being written by this process (never cleaned up as stale). */
 const inFlight = new Set<string>();
-/** Large files are flushed to disk every this many bytes while they are written. */
-const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
+/**
+ * Large files are flushed to disk every this many bytes while they are written (one flush at a
+ * time, on the thread pool), so the final flush finds little left to write.
+ */
+const EARLY_FLUSH_BYTES = 8 * 1024 * 1024;
 /** Temporary files older than this are left-overs of a crash and removed. */
 const STALE_MS = 10 * 60 * 1000;
 
@@ -270,6 +273,8 @@ class FileSink extends Writable {
   /** Flushes started while writing, so the disk works while the content is still being made. */
   private readonly flushes: Promise<void>[] = [];
   private flushedUpTo = 0;
+  /** A flush is running: the next starts after it (each holds a thread of the pool). */
+  private flushing = false;
 
   /** Waits for the flushes started while writing (their failures surface in the final sync). */
   async settled(): Promise<void> {
@@ -303,9 +308,15 @@ class FileSink extends Writable {
       left -= bytesWritten;
       if (left > 0) buffers = remaining(buffers, bytesWritten);
     }
-    if (this.bytesWritten - this.flushedUpTo >= EARLY_FLUSH_BYTES) {
+    if (!this.flushing && this.bytesWritten - this.flushedUpTo >= EARLY_FLUSH_BYTES) {
       this.flushedUpTo = this.bytesWritten;
-      this.flushes.push(this.handle.datasync().catch(() => undefined));
+      this.flushing = true;
+      this.flushes.push(
+        this.handle
+          .datasync()
+          .catch(() => undefined)
+          .finally(() => (this.flushing = false)),
+      );
     }
   }
 }
