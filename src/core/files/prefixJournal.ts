@@ -166,8 +166,8 @@ export async function rewritePrefix(
     }
     throw error;
   }
+  // Not flushed: a journal that outlives a crash finds the new bytes on disk and is just removed.
   await unlink(journal);
-  await syncDirectory(dirname(path));
 }
 
 export type RecoveryOutcome = 'none' | 'restored' | 'kept' | 'discarded' | 'busy';
