@@ -285,7 +285,9 @@ class FileSink extends Writable {
     private readonly handle: FileHandle,
     private readonly faults: WriteFaults | undefined,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
+    // Room for a few chunks: the next chunk is read while one is written (at 1 MiB, a single
+    // pending write held reading back).
+    super({ highWaterMark: 4 * 1024 * 1024 });
     this.once('finish', () => (this.finished = true));
   }
 
