@@ -21,8 +21,6 @@ import { type CodecSpec, createFileCodec } from './fileCodec';
 /** Chunks read ahead of the worker (each `chunkSize`). */
 const WINDOW = 4;
 const DEFAULT_CHUNK = 1024 * 1024;
-/** The worker's chunks: 2 MiB, half the hops between threads (each waits on a busy event loop) of 1 MiB. */
-const WORKER_CHUNK = 2 * 1024 * 1024;
 /** Files smaller than this are done on the calling thread: starting a worker costs more. */
 export const INLINE_BELOW_BYTES = 256 * 1024;
 
@@ -212,7 +210,7 @@ export async function stopCryptoWorker(): Promise<boolean> {
 }
 
 function cryptInWorker(script: string, original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions): Promise<void> {
-  const chunkSize = options.chunkSize ?? WORKER_CHUNK;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   const signal = options.signal;
   if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<void>((resolve, reject) => {
