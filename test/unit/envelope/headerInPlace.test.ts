@@ -98,6 +98,22 @@ describe('Re-encrypt File in place, header only', function () {
     });
   }
 
+  it('works in place for small messages too, where the header and the final frame share base64 lines', async () => {
+    for (const size of [0, 1, 57, 1000, 4096]) {
+      for (const format of ['binary', 'base64'] as const) {
+        const plaintext = randomBytes(size);
+        const path = await encrypted(plaintext, format);
+        const ino = statSync(path).ino;
+        const re = await reEncryptFileInPlace(path, { keyId: other }, kms);
+        assert.equal(re.keyId, other);
+        assert.equal(statSync(path).ino, ino, `${size} bytes, ${format}: in place`);
+        const dec = await decryptFileInPlace(path, {}, kms);
+        assert.equal(dec.keyId, other);
+        assert.ok(readFileSync(path).equals(plaintext), `${size} bytes, ${format}`);
+      }
+    }
+  });
+
   it('takes the streamed path when the header changes length, the format changes or the armor is not its own', async () => {
     const plaintext = randomBytes(MiB + 17);
     let path = await encrypted(plaintext, 'base64');
