@@ -298,9 +298,9 @@ async function decryptAndEncryptAgain(
   };
 }
 
-/** The in-place header rewrite checks what the replacement checks: the file as inspected, its hard links. */
+/** The in-place header rewrite checks what the replacement checks: the file as inspected. */
 function inPlaceOptions(job: FileJob, inspection: FileInspection): InPlaceOptions {
-  return { signal: job.signal, expect: inspection.state, allowHardLinks: job.allowHardLinks, faults: job.faults };
+  return { signal: job.signal, expect: inspection.state, faults: job.faults };
 }
 
 /** The Encryption SDK adds "aws-crypto-public-key" to the context of signed messages; it is not the person's. */

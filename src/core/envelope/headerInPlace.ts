@@ -14,7 +14,8 @@
 // lengths, goes through the streamed path, which rewrites the whole armor).
 //
 // Anything unexpected (a new header of another length, a layout or a final frame that does not
-// fit, a file that may not be opened for writing) leaves the file untouched and answers
+// fit, a file with other hard links, which keep the old content, a file that may not be opened
+// for writing) leaves the file untouched and answers
 // `done: false`: the caller takes the streamed path, which explains what is wrong precisely.
 import { constants } from 'node:fs';
 import { type FileHandle, open, realpath } from 'node:fs/promises';
@@ -38,7 +39,6 @@ export interface InPlaceOptions {
   readonly signal?: AbortSignal;
   /** The file as the caller inspected it: changed since → FileChangedOnDisk. */
   readonly expect?: FileState;
-  readonly allowHardLinks?: boolean;
   /** beforeWrite / beforeSync as for a replacement; beforeRename fires before the journal is removed (the commit). */
   readonly faults?: WriteFaults;
 }
@@ -156,7 +156,8 @@ export async function rewrapHeaderInPlace(
     if (
       !before.isFile() ||
       (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino)) ||
-      (before.nlink > 1 && !options.allowHardLinks)
+      // Other hard links keep the old content, as the person was told: only a replacement does that.
+      before.nlink > 1
     )
       return { done: false };
     const layout = armor === 'binary' ? binaryLayout(handle, before.size) : await base64Layout(handle, before.size);

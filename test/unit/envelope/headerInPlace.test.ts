@@ -5,7 +5,7 @@
 // by leaving what a crash leaves (a journal, a torn header) and running the next operation.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -130,6 +130,16 @@ describe('Re-encrypt File in place, header only', function () {
     const dec = await decryptFileInPlace(path, {}, kms);
     assert.deepEqual(dec.encryptionContext, { app: 'web', stage: 'prod' });
     assert.ok(readFileSync(path).equals(plaintext));
+
+    // Another hard link keeps the old content, as the person agreed to: replaced, not written in place.
+    path = await encrypted(plaintext, 'binary');
+    const link = join(folder, 'link.kms');
+    linkSync(path, link);
+    const linked = readFileSync(link);
+    await reEncryptFileInPlace(path, { keyId: other }, { ...kms, allowHardLinks: true });
+    assert.ok(readFileSync(link).equals(linked), 'the other name keeps the old content');
+    assert.deepEqual((await inspectFile(path)).info?.keyArns, [other]);
+    rmSync(link);
 
     // CRLF line ends (an editor on Windows): read fine, rewritten whole, as this extension writes armor.
     path = await encrypted(plaintext, 'base64');
