@@ -3,7 +3,8 @@
 //
 // The journal: before a byte of the file changes, the original bytes of the range (and the
 // new ones) are written to `.<name>.kmswb-journal` beside it and flushed (the file and its
-// folder); then the range is overwritten and flushed (fdatasync); then the journal is removed.
+// folder); then the range is overwritten and flushed (O_DSYNC: that range only, not the rest
+// of the file's dirty pages); then the journal is removed.
 // Only ciphertext goes in a journal (a message's header: its encrypted data keys, never a
 // plaintext or a data key). A journal found later means the rewrite was interrupted (a crash,
 // a power cut): recoverPrefixJournal puts the original bytes back (or, when the new bytes are
@@ -144,30 +145,53 @@ export async function rewritePrefix(
 ): Promise<void> {
   const { offset, before, after } = change;
   if (before.length !== after.length) throw new Error('An in-place rewrite must keep the length of what it replaces.');
+  // Written through a descriptor of its own opened O_DSYNC where there is one: each write is on
+  // disk when it returns, and only its range is flushed (an fdatasync would also write out every
+  // other dirty page of the file: a whole gigabyte just copied there).
+  const synced = await openSynced(path, handle);
   const journal = await writePrefixJournal(path, handle, offset, before, after);
   let touched = false;
+  const flush = async (): Promise<void> => {
+    if (!synced) await handle.datasync();
+  };
   try {
     faults?.afterJournal?.();
     faults?.beforeWrite?.(0, after.length);
     touched = true;
-    await writeAllAt(handle, after, offset);
+    await writeAllAt(synced ?? handle, after, offset);
     faults?.beforeSync?.();
-    await handle.datasync();
+    await flush();
     faults?.beforeCommit?.();
   } catch (error) {
     try {
       if (touched) {
-        await writeAllAt(handle, before, offset);
-        await handle.datasync();
+        await writeAllAt(synced ?? handle, before, offset);
+        await flush();
       }
       await unlink(journal);
     } catch {
       // The journal stays: the next operation on this file restores it (withFileLock).
     }
     throw error;
+  } finally {
+    await synced?.close().catch(() => undefined);
   }
   // Not flushed: a journal that outlives a crash finds the new bytes on disk and is just removed.
   await unlink(journal);
+}
+
+/** `path` opened for synchronous data writes (O_DSYNC), when the platform has it and it is still the file of `handle`. */
+async function openSynced(path: string, handle: FileHandle): Promise<FileHandle | undefined> {
+  if (!constants.O_DSYNC) return undefined;
+  const synced = await open(path, constants.O_WRONLY | constants.O_DSYNC | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
+  if (!synced) return undefined;
+  const [a, b] = await Promise.all([synced.stat(), handle.stat()]);
+  if (a.ino === b.ino && a.dev === b.dev) return synced;
+  await synced.close().catch(() => undefined);
+  throw new KmsError(
+    'FileChangedOnDisk',
+    `${basename(path)} was replaced on disk while it was being re-encrypted; it was left as it is now. Try again.`,
+  );
 }
 
 export type RecoveryOutcome = 'none' | 'restored' | 'kept' | 'discarded' | 'busy';
