@@ -436,6 +436,10 @@ describe('encrypting in place', function () {
         env.testing.editor.setWriteFaults(fault);
         await refused('decryptFile', { uri }, /EIO/);
         unchanged(uri.fsPath, encrypted);
+      }
+      // Re-encrypt rewrites the header in place (its first write, its flush, its commit): the original header is put back.
+      for (const fault of [{ at: 'write' }, { at: 'sync' }, { at: 'rename' }] as const) {
+        env.testing.editor.setWriteFaults(fault);
         await refused('reEncryptFile', { uri, keyId: other }, /EIO/);
         unchanged(uri.fsPath, encrypted);
       }

@@ -7,7 +7,7 @@ import { replaceFileAtomically, withFileLock } from '../files/atomicReplace';
 import { Base64ArmorDecoder } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { resolveKeyArn } from './envelopeCrypto';
-import { cryptFile } from './cryptoWorker';
+import { cryptFile, prestartCryptoWorker } from './cryptoWorker';
 import { type EncryptionContext } from './messageFormat';
 import { rewrapObstacle } from './rewrap';
 import { connectionKeyService } from '../sops/kmsKeyService';
@@ -91,7 +91,9 @@ async function decryptUnlocked(
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));
   const keyArn = params.keyId ? await resolveKeyArn(job.gatewayFor(undefined), params.keyId) : undefined;
   if (!rewrapObstacle(header)) {
-    // What we write (committing, unsigned, framed): the data key opened here, the frames off this thread.
+    // What we write (committing, unsigned, framed): the data key opened here, the frames off
+    // this thread (the worker starts while KMS answers).
+    prestartCryptoWorker(inspection.size, job.workerScript);
     const opened = await job.envelope.openDataKey(header, { expectedContext: params.encryptionContext, keyArn, signal: job.signal });
     try {
       const headerBytes = Buffer.concat([header.headerBody, header.headerTag]);

@@ -8,7 +8,7 @@ import { replaceFileAtomically, withFileLock } from '../files/atomicReplace';
 import { encodeBase64 } from './base64';
 import { isEncryptedFormat } from './detect';
 import { MAX_BLOB_PLAINTEXT } from './kmsBlob';
-import { cryptFile } from './cryptoWorker';
+import { cryptFile, prestartCryptoWorker } from './cryptoWorker';
 import {
   ALGORITHM_SUITES,
   DEFAULT_SUITE_ID,
@@ -88,7 +88,9 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
     );
     return { path: result.path, keyId, keyIds: [keyId], format, encryptionContext, bytes: result.bytesWritten };
   }
-  // The data key from KMS here (the guarded gateway); the frames, off this thread (cryptoWorker.ts).
+  // The data key from KMS here (the guarded gateway); the frames, off this thread (cryptoWorker.ts),
+  // whose worker starts meanwhile.
+  prestartCryptoWorker(inspection.size, job.workerScript);
   const material = await job.envelope.newDataKey({
     keyId: params.keyId,
     additionalKeyIds: params.additionalKeyIds,

@@ -1,6 +1,8 @@
 // Re-encrypting a file in place under another key (reEncryptFileInPlace) and adding or removing
-// keys (rekeyFileInPlace): unsigned messages get only their header rewritten (rewrap.ts),
-// signed or format-1 ones are decrypted and encrypted again, streamed; blobs go through KMS ReEncrypt.
+// keys (rekeyFileInPlace): unsigned messages get only their header rewritten (rewrap.ts): in
+// place when its length stays (headerInPlace.ts: the body is not read but for its final frame),
+// else streamed into a new file; signed or format-1 ones are decrypted and encrypted again,
+// streamed; blobs go through KMS ReEncrypt.
 import { basename } from 'node:path';
 import { type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +11,8 @@ import { type OriginalFile, replaceFileAtomically, withFileLock } from '../files
 import { Base64ArmorDecoder, Base64ArmorEncoder, encodeBase64 } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader } from './messageFormat';
-import { type KeyChange, planKeyChange, type RewrappedHeader, rewrapObstacle, rewrapStage } from './rewrap';
+import { type KeyChange, planKeyChange, rekeyHeader, type RewrappedHeader, rewrapHeader, rewrapObstacle, rewrapStage } from './rewrap';
+import { type InPlaceOptions, rewrapHeaderInPlace } from './headerInPlace';
 import { type FileInspection, inspectFile, readWholeHeader } from './fileInspection';
 import {
   blobOfText,
@@ -96,21 +99,41 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
   const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
 
   if (!rewrapObstacle(header)) {
+    const target = { keyId: params.keyId, encryptionContext: params.encryptionContext };
+    const inPlace =
+      outFormat === format.armor
+        ? await rewrapHeaderInPlace(
+            path,
+            format.armor,
+            (h) => rewrapHeader(h, job.gatewayFor, target, { signal: job.signal }),
+            inPlaceOptions(job, inspection),
+          )
+        : undefined;
+    if (inPlace?.done) {
+      const h = inPlace.rewrapped;
+      return {
+        path: inPlace.path,
+        keyId: h.keyArn,
+        keyIds: [h.keyArn],
+        sourceKeyId: h.sourceKeyArn,
+        format: outFormat,
+        encryptionContext: h.encryptionContext,
+        bytes: inPlace.size,
+        method: 'rewrap',
+      };
+    }
     let keyId = '';
     let sourceKeyId = '';
     let encryptionContext: EncryptionContext = header.encryptionContext;
-    const stage = rewrapStage(
-      job.gatewayFor,
-      { keyId: params.keyId, encryptionContext: params.encryptionContext },
-      {
-        signal: job.signal,
-        onHeader: (h) => {
-          keyId = h.keyArn;
-          sourceKeyId = h.sourceKeyArn;
-          encryptionContext = h.encryptionContext;
-        },
+    const stage = rewrapStage(job.gatewayFor, target, {
+      signal: job.signal,
+      prepared: inPlace?.prepared,
+      onHeader: (h) => {
+        keyId = h.keyArn;
+        sourceKeyId = h.sourceKeyArn;
+        encryptionContext = h.encryptionContext;
       },
-    );
+    });
     const result = await replaceFileAtomically(
       path,
       (sink, original) => run((error) => error, pipelineOf([...input(original), stage, ...output(), sink], job.signal)),
@@ -171,11 +194,33 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
     format.armor === 'base64' ? [...source(original, job), new Base64ArmorDecoder()] : source(original, job);
   const output = (): Transform[] => (format.armor === 'base64' ? [new Base64ArmorEncoder()] : []);
   if (!rewrapObstacle(header)) {
+    const inPlace = await rewrapHeaderInPlace(
+      path,
+      format.armor,
+      (h) => rekeyHeader(h, job.gatewayFor, change, { signal: job.signal, limit: MAX_ENCRYPTED_DATA_KEYS }),
+      inPlaceOptions(job, inspection),
+    );
+    if (inPlace.done) {
+      const h = inPlace.rewrapped;
+      const keyIds = [...(h.keyArns ?? [])];
+      return {
+        path: inPlace.path,
+        keyId: keyIds[0],
+        keyIds,
+        sourceKeyId: h.sourceKeyArn,
+        format: format.armor,
+        encryptionContext: header.encryptionContext,
+        bytes: inPlace.size,
+        method: 'rewrap',
+        added: h.added ?? [],
+        removed: h.removed ?? [],
+      };
+    }
     let rewrapped: RewrappedHeader | undefined;
     const stage = rewrapStage(
       job.gatewayFor,
       { ...change, limit: MAX_ENCRYPTED_DATA_KEYS },
-      { signal: job.signal, onHeader: (h) => (rewrapped = h) },
+      { signal: job.signal, prepared: inPlace.prepared, onHeader: (h) => (rewrapped = h) },
     );
     const result = await replaceFileAtomically(
       path,
@@ -251,6 +296,11 @@ async function decryptAndEncryptAgain(
     sourceKeyId: decryption.keyArn(),
     bytes: result.bytesWritten,
   };
+}
+
+/** The in-place header rewrite checks what the replacement checks: the file as inspected. */
+function inPlaceOptions(job: FileJob, inspection: FileInspection): InPlaceOptions {
+  return { signal: job.signal, expect: inspection.state, faults: job.faults };
 }
 
 /** The Encryption SDK adds "aws-crypto-public-key" to the context of signed messages; it is not the person's. */

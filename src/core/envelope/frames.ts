@@ -132,3 +132,31 @@ export class FrameVerifier {
     this.state = final ? { kind: 'done' } : { kind: 'frameStart' };
   }
 }
+
+/**
+ * Checks one final frame on its own (u32 0xFFFFFFFF · u32 sequence · IV · u32 content length ·
+ * content · tag, exactly): its tag under `derivedKey`, with `sequence` and its length in the AAD.
+ * What the header-only re-wrap reads of a body (the tail), so a message cut short or extended
+ * never gets a fresh header. The plaintext computed on the way is wiped.
+ */
+export function verifyFinalFrame(header: MessageHeader, derivedKey: Buffer, frame: Buffer, sequence: number): void {
+  const start = 4 + 4 + IV_LENGTH + 4;
+  if (frame.length < start + TAG_LENGTH || frame.readUInt32BE(0) !== FINAL_MARKER || frame.readUInt32BE(4) !== sequence)
+    throw tampered('it is truncated: its final frame is missing');
+  const contentLength = frame.readUInt32BE(8 + IV_LENGTH);
+  if (frame.length !== start + contentLength + TAG_LENGTH) throw tampered('it is truncated or has bytes after its final frame');
+  const aad = Buffer.alloc(header.messageId.length + FINAL_FRAME_AAD.length + 12);
+  let o = header.messageId.copy(aad, 0);
+  o += FINAL_FRAME_AAD.copy(aad, o);
+  o = aad.writeUInt32BE(sequence, o);
+  aad.writeBigUInt64BE(BigInt(contentLength), o);
+  const decipher = createDecipheriv(`aes-${header.suite.keyLength * 8}-gcm` as 'aes-256-gcm', derivedKey, frame.subarray(8, 8 + IV_LENGTH));
+  decipher.setAAD(aad);
+  decipher.setAuthTag(frame.subarray(start + contentLength));
+  decipher.update(frame.subarray(start, start + contentLength)).fill(0);
+  try {
+    decipher.final();
+  } catch {
+    throw tampered(`frame ${sequence} does not authenticate`);
+  }
+}

@@ -307,12 +307,17 @@ async function openDataKey(
 export function rewrapStage(
   gatewayFor: GatewayForRegion,
   params: RewrapParams | (KeyChange & { readonly limit: number }),
-  options: { signal?: AbortSignal; onHeader?: (h: RewrappedHeader, old: MessageHeader) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onHeader?: (h: RewrappedHeader, old: MessageHeader) => void;
+    /** The new header, already made (by the in-place attempt) for a message starting with `header`: no second KMS call. */
+    prepared?: { readonly header: Buffer; readonly rewrapped: RewrappedHeader };
+  } = {},
 ) {
   return async function* rewrap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     let head = Buffer.alloc(0);
     let verifier: FrameVerifier | undefined;
-    let derivedKey: Buffer | undefined;
+    let derivedKey: Buffer | undefined = options.prepared?.rewrapped.derivedKey;
     try {
       for await (const chunk of source) {
         if (!verifier) {
@@ -322,8 +327,15 @@ export function rewrapStage(
             if (head.length > 1024 * 1024) throw tampered('its header is longer than 1 MiB');
             continue;
           }
-          const rewrapped =
-            'keyId' in params
+          const prepared = options.prepared;
+          if (prepared && !head.subarray(0, header.length).equals(prepared.header))
+            throw new KmsError(
+              'FileChangedOnDisk',
+              'The file changed on disk while it was being re-encrypted; it was left as it is now. Try again.',
+            );
+          const rewrapped = prepared
+            ? prepared.rewrapped
+            : 'keyId' in params
               ? await rewrapHeader(header, gatewayFor, params, options)
               : await rekeyHeader(header, gatewayFor, params, { ...options, limit: params.limit });
           derivedKey = rewrapped.derivedKey;

@@ -20,6 +20,7 @@ import { access, type FileHandle, lstat, open, readdir, realpath, rename, stat, 
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { KmsError } from '../kms/errors';
+import { recoverBeforeOperation } from './prefixJournal';
 
 /**
  * Test seam: hooks called at each step of a replacement; one that throws makes that step
@@ -93,11 +94,16 @@ const locks = new Map<string, Promise<unknown>>();
 /**
  * Runs `task` when no other task of this process holds `target` (by real path, so two names
  * of one file share the lock); the next one waits for it to finish, whatever its outcome.
+ * An in-place header rewrite interrupted by a crash is recovered first (prefixJournal.ts).
  */
 export async function withFileLock<T>(target: string, task: () => Promise<T>): Promise<T> {
   const key = await realpath(target).catch(() => target);
   const previous = locks.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
+  const recovered = async (): Promise<T> => {
+    await recoverBeforeOperation(key);
+    return task();
+  };
+  const run = previous.then(recovered, recovered);
   const tail = run.then(
     () => undefined,
     () => undefined,
@@ -120,8 +126,11 @@ export interface ReplaceResult {
 const TEMP_PATTERN = /^\..+\.kmswb-[0-9a-f]{16}\.tmp$/;
 /** Temporary files still being written by this process (never cleaned up as stale). */
 const inFlight = new Set<string>();
-/** Large files are flushed to disk every this many bytes while they are written. */
-const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
+/**
+ * Large files are flushed to disk every this many bytes while they are written (one flush at a
+ * time, on the thread pool), so the final flush finds little left to write.
+ */
+const EARLY_FLUSH_BYTES = 8 * 1024 * 1024;
 /** Temporary files older than this are left-overs of a crash and removed. */
 const STALE_MS = 10 * 60 * 1000;
 
@@ -264,6 +273,8 @@ class FileSink extends Writable {
   /** Flushes started while writing, so the disk works while the content is still being made. */
   private readonly flushes: Promise<void>[] = [];
   private flushedUpTo = 0;
+  /** A flush is running: the next starts after it (each holds a thread of the pool). */
+  private flushing = false;
 
   /** Waits for the flushes started while writing (their failures surface in the final sync). */
   async settled(): Promise<void> {
@@ -274,7 +285,9 @@ class FileSink extends Writable {
     private readonly handle: FileHandle,
     private readonly faults: WriteFaults | undefined,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
+    // Room for a few chunks: the next chunk is read while one is written (at 1 MiB, a single
+    // pending write held reading back).
+    super({ highWaterMark: 4 * 1024 * 1024 });
     this.once('finish', () => (this.finished = true));
   }
 
@@ -297,9 +310,15 @@ class FileSink extends Writable {
       left -= bytesWritten;
       if (left > 0) buffers = remaining(buffers, bytesWritten);
     }
-    if (this.bytesWritten - this.flushedUpTo >= EARLY_FLUSH_BYTES) {
+    if (!this.flushing && this.bytesWritten - this.flushedUpTo >= EARLY_FLUSH_BYTES) {
       this.flushedUpTo = this.bytesWritten;
-      this.flushes.push(this.handle.datasync().catch(() => undefined));
+      this.flushing = true;
+      this.flushes.push(
+        this.handle
+          .datasync()
+          .catch(() => undefined)
+          .finally(() => (this.flushing = false)),
+      );
     }
   }
 }

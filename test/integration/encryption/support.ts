@@ -114,8 +114,8 @@ export function unchanged(path: string, content: Buffer): void {
 }
 
 export function noStrayFiles(folder: string): void {
-  const stray = readdirSync(folder).filter((n) => /\.kmswb-[0-9a-f]{16}\.tmp$/.test(n));
-  assert.deepEqual(stray, [], 'no temporary file is left');
+  const stray = readdirSync(folder).filter((n) => /\.kmswb-([0-9a-f]{16}\.tmp|journal)$/.test(n));
+  assert.deepEqual(stray, [], 'no temporary file or journal is left');
 }
 
 /** Opens `path` in an editor and selects `ranges` ([line, startChar, line, endChar]). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as esbuild from 'esbuild';
-import { cryptFile } from '../../../src/core/envelope/cryptoWorker';
+import { cryptFile, stopCryptoWorker } from '../../../src/core/envelope/cryptoWorker';
 import { decryptFileInPlace, encryptFileInPlace, type FileJob } from '../../../src/core/envelope/fileEncryption';
 import { ALGORITHM_SUITES, deriveCommittingKeys, headerAuthTag, newHeaderBody } from '../../../src/core/envelope/messageFormat';
 import type { OriginalFile } from '../../../src/core/files/atomicReplace';
@@ -140,6 +140,30 @@ describe('file crypto in a worker thread', function () {
     await assert.rejects(encrypting, (e: Error) => e.name === 'AbortError');
     assert.ok(read >= 8 * MiB && read < 64 * MiB, `cancelled half-way (${read} bytes read)`);
     untouched(path, plaintext);
+  });
+
+  it('keeps one worker for the next file after a clean finish, none after a cancel or a failure', async () => {
+    await stopCryptoWorker();
+    const plaintext = randomBytes(2 * MiB);
+    const path = fileWith(plaintext);
+    await encryptFileInPlace(path, { keyId: key, format: 'binary' }, job);
+    // The kept worker does the next file, and is kept again.
+    await decryptFileInPlace(path, {}, job);
+    assert.ok(readFileSync(path).equals(plaintext));
+    assert.equal(await stopCryptoWorker(), true, 'a worker was kept');
+    assert.equal(await stopCryptoWorker(), false);
+    const controller = new AbortController();
+    await assert.rejects(
+      encryptFileInPlace(path, { keyId: key }, { ...job, signal: controller.signal, onProgress: () => controller.abort() }),
+      (e: Error) => e.name === 'AbortError',
+    );
+    assert.equal(await stopCryptoWorker(), false, 'the cancelled worker was stopped, not kept');
+    await encryptFileInPlace(path, { keyId: key, format: 'binary' }, job);
+    const damaged = readFileSync(path);
+    damaged[damaged.length - 100] ^= 1;
+    writeFileSync(path, damaged);
+    await assert.rejects(decryptFileInPlace(path, {}, job), code('TamperedCiphertext'));
+    assert.equal(await stopCryptoWorker(), false, 'the failed worker was stopped, not kept');
   });
 
   it('a damaged frame, a truncated message and altered armor fail as tampering, leaving the file as it was', async () => {

@@ -216,8 +216,18 @@ describe('files in place', function () {
     writeFileSync(path, tampered);
     await assert.rejects(decryptFileInPlace(path, {}, kms), code('TamperedCiphertext', /altered or is damaged/));
     untouched(path, tampered);
-    await assert.rejects(reEncryptFileInPlace(path, { keyId: key }, kms), code('TamperedCiphertext', /frame 2 does not authenticate/));
-    untouched(path, tampered);
+    // Re-encrypting reads the header and the final frame only: damage inside the body stays for
+    // decrypting to find (the body is not rewritten), damage in the final frame is refused.
+    const re = await reEncryptFileInPlace(path, { keyId: key }, kms);
+    assert.equal(re.method, 'rewrap');
+    const header = parseMessageHeader(tampered)!;
+    assert.ok(readFileSync(path).subarray(header.length).equals(tampered.subarray(header.length)), 'the body is as it was');
+    await assert.rejects(decryptFileInPlace(path, {}, kms), code('TamperedCiphertext', /frame 2 does not authenticate/));
+    const finalTampered = Buffer.from(encrypted);
+    finalTampered[encrypted.length - 20] ^= 1;
+    writeFileSync(path, finalTampered);
+    await assert.rejects(reEncryptFileInPlace(path, { keyId: key }, kms), code('TamperedCiphertext', /frame 3 does not authenticate/));
+    untouched(path, finalTampered);
 
     const truncated = encrypted.subarray(0, encrypted.length - 100);
     writeFileSync(path, truncated);
@@ -274,6 +284,18 @@ describe('files in place', function () {
     for (const faults of writeFaults) {
       await assert.rejects(decryptFileInPlace(path, {}, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
       assert.ok(readFileSync(path).equals(encrypted));
+    }
+    // Re-encrypting rewrites the header in place (a few hundred bytes): a failed write, flush or
+    // commit puts the original header back, and leaves no journal.
+    const inPlaceFaults = [
+      {
+        beforeWrite: () => {
+          throw new Error('ENOSPC: no space left on device');
+        },
+      },
+      ...writeFaults.slice(1),
+    ];
+    for (const faults of inPlaceFaults) {
       await assert.rejects(reEncryptFileInPlace(path, { keyId: other }, { ...kms, faults }), /ENOSPC|EIO|EXDEV/);
       assert.ok(readFileSync(path).equals(encrypted));
     }
