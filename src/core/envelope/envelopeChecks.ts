@@ -29,13 +29,16 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
   if (!header.suite.committing) {
     throw new KmsError(
       'UncommittedMessage',
-      `This message uses ${header.suite.name}, an algorithm suite without key commitment (from an Encryption SDK before 2.0, or one set to allow it). KMS Workbench reads only committing messages; decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt, then encrypt it again here.`,
+      `This message uses ${header.suite.name}, an algorithm suite without key commitment (from an Encryption SDK before 2.0, or one set to allow ` +
+        `it). KMS Workbench reads only committing messages; decrypt it with the AWS Encryption CLI and --commitment-policy ` +
+        `require-encrypt-allow-decrypt, then encrypt it again here.`,
     );
   }
   if (!header.encryptedDataKeys.some((k) => k.providerId === 'aws-kms')) {
     throw new KmsError(
       'NotKmsEncrypted',
-      `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS cannot decrypt it.`,
+      `This message's data key was not wrapped by AWS KMS (key providers: ${header.encryptedDataKeys.map((k) => k.providerId).join(', ')}), so KMS ` +
+        `cannot decrypt it.`,
     );
   }
   if (params.keyArn) {
@@ -43,7 +46,8 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
     if (!arns.includes(params.keyArn)) {
       throw new KmsError(
         'IncorrectKeyException',
-        `The encrypted data is not encrypted under ${params.keyArn} but under ${arns.join(', ')}. Decrypt it without naming a key, or name the key it was encrypted under.`,
+        `The encrypted data is not encrypted under ${params.keyArn} but under ${arns.join(', ')}. Decrypt it without naming a key, or name the key ` +
+          `it was encrypted under.`,
       );
     }
   }
@@ -52,7 +56,8 @@ export function checkReadable(header: MessageHeader, params: DecryptParams): voi
     if (wrong.length) {
       throw new KmsError(
         'EncryptionContextMismatch',
-        `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ${formatEncryptionContext(header.encryptionContext) || 'empty'}.`,
+        `The encrypted data's encryption context does not match: expected ${wrong.join(', ')}. Its context is ` +
+          `${formatEncryptionContext(header.encryptionContext) || 'empty'}.`,
       );
     }
   }
@@ -70,7 +75,8 @@ export function explain(error: unknown, calls: { failures: readonly KmsError[]; 
   if (/requiring only committed messages|Configuration conflict/i.test(message)) {
     return new KmsError(
       'UncommittedMessage',
-      'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).',
+      'This message uses an algorithm suite without key commitment; KMS Workbench reads only committing messages (decrypt it with the AWS ' +
+        'Encryption CLI and --commitment-policy require-encrypt-allow-decrypt).',
     );
   }
   if (/maxEncryptedDataKeys|encrypted data keys/i.test(message))
@@ -87,7 +93,8 @@ export function explain(error: unknown, calls: { failures: readonly KmsError[]; 
   if (/Unable to decrypt data key/i.test(message))
     return new KmsError(
       'DataKeyNotDecrypted',
-      'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.',
+      'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your ' +
+        'permissions on the key.',
     );
   return error;
 }

@@ -277,7 +277,8 @@ export class EnvelopeCrypto {
       failures[0] ??
       new KmsError(
         'DataKeyNotDecrypted',
-        'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your permissions on the key.',
+        'None of the KMS keys in the message could decrypt its data key with this connection. Check the connection (account and region) and your ' +
+          'permissions on the key.',
       )
     );
   }
@@ -326,8 +327,9 @@ export class EnvelopeCrypto {
 
 /**
  * The Encryption SDK's streams must not be destroyed half-way: the encrypt stream's inner
- * pipeline (readable-stream, no callback) then rethrows "Premature close" as an uncaught
- * exception, and both re-emit late errors on themselves. When a pipeline fails or is
+ * pipeline (called without a callback) then fails with "Premature close" (with the published
+ * readable-stream, as an uncaught exception; in our bundle's stand-in, src/core/lazy/esdk/
+ * readableStream.ts, silently), and both re-emit late errors on themselves. When a pipeline fails or is
  * cancelled (a failing write, a cancel, a KMS error downstream), Node destroys every stream
  * in it: here, instead, the SDK stream is unhooked, its input ended and its output drained,
  * so it finishes on its own (a frame's worth of work) and its own errors go nowhere.

@@ -73,7 +73,8 @@ async function decryptUnlocked(
             throw format.confidence === 'plausible' && error instanceof KmsError && error.code === 'InvalidCiphertextException'
               ? new KmsError(
                   error.code,
-                  `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`,
+                  `${basename(path)} is not a KMS ciphertext this connection can decrypt: it is base64 of no known ciphertext shape, and KMS ` +
+                    `refused it (wrong key, wrong encryption context, altered, or not a ciphertext at all).`,
                 )
               : error;
           });

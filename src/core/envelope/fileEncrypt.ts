@@ -40,7 +40,9 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
   if (isEncryptedFormat(inspection.format)) {
     throw new KmsError(
       'AlreadyEncrypted',
-      `${name} is already encrypted (${describeFormat(inspection.format)}${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}). Decrypt it first, or re-encrypt it to change its key.`,
+      `${name} is already encrypted ` +
+        `(${describeFormat(inspection.format)}${inspection.info?.keyArns.length ? ` under ${inspection.info.keyArns.join(', ')}` : ''}). Decrypt it ` +
+        `first, or re-encrypt it to change its key.`,
     );
   }
   const format = params.format ?? 'base64';
@@ -54,7 +56,8 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
     if (params.additionalKeyIds?.length)
       throw new KmsError(
         'InvalidArgument',
-        `A KMS ciphertext blob is encrypted under exactly one key; to encrypt ${name} for several keys use the base64 or binary format (an Encryption SDK message).`,
+        `A KMS ciphertext blob is encrypted under exactly one key; to encrypt ${name} for several keys use the base64 or binary format (an ` +
+          `Encryption SDK message).`,
       );
     if (inspection.size === 0)
       throw new KmsError(
@@ -64,7 +67,8 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
     if (inspection.size > MAX_BLOB_PLAINTEXT) {
       throw new KmsError(
         'PlaintextTooLarge',
-        `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). Use the base64 or binary format, which have no size limit.`,
+        `${name} has ${inspection.size.toLocaleString('en-US')} bytes: too large for a KMS ciphertext blob (KMS Encrypt takes at most 4,096 bytes). ` +
+          `Use the base64 or binary format, which have no size limit.`,
       );
     }
     // Read after the replacement took its snapshot: a change during the KMS call is not overwritten.

@@ -116,7 +116,8 @@ export async function run(explain: (error: unknown) => unknown, done: Promise<vo
 export function notEncrypted(path: string): KmsError {
   return new KmsError(
     'NotEncrypted',
-    `${basename(path)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob, so there is nothing to decrypt.`,
+    `${basename(path)} is not encrypted: it is neither an AWS Encryption SDK message (binary or base64) nor a KMS ciphertext blob, so there is ` +
+      `nothing to decrypt.`,
   );
 }
 

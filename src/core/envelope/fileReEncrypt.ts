@@ -44,7 +44,8 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
   if (format.kind === 'sops') {
     throw new KmsError(
       'SopsUnsupported',
-      `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`,
+      `${basename(path)} is a SOPS file: change its keys with "KMS: Add KMS Key to SOPS File" / "Remove KMS Key from SOPS File" (its values stay as ` +
+        `they are), or give it a new data key with "KMS: Rotate SOPS Data Key".`,
     );
   }
   if (format.kind === 'blob') {
@@ -186,7 +187,8 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
   if (format.kind === 'blob') {
     throw new KmsError(
       'InvalidArgument',
-      `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again as an Encryption SDK message (base64 or binary).`,
+      `${name} is a KMS ciphertext blob, which is encrypted under exactly one key. To encrypt it for several keys, decrypt it and encrypt it again ` +
+        `as an Encryption SDK message (base64 or binary).`,
     );
   }
   const header = inspection.header ?? (await readWholeHeader(path, format.armor));

@@ -194,7 +194,8 @@ export async function planKeyChange(
   if (result.length === 0) {
     throw new KmsError(
       'LastKey',
-      `Removing ${remove.join(', ')} would leave the message with no key that can decrypt it. Add another key in the same call ("addKeyIds"), or decrypt the file instead.`,
+      `Removing ${remove.join(', ')} would leave the message with no key that can decrypt it. Add another key in the same call ("addKeyIds"), or ` +
+        `decrypt the file instead.`,
     );
   }
   if (result.length > limit)

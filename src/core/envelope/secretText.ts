@@ -170,13 +170,15 @@ function explainBlobFailure(error: unknown, found: TextCiphertext, tried: Encryp
   if (found.confidence === 'plausible') {
     return new KmsError(
       error.code,
-      `KMS could not decrypt this text with ${triedText}. It is base64 of no ciphertext shape known here, so it may not be a KMS ciphertext at all; otherwise the key, the encryption context or the text is wrong.`,
+      `KMS could not decrypt this text with ${triedText}. It is base64 of no ciphertext shape known here, so it may not be a KMS ciphertext at all; ` +
+        `otherwise the key, the encryption context or the text is wrong.`,
       error.details,
     );
   }
   return new KmsError(
     error.code,
-    `KMS could not decrypt this ciphertext with ${triedText}: wrong encryption context, another account's or region's key, or altered ciphertext. The encryption context must match exactly.`,
+    `KMS could not decrypt this ciphertext with ${triedText}: wrong encryption context, another account's or region's key, or altered ciphertext. ` +
+      `The encryption context must match exactly.`,
     error.details,
   );
 }

@@ -161,7 +161,8 @@ export async function replaceFileAtomically(
     if (before.nlink > 1 && !options.allowHardLinks) {
       throw new KmsError(
         'HardLinked',
-        `${basename(path)} has ${before.nlink - 1} other hard link${before.nlink > 2 ? 's' : ''}: they would keep the old content when it is rewritten. Confirm to rewrite it anyway (scripted: confirm: true), or copy it to a file of its own.`,
+        `${basename(path)} has ${before.nlink - 1} other hard link${before.nlink > 2 ? 's' : ''}: they would keep the old content when it is ` +
+          `rewritten. Confirm to rewrite it anyway (scripted: confirm: true), or copy it to a file of its own.`,
       );
     }
     const dir = dirname(path);
