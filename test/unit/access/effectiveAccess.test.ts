@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { type AccessEntry, analyzeKeyAccess, describeClause, type GrantInput } from '../../../src/core/access/effectiveAccess';
+import { describeClause } from '../../../src/core/access/conditionWords';
+import { type AccessEntry, analyzeKeyAccess, type GrantInput } from '../../../src/core/access/effectiveAccess';
 import { ACCOUNT, fixtureGrants, OTHER_ACCOUNT, openPolicy, reviewedPolicy } from './accessFixtures';
 
 const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
