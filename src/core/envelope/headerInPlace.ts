@@ -21,7 +21,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type FileState, type WriteFaults } from '../files/atomicReplace';
-import { rewritePrefix } from '../files/prefixJournal';
+import { readAt, rewritePrefix } from '../files/prefixJournal';
 import { KmsError } from '../kms/errors';
 import { armorLines, BASE64_LINE_LENGTH, BYTES_PER_LINE } from './base64';
 import { verifyFinalFrame } from './frames';
@@ -64,17 +64,6 @@ interface Layout {
   read(from: number, to: number): Promise<Stored | undefined>;
   /** The file bytes that store `bytes` in place of `stored.bytes` (same length). */
   encode(stored: Stored, bytes: Buffer): Buffer;
-}
-
-async function readAt(handle: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buffer.subarray(0, done);
 }
 
 function binaryLayout(handle: FileHandle, size: number): Layout {

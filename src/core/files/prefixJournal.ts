@@ -90,7 +90,8 @@ async function writeAllAt(handle: FileHandle, bytes: Buffer, position: number): 
   }
 }
 
-async function readAllAt(handle: FileHandle, length: number, position: number): Promise<Buffer> {
+/** Reads `length` bytes at `position` (fewer at the end of the file). */
+export async function readAt(handle: FileHandle, length: number, position: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
@@ -231,7 +232,7 @@ export async function recoverPrefixJournal(path: string): Promise<RecoveryOutcom
   try {
     const info = await handle.stat();
     if (!info.isFile() || info.size !== meta.size || info.ino !== meta.ino) return await drop('discarded');
-    const now = await readAllAt(handle, meta.length, meta.offset);
+    const now = await readAt(handle, meta.length, meta.offset);
     if (now.equals(before)) return await drop('none');
     if (now.equals(after)) {
       await handle.datasync();
