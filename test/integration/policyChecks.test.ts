@@ -136,6 +136,38 @@ describe('key-policy editor: the checks of AWS', function () {
     }
   });
 
+  it('with Access Analyzer turned off in the user settings, the policy is not sent and the editor says so; on again, it is checked', async () => {
+    const settings = () => vscode.workspace.getConfiguration('kmsWorkbench');
+    await settings().update('policyEditor.accessAnalyzer', false, vscode.ConfigurationTarget.Global);
+    try {
+      const calls = await control.callCount('AccessAnalyzer.ValidatePolicy');
+      const { session } = await open('policy checks: Access Analyzer off');
+      const text = session.text();
+      const checks = await checksOf(session, text, finished);
+      assert.equal(checks.analyzer.state, 'unavailable');
+      assert.match(
+        checks.analyzer.state === 'unavailable' ? checks.analyzer.reason : '',
+        /turned off in your user settings \(kmsWorkbench\.policyEditor\.accessAnalyzer\)/,
+      );
+      assert.deepEqual(checks.caller, { state: 'done', arn: CALLER }, 'the caller is still asked: no policy goes to STS');
+      const edited = policy([{ Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }]);
+      await session.receive({ type: 'edit', text: edited });
+      const afterEdit = await checksOf(session, edited, finished);
+      assert.equal(afterEdit.analyzer.state, 'unavailable');
+      assert.equal(await control.callCount('AccessAnalyzer.ValidatePolicy'), calls, 'nothing was sent to Access Analyzer');
+
+      // Turned on again, the open editor checks its text at once.
+      await settings().update('policyEditor.accessAnalyzer', undefined, vscode.ConfigurationTarget.Global);
+      const on = await checksOf(session, edited, (m) => m.analyzer.state === 'done');
+      assert.deepEqual(on.analyzer.state === 'done' ? on.analyzer.findings.map((f) => f.issueCode) : [], [
+        'PUBLIC_PRINCIPAL_WITHOUT_CONDITION',
+      ]);
+      assert.ok((await control.callCount('AccessAnalyzer.ValidatePolicy')) > calls);
+    } finally {
+      await settings().update('policyEditor.accessAnalyzer', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it("shows Access Analyzer's findings at their statements, and follows the text as it is edited", async () => {
     const { session } = await open('policy checks: findings');
     const calls = await control.callCount('AccessAnalyzer.ValidatePolicy');

@@ -382,6 +382,11 @@ export class PolicyEditorSession implements vscode.Disposable {
     return this.serviceCheck.checks;
   }
 
+  /** Makes the service's checks again now (their setting changed). */
+  recheckServices(): void {
+    this.serviceCheck.recheck();
+  }
+
   /** Opens the JSON tab beside the form (or focuses it), optionally selecting a range. */
   openJson(offset?: number, length = 0): Promise<vscode.TextEditor> {
     return this.jsonTab.open(offset, length);

@@ -1,6 +1,7 @@
 // The service's checks of the policy being edited: IAM Access Analyzer's findings and the
 // caller's identity (for the lockout check), run after a quiet moment following each edit and
 // reused by the save flow.
+import * as vscode from 'vscode';
 import type { Connection } from '../../core/aws/connection';
 import type { PolicyServiceChecks } from '../../core/analyzer/policyServiceChecks';
 import { policyValueOf } from '../../core/policy/policyDiff';
@@ -10,6 +11,13 @@ import type { Services } from '../services';
 
 /** Quiet time after an edit before the policy is sent to IAM Access Analyzer. */
 const CHECK_DELAY_MS = 700;
+
+const ANALYZER_OFF = 'sending policies to it is turned off in your user settings (kmsWorkbench.policyEditor.accessAnalyzer).';
+
+/** Whether the policy may be sent to Access Analyzer: the user's setting only (a workspace's value is not read). */
+function accessAnalyzerAllowed(): boolean {
+  return vscode.workspace.getConfiguration('kmsWorkbench').inspect<boolean>('policyEditor.accessAnalyzer')?.globalValue !== false;
+}
 
 /** What the checks need of their editor session. */
 export interface ServiceChecksHost {
@@ -43,6 +51,14 @@ export class PolicyServiceCheckRunner {
       this.checkTimer = undefined;
       void this.checksFor(this.host.currentText());
     }, delayMs);
+  }
+
+  /** Forgets the checks made and makes them again now (e.g. the Access Analyzer setting changed). */
+  recheck(): void {
+    this.checks = undefined;
+    this.checking?.abort.abort();
+    this.checking = undefined;
+    this.schedule(0);
   }
 
   /** The finished checks of `text`: the ones made already, the ones under way, or new ones. */
@@ -84,12 +100,14 @@ export class PolicyServiceCheckRunner {
       },
     );
     const syntaxOk = policyValueOf(text) !== undefined;
-    const analyzing: Promise<ServiceChecksMessage['analyzer']> = !syntaxOk
-      ? Promise.resolve({ state: 'unavailable', reason: 'the policy is not valid JSON, so it was not sent.' })
-      : checker.validateKeyPolicy(connection, text, signal).then(
-          (raw) => ({ state: 'done', findings: placeServiceFindings(raw, text) }) as const,
-          (error: unknown) => ({ state: 'unavailable', reason: error instanceof Error ? error.message : String(error) }) as const,
-        );
+    const analyzing: Promise<ServiceChecksMessage['analyzer']> = !accessAnalyzerAllowed()
+      ? Promise.resolve({ state: 'unavailable', reason: ANALYZER_OFF })
+      : !syntaxOk
+        ? Promise.resolve({ state: 'unavailable', reason: 'the policy is not valid JSON, so it was not sent.' })
+        : checker.validateKeyPolicy(connection, text, signal).then(
+            (raw) => ({ state: 'done', findings: placeServiceFindings(raw, text) }) as const,
+            (error: unknown) => ({ state: 'unavailable', reason: error instanceof Error ? error.message : String(error) }) as const,
+          );
     publish({
       type: 'serviceChecks',
       text,

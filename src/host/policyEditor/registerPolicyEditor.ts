@@ -201,6 +201,9 @@ export function registerPolicyEditor(context: vscode.ExtensionContext, services:
     fileSystem,
     editors,
     vscode.workspace.registerFileSystemProvider(POLICY_SCHEME, fileSystem, { isCaseSensitive: true }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kmsWorkbench.policyEditor.accessAnalyzer')) for (const s of editors.all()) s.recheckServices();
+    }),
   );
   registerCommands(context, services, [editKeyPolicyCommand(editors)] as CommandSpec[]);
 

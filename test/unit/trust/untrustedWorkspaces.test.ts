@@ -52,6 +52,8 @@ describe('workspace trust', () => {
   it('lets only the user set what routes traffic: connections and the insecure-endpoint allowance are application-scoped', () => {
     assert.equal(properties['kmsWorkbench.connections'].scope, 'application');
     assert.equal(properties['kmsWorkbench.allowInsecureEndpoints'].scope, 'application');
+    // Whether policies go to IAM Access Analyzer is the user's to say, too.
+    assert.equal(properties['kmsWorkbench.policyEditor.accessAnalyzer'].scope, 'application');
     assert.equal(properties['kmsWorkbench.proposedConnections'].scope, 'resource');
   });
 
