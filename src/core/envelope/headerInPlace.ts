@@ -190,6 +190,8 @@ export async function rewrapHeaderInPlace(
 
     // KMS makes the new header while the final frame is read (base64: decoded and its armor checked).
     const making = make(header);
+    // Awaited below; a refusal arriving while the frame is read is not left unhandled meanwhile.
+    making.catch(() => undefined);
     const frame = await finalFrame(layout, final).catch(async (error: unknown) => {
       await making.then(
         (made) => made.derivedKey.fill(0),
