@@ -349,6 +349,16 @@ describe('encrypting in place', function () {
       await refused('decryptFile', { uri }, /The key is disabled.*Enable it first/);
       unchanged(uri.fsPath, encrypted);
       await env.gateway.enableKey(disabledKey);
+      // Re-encrypting under a disabled key: its DescribeKey runs alongside KMS's calls, and the
+      // key-state table's refusal (naming the key) is the error, not KMS's; nothing is written.
+      await env.gateway.disableKey(other);
+      try {
+        await refused('reEncryptFile', { uri, keyId: other }, /The key is disabled, so it cannot be used to/);
+      } finally {
+        await env.gateway.enableKey(other);
+      }
+      unchanged(uri.fsPath, encrypted);
+      noStrayFiles(env.folder);
 
       const tampered = Buffer.from(encrypted);
       let at = tampered.length - 20;
