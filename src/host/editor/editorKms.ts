@@ -190,7 +190,16 @@ export async function chooseKeysOrSops(
   deps: EditorDeps,
   kms: EditorKms,
   args: Args,
-  options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean; use?: KeyUse },
+  options: {
+    title: string;
+    scope?: vscode.Uri;
+    interactive: boolean;
+    command: string;
+    offerSops: boolean;
+    use?: KeyUse;
+    /** One key named or set: its DescribeKey is not waited for (see ChooseKeyOptions). */
+    describeMeanwhile?: boolean;
+  },
 ): Promise<ChosenKey[] | 'sops'> {
   if (args.has('keyId') && args.has('keyIds'))
     throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
