@@ -216,6 +216,16 @@ export async function refuseUntrustedFiles(
   }
 }
 
+/** The paths of the files git tracks (asked of git, see core/files/gitTracked.ts). */
+export async function trackedFiles(uris: readonly vscode.Uri[]): Promise<Set<string>> {
+  const paths = new Set<string>();
+  for (const uri of uris) {
+    const real = await realpath(uri.fsPath).catch(() => uri.fsPath);
+    if (await isTrackedByGit(real)) paths.add(uri.fsPath);
+  }
+  return paths;
+}
+
 /**
  * Files git tracks: decrypted in place, their plaintext is one `git commit -a` away.
  * Interactively the person chooses, per file, Open Decrypted (an editor over the plaintext,
@@ -227,12 +237,8 @@ export async function settleTrackedFiles(
   uris: readonly vscode.Uri[],
   interactive: boolean,
 ): Promise<{ paths: Set<string>; openedInstead: Set<string> }> {
-  const paths = new Set<string>();
+  const paths = await trackedFiles(uris);
   const openedInstead = new Set<string>();
-  for (const uri of uris) {
-    const real = await realpath(uri.fsPath).catch(() => uri.fsPath);
-    if (await isTrackedByGit(real)) paths.add(uri.fsPath);
-  }
   if (!interactive) return { paths, openedInstead };
   for (const uri of uris.filter((u) => paths.has(u.fsPath))) {
     const name = basename(uri.fsPath);
