@@ -5,8 +5,9 @@
 // same files, in the same run (see test/integration/bench/fileCryptoProbe.ts).
 //
 // Sizes: 64 MiB; 1 GiB too with KMS_BENCH_LARGE=1 (or `node scripts/bench.mjs --large`).
-// Best of 3 (KMS_BENCH_REPEATS; 1 GiB: at most 2). Printed as ratios of throughput (≥ 1: as
-// fast or faster), with the extension host's event-loop delay p99 / max and its resident
+// Best of 3 (KMS_BENCH_REPEATS; 1 GiB: at most 2). KMS_BENCH_ONLY=reencrypt: only the commands
+// and the re-encrypt comparison (no age, raw AES or selections), for a quick look. Each command
+// starts on a file copied into place and flushed. Printed as ratios of throughput (≥ 1: as fast or faster), with the extension host's event-loop delay p99 / max and its resident
 // memory growth while the command ran. age runs as a user runs it (no fsync); ours fsyncs.
 // Needs `npm run package` and `node scripts/build.mjs --tests-only` first (scripts/bench.mjs does both).
 import { randomBytes } from 'node:crypto';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
         KMS_BENCH_KEY: keyArn,
         KMS_BENCH_REPEATS: process.env.KMS_BENCH_REPEATS ?? '3',
         KMS_BENCH_AGE: '/usr/bin/age',
+        ...(process.env.KMS_BENCH_ONLY ? { KMS_BENCH_ONLY: process.env.KMS_BENCH_ONLY } : {}),
       },
       settings: { 'kmsWorkbench.fileFormat': 'base64' },
       timeoutMs: sizes.includes(1024) ? 60 * 60_000 : 15 * 60_000,

@@ -349,6 +349,20 @@ describe('encrypting in place', function () {
       await refused('decryptFile', { uri }, /The key is disabled.*Enable it first/);
       unchanged(uri.fsPath, encrypted);
       await env.gateway.enableKey(disabledKey);
+      // Encrypting or re-encrypting under a disabled key: its DescribeKey runs alongside KMS's
+      // calls, and the key-state table's refusal (naming the key) is the error, not KMS's; nothing is written.
+      const plain = file('plain.env', 'TOKEN=y\n');
+      await env.gateway.disableKey(other);
+      try {
+        await refused('reEncryptFile', { uri, keyId: other }, /The key is disabled, so it cannot be used to/);
+        for (const format of ['base64', 'binary', 'blob'])
+          await refused('encryptFile', { uri: plain, keyId: other, format }, /The key is disabled, so it cannot be used to/);
+      } finally {
+        await env.gateway.enableKey(other);
+      }
+      unchanged(uri.fsPath, encrypted);
+      unchanged(plain.fsPath, Buffer.from('TOKEN=y\n'));
+      noStrayFiles(env.folder);
 
       const tampered = Buffer.from(encrypted);
       let at = tampered.length - 20;

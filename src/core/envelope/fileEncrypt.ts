@@ -27,6 +27,11 @@ interface EncryptFileParams {
   readonly additionalKeyIds?: readonly string[];
   readonly encryptionContext?: EncryptionContext;
   readonly format?: FileOutputFormat;
+  /**
+   * Settles once the key is known to be usable (the caller's DescribeKey, running meanwhile):
+   * awaited before anything is encrypted under the key or written; its refusal is the error.
+   */
+  readonly keyChecked?: Promise<void>;
 }
 
 /** One operation at a time per file: a second one waits, then finds the file as the first left it. */
@@ -71,6 +76,7 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
           `Use the base64 or binary format, which have no size limit.`,
       );
     }
+    await params.keyChecked;
     // Read after the replacement took its snapshot: a change during the KMS call is not overwritten.
     let keyId = params.keyId;
     const result = await replaceFileAtomically(
@@ -95,12 +101,22 @@ async function encryptUnlocked(path: string, params: EncryptFileParams, job: Fil
   // The data key from KMS here (the guarded gateway); the frames, off this thread (cryptoWorker.ts),
   // whose worker starts meanwhile.
   prestartCryptoWorker(inspection.size, job.workerScript);
-  const material = await job.envelope.newDataKey({
-    keyId: params.keyId,
-    additionalKeyIds: params.additionalKeyIds,
-    encryptionContext,
-    signal: job.signal,
-  });
+  // GenerateDataKey and the caller's check of the key go at once; the check's refusal wins.
+  const [made, checked] = await Promise.allSettled([
+    job.envelope.newDataKey({
+      keyId: params.keyId,
+      additionalKeyIds: params.additionalKeyIds,
+      encryptionContext,
+      signal: job.signal,
+    }),
+    params.keyChecked,
+  ]);
+  if (checked.status === 'rejected') {
+    if (made.status === 'fulfilled') made.value.dataKey.fill(0);
+    throw checked.reason;
+  }
+  if (made.status === 'rejected') throw made.reason;
+  const material = made.value;
   try {
     const header = newMessageHeader(material.dataKey, material.encryptedDataKeys, encryptionContext, job.envelope.frameLength);
     const result = await replaceFileAtomically(

@@ -32,6 +32,11 @@ export function reEncryptFileInPlace(path: string, params: ReEncryptParams, job:
 
 type ReEncryptParams = {
   keyId: string;
+  /**
+   * Settles once the new key is known to be usable (the caller's DescribeKey, running
+   * meanwhile): awaited before anything is encrypted under the key or written; its refusal is the error.
+   */
+  keyChecked?: Promise<void>;
   encryptionContext?: EncryptionContext;
   sourceEncryptionContext?: EncryptionContext;
   format?: FileOutputFormat;
@@ -54,6 +59,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         'InvalidArgument',
         `${basename(path)} is a KMS ciphertext blob; re-encrypting keeps it one. Decrypt it and encrypt it again to change its format.`,
       );
+    await params.keyChecked;
     const sourceContext = params.sourceEncryptionContext ?? {};
     const encryptionContext = params.encryptionContext ?? sourceContext;
     let keyId = '';
@@ -100,7 +106,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
   const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
 
   if (!rewrapObstacle(header)) {
-    const target = { keyId: params.keyId, encryptionContext: params.encryptionContext };
+    const target = { keyId: params.keyId, encryptionContext: params.encryptionContext, keyChecked: params.keyChecked };
     const inPlace =
       outFormat === format.armor
         ? await rewrapHeaderInPlace(
@@ -152,6 +158,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
     };
   }
   // Signed or format-1 messages: decrypt and encrypt again, plaintext only in memory, a frame at a time.
+  await params.keyChecked;
   const encryptionContext = params.encryptionContext ?? withoutReservedKeys(header.encryptionContext);
   const out = await decryptAndEncryptAgain(path, header, inspection, job, { input, output, keyIds: [params.keyId], encryptionContext });
   return { ...out, format: outFormat, encryptionContext, method: 'reencrypt' };

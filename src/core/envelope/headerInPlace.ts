@@ -33,6 +33,8 @@ const LINE_BYTES = BASE64_LINE_LENGTH + 1;
 const MAX_TAIL_BYTES = 64 * 1024 * 1024;
 /** Headers longer than this (huge encryption contexts) are left to the streamed path. */
 const MAX_HEADER_BYTES = 64 * 1024;
+/** What is read first to find the header (the usual one, a data key or two, fits); longer ones read up to MAX_HEADER_BYTES. */
+const FIRST_HEADER_READ = 4 * 1024;
 const FINAL_FRAME_OVERHEAD = 4 + 4 + IV_LENGTH + 4 + TAG_LENGTH;
 
 export interface InPlaceOptions {
@@ -123,6 +125,15 @@ function finalFrameOf(header: MessageHeader, messageLength: number): { start: nu
   return { start: header.length + frames * regular, sequence: frames + 1 };
 }
 
+/** The message's final frame (where `final` says it starts), undefined when the file does not hold one there. */
+async function finalFrame(layout: Layout, final: { start: number; sequence: number }): Promise<Buffer | undefined> {
+  const tail = await layout.read(final.start, layout.messageLength);
+  if (!tail) return undefined;
+  const frame = tail.bytes.subarray(final.start - tail.messageOffset);
+  if (frame.readUInt32BE(0) !== 0xffffffff || frame.readUInt32BE(4) !== final.sequence) return undefined;
+  return frame;
+}
+
 /**
  * Re-wraps the message in `path` in place when it can (see the header comment); `make` asks KMS
  * for the new header. The caller holds the file lock.
@@ -152,22 +163,39 @@ export async function rewrapHeaderInPlace(
     const layout = armor === 'binary' ? binaryLayout(handle, before.size) : await base64Layout(handle, before.size);
     if (!layout) return { done: false };
     // The header as the file holds it now, through this descriptor.
-    const probe = await layout.read(0, Math.min(layout.messageLength, MAX_HEADER_BYTES));
-    const header = probe && headerOf(probe.bytes);
+    let probe = await layout.read(0, Math.min(layout.messageLength, FIRST_HEADER_READ));
+    let header = probe && headerOf(probe.bytes);
+    if (probe && !header && layout.messageLength > FIRST_HEADER_READ) {
+      probe = await layout.read(0, Math.min(layout.messageLength, MAX_HEADER_BYTES));
+      header = probe && headerOf(probe.bytes);
+    }
     if (!probe || !header || rewrapObstacle(header)) return { done: false };
     // What is rewritten: the header's bytes (binary), the lines holding them (base64).
     const head = await layout.read(0, header.length);
     if (!head || !head.bytes.subarray(0, header.length).equals(probe.bytes.subarray(0, header.length))) return { done: false };
     const final = finalFrameOf(header, layout.messageLength);
     if (!final || layout.messageLength - final.start > MAX_TAIL_BYTES) return { done: false };
-    const tail = await layout.read(final.start, layout.messageLength);
-    if (!tail) return { done: false };
-    const frame = tail.bytes.subarray(final.start - tail.messageOffset);
-    if (frame.readUInt32BE(0) !== 0xffffffff || frame.readUInt32BE(4) !== final.sequence) return { done: false };
     options.signal?.throwIfAborted();
 
-    rewrapped = await make(header);
+    // KMS makes the new header while the final frame is read (base64: decoded and its armor checked).
+    const making = make(header);
+    // Awaited below; a refusal arriving while the frame is read is not left unhandled meanwhile.
+    making.catch(() => undefined);
+    const frame = await finalFrame(layout, final).catch(async (error: unknown) => {
+      await making.then(
+        (made) => made.derivedKey.fill(0),
+        () => undefined,
+      );
+      throw error;
+    });
     const oldHeader = head.bytes.subarray(0, header.length);
+    if (!frame) {
+      // Not laid out as expected: the streamed path explains, with the header made.
+      const made = await making;
+      handedOver = true;
+      return { done: false, prepared: { header: Buffer.from(oldHeader), rewrapped: made } };
+    }
+    rewrapped = await making;
     if (rewrapped.bytes.length !== header.length) {
       handedOver = true;
       return { done: false, prepared: { header: Buffer.from(oldHeader), rewrapped } };

@@ -40,6 +40,11 @@ export interface RewrapParams {
   readonly keyId: string;
   /** A new encryption context; default: the message's own. */
   readonly encryptionContext?: EncryptionContext;
+  /**
+   * Settles once the new key is known to be usable (the caller's DescribeKey, running meanwhile);
+   * its refusal is the error, whatever KMS answered. Nothing is built for the key before.
+   */
+  readonly keyChecked?: Promise<void>;
 }
 
 export interface RewrappedHeader {
@@ -85,31 +90,48 @@ export async function rewrapHeader(
   const obstacle = rewrapObstacle(header);
   if (obstacle) throw new KmsError('RewrapNotPossible', `The message cannot be re-wrapped in place: ${obstacle}.`);
   checkReadable(header, {});
-  const { dataKey, edk } = await openDataKey(header, gatewayFor, options.signal);
+  const encryptionContext = params.encryptionContext ?? header.encryptionContext;
+  const destinationRegion = regionOfKeyArn(params.keyId);
+  const reEncrypt = (edk: EncryptedDataKey): Promise<{ ciphertext: Uint8Array; keyId: string }> =>
+    gatewayFor(regionOfKeyArn(edk.providerInfo)).reEncrypt(
+      {
+        ciphertext: edk.encryptedDataKey,
+        sourceKeyId: edk.providerInfo,
+        destinationKeyId: params.keyId,
+        sourceEncryptionContext: header.encryptionContext,
+        destinationEncryptionContext: encryptionContext,
+      },
+      { abortSignal: options.signal },
+    );
+  // The usual message has one data key of KMS, and the new key is in its region: ReEncrypt needs
+  // nothing from Decrypt's answer, so both calls (and the caller's check of the key) go at once.
+  // The header is still checked (commitment, tag) before the answer is used; a failed check
+  // discards it.
+  const kmsKeys = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID);
+  const only = kmsKeys.length === 1 ? kmsKeys[0] : undefined;
+  const early = only && (!destinationRegion || destinationRegion === regionOfKeyArn(only.providerInfo)) ? reEncrypt(only) : undefined;
+  const opening = openDataKey(header, gatewayFor, options.signal);
+  const [opened, , checked] = await Promise.allSettled([opening, early, params.keyChecked]);
+  if (checked.status === 'rejected' || opened.status === 'rejected') {
+    if (opened.status === 'fulfilled') opened.value.dataKey.fill(0);
+    throw checked.status === 'rejected' ? checked.reason : (opened as PromiseRejectedResult).reason;
+  }
+  const { dataKey, edk } = opened.value;
   try {
     const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
     verifyCommitment(header, commitment);
     verifyHeaderAuth(header, derivedKey);
-    const encryptionContext = params.encryptionContext ?? header.encryptionContext;
-    const destinationRegion = regionOfKeyArn(params.keyId);
     const sourceRegion = regionOfKeyArn(edk.providerInfo);
     let wrapped: { ciphertext: Uint8Array; keyId: string };
-    if (destinationRegion && destinationRegion !== sourceRegion) {
+    if (early && edk === only) {
+      wrapped = await early;
+    } else if (destinationRegion && destinationRegion !== sourceRegion) {
       wrapped = await gatewayFor(destinationRegion).encrypt(
         { keyId: params.keyId, plaintext: dataKey, encryptionContext },
         { abortSignal: options.signal },
       );
     } else {
-      wrapped = await gatewayFor(sourceRegion).reEncrypt(
-        {
-          ciphertext: edk.encryptedDataKey,
-          sourceKeyId: edk.providerInfo,
-          destinationKeyId: params.keyId,
-          sourceEncryptionContext: header.encryptionContext,
-          destinationEncryptionContext: encryptionContext,
-        },
-        { abortSignal: options.signal },
-      );
+      wrapped = await reEncrypt(edk);
     }
     const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, destinationRegion ?? sourceRegion);
     const newEdk: EncryptedDataKey = {

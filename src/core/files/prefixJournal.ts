@@ -121,14 +121,14 @@ export async function writePrefixJournal(path: string, handle: FileHandle, offse
   const out = await open(journal, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
   try {
     await writeAllAt(out, bytes, 0);
-    await out.sync();
+    // The journal's bytes and its name in the folder, flushed together (one commit of the file system's log where it can).
+    await Promise.all([out.sync(), syncDirectory(dirname(path))]);
   } catch (error) {
     await out.close().catch(() => undefined);
     await unlink(journal).catch(() => undefined);
     throw error;
   }
   await out.close();
-  await syncDirectory(dirname(path));
   return journal;
 }
 
@@ -149,8 +149,14 @@ export async function rewritePrefix(
   // Written through a descriptor of its own opened O_DSYNC where there is one: each write is on
   // disk when it returns, and only its range is flushed (an fdatasync would also write out every
   // other dirty page of the file: a whole gigabyte just copied there).
-  const synced = await openSynced(path, handle);
-  const journal = await writePrefixJournal(path, handle, offset, before, after);
+  const [opened, written] = await Promise.allSettled([openSynced(path, handle), writePrefixJournal(path, handle, offset, before, after)]);
+  if (opened.status === 'rejected' || written.status === 'rejected') {
+    if (opened.status === 'fulfilled') await opened.value?.close().catch(() => undefined);
+    if (written.status === 'fulfilled') await unlink(written.value).catch(() => undefined);
+    throw opened.status === 'rejected' ? opened.reason : (written as PromiseRejectedResult).reason;
+  }
+  const synced = opened.value;
+  const journal = written.value;
   let touched = false;
   const flush = async (): Promise<void> => {
     if (!synced) await handle.datasync();

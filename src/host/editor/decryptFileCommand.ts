@@ -2,7 +2,13 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Args as ArgsReader } from '../../core/args/readArgs';
-import { decryptFileInPlace, type DecryptedFile, type DecryptedFileMode, inspectFile } from '../../core/envelope/fileEncryption';
+import {
+  decryptFileInPlace,
+  type DecryptedFile,
+  type DecryptedFileMode,
+  type FileInspection,
+  inspectFile,
+} from '../../core/envelope/fileEncryption';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
 import type { CommandSpec } from '../commands/commandRunner';
@@ -14,6 +20,7 @@ import {
   hazards,
   refuseUntrustedFiles,
   settleTrackedFiles,
+  trackedFiles,
   settleUnsavedEditors,
   targetFiles,
   withBlobContext,
@@ -40,8 +47,10 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       const args = ArgsReader.from('kmsWorkbench.decryptFile', arg, [...FILE_FIELDS, 'encryptionContext', 'keyId']);
       const interactive = !isScripted(arg);
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.decryptFile');
+      const inspected = new Map<string, FileInspection>();
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
+        inspected.set(uri.fsPath, inspection);
         if (inspection.format.kind === 'plaintext')
           throw new KmsError(
             'NotEncrypted',
@@ -50,11 +59,16 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       }
       await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 'decrypt', 'kmsWorkbench.decryptFile');
-      const tracked = await settleTrackedFiles(deps, uris, interactive);
+      // Interactively the person chooses before anything is decrypted; scripted, git's answer only
+      // goes in the result, so git (a process started, 5-20 ms) is asked while the files are decrypted.
+      const trackedMeanwhile = interactive ? undefined : trackedFiles(uris);
+      const tracked = interactive
+        ? await settleTrackedFiles(deps, uris, interactive)
+        : { paths: new Set<string>(), openedInstead: new Set<string>() };
       const toDecrypt = uris.filter((u) => !tracked.openedInstead.has(u.fsPath));
       if (toDecrypt.length === 0) return [];
       const kms = await editorKms(services, args);
-      await refuseUntrustedFiles(kms, uris);
+      await refuseUntrustedFiles(kms, uris, inspected);
       const keyId = args.string('keyId', 'a key id, key ARN, alias name or alias ARN');
       const given = args.has('encryptionContext') ? await askEncryptionContext(deps, args, { interactive: false, title: '' }) : undefined;
       const mode =
@@ -67,10 +81,15 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           const file = uri.toString();
           const attempt = (encryptionContext: EncryptionContext | undefined): Promise<DecryptedFile> =>
             decryptFileInPlace(uri.fsPath, { encryptionContext, keyId, mode }, { ...job, allowHardLinks: hardLinked.has(uri.fsPath) });
-          const { result: out, askedContext } = await withBlobContext(deps, uri, { given, interactive }, attempt);
+          const { result: out, askedContext } = await withBlobContext(
+            deps,
+            uri,
+            { given, interactive, inspected: inspected.get(uri.fsPath) },
+            attempt,
+          );
           if (askedContext) await deps.memory.rememberContext(file, askedContext);
           services.log.info(`Decrypted ${uri.fsPath} (${out.format}) with ${out.keyId}`);
-          const trackedByGit = tracked.paths.has(uri.fsPath);
+          const trackedByGit = tracked.paths.has(uri.fsPath) || (trackedMeanwhile ? (await trackedMeanwhile).has(uri.fsPath) : false);
           if (trackedByGit) services.log.warn(`${uri.fsPath} is tracked by git: its plaintext is one "git commit -a" away.`);
           return {
             uri,

@@ -97,6 +97,21 @@ export interface ChosenKey {
   readonly label: string;
   /** Set when the key was chosen by a workspace or folder setting (not by the person): which one, and the key with its account. */
   readonly chosenBy?: { readonly setting: string; readonly key: string };
+  /** Settles once the key is known to be usable (rejects with the refusal); see `describeMeanwhile`. */
+  readonly checked: Promise<void>;
+}
+
+interface ChooseKeyOptions {
+  title: string;
+  scope?: vscode.Uri;
+  interactive: boolean;
+  current?: readonly string[];
+  use?: KeyUse;
+  /**
+   * The key's DescribeKey (and refusal of an unusable key) is not waited for: `checked` settles
+   * with it, and the caller awaits that before anything is encrypted under the key or written.
+   */
+  describeMeanwhile?: boolean;
 }
 
 /**
@@ -105,26 +120,22 @@ export interface ChosenKey {
  * named key is described first so an unusable one is refused with the reason. `current`: the
  * keys the data is under now (Re-encrypt), marked in the picker.
  */
-export async function chooseKey(
-  deps: EditorDeps,
-  kms: EditorKms,
-  args: Args,
-  options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[]; use?: KeyUse },
-): Promise<ChosenKey> {
+export async function chooseKey(deps: EditorDeps, kms: EditorKms, args: Args, options: ChooseKeyOptions): Promise<ChosenKey> {
   const key = await resolveKeyOf(undefined, args, deps.services, encryptionKeyOptions(deps, kms, options));
-  return { keyId: key.ref, label: key.source === 'argument' || key.source === 'setting' ? key.ref : key.label, chosenBy: key.chosenBy };
+  return {
+    keyId: key.ref,
+    label: key.source === 'argument' || key.source === 'setting' ? key.ref : key.label,
+    chosenBy: key.chosenBy,
+    checked: key.checked,
+  };
 }
 
 /** How the editor commands resolve the key they encrypt with (see ../keys/keyResolver.ts). */
-function encryptionKeyOptions(
-  deps: EditorDeps,
-  kms: EditorKms,
-  options: { title: string; scope?: vscode.Uri; interactive: boolean; current?: readonly string[]; use?: KeyUse },
-): KeyResolverOptions {
+function encryptionKeyOptions(deps: EditorDeps, kms: EditorKms, options: ChooseKeyOptions): KeyResolverOptions {
   return {
     title: options.title,
     action: options.use ?? 'generateDataKey',
-    describe: 'ifAllowed',
+    describe: options.describeMeanwhile ? 'ifAllowedMeanwhile' : 'ifAllowed',
     connection: kms.connection,
     gateway: kms.gateway,
     guard: kms.guard,
@@ -179,7 +190,16 @@ export async function chooseKeysOrSops(
   deps: EditorDeps,
   kms: EditorKms,
   args: Args,
-  options: { title: string; scope?: vscode.Uri; interactive: boolean; command: string; offerSops: boolean; use?: KeyUse },
+  options: {
+    title: string;
+    scope?: vscode.Uri;
+    interactive: boolean;
+    command: string;
+    offerSops: boolean;
+    use?: KeyUse;
+    /** One key named or set: its DescribeKey is not waited for (see ChooseKeyOptions). */
+    describeMeanwhile?: boolean;
+  },
 ): Promise<ChosenKey[] | 'sops'> {
   if (args.has('keyId') && args.has('keyIds'))
     throw new ArgumentError(`${options.command}: name one key with "keyId" or several with "keyIds", not both.`);
@@ -194,8 +214,8 @@ export async function chooseKeysOrSops(
     // The caller's own choice (like a keyId argument): allowed in any account.
     for (const ref of refs) kms.guard.allowKey(ref);
     for (const ref of refs) await checkNamedKey(kms.gatewayFor(regionOfRef(ref)), ref, 'generateDataKey', kms.connection.id);
-    await deps.memory.rememberKey(kms.connection.id, refs[0]);
-    return refs.map((ref) => ({ keyId: ref, label: ref }));
+    rememberMeanwhile(deps, kms.connection.id, refs[0]);
+    return refs.map((ref) => ({ keyId: ref, label: ref, checked: Promise.resolve() }));
   }
   if (args.has('keyId') || !options.interactive || defaultKeyOf(options.scope)) return [await chooseKey(deps, kms, args, options)];
   const picked = await pickKeysOrSops(
@@ -212,8 +232,22 @@ export async function chooseKeysOrSops(
   );
   if (picked === 'sops') return 'sops';
   for (const p of picked) kms.guard.allowKey(p.ref);
-  await deps.memory.rememberKey(kms.connection.id, picked[0].ref, picked[0].keyId);
-  return picked.map((p) => ({ keyId: p.ref, label: p.alias ?? p.keyId }));
+  rememberMeanwhile(deps, kms.connection.id, picked[0].ref, picked[0].keyId);
+  return picked.map((p) => ({ keyId: p.ref, label: p.alias ?? p.keyId, checked: Promise.resolve() }));
+}
+
+/**
+ * The key is remembered for the picker's order, not waited for: the memento has the new list
+ * at once, only its storage in VS Code's main process takes a round trip.
+ */
+function rememberMeanwhile(deps: EditorDeps, connectionId: string, ...refs: string[]): void {
+  deps.memory
+    .rememberKey(connectionId, ...refs)
+    .catch((error: unknown) =>
+      deps.services.log.warn(
+        `Could not remember ${refs[0]} among the recently used keys: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
 }
 
 /** Refuses, before anything is written, keys that cannot encrypt (each described in its own region). */

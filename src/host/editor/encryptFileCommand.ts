@@ -72,6 +72,8 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
         interactive,
         command: 'kmsWorkbench.encryptFile',
         offerSops,
+        // Its DescribeKey goes with GenerateDataKey; awaited before anything is written.
+        describeMeanwhile: true,
       });
       if (picked === 'sops') return encryptFilesAsSops(deps, services, uris, args, interactive);
       const keys = picked;
@@ -96,6 +98,7 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
               additionalKeyIds: keys.slice(1).map((k) => k.keyId),
               encryptionContext,
               format: format ?? fileFormatSetting(uri),
+              keyChecked: keys[0].checked,
             },
             { ...job, allowHardLinks: hardLinked.has(uri.fsPath) },
           );

@@ -6,7 +6,13 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Args } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
-import { FILE_OUTPUT_FORMATS, type FileJob, type FileOutputFormat, inspectFile } from '../../core/envelope/fileEncryption';
+import {
+  FILE_OUTPUT_FORMATS,
+  type FileInspection,
+  type FileJob,
+  type FileOutputFormat,
+  inspectFile,
+} from '../../core/envelope/fileEncryption';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { isTrackedByGit } from '../../core/files/gitTracked';
 import { KmsError } from '../../core/kms/errors';
@@ -197,12 +203,27 @@ export async function forEachFile(
  * Refuses, before any KMS call, files whose header shows their data keys are only under keys
  * of accounts the person has not trusted.
  */
-export async function refuseUntrustedFiles(kms: EditorKms, uris: readonly vscode.Uri[]): Promise<void> {
+export async function refuseUntrustedFiles(
+  kms: EditorKms,
+  uris: readonly vscode.Uri[],
+  /** What the command has just read of the files (by path), not read again. */
+  inspected?: ReadonlyMap<string, FileInspection>,
+): Promise<void> {
   for (const uri of uris) {
-    const inspection = await inspectFile(uri.fsPath);
+    const inspection = inspected?.get(uri.fsPath) ?? (await inspectFile(uri.fsPath));
     const blob = inspection.format.kind === 'blob' ? inspection.format.blob : undefined;
     await kms.guard.checkDataKeys(basename(uri.fsPath), visibleKeyArns({ header: inspection.header, blob }));
   }
+}
+
+/** The paths of the files git tracks (asked of git, see core/files/gitTracked.ts). */
+export async function trackedFiles(uris: readonly vscode.Uri[]): Promise<Set<string>> {
+  const paths = new Set<string>();
+  for (const uri of uris) {
+    const real = await realpath(uri.fsPath).catch(() => uri.fsPath);
+    if (await isTrackedByGit(real)) paths.add(uri.fsPath);
+  }
+  return paths;
 }
 
 /**
@@ -216,12 +237,8 @@ export async function settleTrackedFiles(
   uris: readonly vscode.Uri[],
   interactive: boolean,
 ): Promise<{ paths: Set<string>; openedInstead: Set<string> }> {
-  const paths = new Set<string>();
+  const paths = await trackedFiles(uris);
   const openedInstead = new Set<string>();
-  for (const uri of uris) {
-    const real = await realpath(uri.fsPath).catch(() => uri.fsPath);
-    if (await isTrackedByGit(real)) paths.add(uri.fsPath);
-  }
   if (!interactive) return { paths, openedInstead };
   for (const uri of uris.filter((u) => paths.has(u.fsPath))) {
     const name = basename(uri.fsPath);
@@ -259,10 +276,10 @@ export function formatArg(args: Args): FileOutputFormat | undefined {
 export async function withBlobContext<T>(
   deps: EditorDeps,
   uri: vscode.Uri,
-  options: { given: EncryptionContext | undefined; interactive: boolean },
+  options: { given: EncryptionContext | undefined; interactive: boolean; inspected?: FileInspection },
   attempt: (context: EncryptionContext | undefined) => Promise<T>,
 ): Promise<{ result: T; askedContext?: EncryptionContext }> {
-  const blob = (await inspectFile(uri.fsPath)).format.kind === 'blob';
+  const blob = (options.inspected ?? (await inspectFile(uri.fsPath))).format.kind === 'blob';
   const remembered = blob ? deps.memory.contextFor(uri.toString()) : undefined;
   try {
     return { result: await attempt(options.given ?? remembered) };

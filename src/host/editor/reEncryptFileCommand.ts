@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { type Args, Args as ArgsReader } from '../../core/args/readArgs';
 import { ArgumentError } from '../../core/args/argumentError';
-import { inspectFile, reEncryptFileInPlace, rekeyFileInPlace } from '../../core/envelope/fileEncryption';
+import { type FileInspection, inspectFile, reEncryptFileInPlace, rekeyFileInPlace } from '../../core/envelope/fileEncryption';
 import type { EncryptionContext } from '../../core/envelope/messageFormat';
 import { KmsError } from '../../core/kms/errors';
 import { currentKeyRefs } from '../../core/trust/keyTrust';
@@ -149,8 +149,10 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         );
       // The keys the files are under now: the key picker marks them.
       const current = new Set<string>();
+      const inspected = new Map<string, FileInspection>();
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
+        inspected.set(uri.fsPath, inspection);
         if (inspection.format.kind === 'plaintext')
           throw new KmsError('NotEncrypted', `${basename(uri.fsPath)} is not encrypted, so it cannot be re-encrypted: encrypt it instead.`);
         for (const ref of currentKeyRefs({
@@ -162,12 +164,14 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       await settleUnsavedEditors(deps, uris, interactive, 're-encrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 're-encrypt', 'kmsWorkbench.reEncryptFile');
       const kms = await editorKms(services, args);
-      await refuseUntrustedFiles(kms, uris);
+      await refuseUntrustedFiles(kms, uris, inspected);
       const key = await chooseKey(deps, kms, args, {
         title: uris.length === 1 ? `Re-encrypt ${basename(uris[0].fsPath)} with` : `Re-encrypt ${uris.length} files with`,
         scope: uris[0],
         interactive,
         current: [...current],
+        // Its DescribeKey overlaps reading the file and opening its data key; awaited before the key is used.
+        describeMeanwhile: true,
       });
       const newContext = args.has('encryptionContext')
         ? await askEncryptionContext(deps, args, { interactive: false, title: '' })
@@ -182,10 +186,15 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           const attempt = (source: EncryptionContext | undefined) =>
             reEncryptFileInPlace(
               uri.fsPath,
-              { keyId: key.keyId, encryptionContext: newContext, sourceEncryptionContext: source, format },
+              { keyId: key.keyId, keyChecked: key.checked, encryptionContext: newContext, sourceEncryptionContext: source, format },
               { ...job, allowHardLinks: hardLinked.has(uri.fsPath) },
             );
-          const { result: out } = await withBlobContext(deps, uri, { given: sourceContext, interactive }, attempt);
+          const { result: out } = await withBlobContext(
+            deps,
+            uri,
+            { given: sourceContext, interactive, inspected: inspected.get(uri.fsPath) },
+            attempt,
+          );
           if (out.format === 'blob') await deps.memory.rememberContext(file, out.encryptionContext);
           services.log.info(`Re-encrypted ${uri.fsPath} (${out.method}) from ${out.sourceKeyId} to ${out.keyId}`);
           return {

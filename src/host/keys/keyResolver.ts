@@ -27,8 +27,12 @@ import { confirmSilentWorkspaceKey, defaultKeyOf, settingOrigin, type WorkspaceK
  *   without DescribeKey) is left for the operation itself to accept or refuse.
  * - `whenNeeded`: no call now; `describe()` uses what is known (the picker's or the view's
  *   metadata) and calls DescribeKey only when nothing is.
+ * - `ifAllowedMeanwhile`: `ifAllowed`'s DescribeKey and refusal, not waited for: the key comes
+ *   back at once and `checked` settles with the outcome, so the call overlaps the command's
+ *   other work (Re-encrypt File: reading the file, opening its data key). The caller awaits
+ *   `checked` before anything is written or encrypted under the key.
  */
-export type DescribeMode = 'always' | 'ifAllowed' | 'whenNeeded';
+export type DescribeMode = 'always' | 'ifAllowed' | 'whenNeeded' | 'ifAllowedMeanwhile';
 
 /** The keys a person used last, per connection (EncryptionMemory). */
 export interface RecentKeys {
@@ -98,6 +102,11 @@ export interface ResolvedKey {
   readonly chosenBy?: { readonly setting: string; readonly key: string };
   /** The key's metadata: as known, else DescribeKey now (once). */
   describe(): Promise<KeyMetadata>;
+  /**
+   * Settles when the key is known to allow the action (`ifAllowedMeanwhile`: rejects with the
+   * key-state table's refusal); resolved at once in the other modes, which refuse before returning.
+   */
+  readonly checked: Promise<void>;
 }
 
 /** A key described now (DescribeKey mode `always`). */
@@ -133,11 +142,15 @@ export async function resolveKeyOf(arg: unknown, args: Args, services: Services,
     ? { ref: node.keyId, source: 'node' as const, metadata: node.metadata, aliases: node.aliases ?? [] }
     : await keyFromArgsSettingOrPicker(args, services, connection, gateway, options);
   const mode = options.describe ?? 'always';
+  const namedBy = found.source === 'setting' ? settingNames(found.ref) : undefined;
   // The picker has just described every key it lists.
+  const pickedWithMetadata = found.source === 'picker' && found.metadata !== undefined;
+  const meanwhile =
+    mode === 'ifAllowedMeanwhile' && !pickedWithMetadata ? describeNamed(gateway, found.ref, 'ifAllowed', namedBy) : undefined;
   const metadata =
-    mode === 'whenNeeded' || (found.source === 'picker' && found.metadata)
+    mode === 'whenNeeded' || meanwhile || pickedWithMetadata
       ? found.metadata
-      : await describeNamed(gateway, found.ref, mode, found.source === 'setting' ? settingNames(found.ref) : undefined);
+      : await describeNamed(gateway, found.ref, mode === 'ifAllowedMeanwhile' ? 'ifAllowed' : mode, namedBy);
   let described: Promise<KeyMetadata> | undefined;
   const describe = (): Promise<KeyMetadata> => {
     if (metadata) return Promise.resolve(metadata);
@@ -148,7 +161,21 @@ export async function resolveKeyOf(arg: unknown, args: Args, services: Services,
   };
   const keyId = metadata?.KeyId ?? found.ref;
   const aliases = found.aliases;
-  const key: ResolvedKey = {
+  // Remembered for the picker's order once the key is accepted; not waited for (the memento has
+  // the new list at once, only its storage in VS Code's main process takes a round trip).
+  const remember = (): void => {
+    if (!options.recentlyUsed || found.source === 'node') return;
+    const saved =
+      found.source === 'picker'
+        ? options.recentlyUsed.rememberKey(connection.id, found.ref, keyId)
+        : options.recentlyUsed.rememberKey(connection.id, found.ref);
+    saved.catch((error: unknown) =>
+      services.log.warn(
+        `Could not remember ${found.ref} among the recently used keys: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  };
+  const key: Omit<ResolvedKey, 'checked'> = {
     connection,
     gateway,
     ref: found.ref,
@@ -160,13 +187,19 @@ export async function resolveKeyOf(arg: unknown, args: Args, services: Services,
     chosenBy: found.chosenBy,
     describe,
   };
-  if (options.action && metadata) refuseUnless(key, options.action);
-  if (options.recentlyUsed && found.source !== 'node') {
-    await (found.source === 'picker'
-      ? options.recentlyUsed.rememberKey(connection.id, found.ref, keyId)
-      : options.recentlyUsed.rememberKey(connection.id, found.ref));
+  if (meanwhile) {
+    const action = options.action;
+    const checked = meanwhile.then((described) => {
+      if (action && described) refuseUnless({ ...key, metadata: described }, action);
+      remember();
+    });
+    // Awaited by the caller before the key is used; a command that fails first never asks.
+    checked.catch(() => undefined);
+    return { ...key, checked };
   }
-  return key;
+  if (options.action && metadata) refuseUnless(key, options.action);
+  remember();
+  return { ...key, checked: Promise.resolve() };
 }
 
 /** resolveKeyOf with DescribeKey now: the metadata is always there. */

@@ -166,6 +166,38 @@ describe('Re-encrypt File in place, header only', function () {
     assert.ok(readFileSync(path).equals(plaintext));
   });
 
+  it("waits for the new key's check running alongside KMS: its refusal is the error, whatever KMS answered, and nothing is written", async () => {
+    for (const format of ['binary', 'base64'] as const) {
+      const plaintext = randomBytes(MiB + 99);
+      const path = await encrypted(plaintext, format);
+      const original = readFileSync(path);
+      // The check settles after KMS has answered (Decrypt and ReEncrypt are fast here).
+      const refusal = (): Promise<void> =>
+        new Promise((_, reject) =>
+          setTimeout(() => reject(Object.assign(new Error('other: the key is disabled.'), { code: 'ActionNotAllowed' })), 200),
+        );
+      await assert.rejects(reEncryptFileInPlace(path, { keyId: other, keyChecked: refusal() }, kms), code('ActionNotAllowed', /disabled/));
+      assert.ok(readFileSync(path).equals(original), `${format}: untouched`);
+      assert.deepEqual(readdirSync(folder), ['data.kms'], 'no journal or temporary file left');
+      // KMS refuses too (the key really is disabled): the check's sentence is still the error.
+      await kms.gateway.disableKey(other);
+      try {
+        await assert.rejects(reEncryptFileInPlace(path, { keyId: other, keyChecked: refusal() }, kms), code('ActionNotAllowed'));
+      } finally {
+        await kms.gateway.enableKey(other);
+      }
+      assert.ok(readFileSync(path).equals(original));
+      // Accepted late: the header is rewritten once the check passes.
+      const accepted = new Promise<void>((resolve) => setTimeout(resolve, 200));
+      const re = await reEncryptFileInPlace(path, { keyId: other, keyChecked: accepted }, kms);
+      assert.equal(re.keyId, other);
+      assert.equal(re.method, 'rewrap');
+      await decryptFileInPlace(path, {}, kms);
+      assert.ok(readFileSync(path).equals(plaintext));
+      rmSync(path);
+    }
+  });
+
   it('refuses a file changed while KMS answered, a message cut short or extended, and stops on cancel, leaving each as it is', async () => {
     const plaintext = randomBytes(2 * MiB + 5);
     const path = await encrypted(plaintext, 'binary');
