@@ -209,22 +209,23 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
       (h) => rekeyHeader(h, job.gatewayFor, change, { signal: job.signal, limit: MAX_ENCRYPTED_DATA_KEYS }),
       inPlaceOptions(job, inspection),
     );
-    if (inPlace.done) {
-      const h = inPlace.rewrapped;
+    /** What a header-only rekey returns, written in place or streamed. */
+    const rekeyed = (h: RewrappedHeader, at: string, bytes: number): RekeyedFile => {
       const keyIds = [...(h.keyArns ?? [])];
       return {
-        path: inPlace.path,
+        path: at,
         keyId: keyIds[0],
         keyIds,
         sourceKeyId: h.sourceKeyArn,
         format: format.armor,
         encryptionContext: header.encryptionContext,
-        bytes: inPlace.size,
+        bytes,
         method: 'rewrap',
         added: h.added ?? [],
         removed: h.removed ?? [],
       };
-    }
+    };
+    if (inPlace.done) return rekeyed(inPlace.rewrapped, inPlace.path, inPlace.size);
     let rewrapped: RewrappedHeader | undefined;
     const stage = rewrapStage(
       job.gatewayFor,
@@ -237,19 +238,7 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
       replaceOptions(job, inspection),
     );
     if (!rewrapped) throw new KmsError('RewrapFailed', `${name}: the header was not rewritten.`);
-    const keyIds = [...(rewrapped.keyArns ?? [])];
-    return {
-      path: result.path,
-      keyId: keyIds[0],
-      keyIds,
-      sourceKeyId: rewrapped.sourceKeyArn,
-      format: format.armor,
-      encryptionContext: header.encryptionContext,
-      bytes: result.bytesWritten,
-      method: 'rewrap',
-      added: rewrapped.added ?? [],
-      removed: rewrapped.removed ?? [],
-    };
+    return rekeyed(rewrapped, result.path, result.bytesWritten);
   }
   // Signed or format-1 messages: decrypted and encrypted again for the new set of keys.
   const current = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID).map((k) => k.providerInfo);
