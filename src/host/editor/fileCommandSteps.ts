@@ -143,10 +143,12 @@ export async function forEachFile(
   verb: { ing: string; ed: string },
   each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>,
   kms: EditorKms,
+  options: { readonly headerOnly?: boolean } = {},
 ): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
-  // Large files get a notification with Cancel at once; small ones after a moment (if still running).
+  // Large files get a notification with Cancel at once; small ones after a moment (if still running),
+  // and so do large ones whose work is mostly a header's (Re-encrypt, Change Keys: ~25 ms at any size).
   const sizes = await Promise.all(
     uris.map((u) =>
       stat(u.fsPath).then(
@@ -155,7 +157,7 @@ export async function forEachFile(
       ),
     ),
   );
-  const large = sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
+  const large = !options.headerOnly && sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
   await withCancellableProgress(
     title,
     async (signal, report) => {

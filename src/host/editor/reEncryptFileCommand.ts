@@ -107,6 +107,7 @@ async function changeKeys(
       };
     },
     kms,
+    { headerOnly: true },
   );
 }
 
@@ -208,6 +209,8 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           };
         },
         kms,
+        // Without a format change, messages usually get only a new header.
+        { headerOnly: format === undefined },
       );
       announceWorkspaceKey(
         deps,
