@@ -9,10 +9,17 @@ import { chooseKey } from './viewKey';
 /**
  * Reveals and selects a node. A refresh the view is still applying (after a change the
  * extension made, or pages just loaded) can re-render the folder after the reveal and drop
- * the selection: pending changes are sent first, and the reveal is repeated (up to 3 times)
- * until the workbench reports the node selected.
+ * the selection, or not hold the node yet ("Data tree node not found", seen right after Create
+ * Key): pending changes are sent first, and the reveal is repeated (up to 3 times, after the
+ * view settles again) until the workbench reports the node selected.
  */
-async function revealAndSelect(view: vscode.TreeView<TreeNode>, tree: KmsTreeProvider, node: TreeNode): Promise<void> {
+async function revealAndSelect(
+  view: vscode.TreeView<TreeNode>,
+  tree: KmsTreeProvider,
+  found: TreeNode,
+  findAgain: () => Promise<TreeNode | undefined>,
+): Promise<void> {
+  let node = found;
   await tree.settled();
   for (let attempt = 1; ; attempt++) {
     const selected = new Promise<boolean>((resolve) => {
@@ -27,8 +34,22 @@ async function revealAndSelect(view: vscode.TreeView<TreeNode>, tree: KmsTreePro
         resolve(true);
       });
     });
-    await view.reveal(node, { select: true, focus: true, expand: false });
-    if (view.selection.includes(node) || (await selected) || attempt === 3) return;
+    let failure: Error | undefined;
+    try {
+      await view.reveal(node, { select: true, focus: true, expand: false });
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+    }
+    if (!failure && (view.selection.includes(node) || (await selected))) return;
+    if (attempt === 3) {
+      if (failure) throw failure;
+      return;
+    }
+    // Not selected, or not in the view yet: give the view its moment (the 1.5 s above) and its pending changes.
+    if (failure) await selected;
+    await tree.settled();
+    // The folder may have been loaded again meanwhile: reveal the node it holds now.
+    if (failure) node = (await findAgain()) ?? node;
   }
 }
 
@@ -56,7 +77,7 @@ export function revealKey({ tree, view }: TreeCommandDeps): CommandSpec<RevealKe
       const keyId = metadata.KeyId ?? key.keyId;
       await vscode.commands.executeCommand('kmsWorkbench.keys.focus');
       const node = await tree.findKeyNode(key.connection, keyId, metadata.KeyManager === 'AWS');
-      if (node) await revealAndSelect(view, tree, node);
+      if (node) await revealAndSelect(view, tree, node, () => tree.findKeyNode(key.connection, keyId, metadata.KeyManager === 'AWS'));
       else if (!tree.filter)
         throw new KmsError('NotShown', `The KMS view does not show ${key.connection.label}: add it to kmsWorkbench.connections.`);
       else if (arg === undefined || arg instanceof TreeNode) {
