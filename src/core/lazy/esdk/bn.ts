@@ -15,7 +15,7 @@ interface Red {
   readonly m: bigint;
 }
 
-// bn.js's module shape: the SDK does `import BN from 'bn.js'`.
+// bn.js's module shape: the SDK takes BN as the package's default export.
 // eslint-disable-next-line no-restricted-syntax
 export default class BN {
   readonly #value: bigint;
