@@ -14,19 +14,11 @@ import { cryptFile, stopCryptoWorker } from '../../../src/core/envelope/cryptoWo
 import { decryptFileInPlace, encryptFileInPlace, type FileJob } from '../../../src/core/envelope/fileEncryption';
 import { ALGORITHM_SUITES, deriveCommittingKeys, headerAuthTag, newHeaderBody } from '../../../src/core/envelope/messageFormat';
 import type { OriginalFile } from '../../../src/core/files/atomicReplace';
-import type { KmsError } from '../../../src/core/kms/errors';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { directEncryptionSdk } from './encryptionSdk';
+import { code } from '../../support/kmsErrors';
 
 const MiB = 1024 * 1024;
-
-function code(name: string, message?: RegExp) {
-  return (e: KmsError) => {
-    assert.equal(e.code ?? e.name, name, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 describe('file crypto in a worker thread', function () {
   this.timeout(120_000);

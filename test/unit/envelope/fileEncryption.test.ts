@@ -14,18 +14,10 @@ import {
   reEncryptFileInPlace,
 } from '../../../src/core/envelope/fileEncryption';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
-import type { KmsError } from '../../../src/core/kms/errors';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { code } from '../../support/kmsErrors';
 
 const MiB = 1024 * 1024;
-
-function code(name: string, message?: RegExp) {
-  return (e: KmsError) => {
-    assert.equal(e.code ?? e.name, name, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 function decodeArmor(text: Buffer): Buffer {
   const decoder = new Base64ArmorDecoder();

@@ -18,18 +18,10 @@ import {
 } from '../../../src/core/envelope/fileEncryption';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import { journalPathFor, recoverPrefixJournal, rewritePrefix, writePrefixJournal } from '../../../src/core/files/prefixJournal';
-import type { KmsError } from '../../../src/core/kms/errors';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { code } from '../../support/kmsErrors';
 
 const MiB = 1024 * 1024;
-
-function code(name: string, message?: RegExp) {
-  return (e: KmsError) => {
-    assert.equal(e.code ?? e.name, name, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 describe('Re-encrypt File in place, header only', function () {
   this.timeout(60_000);

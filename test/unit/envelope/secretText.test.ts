@@ -6,22 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { detectTextCiphertext, type TextCiphertext } from '../../../src/core/envelope/detect';
 import { decryptSecret, encryptSecret, reEncryptSecret } from '../../../src/core/envelope/secretText';
 import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
-import type { KmsError } from '../../../src/core/kms/errors';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { directEncryptionSdk } from './encryptionSdk';
+import { code } from '../../support/kmsErrors';
 
 function detect(text: string): TextCiphertext {
   const found = detectTextCiphertext(text);
   assert.ok(found, `not recognised: ${text.slice(0, 30)}`);
   return found;
-}
-
-function code(name: string, message?: RegExp) {
-  return (e: KmsError) => {
-    assert.equal(e.code, name, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
 }
 
 describe('secrets as text', function () {

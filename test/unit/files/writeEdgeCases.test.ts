@@ -31,16 +31,9 @@ import { fileFacts, withFileLock } from '../../../src/core/files/atomicReplace';
 import { DEFAULT_CALL_TIMEOUTS } from '../../../src/core/kms/client';
 import type { KmsError } from '../../../src/core/kms/errors';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
+import { code } from '../../support/kmsErrors';
 
 const MiB = 1024 * 1024;
-
-function code(name: string, message?: RegExp) {
-  return (e: KmsError) => {
-    assert.equal(e.code ?? e.name, name, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
