@@ -137,11 +137,15 @@ describe('in-place writes: file-system edge cases', function () {
       order.push('first end');
       throw new Error('first fails');
     });
+    // The second call starts once the first holds the lock: which call resolves its real path
+    // first is up to the file system, so calling both at once does not fix their order.
+    await until(() => order.length === 1, 'the first task started');
     const second = withFileLock(link, () => {
       order.push('second');
       return Promise.resolve(2);
     });
-    await until(() => order.length === 1, 'the first task started');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(order, ['first start'], 'the link waits for the lock its target holds');
     release();
     await assert.rejects(first, /first fails/);
     assert.equal(await second, 2);
