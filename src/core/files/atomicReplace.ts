@@ -197,7 +197,9 @@ export async function replaceFileAtomically(
     throw error;
   } finally {
     if (temp) inFlight.delete(temp);
-    await input.close().catch(() => undefined);
+    // Not awaited: after the rename this is the last reference to the old content, and closing
+    // it frees its blocks (10-20 ms for 64 MiB, in the kernel), which nobody needs to wait for.
+    void input.close().catch(() => undefined);
   }
 }
 
