@@ -2,7 +2,7 @@
 // background with progress, files.exclude and .gitignore applied), kept current by a file
 // system watcher (only changed files are read again), the key state of each file's keys, the
 // plaintext secrets files, and the Problems entries for both.
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { InventoryEntry } from '../../core/inventory/classify';
 import { InventoryIndex } from '../../core/inventory/inventoryIndex';
@@ -10,6 +10,8 @@ import { type KeyProblem, keyProblems } from '../../core/inventory/keyHealth';
 import { keyIdOf, UNNAMED_KEY } from '../../core/inventory/keyRefs';
 import { type SecretsMatcher, secretsMatcher, sopsPathRules } from '../../core/inventory/secretsPatterns';
 import { SOPS_CONFIG_NAME } from '../../core/sops/creationRules';
+import { isTemporaryFileName } from '../../core/files/atomicReplace';
+import { isJournalFileName } from '../../core/files/prefixJournal';
 import type { Services } from '../services';
 import { secretsFileGlobs } from '../editor/editorKms';
 import { gitIgnored, listFolderFiles } from './fileList';
@@ -151,6 +153,10 @@ export class WorkspaceSecrets implements vscode.Disposable {
 
   private queue(uri: vscode.Uri, kind: 'update' | 'delete'): void {
     if (uri.scheme !== 'file' || /[\\/]\.git[\\/]/.test(uri.fsPath)) return;
+    // The extension's own temporary and journal files (an in-place write in progress) are never
+    // secrets files: reading them, and asking git about them, would compete with the write.
+    const name = basename(uri.fsPath);
+    if (isTemporaryFileName(name) || isJournalFileName(name)) return;
     this.pending.set(uri.fsPath, kind);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = setTimeout(() => {
