@@ -147,8 +147,9 @@ export async function forEachFile(
 ): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
-  // Large files get a notification with Cancel at once; small ones after a moment (if still running),
-  // and so do large ones whose work is mostly a header's (Re-encrypt, Change Keys: ~25 ms at any size).
+  // Large files get a notification with Cancel soon (see withCancellableProgress); small ones after a
+  // moment (if still running), and so do large ones whose work is mostly a header's (Re-encrypt,
+  // Change Keys: ~25 ms at any size).
   const sizes = await Promise.all(
     uris.map((u) =>
       stat(u.fsPath).then(
@@ -196,7 +197,7 @@ export async function forEachFile(
         }
       }
     },
-    { notifyAtOnce: large },
+    { longWork: large },
   );
   return results;
 }
