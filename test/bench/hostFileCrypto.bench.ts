@@ -6,7 +6,8 @@
 //
 // Sizes: 64 MiB; 1 GiB too with KMS_BENCH_LARGE=1 (or `node scripts/bench.mjs --large`).
 // Best of 3 (KMS_BENCH_REPEATS; 1 GiB: at most 2). KMS_BENCH_ONLY=reencrypt: only the commands
-// and the re-encrypt comparison (no age, raw AES or selections), for a quick look. Each command
+// and the re-encrypt comparison (no age, raw AES or selections), for a quick look;
+// KMS_BENCH_FORMATS=binary (or base64): only that format's commands. Each command
 // starts on a file copied into place and flushed. Printed as ratios of throughput (≥ 1: as fast or faster), with the extension host's event-loop delay p99 / max and its resident
 // memory growth while the command ran. age runs as a user runs it (no fsync); ours fsyncs.
 // Needs `npm run package` and `node scripts/build.mjs --tests-only` first (scripts/bench.mjs does both).
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
         KMS_BENCH_REPEATS: process.env.KMS_BENCH_REPEATS ?? '3',
         KMS_BENCH_AGE: '/usr/bin/age',
         ...(process.env.KMS_BENCH_ONLY ? { KMS_BENCH_ONLY: process.env.KMS_BENCH_ONLY } : {}),
+        ...(process.env.KMS_BENCH_FORMATS ? { KMS_BENCH_FORMATS: process.env.KMS_BENCH_FORMATS } : {}),
       },
       settings: { 'kmsWorkbench.fileFormat': 'base64' },
       timeoutMs: sizes.includes(1024) ? 60 * 60_000 : 15 * 60_000,

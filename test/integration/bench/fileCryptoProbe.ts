@@ -8,7 +8,8 @@
 // Input (environment): KMS_BENCH_OUT (JSON result file), KMS_BENCH_DIR (folder holding
 // plain-<MiB> files of random bytes), KMS_BENCH_SIZES ("64,1024"), KMS_BENCH_KEY (key ARN),
 // KMS_BENCH_REPEATS (default 3), KMS_BENCH_AGE (age binary, optional), KMS_BENCH_ONLY=reencrypt
-// (only encrypt, decrypt, re-encrypt and decrypt-then-encrypt: no baselines, no selections).
+// (only encrypt, decrypt, re-encrypt and decrypt-then-encrypt: no baselines, no selections),
+// KMS_BENCH_FORMATS (default "base64,binary").
 import { execFile } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -100,12 +101,20 @@ const nothing = (): Promise<void> => Promise.resolve();
 /**
  * Copies a file into place for the next command and flushes it: the command then starts on a
  * quiet disk, as a person's file is, instead of behind the write-back of the copy just made
- * (which delayed the few small flushes of a header-only re-encrypt by 5-10 ms).
+ * (which delayed the few small flushes of a header-only re-encrypt by 5-10 ms). Then waits for
+ * the workspace to settle: the copy is a file event, and the extension's inventory reads a
+ * changed file (and asks git about a new one) 150 ms after the last event; measured while that
+ * ran, a command was charged for the bench's own copy (a git process started, 5-25 ms of the
+ * extension host's thread).
  */
 async function copyFlushed(from: string, to: string): Promise<void> {
   await copyFile(from, to);
   await fsyncFile(to);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 }
+
+/** The inventory's debounce (150 ms) and its work on one file, with room. */
+const SETTLE_MS = 600;
 
 export async function run(): Promise<void> {
   const out = need('KMS_BENCH_OUT');
@@ -113,6 +122,7 @@ export async function run(): Promise<void> {
   const keyId = need('KMS_BENCH_KEY');
   const sizes = need('KMS_BENCH_SIZES').split(',').map(Number);
   const repeats = Number(process.env.KMS_BENCH_REPEATS ?? 3);
+  const formats = (process.env.KMS_BENCH_FORMATS ?? 'base64,binary').split(',') as ('base64' | 'binary')[];
   const age = process.env.KMS_BENCH_AGE && existsSync(process.env.KMS_BENCH_AGE) ? process.env.KMS_BENCH_AGE : undefined;
   const ext = vscode.extensions.getExtension('kms-workbench.kms-workbench');
   if (!ext) throw new Error('kms-workbench.kms-workbench is not installed');
@@ -144,7 +154,7 @@ export async function run(): Promise<void> {
     const r: Record<string, Sample> = (results[String(sizeMiB)] = {});
     const fresh = (): Promise<void> => copyFlushed(plain, work);
     const n = sizeMiB >= 1024 ? Math.min(repeats, 2) : repeats;
-    for (const format of ['base64', 'binary'] as const) {
+    for (const format of formats) {
       const encrypted = join(dir, `enc-${sizeMiB}-${format}`);
       r[`encrypt ${format}`] = await repeat(n, fresh, () => command('encryptFile', { uri, keyId, format }), true);
       await copyFile(work, encrypted);
