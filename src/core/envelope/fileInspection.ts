@@ -1,8 +1,9 @@
 // What a file is, read from its start: the format (message, blob, SOPS, plaintext), and a
 // message's header. Shared by the encrypt, decrypt and re-encrypt paths (fileEncryption.ts).
-import { open, readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type FileState } from '../files/atomicReplace';
+import { readAt } from '../files/prefixJournal';
 import { decodeArmorPrefix } from './base64';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, MAX_SOPS_BYTES } from './detect';
 import { type MessageHeader, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
@@ -21,31 +22,43 @@ export interface FileInspection {
 /** Largest header read while inspecting (the format allows up to about 64 KiB of EDKs per key…). */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
-/** Reads the start of a file and tells what it is. */
+/**
+ * Reads the start of a file and tells what it is. One descriptor: its state (fstat) and its
+ * first bytes are asked for at once, and it is closed without waiting (each step is a round
+ * trip through libuv's thread pool, which a busy extension host makes slow).
+ */
 export async function inspectFile(path: string): Promise<FileInspection> {
-  const info = await stat(path);
-  const size = info.size;
-  const state: FileState = { size, mtimeMs: info.mtimeMs, ino: info.ino };
-  let want = Math.min(size, DETECT_HEAD_BYTES);
-  for (;;) {
-    const head = await readHead(path, want);
-    let format = detectFileFormat(head, size, basename(path));
-    if (
-      format.kind === 'plaintext' &&
-      size > head.length &&
-      size <= MAX_SOPS_BYTES &&
-      /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))
-    ) {
-      // A SOPS file keeps its metadata at the end: look at all of it.
-      format = detectFileFormat(await readFile(path), size, basename(path));
+  const handle = await open(path, 'r');
+  try {
+    const first = Buffer.alloc(DETECT_HEAD_BYTES);
+    const [info, { bytesRead }] = await Promise.all([handle.stat(), handle.read(first, 0, first.length, 0)]);
+    const size = info.size;
+    const state: FileState = { size, mtimeMs: info.mtimeMs, ino: info.ino };
+    let want = Math.min(size, DETECT_HEAD_BYTES);
+    // A short read (rare for a regular file) is completed.
+    let head = bytesRead >= want ? first.subarray(0, want) : await readAt(handle, want, 0);
+    for (;;) {
+      let format = detectFileFormat(head, size, basename(path));
+      if (
+        format.kind === 'plaintext' &&
+        size > head.length &&
+        size <= MAX_SOPS_BYTES &&
+        /ENC\[AES256_GCM,|sops/.test(head.toString('latin1'))
+      ) {
+        // A SOPS file keeps its metadata at the end: look at all of it.
+        format = detectFileFormat(await readAt(handle, size, 0), size, basename(path));
+      }
+      if (format.kind !== 'message' || format.header) {
+        const header = format.kind === 'message' ? format.header : undefined;
+        return { path, size, format, header, info: header ? messageInfo(header) : undefined, state };
+      }
+      // A header longer than any the Encryption SDK writes (or the file ended): not a message.
+      if (want >= Math.min(size, MAX_HEADER_BYTES * 2) || head.length < want) return { path, size, format: { kind: 'plaintext' }, state };
+      want = Math.min(size, want * 4, MAX_HEADER_BYTES * 2);
+      head = await readAt(handle, want, 0);
     }
-    if (format.kind !== 'message' || format.header) {
-      const header = format.kind === 'message' ? format.header : undefined;
-      return { path, size, format, header, info: header ? messageInfo(header) : undefined, state };
-    }
-    // A header longer than any the Encryption SDK writes (or the file ended): not a message.
-    if (want >= Math.min(size, MAX_HEADER_BYTES * 2) || head.length < want) return { path, size, format: { kind: 'plaintext' }, state };
-    want = Math.min(size, want * 4, MAX_HEADER_BYTES * 2);
+  } finally {
+    void handle.close().catch(() => undefined);
   }
 }
 
@@ -66,16 +79,9 @@ export function describeFormat(format: FileFormat): string {
 async function readHead(path: string, length: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(length);
-    let read = 0;
-    while (read < length) {
-      const { bytesRead } = await handle.read(buffer, read, length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return buffer.subarray(0, read);
+    return await readAt(handle, length, 0);
   } finally {
-    await handle.close();
+    void handle.close().catch(() => undefined);
   }
 }
 

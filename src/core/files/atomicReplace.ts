@@ -76,15 +76,17 @@ export interface FileFacts {
 
 /** Facts about a file to be rewritten, for the host to ask about. */
 export async function fileFacts(target: string): Promise<FileFacts> {
-  const link = await lstat(target);
-  const realPath = await realpath(target);
-  const info = await stat(realPath);
-  const readOnly =
-    (info.mode & 0o200) === 0 ||
-    (await access(realPath, constants.W_OK).then(
-      () => false,
+  // Asked at once (each is a round trip through libuv's thread pool); stat and access follow links as realpath does.
+  const [link, realPath, info, writable] = await Promise.all([
+    lstat(target),
+    realpath(target),
+    stat(target),
+    access(target, constants.W_OK).then(
       () => true,
-    ));
+      () => false,
+    ),
+  ]);
+  const readOnly = (info.mode & 0o200) === 0 || !writable;
   return { symlink: link.isSymbolicLink(), realPath, otherHardLinks: Math.max(0, info.nlink - 1), readOnly };
 }
 
@@ -166,14 +168,17 @@ export async function replaceFileAtomically(
       );
     }
     const dir = dirname(path);
-    await removeStaleTemporaryFiles(dir);
+    sweepNowAndThen(dir);
     temp = join(dir, `.${basename(path)}.kmswb-${randomBytes(8).toString('hex')}.tmp`);
     inFlight.add(temp);
     // Exclusive create, owner-only until the final mode is applied: nothing is ever
     // readable by more people than could read the original.
     handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-    await handle.chmod(before.mode & (options.ownerOnly ? 0o700 : 0o7777));
-    await handle.chown(before.uid, before.gid).catch(() => undefined);
+    const created = handle;
+    await Promise.all([
+      created.chmod(before.mode & (options.ownerOnly ? 0o700 : 0o7777)),
+      created.chown(before.uid, before.gid).catch(() => undefined),
+    ]);
     const sink = new FileSink(handle, options.faults);
     await write(sink, originalFile(path, before.size, input));
     if (!sink.finished) throw new Error('The content writer resolved before finishing the file.');
@@ -181,9 +186,9 @@ export async function replaceFileAtomically(
     options.faults?.beforeSync?.();
     await sink.settled();
     await handle.sync();
-    await handle.close();
+    const closing = handle.close();
     handle = undefined;
-    const now = await stat(path);
+    const [now] = await Promise.all([stat(path), closing]);
     if (changed(before, now)) throw changedOnDisk(path);
     options.signal?.throwIfAborted();
     options.faults?.beforeRename?.();
@@ -239,7 +244,23 @@ async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
   if (!handle) return;
   await handle.sync().catch(() => undefined);
-  await handle.close().catch(() => undefined);
+  void handle.close().catch(() => undefined);
+}
+
+/** When each folder was last swept for left-over temporary files (by this process). */
+const lastSweep = new Map<string, number>();
+
+/**
+ * Removes left-over temporary files of `dir` in the background, at most once per STALE_MS / 2
+ * per folder: a write never waits for its folder to be listed (a large folder takes a while),
+ * and the extension sweeps the workspace at startup as well.
+ */
+function sweepNowAndThen(dir: string): void {
+  const now = Date.now();
+  if (now - (lastSweep.get(dir) ?? -Infinity) < STALE_MS / 2) return;
+  lastSweep.set(dir, now);
+  if (lastSweep.size > 1000) lastSweep.delete(lastSweep.keys().next().value as string);
+  removeStaleTemporaryFiles(dir).catch(() => undefined);
 }
 
 /** Removes temporary files left in `dir` by a crash (untouched for ten minutes, not in use here). */

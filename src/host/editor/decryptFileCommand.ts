@@ -100,6 +100,7 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           };
         },
         kms,
+        { inspected },
       );
       if (decrypted.length)
         await reportDone(

@@ -46,8 +46,10 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
       const uris = targetFiles(arg, all, args, 'kmsWorkbench.encryptFile');
       const format = formatArg(args);
       // Refuse encrypted files before asking anything.
+      const inspected = new Map<string, { readonly size: number }>();
       for (const uri of uris) {
         const inspection = await inspectFile(uri.fsPath);
+        inspected.set(uri.fsPath, inspection);
         if (isEncryptedFormat(inspection.format)) {
           // Keys by name (the ARNs go to the log).
           const arns = inspection.info?.keyArns ?? [];
@@ -107,6 +109,7 @@ export function encryptFile(deps: EditorDeps): CommandSpec<Array<FileResult | So
           return { uri, keyId: out.keyId, keyIds: out.keyIds, format: out.format, encryptionContext: out.encryptionContext };
         },
         kms,
+        { inspected },
       );
       announceWorkspaceKey(
         deps,

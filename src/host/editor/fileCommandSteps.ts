@@ -143,22 +143,25 @@ export async function forEachFile(
   verb: { ing: string; ed: string },
   each: (uri: vscode.Uri, job: FileJob) => Promise<FileResult>,
   kms: EditorKms,
-  options: { readonly headerOnly?: boolean } = {},
+  options: {
+    readonly headerOnly?: boolean;
+    /** What the command has just read of the files (by path): their sizes, not asked again. */
+    readonly inspected?: ReadonlyMap<string, { readonly size: number }>;
+  } = {},
 ): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const title = uris.length === 1 ? `${verb.ing} ${basename(uris[0].fsPath)}` : `${verb.ing} ${uris.length} files`;
   // Large files get a notification with Cancel soon (see withCancellableProgress); small ones after a
   // moment (if still running), and so do large ones whose work is mostly a header's (Re-encrypt,
   // Change Keys: ~25 ms at any size).
-  const sizes = await Promise.all(
-    uris.map((u) =>
-      stat(u.fsPath).then(
-        (s) => s.size,
-        () => 0,
-      ),
-    ),
-  );
-  const large = !options.headerOnly && sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
+  const sizeOf = async (u: vscode.Uri): Promise<number> =>
+    options.inspected?.get(u.fsPath)?.size ??
+    stat(u.fsPath).then(
+      (s) => s.size,
+      () => 0,
+    );
+  const sizes = options.headerOnly ? [] : await Promise.all(uris.map(sizeOf));
+  const large = sizes.reduce((a, b) => a + b, 0) >= LARGE_FILES;
   await withCancellableProgress(
     title,
     async (signal, report) => {

@@ -210,7 +210,7 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
         },
         kms,
         // Without a format change, messages usually get only a new header.
-        { headerOnly: format === undefined },
+        { headerOnly: format === undefined, inspected },
       );
       announceWorkspaceKey(
         deps,
