@@ -66,6 +66,8 @@ interface Layout {
   read(from: number, to: number): Promise<Stored | undefined>;
   /** The file bytes that store `bytes` in place of `stored.bytes` (same length). */
   encode(stored: Stored, bytes: Buffer): Buffer;
+  /** The message bytes [0, to) (widened as `read` does) out of `stored`, read from 0; undefined when it does not hold them. */
+  prefix(stored: Stored, to: number): Stored | undefined;
 }
 
 function binaryLayout(handle: FileHandle, size: number): Layout {
@@ -76,6 +78,10 @@ function binaryLayout(handle: FileHandle, size: number): Layout {
       return file.length === to - from ? { fileOffset: from, file, messageOffset: from, bytes: file } : undefined;
     },
     encode: (_stored, bytes) => bytes,
+    prefix: (stored, to) =>
+      stored.fileOffset === 0 && stored.bytes.length >= to
+        ? { fileOffset: 0, file: stored.file.subarray(0, to), messageOffset: 0, bytes: stored.bytes.subarray(0, to) }
+        : undefined,
   };
 }
 
@@ -103,6 +109,14 @@ async function base64Layout(handle: FileHandle, size: number): Promise<Layout | 
       return { fileOffset, file, messageOffset: first * BYTES_PER_LINE, bytes };
     },
     encode: (_stored, bytes) => armorLines(bytes),
+    prefix(stored, to) {
+      const fileEnd = Math.min(size, Math.min(lines, Math.ceil(to / BYTES_PER_LINE)) * LINE_BYTES);
+      if (stored.fileOffset !== 0 || stored.file.length < fileEnd) return undefined;
+      const file = stored.file.subarray(0, fileEnd);
+      const bytes = Buffer.from(file.toString('latin1'), 'base64');
+      // Whole lines of what `read` checked: what the encoder writes for these bytes.
+      return armorLines(bytes).equals(file) ? { fileOffset: 0, file, messageOffset: 0, bytes } : undefined;
+    },
   };
 }
 
@@ -170,8 +184,8 @@ export async function rewrapHeaderInPlace(
       header = probe && headerOf(probe.bytes);
     }
     if (!probe || !header || rewrapObstacle(header)) return { done: false };
-    // What is rewritten: the header's bytes (binary), the lines holding them (base64).
-    const head = await layout.read(0, header.length);
+    // What is rewritten: the header's bytes (binary), the lines holding them (base64), taken from what was read.
+    const head = layout.prefix(probe, header.length) ?? (await layout.read(0, header.length));
     if (!head || !head.bytes.subarray(0, header.length).equals(probe.bytes.subarray(0, header.length))) return { done: false };
     const final = finalFrameOf(header, layout.messageLength);
     if (!final || layout.messageLength - final.start > MAX_TAIL_BYTES) return { done: false };
@@ -224,6 +238,7 @@ export async function rewrapHeaderInPlace(
     return { done: true, path, size: before.size, rewrapped };
   } finally {
     if (!handedOver) rewrapped?.derivedKey.fill(0);
-    await handle.close().catch(() => undefined);
+    // Not waited for (the streamed path that may follow opens the file anew).
+    void handle.close().catch(() => undefined);
   }
 }

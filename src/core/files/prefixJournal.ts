@@ -106,7 +106,8 @@ async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
   if (!handle) return;
   await handle.sync().catch(() => undefined);
-  await handle.close().catch(() => undefined);
+  // Flushed once sync returns: nobody waits for the close (each step is a round trip through libuv's thread pool).
+  void handle.close().catch(() => undefined);
 }
 
 /**
@@ -114,12 +115,24 @@ async function syncDirectory(dir: string): Promise<void> {
  * (open as `handle`), flushed with its folder. Exported for the crash tests; use rewritePrefix.
  */
 export async function writePrefixJournal(path: string, handle: FileHandle, offset: number, before: Buffer, after: Buffer): Promise<string> {
-  const info = await handle.stat();
+  const { journal, closed } = await writeJournal(path, handle, offset, before, after);
+  await closed;
+  return journal;
+}
+
+/** writePrefixJournal, answering once the journal is flushed; `closed` settles when its descriptor is closed (before it is removed). */
+async function writeJournal(
+  path: string,
+  handle: FileHandle,
+  offset: number,
+  before: Buffer,
+  after: Buffer,
+): Promise<{ journal: string; closed: Promise<void> }> {
   const journal = journalPathFor(path);
-  const bytes = encodeJournal({ offset, length: before.length, size: info.size, ino: info.ino, pid: process.pid }, before, after);
   // Exclusive: a journal already there is another rewrite's (recovery runs before ours).
-  const out = await open(journal, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  const [info, out] = await Promise.all([handle.stat(), open(journal, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)]);
   try {
+    const bytes = encodeJournal({ offset, length: before.length, size: info.size, ino: info.ino, pid: process.pid }, before, after);
     await writeAllAt(out, bytes, 0);
     // The journal's bytes and its name in the folder, flushed together (one commit of the file system's log where it can).
     await Promise.all([out.sync(), syncDirectory(dirname(path))]);
@@ -128,8 +141,7 @@ export async function writePrefixJournal(path: string, handle: FileHandle, offse
     await unlink(journal).catch(() => undefined);
     throw error;
   }
-  await out.close();
-  return journal;
+  return { journal, closed: out.close() };
 }
 
 /**
@@ -149,14 +161,19 @@ export async function rewritePrefix(
   // Written through a descriptor of its own opened O_DSYNC where there is one: each write is on
   // disk when it returns, and only its range is flushed (an fdatasync would also write out every
   // other dirty page of the file: a whole gigabyte just copied there).
-  const [opened, written] = await Promise.allSettled([openSynced(path, handle), writePrefixJournal(path, handle, offset, before, after)]);
+  const [opened, written] = await Promise.allSettled([openSynced(path, handle), writeJournal(path, handle, offset, before, after)]);
   if (opened.status === 'rejected' || written.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value?.close().catch(() => undefined);
-    if (written.status === 'fulfilled') await unlink(written.value).catch(() => undefined);
+    if (written.status === 'fulfilled') {
+      await written.value.closed.catch(() => undefined);
+      await unlink(written.value.journal).catch(() => undefined);
+    }
     throw opened.status === 'rejected' ? opened.reason : (written as PromiseRejectedResult).reason;
   }
   const synced = opened.value;
-  const journal = written.value;
+  const { journal, closed } = written.value;
+  // The journal's descriptor closes meanwhile (closed before the journal is removed, as Windows needs).
+  closed.catch(() => undefined);
   let touched = false;
   const flush = async (): Promise<void> => {
     if (!synced) await handle.datasync();
@@ -175,15 +192,18 @@ export async function rewritePrefix(
         await writeAllAt(synced ?? handle, before, offset);
         await flush();
       }
+      await closed.catch(() => undefined);
       await unlink(journal);
     } catch {
       // The journal stays: the next operation on this file restores it (withFileLock).
     }
     throw error;
   } finally {
-    await synced?.close().catch(() => undefined);
+    // Its writes are on disk when they return: the close is not waited for.
+    void synced?.close().catch(() => undefined);
   }
   // Not flushed: a journal that outlives a crash finds the new bytes on disk and is just removed.
+  await closed.catch(() => undefined);
   await unlink(journal);
 }
 
