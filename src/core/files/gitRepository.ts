@@ -5,8 +5,9 @@
 // the index file, or says there is no repository, or says git must answer because something
 // is unusual: an environment variable that moves the repository, a malformed `.git` file, a
 // bare repository on the way, a folder owned by another user (git's safe.directory check),
+// a core.worktree naming another folder than the one found (a submodule's names its own),
 // or a config this reader does not fully understand (gitConfigVerdict).
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 export type GitRepositoryLookup =
@@ -83,10 +84,17 @@ async function repositoryAt(worktreeRoot: string, dotGit: string): Promise<GitRe
   if (config === undefined) return { kind: 'ask-git', reason: `${commonDir} has no config` };
   const verdict = gitConfigVerdict(config);
   if (verdict.askGit) return { kind: 'ask-git', reason: verdict.askGit };
+  let worktree = verdict.worktree;
   if (verdict.worktreeConfig) {
     const worktreeConfig = await readFile(join(gitDir, 'config.worktree'), 'utf8').catch(() => '');
     const worktreeVerdict = gitConfigVerdict(worktreeConfig);
     if (worktreeVerdict.askGit) return { kind: 'ask-git', reason: worktreeVerdict.askGit };
+    worktree = worktreeVerdict.worktree ?? worktree;
+  }
+  // A submodule's config names its worktree (relative to its git directory): the folder found.
+  if (worktree !== undefined) {
+    const named = await realpath(resolve(gitDir, worktree)).catch(() => undefined);
+    if (named !== worktreeRoot) return { kind: 'ask-git', reason: `core.worktree is ${worktree}, not ${worktreeRoot}` };
   }
   return { kind: 'repository', worktreeRoot, indexPath: join(gitDir, 'index') };
 }
@@ -96,14 +104,16 @@ const HARMLESS_EXTENSIONS = new Set(['noop', 'preciousobjects', 'partialclone', 
 const FALSE_VALUES = new Set(['false', 'no', 'off', '0']);
 
 /**
- * What a repository config means for reading the index here: `askGit` names the setting
- * that makes git answer (core.worktree, core.bare, an unknown extension, a sha256 object
+ * What a repository config means for reading the index here: `worktree` is core.worktree,
+ * `askGit` names the setting that makes git answer (a core.worktree with quotes, escapes or
+ * comments, core.bare, an unknown extension, a sha256 object
  * format, an include, a line this tiny reader does not follow), `worktreeConfig` says
  * config.worktree must be read too.
  */
-export function gitConfigVerdict(text: string): { askGit?: string; worktreeConfig: boolean } {
+export function gitConfigVerdict(text: string): { askGit?: string; worktreeConfig: boolean; worktree?: string } {
   let section = '';
   let worktreeConfig = false;
+  let worktree: string | undefined;
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '').trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
@@ -126,7 +136,11 @@ export function gitConfigVerdict(text: string): { askGit?: string; worktreeConfi
       .trim()
       .toLowerCase();
     if (section === 'core') {
-      if (key === 'worktree') return { askGit: 'core.worktree is set', worktreeConfig };
+      if (key === 'worktree') {
+        const raw = setting[2]?.trim() ?? '';
+        if (raw === '' || /["\\#;]/.test(raw)) return { askGit: 'core.worktree is set', worktreeConfig };
+        worktree = raw;
+      }
       if (key === 'bare' && !FALSE_VALUES.has(value)) return { askGit: 'core.bare is set', worktreeConfig };
       if (key === 'repositoryformatversion' && value !== '0' && value !== '1') {
         return { askGit: `core.repositoryformatversion is ${value}`, worktreeConfig };
@@ -137,5 +151,5 @@ export function gitConfigVerdict(text: string): { askGit?: string; worktreeConfi
       if (key === 'worktreeconfig') worktreeConfig = !FALSE_VALUES.has(value);
     }
   }
-  return { worktreeConfig };
+  return { worktreeConfig, worktree };
 }

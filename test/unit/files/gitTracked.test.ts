@@ -191,12 +191,34 @@ describe('whether git tracks a file, from the index', function () {
     git(separate, 'add', 'sep.txt');
     await expectIndexAnswers([join(separate, 'sep.txt'), join(separate, 'new.txt')], [true, false]);
 
+    // A relative gitdir is relative to the folder of the .git file.
+    writeFileSync(join(separate, '.git'), 'gitdir: ../separate.git\n');
+    await expectIndexAnswers([join(separate, 'sep.txt'), join(separate, 'new.txt')], [true, false]);
+
     const nested = join(repo, 'nested');
     git(repo, 'init', '-q', nested);
     write(join(nested, 'inner.txt'));
     write(join(nested, 'a.txt'));
     git(nested, 'add', 'inner.txt');
     await expectIndexAnswers([join(nested, 'inner.txt'), join(nested, 'a.txt')], [true, false]);
+  });
+
+  it('reads the own index of a submodule (its .git file, its config naming its worktree)', async () => {
+    const source = join(root, 'submodule-source');
+    git(root, 'init', '-q', source);
+    write(join(source, 'lib.txt'));
+    git(source, 'add', '.');
+    git(source, 'commit', '-q', '-m', 'lib');
+    const outer = join(root, 'outer');
+    git(root, 'init', '-q', outer);
+    git(outer, '-c', 'protocol.file.allow=always', 'submodule', '--quiet', 'add', source, 'sub');
+    assert.match(readFileSync(join(outer, 'sub', '.git'), 'utf8'), /^gitdir: \.\.\/\.git\/modules\/sub/);
+    assert.match(git(outer, 'config', '-f', join(outer, '.git', 'modules', 'sub', 'config'), 'core.worktree'), /sub/);
+    write(join(outer, 'sub', 'new.txt'));
+    await expectIndexAnswers(
+      [join(outer, 'sub', 'lib.txt'), join(outer, 'sub', 'new.txt'), join(outer, '.gitmodules')],
+      [true, false, true],
+    );
   });
 
   it('follows symbolic links to the real folder, as git does', async () => {
@@ -281,7 +303,7 @@ describe('whether git tracks a file, from the index', function () {
 
     it('core.worktree, core.bare, an unknown extension, an include in the config', async () => {
       for (const [key, value, reason] of [
-        ['core.worktree', small, /core.worktree/],
+        ['core.worktree', root, /core.worktree is/],
         ['core.bare', 'true', /core.bare/],
         ['extensions.somethingNew', 'true', /extensions.somethingnew/],
         ['include.path', join(root, 'home', 'extra.config'), /includes/],
