@@ -71,9 +71,16 @@ function askGit(path: string, options: GitTrackedOptions): Promise<boolean> {
         timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
         signal: options.signal,
         windowsHide: true,
-        env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
+        env: gitEnvironment(),
       },
       (error) => resolve(!error),
     );
   });
+}
+
+/** The environment git runs in: no optional locks, and no pathspec setting that fights --literal-pathspecs. */
+function gitEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
+  for (const name of ['GIT_GLOB_PATHSPECS', 'GIT_NOGLOB_PATHSPECS', 'GIT_ICASE_PATHSPECS']) delete env[name];
+  return env;
 }

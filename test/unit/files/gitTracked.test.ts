@@ -295,6 +295,19 @@ describe('whether git tracks a file, from the index', function () {
       }
     });
 
+    it('git asked with a pathspec setting in the environment still takes the name literally', async () => {
+      write(join(small, 'to*'));
+      Object.assign(process.env, { GIT_DIR: join(small, '.git'), GIT_GLOB_PATHSPECS: '1' });
+      try {
+        assert.equal(await isTrackedByGit(join(small, 'top.txt')), true);
+        assert.equal(await isTrackedByGit(join(small, 'to*')), false, "'to*' is not top.txt");
+        assert.equal(await isTrackedByGit(join(small, 'new.txt')), false);
+      } finally {
+        delete process.env.GIT_DIR;
+        delete process.env.GIT_GLOB_PATHSPECS;
+      }
+    });
+
     it('a corrupt (truncated) index', async () => {
       const index = join(small, '.git', 'index');
       truncateSync(index, readFileSync(index).length - 7);
