@@ -42,6 +42,28 @@ export function indexKey(relativePath: string): string {
 
 /** The paths (as indexKey strings) of every entry of an index file's content. */
 export function parseGitIndex(data: Buffer): Set<string> {
+  const steps = parseSteps(data);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** parseGitIndex in slices, letting the event loop run between them (a large index takes 100 ms and more). */
+export async function parseGitIndexInSlices(data: Buffer): Promise<Set<string>> {
+  const steps = parseSteps(data);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Entries (and bytes hashed) per slice: a few milliseconds of work. */
+const SLICE_ENTRIES = 2_000;
+const SLICE_BYTES = 1024 * 1024;
+
+function* parseSteps(data: Buffer): Generator<void, Set<string>> {
   const fail = (why: string): never => {
     throw new GitIndexUnsupported(`git index: ${why}`);
   };
@@ -53,14 +75,20 @@ export function parseGitIndex(data: Buffer): Set<string> {
   const end = data.length - SHA1_BYTES;
   const trailer = data.subarray(end);
   // index.skipHash writes a zero checksum; any other must match.
-  if (trailer.some((byte) => byte !== 0) && !createHash('sha1').update(data.subarray(0, end)).digest().equals(trailer)) {
-    fail('checksum mismatch');
+  if (trailer.some((byte) => byte !== 0)) {
+    const hash = createHash('sha1');
+    for (let at = 0; at < end; at += SLICE_BYTES) {
+      hash.update(data.subarray(at, Math.min(end, at + SLICE_BYTES)));
+      yield;
+    }
+    if (!hash.digest().equals(trailer)) fail('checksum mismatch');
   }
 
   const paths = new Set<string>();
   let offset = HEADER_BYTES;
   let previous = '';
   for (let i = 0; i < count; i++) {
+    if (i % SLICE_ENTRIES === SLICE_ENTRIES - 1) yield;
     const entryStart = offset;
     if (offset + STAT_BYTES + SHA1_BYTES + 2 > end) fail('entries run past the end');
     const mode = data.readUInt32BE(offset + 24);
@@ -202,7 +230,7 @@ async function readIndexFile(indexPath: string): Promise<ParsedIndex> {
       filled += bytesRead;
     }
     const content = data.subarray(0, filled);
-    return { paths: parseGitIndex(content), checksum: Buffer.from(content.subarray(Math.max(0, filled - SHA1_BYTES))) };
+    return { paths: await parseGitIndexInSlices(content), checksum: Buffer.from(content.subarray(Math.max(0, filled - SHA1_BYTES))) };
   } finally {
     await handle.close();
   }

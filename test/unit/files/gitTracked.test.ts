@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { clearGitIndexCache, parseGitIndex } from '../../../src/core/files/gitIndex';
+import { clearGitIndexCache, parseGitIndex, parseGitIndexInSlices } from '../../../src/core/files/gitIndex';
 import { isTrackedByGit, trackedByIndex } from '../../../src/core/files/gitTracked';
 
 const CASE_INSENSITIVE = process.platform === 'darwin' || process.platform === 'win32';
@@ -171,6 +171,23 @@ describe('whether git tracks a file, from the index', function () {
     git(plain, 'update-index', '--index-version', '2');
     assert.equal(indexVersion(join(plain, '.git')), 2);
     await expectIndexAnswers([join(plain, 'one.txt'), join(plain, 'x', 'two.txt'), join(plain, 'x', 'three.txt')], [true, true, false]);
+  });
+
+  it('reads a large index in slices, letting the event loop run', async () => {
+    const large = join(root, 'large');
+    git(root, 'init', '-q', large);
+    const blob = spawnSync('git', ['hash-object', '-w', '--stdin'], { cwd: large, input: 'x\n', encoding: 'utf8' }).stdout.trim();
+    const lines = Array.from({ length: 25_000 }, (_, i) => `100644 ${blob}\tmany/sub${i % 7}/file${i}.txt\n`).join('');
+    assert.equal(spawnSync('git', ['update-index', '--index-info'], { cwd: large, input: lines }).status, 0);
+    const data = readFileSync(join(large, '.git', 'index'));
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 0);
+    const sliced = await parseGitIndexInSlices(data).finally(() => clearInterval(ticking));
+    assert.ok(ticks > 0, 'timers ran while the index was read');
+    assert.deepEqual(sliced, parseGitIndex(data));
+    assert.equal(sliced.size, 25_000);
+    const [first, last] = [write(join(large, 'many', 'sub0', 'file0.txt')), write(join(large, 'many', 'sub1', 'file24998.txt'))];
+    await expectIndexAnswers([first, last, write(join(large, 'many', 'sub1', 'file25000.txt'))], [true, true, false]);
   });
 
   it('finds the repository through a linked worktree, a .git file and a nested repository', async () => {
