@@ -60,7 +60,7 @@ export function decryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
       await settleUnsavedEditors(deps, uris, interactive, 'decrypt');
       const hardLinked = await hazards(deps, uris, args, interactive, 'decrypt', 'kmsWorkbench.decryptFile');
       // Interactively the person chooses before anything is decrypted; scripted, git's answer only
-      // goes in the result, so git (a process started, 5-20 ms) is asked while the files are decrypted.
+      // goes in the result, so it is looked up (in the index, or by git) while the files are decrypted.
       const trackedMeanwhile = interactive ? undefined : trackedFiles(uris);
       const tracked = interactive
         ? await settleTrackedFiles(deps, uris, interactive)

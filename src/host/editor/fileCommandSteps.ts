@@ -222,7 +222,7 @@ export async function refuseUntrustedFiles(
   }
 }
 
-/** The paths of the files git tracks (asked of git, see core/files/gitTracked.ts). */
+/** The paths of the files git tracks (from the index, or git itself: see core/files/gitTracked.ts). */
 export async function trackedFiles(uris: readonly vscode.Uri[]): Promise<Set<string>> {
   const paths = new Set<string>();
   for (const uri of uris) {
