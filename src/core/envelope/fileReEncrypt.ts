@@ -26,8 +26,54 @@ import {
   source,
 } from './fileJob';
 
-export function reEncryptFileInPlace(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
-  return withFileLock(path, () => reEncryptUnlocked(path, params, job));
+export async function reEncryptFileInPlace(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
+  // KMS is asked for the new header of what the caller inspected while the file is locked,
+  // inspected again and read: taken only if the file still holds exactly that header.
+  const early = earlyHeader(params, job);
+  try {
+    return await withFileLock(path, () => reEncryptUnlocked(path, params, job, early));
+  } finally {
+    early?.discard();
+  }
+}
+
+/** A new header asked of KMS ahead of time, for the header the caller inspected. */
+interface EarlyHeader {
+  /** The new header, if `header` is the one it is made from (then it is the taker's to zero). */
+  take(header: MessageHeader): Promise<RewrappedHeader> | undefined;
+  /** Zeroes its key unless it was taken. */
+  discard(): void;
+}
+
+function earlyHeader(params: ReEncryptParams, job: FileJob): EarlyHeader | undefined {
+  const format = params.inspected?.format;
+  const inspected = params.inspected?.header;
+  // Only where the header alone is rewritten: a message kept in its armor.
+  if (!inspected || format?.kind !== 'message' || (params.format && params.format !== format.armor) || rewrapObstacle(inspected))
+    return undefined;
+  const made = rewrapHeader(inspected, job.gatewayFor, target(params), { signal: job.signal });
+  // Awaited when taken; a refusal for a header that is not taken (the file changed) goes nowhere.
+  made.catch(() => undefined);
+  let settled = false;
+  return {
+    take(header) {
+      if (settled || !header.headerBody.equals(inspected.headerBody) || !header.headerTag.equals(inspected.headerTag)) return undefined;
+      settled = true;
+      return made;
+    },
+    discard() {
+      if (settled) return;
+      settled = true;
+      made.then(
+        (h) => h.derivedKey.fill(0),
+        () => undefined,
+      );
+    },
+  };
+}
+
+function target(params: ReEncryptParams): { keyId: string; encryptionContext?: EncryptionContext; keyChecked?: Promise<void> } {
+  return { keyId: params.keyId, encryptionContext: params.encryptionContext, keyChecked: params.keyChecked };
 }
 
 type ReEncryptParams = {
@@ -40,9 +86,11 @@ type ReEncryptParams = {
   encryptionContext?: EncryptionContext;
   sourceEncryptionContext?: EncryptionContext;
   format?: FileOutputFormat;
+  /** The file as the caller inspected it (before the lock): its new header is asked for at once. */
+  inspected?: FileInspection;
 };
 
-async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob): Promise<ReEncryptedFile> {
+async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob, early?: EarlyHeader): Promise<ReEncryptedFile> {
   const inspection = await inspectFile(path);
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
@@ -106,13 +154,12 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
   const output = (): Transform[] => (outFormat === 'base64' ? [new Base64ArmorEncoder()] : []);
 
   if (!rewrapObstacle(header)) {
-    const target = { keyId: params.keyId, encryptionContext: params.encryptionContext, keyChecked: params.keyChecked };
     const inPlace =
       outFormat === format.armor
         ? await rewrapHeaderInPlace(
             path,
             format.armor,
-            (h) => rewrapHeader(h, job.gatewayFor, target, { signal: job.signal }),
+            (h) => early?.take(h) ?? rewrapHeader(h, job.gatewayFor, target(params), { signal: job.signal }),
             inPlaceOptions(job, inspection),
           )
         : undefined;
@@ -132,7 +179,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
     let keyId = '';
     let sourceKeyId = '';
     let encryptionContext: EncryptionContext = header.encryptionContext;
-    const stage = rewrapStage(job.gatewayFor, target, {
+    const stage = rewrapStage(job.gatewayFor, target(params), {
       signal: job.signal,
       prepared: inPlace?.prepared,
       onHeader: (h) => {

@@ -187,7 +187,14 @@ export function reEncryptFile(deps: EditorDeps): CommandSpec<FileResult[]> {
           const attempt = (source: EncryptionContext | undefined) =>
             reEncryptFileInPlace(
               uri.fsPath,
-              { keyId: key.keyId, keyChecked: key.checked, encryptionContext: newContext, sourceEncryptionContext: source, format },
+              {
+                keyId: key.keyId,
+                keyChecked: key.checked,
+                encryptionContext: newContext,
+                sourceEncryptionContext: source,
+                format,
+                inspected: inspected.get(uri.fsPath),
+              },
               { ...job, allowHardLinks: hardLinked.has(uri.fsPath) },
             );
           const { result: out } = await withBlobContext(

@@ -158,6 +158,30 @@ describe('Re-encrypt File in place, header only', function () {
     assert.ok(readFileSync(path).equals(plaintext));
   });
 
+  it("asks KMS for the new header of the caller's inspection before the lock; a file changed since gets one made from what it holds", async () => {
+    for (const format of ['binary', 'base64'] as const) {
+      const plaintext = randomBytes(MiB + 7);
+      const path = await encrypted(plaintext, format);
+      const inspected = await inspectFile(path);
+      const calls = (): number => kms.emulator.callCount('Decrypt') + kms.emulator.callCount('ReEncrypt');
+      let before = calls();
+      const re = await reEncryptFileInPlace(path, { keyId: other, inspected }, kms);
+      assert.equal(re.method, 'rewrap');
+      assert.equal(calls() - before, 2, `${format}: one Decrypt and one ReEncrypt, asked once`);
+      assert.deepEqual((await inspectFile(path)).info?.keyArns, [other]);
+      // Stale: the file was re-encrypted (to `key`) after this inspection, which still shows `other`'s header.
+      const stale = await inspectFile(path);
+      await reEncryptFileInPlace(path, { keyId: key }, kms);
+      before = calls();
+      const again = await reEncryptFileInPlace(path, { keyId: other, inspected: stale }, kms);
+      assert.equal(again.sourceKeyId, key, 'made from the header the file holds now');
+      assert.equal(calls() - before, 4, `${format}: the early header was made, then dropped for the current one`);
+      await decryptFileInPlace(path, {}, kms);
+      assert.ok(readFileSync(path).equals(plaintext), `${format}: decrypts`);
+      rmSync(path);
+    }
+  });
+
   it("waits for the new key's check running alongside KMS: its refusal is the error, whatever KMS answered, and nothing is written", async () => {
     for (const format of ['binary', 'base64'] as const) {
       const plaintext = randomBytes(MiB + 99);
