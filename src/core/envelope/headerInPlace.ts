@@ -23,7 +23,7 @@ import { basename } from 'node:path';
 import { type FileState, type WriteFaults } from '../files/atomicReplace';
 import { readAt, rewritePrefix } from '../files/prefixJournal';
 import { KmsError } from '../kms/errors';
-import { armorLines, BASE64_LINE_LENGTH, BYTES_PER_LINE } from './base64';
+import { armorLines, BASE64_LINE_LENGTH, BYTES_PER_LINE, decodeArmorLines } from './base64';
 import { verifyFinalFrame } from './frames';
 import { IV_LENGTH, type MessageHeader, parseMessageHeader, TAG_LENGTH } from './messageFormat';
 import { type RewrappedHeader, rewrapObstacle } from './rewrap';
@@ -103,19 +103,18 @@ async function base64Layout(handle: FileHandle, size: number): Promise<Layout | 
       const fileEnd = Math.min(size, end * LINE_BYTES);
       const file = await readAt(handle, fileEnd - fileOffset, fileOffset);
       if (file.length !== fileEnd - fileOffset) return undefined;
-      const bytes = Buffer.from(file.toString('latin1'), 'base64');
       // Exactly what the encoder writes for these bytes, or not ours to patch.
-      if (!armorLines(bytes).equals(file)) return undefined;
-      return { fileOffset, file, messageOffset: first * BYTES_PER_LINE, bytes };
+      const bytes = decodeArmorLines(file);
+      return bytes && { fileOffset, file, messageOffset: first * BYTES_PER_LINE, bytes };
     },
     encode: (_stored, bytes) => armorLines(bytes),
     prefix(stored, to) {
       const fileEnd = Math.min(size, Math.min(lines, Math.ceil(to / BYTES_PER_LINE)) * LINE_BYTES);
       if (stored.fileOffset !== 0 || stored.file.length < fileEnd) return undefined;
       const file = stored.file.subarray(0, fileEnd);
-      const bytes = Buffer.from(file.toString('latin1'), 'base64');
       // Whole lines of what `read` checked: what the encoder writes for these bytes.
-      return armorLines(bytes).equals(file) ? { fileOffset: 0, file, messageOffset: 0, bytes } : undefined;
+      const bytes = decodeArmorLines(file);
+      return bytes && { fileOffset: 0, file, messageOffset: 0, bytes };
     },
   };
 }

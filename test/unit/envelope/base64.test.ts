@@ -4,10 +4,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   armorBase64,
+  armorLines,
   Base64ArmorDecoder,
   Base64ArmorEncoder,
   Base64FormatError,
   BASE64_LINE_LENGTH,
+  decodeArmorLines,
   decodeArmorPrefix,
   decodeStrictBase64,
   isStrictBase64,
@@ -94,5 +96,47 @@ describe('base64: the CLI form of blobs and the armor of encrypted files', () =>
   it('decodes the start of armor for detection, and gives up on non-base64 text', () => {
     assert.deepEqual(decodeArmorPrefix(Buffer.from('AQID\nBAUG\nBw')), Buffer.from([1, 2, 3, 4, 5, 6]));
     assert.equal(decodeArmorPrefix(Buffer.from('hello, world')), undefined);
+  });
+
+  it('decodes whole lines of armor exactly when they are what armorLines writes (the reference: re-encode and compare)', () => {
+    const reference = (file: Buffer): Buffer | undefined => {
+      const bytes = Buffer.from(file.toString('latin1'), 'base64');
+      return armorLines(bytes).equals(file) ? bytes : undefined;
+    };
+    // Changes of one character (or a line break) of canonical armor, and the armor as written.
+    const replacements = [...'AQZaz09+/=-_#\r \t\n\u00e9'];
+    let accepted = 0;
+    let refused = 0;
+    for (let round = 0; round < 3000; round++) {
+      const bytes = randomBytes(1 + (round % 300));
+      let file = armorLines(bytes);
+      const at = (round * 7919) % file.length;
+      const change = round % 5;
+      if (change === 1)
+        file = Buffer.concat([
+          file.subarray(0, at),
+          Buffer.from(replacements[round % replacements.length], 'latin1'),
+          file.subarray(at + 1),
+        ]);
+      else if (change === 2) file = Buffer.concat([file.subarray(0, at), file.subarray(at + 1)]);
+      else if (change === 3)
+        file = Buffer.concat([file.subarray(0, at), Buffer.from(replacements[round % replacements.length], 'latin1'), file.subarray(at)]);
+      else if (change === 4 && file.length >= 6) {
+        // The last character before padding or the final newline, one bit off (stray bits of the last group).
+        const last = file.length - 2 - (file[file.length - 2] === 0x3d ? (file[file.length - 3] === 0x3d ? 2 : 1) : 0);
+        file = Buffer.from(file);
+        file[last] = file[last] === 0x41 ? 0x42 : file[last] === 0x42 ? 0x41 : file[last];
+      }
+      if (file.length === 0 || file[file.length - 1] !== 0x0a) continue;
+      const want = reference(file);
+      const got = decodeArmorLines(file);
+      assert.deepEqual(got, want, `round ${round}: ${JSON.stringify(file.toString('latin1').slice(Math.max(0, at - 8), at + 8))}`);
+      if (want) accepted++;
+      else refused++;
+    }
+    assert.ok(accepted > 500 && refused > 500, `both answers seen (${accepted} accepted, ${refused} refused)`);
+    assert.equal(decodeArmorLines(Buffer.from('QUJD\n'))?.toString(), 'ABC');
+    assert.equal(decodeArmorLines(Buffer.from('QUJD')), undefined, 'no final newline');
+    assert.equal(decodeArmorLines(Buffer.from('QR==\n')), undefined, 'stray bits');
   });
 });
