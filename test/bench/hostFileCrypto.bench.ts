@@ -26,6 +26,7 @@ const MiB = 1024 * 1024;
 
 interface Sample {
   ms: number;
+  medianMs?: number;
   p99?: number;
   max?: number;
   rssGrowthMiB?: number;
@@ -107,7 +108,9 @@ async function main(): Promise<void> {
       console.log(
         `\n${s} MiB, best of ${s >= 1024 ? 'up to 2' : (process.env.KMS_BENCH_REPEATS ?? '3')} (MB/s through the command; ratio ≥ 1 is at least as fast):`,
       );
-      for (const k of Object.keys(r)) console.log(`  ${k.padEnd(30)} ${mbps(k).toFixed(0).padStart(6)} MB/s  ${host(k)}`);
+      const times = (k: string): string =>
+        `${r[k].ms.toFixed(0).padStart(5)} ms${r[k].medianMs !== undefined ? ` (median ${r[k].medianMs.toFixed(0).padStart(4)})` : ''}`;
+      for (const k of Object.keys(r)) console.log(`  ${k.padEnd(30)} ${mbps(k).toFixed(0).padStart(6)} MB/s ${times(k)}  ${host(k)}`);
       console.log('  ratios:');
       console.log(
         `    encrypt base64 vs age -a      ${ratio('encrypt base64', 'age -a encrypt')}   vs raw AES-256-GCM ${ratio('encrypt base64', 'raw AES-256-GCM encrypt')}`,
