@@ -4,7 +4,8 @@
 // against `age` / `age -a` and raw AES-256-GCM measured in the same extension host, on the
 // same files, in the same run (see test/integration/bench/fileCryptoProbe.ts).
 //
-// Sizes: 64 MiB; 1 GiB too with KMS_BENCH_LARGE=1 (or `node scripts/bench.mjs --large`).
+// Sizes: 64 MiB; 1 GiB too with KMS_BENCH_LARGE=1 (or `node scripts/bench.mjs --large`);
+// KMS_BENCH_SIZES=1024 (MiB, comma-separated) for other sizes.
 // Best of 3 (KMS_BENCH_REPEATS; 1 GiB: at most 2). KMS_BENCH_ONLY=reencrypt: only the commands
 // and the re-encrypt comparison (no age, raw AES or selections), for a quick look;
 // KMS_BENCH_FORMATS=binary (or base64): only that format's commands. Each command
@@ -48,7 +49,11 @@ async function main(): Promise<void> {
   const vsix = process.env.KMS_BENCH_VSIX ?? vsixPathOf();
   const probe = join(repoRoot, 'out', 'test', 'integration', 'bench', 'fileCryptoProbe.js');
   for (const f of [vsix, probe]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run bench (it packages and builds first)`);
-  const sizes = process.env.KMS_BENCH_LARGE === '1' ? [64, 1024] : [64];
+  const sizes = process.env.KMS_BENCH_SIZES
+    ? process.env.KMS_BENCH_SIZES.split(',').map(Number)
+    : process.env.KMS_BENCH_LARGE === '1'
+      ? [64, 1024]
+      : [64];
   const scratch = mkdtempSync(join(tmpdir(), 'kms-bench-host-'));
   const workspace = join(scratch, 'workspace');
   const data = join(workspace, 'bench');
@@ -83,7 +88,10 @@ async function main(): Promise<void> {
         ...(process.env.KMS_BENCH_ONLY ? { KMS_BENCH_ONLY: process.env.KMS_BENCH_ONLY } : {}),
         ...(process.env.KMS_BENCH_FORMATS ? { KMS_BENCH_FORMATS: process.env.KMS_BENCH_FORMATS } : {}),
       },
-      settings: { 'kmsWorkbench.fileFormat': 'base64' },
+      // VS Code's port detection of remote windows (code-server is one) forks the extension host
+      // every 2 s or more (`ls -l /proc/[0-9]*/fd/[0-9]*`, 5-30 ms of its thread each): not the
+      // extension's, so it is off while the extension is measured.
+      settings: { 'kmsWorkbench.fileFormat': 'base64', 'remote.autoForwardPorts': false, 'remote.autoForwardPortsSource': 'output' },
       timeoutMs: sizes.includes(1024) ? 60 * 60_000 : 15 * 60_000,
       onLine: (line) => {
         if (/error|fail/i.test(line)) console.log(`  host: ${line}`);
