@@ -3,7 +3,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type FileState } from '../files/atomicReplace';
-import { readAt } from '../files/prefixJournal';
+import { readAt, readRange } from '../files/fileIo';
 import { decodeArmorPrefix } from './base64';
 import { DETECT_HEAD_BYTES, detectFileFormat, type FileFormat, MAX_SOPS_BYTES } from './detect';
 import { type MessageHeader, messageInfo, type MessageInfo, parseMessageHeader, tampered } from './messageFormat';
@@ -76,18 +76,9 @@ export function describeFormat(format: FileFormat): string {
   }
 }
 
-async function readHead(path: string, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    return await readAt(handle, length, 0);
-  } finally {
-    void handle.close().catch(() => undefined);
-  }
-}
-
 /** For headers larger than the inspected head (huge encryption contexts). */
 export async function readWholeHeader(path: string, armor: 'base64' | 'binary'): Promise<MessageHeader> {
-  const raw = await readHead(path, armor === 'base64' ? Math.ceil((MAX_HEADER_BYTES * 4) / 3) + 64 * 1024 : MAX_HEADER_BYTES);
+  const raw = await readRange(path, armor === 'base64' ? Math.ceil((MAX_HEADER_BYTES * 4) / 3) + 64 * 1024 : MAX_HEADER_BYTES);
   const bytes = armor === 'base64' ? decodeArmorPrefix(raw) : raw;
   const header = bytes ? parseMessageHeader(bytes) : undefined;
   if (!header) throw tampered('its header is truncated or longer than 1 MiB');

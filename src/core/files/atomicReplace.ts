@@ -20,6 +20,7 @@ import { access, type FileHandle, lstat, open, readdir, realpath, rename, stat, 
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { KmsError } from '../kms/errors';
+import { readAt, syncDirectory } from './fileIo';
 import { recoverBeforeOperation } from './prefixJournal';
 
 /**
@@ -216,16 +217,7 @@ function originalFile(path: string, size: number, handle: FileHandle): OriginalF
     // The stream must not close the descriptor: the replacement still needs it, and closes it.
     stream: (highWaterMark = 1024 * 1024) =>
       createReadStream('', { fd: handle, start: 0, highWaterMark, autoClose: false, emitClose: true }),
-    async readAll() {
-      const buffer = Buffer.alloc(size);
-      let read = 0;
-      while (read < size) {
-        const { bytesRead } = await handle.read(buffer, read, size - read, read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      return buffer.subarray(0, read);
-    },
+    readAll: () => readAt(handle, size, 0),
   };
 }
 
@@ -238,13 +230,6 @@ function changedOnDisk(path: string): KmsError {
 
 function changed(a: Stats, b: Stats): boolean {
   return a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ctimeMs !== b.ctimeMs || a.ino !== b.ino || a.dev !== b.dev;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
-  if (!handle) return;
-  await handle.sync().catch(() => undefined);
-  void handle.close().catch(() => undefined);
 }
 
 /** When each folder was last swept for left-over temporary files (by this process). */

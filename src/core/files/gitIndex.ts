@@ -18,6 +18,7 @@
 // (coarse timestamps, a reused inode number), so its checksum is compared as well.
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import { readAt } from './fileIo';
 
 /** Above this the index is not read here (git answers): a bound on the memory and the parse. */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
@@ -224,15 +225,11 @@ async function readIndexFile(indexPath: string): Promise<ParsedIndex> {
   try {
     const { size } = await handle.stat();
     if (size > MAX_INDEX_BYTES) throw new GitIndexUnsupported(`git index: larger than ${MAX_INDEX_BYTES} bytes`);
-    const data = Buffer.alloc(size);
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(data, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    const content = data.subarray(0, filled);
-    return { paths: await parseGitIndexInSlices(content), checksum: Buffer.from(content.subarray(Math.max(0, filled - SHA1_BYTES))) };
+    const content = await readAt(handle, size, 0);
+    return {
+      paths: await parseGitIndexInSlices(content),
+      checksum: Buffer.from(content.subarray(Math.max(0, content.length - SHA1_BYTES))),
+    };
   } finally {
     await handle.close();
   }

@@ -19,6 +19,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KmsError } from '../kms/errors';
+import { readAt, syncDirectory } from './fileIo';
 
 const MAGIC = 'KMSWB-JOURNAL 1\n';
 /** A journal of another live process younger than this is its rewrite in progress: left alone. */
@@ -88,26 +89,6 @@ async function writeAllAt(handle: FileHandle, bytes: Buffer, position: number): 
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
     done += bytesWritten;
   }
-}
-
-/** Reads `length` bytes at `position` (fewer at the end of the file). */
-export async function readAt(handle: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buffer.subarray(0, done);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
-  if (!handle) return;
-  await handle.sync().catch(() => undefined);
-  // Flushed once sync returns: nobody waits for the close (each step is a round trip through libuv's thread pool).
-  void handle.close().catch(() => undefined);
 }
 
 /**

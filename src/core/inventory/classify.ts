@@ -5,7 +5,7 @@
 // Formats: an AWS Encryption SDK message (binary or base64), a file holding one KMS blob
 // (base64), a SOPS file (any store), and KMS blobs (or base64 messages) inside an ordinary
 // text file, such as values in a .env or YAML file.
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { decodeArmorPrefix } from '../envelope/base64';
 import { detectFileFormat, detectTextCiphertext } from '../envelope/detect';
@@ -13,6 +13,7 @@ import { analyzeBlob } from '../envelope/kmsBlob';
 import { type EncryptionContext, messageInfo, type MessageHeader, MessageFormatError, parseMessageHeader } from '../envelope/messageFormat';
 import { tokensIn } from '../envelope/textScan';
 import { readSopsFile, mightBeSops } from '../sops/sopsFile';
+import { readRange } from '../files/fileIo';
 import { blobKeyRef, UNNAMED_KEY } from './keyRefs';
 
 export type InventoryFormat = 'message' | 'blob-file' | 'sops' | 'embedded';
@@ -69,10 +70,10 @@ const MIN_TOKEN = 40;
 export async function classifyFile(path: string): Promise<InventoryEntry | undefined> {
   const info = await stat(path);
   if (!info.isFile() || info.size === 0) return undefined;
-  const head = await readHead(path, Math.min(info.size, HEAD_BYTES));
+  const head = await readRange(path, Math.min(info.size, HEAD_BYTES));
   return classifyBytes(path, head, info.size, info.mtimeMs, {
-    more: (length) => readHead(path, length),
-    tail: (length) => readTail(path, info.size, length),
+    more: (length) => readRange(path, length),
+    tail: (length) => readRange(path, length, Math.max(0, info.size - length)),
   });
 }
 
@@ -218,31 +219,4 @@ function embeddedEntry(base: { path: string; size: number; mtimeMs: number }, te
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
-}
-
-async function readHead(path: string, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    let offset = 0;
-    while (offset < length) {
-      const { bytesRead } = await handle.read(buffer, offset, length - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return buffer.subarray(0, offset);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readTail(path: string, size: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, Math.max(0, size - length));
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }

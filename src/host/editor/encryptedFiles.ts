@@ -4,13 +4,14 @@
 //   kmsWorkbench.secretsFiles    paths matching the kmsWorkbench.secretsFiles globs, and encrypted files
 //   kmsWorkbench.encryptedFiles  paths of files seen to be encrypted
 //   kmsWorkbench.sopsFiles       paths of files seen to be SOPS files (their key commands)
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { encryptedFileSummary } from '../../core/envelope/ciphertextSummary';
 import { detectFileFormat, isEncryptedFormat, MAX_SOPS_BYTES } from '../../core/envelope/detect';
 import { describeFormat } from '../../core/envelope/fileEncryption';
 import { MAX_BLOB_LENGTH } from '../../core/envelope/kmsBlob';
+import { readRange } from '../../core/files/fileIo';
 import { secretsFileGlobs } from './editorKms';
 
 /** Enough to recognise a message or a whole small blob file. */
@@ -70,7 +71,7 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
     }
     let entry = this.known.get(uri.fsPath);
     if (!entry || entry.mtimeMs !== info.mtimeMs || entry.size !== info.size) {
-      let head = await readHead(uri.fsPath, Math.min(info.size, HEAD_BYTES)).catch(() => undefined);
+      let head = await readRange(uri.fsPath, Math.min(info.size, HEAD_BYTES)).catch(() => undefined);
       if (!head) return undefined;
       let format = detectFileFormat(head, info.size, basename(uri.fsPath));
       if (
@@ -172,16 +173,5 @@ export class EncryptedFiles implements vscode.FileDecorationProvider, vscode.Dis
   dispose(): void {
     if (this.publishTimer) clearTimeout(this.publishTimer);
     for (const d of [...this.watchers, ...this.disposables]) d.dispose();
-  }
-}
-
-async function readHead(path: string, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
   }
 }
