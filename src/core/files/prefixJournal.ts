@@ -111,8 +111,15 @@ async function writeJournal(
 ): Promise<{ journal: string; closed: Promise<void> }> {
   const journal = journalPathFor(path);
   // Exclusive: a journal already there is another rewrite's (recovery runs before ours).
-  const [info, out] = await Promise.all([handle.stat(), open(journal, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)]);
+  const [stated, opened] = await Promise.allSettled([
+    handle.stat(),
+    open(journal, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600),
+  ]);
+  if (opened.status === 'rejected') throw opened.reason;
+  const out = opened.value;
   try {
+    if (stated.status === 'rejected') throw stated.reason;
+    const info = stated.value;
     const bytes = encodeJournal({ offset, length: before.length, size: info.size, ino: info.ino, pid: process.pid }, before, after);
     await writeAllAt(out, bytes, 0);
     // The journal's bytes and its name in the folder, flushed together (one commit of the file system's log where it can).
