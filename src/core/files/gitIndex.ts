@@ -18,7 +18,7 @@
 // (coarse timestamps, a reused inode number), so its checksum is compared as well.
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import { readAt } from './fileIo';
+import { readAt, readRange } from './fileIo';
 
 /** Above this the index is not read here (git answers): a bound on the memory and the parse. */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
@@ -210,14 +210,7 @@ export async function readGitIndexPaths(indexPath: string): Promise<Set<string>>
 async function sameChecksum(indexPath: string, size: number, cached: CachedIndex): Promise<boolean> {
   const { checksum } = await cached.parsed;
   if (checksum.every((byte) => byte === 0) || size < SHA1_BYTES) return false;
-  const handle = await open(indexPath, 'r');
-  try {
-    const trailer = Buffer.alloc(SHA1_BYTES);
-    const { bytesRead } = await handle.read(trailer, 0, SHA1_BYTES, size - SHA1_BYTES);
-    return bytesRead === SHA1_BYTES && trailer.equals(checksum);
-  } finally {
-    await handle.close();
-  }
+  return (await readRange(indexPath, SHA1_BYTES, size - SHA1_BYTES)).equals(checksum);
 }
 
 async function readIndexFile(indexPath: string): Promise<ParsedIndex> {

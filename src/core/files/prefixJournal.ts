@@ -269,8 +269,8 @@ export async function recoverBeforeOperation(path: string): Promise<RecoveryOutc
   } catch (error) {
     throw new KmsError(
       'JournalRecoveryFailed',
-      `${basename(path)} was being re-encrypted when KMS Workbench stopped, and its original header could not be put back from ` +
-        `${basename(journalPathFor(path))} (${error instanceof Error ? error.message : String(error)}). Make the file and its folder writable, then ` +
+      `${basename(path)} was being re-encrypted when KMS Workbench stopped, and its original header could not be put back ` +
+        `from ${basename(journalPathFor(path))} (${error instanceof Error ? error.message : String(error)}). Make the file and its folder writable, then ` +
         `try again; until then the file is left as it is.`,
     );
   }

@@ -292,8 +292,8 @@ export function removeSopsKey(deps: EditorDeps): CommandSpec<{ uri: vscode.Uri; 
           modal: true,
           confirmLabel: 'Remove',
           detail:
-            'The file will no longer open with it. Its data key does not change, so copies of the file from ' +
-            'before (git history) still open with it: rotate the data key too if the key must lose access.',
+            'The file will no longer open with it. Its data key does not change, so copies of the file ' +
+            'from before (git history) still open with it: rotate the data key too if the key must lose access.',
         });
       } else if (args.boolean('confirm') !== true) {
         throw new ArgumentError(`${id}: add "confirm": true to the argument object to remove keys from the SOPS file.`);
