@@ -1,19 +1,26 @@
-// Encrypting or decrypting a file's content off the main thread: the main side reads the
-// original (through the descriptor the atomic replacement checks) and writes into its sink,
-// both asynchronously on libuv's thread pool; a worker thread (fileCryptoWorker.ts) does the
-// AES-GCM, the framing and the base64. Reading, encrypting and writing overlap, so two cores
-// are used, and the event loop of the extension host only passes buffers along (moved, not
-// copied).
+// Encrypting or decrypting a file's content off the main thread, in a worker thread
+// (fileCryptoWorker.ts) that does the AES-GCM, the framing and the base64.
 //
-// Memory is bounded whatever the file's size: at most WINDOW chunks are in the worker, and
-// no more is read while the sink is full. A cancel terminates the worker at once; the
-// replacement then removes its temporary file (the original is untouched). The data key is
-// posted once (a copy, which the worker zeroes; the caller zeroes its own).
+// Into a replacement's temporary file (the usual case): the worker also reads the original
+// and writes the temporary file, through the descriptors the atomic replacement opened and
+// checks, with positioned reads and writes on libuv's thread pool. Reading, encrypting and
+// writing overlap, so two cores are used, and the extension host's thread handles a progress
+// message per chunk and nothing else: no buffer passes through it. A cancel asks the worker
+// to stop at the next chunk; it answers once none of its reads or writes is in flight (the
+// replacement then closes and removes the temporary file; the original is untouched).
+//
+// Into any other sink (a stream): the main side reads the original and writes the sink, the
+// worker only transforms; buffers are moved (not copied) both ways. At most WINDOW chunks
+// are in the worker, and no more is read while the sink is full. A cancel terminates the
+// worker at once.
+//
+// Memory is bounded whatever the file's size. The data key is posted once (a copy, which the
+// worker zeroes; the caller zeroes its own).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { OriginalFile } from '../files/atomicReplace';
+import { type DirectWrites, directWritesOf, type OriginalFile } from '../files/atomicReplace';
 import { KmsError } from '../kms/errors';
 import type { FromWorker, ToWorker } from './cryptoWorkerProtocol';
 import { type CodecSpec, createFileCodec } from './fileCodec';
@@ -134,7 +141,8 @@ function endSink(sink: Writable): Promise<void> {
 
 function errorFromWorker(message: Extract<FromWorker, { type: 'error' }>): Error {
   if (message.code) return new KmsError(message.code, message.message);
-  return Object.assign(new Error(message.message), { name: message.name });
+  const error = Object.assign(new Error(message.message), { name: message.name });
+  return message.errno ? Object.assign(error, { code: message.errno }) : error;
 }
 
 // One worker is kept for the next file for a little while: starting one costs 30-80 ms (a new
@@ -209,7 +217,95 @@ export async function stopCryptoWorker(): Promise<boolean> {
   return true;
 }
 
+/** How long a cancelled worker has to answer (it stops at its next chunk) before it is terminated. */
+const CANCEL_GRACE_MS = 5_000;
+
+/** The worker reads the original and writes the temporary file itself (see the top). */
+function cryptFileInWorker(
+  script: string,
+  original: OriginalFile,
+  direct: DirectWrites,
+  spec: CodecSpec,
+  options: CryptFileOptions,
+): Promise<void> {
+  const signal = options.signal;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    const worker = takeWorker(script);
+    let settled = false;
+    let cancelled: Error | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const finish = (error?: unknown, keep = !error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(grace);
+      signal?.removeEventListener('abort', onAbort);
+      worker.off('error', onWorkerError);
+      worker.off('exit', onExit);
+      worker.off('message', onMessage);
+      // Done cleanly: kept for the next file. Failed or cancelled: stopped (it has no read or
+      // write in flight any more: it answered, or it exited).
+      if (keep) keepWorker(script, worker);
+      else void worker.terminate();
+      if (error) reject(error instanceof Error ? error : new Error('The file-crypto worker failed.', { cause: error }));
+      else resolve();
+    };
+    const onAbort = (): void => {
+      if (cancelled) return;
+      cancelled = abortError(signal!);
+      worker.postMessage({ type: 'cancel' } satisfies ToWorker);
+      // A worker that does not answer is terminated; the replacement goes on (closing the
+      // descriptors) only once it has exited, so no late write lands anywhere.
+      grace = setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Crashed, or terminated: settled on 'exit', once its requests are done.
+    let crash: Error | undefined;
+    const onWorkerError = (error: Error): void => {
+      crash ??= error;
+    };
+    const onExit = (code: number): void =>
+      finish(cancelled ?? crash ?? new Error(`The file-crypto worker stopped (exit code ${code}) before it finished.`));
+    const onMessage = (message: FromWorker): void => {
+      if (settled) return;
+      switch (message.type) {
+        case 'progress':
+          options.onProgress?.(message.done, original.size);
+          break;
+        case 'written':
+          if (cancelled) finish(cancelled);
+          else direct.done(message.bytes).then(() => finish(), finish);
+          break;
+        case 'error':
+          finish(cancelled ?? errorFromWorker(message));
+          break;
+      }
+    };
+    worker.on('error', onWorkerError);
+    worker.on('exit', onExit);
+    worker.on('message', onMessage);
+    // The worker gets its own copy of the data key (moved), and zeroes it.
+    const dataKey = Uint8Array.from(spec.dataKey);
+    const job: ToWorker = {
+      type: 'file',
+      op: spec.op,
+      armor: spec.armor,
+      dataKey,
+      header: Uint8Array.from(spec.header),
+      inFd: original.handle.fd,
+      size: original.size,
+      outFd: direct.fd,
+      outPosition: direct.position,
+      chunkSize: options.chunkSize ?? DEFAULT_CHUNK,
+      flushEvery: direct.flushEvery,
+    };
+    worker.postMessage(job, [dataKey.buffer]);
+  });
+}
+
 function cryptInWorker(script: string, original: OriginalFile, sink: Writable, spec: CodecSpec, options: CryptFileOptions): Promise<void> {
+  const direct = directWritesOf(sink);
+  if (direct) return cryptFileInWorker(script, original, direct, spec, options);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   const signal = options.signal;
   if (signal?.aborted) return Promise.reject(abortError(signal));

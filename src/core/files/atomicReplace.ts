@@ -275,6 +275,38 @@ export async function removeIfStaleTemporaryFile(file: string, olderThanMs = STA
   );
 }
 
+/**
+ * The temporary file's descriptor, for a writer on another thread (the file-crypto worker)
+ * that writes it itself with positioned writes: `done` accounts the bytes it wrote and ends
+ * the sink. The writer must have finished every write (and may have flushed some) before
+ * calling `done` or failing: the replacement closes the descriptor once its writer settles.
+ */
+export interface DirectWrites {
+  readonly fd: number;
+  /** Where the writer starts (bytes already in the file). */
+  readonly position: number;
+  /** Flush as it goes, every so many bytes (the disk works while the content is still being made). */
+  readonly flushEvery: number;
+  done(bytesWritten: number): Promise<void>;
+}
+
+/**
+ * Direct writes into `sink` when it is a replacement's temporary file with nothing queued
+ * and no write fault hook (it sees each write, so it keeps the writes on this thread).
+ */
+export function directWritesOf(sink: Writable): DirectWrites | undefined {
+  if (!(sink instanceof FileSink) || sink.faulty || sink.writableLength > 0 || sink.writableEnded || sink.destroyed) return undefined;
+  return {
+    fd: sink.fd,
+    position: sink.bytesWritten,
+    flushEvery: EARLY_FLUSH_BYTES,
+    done: (bytesWritten) => {
+      sink.bytesWritten += bytesWritten;
+      return new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
 /** Writes into an open file, counting bytes and passing each write by the fault hooks. */
 class FileSink extends Writable {
   bytesWritten = 0;
@@ -298,6 +330,14 @@ class FileSink extends Writable {
     // pending write held reading back).
     super({ highWaterMark: 4 * 1024 * 1024 });
     this.once('finish', () => (this.finished = true));
+  }
+
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  get faulty(): boolean {
+    return this.faults?.beforeWrite !== undefined;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
