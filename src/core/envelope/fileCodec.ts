@@ -278,24 +278,29 @@ function armoredOutput(inner: FileCodec, pool: BufferPool): FileCodec {
 
 /** Input as base64 armor (any line length, CRLF, a byte order mark: see Base64ArmorDecoder). */
 function armoredInput(inner: FileCodec): FileCodec {
-  // The stream decoder, driven synchronously: its transform and flush call back at once.
-  const decoder = new Base64ArmorDecoder();
-  let decoded: Buffer[] = [];
+  // The stream decoder, driven synchronously: its transform and flush call back at once, and
+  // each buffer it pushes goes to `inner` at once (which does not keep it), so the decoder
+  // decodes into one buffer it reuses.
+  const decoder = new Base64ArmorDecoder(true);
+  let out: Buffer[] = [];
   decoder.push = (chunk: Buffer | null): boolean => {
-    if (chunk) decoded.push(chunk);
+    if (chunk) out.push(...inner.push(chunk));
     return true;
   };
   const run = (step: (callback: (error?: Error | null) => void) => void): Buffer[] => {
     let failure: Error | null | undefined;
     step((error) => (failure = error));
-    if (failure) throw failure instanceof Base64FormatError ? tampered(failure.message.replace(/\.$/, '')) : failure;
-    const bytes = decoded;
-    decoded = [];
-    return bytes;
+    const made = out;
+    out = [];
+    if (failure) {
+      for (const b of made) b.fill(0);
+      throw failure instanceof Base64FormatError ? tampered(failure.message.replace(/\.$/, '')) : failure;
+    }
+    return made;
   };
   return {
-    push: (chunk) => run((cb) => decoder._transform(chunk, 'buffer' as BufferEncoding, cb)).flatMap((b) => inner.push(b)),
-    end: () => [...run((cb) => decoder._flush(cb)).flatMap((b) => inner.push(b)), ...inner.end()],
+    push: (chunk) => run((cb) => decoder._transform(chunk, 'buffer' as BufferEncoding, cb)),
+    end: () => [...run((cb) => decoder._flush(cb)), ...inner.end()],
     dispose: () => inner.dispose(),
   };
 }

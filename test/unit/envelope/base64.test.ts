@@ -25,6 +25,35 @@ async function through(transform: NodeJS.ReadWriteStream, bytes: Buffer, chunk: 
   return Buffer.concat(parts);
 }
 
+/**
+ * Runs `bytes` through a decoder that lends what it pushes (valid until its next push), as a
+ * codec drives it: each push is copied at once. Returns the bytes and how many pushes reused
+ * the memory of an earlier one.
+ */
+function borrowedThrough(bytes: Buffer, chunk: number): { bytes: Buffer; reused: number } {
+  const decoder = new Base64ArmorDecoder(true);
+  const parts: Buffer[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  let reused = 0;
+  decoder.push = (part: Buffer | null): boolean => {
+    if (part) {
+      if (seen.has(part.buffer)) reused++;
+      seen.add(part.buffer);
+      parts.push(Buffer.from(part));
+    }
+    return true;
+  };
+  const step = (run: (cb: (error?: Error | null) => void) => void): void => {
+    let failure: Error | null | undefined;
+    run((error) => (failure = error));
+    if (failure) throw failure;
+  };
+  for (let i = 0; i < bytes.length; i += chunk)
+    step((cb) => decoder._transform(bytes.subarray(i, i + chunk), 'buffer' as BufferEncoding, cb));
+  step((cb) => decoder._flush(cb));
+  return { bytes: Buffer.concat(parts), reused };
+}
+
 describe('base64: the CLI form of blobs and the armor of encrypted files', () => {
   it('accepts only canonical padded standard base64 as a blob', () => {
     assert.ok(isStrictBase64('AQID'));
@@ -53,6 +82,29 @@ describe('base64: the CLI form of blobs and the armor of encrypted files', () =>
       );
       assert.equal(whole.toString('latin1').replace(/\n/g, ''), bytes.toString('base64'), 'same as one-line base64');
     }
+  });
+
+  it('decodes into one reused buffer when what it pushes is borrowed, with the same bytes whatever the chunking and layout', () => {
+    for (const size of [0, 1, 57, 1000, 300_000]) {
+      const bytes = randomBytes(size);
+      const armor = armorBase64(bytes);
+      const layouts = [
+        armor,
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), armor]),
+        Buffer.from(armor.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'),
+        Buffer.from(bytes.toString('base64'), 'latin1'),
+      ];
+      for (const [i, text] of layouts.entries()) {
+        for (const chunk of size <= 1000 ? [1, 5, 77, 1000] : [77, 1000, 4096 * 77 + 3, 1 << 20]) {
+          assert.deepEqual(borrowedThrough(text, chunk).bytes, bytes, `size ${size}, layout ${i}, chunk ${chunk}`);
+        }
+      }
+    }
+    // Regular lines in large chunks: every push after the first reuses the same memory.
+    const big = armorBase64(randomBytes(57 * 20_000));
+    const { bytes, reused } = borrowedThrough(big, 64 * 1024);
+    assert.equal(bytes.length, 57 * 20_000);
+    assert.ok(reused >= 10, `pushes reused the decoder's buffer (${reused})`);
   });
 
   it('reads armor with CRLF line ends, one long line, or spaces', async () => {
