@@ -290,21 +290,13 @@ export interface DirectWrites {
   done(bytesWritten: number): Promise<void>;
 }
 
-/**
- * Direct writes into `sink` when it is a replacement's temporary file with nothing queued
- * and no write fault hook (it sees each write, so it keeps the writes on this thread).
- */
+/** The method of a sink whose file may be written directly (see DirectWrites). */
+export const directWrites = Symbol('directWrites');
+
+/** Direct writes into `sink`, when it offers them now. */
 export function directWritesOf(sink: Writable): DirectWrites | undefined {
-  if (!(sink instanceof FileSink) || sink.faulty || sink.writableLength > 0 || sink.writableEnded || sink.destroyed) return undefined;
-  return {
-    fd: sink.fd,
-    position: sink.bytesWritten,
-    flushEvery: EARLY_FLUSH_BYTES,
-    done: (bytesWritten) => {
-      sink.bytesWritten += bytesWritten;
-      return new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    },
-  };
+  const offer = (sink as { [directWrites]?: () => DirectWrites | undefined })[directWrites];
+  return typeof offer === 'function' ? offer.call(sink) : undefined;
 }
 
 /** Writes into an open file, counting bytes and passing each write by the fault hooks. */
@@ -332,12 +324,21 @@ class FileSink extends Writable {
     this.once('finish', () => (this.finished = true));
   }
 
-  get fd(): number {
-    return this.handle.fd;
-  }
-
-  get faulty(): boolean {
-    return this.faults?.beforeWrite !== undefined;
+  /**
+   * While nothing is queued, and without a write fault hook (it sees each write, so it keeps
+   * the writes on this thread).
+   */
+  [directWrites](): DirectWrites | undefined {
+    if (this.faults?.beforeWrite || this.writableLength > 0 || this.writableEnded || this.destroyed) return undefined;
+    return {
+      fd: this.handle.fd,
+      position: this.bytesWritten,
+      flushEvery: EARLY_FLUSH_BYTES,
+      done: (bytesWritten) => {
+        this.bytesWritten += bytesWritten;
+        return new Promise<void>((resolve, reject) => this.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      },
+    };
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -13,7 +13,7 @@ import * as esbuild from 'esbuild';
 import { cryptFile, stopCryptoWorker } from '../../../src/core/envelope/cryptoWorker';
 import { decryptFileInPlace, encryptFileInPlace, type FileJob } from '../../../src/core/envelope/fileEncryption';
 import { ALGORITHM_SUITES, deriveCommittingKeys, headerAuthTag, newHeaderBody } from '../../../src/core/envelope/messageFormat';
-import type { OriginalFile } from '../../../src/core/files/atomicReplace';
+import { type DirectWrites, directWrites, type OriginalFile } from '../../../src/core/files/atomicReplace';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { directEncryptionSdk } from './encryptionSdk';
 import { code } from '../../support/kmsErrors';
@@ -228,8 +228,21 @@ describe('file crypto in a worker thread', function () {
         }, 3);
       },
     });
-    const suite = ALGORITHM_SUITES.get(0x0478)!;
     const dataKey = randomBytes(32);
+    const header = headerFor(dataKey);
+    try {
+      await cryptFile(original, sink, { op: 'encrypt', armor: 'binary', dataKey, header }, { workerScript: script });
+    } finally {
+      await input.close();
+    }
+    assert.equal(read, size);
+    assert.ok(written > size, 'the whole message was written');
+    // 4 chunks in the worker, one frame held back, the sink's buffer: far below the file's size.
+    assert.ok(mostAhead <= 12 * MiB, `at most ${(mostAhead / MiB).toFixed(1)} MiB were read ahead of the disk`);
+  });
+  /** A message header for `dataKey` (our suite, 1 MiB frames), as the file commands make one. */
+  function headerFor(dataKey: Buffer): Buffer {
+    const suite = ALGORITHM_SUITES.get(0x0478)!;
     const messageId = randomBytes(32);
     const { commitment, derivedKey } = deriveCommittingKeys(suite, dataKey, messageId);
     const body = newHeaderBody({
@@ -240,15 +253,99 @@ describe('file crypto in a worker thread', function () {
       frameLength: MiB,
       commitment,
     });
-    const header = Buffer.concat([body, headerAuthTag(derivedKey, body)]);
+    return Buffer.concat([body, headerAuthTag(derivedKey, body)]);
+  }
+
+  /** A sink whose "file" the worker writes itself, at `fd`; records what `done` was told. */
+  function directSink(fd: number, position = 0): Writable & { doneWith?: number } {
+    const sink = new Writable({
+      write(_chunk, _e, callback) {
+        callback(new Error('nothing is written through the stream'));
+      },
+    }) as Writable & { doneWith?: number; [directWrites]?: () => DirectWrites };
+    sink[directWrites] = () => ({
+      fd,
+      position,
+      flushEvery: MiB,
+      done: (bytes: number) => {
+        sink.doneWith = bytes;
+        return Promise.resolve();
+      },
+    });
+    return sink;
+  }
+
+  function originalOf(path: string, size: number, handle: Awaited<ReturnType<typeof open>>): OriginalFile {
+    return { path, size, handle, stream: () => assert.fail('not used'), readAll: () => assert.fail('not used') };
+  }
+
+  it('writes the file itself at its position, and reports a failed write (a full disk) as it is, with the worker stopped', async () => {
+    const plaintext = randomBytes(3 * MiB + 11);
+    const path = fileWith(plaintext);
+    const dataKey = randomBytes(32);
+    const header = headerFor(dataKey);
+    const input = await open(path, 'r');
+    const out = await open(join(folder, 'out.bin'), 'w');
     try {
-      await cryptFile(original, sink, { op: 'encrypt', armor: 'binary', dataKey, header }, { workerScript: script });
+      // Into a real file, after 5 bytes already there: the message lands right after them.
+      await out.write(Buffer.from('HELLO'));
+      const sink = directSink(out.fd, 5);
+      await cryptFile(
+        originalOf(path, plaintext.length, input),
+        sink,
+        { op: 'encrypt', armor: 'binary', dataKey, header },
+        { workerScript: script },
+      );
+      const written = readFileSync(join(folder, 'out.bin'));
+      assert.equal(sink.doneWith, written.length - 5, 'done is told the bytes the worker wrote');
+      assert.equal(written.subarray(0, 5).toString(), 'HELLO');
+      assert.ok(written.subarray(5, 5 + header.length).equals(header), 'the message starts with its header');
+
+      // /dev/full refuses every write with ENOSPC.
+      const full = await open('/dev/full', 'w');
+      try {
+        await stopCryptoWorker();
+        const failing = directSink(full.fd);
+        await assert.rejects(
+          cryptFile(
+            originalOf(path, plaintext.length, input),
+            failing,
+            { op: 'encrypt', armor: 'binary', dataKey, header },
+            { workerScript: script },
+          ),
+          (e: Error & { code?: string }) => e.code === 'ENOSPC' && /ENOSPC/.test(e.message),
+        );
+        assert.equal(failing.doneWith, undefined, 'a failed file is never reported done');
+        assert.equal(await stopCryptoWorker(), false, 'the failed worker was stopped, not kept');
+      } finally {
+        await full.close();
+      }
     } finally {
       await input.close();
+      await out.close();
     }
-    assert.equal(read, size);
-    assert.ok(written > size, 'the whole message was written');
-    // 4 chunks in the worker, one frame held back, the sink's buffer: far below the file's size.
-    assert.ok(mostAhead <= 12 * MiB, `at most ${(mostAhead / MiB).toFixed(1)} MiB were read ahead of the disk`);
+  });
+
+  it('reports a failed read of the original as it is', async () => {
+    const dataKey = randomBytes(32);
+    // A folder opens for reading, but reading it fails with EISDIR.
+    const input = await open(folder, 'r');
+    const out = await open(join(folder, 'out.bin'), 'w');
+    try {
+      const sink = directSink(out.fd);
+      await assert.rejects(
+        cryptFile(
+          originalOf(folder, 4 * MiB, input),
+          sink,
+          { op: 'encrypt', armor: 'binary', dataKey, header: headerFor(dataKey) },
+          { workerScript: script },
+        ),
+        (e: Error & { code?: string }) => e.code === 'EISDIR',
+      );
+      assert.equal(sink.doneWith, undefined);
+    } finally {
+      await input.close();
+      await out.close();
+    }
   });
 });
