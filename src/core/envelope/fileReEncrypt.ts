@@ -11,7 +11,16 @@ import { type OriginalFile, replaceFileAtomically, withFileLock } from '../files
 import { Base64ArmorDecoder, Base64ArmorEncoder, encodeBase64 } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader } from './messageFormat';
-import { type KeyChange, planKeyChange, rekeyHeader, type RewrappedHeader, rewrapHeader, rewrapObstacle, rewrapStage } from './rewrap';
+import {
+  type HeaderInMaking,
+  type KeyChange,
+  makeRewrappedHeader,
+  planKeyChange,
+  rekeyHeader,
+  type RewrappedHeader,
+  rewrapObstacle,
+  rewrapStage,
+} from './rewrap';
 import { type InPlaceOptions, rewrapHeaderInPlace } from './headerInPlace';
 import { type FileInspection, inspectFile, readWholeHeader } from './fileInspection';
 import {
@@ -40,7 +49,7 @@ export async function reEncryptFileInPlace(path: string, params: ReEncryptParams
 /** A new header asked of KMS ahead of time, for the header the caller inspected. */
 interface EarlyHeader {
   /** The new header, if `header` is the one it is made from (then it is the taker's to zero). */
-  take(header: MessageHeader): Promise<RewrappedHeader> | undefined;
+  take(header: MessageHeader): HeaderInMaking | undefined;
   /** Zeroes its key unless it was taken. */
   discard(): void;
 }
@@ -51,7 +60,8 @@ function earlyHeader(params: ReEncryptParams, job: FileJob): EarlyHeader | undef
   // Only where the header alone is rewritten: a message kept in its armor.
   if (!inspected || format?.kind !== 'message' || (params.format && params.format !== format.armor) || rewrapObstacle(inspected))
     return undefined;
-  const made = rewrapHeader(inspected, job.gatewayFor, target(params), { signal: job.signal });
+  const making = makeRewrappedHeader(inspected, job.gatewayFor, target(params), { signal: job.signal });
+  const made = making.made;
   // Awaited when taken; a refusal for a header that is not taken (the file changed) goes nowhere.
   made.catch(() => undefined);
   let settled = false;
@@ -59,7 +69,7 @@ function earlyHeader(params: ReEncryptParams, job: FileJob): EarlyHeader | undef
     take(header) {
       if (settled || !header.headerBody.equals(inspected.headerBody) || !header.headerTag.equals(inspected.headerTag)) return undefined;
       settled = true;
-      return made;
+      return making;
     },
     discard() {
       if (settled) return;
@@ -159,7 +169,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         ? await rewrapHeaderInPlace(
             path,
             format.armor,
-            (h) => early?.take(h) ?? rewrapHeader(h, job.gatewayFor, target(params), { signal: job.signal }),
+            (h) => early?.take(h) ?? makeRewrappedHeader(h, job.gatewayFor, target(params), { signal: job.signal }),
             inPlaceOptions(job, inspection),
           )
         : undefined;
@@ -253,7 +263,7 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
     const inPlace = await rewrapHeaderInPlace(
       path,
       format.armor,
-      (h) => rekeyHeader(h, job.gatewayFor, change, { signal: job.signal, limit: MAX_ENCRYPTED_DATA_KEYS }),
+      (h) => ({ made: rekeyHeader(h, job.gatewayFor, change, { signal: job.signal, limit: MAX_ENCRYPTED_DATA_KEYS }) }),
       inPlaceOptions(job, inspection),
     );
     /** What a header-only rekey returns, written in place or streamed. */

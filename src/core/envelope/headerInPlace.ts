@@ -27,7 +27,7 @@ import { KmsError } from '../kms/errors';
 import { armorLines, BASE64_LINE_LENGTH, BYTES_PER_LINE, decodeArmorLines } from './base64';
 import { verifyFinalFrame } from './frames';
 import { IV_LENGTH, type MessageHeader, parseMessageHeader, TAG_LENGTH } from './messageFormat';
-import { type RewrappedHeader, rewrapObstacle } from './rewrap';
+import { type HeaderInMaking, type RewrappedHeader, rewrapObstacle } from './rewrap';
 
 const LINE_BYTES = BASE64_LINE_LENGTH + 1;
 /** A final frame larger than this (a huge frame length) is left to the streamed path. */
@@ -150,12 +150,13 @@ async function finalFrame(layout: Layout, final: { start: number; sequence: numb
 
 /**
  * Re-wraps the message in `path` in place when it can (see the header comment); `make` asks KMS
- * for the new header. The caller holds the file lock.
+ * for the new header (the final frame is checked as soon as it tells the derived key). The
+ * caller holds the file lock.
  */
 export async function rewrapHeaderInPlace(
   target: string,
   armor: 'base64' | 'binary',
-  make: (header: MessageHeader) => Promise<RewrappedHeader>,
+  make: (header: MessageHeader) => HeaderInMaking,
   options: InPlaceOptions,
 ): Promise<InPlaceOutcome> {
   const path = await realpath(target);
@@ -191,12 +192,22 @@ export async function rewrapHeaderInPlace(
     if (!final || layout.messageLength - final.start > MAX_TAIL_BYTES) return { done: false };
     options.signal?.throwIfAborted();
 
-    // KMS makes the new header while the final frame is read (base64: decoded and its armor checked).
+    // KMS makes the new header while the final frame is read (base64: decoded and its armor
+    // checked), and the frame is checked as soon as KMS has opened the data key, while the
+    // new key's answer is still awaited.
     const making = make(header);
     // Awaited below; a refusal arriving while the frame is read is not left unhandled meanwhile.
-    making.catch(() => undefined);
-    const frame = await finalFrame(layout, final).catch(async (error: unknown) => {
-      await making.then(
+    making.made.catch(() => undefined);
+    const reading = finalFrame(layout, final);
+    const checking = reading.then(async (frame) => {
+      if (!frame) return;
+      const derivedKey = await (making.opened ?? making.made.then((made) => made.derivedKey));
+      verifyFinalFrame(header, derivedKey, frame, final.sequence);
+    });
+    // Awaited once the header is made (KMS's refusal, which zeroes the key, is the error then).
+    checking.catch(() => undefined);
+    const frame = await reading.catch(async (error: unknown) => {
+      await making.made.then(
         (made) => made.derivedKey.fill(0),
         () => undefined,
       );
@@ -205,16 +216,16 @@ export async function rewrapHeaderInPlace(
     const oldHeader = head.bytes.subarray(0, header.length);
     if (!frame) {
       // Not laid out as expected: the streamed path explains, with the header made.
-      const made = await making;
+      const made = await making.made;
       handedOver = true;
       return { done: false, prepared: { header: Buffer.from(oldHeader), rewrapped: made } };
     }
-    rewrapped = await making;
+    rewrapped = await making.made;
     if (rewrapped.bytes.length !== header.length) {
       handedOver = true;
       return { done: false, prepared: { header: Buffer.from(oldHeader), rewrapped } };
     }
-    verifyFinalFrame(header, rewrapped.derivedKey, frame, final.sequence);
+    await checking;
     const after = layout.encode(head, Buffer.concat([rewrapped.bytes, head.bytes.subarray(header.length)]));
     if (after.length !== head.file.length) throw new Error('The re-encoded header changed length.');
     options.signal?.throwIfAborted();
