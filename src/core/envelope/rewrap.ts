@@ -160,7 +160,7 @@ export async function rewrapHeader(
     })();
     const [wrappedOutcome, refused] = await Promise.all([wrapping.then(ok, failed), checked]);
     if (refused) throw refused;
-    if ('error' in wrappedOutcome) throw wrappedOutcome.error;
+    if ('error' in wrappedOutcome) throw wrappedOutcome.error as Error;
     const wrapped = wrappedOutcome.value;
     const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, wrapRegion);
     const newEdk: EncryptedDataKey = {
@@ -211,8 +211,13 @@ export function makeRewrappedHeader(
 }
 
 /** Settles with the refusal of `check` (undefined once it passed, or when there is none). */
-function settle(check: Promise<void> | undefined): Promise<unknown> {
-  return check ? check.then(() => undefined, (error: unknown) => error ?? new Error('The key was refused.')) : Promise.resolve(undefined);
+function settle(check: Promise<void> | undefined): Promise<Error | undefined> {
+  return check
+    ? check.then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      )
+    : Promise.resolve(undefined);
 }
 
 const ok = <T>(value: T): { value: T } => ({ value });
