@@ -229,17 +229,23 @@ export async function rewrapHeaderInPlace(
     const after = layout.encode(head, Buffer.concat([rewrapped.bytes, head.bytes.subarray(header.length)]));
     if (after.length !== head.file.length) throw new Error('The re-encoded header changed length.');
     options.signal?.throwIfAborted();
-    const now = await handle.stat();
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ctimeMs !== before.ctimeMs || now.ino !== before.ino)
-      throw new KmsError(
-        'FileChangedOnDisk',
-        `${basename(path)} changed on disk while it was being re-encrypted; it was left as it is now. Try again.`,
-      );
     const faults = options.faults;
     await rewritePrefix(
       path,
       handle,
-      { offset: head.fileOffset, before: head.file, after },
+      {
+        offset: head.fileOffset,
+        before: head.file,
+        after,
+        // Stat'ed while the journal opens: the file is still the one read, else nothing is written.
+        unchanged: (now) => {
+          if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ctimeMs !== before.ctimeMs || now.ino !== before.ino)
+            throw new KmsError(
+              'FileChangedOnDisk',
+              `${basename(path)} changed on disk while it was being re-encrypted; it was left as it is now. Try again.`,
+            );
+        },
+      },
       faults && {
         beforeWrite: faults.beforeWrite?.bind(faults),
         beforeSync: faults.beforeSync?.bind(faults),

@@ -404,5 +404,32 @@ describe('Re-encrypt File in place, header only', function () {
       }
       assert.deepEqual(readdirSync(folder), ['plain.bin']);
     });
+
+    it("writes nothing when the caller's check refuses the file's facts (stat'ed while the journal opens), and leaves no journal", async () => {
+      const path = join(folder, 'plain.bin');
+      const content = randomBytes(1000);
+      writeFileSync(path, content);
+      const handle = await open(path, 'r+');
+      try {
+        const seen: number[] = [];
+        await assert.rejects(
+          rewritePrefix(path, handle, {
+            offset: 0,
+            before: content.subarray(0, 100),
+            after: randomBytes(100),
+            unchanged: (now) => {
+              seen.push(now.size);
+              throw new Error('changed on disk');
+            },
+          }),
+          /changed on disk/,
+        );
+        assert.deepEqual(seen, [1000], 'the file as it is, asked once');
+        assert.ok(readFileSync(path).equals(content), 'untouched');
+        assert.deepEqual(readdirSync(folder), ['plain.bin'], 'the journal opened meanwhile is removed');
+      } finally {
+        await handle.close();
+      }
+    });
   });
 });
