@@ -101,7 +101,12 @@ type ReEncryptParams = {
 };
 
 async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob, early?: EarlyHeader): Promise<ReEncryptedFile> {
-  const inspection = await inspectFile(path);
+  // A message whose header alone is rewritten (there is an early header): the in-place attempt
+  // reads the header under the lock and checks the file's facts against the caller's
+  // inspection, so the file is not inspected again first; a file changed since is inspected
+  // afresh (below) and re-encrypted as it is now.
+  const given = early && params.inspected;
+  const inspection = given || (await inspectFile(path));
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'sops') {
@@ -186,6 +191,8 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         method: 'rewrap',
       };
     }
+    // Not the file the caller inspected any more (or not writable in place): looked at afresh.
+    if (given && !inPlace?.prepared) return reEncryptUnlocked(path, { ...params, inspected: undefined }, job, early);
     let keyId = '';
     let sourceKeyId = '';
     let encryptionContext: EncryptionContext = header.encryptionContext;

@@ -131,6 +131,13 @@ describe('Re-encrypt File in place, header only', function () {
     await reEncryptFileInPlace(path, { keyId: other }, { ...kms, allowHardLinks: true });
     assert.ok(readFileSync(link).equals(linked), 'the other name keeps the old content');
     assert.deepEqual((await inspectFile(path)).info?.keyArns, [other]);
+    // The same with the caller's inspection (the command's; no second inspection before the in-place attempt).
+    const inspected = await inspectFile(path);
+    const relinked = readFileSync(link);
+    const again = await reEncryptFileInPlace(path, { keyId: key, inspected }, { ...kms, allowHardLinks: true });
+    assert.equal(again.method, 'rewrap');
+    assert.ok(readFileSync(link).equals(relinked), 'the other name keeps the old content');
+    assert.deepEqual((await inspectFile(path)).info?.keyArns, [key]);
     rmSync(link);
 
     // CRLF line ends (an editor on Windows): read fine, rewritten whole, as this extension writes armor.
