@@ -40,7 +40,7 @@ export async function reEncryptFileInPlace(path: string, params: ReEncryptParams
   // inspected again and read: taken only if the file still holds exactly that header.
   const early = earlyHeader(params, job);
   try {
-    return await withFileLock(path, () => reEncryptUnlocked(path, params, job, early));
+    return await withFileLock(path, (realPath) => reEncryptUnlocked(path, params, job, early, realPath));
   } finally {
     early?.discard();
   }
@@ -100,7 +100,13 @@ type ReEncryptParams = {
   inspected?: FileInspection;
 };
 
-async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob, early?: EarlyHeader): Promise<ReEncryptedFile> {
+async function reEncryptUnlocked(
+  path: string,
+  params: ReEncryptParams,
+  job: FileJob,
+  early?: EarlyHeader,
+  realPath?: string,
+): Promise<ReEncryptedFile> {
   // A message whose header alone is rewritten (there is an early header): the in-place attempt
   // reads the header under the lock and checks the file's facts against the caller's
   // inspection, so the file is not inspected again first; a file changed since is inspected
@@ -175,7 +181,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
             path,
             format.armor,
             (h) => early?.take(h) ?? makeRewrappedHeader(h, job.gatewayFor, target(params), { signal: job.signal }),
-            inPlaceOptions(job, inspection),
+            { ...inPlaceOptions(job, inspection), realPath },
           )
         : undefined;
     if (inPlace?.done) {
@@ -192,7 +198,7 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
       };
     }
     // Not the file the caller inspected any more (or not writable in place): looked at afresh.
-    if (given && !inPlace?.prepared) return reEncryptUnlocked(path, { ...params, inspected: undefined }, job, early);
+    if (given && !inPlace?.prepared) return reEncryptUnlocked(path, { ...params, inspected: undefined }, job, early, realPath);
     let keyId = '';
     let sourceKeyId = '';
     let encryptionContext: EncryptionContext = header.encryptionContext;

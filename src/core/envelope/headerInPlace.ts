@@ -44,6 +44,8 @@ export interface InPlaceOptions {
   readonly expect?: FileState;
   /** beforeWrite / beforeSync as for a replacement; beforeRename fires before the journal is removed (the commit). */
   readonly faults?: WriteFaults;
+  /** The file's real path, when the caller has just resolved it (withFileLock): not resolved again. */
+  readonly realPath?: string;
 }
 
 export type InPlaceOutcome =
@@ -120,6 +122,10 @@ async function base64Layout(handle: FileHandle, size: number): Promise<Layout | 
   };
 }
 
+function layoutOf(handle: FileHandle, armor: 'base64' | 'binary', size: number): Promise<Layout | undefined> {
+  return armor === 'binary' ? Promise.resolve(binaryLayout(handle, size)) : base64Layout(handle, size);
+}
+
 function headerOf(bytes: Buffer): MessageHeader | undefined {
   try {
     return parseMessageHeader(bytes);
@@ -159,15 +165,23 @@ export async function rewrapHeaderInPlace(
   make: (header: MessageHeader) => HeaderInMaking,
   options: InPlaceOptions,
 ): Promise<InPlaceOutcome> {
-  const path = await realpath(target);
+  const path = options.realPath ?? (await realpath(target));
   const handle = await open(path, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
   // Not writable in place (read-only, a symbolic link…): the replacement says why, or copes.
   if (!handle) return { done: false };
   let rewrapped: RewrappedHeader | undefined;
   let handedOver = false;
   try {
-    const before = await handle.stat();
     const expect = options.expect;
+    // The size the caller saw lays the message out and its first bytes are read while the file
+    // is stat'ed (one round trip instead of three): taken only if the file is still as it saw it.
+    const first = (layout: Layout): Promise<Stored | undefined> => layout.read(0, Math.min(layout.messageLength, FIRST_HEADER_READ));
+    const ahead = expect
+      ? layoutOf(handle, armor, expect.size).then(async (layout) => layout && { layout, probe: await first(layout) })
+      : undefined;
+    // A failure here is met again below, where it is the answer.
+    ahead?.catch(() => undefined);
+    const before = await handle.stat();
     if (
       !before.isFile() ||
       (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino)) ||
@@ -175,10 +189,11 @@ export async function rewrapHeaderInPlace(
       before.nlink > 1
     )
       return { done: false };
-    const layout = armor === 'binary' ? binaryLayout(handle, before.size) : await base64Layout(handle, before.size);
+    const read = await ahead?.catch(() => undefined);
+    const layout = read ? read.layout : await layoutOf(handle, armor, before.size);
     if (!layout) return { done: false };
     // The header as the file holds it now, through this descriptor.
-    let probe = await layout.read(0, Math.min(layout.messageLength, FIRST_HEADER_READ));
+    let probe = read ? read.probe : await first(layout);
     let header = probe && headerOf(probe.bytes);
     if (probe && !header && layout.messageLength > FIRST_HEADER_READ) {
       probe = await layout.read(0, Math.min(layout.messageLength, MAX_HEADER_BYTES));
