@@ -127,9 +127,9 @@ async function writeJournal(
     check?.(info.value);
     const { size, ino } = info.value;
     const bytes = encodeJournal({ offset, length: before.length, size, ino, pid: process.pid }, before, after);
-    await writeAllAt(out, bytes, 0);
-    // The journal's bytes and its name in the folder, flushed together (one commit of the file system's log where it can).
-    await Promise.all([out.sync(), syncDirectory(dirname(path))]);
+    // The journal's name in the folder (it exists since the open) is flushed while its bytes are
+    // written and flushed: both are on disk before this returns, and so before a byte of the file changes.
+    await Promise.all([writeAllAt(out, bytes, 0).then(() => out.sync()), syncDirectory(dirname(path))]);
   } catch (error) {
     await out.close().catch(() => undefined);
     await unlink(journal).catch(() => undefined);
