@@ -10,7 +10,8 @@
 // So: KMS Decrypt opens the data key (an `aws-kms` encrypted data key of the header, with the
 // header's encryption context); the commitment and the old header tag are checked; KMS
 // ReEncrypt wraps the same data key under the new key (Encrypt with the opened data key when
-// the new key is in another region, where ReEncrypt cannot reach); the header is written with
+// the new key is in another region, where ReEncrypt cannot reach, or when ReEncrypt is denied:
+// kms:Encrypt allowed, kms:ReEncrypt* not); the header is written with
 // the new encrypted data key and a new tag; every frame of the body is then checked as it is
 // copied, so a damaged or truncated message is never given a fresh header.
 //
