@@ -11,7 +11,16 @@ import { type OriginalFile, replaceFileAtomically, withFileLock } from '../files
 import { Base64ArmorDecoder, Base64ArmorEncoder, encodeBase64 } from './base64';
 import { MessageEndGuard } from './messageEnd';
 import { type EncryptionContext, KMS_PROVIDER_ID, MAX_ENCRYPTED_DATA_KEYS, type MessageHeader } from './messageFormat';
-import { type KeyChange, planKeyChange, rekeyHeader, type RewrappedHeader, rewrapHeader, rewrapObstacle, rewrapStage } from './rewrap';
+import {
+  type HeaderInMaking,
+  type KeyChange,
+  makeRewrappedHeader,
+  planKeyChange,
+  rekeyHeader,
+  type RewrappedHeader,
+  rewrapObstacle,
+  rewrapStage,
+} from './rewrap';
 import { type InPlaceOptions, rewrapHeaderInPlace } from './headerInPlace';
 import { type FileInspection, inspectFile, readWholeHeader } from './fileInspection';
 import {
@@ -31,7 +40,7 @@ export async function reEncryptFileInPlace(path: string, params: ReEncryptParams
   // inspected again and read: taken only if the file still holds exactly that header.
   const early = earlyHeader(params, job);
   try {
-    return await withFileLock(path, () => reEncryptUnlocked(path, params, job, early));
+    return await withFileLock(path, (realPath) => reEncryptUnlocked(path, params, job, early, realPath));
   } finally {
     early?.discard();
   }
@@ -40,7 +49,7 @@ export async function reEncryptFileInPlace(path: string, params: ReEncryptParams
 /** A new header asked of KMS ahead of time, for the header the caller inspected. */
 interface EarlyHeader {
   /** The new header, if `header` is the one it is made from (then it is the taker's to zero). */
-  take(header: MessageHeader): Promise<RewrappedHeader> | undefined;
+  take(header: MessageHeader): HeaderInMaking | undefined;
   /** Zeroes its key unless it was taken. */
   discard(): void;
 }
@@ -51,7 +60,8 @@ function earlyHeader(params: ReEncryptParams, job: FileJob): EarlyHeader | undef
   // Only where the header alone is rewritten: a message kept in its armor.
   if (!inspected || format?.kind !== 'message' || (params.format && params.format !== format.armor) || rewrapObstacle(inspected))
     return undefined;
-  const made = rewrapHeader(inspected, job.gatewayFor, target(params), { signal: job.signal });
+  const making = makeRewrappedHeader(inspected, job.gatewayFor, target(params), { signal: job.signal });
+  const made = making.made;
   // Awaited when taken; a refusal for a header that is not taken (the file changed) goes nowhere.
   made.catch(() => undefined);
   let settled = false;
@@ -59,7 +69,7 @@ function earlyHeader(params: ReEncryptParams, job: FileJob): EarlyHeader | undef
     take(header) {
       if (settled || !header.headerBody.equals(inspected.headerBody) || !header.headerTag.equals(inspected.headerTag)) return undefined;
       settled = true;
-      return made;
+      return making;
     },
     discard() {
       if (settled) return;
@@ -90,8 +100,19 @@ type ReEncryptParams = {
   inspected?: FileInspection;
 };
 
-async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: FileJob, early?: EarlyHeader): Promise<ReEncryptedFile> {
-  const inspection = await inspectFile(path);
+async function reEncryptUnlocked(
+  path: string,
+  params: ReEncryptParams,
+  job: FileJob,
+  early?: EarlyHeader,
+  realPath?: string,
+): Promise<ReEncryptedFile> {
+  // A message whose header alone is rewritten (there is an early header): the in-place attempt
+  // reads the header under the lock and checks the file's facts against the caller's
+  // inspection, so the file is not inspected again first; a file changed since is inspected
+  // afresh (below) and re-encrypted as it is now.
+  const given = early && params.inspected;
+  const inspection = given || (await inspectFile(path));
   const format = inspection.format;
   if (format.kind === 'plaintext') throw notEncrypted(path);
   if (format.kind === 'sops') {
@@ -159,8 +180,8 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         ? await rewrapHeaderInPlace(
             path,
             format.armor,
-            (h) => early?.take(h) ?? rewrapHeader(h, job.gatewayFor, target(params), { signal: job.signal }),
-            inPlaceOptions(job, inspection),
+            (h) => early?.take(h) ?? makeRewrappedHeader(h, job.gatewayFor, target(params), { signal: job.signal }),
+            { ...inPlaceOptions(job, inspection), realPath },
           )
         : undefined;
     if (inPlace?.done) {
@@ -176,6 +197,8 @@ async function reEncryptUnlocked(path: string, params: ReEncryptParams, job: Fil
         method: 'rewrap',
       };
     }
+    // Not the file the caller inspected any more (or not writable in place): looked at afresh.
+    if (given && !inPlace?.prepared) return reEncryptUnlocked(path, { ...params, inspected: undefined }, job, early, realPath);
     let keyId = '';
     let sourceKeyId = '';
     let encryptionContext: EncryptionContext = header.encryptionContext;
@@ -253,7 +276,7 @@ async function rekeyUnlocked(path: string, change: KeyChange, job: FileJob): Pro
     const inPlace = await rewrapHeaderInPlace(
       path,
       format.armor,
-      (h) => rekeyHeader(h, job.gatewayFor, change, { signal: job.signal, limit: MAX_ENCRYPTED_DATA_KEYS }),
+      (h) => ({ made: rekeyHeader(h, job.gatewayFor, change, { signal: job.signal, limit: MAX_ENCRYPTED_DATA_KEYS }) }),
       inPlaceOptions(job, inspection),
     );
     /** What a header-only rekey returns, written in place or streamed. */

@@ -27,7 +27,7 @@ import { KmsError } from '../kms/errors';
 import { armorLines, BASE64_LINE_LENGTH, BYTES_PER_LINE, decodeArmorLines } from './base64';
 import { verifyFinalFrame } from './frames';
 import { IV_LENGTH, type MessageHeader, parseMessageHeader, TAG_LENGTH } from './messageFormat';
-import { type RewrappedHeader, rewrapObstacle } from './rewrap';
+import { type HeaderInMaking, type RewrappedHeader, rewrapObstacle } from './rewrap';
 
 const LINE_BYTES = BASE64_LINE_LENGTH + 1;
 /** A final frame larger than this (a huge frame length) is left to the streamed path. */
@@ -44,6 +44,8 @@ export interface InPlaceOptions {
   readonly expect?: FileState;
   /** beforeWrite / beforeSync as for a replacement; beforeRename fires before the journal is removed (the commit). */
   readonly faults?: WriteFaults;
+  /** The file's real path, when the caller has just resolved it (withFileLock): not resolved again. */
+  readonly realPath?: string;
 }
 
 export type InPlaceOutcome =
@@ -120,6 +122,10 @@ async function base64Layout(handle: FileHandle, size: number): Promise<Layout | 
   };
 }
 
+function layoutOf(handle: FileHandle, armor: 'base64' | 'binary', size: number): Promise<Layout | undefined> {
+  return armor === 'binary' ? Promise.resolve(binaryLayout(handle, size)) : base64Layout(handle, size);
+}
+
 function headerOf(bytes: Buffer): MessageHeader | undefined {
   try {
     return parseMessageHeader(bytes);
@@ -150,23 +156,32 @@ async function finalFrame(layout: Layout, final: { start: number; sequence: numb
 
 /**
  * Re-wraps the message in `path` in place when it can (see the header comment); `make` asks KMS
- * for the new header. The caller holds the file lock.
+ * for the new header (the final frame is checked as soon as it tells the derived key). The
+ * caller holds the file lock.
  */
 export async function rewrapHeaderInPlace(
   target: string,
   armor: 'base64' | 'binary',
-  make: (header: MessageHeader) => Promise<RewrappedHeader>,
+  make: (header: MessageHeader) => HeaderInMaking,
   options: InPlaceOptions,
 ): Promise<InPlaceOutcome> {
-  const path = await realpath(target);
+  const path = options.realPath ?? (await realpath(target));
   const handle = await open(path, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
   // Not writable in place (read-only, a symbolic link…): the replacement says why, or copes.
   if (!handle) return { done: false };
   let rewrapped: RewrappedHeader | undefined;
   let handedOver = false;
   try {
-    const before = await handle.stat();
     const expect = options.expect;
+    // The size the caller saw lays the message out and its first bytes are read while the file
+    // is stat'ed (one round trip instead of three): taken only if the file is still as it saw it.
+    const first = (layout: Layout): Promise<Stored | undefined> => layout.read(0, Math.min(layout.messageLength, FIRST_HEADER_READ));
+    const ahead = expect
+      ? layoutOf(handle, armor, expect.size).then(async (layout) => layout && { layout, probe: await first(layout) })
+      : undefined;
+    // A failure here is met again below, where it is the answer.
+    ahead?.catch(() => undefined);
+    const before = await handle.stat();
     if (
       !before.isFile() ||
       (expect && (expect.size !== before.size || expect.mtimeMs !== before.mtimeMs || expect.ino !== before.ino)) ||
@@ -174,10 +189,11 @@ export async function rewrapHeaderInPlace(
       before.nlink > 1
     )
       return { done: false };
-    const layout = armor === 'binary' ? binaryLayout(handle, before.size) : await base64Layout(handle, before.size);
+    const read = await ahead?.catch(() => undefined);
+    const layout = read ? read.layout : await layoutOf(handle, armor, before.size);
     if (!layout) return { done: false };
     // The header as the file holds it now, through this descriptor.
-    let probe = await layout.read(0, Math.min(layout.messageLength, FIRST_HEADER_READ));
+    let probe = read ? read.probe : await first(layout);
     let header = probe && headerOf(probe.bytes);
     if (probe && !header && layout.messageLength > FIRST_HEADER_READ) {
       probe = await layout.read(0, Math.min(layout.messageLength, MAX_HEADER_BYTES));
@@ -191,12 +207,22 @@ export async function rewrapHeaderInPlace(
     if (!final || layout.messageLength - final.start > MAX_TAIL_BYTES) return { done: false };
     options.signal?.throwIfAborted();
 
-    // KMS makes the new header while the final frame is read (base64: decoded and its armor checked).
+    // KMS makes the new header while the final frame is read (base64: decoded and its armor
+    // checked), and the frame is checked as soon as KMS has opened the data key, while the
+    // new key's answer is still awaited.
     const making = make(header);
     // Awaited below; a refusal arriving while the frame is read is not left unhandled meanwhile.
-    making.catch(() => undefined);
-    const frame = await finalFrame(layout, final).catch(async (error: unknown) => {
-      await making.then(
+    making.made.catch(() => undefined);
+    const reading = finalFrame(layout, final);
+    const checking = reading.then(async (frame) => {
+      if (!frame) return;
+      const derivedKey = await (making.opened ?? making.made.then((made) => made.derivedKey));
+      verifyFinalFrame(header, derivedKey, frame, final.sequence);
+    });
+    // Awaited once the header is made (KMS's refusal, which zeroes the key, is the error then).
+    checking.catch(() => undefined);
+    const frame = await reading.catch(async (error: unknown) => {
+      await making.made.then(
         (made) => made.derivedKey.fill(0),
         () => undefined,
       );
@@ -205,30 +231,36 @@ export async function rewrapHeaderInPlace(
     const oldHeader = head.bytes.subarray(0, header.length);
     if (!frame) {
       // Not laid out as expected: the streamed path explains, with the header made.
-      const made = await making;
+      const made = await making.made;
       handedOver = true;
       return { done: false, prepared: { header: Buffer.from(oldHeader), rewrapped: made } };
     }
-    rewrapped = await making;
+    rewrapped = await making.made;
     if (rewrapped.bytes.length !== header.length) {
       handedOver = true;
       return { done: false, prepared: { header: Buffer.from(oldHeader), rewrapped } };
     }
-    verifyFinalFrame(header, rewrapped.derivedKey, frame, final.sequence);
+    await checking;
     const after = layout.encode(head, Buffer.concat([rewrapped.bytes, head.bytes.subarray(header.length)]));
     if (after.length !== head.file.length) throw new Error('The re-encoded header changed length.');
     options.signal?.throwIfAborted();
-    const now = await handle.stat();
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ctimeMs !== before.ctimeMs || now.ino !== before.ino)
-      throw new KmsError(
-        'FileChangedOnDisk',
-        `${basename(path)} changed on disk while it was being re-encrypted; it was left as it is now. Try again.`,
-      );
     const faults = options.faults;
     await rewritePrefix(
       path,
       handle,
-      { offset: head.fileOffset, before: head.file, after },
+      {
+        offset: head.fileOffset,
+        before: head.file,
+        after,
+        // Stat'ed while the journal opens: the file is still the one read, else nothing is written.
+        unchanged: (now) => {
+          if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ctimeMs !== before.ctimeMs || now.ino !== before.ino)
+            throw new KmsError(
+              'FileChangedOnDisk',
+              `${basename(path)} changed on disk while it was being re-encrypted; it was left as it is now. Try again.`,
+            );
+        },
+      },
       faults && {
         beforeWrite: faults.beforeWrite?.bind(faults),
         beforeSync: faults.beforeSync?.bind(faults),

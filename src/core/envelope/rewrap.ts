@@ -10,7 +10,8 @@
 // So: KMS Decrypt opens the data key (an `aws-kms` encrypted data key of the header, with the
 // header's encryption context); the commitment and the old header tag are checked; KMS
 // ReEncrypt wraps the same data key under the new key (Encrypt with the opened data key when
-// the new key is in another region, where ReEncrypt cannot reach); the header is written with
+// the new key is in another region, where ReEncrypt cannot reach, or when ReEncrypt is denied:
+// kms:Encrypt allowed, kms:ReEncrypt* not); the header is written with
 // the new encrypted data key and a new tag; every frame of the body is then checked as it is
 // copied, so a damaged or truncated message is never given a fresh header.
 //
@@ -80,12 +81,17 @@ export function rewrapObstacle(header: MessageHeader): string | undefined {
   return undefined;
 }
 
-/** Opens the data key with KMS, checks the header, and writes a header for the new key. */
+/**
+ * Opens the data key with KMS, checks the header, and writes a header for the new key.
+ * `onOpened` gets the derived key as soon as the data key is opened and the old header checked,
+ * before the new key's answer (the caller checks frames meanwhile); the key stays the returned
+ * header's (zeroed on a failure).
+ */
 export async function rewrapHeader(
   header: MessageHeader,
   gatewayFor: GatewayForRegion,
   params: RewrapParams,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; onOpened?: (derivedKey: Buffer) => void } = {},
 ): Promise<RewrappedHeader> {
   const obstacle = rewrapObstacle(header);
   if (obstacle) throw new KmsError('RewrapNotPossible', `The message cannot be re-wrapped in place: ${obstacle}.`);
@@ -105,35 +111,59 @@ export async function rewrapHeader(
     );
   // The usual message has one data key of KMS, and the new key is in its region: ReEncrypt needs
   // nothing from Decrypt's answer, so both calls (and the caller's check of the key) go at once.
-  // The header is still checked (commitment, tag) before the answer is used; a failed check
-  // discards it.
+  // Decrypt goes first: its answer is what the header and the caller's frame checks wait for.
+  // The header is still checked (commitment, tag) before ReEncrypt's answer is used; a failed
+  // check discards it.
   const kmsKeys = header.encryptedDataKeys.filter((k) => k.providerId === KMS_PROVIDER_ID);
   const only = kmsKeys.length === 1 ? kmsKeys[0] : undefined;
-  const early = only && (!destinationRegion || destinationRegion === regionOfKeyArn(only.providerInfo)) ? reEncrypt(only) : undefined;
   const opening = openDataKey(header, gatewayFor, options.signal);
-  const [opened, , checked] = await Promise.allSettled([opening, early, params.keyChecked]);
-  if (checked.status === 'rejected' || opened.status === 'rejected') {
-    if (opened.status === 'fulfilled') opened.value.dataKey.fill(0);
-    throw checked.status === 'rejected' ? checked.reason : (opened as PromiseRejectedResult).reason;
-  }
-  const { dataKey, edk } = opened.value;
+  const early = only && (!destinationRegion || destinationRegion === regionOfKeyArn(only.providerInfo)) ? reEncrypt(only) : undefined;
+  // Awaited below (or dropped when the data key does not open); never left unhandled meanwhile.
+  early?.catch(() => undefined);
+  const checked = settle(params.keyChecked);
+  let opened: { dataKey: Buffer; edk: EncryptedDataKey };
   try {
-    const { commitment, derivedKey } = deriveCommittingKeys(header.suite, dataKey, header.messageId);
-    verifyCommitment(header, commitment);
-    verifyHeaderAuth(header, derivedKey);
+    opened = await opening;
+  } catch (error) {
+    // The key's refusal wins over whatever KMS answered.
+    throw (await checked) ?? error;
+  }
+  const { dataKey, edk } = opened;
+  let derivedKey: Buffer | undefined;
+  try {
+    const derived = deriveCommittingKeys(header.suite, dataKey, header.messageId);
+    derivedKey = derived.derivedKey;
+    verifyCommitment(header, derived.commitment);
+    verifyHeaderAuth(header, derived.derivedKey);
+    options.onOpened?.(derived.derivedKey);
     const sourceRegion = regionOfKeyArn(edk.providerInfo);
-    let wrapped: { ciphertext: Uint8Array; keyId: string };
-    if (early && edk === only) {
-      wrapped = await early;
-    } else if (destinationRegion && destinationRegion !== sourceRegion) {
-      wrapped = await gatewayFor(destinationRegion).encrypt(
-        { keyId: params.keyId, plaintext: dataKey, encryptionContext },
-        { abortSignal: options.signal },
-      );
-    } else {
-      wrapped = await reEncrypt(edk);
-    }
-    const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, destinationRegion ?? sourceRegion);
+    const wrapRegion = destinationRegion ?? sourceRegion;
+    const encrypt = (): Promise<{ ciphertext: Uint8Array; keyId: string }> =>
+      gatewayFor(wrapRegion).encrypt({ keyId: params.keyId, plaintext: dataKey, encryptionContext }, { abortSignal: options.signal });
+    const wrapping = (async () => {
+      if (destinationRegion && destinationRegion !== sourceRegion) {
+        // ReEncrypt cannot reach another region: nothing is encrypted under the key before it is checked.
+        const refused = await checked;
+        if (refused) throw refused;
+        return encrypt();
+      }
+      try {
+        return await (early && edk === only ? early : reEncrypt(edk));
+      } catch (error) {
+        // A person may be allowed kms:Encrypt with the new key but not kms:ReEncrypt* (ReEncryptFrom on
+        // the old key, ReEncryptTo on the new one): the data key they opened is wrapped with Encrypt
+        // instead, the same header in the end. Any other refusal is the answer.
+        if (!(error instanceof KmsError && error.code === 'AccessDeniedException') || options.signal?.aborted) throw error;
+        const refused = await checked;
+        if (refused) throw refused;
+        return encrypt();
+      }
+    })();
+    const [wrappedOutcome, refused] = await Promise.all([wrapping.then(ok, failed), checked]);
+    if (refused) throw refused;
+    if ('error' in wrappedOutcome) throw wrappedOutcome.error as Error;
+    const wrapped = wrappedOutcome.value;
+    const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, wrapRegion);
     const newEdk: EncryptedDataKey = {
       providerId: KMS_PROVIDER_ID,
       providerInfo: keyArn,
@@ -141,16 +171,58 @@ export async function rewrapHeader(
     };
     const body = rewriteHeaderBody(header, { encryptedDataKeys: [newEdk], encryptionContext });
     return {
-      bytes: Buffer.concat([body, headerAuthTag(derivedKey, body)]),
-      derivedKey,
+      bytes: Buffer.concat([body, headerAuthTag(derived.derivedKey, body)]),
+      derivedKey: derived.derivedKey,
       keyArn,
       sourceKeyArn: edk.providerInfo,
       encryptionContext,
     };
+  } catch (error) {
+    derivedKey?.fill(0);
+    throw error;
   } finally {
     dataKey.fill(0);
   }
 }
+
+/**
+ * A new header being made (rewrapHeader): `made`, and `opened`, the derived key as soon as KMS
+ * opened the data key and the old header is checked, before `made` settles (it rejects when
+ * `made` does before). The key is `made`'s: zeroed with it.
+ */
+export interface HeaderInMaking {
+  readonly made: Promise<RewrappedHeader>;
+  readonly opened?: Promise<Buffer>;
+}
+
+/** rewrapHeader, with the derived key told as soon as it is known. */
+export function makeRewrappedHeader(
+  header: MessageHeader,
+  gatewayFor: GatewayForRegion,
+  params: RewrapParams,
+  options: { signal?: AbortSignal } = {},
+): HeaderInMaking {
+  let onOpened: (derivedKey: Buffer) => void = () => undefined;
+  const opened = new Promise<Buffer>((resolve) => (onOpened = resolve));
+  const made = rewrapHeader(header, gatewayFor, params, { ...options, onOpened });
+  const told = Promise.race([opened, made.then(() => opened)]);
+  // Whoever waits for it sees the refusal; nobody waiting is no unhandled rejection.
+  told.catch(() => undefined);
+  return { made, opened: told };
+}
+
+/** Settles with the refusal of `check` (undefined once it passed, or when there is none). */
+function settle(check: Promise<void> | undefined): Promise<Error | undefined> {
+  return check
+    ? check.then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      )
+    : Promise.resolve(undefined);
+}
+
+const ok = <T>(value: T): { value: T } => ({ value });
+const failed = (error: unknown): { error: unknown } => ({ error });
 
 /**
  * The ARNs to add and remove to turn a message for `current` (KMS key ARNs) into the change

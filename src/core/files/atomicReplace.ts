@@ -98,13 +98,14 @@ const locks = new Map<string, Promise<unknown>>();
  * Runs `task` when no other task of this process holds `target` (by real path, so two names
  * of one file share the lock); the next one waits for it to finish, whatever its outcome.
  * An in-place header rewrite interrupted by a crash is recovered first (prefixJournal.ts).
+ * `task` is told the real path the lock is held by (`target` itself when it has none).
  */
-export async function withFileLock<T>(target: string, task: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(target: string, task: (realPath: string) => Promise<T>): Promise<T> {
   const key = await realpath(target).catch(() => target);
   const previous = locks.get(key) ?? Promise.resolve();
   const recovered = async (): Promise<T> => {
     await recoverBeforeOperation(key);
-    return task();
+    return task(key);
   };
   const run = previous.then(recovered, recovered);
   const tail = run.then(

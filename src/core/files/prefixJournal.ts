@@ -15,7 +15,7 @@
 // inode, the writer's process id), the original bytes, the new bytes, and a SHA-256 of all that
 // (a journal torn by the crash itself fails it and is dropped: the file was not touched yet).
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KmsError } from '../kms/errors';
@@ -96,34 +96,40 @@ async function writeAllAt(handle: FileHandle, bytes: Buffer, position: number): 
  * (open as `handle`), flushed with its folder. Exported for the crash tests; use rewritePrefix.
  */
 export async function writePrefixJournal(path: string, handle: FileHandle, offset: number, before: Buffer, after: Buffer): Promise<string> {
-  const { journal, closed } = await writeJournal(path, handle, offset, before, after);
+  const { journal, closed } = await writeJournal(path, handle.stat(), offset, before, after);
   await closed;
   return journal;
 }
 
-/** writePrefixJournal, answering once the journal is flushed; `closed` settles when its descriptor is closed (before it is removed). */
+/**
+ * writePrefixJournal, answering once the journal is flushed; `closed` settles when its descriptor
+ * is closed (before it is removed). `stated`: the file's facts (asked while the journal opens);
+ * `check` refuses them before anything is written.
+ */
 async function writeJournal(
   path: string,
-  handle: FileHandle,
+  stated: Promise<Stats>,
   offset: number,
   before: Buffer,
   after: Buffer,
+  check?: (info: Stats) => void,
 ): Promise<{ journal: string; closed: Promise<void> }> {
   const journal = journalPathFor(path);
   // Exclusive: a journal already there is another rewrite's (recovery runs before ours).
-  const [stated, opened] = await Promise.allSettled([
-    handle.stat(),
+  const [info, opened] = await Promise.allSettled([
+    stated,
     open(journal, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600),
   ]);
   if (opened.status === 'rejected') throw opened.reason;
   const out = opened.value;
   try {
-    if (stated.status === 'rejected') throw stated.reason;
-    const info = stated.value;
-    const bytes = encodeJournal({ offset, length: before.length, size: info.size, ino: info.ino, pid: process.pid }, before, after);
-    await writeAllAt(out, bytes, 0);
-    // The journal's bytes and its name in the folder, flushed together (one commit of the file system's log where it can).
-    await Promise.all([out.sync(), syncDirectory(dirname(path))]);
+    if (info.status === 'rejected') throw info.reason;
+    check?.(info.value);
+    const { size, ino } = info.value;
+    const bytes = encodeJournal({ offset, length: before.length, size, ino, pid: process.pid }, before, after);
+    // The journal's name in the folder (it exists since the open) is flushed while its bytes are
+    // written and flushed: both are on disk before this returns, and so before a byte of the file changes.
+    await Promise.all([writeAllAt(out, bytes, 0).then(() => out.sync()), syncDirectory(dirname(path))]);
   } catch (error) {
     await out.close().catch(() => undefined);
     await unlink(journal).catch(() => undefined);
@@ -134,29 +140,36 @@ async function writeJournal(
 
 /**
  * Replaces `before.length` bytes at `offset` of the file open as `handle` (at `path`, its real
- * path) with `after` (same length), crash-safe (see the header comment). On a failure the
- * original bytes are put back at once; if even that fails, the journal stays for the next
- * operation on the file to recover from.
+ * path) with `after` (same length), crash-safe (see the header comment). `unchanged` refuses the
+ * file's facts (stat'ed once, while the journal opens) before anything is written: the caller's
+ * check that the file is still the one it read. On a failure the original bytes are put back at
+ * once; if even that fails, the journal stays for the next operation on the file to recover from.
  */
 export async function rewritePrefix(
   path: string,
   handle: FileHandle,
-  change: { offset: number; before: Buffer; after: Buffer },
+  change: { offset: number; before: Buffer; after: Buffer; unchanged?: (info: Stats) => void },
   faults?: PrefixFaults,
 ): Promise<void> {
   const { offset, before, after } = change;
   if (before.length !== after.length) throw new Error('An in-place rewrite must keep the length of what it replaces.');
+  // One stat of the file serves the caller's check, the journal and the O_DSYNC descriptor's.
+  const stated = handle.stat();
+  stated.catch(() => undefined);
   // Written through a descriptor of its own opened O_DSYNC where there is one: each write is on
   // disk when it returns, and only its range is flushed (an fdatasync would also write out every
   // other dirty page of the file: a whole gigabyte just copied there).
-  const [opened, written] = await Promise.allSettled([openSynced(path, handle), writeJournal(path, handle, offset, before, after)]);
+  const [opened, written] = await Promise.allSettled([
+    openSynced(path, stated),
+    writeJournal(path, stated, offset, before, after, change.unchanged),
+  ]);
   if (opened.status === 'rejected' || written.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value?.close().catch(() => undefined);
     if (written.status === 'fulfilled') {
       await written.value.closed.catch(() => undefined);
       await unlink(written.value.journal).catch(() => undefined);
     }
-    throw opened.status === 'rejected' ? opened.reason : (written as PromiseRejectedResult).reason;
+    throw written.status === 'rejected' ? written.reason : (opened as PromiseRejectedResult).reason;
   }
   const synced = opened.value;
   const { journal, closed } = written.value;
@@ -195,12 +208,15 @@ export async function rewritePrefix(
   await unlink(journal);
 }
 
-/** `path` opened for synchronous data writes (O_DSYNC), when the platform has it and it is still the file of `handle`. */
-async function openSynced(path: string, handle: FileHandle): Promise<FileHandle | undefined> {
+/** `path` opened for synchronous data writes (O_DSYNC), when the platform has it and it is still the file `stated` describes. */
+async function openSynced(path: string, stated: Promise<Stats>): Promise<FileHandle | undefined> {
   if (!constants.O_DSYNC) return undefined;
   const synced = await open(path, constants.O_WRONLY | constants.O_DSYNC | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
   if (!synced) return undefined;
-  const [a, b] = await Promise.all([synced.stat(), handle.stat()]);
+  const [a, b] = await Promise.all([synced.stat(), stated]).catch(async (error: unknown) => {
+    await synced.close().catch(() => undefined);
+    throw error;
+  });
   if (a.ino === b.ino && a.dev === b.dev) return synced;
   await synced.close().catch(() => undefined);
   throw new KmsError(

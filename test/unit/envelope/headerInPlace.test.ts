@@ -131,6 +131,13 @@ describe('Re-encrypt File in place, header only', function () {
     await reEncryptFileInPlace(path, { keyId: other }, { ...kms, allowHardLinks: true });
     assert.ok(readFileSync(link).equals(linked), 'the other name keeps the old content');
     assert.deepEqual((await inspectFile(path)).info?.keyArns, [other]);
+    // The same with the caller's inspection (the command's; no second inspection before the in-place attempt).
+    const inspected = await inspectFile(path);
+    const relinked = readFileSync(link);
+    const again = await reEncryptFileInPlace(path, { keyId: key, inspected }, { ...kms, allowHardLinks: true });
+    assert.equal(again.method, 'rewrap');
+    assert.ok(readFileSync(link).equals(relinked), 'the other name keeps the old content');
+    assert.deepEqual((await inspectFile(path)).info?.keyArns, [key]);
     rmSync(link);
 
     // CRLF line ends (an editor on Windows): read fine, rewritten whole, as this extension writes armor.
@@ -212,6 +219,80 @@ describe('Re-encrypt File in place, header only', function () {
       assert.ok(readFileSync(path).equals(plaintext));
       rmSync(path);
     }
+  });
+
+  it('makes good a ReEncrypt refused for want of kms:ReEncrypt* with Encrypt of the opened data key: the same file in the end', async () => {
+    const denied = {
+      name: 'AccessDeniedException',
+      message: 'User: arn:aws:iam::111122223333:user/u is not authorized to perform: kms:ReEncryptFrom',
+    };
+    for (const format of ['binary', 'base64'] as const) {
+      for (const early of [true, false]) {
+        const plaintext = randomBytes(MiB + 17);
+        const path = await encrypted(plaintext, format);
+        const ino = statSync(path).ino;
+        const inspected = early ? await inspectFile(path) : undefined;
+        kms.emulator.resetCalls();
+        kms.emulator.faults.set('ReEncrypt', { failOnCall: 1, error: denied });
+        const re = await reEncryptFileInPlace(path, { keyId: other, inspected }, kms);
+        const what = `${format}, ${early ? 'asked before the lock' : 'asked under the lock'}`;
+        assert.equal(re.method, 'rewrap', what);
+        assert.equal(re.keyId, other, what);
+        assert.equal(re.sourceKeyId, key, what);
+        const calls = kms.emulator.calls();
+        assert.deepEqual(
+          [calls.Decrypt, calls.ReEncrypt, calls.Encrypt],
+          [1, 1, 1],
+          `${what}: Decrypt, the refused ReEncrypt, then Encrypt`,
+        );
+        assert.equal(statSync(path).ino, ino, `${what}: written in place`);
+        assert.deepEqual(readdirSync(folder), ['data.kms'], `${what}: no journal left`);
+        assert.deepEqual((await inspectFile(path)).info?.keyArns, [other]);
+        await decryptFileInPlace(path, {}, kms);
+        assert.ok(readFileSync(path).equals(plaintext), `${what}: decrypts under the new key`);
+        rmSync(path);
+      }
+    }
+  });
+
+  it("falls back to Encrypt only when ReEncrypt is denied, only once the new key's check passed, and says why when Encrypt is denied too", async () => {
+    const plaintext = randomBytes(MiB + 3);
+    const path = await encrypted(plaintext, 'binary');
+    const original = readFileSync(path);
+    const untouched = (why: string): void => {
+      assert.ok(readFileSync(path).equals(original), `${why}: untouched`);
+      assert.deepEqual(readdirSync(folder), ['data.kms'], `${why}: no journal left`);
+    };
+    // Encrypt refused as well: that refusal, naming the permission, is the error.
+    kms.emulator.resetCalls();
+    kms.emulator.faults.set('ReEncrypt', {
+      failOnCall: 1,
+      error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:ReEncryptTo' },
+    });
+    kms.emulator.faults.set('Encrypt', {
+      failOnCall: 1,
+      error: { name: 'AccessDeniedException', message: 'not authorized to perform: kms:Encrypt' },
+    });
+    await assert.rejects(reEncryptFileInPlace(path, { keyId: other }, kms), code('AccessDeniedException', /kms:Encrypt/));
+    assert.equal(kms.emulator.callCount('Encrypt'), 1);
+    untouched('Encrypt denied too');
+    // Another refusal of ReEncrypt (here the key's state) is the answer: no Encrypt.
+    kms.emulator.faults.clear();
+    kms.emulator.resetCalls();
+    kms.emulator.faults.set('ReEncrypt', { failOnCall: 1, error: { name: 'KMSInternalException' } });
+    await assert.rejects(reEncryptFileInPlace(path, { keyId: other }, kms), code('KMSInternalException'));
+    assert.equal(kms.emulator.callCount('Encrypt'), 0, 'no fallback for other failures');
+    untouched('ReEncrypt failed');
+    // The new key's check refuses it: nothing is encrypted under it, and the check's sentence is the error.
+    kms.emulator.faults.clear();
+    kms.emulator.resetCalls();
+    kms.emulator.faults.set('ReEncrypt', { failOnCall: 1, error: { name: 'AccessDeniedException' } });
+    const refusal = new Promise<void>((_, reject) =>
+      setTimeout(() => reject(Object.assign(new Error('other: the key is disabled.'), { code: 'ActionNotAllowed' })), 200),
+    );
+    await assert.rejects(reEncryptFileInPlace(path, { keyId: other, keyChecked: refusal }, kms), code('ActionNotAllowed', /disabled/));
+    assert.equal(kms.emulator.callCount('Encrypt'), 0, 'no Encrypt under a refused key');
+    untouched('key refused');
   });
 
   it('refuses a file changed while KMS answered, a message cut short or extended, and stops on cancel, leaving each as it is', async () => {
@@ -329,6 +410,33 @@ describe('Re-encrypt File in place, header only', function () {
         await handle.close();
       }
       assert.deepEqual(readdirSync(folder), ['plain.bin']);
+    });
+
+    it("writes nothing when the caller's check refuses the file's facts (stat'ed while the journal opens), and leaves no journal", async () => {
+      const path = join(folder, 'plain.bin');
+      const content = randomBytes(1000);
+      writeFileSync(path, content);
+      const handle = await open(path, 'r+');
+      try {
+        const seen: number[] = [];
+        await assert.rejects(
+          rewritePrefix(path, handle, {
+            offset: 0,
+            before: content.subarray(0, 100),
+            after: randomBytes(100),
+            unchanged: (now) => {
+              seen.push(now.size);
+              throw new Error('changed on disk');
+            },
+          }),
+          /changed on disk/,
+        );
+        assert.deepEqual(seen, [1000], 'the file as it is, asked once');
+        assert.ok(readFileSync(path).equals(content), 'untouched');
+        assert.deepEqual(readdirSync(folder), ['plain.bin'], 'the journal opened meanwhile is removed');
+      } finally {
+        await handle.close();
+      }
     });
   });
 });
