@@ -6,31 +6,13 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type BufferPool, createFileCodec } from '../../../src/core/envelope/fileCodec';
 import { FrameVerifier } from '../../../src/core/envelope/frames';
-import {
-  ALGORITHM_SUITES,
-  deriveCommittingKeys,
-  headerAuthTag,
-  newHeaderBody,
-  parseMessageHeader,
-} from '../../../src/core/envelope/messageFormat';
+import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
+import { testHeader } from './messageHeaders';
 
 const FRAME = 4096;
 
 function headerFor(dataKey: Buffer, frameLength = FRAME): { header: Buffer; derivedKey: Buffer } {
-  const suite = ALGORITHM_SUITES.get(0x0478)!;
-  const messageId = randomBytes(32);
-  const { commitment, derivedKey } = deriveCommittingKeys(suite, dataKey, messageId);
-  const body = newHeaderBody({
-    suite,
-    messageId,
-    encryptionContext: {},
-    encryptedDataKeys: [
-      { providerId: 'aws-kms', providerInfo: 'arn:aws:kms:us-east-1:111122223333:key/k', encryptedDataKey: randomBytes(64) },
-    ],
-    frameLength,
-    commitment,
-  });
-  return { header: Buffer.concat([body, headerAuthTag(derivedKey, body)]), derivedKey };
+  return testHeader(dataKey, frameLength);
 }
 
 function encrypted(plaintext: Buffer, dataKey: Buffer, header: Buffer): Buffer {

@@ -12,10 +12,10 @@ import { Writable } from 'node:stream';
 import * as esbuild from 'esbuild';
 import { cryptFile, stopCryptoWorker } from '../../../src/core/envelope/cryptoWorker';
 import { decryptFileInPlace, encryptFileInPlace, type FileJob } from '../../../src/core/envelope/fileEncryption';
-import { ALGORITHM_SUITES, deriveCommittingKeys, headerAuthTag, newHeaderBody } from '../../../src/core/envelope/messageFormat';
 import { type DirectWrites, directWrites, type OriginalFile } from '../../../src/core/files/atomicReplace';
 import { type KmsFixture, startKmsFixture } from '../../support/kmsFixture';
 import { directEncryptionSdk } from './encryptionSdk';
+import { testHeader } from './messageHeaders';
 import { code } from '../../support/kmsErrors';
 
 const MiB = 1024 * 1024;
@@ -242,18 +242,7 @@ describe('file crypto in a worker thread', function () {
   });
   /** A message header for `dataKey` (our suite, 1 MiB frames), as the file commands make one. */
   function headerFor(dataKey: Buffer): Buffer {
-    const suite = ALGORITHM_SUITES.get(0x0478)!;
-    const messageId = randomBytes(32);
-    const { commitment, derivedKey } = deriveCommittingKeys(suite, dataKey, messageId);
-    const body = newHeaderBody({
-      suite,
-      messageId,
-      encryptionContext: {},
-      encryptedDataKeys: [{ providerId: 'aws-kms', providerInfo: key, encryptedDataKey: randomBytes(64) }],
-      frameLength: MiB,
-      commitment,
-    });
-    return Buffer.concat([body, headerAuthTag(derivedKey, body)]);
+    return testHeader(dataKey, MiB, key).header;
   }
 
   /** A sink whose "file" the worker writes itself, at `fd`; records what `done` was told. */
