@@ -206,8 +206,9 @@ describe('Workspace secrets: inventory, key state, plaintext guard, re-keying ma
     const from = keys.t;
     const to = (await gatewayFor(undefined).createKey({})).Arn!;
     const before = Object.fromEntries(Object.values(files).map((p) => [p, readFileSync(p)]));
-    // Not a retryable error: the SDK would retry a 500 and succeed.
-    await control.setFault('ReEncrypt', { failOnCall: 2, error: { name: 'AccessDeniedException', message: 'injected failure' } });
+    // Not a retryable error (the SDK would retry a 500 and succeed), and not AccessDenied (a
+    // ReEncrypt refused for want of kms:ReEncrypt* is made good by Encrypt).
+    await control.setFault('ReEncrypt', { failOnCall: 2, error: { name: 'KMSInvalidStateException', message: 'injected failure' } });
     const first = await vscode.commands.executeCommand<ReEncryptFilesResult[]>('kmsWorkbench.reEncryptFiles', {
       fromKeyId: from,
       toKeyId: to,
