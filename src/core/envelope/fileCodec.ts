@@ -14,7 +14,7 @@
 import { type CipherGCM, createCipheriv } from 'node:crypto';
 import { KmsError } from '../kms/errors';
 import { armorLines, Base64ArmorDecoder, Base64FormatError, BYTES_PER_LINE } from './base64';
-import { type FramePlaintext, FrameVerifier } from './frames';
+import { FrameVerifier } from './frames';
 import {
   ALGORITHM_SUITES,
   deriveCommittingKeys,
@@ -97,7 +97,7 @@ export function createFileCodec(spec: CodecSpec, pool: BufferPool = FRESH): File
   const inner =
     spec.op === 'encrypt'
       ? new FrameEncoder(header, derivedKey, Buffer.from(spec.header), spec.plaintextLength ?? 0, pool)
-      : new FrameDecoder(header, derivedKey, Buffer.from(spec.header), pool, pool === FRESH ? FRESH_OUTPUT_BYTES : OUTPUT_BYTES);
+      : new FrameDecoder(header, derivedKey, Buffer.from(spec.header), pool);
   if (spec.armor === 'binary') return inner;
   return spec.op === 'encrypt' ? armoredOutput(inner, pool) : armoredInput(inner);
 }
@@ -207,52 +207,19 @@ function changedWhileRead(): KmsError {
   return new KmsError('FileChangedOnDisk', 'The file changed size while it was being encrypted; it was left as it is now. Try again.');
 }
 
-/** Bytes of plaintext gathered per output buffer (more when a frame is longer): the worker's pool's buffers. */
-const OUTPUT_BYTES = 2 * 1024 * 1024;
-/** Without a pool (small files, on the calling thread): buffers allocated afresh, smaller. */
-const FRESH_OUTPUT_BYTES = 256 * 1024;
-
-/**
- * Message in, plaintext out: every frame's tag checked before its plaintext leaves. Frames
- * are decrypted straight into an output buffer of the pool, handed out once it has no room
- * for the next frame (so only whole, verified frames leave) and at the end.
- */
-class FrameDecoder implements FileCodec, FramePlaintext {
+/** Message in, plaintext out: every frame's tag checked before its plaintext leaves. */
+class FrameDecoder implements FileCodec {
   private headerSeen = 0;
   private readonly verifier: FrameVerifier;
-  /** Output buffers filled with verified frames, not yet handed out. */
   private out: Buffer[] = [];
-  private filling: Buffer | undefined;
-  private filled = 0;
 
   constructor(
     header: MessageHeader,
     private readonly derivedKey: Buffer,
     private readonly headerBytes: Buffer,
     private readonly pool: BufferPool,
-    private readonly outputBytes: number,
   ) {
-    this.verifier = new FrameVerifier(header, derivedKey, this);
-  }
-
-  frameStart(contentLength: number): void {
-    if (this.filling && this.filled + contentLength > this.filling.length) this.handOut();
-    this.filling ??= this.pool.alloc(Math.max(this.outputBytes, contentLength));
-  }
-
-  piece(plain: Buffer): void {
-    this.filled += plain.copy(this.filling!, this.filled);
-  }
-
-  frameEnd(): void {
-    // Verified: it leaves with its buffer.
-  }
-
-  private handOut(): void {
-    if (this.filling && this.filled > 0) this.out.push(this.filling.subarray(0, this.filled));
-    else if (this.filling) this.pool.free(this.filling);
-    this.filling = undefined;
-    this.filled = 0;
+    this.verifier = new FrameVerifier(header, derivedKey, (pieces) => this.out.push(...pieces));
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -271,7 +238,6 @@ class FrameDecoder implements FileCodec, FramePlaintext {
   end(): Buffer[] {
     if (this.headerSeen < this.headerBytes.length) throw tampered('it is truncated inside its header');
     this.verifier.end();
-    this.handOut();
     return this.drain();
   }
 
@@ -279,16 +245,14 @@ class FrameDecoder implements FileCodec, FramePlaintext {
     this.derivedKey.fill(0);
     for (const p of this.out) p.fill(0);
     this.out = [];
-    // Its last frame may not have verified: wiped.
-    this.filling?.fill(0);
-    this.filling = undefined;
-    this.filled = 0;
   }
 
   private drain(): Buffer[] {
-    const out = this.out;
+    if (this.out.length === 0) return [];
+    const out = joined(this.out, this.pool);
+    for (const p of this.out) p.fill(0);
     this.out = [];
-    return out;
+    return [out];
   }
 }
 
