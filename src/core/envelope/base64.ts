@@ -240,30 +240,21 @@ export class Base64ArmorDecoder extends Transform {
         }
       }
       if (ok) {
-        // In slices of at most LINES_PER_SLICE lines, so the text is a short-lived string on the
-        // V8 heap (collected with it) rather than an external string of malloc'd memory.
+        // In slices of at most LINES_PER_SLICE lines (see there), decoded one after the other
+        // into one buffer: the decoder's own when what it pushes is borrowed, else a new one.
         const size = (regular / full) * BYTES_PER_LINE;
-        const into = this.borrowed ? this.scratchOf(size) : undefined;
-        const parts: Buffer[] = [];
+        const into = this.borrowed ? this.scratchOf(size) : Buffer.allocUnsafe(size);
         let decoded = 0;
         let good = true;
         for (let at = 0; at < regular && good; at += LINES_PER_SLICE * full) {
           const end = Math.min(regular, at + LINES_PER_SLICE * full);
-          const text = lines.toString('latin1', at, end);
-          let n: number;
-          if (into) n = into.write(text, decoded, 'base64');
-          else {
-            const part = Buffer.from(text, 'base64');
-            parts.push(part);
-            n = part.length;
-          }
+          const n = into.write(lines.toString('latin1', at, end), decoded, 'base64');
           decoded += n;
           // 57 bytes per line unless a line held padding or a character the native decoder skips.
           good = n === ((end - at) / full) * BYTES_PER_LINE;
         }
         if (good) {
-          if (into) this.push(into.subarray(0, decoded));
-          for (const part of parts) this.push(part);
+          this.push(into.subarray(0, decoded));
           whole = regular;
         }
       }

@@ -76,7 +76,8 @@ const WRITES_IN_FLIGHT = 4 * 1024 * 1024;
 /** A stop asked by the main side (cancel): the job ends at the next chunk. */
 let stopAsked = false;
 
-function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
+/** Reads into `buffer` at `position` of `fd` (a short read only at the end of the file). */
+function readInto(fd: number, buffer: Buffer, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, position, (error, n) => (error ? reject(error) : resolve(n))));
 }
 
@@ -171,7 +172,7 @@ async function cryptFileHere(job: FileJob): Promise<number> {
   try {
     let position = 0;
     let which = 0;
-    reading = readAt(job.inFd, buffers[which], position);
+    reading = readInto(job.inFd, buffers[which], position);
     for (;;) {
       const n = await reading;
       reading = undefined;
@@ -180,7 +181,7 @@ async function cryptFileHere(job: FileJob): Promise<number> {
       const chunk = buffers[which].subarray(0, n);
       position += n;
       which ^= 1;
-      reading = readAt(job.inFd, buffers[which], position);
+      reading = readInto(job.inFd, buffers[which], position);
       post({ type: 'progress', done: position });
       await writer.add(fileCodec.push(chunk));
     }

@@ -20,7 +20,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type FileState, type WriteFaults } from '../files/atomicReplace';
+import { changed, type FileState, type WriteFaults } from '../files/atomicReplace';
 import { readAt } from '../files/fileIo';
 import { rewritePrefix } from '../files/prefixJournal';
 import { KmsError } from '../kms/errors';
@@ -254,7 +254,7 @@ export async function rewrapHeaderInPlace(
         after,
         // Stat'ed while the journal opens: the file is still the one read, else nothing is written.
         unchanged: (now) => {
-          if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ctimeMs !== before.ctimeMs || now.ino !== before.ino)
+          if (changed(before, now))
             throw new KmsError(
               'FileChangedOnDisk',
               `${basename(path)} changed on disk while it was being re-encrypted; it was left as it is now. Try again.`,

@@ -159,10 +159,11 @@ export async function rewrapHeader(
         return encrypt();
       }
     })();
-    const [wrappedOutcome, refused] = await Promise.all([wrapping.then(ok, failed), checked]);
+    // Both answers first: the key's refusal wins over the wrapping's outcome.
+    const [[outcome], refused] = await Promise.all([Promise.allSettled([wrapping]), checked]);
     if (refused) throw refused;
-    if ('error' in wrappedOutcome) throw wrappedOutcome.error as Error;
-    const wrapped = wrappedOutcome.value;
+    if (outcome.status === 'rejected') throw outcome.reason;
+    const wrapped = outcome.value;
     const keyArn = await keyArnFor(wrapped.keyId, gatewayFor, wrapRegion);
     const newEdk: EncryptedDataKey = {
       providerId: KMS_PROVIDER_ID,
@@ -220,9 +221,6 @@ function settle(check: Promise<void> | undefined): Promise<Error | undefined> {
       )
     : Promise.resolve(undefined);
 }
-
-const ok = <T>(value: T): { value: T } => ({ value });
-const failed = (error: unknown): { error: unknown } => ({ error });
 
 /**
  * The ARNs to add and remove to turn a message for `current` (KMS key ARNs) into the change

@@ -229,7 +229,8 @@ function changedOnDisk(path: string): KmsError {
   );
 }
 
-function changed(a: Stats, b: Stats): boolean {
+/** Whether the file `b` describes is not the one `a` described any more, or was written since. */
+export function changed(a: Stats, b: Stats): boolean {
   return a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ctimeMs !== b.ctimeMs || a.ino !== b.ino || a.dev !== b.dev;
 }
 
