@@ -20,6 +20,19 @@ type State =
   | { kind: 'tag'; final: boolean }
   | { kind: 'done' };
 
+/**
+ * Where a verifier that decrypts puts each frame's plaintext: a frame's pieces arrive as they
+ * are decrypted, and it may leave only after `frameEnd` (its tag verified). Each piece is
+ * valid only during the call (copy it: it is wiped after), so the garbage collector never
+ * sees it survive: decrypted pieces held until their frame ended outlived the collections
+ * of the young generation and piled up (64 MiB and more) until a full collection.
+ */
+export interface FramePlaintext {
+  frameStart(contentLength: number): void;
+  piece(plain: Buffer): void;
+  frameEnd(): void;
+}
+
 export class FrameVerifier {
   private state: State = { kind: 'frameStart' };
   private fixed = Buffer.alloc(0);
@@ -29,14 +42,11 @@ export class FrameVerifier {
   /** Bytes of plaintext the verified frames hold. */
   plaintextLength = 0;
 
-  /** Plaintext of the frame being checked (kept only when `onFrame` wants it). */
-  private pieces: Buffer[] = [];
-
-  /** `onFrame`: receives each frame's plaintext once its tag verified (decrypting, not only checking). */
+  /** `plaintext`: receives each frame's plaintext (decrypting, not only checking); else it is wiped. */
   constructor(
     private readonly header: MessageHeader,
     private readonly derivedKey: Buffer,
-    private readonly onFrame?: (plaintext: Buffer[]) => void,
+    private readonly plaintext?: FramePlaintext,
   ) {
     if (header.contentType !== 'framed') throw new MessageFormatError('Only framed messages can be walked frame by frame.');
     this.cipherName = `aes-${header.suite.keyLength * 8}-gcm` as 'aes-256-gcm';
@@ -64,7 +74,10 @@ export class FrameVerifier {
         case 'content': {
           const take = Math.min(state.remaining, chunk.length - at);
           const plain = this.decipher?.update(chunk.subarray(at, at + take));
-          if (this.onFrame && plain?.length) this.pieces.push(plain);
+          if (plain?.length) {
+            this.plaintext?.piece(plain);
+            plain.fill(0);
+          }
           state.remaining -= take;
           at += take;
           if (state.remaining === 0) this.state = { kind: 'tag', final: state.final };
@@ -108,6 +121,7 @@ export class FrameVerifier {
     this.decipher.setAAD(aad);
     this.fixed = Buffer.alloc(0);
     this.plaintextLength += contentLength;
+    this.plaintext?.frameStart(contentLength);
     this.state = contentLength > 0 ? { kind: 'content', remaining: contentLength, final } : { kind: 'tag', final };
   }
 
@@ -118,14 +132,9 @@ export class FrameVerifier {
     try {
       decipher.final();
     } catch {
-      this.pieces = [];
       throw tampered(`frame ${this.expectedSequence} does not authenticate`);
     }
-    if (this.onFrame) {
-      const pieces = this.pieces;
-      this.pieces = [];
-      this.onFrame(pieces);
-    }
+    this.plaintext?.frameEnd();
     this.decipher = undefined;
     this.fixed = Buffer.alloc(0);
     this.expectedSequence++;

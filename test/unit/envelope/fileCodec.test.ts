@@ -1,14 +1,17 @@
-// The file codec's decrypting side: plaintext leaves in buffers of the pool, only of whole,
-// verified frames; a frame that does not verify leaves nothing of its plaintext behind (in
-// what was handed out or in the pool's buffers).
+// The file codec's decrypting side: frames are decrypted straight into output buffers of the
+// pool and leave only whole and verified; a frame that does not verify leaves nothing of its
+// plaintext behind (in what was handed out or in the pool's buffers); the verifier wipes each
+// decrypted piece once its receiver has seen it.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type BufferPool, createFileCodec } from '../../../src/core/envelope/fileCodec';
+import { FrameVerifier } from '../../../src/core/envelope/frames';
+import { parseMessageHeader } from '../../../src/core/envelope/messageFormat';
 import { testHeader } from './messageHeaders';
 
 const FRAME = 4096;
 
-function headerFor(dataKey: Buffer, frameLength = FRAME): { header: Buffer } {
+function headerFor(dataKey: Buffer, frameLength = FRAME): { header: Buffer; derivedKey: Buffer } {
   return testHeader(dataKey, frameLength);
 }
 
@@ -76,7 +79,7 @@ describe('the file codec, decrypting', () => {
     }
   });
 
-  it('a frame that does not verify: nothing of its plaintext was handed out, and no buffer of the pool keeps it', () => {
+  it('a frame that does not verify: nothing of its plaintext was handed out, and dispose wipes the buffers it was decrypted into', () => {
     const plaintext = randomBytes(40 * FRAME);
     const dataKey = randomBytes(32);
     const { header } = headerFor(dataKey);
@@ -102,5 +105,30 @@ describe('the file codec, decrypting', () => {
       );
       assert.equal(b.indexOf(frame30.subarray(0, 64)), -1);
     }
+  });
+
+  it('the verifier wipes each decrypted piece once its receiver has seen it', () => {
+    const plaintext = randomBytes(5 * FRAME + 3);
+    const dataKey = randomBytes(32);
+    const { header, derivedKey } = headerFor(dataKey);
+    const message = encrypted(plaintext, dataKey, header);
+    const parsed = parseMessageHeader(header)!;
+    const seen: Buffer[] = [];
+    const copies: Buffer[] = [];
+    const verifier = new FrameVerifier(parsed, derivedKey, {
+      frameStart: () => undefined,
+      piece: (plain) => {
+        seen.push(plain);
+        copies.push(Buffer.from(plain));
+      },
+      frameEnd: () => undefined,
+    });
+    verifier.push(message.subarray(header.length));
+    verifier.end();
+    assert.ok(Buffer.concat(copies).equals(plaintext), 'the receiver saw the plaintext');
+    assert.ok(
+      seen.every((p) => p.every((x) => x === 0)),
+      'every piece was wiped after the call',
+    );
   });
 });
