@@ -220,8 +220,9 @@ const FRESH_OUTPUT_BYTES = 256 * 1024;
 
 /**
  * Message in, plaintext out: every frame's tag checked before its plaintext leaves. Frames
- * are decrypted straight into an output buffer of the pool, handed out once it has no room
- * for the next frame (so only whole, verified frames leave) and at the end.
+ * are decrypted straight into an output buffer of the pool, handed out as soon as a frame
+ * verified and the buffer has no room for another (so only whole, verified frames leave) and
+ * at the end.
  */
 class FrameDecoder implements FileCodec, FramePlaintext {
   private headerSeen = 0;
@@ -232,7 +233,7 @@ class FrameDecoder implements FileCodec, FramePlaintext {
   private filled = 0;
 
   constructor(
-    header: MessageHeader,
+    private readonly header: MessageHeader,
     private readonly derivedKey: Buffer,
     private readonly headerBytes: Buffer,
     private readonly pool: BufferPool,
@@ -242,7 +243,7 @@ class FrameDecoder implements FileCodec, FramePlaintext {
   }
 
   frameStart(contentLength: number): void {
-    if (this.filling && this.filled + contentLength > this.filling.length) this.handOut();
+    // A buffer kept after a frame has room for a frame of any length (see frameEnd).
     this.filling ??= this.pool.alloc(Math.max(this.outputBytes, contentLength));
   }
 
@@ -251,7 +252,8 @@ class FrameDecoder implements FileCodec, FramePlaintext {
   }
 
   frameEnd(): void {
-    // Verified: it leaves with its buffer.
+    // Verified: it leaves with its buffer once that has no room for another frame.
+    if (this.filling && this.filling.length - this.filled < this.header.frameLength) this.handOut();
   }
 
   private handOut(): void {
