@@ -90,6 +90,7 @@ async function main(): Promise<void> {
         KMS_BENCH_AGE: '/usr/bin/age',
         ...(process.env.KMS_BENCH_ONLY ? { KMS_BENCH_ONLY: process.env.KMS_BENCH_ONLY } : {}),
         ...(process.env.KMS_BENCH_FORMATS ? { KMS_BENCH_FORMATS: process.env.KMS_BENCH_FORMATS } : {}),
+        ...(process.env.KMS_BENCH_WARM ? { KMS_BENCH_WARM: process.env.KMS_BENCH_WARM } : {}),
       },
       // VS Code's port detection of remote windows (code-server is one) forks the extension host
       // every 2 s or more (`ls -l /proc/[0-9]*/fd/[0-9]*`, 5-30 ms of its thread each): not the

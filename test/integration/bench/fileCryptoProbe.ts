@@ -9,11 +9,12 @@
 // plain-<MiB> files of random bytes), KMS_BENCH_SIZES ("64,1024"), KMS_BENCH_KEY (key ARN),
 // KMS_BENCH_REPEATS (default 3), KMS_BENCH_AGE (age binary, optional), KMS_BENCH_ONLY=reencrypt
 // (only encrypt, decrypt, re-encrypt and decrypt-then-encrypt: no baselines, no selections),
-// KMS_BENCH_FORMATS (default "base64,binary").
+// KMS_BENCH_FORMATS (default "base64,binary"), KMS_BENCH_WARM=0 (no page warming, see warmPages).
 import { execFile } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
@@ -161,6 +162,30 @@ async function copyFlushed(from: string, to: string): Promise<void> {
 /** The inventory's debounce (150 ms) and its work on one file, with room. */
 const SETTLE_MS = 600;
 
+/**
+ * Writes and deletes a scratch file of `bytes` (outside the workspace) just before a timed run,
+ * ours or a baseline's, so that the run writes its output into memory the system has just
+ * freed. On a virtual machine whose hypervisor takes back the memory the guest frees (free
+ * page reporting: this project's VM), the first write to such memory costs about 6 s per GiB
+ * of kernel time (1 GiB in 5.8-8.2 s, against 0.23-0.26 s once the pages were just freed).
+ * Without this, the comparison was skewed by which pages each writer got: `age -o` truncates
+ * and rewrites its previous output (its own just-freed pages), while the command writes a new
+ * file beside the original (pages the hypervisor had taken back). Both writers now start from
+ * the same state, the one of a machine that keeps its memory.
+ */
+async function warmPages(bytes: number): Promise<void> {
+  if (bytes <= 0 || process.env.KMS_BENCH_WARM === '0') return;
+  const scratch = join(tmpdir(), `kms-bench-warm-${process.pid}`);
+  const handle = await open(scratch, 'w');
+  try {
+    const block = Buffer.alloc(MiB, 0x5a);
+    for (let at = 0; at < bytes; at += block.length) await handle.write(block, 0, block.length, at);
+  } finally {
+    await handle.close();
+    await rm(scratch, { force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   const out = need('KMS_BENCH_OUT');
   const dir = need('KMS_BENCH_DIR');
@@ -183,10 +208,13 @@ export async function run(): Promise<void> {
   const results: Record<string, Record<string, Sample>> = {};
   const command = (id: string, arg: Record<string, unknown>): Promise<unknown> =>
     Promise.resolve(vscode.commands.executeCommand(`kmsWorkbench.${id}`, arg));
+  /** What warmPages writes before each timed run of the current size: more than any run writes (base64 is 4/3 of the bytes). */
+  let warmBytes = 0;
   const repeat = async (n: number, prepare: () => Promise<void>, task: () => Promise<unknown>, watch: boolean): Promise<Sample> => {
     const samples: Sample[] = [];
     for (let i = 0; i < n; i++) {
       await prepare();
+      await warmPages(warmBytes);
       samples.push(await (watch ? watched(task) : timed(task)));
     }
     return best(samples);
@@ -198,6 +226,7 @@ export async function run(): Promise<void> {
     const uri = vscode.Uri.file(work);
     const r: Record<string, Sample> = (results[String(sizeMiB)] = {});
     const fresh = (): Promise<void> => copyFlushed(plain, work);
+    warmBytes = Math.ceil(sizeMiB * 1.5) * MiB;
     const n = sizeMiB >= 1024 ? Math.min(repeats, 2) : repeats;
     for (const format of formats) {
       const encrypted = join(dir, `enc-${sizeMiB}-${format}`);
